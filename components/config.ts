@@ -1,0 +1,478 @@
+/**
+ * Stack configuration: the one module that reads `pulumi.Config`.
+ *
+ * `parseLakehouseConfig` is pure (raw key/value strings in, a typed config or every problem out),
+ * so each rule is tested without mocks. `loadLakehouseConfig` is the thin reader the program calls
+ * before it registers any resource.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULTS, DEFAULT_IMAGES, DEFAULT_RESOURCES, PORTS, SERVICE_NAMES, ServiceName } from "./defaults";
+
+export const CONFIG_NAMESPACE = "lakehouse";
+
+export const PLATFORMS = ["docker", "kubernetes", "external"] as const;
+export type PlatformKind = (typeof PLATFORMS)[number];
+/** Platforms this version renders; the others are reserved names with their own issues. */
+export const SUPPORTED_PLATFORMS: readonly PlatformKind[] = ["docker"];
+
+export const NESSIE_VERSION_STORES = ["jdbc", "rocksdb", "in-memory"] as const;
+export type NessieVersionStore = (typeof NESSIE_VERSION_STORES)[number];
+
+/** Credentials a stack may set (as secrets); the program generates any that are not set. */
+export const CREDENTIAL_KEYS = ["postgresPassword", "replicationPassword", "minioRootPassword", "dremioAdminPassword"] as const;
+export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
+
+export interface SourceConfig {
+    /** Database that holds the captured tables. */
+    database: string;
+    schema: string;
+    /** Tables captured by CDC (unqualified, in `schema`). */
+    tables: string[];
+    /** Create the seed's `demographics` table (id, name, age, city) when the database is initialised. */
+    createSeedTable: boolean;
+    /** Publication the connector reads (created for `tables`). */
+    publication: string;
+    /** Superuser of the stack's PostgreSQL. */
+    adminUser: string;
+    /** Role with REPLICATION used by Debezium. */
+    replicationUser: string;
+    /** PostgreSQL `max_slot_wal_keep_size`: how much WAL a stalled slot may hold (-1 = unlimited). */
+    maxSlotWalKeepSize: string;
+    maxReplicationSlots: number;
+    maxWalSenders: number;
+}
+
+export interface KafkaConfig {
+    brokers: number;
+    /** Debezium `topic.prefix`: topics are `<prefix>.<schema>.<table>`. */
+    topicPrefix: string;
+    /** Replication factor of internal and CDC topics, sized to the broker count (at most 3). */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+}
+
+export interface FlinkConfig {
+    taskManagers: number;
+    slotsPerTaskManager: number;
+    parallelism: number;
+    checkpointIntervalMs: number;
+    /** Durable checkpoint directory (default: the warehouse bucket). */
+    checkpointsUri: string;
+    /** Durable savepoint directory (default: the warehouse bucket). */
+    savepointsUri: string;
+}
+
+export interface ResourceSize {
+    memoryMiB: number;
+    cpus: number;
+}
+
+/** The validated, defaulted configuration of one stack. */
+export interface LakehouseConfig {
+    project: string;
+    stack: string;
+    /** `<project>-<stack>`, lower-case: prefixes every container, volume and network so stacks never collide. */
+    namePrefix: string;
+    platform: PlatformKind;
+    images: Record<ServiceName, string>;
+    /** Publish service ports on the Docker host (dev). */
+    exposePorts: boolean;
+    /** Added to every published host port, so two stacks can share one engine. */
+    hostPortOffset: number;
+    awsRegion: string;
+    source: SourceConfig;
+    kafka: KafkaConfig;
+    connect: { workers: number; groupId: string };
+    storage: { bucket: string; rootUser: string; warehouse: string };
+    nessie: { versionStore: NessieVersionStore; branch: string };
+    iceberg: { catalog: string; namespace: string };
+    flink: FlinkConfig;
+    dremio: { enabled: boolean; adminUser: string };
+    resources: Record<ServiceName, ResourceSize>;
+    startTimeoutSeconds: number;
+    /** Which credentials the stack sets itself (values are read as secrets, never here). */
+    credentialsSet: Record<CredentialKey, boolean>;
+}
+
+/** One thing wrong with the stack config. */
+export interface ConfigProblem {
+    /** Full key, e.g. `lakehouse:flink.taskManagers`. */
+    key: string;
+    /** What was found (never a secret's value). */
+    found: string;
+    /** What is allowed, or how to fix it. */
+    expected: string;
+}
+
+export class ConfigValidationError extends Error {
+    constructor(public readonly problems: ConfigProblem[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: found ${p.found}; expected ${p.expected}`).join("\n"),
+        );
+        this.name = "ConfigValidationError";
+    }
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TOPIC_PREFIX = /^[A-Za-z0-9._-]{1,200}$/;
+const NESSIE_REF = /^[A-Za-z](?:(?![.][.])[A-Za-z0-9./_-])*[A-Za-z0-9_-]$|^[A-Za-z]$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
+const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
+const STORAGE_URI = /^(s3a?|file|hdfs|gs|abfss?):\/\/\S+$/;
+
+/** Known keys of each object-valued setting, for "unknown key" errors that catch typos. */
+const OBJECT_KEYS: Record<string, readonly string[]> = {
+    images: SERVICE_NAMES,
+    source: Object.keys(DEFAULTS.source),
+    kafka: Object.keys(DEFAULTS.kafka),
+    connect: ["workers", "groupId"],
+    storage: Object.keys(DEFAULTS.storage),
+    nessie: Object.keys(DEFAULTS.nessie),
+    iceberg: Object.keys(DEFAULTS.iceberg),
+    flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri"],
+    dremio: Object.keys(DEFAULTS.dremio),
+    resources: SERVICE_NAMES,
+};
+const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds"];
+const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS];
+
+/** True when an image reference names an exact tag (not `latest`) or a digest. */
+export function isPinnedImage(ref: string): boolean {
+    if (/\s/.test(ref) || ref.length === 0) return false;
+    if (/@sha256:[a-f0-9]{64}$/.test(ref)) return true;
+    const lastSegment = ref.slice(ref.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    if (colon <= 0) return false;
+    const tag = lastSegment.slice(colon + 1);
+    return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag !== "latest";
+}
+
+/** Levenshtein distance, for "did you mean" hints on mistyped keys. */
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let previous = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const current = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+    }
+    return row[b.length];
+}
+
+function unknownKeyHint(key: string, allowed: readonly string[]): string {
+    const closest = [...allowed].sort((x, y) => editDistance(key, x) - editDistance(key, y))[0];
+    const suggestion = closest !== undefined && editDistance(key, closest) <= 3 ? `; did you mean "${closest}"?` : "";
+    return `one of ${allowed.join(", ")}${suggestion}`;
+}
+
+function describe(value: unknown): string {
+    return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
+/** Collects problems while reading typed values with defaults. */
+class Reader {
+    readonly problems: ConfigProblem[] = [];
+
+    problem(key: string, found: unknown, expected: string): void {
+        this.problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, found: describe(found), expected });
+    }
+
+    /** Parses a top-level value that must be a JSON object; unknown keys are problems. */
+    object(values: Record<string, string>, key: string): Record<string, unknown> {
+        const raw = values[key];
+        if (raw === undefined) return {};
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(raw);
+        } catch {
+            this.problem(key, raw, "an object (set it as YAML under the key, or with `pulumi config set --path`)");
+            return {};
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            this.problem(key, parsed, "an object");
+            return {};
+        }
+        const obj = parsed as Record<string, unknown>;
+        for (const k of Object.keys(obj)) {
+            if (!OBJECT_KEYS[key].includes(k)) this.problem(`${key}.${k}`, obj[k], `no such key: ${unknownKeyHint(k, OBJECT_KEYS[key])}`);
+        }
+        return obj;
+    }
+
+    integer(value: unknown, key: string, fallback: number, min: number, max: number): number {
+        if (value === undefined) return fallback;
+        const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+            this.problem(key, value, `an integer from ${min} to ${max}`);
+            return fallback;
+        }
+        return n;
+    }
+
+    boolean(value: unknown, key: string, fallback: boolean): boolean {
+        if (value === undefined) return fallback;
+        if (value === true || value === "true") return true;
+        if (value === false || value === "false") return false;
+        this.problem(key, value, "true or false");
+        return fallback;
+    }
+
+    string(value: unknown, key: string, fallback: string, pattern: RegExp, expected: string): string {
+        if (value === undefined) return fallback;
+        if (typeof value !== "string" || !pattern.test(value)) {
+            this.problem(key, value, expected);
+            return fallback;
+        }
+        return value;
+    }
+
+    oneOf<T extends string>(value: unknown, key: string, fallback: T, allowed: readonly T[]): T {
+        if (value === undefined) return fallback;
+        if (typeof value !== "string" || !allowed.includes(value as T)) {
+            this.problem(key, value, `one of ${allowed.join(", ")}`);
+            return fallback;
+        }
+        return value as T;
+    }
+}
+
+/**
+ * Validates and defaults a stack's configuration.
+ *
+ * @param values the stack's config values under the `lakehouse` namespace, keyed without it
+ *   (`platform`, `flink`, ...), as Pulumi stores them: strings, objects as JSON.
+ * @param secretKeys the keys (again without namespace) whose values are stored as secrets.
+ * @throws ConfigValidationError listing every problem, each naming the key, the value and what is allowed.
+ */
+export function parseLakehouseConfig(
+    values: Record<string, string>,
+    secretKeys: ReadonlySet<string>,
+    context: { project: string; stack: string },
+): LakehouseConfig {
+    const r = new Reader();
+    for (const key of Object.keys(values)) {
+        if (!TOP_LEVEL_KEYS.includes(key)) r.problem(key, CREDENTIAL_KEYS.includes(key as CredentialKey) ? "(a value)" : values[key], `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`);
+    }
+
+    const platform = r.oneOf<PlatformKind>(values.platform, "platform", DEFAULTS.platform, PLATFORMS);
+    if (!SUPPORTED_PLATFORMS.includes(platform)) {
+        r.problem("platform", platform, `one of ${SUPPORTED_PLATFORMS.join(", ")} (this version does not render "${platform}" yet)`);
+    }
+
+    const imagesRaw = r.object(values, "images");
+    const images = { ...DEFAULT_IMAGES };
+    for (const service of SERVICE_NAMES) {
+        const ref = imagesRaw[service];
+        if (ref === undefined) continue;
+        if (typeof ref !== "string" || !isPinnedImage(ref)) {
+            r.problem(`images.${service}`, ref, "an image pinned to an exact tag or digest, e.g. \"postgres:15.10\" (not \"latest\", not untagged)");
+        } else if (service === "flink" && !/^1\.20\.\d+/.test(ref.slice(ref.lastIndexOf("/") + 1).split(":")[1] ?? "")) {
+            r.problem("images.flink", ref, 'a Flink 1.20.x image such as "flink:1.20.1-scala_2.12-java17" (the connector jars in components/images/flink/pom.xml are built for 1.20)');
+        } else {
+            images[service] = ref;
+        }
+    }
+
+    const exposePorts = r.boolean(values.exposePorts, "exposePorts", DEFAULTS.exposePorts);
+    // The highest published base port is Dremio's Flight port; the offset must keep it a valid port.
+    const hostPortOffset = r.integer(values.hostPortOffset, "hostPortOffset", DEFAULTS.hostPortOffset, 0, 65535 - PORTS.dremioFlight);
+    const awsRegion = r.string(values.awsRegion, "awsRegion", DEFAULTS.awsRegion, REGION, 'an AWS-style region such as "us-east-1" (S3 clients refuse to start without one)');
+    const startTimeoutSeconds = r.integer(values.startTimeoutSeconds, "startTimeoutSeconds", DEFAULTS.startTimeoutSeconds, 10, 3600);
+
+    const s = r.object(values, "source");
+    const d = DEFAULTS.source;
+    const ident = "a lower-case SQL identifier (letters, digits, _; at most 63 characters)";
+    const tablesRaw = s.tables;
+    let tables = d.tables;
+    if (tablesRaw !== undefined) {
+        if (!Array.isArray(tablesRaw) || tablesRaw.length === 0 || !tablesRaw.every((t) => typeof t === "string" && IDENTIFIER.test(t))) {
+            r.problem("source.tables", tablesRaw, `a non-empty list of table names, each ${ident}`);
+        } else if (new Set(tablesRaw).size !== tablesRaw.length) {
+            r.problem("source.tables", tablesRaw, "a list without duplicates");
+        } else {
+            tables = tablesRaw as string[];
+        }
+    }
+    const source: SourceConfig = {
+        database: r.string(s.database, "source.database", d.database, IDENTIFIER, ident),
+        schema: r.string(s.schema, "source.schema", d.schema, IDENTIFIER, ident),
+        tables,
+        createSeedTable: r.boolean(s.createSeedTable, "source.createSeedTable", d.createSeedTable),
+        publication: r.string(s.publication, "source.publication", d.publication, IDENTIFIER, ident),
+        adminUser: r.string(s.adminUser, "source.adminUser", d.adminUser, IDENTIFIER, ident),
+        replicationUser: r.string(s.replicationUser, "source.replicationUser", d.replicationUser, IDENTIFIER, ident),
+        maxSlotWalKeepSize: r.string(s.maxSlotWalKeepSize, "source.maxSlotWalKeepSize", d.maxSlotWalKeepSize, WAL_SIZE, 'a PostgreSQL size such as "10GB", "512MB", or "-1" for unlimited'),
+        maxReplicationSlots: r.integer(s.maxReplicationSlots, "source.maxReplicationSlots", d.maxReplicationSlots, 4, 1000),
+        maxWalSenders: r.integer(s.maxWalSenders, "source.maxWalSenders", d.maxWalSenders, 4, 1000),
+    };
+    if (source.adminUser === source.replicationUser) {
+        r.problem("source.replicationUser", source.replicationUser, `a role other than source.adminUser ("${source.adminUser}"): the CDC role gets only REPLICATION and SELECT`);
+    }
+    if (source.createSeedTable && !source.tables.includes("demographics")) {
+        r.problem("source.createSeedTable", true, 'false, or "demographics" in source.tables (the seed table is demographics)');
+    }
+
+    const k = r.object(values, "kafka");
+    const brokers = r.integer(k.brokers, "kafka.brokers", DEFAULTS.kafka.brokers, 1, 9);
+    const replicationFactor = Math.min(brokers, 3);
+    const kafka: KafkaConfig = {
+        brokers,
+        topicPrefix: r.string(k.topicPrefix, "kafka.topicPrefix", DEFAULTS.kafka.topicPrefix, TOPIC_PREFIX, "letters, digits, '.', '_' or '-' (it starts every CDC topic name)"),
+        replicationFactor,
+        minInsyncReplicas: Math.max(1, replicationFactor - 1),
+    };
+
+    const c = r.object(values, "connect");
+    const connect = {
+        workers: r.integer(c.workers, "connect.workers", DEFAULTS.connect.workers, 1, 16),
+        groupId: r.string(c.groupId, "connect.groupId", `${context.stack}-connect`, /^[A-Za-z0-9._-]{1,200}$/, "letters, digits, '.', '_' or '-'"),
+    };
+
+    const st = r.object(values, "storage");
+    const bucket = r.string(st.bucket, "storage.bucket", DEFAULTS.storage.bucket, BUCKET, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
+    const storage = {
+        bucket,
+        rootUser: r.string(st.rootUser, "storage.rootUser", DEFAULTS.storage.rootUser, /^[A-Za-z0-9_.-]{3,128}$/, "3-128 letters, digits, '.', '_' or '-' (MinIO requires at least 3)"),
+        warehouse: `s3://${bucket}/`,
+    };
+
+    const n = r.object(values, "nessie");
+    const nessie = {
+        versionStore: r.oneOf<NessieVersionStore>(n.versionStore, "nessie.versionStore", DEFAULTS.nessie.versionStore, NESSIE_VERSION_STORES),
+        branch: r.string(n.branch, "nessie.branch", DEFAULTS.nessie.branch, NESSIE_REF, "a Nessie reference name, e.g. main or dev/cdc"),
+    };
+
+    const i = r.object(values, "iceberg");
+    const iceberg = {
+        catalog: r.string(i.catalog, "iceberg.catalog", DEFAULTS.iceberg.catalog, IDENTIFIER, ident),
+        namespace: r.string(i.namespace, "iceberg.namespace", DEFAULTS.iceberg.namespace, IDENTIFIER, ident),
+    };
+
+    const f = r.object(values, "flink");
+    const fd = DEFAULTS.flink;
+    const flink: FlinkConfig = {
+        taskManagers: r.integer(f.taskManagers, "flink.taskManagers", fd.taskManagers, 1, 64),
+        slotsPerTaskManager: r.integer(f.slotsPerTaskManager, "flink.slotsPerTaskManager", fd.slotsPerTaskManager, 1, 64),
+        parallelism: r.integer(f.parallelism, "flink.parallelism", fd.parallelism, 1, 1024),
+        checkpointIntervalMs: r.integer(f.checkpointIntervalMs, "flink.checkpointIntervalMs", fd.checkpointIntervalMs, 100, 3_600_000),
+        checkpointsUri: r.string(f.checkpointsUri, "flink.checkpointsUri", `s3://${bucket}/flink/checkpoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/checkpoints (checkpoints must outlive a container)"),
+        savepointsUri: r.string(f.savepointsUri, "flink.savepointsUri", `s3://${bucket}/flink/savepoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/savepoints"),
+    };
+    if (flink.parallelism > flink.taskManagers * flink.slotsPerTaskManager) {
+        r.problem("flink.parallelism", flink.parallelism, `at most flink.taskManagers x flink.slotsPerTaskManager = ${flink.taskManagers * flink.slotsPerTaskManager} (the job could never be scheduled)`);
+    }
+
+    const dr = r.object(values, "dremio");
+    const dremio = {
+        enabled: r.boolean(dr.enabled, "dremio.enabled", DEFAULTS.dremio.enabled),
+        adminUser: r.string(dr.adminUser, "dremio.adminUser", DEFAULTS.dremio.adminUser, USER_NAME, "a user name: letters, digits, '_', '.' or '-'"),
+    };
+
+    const res = r.object(values, "resources");
+    const resources = {} as Record<ServiceName, ResourceSize>;
+    for (const service of SERVICE_NAMES) {
+        const given = res[service];
+        const fallback = DEFAULT_RESOURCES[service];
+        if (given === undefined) {
+            resources[service] = { ...fallback };
+            continue;
+        }
+        if (given === null || typeof given !== "object" || Array.isArray(given)) {
+            r.problem(`resources.${service}`, given, "an object { memoryMiB, cpus }");
+            resources[service] = { ...fallback };
+            continue;
+        }
+        const g = given as Record<string, unknown>;
+        for (const extra of Object.keys(g).filter((x) => x !== "memoryMiB" && x !== "cpus")) {
+            r.problem(`resources.${service}.${extra}`, g[extra], `no such key: ${unknownKeyHint(extra, ["memoryMiB", "cpus"])}`);
+        }
+        const cpus = g.cpus === undefined ? fallback.cpus : g.cpus;
+        if (typeof cpus !== "number" || !(cpus > 0) || cpus > 64) r.problem(`resources.${service}.cpus`, g.cpus, "a number of CPUs above 0 and at most 64");
+        resources[service] = {
+            memoryMiB: r.integer(g.memoryMiB, `resources.${service}.memoryMiB`, fallback.memoryMiB, 256, 262_144),
+            cpus: typeof cpus === "number" && cpus > 0 && cpus <= 64 ? cpus : fallback.cpus,
+        };
+    }
+
+    const credentialsSet = {} as Record<CredentialKey, boolean>;
+    for (const key of CREDENTIAL_KEYS) {
+        credentialsSet[key] = values[key] !== undefined;
+        if (values[key] === undefined) continue;
+        // The value itself never goes into a message.
+        if (!secretKeys.has(key)) {
+            r.problem(key, "a plain-text value", `a secret: run \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\` (or remove it and let the program generate one)`);
+        } else if (values[key].length < 8) {
+            r.problem(key, `a secret of ${values[key].length} characters`, "at least 8 characters (MinIO and Dremio reject shorter ones)");
+        }
+    }
+
+    if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
+
+    return {
+        project: context.project,
+        stack: context.stack,
+        namePrefix: dockerSafeName(`${context.project}-${context.stack}`),
+        platform,
+        images,
+        exposePorts,
+        hostPortOffset,
+        awsRegion,
+        source,
+        kafka,
+        connect,
+        storage,
+        nessie,
+        iceberg,
+        flink,
+        dremio,
+        resources,
+        startTimeoutSeconds,
+        credentialsSet,
+    };
+}
+
+/** Lower-cases and replaces what Docker and Kubernetes names do not allow. */
+export function dockerSafeName(name: string): string {
+    return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50);
+}
+
+/** The secret config values a stack set; undefined for those the program generates. */
+export type ConfiguredCredentials = Partial<Record<CredentialKey, pulumi.Output<string>>>;
+
+/**
+ * Reads and validates the current stack's configuration. Throws a `pulumi.RunError` (printed without
+ * a stack trace) before any resource is registered when anything is wrong.
+ */
+export function loadLakehouseConfig(): { config: LakehouseConfig; credentials: ConfiguredCredentials } {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const all = pulumi.runtime.allConfig();
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    // `isConfigSecret` is how the SDK itself tells secret config apart; it is not in the public typings.
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        values[key] = value;
+        if (runtimeConfig.isConfigSecret?.(fullKey)) secretKeys.add(key);
+    }
+    let config: LakehouseConfig;
+    try {
+        config = parseLakehouseConfig(values, secretKeys, { project: pulumi.getProject(), stack: pulumi.getStack() });
+    } catch (err) {
+        if (err instanceof ConfigValidationError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+    const reader = new pulumi.Config(CONFIG_NAMESPACE);
+    const credentials: ConfiguredCredentials = {};
+    for (const key of CREDENTIAL_KEYS) {
+        if (config.credentialsSet[key]) credentials[key] = reader.requireSecret(key);
+    }
+    return { config, credentials };
+}

@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import { KafkaConfig, ResourceSize } from "./config";
+import { PORTS } from "./defaults";
+import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+
+export interface KafkaConnectArgs {
+    /** Pinned Debezium Connect image (Kafka Connect with the Debezium PostgreSQL plugin on its plugin path). */
+    image: string;
+    /** Worker count (one Connect group) and the group id. */
+    workers: number;
+    groupId: string;
+    kafka: KafkaConfig;
+    /** Bootstrap servers on the stack's network. */
+    bootstrapServers: string;
+    /** Workloads that must be healthy first (the brokers). */
+    dependsOn: string[];
+    resources: ResourceSize;
+    platform: Platform;
+}
+
+/** The Debezium PostgreSQL connector class; the health check waits until the worker has loaded it. */
+export const DEBEZIUM_POSTGRES_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
+
+/** Names of the worker group's internal topics, derived from the group id so groups never share them. */
+export function connectInternalTopics(groupId: string): { configs: string; offsets: string; status: string } {
+    return { configs: `${groupId}-configs`, offsets: `${groupId}-offsets`, status: `${groupId}-status` };
+}
+
+/** Kafka Connect workers running Debezium. */
+export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): WorkloadSpec {
+    const rf = String(args.kafka.replicationFactor);
+    const topics = connectInternalTopics(args.groupId);
+    const heapMiB = Math.max(256, Math.floor(args.resources.memoryMiB * 0.6));
+    const json = "org.apache.kafka.connect.json.JsonConverter";
+    return {
+        name: "connect",
+        service: "connect",
+        image: { kind: "remote", ref: args.image },
+        env: {
+            BOOTSTRAP_SERVERS: args.bootstrapServers,
+            GROUP_ID: args.groupId,
+            CONFIG_STORAGE_TOPIC: topics.configs,
+            OFFSET_STORAGE_TOPIC: topics.offsets,
+            STATUS_STORAGE_TOPIC: topics.status,
+            // The image maps CONNECT_<KEY> to the worker property <key>.
+            CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: rf,
+            CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: rf,
+            CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: rf,
+            // Plain JSON without the schema envelope: what Flink's debezium-json format reads by default.
+            KEY_CONVERTER: json,
+            VALUE_CONVERTER: json,
+            CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
+            CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
+            HEAP_OPTS: `-Xms${heapMiB}m -Xmx${heapMiB}m`,
+        },
+        secretEnv: {},
+        ports: [{ name: "rest", port: PORTS.connect, hostPort: PORTS.connect }],
+        volumes: [],
+        files: [],
+        health: {
+            exec: ["CMD-SHELL", `curl -fsS http://127.0.0.1:${PORTS.connect}/connector-plugins | grep -q ${DEBEZIUM_POSTGRES_CONNECTOR}`],
+            httpGet: { path: "/connector-plugins", port: PORTS.connect },
+            intervalSeconds: 10,
+            timeoutSeconds: 10,
+            retries: 18,
+            startPeriodSeconds: 30,
+            describe: `Kafka Connect REST lists ${DEBEZIUM_POSTGRES_CONNECTOR}`,
+        },
+        dependsOn: args.dependsOn,
+        replicas: args.workers,
+        stateful: false,
+        resources: args.resources,
+        runAsUser: 1001,
+    };
+}
+
+/** Kafka Connect with the Debezium PostgreSQL plugin. */
+export class KafkaConnect extends pulumi.ComponentResource {
+    readonly workload: DeployedWorkload;
+    /** REST endpoint of the worker group. */
+    readonly rest: Endpoint;
+
+    constructor(name: string, args: KafkaConnectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:connect:KafkaConnect", name, {}, opts);
+        this.workload = args.platform.deploy(kafkaConnectWorkload(args), this);
+        this.rest = this.workload.endpoints.rest;
+        this.registerOutputs({ rest: this.rest });
+    }
+}

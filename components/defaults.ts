@@ -1,0 +1,111 @@
+/**
+ * Every default of the program, in one place. Stack config overrides these; nothing else
+ * in the program invents a default of its own.
+ */
+
+/** The services the program knows, in dependency order. */
+export const SERVICE_NAMES = ["postgres", "kafka", "connect", "minio", "nessie", "flink", "dremio"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * Images pinned to exact tags. `flink` is the base of the image the program builds
+ * (components/images/flink/Dockerfile adds the connector jars).
+ */
+export const DEFAULT_IMAGES: Record<ServiceName, string> = {
+    postgres: "postgres:15.10",
+    kafka: "apache/kafka:3.9.0",
+    connect: "quay.io/debezium/connect:2.7.3.Final",
+    minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
+    nessie: "ghcr.io/projectnessie/nessie:0.99.0",
+    flink: "flink:1.20.1-scala_2.12-java17",
+    dremio: "dremio/dremio-oss:25.2.0",
+};
+
+/** Well-known ports inside the workloads (and, plus `hostPortOffset`, on the host in dev). */
+export const PORTS = {
+    postgres: 5432,
+    kafkaInternal: 9092,
+    kafkaController: 9093,
+    kafkaExternal: 9094,
+    kafkaHost: 9092,
+    connect: 8083,
+    minioApi: 9000,
+    minioConsole: 9001,
+    nessie: 19120,
+    nessieManagement: 9000,
+    flinkRest: 8081,
+    flinkRpc: 6123,
+    flinkBlob: 6124,
+    flinkSqlGateway: 8083,
+    flinkSqlGatewayHost: 8084,
+    dremioHttp: 9047,
+    dremioJdbc: 31010,
+    dremioFlight: 32010,
+} as const;
+
+/** Memory (MiB) and CPUs per service; sized so the dev stack fits a 16 GB laptop. */
+export const DEFAULT_RESOURCES: Record<ServiceName, { memoryMiB: number; cpus: number }> = {
+    postgres: { memoryMiB: 1024, cpus: 1 },
+    kafka: { memoryMiB: 1536, cpus: 1 },
+    connect: { memoryMiB: 1536, cpus: 1 },
+    minio: { memoryMiB: 1024, cpus: 1 },
+    nessie: { memoryMiB: 1024, cpus: 1 },
+    flink: { memoryMiB: 2048, cpus: 2 },
+    dremio: { memoryMiB: 4096, cpus: 2 },
+};
+
+export const DEFAULTS = {
+    platform: "docker" as const,
+    exposePorts: true,
+    hostPortOffset: 0,
+    awsRegion: "us-east-1",
+    source: {
+        database: "demographics",
+        schema: "public",
+        tables: ["demographics"],
+        createSeedTable: true,
+        publication: "lakehouse_cdc",
+        adminUser: "lakehouse",
+        replicationUser: "debezium",
+        // Caps the WAL a stalled replication slot may hold, so a dead connector cannot fill the disk.
+        maxSlotWalKeepSize: "10GB",
+        maxReplicationSlots: 10,
+        maxWalSenders: 10,
+    },
+    kafka: {
+        brokers: 1,
+        topicPrefix: "demographics_server",
+    },
+    connect: {
+        workers: 1,
+    },
+    storage: {
+        bucket: "warehouse",
+        rootUser: "lakehouse",
+    },
+    nessie: {
+        versionStore: "jdbc" as const,
+        branch: "main",
+    },
+    iceberg: {
+        catalog: "nessie",
+        namespace: "cdc",
+    },
+    flink: {
+        taskManagers: 1,
+        slotsPerTaskManager: 4,
+        parallelism: 1,
+        checkpointIntervalMs: 10_000,
+    },
+    dremio: {
+        enabled: true,
+        adminUser: "admin",
+    },
+    /** Size of each data volume where the platform sizes volumes (Kubernetes PVCs). */
+    volumeSizeGiB: 20,
+    /** How long `pulumi up` waits for one container to report healthy. */
+    startTimeoutSeconds: 300,
+};
+
+/** Project-level names that derive from the stack; kept here so outputs and renderers agree. */
+export const LABEL_PREFIX = "lakehouse";

@@ -1,0 +1,255 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfiguredCredentials, LakehouseConfig } from "./config";
+import { KafkaConnect } from "./connect";
+import { Credentials } from "./credentials";
+import { DEFAULTS, PORTS } from "./defaults";
+import { Dremio } from "./dremio";
+import { FLINK_WORKLOADS, Flink } from "./flink";
+import { Kafka } from "./kafka";
+import { Minio } from "./minio";
+import { NESSIE_DATABASE, Nessie } from "./nessie";
+import { Endpoint, Platform, SecretRegistry, validateSpecs } from "./platform";
+import { DockerPlatform } from "./platform/docker";
+import { Postgres } from "./postgres";
+
+export interface LakehouseArgs {
+    /** The validated stack configuration (see components/config.ts). */
+    config: LakehouseConfig;
+    /** Credentials the stack set as secrets; the rest are generated. */
+    credentials: ConfiguredCredentials;
+    /** Repository root, for image build contexts. */
+    repoRoot: string;
+    /** Docker provider to use instead of the default (docker platform only). */
+    dockerProvider?: docker.Provider;
+}
+
+/** An endpoint as URLs. */
+export interface UrlPair {
+    internal: string;
+    host?: string;
+}
+
+/** The stack outputs other teams consume. Names and shapes are a contract: see README "Stack outputs". */
+export interface LakehouseOutputs {
+    platform: string;
+    endpoints: Record<string, Endpoint>;
+    kafkaBootstrapServers: UrlPair;
+    cdcTopics: Record<string, string>;
+    kafkaConnectUrl: UrlPair;
+    flinkRestUrl: UrlPair;
+    flinkSqlGatewayUrl: UrlPair;
+    nessieApiUri: UrlPair;
+    s3Endpoint: UrlPair;
+    s3Region: string;
+    warehouse: string;
+    icebergCatalog: string;
+    nessieBranch: string;
+    icebergTables: Record<string, string>;
+    dremioUrl?: UrlPair;
+    credentials: pulumi.Output<StackCredentials>;
+}
+
+export interface StackCredentials {
+    postgres: { username: string; password: string };
+    replication: { username: string; password: string };
+    minio: { accessKeyId: string; secretAccessKey: string };
+    dremio?: { username: string; password: string };
+}
+
+function urls(endpoint: Endpoint, scheme: string, suffix = ""): UrlPair {
+    return {
+        internal: `${scheme}://${endpoint.internal}${suffix}`,
+        ...(endpoint.host !== undefined ? { host: `${scheme}://${endpoint.host}${suffix}` } : {}),
+    };
+}
+
+/** CDC topic of each captured table: `<topic.prefix>.<schema>.<table>` (Debezium's naming). */
+export function cdcTopicNames(config: LakehouseConfig): Record<string, string> {
+    return Object.fromEntries(config.source.tables.map((t) => [t, `${config.kafka.topicPrefix}.${config.source.schema}.${t}`]));
+}
+
+/** Iceberg table of each captured table: `<catalog>.<namespace>.<table>`. */
+export function icebergTableIdentifiers(config: LakehouseConfig): Record<string, string> {
+    return Object.fromEntries(config.source.tables.map((t) => [t, `${config.iceberg.catalog}.${config.iceberg.namespace}.${t}`]));
+}
+
+/**
+ * The whole CDC lakehouse: PostgreSQL -> Debezium on Kafka Connect -> Kafka -> Flink SQL ->
+ * Iceberg tables in Nessie on MinIO -> Dremio. Services start in dependency order, each gated on
+ * the health of what it needs.
+ */
+export class Lakehouse extends pulumi.ComponentResource {
+    readonly outputs: LakehouseOutputs;
+    readonly platform: Platform;
+    readonly postgres: Postgres;
+    readonly kafka: Kafka;
+    readonly connect: KafkaConnect;
+    readonly minio: Minio;
+    readonly nessie: Nessie;
+    readonly flink: Flink;
+    readonly dremio?: Dremio;
+
+    constructor(name: string, args: LakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:index:Lakehouse", name, {}, opts);
+        const cfg = args.config;
+        const child = { parent: this };
+
+        const credentials = new Credentials(`${name}-credentials`, { configured: args.credentials }, child);
+        this.platform = createPlatform(name, cfg, credentials.registry, args, this);
+
+        const volumeSizeGiB = DEFAULTS.volumeSizeGiB;
+        this.postgres = new Postgres(
+            `${name}-postgres`,
+            {
+                image: cfg.images.postgres,
+                source: cfg.source,
+                extraDatabases: cfg.nessie.versionStore === "jdbc" ? [NESSIE_DATABASE] : [],
+                resources: cfg.resources.postgres,
+                volumeSizeGiB,
+                platform: this.platform,
+            },
+            child,
+        );
+        this.kafka = new Kafka(
+            `${name}-kafka`,
+            {
+                image: cfg.images.kafka,
+                kafka: cfg.kafka,
+                clusterSeed: cfg.namePrefix,
+                exposePorts: cfg.exposePorts,
+                hostPortOffset: cfg.hostPortOffset,
+                resources: cfg.resources.kafka,
+                volumeSizeGiB,
+                platform: this.platform,
+            },
+            child,
+        );
+        this.connect = new KafkaConnect(
+            `${name}-connect`,
+            {
+                image: cfg.images.connect,
+                workers: cfg.connect.workers,
+                groupId: cfg.connect.groupId,
+                kafka: cfg.kafka,
+                bootstrapServers: this.kafka.internalBootstrapServers,
+                dependsOn: this.kafka.brokers.map((b) => b.spec.name),
+                resources: cfg.resources.connect,
+                platform: this.platform,
+            },
+            child,
+        );
+        this.minio = new Minio(
+            `${name}-minio`,
+            { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB, platform: this.platform },
+            child,
+        );
+        this.nessie = new Nessie(
+            `${name}-nessie`,
+            {
+                image: cfg.images.nessie,
+                versionStore: cfg.nessie.versionStore,
+                jdbc: { host: "postgres", port: PORTS.postgres, database: NESSIE_DATABASE, user: cfg.source.adminUser, dependsOn: this.postgres.workload.spec.name },
+                resources: cfg.resources.nessie,
+                volumeSizeGiB,
+                platform: this.platform,
+            },
+            child,
+        );
+        this.flink = new Flink(
+            `${name}-flink`,
+            {
+                baseImage: cfg.images.flink,
+                imageRepository: `${cfg.namePrefix}-flink`,
+                flink: cfg.flink,
+                awsRegion: cfg.awsRegion,
+                s3Endpoint: `http://${this.minio.api.internal}`,
+                s3AccessKey: cfg.storage.rootUser,
+                dependsOn: [this.minio.workload.spec.name, this.kafka.brokers[0].spec.name, this.nessie.workload.spec.name],
+                resources: cfg.resources.flink,
+                platform: this.platform,
+            },
+            child,
+        );
+        if (cfg.dremio.enabled) {
+            this.dremio = new Dremio(
+                `${name}-dremio`,
+                {
+                    image: cfg.images.dremio,
+                    dependsOn: [this.nessie.workload.spec.name, this.minio.workload.spec.name],
+                    resources: cfg.resources.dremio,
+                    volumeSizeGiB,
+                    platform: this.platform,
+                },
+                child,
+            );
+        }
+
+        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, this.minio.workload, this.nessie.workload, this.flink.jobManager, this.flink.taskManagers, this.flink.sqlGateway, ...(this.dremio ? [this.dremio.workload] : [])];
+        const problems = validateSpecs(all.map((w) => w.spec));
+        if (problems.length) throw new pulumi.ResourceError(`The lakehouse's workloads are inconsistent:\n  - ${problems.join("\n  - ")}`, this);
+
+        const endpoints: Record<string, Endpoint> = {
+            postgres: this.postgres.endpoint,
+            kafka: { internal: this.kafka.internalBootstrapServers, ...(this.kafka.hostBootstrapServers ? { host: this.kafka.hostBootstrapServers } : {}) },
+            connect: this.connect.rest,
+            minio: this.minio.api,
+            minioConsole: this.minio.console,
+            nessie: this.nessie.http,
+            [FLINK_WORKLOADS.jobManager]: this.flink.rest,
+            [FLINK_WORKLOADS.sqlGateway]: this.flink.sqlGatewayRest,
+            ...(this.dremio ? { dremio: this.dremio.http } : {}),
+        };
+        const v = credentials.values;
+        this.outputs = {
+            platform: cfg.platform,
+            endpoints,
+            kafkaBootstrapServers: { internal: endpoints.kafka.internal, ...(endpoints.kafka.host ? { host: endpoints.kafka.host } : {}) },
+            cdcTopics: cdcTopicNames(cfg),
+            kafkaConnectUrl: urls(this.connect.rest, "http"),
+            flinkRestUrl: urls(this.flink.rest, "http"),
+            flinkSqlGatewayUrl: urls(this.flink.sqlGatewayRest, "http"),
+            nessieApiUri: urls(this.nessie.http, "http", this.nessie.apiV2Path),
+            s3Endpoint: urls(this.minio.api, "http"),
+            s3Region: cfg.awsRegion,
+            warehouse: cfg.storage.warehouse,
+            icebergCatalog: cfg.iceberg.catalog,
+            nessieBranch: cfg.nessie.branch,
+            icebergTables: icebergTableIdentifiers(cfg),
+            ...(this.dremio ? { dremioUrl: urls(this.dremio.http, "http") } : {}),
+            credentials: pulumi.secret(
+                pulumi.all([v.postgresPassword, v.replicationPassword, v.minioRootPassword, v.dremioAdminPassword]).apply(([pg, repl, minio, dremio]) => ({
+                    postgres: { username: cfg.source.adminUser, password: pg },
+                    replication: { username: cfg.source.replicationUser, password: repl },
+                    minio: { accessKeyId: cfg.storage.rootUser, secretAccessKey: minio },
+                    ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
+                })),
+            ),
+        };
+        this.registerOutputs({ ...this.outputs });
+    }
+}
+
+/** The renderer the stack asked for. */
+function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegistry, args: LakehouseArgs, parent: pulumi.Resource): Platform {
+    switch (cfg.platform) {
+        case "docker":
+            return new DockerPlatform(
+                `${name}-docker`,
+                {
+                    namePrefix: cfg.namePrefix,
+                    stack: cfg.stack,
+                    exposePorts: cfg.exposePorts,
+                    hostPortOffset: cfg.hostPortOffset,
+                    startTimeoutSeconds: cfg.startTimeoutSeconds,
+                    secrets,
+                    repoRoot: args.repoRoot,
+                    provider: args.dockerProvider,
+                },
+                { parent },
+            );
+        default:
+            // Config validation rejects platforms this version cannot render; this guards programmatic use.
+            throw new pulumi.ResourceError(`platform "${cfg.platform}" is not supported by this version (supported: docker)`, parent);
+    }
+}

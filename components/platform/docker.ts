@@ -1,0 +1,205 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { LABEL_PREFIX } from "../defaults";
+import { DeployedWorkload, Platform, SecretRegistry, requireSecret } from "./index";
+import { ImageSpec, WorkloadSpec, endpointsOf, hostPortOf } from "./spec";
+
+export interface DockerPlatformArgs {
+    /** Prefix of every container, volume, image and the network: `<project>-<stack>`. */
+    namePrefix: string;
+    /** Stack name, written into labels. */
+    stack: string;
+    /** Publish ports on the host. */
+    exposePorts: boolean;
+    /** Added to every published host port. */
+    hostPortOffset: number;
+    /** Seconds `pulumi up` waits for each container to report healthy. */
+    startTimeoutSeconds: number;
+    /** Credentials referenced by specs' `secretEnv`. */
+    secrets: SecretRegistry;
+    /** Repository root, for image build contexts. */
+    repoRoot: string;
+    /** A Docker provider to use instead of the default one (e.g. a remote engine). */
+    provider?: docker.Provider;
+}
+
+/** Labels written on every Docker object, so an operator can find a stack's objects with `docker ps --filter`. */
+export function dockerLabels(stack: string, extra: Record<string, string> = {}): { label: string; value: string }[] {
+    const all: Record<string, string> = { [`${LABEL_PREFIX}.stack`]: stack, [`${LABEL_PREFIX}.managed-by`]: "pulumi", ...extra };
+    return Object.keys(all)
+        .sort()
+        .map((label) => ({ label, value: all[label] }));
+}
+
+/** Plain `KEY=value` entries, sorted so the diff of a changed variable is one line. */
+export function plainEnvEntries(env: Record<string, string>): string[] {
+    return Object.keys(env)
+        .sort()
+        .map((k) => `${k}=${env[k]}`);
+}
+
+/** `KEY=value` entries whose value is a secret: each entry is itself a secret Output. */
+export function secretEnvEntries(spec: WorkloadSpec, secrets: SecretRegistry): pulumi.Output<string>[] {
+    return Object.keys(spec.secretEnv)
+        .sort()
+        .map((k) => pulumi.secret(pulumi.interpolate`${k}=${requireSecret(secrets, spec.name, spec.secretEnv[k].secret)}`));
+}
+
+/** Seconds as Docker's duration strings. */
+function seconds(n: number): string {
+    return `${n}s`;
+}
+
+/** Container names of a workload: one per replica. */
+export function replicaNames(spec: WorkloadSpec): string[] {
+    return spec.replicas === 1 ? [spec.name] : Array.from({ length: spec.replicas }, (_, i) => `${spec.name}-${i}`);
+}
+
+/**
+ * Hash of everything that goes into a built image: the build context's files and the build args.
+ * It is the image tag, so the image (and the containers using it) change exactly when an input does.
+ */
+export function buildContextHash(contextDir: string, args: Record<string, string>): string {
+    const hash = crypto.createHash("sha256");
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else {
+                hash.update(path.relative(contextDir, full));
+                hash.update(fs.readFileSync(full));
+            }
+        }
+    };
+    walk(contextDir);
+    for (const key of Object.keys(args).sort()) hash.update(`${key}=${args[key]}`);
+    return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * Renders workload specs as Docker containers on one network per stack. Every name starts with the
+ * stack's prefix, so two stacks on one engine never collide (ports aside: see `hostPortOffset`).
+ */
+export class DockerPlatform extends pulumi.ComponentResource implements Platform {
+    readonly kind = "docker" as const;
+    readonly network: docker.Network;
+    private readonly args: DockerPlatformArgs;
+    private readonly images = new Map<string, pulumi.Output<string>>();
+    private readonly deployed = new Map<string, DeployedWorkload>();
+
+    constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:platform:Docker", name, {}, opts);
+        this.args = args;
+        this.network = new docker.Network(
+            `${name}-network`,
+            { name: args.namePrefix, driver: "bridge", labels: dockerLabels(args.stack) },
+            { parent: this, provider: args.provider },
+        );
+        this.registerOutputs({ networkName: this.network.name });
+    }
+
+    /** The image reference a container runs: pulled once per distinct reference, or built from the repo. */
+    private image(image: ImageSpec, workload: string): pulumi.Output<string> {
+        const key = image.kind === "remote" ? image.ref : `${image.repository}|${image.context}|${JSON.stringify(image.args)}`;
+        const existing = this.images.get(key);
+        if (existing) return existing;
+        let ref: pulumi.Output<string>;
+        if (image.kind === "remote") {
+            const pulled = new docker.RemoteImage(
+                `${this.args.namePrefix}-image-${workload}`,
+                { name: image.ref, keepLocally: true },
+                { parent: this, provider: this.args.provider },
+            );
+            ref = pulled.imageId;
+        } else {
+            const contextDir = path.join(this.args.repoRoot, image.context);
+            const tag = buildContextHash(contextDir, image.args);
+            const built = new docker.Image(
+                `${this.args.namePrefix}-image-${workload}`,
+                {
+                    imageName: `${image.repository}:${tag}`,
+                    build: { context: contextDir, dockerfile: path.join(contextDir, "Dockerfile"), args: image.args },
+                    skipPush: true,
+                },
+                { parent: this, provider: this.args.provider },
+            );
+            ref = built.imageName;
+        }
+        this.images.set(key, ref);
+        return ref;
+    }
+
+    deploy(spec: WorkloadSpec, parent: pulumi.Resource): DeployedWorkload {
+        const upstream = spec.dependsOn.map((dep) => {
+            const found = this.deployed.get(dep);
+            if (!found) throw new Error(`workload "${spec.name}" depends on "${dep}", which has not been deployed on this platform yet`);
+            return found;
+        });
+        const image = this.image(spec.image, spec.name);
+        const envs: pulumi.Input<string>[] = [...plainEnvEntries(spec.env), ...secretEnvEntries(spec, this.args.secrets)];
+        const ready: pulumi.Resource[] = [];
+
+        replicaNames(spec).forEach((replica, index) => {
+            const volumes = spec.volumes.map((v) => {
+                const volumeName = `${this.args.namePrefix}-${replica}-${v.name}`;
+                const volume = new docker.Volume(
+                    volumeName,
+                    { name: volumeName, labels: dockerLabels(this.args.stack, { [`${LABEL_PREFIX}.workload`]: replica }) },
+                    { parent, provider: this.args.provider },
+                );
+                return { volumeName: volume.name, containerPath: v.mountPath };
+            });
+            // Host ports go to the first replica only; the others are reached on the network.
+            const ports =
+                index === 0
+                    ? spec.ports.flatMap((p) => {
+                          const external = hostPortOf(p, this.args.exposePorts, this.args.hostPortOffset);
+                          return external === undefined ? [] : [{ internal: p.port, external, ip: "127.0.0.1", protocol: "tcp" }];
+                      })
+                    : [];
+            const container = new docker.Container(
+                `${this.args.namePrefix}-${replica}`,
+                {
+                    name: `${this.args.namePrefix}-${replica}`,
+                    hostname: replica,
+                    image,
+                    entrypoints: spec.entrypoint,
+                    command: spec.command,
+                    envs,
+                    ports,
+                    volumes,
+                    uploads: spec.files.map((f) => ({ file: f.path, content: f.content, executable: f.executable ?? false })),
+                    networksAdvanced: [{ name: this.network.name, aliases: replica === spec.name ? [spec.name] : [spec.name, replica] }],
+                    healthcheck: {
+                        tests: spec.health.exec,
+                        interval: seconds(spec.health.intervalSeconds),
+                        timeout: seconds(spec.health.timeoutSeconds),
+                        retries: spec.health.retries,
+                        startPeriod: seconds(spec.health.startPeriodSeconds),
+                    },
+                    // `pulumi up` returns only when the container is healthy: dependants start after it.
+                    wait: true,
+                    waitTimeout: this.args.startTimeoutSeconds,
+                    restart: "unless-stopped",
+                    mustRun: true,
+                    memory: spec.resources.memoryMiB,
+                    cpus: String(spec.resources.cpus),
+                    labels: dockerLabels(this.args.stack, { [`${LABEL_PREFIX}.service`]: spec.service, [`${LABEL_PREFIX}.workload`]: replica }),
+                },
+                { parent, provider: this.args.provider, dependsOn: [this.network, ...upstream.flatMap((u) => u.ready)] },
+            );
+            ready.push(container);
+        });
+
+        const result: DeployedWorkload = {
+            spec,
+            endpoints: endpointsOf(spec, spec.name, this.args.exposePorts, this.args.hostPortOffset),
+            ready,
+        };
+        this.deployed.set(spec.name, result);
+        return result;
+    }
+}

@@ -1,0 +1,27 @@
+// Two kinds of tests: `unit` (pure functions and Pulumi mocks, seconds) and `services`
+// (real PostgreSQL, Kafka, Connect, Flink, Nessie, MinIO and Pulumi CLI started by the harness).
+// `npm test` runs both; `npm run test:unit` is the inner loop.
+const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/unit'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'services',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/services'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/tests/services/setup.ts',
+      // Real services: generous per-test ceiling; each wait inside a test is bounded on its own.
+      testTimeout: 600000,
+    },
+  ],
+};

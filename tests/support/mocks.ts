@@ -1,0 +1,112 @@
+/**
+ * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource registration:
+ * its type, name, inputs (secrets unwrapped), the raw serialized inputs (where secrets are still
+ * marked) and its dependencies. No engine, no provider plugins.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The signature Pulumi's wire format puts on a secret value. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    /** Inputs with secret markers removed. */
+    inputs: any;
+    /** Inputs as serialized for the engine: secret values are `{ [SIG_KEY]: SECRET_SIG, value }`. */
+    raw: any;
+    /** URNs this resource explicitly or implicitly depends on. */
+    dependencies: string[];
+    parent: string;
+}
+
+export function isSerializedSecret(value: any): boolean {
+    return value !== null && typeof value === "object" && value[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret wrappers, recursively. */
+export function unwrapSecrets(value: any): any {
+    if (isSerializedSecret(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return value;
+}
+
+/** Outputs a mock provider would compute, by resource type; everything else echoes its inputs. */
+function mockState(type: string, name: string, inputs: any): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: `generated-${name}-Aa11` };
+        case "docker:index/remoteImage:RemoteImage":
+            // The real provider answers with the image id; the name stands in for it here.
+            return { ...inputs, imageId: inputs.name };
+        default:
+            return inputs;
+    }
+}
+
+export interface ProgramRun {
+    resources: RecordedResource[];
+    outputs: Record<string, unknown>;
+}
+
+/**
+ * Sets config (keys with namespace, e.g. `lakehouse:platform`), runs `program`, waits for every
+ * registration and resolves the outputs it returns.
+ */
+export async function runWithMocks(
+    program: () => Record<string, unknown>,
+    options: { config?: Record<string, string>; secretKeys?: string[]; project?: string; stack?: string; preview?: boolean } = {},
+): Promise<ProgramRun> {
+    const project = options.project ?? "cdc-lakehouse";
+    const stack = options.stack ?? "dev";
+    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, unwrapSecrets(args.inputs)) }),
+            call: (args) => args.inputs,
+        },
+        project,
+        stack,
+        options.preview ?? false,
+    );
+    const resources: RecordedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        resources.push({
+            type: req.getType(),
+            name: req.getName(),
+            inputs: unwrapSecrets(raw),
+            raw,
+            dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+        });
+        return register(req, callback);
+    };
+
+    const exported = program();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) {
+        outputs[key] = await resolve(value);
+    }
+    await pulumi.runtime.disconnect();
+    return { resources, outputs };
+}
+
+/** True when `resource` depends on the resource named `name` (explicitly or through an input). */
+export function dependsOn(resource: RecordedResource, name: string): boolean {
+    return resource.dependencies.some((urn) => urn.endsWith(`::${name}`));
+}
+
+/** Resolves an Output (or a plain value holding Outputs) to its value. */
+export function resolve<T>(value: pulumi.Input<T> | undefined): Promise<T | undefined> {
+    return new Promise((done) => pulumi.output(value as pulumi.Input<T>).apply((v) => done(v as T)));
+}
+
+/** True when an Output is marked secret. */
+export function isSecretOutput(value: unknown): Promise<boolean> {
+    return pulumi.isSecret(pulumi.output(value as any));
+}

@@ -1,0 +1,86 @@
+/**
+ * The whole program (index.ts) for the dev stack, with Pulumi.dev.yaml as its config: the full set
+ * of stack outputs other teams consume, exactly.
+ */
+import { isSecretOutput, runWithMocks } from "../support/mocks";
+import { stackConfig } from "../support/stack-config";
+
+describe("index.ts on the dev stack", () => {
+    let outputs: Record<string, unknown>;
+    let program: Record<string, unknown>;
+
+    beforeAll(async () => {
+        const run = await runWithMocks(
+            () => {
+                program = require("../../index");
+                return program;
+            },
+            { config: stackConfig("dev"), stack: "dev" },
+        );
+        outputs = run.outputs;
+    });
+
+    it("exports exactly the documented outputs", () => {
+        expect(Object.keys(outputs).sort()).toEqual([
+            "cdcTopics",
+            "credentials",
+            "dremioUrl",
+            "endpoints",
+            "flinkRestUrl",
+            "flinkSqlGatewayUrl",
+            "icebergCatalog",
+            "icebergTables",
+            "kafkaBootstrapServers",
+            "kafkaConnectUrl",
+            "nessieApiUri",
+            "nessieBranch",
+            "platform",
+            "s3Endpoint",
+            "s3Region",
+            "warehouse",
+        ]);
+    });
+
+    it("gives every endpoint for the network and for the host", () => {
+        expect(outputs).toMatchObject({
+            platform: "docker",
+            kafkaBootstrapServers: { internal: "kafka-0:9092", host: "localhost:9092" },
+            cdcTopics: { demographics: "demographics_server.public.demographics" },
+            kafkaConnectUrl: { internal: "http://connect:8083", host: "http://localhost:8083" },
+            flinkRestUrl: { internal: "http://flink-jobmanager:8081", host: "http://localhost:8081" },
+            flinkSqlGatewayUrl: { internal: "http://flink-sql-gateway:8083", host: "http://localhost:8084" },
+            nessieApiUri: { internal: "http://nessie:19120/api/v2", host: "http://localhost:19120/api/v2" },
+            s3Endpoint: { internal: "http://minio:9000", host: "http://localhost:9000" },
+            s3Region: "us-east-1",
+            warehouse: "s3://warehouse/",
+            icebergCatalog: "nessie",
+            nessieBranch: "main",
+            icebergTables: { demographics: "nessie.cdc.demographics" },
+            dremioUrl: { internal: "http://dremio:9047", host: "http://localhost:9047" },
+        });
+        expect(outputs.endpoints).toEqual({
+            postgres: { internal: "postgres:5432", host: "localhost:5432" },
+            kafka: { internal: "kafka-0:9092", host: "localhost:9092" },
+            connect: { internal: "connect:8083", host: "localhost:8083" },
+            minio: { internal: "minio:9000", host: "localhost:9000" },
+            minioConsole: { internal: "minio:9001", host: "localhost:9001" },
+            nessie: { internal: "nessie:19120", host: "localhost:19120" },
+            "flink-jobmanager": { internal: "flink-jobmanager:8081", host: "localhost:8081" },
+            "flink-sql-gateway": { internal: "flink-sql-gateway:8083", host: "localhost:8084" },
+            dremio: { internal: "dremio:9047", host: "localhost:9047" },
+        });
+    });
+
+    it("exports the credentials as one secret, and nothing else as secret", async () => {
+        expect(await isSecretOutput(program.credentials)).toBe(true);
+        expect(outputs.credentials).toEqual({
+            postgres: { username: "lakehouse", password: expect.stringMatching(/^generated-/) },
+            replication: { username: "debezium", password: expect.stringMatching(/^generated-/) },
+            minio: { accessKeyId: "lakehouse", secretAccessKey: expect.stringMatching(/^generated-/) },
+            dremio: { username: "admin", password: expect.stringMatching(/^generated-/) },
+        });
+        for (const key of Object.keys(outputs).filter((k) => k !== "credentials")) {
+            expect(JSON.stringify(outputs[key])).not.toMatch(/generated-/);
+        }
+    });
+});
