@@ -13,7 +13,7 @@ export const CONFIG_NAMESPACE = "lakehouse";
 export const PLATFORMS = ["docker", "kubernetes", "external"] as const;
 export type PlatformKind = (typeof PLATFORMS)[number];
 /** Platforms this version renders; the others are reserved names with their own issues. */
-export const SUPPORTED_PLATFORMS: readonly PlatformKind[] = ["docker"];
+export const SUPPORTED_PLATFORMS: readonly PlatformKind[] = ["docker", "external"];
 
 export const NESSIE_VERSION_STORES = ["jdbc", "rocksdb", "in-memory"] as const;
 export type NessieVersionStore = (typeof NESSIE_VERSION_STORES)[number];
@@ -62,6 +62,28 @@ export interface FlinkConfig {
     savepointsUri: string;
 }
 
+/**
+ * Services that already exist, per service: the program deploys nothing for them and manages only
+ * what lives inside them. Every address is as the machine running Pulumi (and, for services the
+ * program does deploy, their containers) reaches it.
+ */
+export interface ExternalServices {
+    /** `host:port` of an existing PostgreSQL; the source database, roles and tables are in `source`. */
+    postgres?: { address: string };
+    /** Bootstrap servers of an existing Kafka, `host:port[,host:port...]`. */
+    kafka?: { bootstrapServers: string };
+    /** REST URL of an existing Kafka Connect group with the Debezium PostgreSQL plugin. */
+    connect?: { url: string };
+    /** S3 endpoint URL (MinIO or another S3-compatible store). */
+    minio?: { endpoint: string };
+    /** Nessie base URL (without /api/v2). */
+    nessie?: { url: string };
+    /** An existing Flink session cluster: REST URL and SQL Gateway URL. */
+    flink?: { restUrl: string; sqlGatewayUrl: string };
+    /** Dremio base URL. */
+    dremio?: { url: string };
+}
+
 export interface ResourceSize {
     memoryMiB: number;
     cpus: number;
@@ -74,6 +96,8 @@ export interface LakehouseConfig {
     /** `<project>-<stack>`, lower-case: prefixes every container, volume and network so stacks never collide. */
     namePrefix: string;
     platform: PlatformKind;
+    /** Services that already exist; the rest run on `platform`. */
+    external: ExternalServices;
     images: Record<ServiceName, string>;
     /** Publish service ports on the Docker host (dev). */
     exposePorts: boolean;
@@ -121,6 +145,8 @@ const NESSIE_REF = /^[A-Za-z](?:(?![.][.])[A-Za-z0-9./_-])*[A-Za-z0-9_-]$|^[A-Za
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
 const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s?#]*)?$/;
 const STORAGE_URI = /^(s3a?|file|hdfs|gs|abfss?):\/\/\S+$/;
 
 /** Known keys of each object-valued setting, for "unknown key" errors that catch typos. */
@@ -135,6 +161,16 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
     flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri"],
     dremio: Object.keys(DEFAULTS.dremio),
     resources: SERVICE_NAMES,
+    external: SERVICE_NAMES,
+};
+const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
+    postgres: ["address"],
+    kafka: ["bootstrapServers"],
+    connect: ["url"],
+    minio: ["endpoint"],
+    nessie: ["url"],
+    flink: ["restUrl", "sqlGatewayUrl"],
+    dremio: ["url"],
 };
 const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds"];
 const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS];
@@ -264,6 +300,8 @@ export function parseLakehouseConfig(
     if (!SUPPORTED_PLATFORMS.includes(platform)) {
         r.problem("platform", platform, `one of ${SUPPORTED_PLATFORMS.join(", ")} (this version does not render "${platform}" yet)`);
     }
+
+    const external = parseExternal(r, values);
 
     const imagesRaw = r.object(values, "images");
     const images = { ...DEFAULT_IMAGES };
@@ -412,6 +450,8 @@ export function parseLakehouseConfig(
         }
     }
 
+    checkExternalCoverage(r, platform, external, { dremio: dremio.enabled }, credentialsSet);
+
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 
     return {
@@ -419,6 +459,7 @@ export function parseLakehouseConfig(
         stack: context.stack,
         namePrefix: dockerSafeName(`${context.project}-${context.stack}`),
         platform,
+        external,
         images,
         exposePorts,
         hostPortOffset,
@@ -435,6 +476,122 @@ export function parseLakehouseConfig(
         startTimeoutSeconds,
         credentialsSet,
     };
+}
+
+/** Reads `external.<service>` settings: addresses with a scheme and port where one is needed. */
+function parseExternal(r: Reader, values: Record<string, string>): ExternalServices {
+    const raw = r.object(values, "external");
+    const external: ExternalServices = {};
+    const url = "an http(s) URL such as http://10.0.0.5:8083 (scheme and host; no query)";
+    for (const service of SERVICE_NAMES) {
+        const given = raw[service];
+        if (given === undefined) continue;
+        if (given === null || typeof given !== "object" || Array.isArray(given)) {
+            r.problem(`external.${service}`, given, `an object with ${EXTERNAL_KEYS[service].join(", ")}`);
+            continue;
+        }
+        const g = given as Record<string, unknown>;
+        for (const k of Object.keys(g).filter((k) => !EXTERNAL_KEYS[service].includes(k))) {
+            r.problem(`external.${service}.${k}`, g[k], `no such key: ${unknownKeyHint(k, EXTERNAL_KEYS[service])}`);
+        }
+        const need = (key: string, pattern: RegExp, expected: string): string | undefined => {
+            const v = g[key];
+            if (typeof v !== "string" || !pattern.test(v)) {
+                r.problem(`external.${service}.${key}`, v, expected);
+                return undefined;
+            }
+            return v.replace(/\/+$/, "");
+        };
+        switch (service) {
+            case "postgres": {
+                const address = need("address", HOST_PORT, "host:port of the PostgreSQL server, e.g. db.internal:5432 (no scheme)");
+                if (address) external.postgres = { address };
+                break;
+            }
+            case "kafka": {
+                const v = g.bootstrapServers;
+                if (typeof v !== "string" || !v.split(",").every((hp) => HOST_PORT.test(hp.trim()))) {
+                    r.problem("external.kafka.bootstrapServers", v, "host:port[,host:port...] of the brokers (no scheme), e.g. broker-1:9092,broker-2:9092");
+                } else {
+                    external.kafka = { bootstrapServers: v.split(",").map((hp) => hp.trim()).join(",") };
+                }
+                break;
+            }
+            case "connect": {
+                const u = need("url", HTTP_URL, url);
+                if (u) external.connect = { url: u };
+                break;
+            }
+            case "minio": {
+                const u = need("endpoint", HTTP_URL, url);
+                if (u) external.minio = { endpoint: u };
+                break;
+            }
+            case "nessie": {
+                const u = need("url", HTTP_URL, `${url}; the program adds /api/v2`);
+                if (u && /\/api\/v[12]$/.test(u)) r.problem("external.nessie.url", g.url, "the server's base URL without /api/v1 or /api/v2 (the program uses API v2)");
+                else if (u) external.nessie = { url: u };
+                break;
+            }
+            case "flink": {
+                const rest = need("restUrl", HTTP_URL, url);
+                const gateway = need("sqlGatewayUrl", HTTP_URL, url);
+                if (rest && gateway) external.flink = { restUrl: rest, sqlGatewayUrl: gateway };
+                break;
+            }
+            case "dremio": {
+                const u = need("url", HTTP_URL, url);
+                if (u) external.dremio = { url: u };
+                break;
+            }
+        }
+    }
+    return external;
+}
+
+/** Which credentials an external service needs from the stack (it cannot be given a generated one). */
+const EXTERNAL_CREDENTIALS: Partial<Record<ServiceName, CredentialKey[]>> = {
+    postgres: ["postgresPassword", "replicationPassword"],
+    minio: ["minioRootPassword"],
+    dremio: ["dremioAdminPassword"],
+};
+
+/**
+ * On `platform: external` every enabled service must be given; an external service's credentials
+ * must come from the stack; containers cannot reach another machine's loopback.
+ */
+function checkExternalCoverage(
+    r: Reader,
+    platform: PlatformKind,
+    external: ExternalServices,
+    enabled: { dremio: boolean },
+    credentialsSet: Record<CredentialKey, boolean>,
+): void {
+    const wanted = SERVICE_NAMES.filter((s) => s !== "dremio" || enabled.dremio);
+    if (platform === "external") {
+        const missing = wanted.filter((s) => external[s] === undefined);
+        if (missing.length) {
+            r.problem("external", Object.keys(external), `an entry for every service on platform "external"; missing: ${missing.join(", ")} (or set dremio.enabled: false)`);
+        }
+    }
+    for (const service of wanted) {
+        if (external[service] === undefined) continue;
+        for (const key of EXTERNAL_CREDENTIALS[service] ?? []) {
+            if (!credentialsSet[key]) {
+                r.problem(key, "nothing", `a secret with the password of the existing ${service} (\`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`): the program cannot generate a password for a service it does not run`);
+            }
+        }
+    }
+    if (platform !== "external") {
+        for (const service of wanted) {
+            const ext = external[service];
+            if (!ext) continue;
+            const address = Object.values(ext).join(",");
+            if (/(^|[/,@])(localhost|127\.\d+\.\d+\.\d+)([:/,]|$)/.test(address)) {
+                r.problem(`external.${service}`, address, `an address the ${platform} containers can reach: localhost inside a container is the container itself (use the host's name or address)`);
+            }
+        }
+    }
 }
 
 /** Lower-cases and replaces what Docker and Kubernetes names do not allow. */

@@ -108,9 +108,10 @@ export class Kafka extends pulumi.ComponentResource {
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kafka:Kafka", name, {}, opts);
         this.brokers = kafkaWorkloads(args).map((spec) => args.platform.deploy(spec, this));
-        this.internalBootstrapServers = internalBootstrapServers(args.kafka.brokers);
-        const hosts = this.brokers.map((b) => b.endpoints.external.host).filter((h): h is string => h !== undefined);
-        this.hostBootstrapServers = hosts.length ? hosts.join(",") : undefined;
+        // Deduplicated: an existing cluster answers every broker workload with the same bootstrap list.
+        const join = (list: (string | undefined)[]) => [...new Set(list.filter((h): h is string => h !== undefined))].join(",") || undefined;
+        this.internalBootstrapServers = join(this.brokers.map((b) => b.endpoints.internal.internal)) ?? internalBootstrapServers(args.kafka.brokers);
+        this.hostBootstrapServers = join(this.brokers.map((b) => b.endpoints.external.host));
         this.registerOutputs({ internalBootstrapServers: this.internalBootstrapServers, hostBootstrapServers: this.hostBootstrapServers });
     }
 }

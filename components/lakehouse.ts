@@ -3,13 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfiguredCredentials, LakehouseConfig } from "./config";
 import { KafkaConnect } from "./connect";
 import { Credentials } from "./credentials";
-import { DEFAULTS, PORTS } from "./defaults";
+import { DEFAULTS } from "./defaults";
 import { Dremio } from "./dremio";
 import { FLINK_WORKLOADS, Flink } from "./flink";
 import { Kafka } from "./kafka";
 import { Minio } from "./minio";
 import { NESSIE_DATABASE, Nessie } from "./nessie";
-import { Endpoint, Platform, SecretRegistry, validateSpecs } from "./platform";
+import { Endpoint, Platform, Renderer, SecretRegistry, validateSpecs } from "./platform";
 import { DockerPlatform } from "./platform/docker";
 import { Postgres } from "./postgres";
 
@@ -57,10 +57,13 @@ export interface StackCredentials {
     dremio?: { username: string; password: string };
 }
 
-function urls(endpoint: Endpoint, scheme: string, suffix = ""): UrlPair {
+/** An HTTP endpoint as URLs (https and a base path kept for external services). */
+export function urls(endpoint: Endpoint, suffix = ""): UrlPair {
+    const scheme = endpoint.scheme ?? "http";
+    const tail = `${endpoint.path ?? ""}${suffix}`;
     return {
-        internal: `${scheme}://${endpoint.internal}${suffix}`,
-        ...(endpoint.host !== undefined ? { host: `${scheme}://${endpoint.host}${suffix}` } : {}),
+        internal: `${scheme}://${endpoint.internal}${tail}`,
+        ...(endpoint.host !== undefined ? { host: `${scheme}://${endpoint.host}${tail}` } : {}),
     };
 }
 
@@ -149,7 +152,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             {
                 image: cfg.images.nessie,
                 versionStore: cfg.nessie.versionStore,
-                jdbc: { host: "postgres", port: PORTS.postgres, database: NESSIE_DATABASE, user: cfg.source.adminUser, dependsOn: this.postgres.workload.spec.name },
+                jdbc: { address: this.postgres.endpoint.internal, database: NESSIE_DATABASE, user: cfg.source.adminUser, dependsOn: this.postgres.workload.spec.name },
                 resources: cfg.resources.nessie,
                 volumeSizeGiB,
                 platform: this.platform,
@@ -163,7 +166,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 imageRepository: `${cfg.namePrefix}-flink`,
                 flink: cfg.flink,
                 awsRegion: cfg.awsRegion,
-                s3Endpoint: `http://${this.minio.api.internal}`,
+                s3Endpoint: urls(this.minio.api).internal,
                 s3AccessKey: cfg.storage.rootUser,
                 dependsOn: [this.minio.workload.spec.name, this.kafka.brokers[0].spec.name, this.nessie.workload.spec.name],
                 resources: cfg.resources.flink,
@@ -186,7 +189,10 @@ export class Lakehouse extends pulumi.ComponentResource {
         }
 
         const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, this.minio.workload, this.nessie.workload, this.flink.jobManager, this.flink.taskManagers, this.flink.sqlGateway, ...(this.dremio ? [this.dremio.workload] : [])];
-        const problems = validateSpecs(all.map((w) => w.spec));
+        const problems = validateSpecs(
+            all.filter((w) => !w.external).map((w) => w.spec),
+            all.filter((w) => w.external).map((w) => w.spec.name),
+        );
         if (problems.length) throw new pulumi.ResourceError(`The lakehouse's workloads are inconsistent:\n  - ${problems.join("\n  - ")}`, this);
 
         const endpoints: Record<string, Endpoint> = {
@@ -194,7 +200,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             kafka: { internal: this.kafka.internalBootstrapServers, ...(this.kafka.hostBootstrapServers ? { host: this.kafka.hostBootstrapServers } : {}) },
             connect: this.connect.rest,
             minio: this.minio.api,
-            minioConsole: this.minio.console,
+            ...(this.minio.console ? { minioConsole: this.minio.console } : {}),
             nessie: this.nessie.http,
             [FLINK_WORKLOADS.jobManager]: this.flink.rest,
             [FLINK_WORKLOADS.sqlGateway]: this.flink.sqlGatewayRest,
@@ -206,17 +212,17 @@ export class Lakehouse extends pulumi.ComponentResource {
             endpoints,
             kafkaBootstrapServers: { internal: endpoints.kafka.internal, ...(endpoints.kafka.host ? { host: endpoints.kafka.host } : {}) },
             cdcTopics: cdcTopicNames(cfg),
-            kafkaConnectUrl: urls(this.connect.rest, "http"),
-            flinkRestUrl: urls(this.flink.rest, "http"),
-            flinkSqlGatewayUrl: urls(this.flink.sqlGatewayRest, "http"),
-            nessieApiUri: urls(this.nessie.http, "http", this.nessie.apiV2Path),
-            s3Endpoint: urls(this.minio.api, "http"),
+            kafkaConnectUrl: urls(this.connect.rest),
+            flinkRestUrl: urls(this.flink.rest),
+            flinkSqlGatewayUrl: urls(this.flink.sqlGatewayRest),
+            nessieApiUri: urls(this.nessie.http, this.nessie.apiV2Path),
+            s3Endpoint: urls(this.minio.api),
             s3Region: cfg.awsRegion,
             warehouse: cfg.storage.warehouse,
             icebergCatalog: cfg.iceberg.catalog,
             nessieBranch: cfg.nessie.branch,
             icebergTables: icebergTableIdentifiers(cfg),
-            ...(this.dremio ? { dremioUrl: urls(this.dremio.http, "http") } : {}),
+            ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
             credentials: pulumi.secret(
                 pulumi.all([v.postgresPassword, v.replicationPassword, v.minioRootPassword, v.dremioAdminPassword]).apply(([pg, repl, minio, dremio]) => ({
                     postgres: { username: cfg.source.adminUser, password: pg },
@@ -230,11 +236,12 @@ export class Lakehouse extends pulumi.ComponentResource {
     }
 }
 
-/** The renderer the stack asked for. */
+/** The stack's platform: its renderer (none on `external`) plus the services that already exist. */
 function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegistry, args: LakehouseArgs, parent: pulumi.Resource): Platform {
+    let renderer: Renderer | undefined;
     switch (cfg.platform) {
         case "docker":
-            return new DockerPlatform(
+            renderer = new DockerPlatform(
                 `${name}-docker`,
                 {
                     namePrefix: cfg.namePrefix,
@@ -248,8 +255,13 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                 },
                 { parent },
             );
+            break;
+        case "external":
+            renderer = undefined;
+            break;
         default:
             // Config validation rejects platforms this version cannot render; this guards programmatic use.
-            throw new pulumi.ResourceError(`platform "${cfg.platform}" is not supported by this version (supported: docker)`, parent);
+            throw new pulumi.ResourceError(`platform "${cfg.platform}" is not supported by this version (supported: docker, external)`, parent);
     }
+    return new Platform(cfg.platform, renderer, cfg.external);
 }

@@ -53,7 +53,8 @@ export function minioWorkload(args: Omit<MinioArgs, "platform">): WorkloadSpec {
 export class Minio extends pulumi.ComponentResource {
     readonly workload: DeployedWorkload;
     readonly api: Endpoint;
-    readonly console: Endpoint;
+    /** The web console; absent for an existing S3 store. */
+    readonly console?: Endpoint;
 
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:minio:Minio", name, {}, opts);

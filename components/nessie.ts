@@ -13,7 +13,7 @@ export interface NessieArgs {
      */
     versionStore: NessieVersionStore;
     /** For `jdbc`: the PostgreSQL workload, database and user. */
-    jdbc?: { host: string; port: number; database: string; user: string; dependsOn: string };
+    jdbc?: { address: string; database: string; user: string; dependsOn: string };
     resources: ResourceSize;
     volumeSizeGiB: number;
     platform: Platform;
@@ -44,7 +44,7 @@ export function nessieWorkload(args: Omit<NessieArgs, "platform">): WorkloadSpec
             if (!args.jdbc) throw new Error('nessieWorkload: versionStore "jdbc" needs the `jdbc` connection');
             env.NESSIE_VERSION_STORE_TYPE = "JDBC";
             env.NESSIE_VERSION_STORE_PERSIST_JDBC_DATASOURCE = "postgresql";
-            env.QUARKUS_DATASOURCE_POSTGRESQL_JDBC_URL = `jdbc:postgresql://${args.jdbc.host}:${args.jdbc.port}/${args.jdbc.database}`;
+            env.QUARKUS_DATASOURCE_POSTGRESQL_JDBC_URL = `jdbc:postgresql://${args.jdbc.address}/${args.jdbc.database}`;
             env.QUARKUS_DATASOURCE_POSTGRESQL_USERNAME = args.jdbc.user;
             secretEnv.QUARKUS_DATASOURCE_POSTGRESQL_PASSWORD = { secret: POSTGRES_SECRETS.admin };
             dependsOn.push(args.jdbc.dependsOn);

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL_PREFIX } from "../defaults";
-import { DeployedWorkload, Platform, SecretRegistry, requireSecret } from "./index";
+import { DeployedWorkload, Renderer, SecretRegistry, requireSecret } from "./index";
 import { ImageSpec, WorkloadSpec, endpointsOf, hostPortOf } from "./spec";
 
 export interface DockerPlatformArgs {
@@ -83,12 +83,11 @@ export function buildContextHash(contextDir: string, args: Record<string, string
  * Renders workload specs as Docker containers on one network per stack. Every name starts with the
  * stack's prefix, so two stacks on one engine never collide (ports aside: see `hostPortOffset`).
  */
-export class DockerPlatform extends pulumi.ComponentResource implements Platform {
+export class DockerPlatform extends pulumi.ComponentResource implements Renderer {
     readonly kind = "docker" as const;
     readonly network: docker.Network;
     private readonly args: DockerPlatformArgs;
     private readonly images = new Map<string, pulumi.Output<string>>();
-    private readonly deployed = new Map<string, DeployedWorkload>();
 
     constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:platform:Docker", name, {}, opts);
@@ -132,12 +131,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return ref;
     }
 
-    deploy(spec: WorkloadSpec, parent: pulumi.Resource): DeployedWorkload {
-        const upstream = spec.dependsOn.map((dep) => {
-            const found = this.deployed.get(dep);
-            if (!found) throw new Error(`workload "${spec.name}" depends on "${dep}", which has not been deployed on this platform yet`);
-            return found;
-        });
+    render(spec: WorkloadSpec, parent: pulumi.Resource, upstream: DeployedWorkload[]): DeployedWorkload {
         const image = this.image(spec.image, spec.name);
         const envs: pulumi.Input<string>[] = [...plainEnvEntries(spec.env), ...secretEnvEntries(spec, this.args.secrets)];
         const ready: pulumi.Resource[] = [];
@@ -194,12 +188,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             ready.push(container);
         });
 
-        const result: DeployedWorkload = {
-            spec,
-            endpoints: endpointsOf(spec, spec.name, this.args.exposePorts, this.args.hostPortOffset),
-            ready,
-        };
-        this.deployed.set(spec.name, result);
-        return result;
+        return { spec, endpoints: endpointsOf(spec, spec.name, this.args.exposePorts, this.args.hostPortOffset), ready, external: false };
     }
 }

@@ -1,26 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformKind } from "../config";
+import { ExternalServices, PlatformKind } from "../config";
+import { externalEndpoints } from "./external";
 import { Endpoint, WorkloadSpec } from "./spec";
 
 export * from "./spec";
 
-/** A workload after a platform rendered it. */
+/** A workload after it was rendered, or found outside the stack. */
 export interface DeployedWorkload {
     spec: WorkloadSpec;
     /** Endpoints by port name. */
     endpoints: Record<string, Endpoint>;
-    /** What a dependant waits for: these resources are healthy once created. */
+    /** What a dependant waits for: these resources are healthy once created (none for external services). */
     ready: pulumi.Resource[];
+    /** True when the service already existed and the program deployed nothing for it. */
+    external: boolean;
 }
 
-/**
- * Where workloads run. A renderer turns specs into resources of its target; services never know which.
- * `deploy` resolves `spec.dependsOn` against workloads it deployed before, so the spec is the only
- * place that says what starts after what.
- */
-export interface Platform {
+/** Turns a workload spec into resources of one target (Docker now; Kubernetes next). */
+export interface Renderer {
     readonly kind: PlatformKind;
-    deploy(spec: WorkloadSpec, parent: pulumi.Resource): DeployedWorkload;
+    render(spec: WorkloadSpec, parent: pulumi.Resource, upstream: DeployedWorkload[]): DeployedWorkload;
 }
 
 /** Credentials by the names specs use in `secretEnv`; every value is a secret Output. */
@@ -33,4 +32,43 @@ export function requireSecret(secrets: SecretRegistry, workload: string, secret:
         throw new Error(`workload "${workload}" references secret "${secret}", which the platform was not given (known: ${Object.keys(secrets).sort().join(", ")})`);
     }
     return value;
+}
+
+/**
+ * Where workloads run. Services hand their specs to `deploy`; a service the stack lists under
+ * `external` is not deployed (its endpoints come from config), every other one goes to the stack's
+ * renderer. `spec.dependsOn` is resolved against what was deployed before, across both, so the
+ * spec is the only place that says what starts after what.
+ */
+export class Platform {
+    private readonly deployed = new Map<string, DeployedWorkload>();
+
+    constructor(
+        readonly kind: PlatformKind,
+        private readonly renderer: Renderer | undefined,
+        private readonly external: ExternalServices,
+    ) {}
+
+    /** True when the stack lists the service as already existing. */
+    isExternal(service: string): boolean {
+        return service in this.external && this.external[service as keyof ExternalServices] !== undefined;
+    }
+
+    deploy(spec: WorkloadSpec, parent: pulumi.Resource): DeployedWorkload {
+        const upstream = spec.dependsOn.map((dep) => {
+            const found = this.deployed.get(dep);
+            if (!found) throw new Error(`workload "${spec.name}" depends on "${dep}", which has not been deployed yet`);
+            return found;
+        });
+        let result: DeployedWorkload;
+        if (this.isExternal(spec.service)) {
+            result = { spec, endpoints: externalEndpoints(spec, this.external), ready: [], external: true };
+        } else if (this.renderer) {
+            result = this.renderer.render(spec, parent, upstream);
+        } else {
+            throw new Error(`service "${spec.service}" is not listed under lakehouse:external and platform "${this.kind}" deploys nothing`);
+        }
+        this.deployed.set(spec.name, result);
+        return result;
+    }
 }

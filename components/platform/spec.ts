@@ -119,6 +119,10 @@ export interface Endpoint {
     internal: string;
     /** host:port from the machine that runs Pulumi, when published. */
     host?: string;
+    /** URL scheme of HTTP endpoints when it is not plain http (external services). */
+    scheme?: "http" | "https";
+    /** Base path of HTTP endpoints behind a prefix (external services). */
+    path?: string;
 }
 
 /** Endpoints of a workload's ports, keyed by port name. Pure: platforms only differ in `internalHost`. */
@@ -131,8 +135,11 @@ export function endpointsOf(spec: WorkloadSpec, internalHost: string, exposePort
     return result;
 }
 
-/** Checks a set of specs for mistakes a renderer would otherwise turn into confusing engine errors. */
-export function validateSpecs(specs: WorkloadSpec[]): string[] {
+/**
+ * Checks the specs a renderer deploys for mistakes it would otherwise turn into confusing engine
+ * errors. `existing` names workloads that already exist outside the stack (valid dependencies).
+ */
+export function validateSpecs(specs: WorkloadSpec[], existing: string[] = []): string[] {
     const problems: string[] = [];
     const names = new Set<string>();
     for (const spec of specs) {
@@ -144,9 +151,10 @@ export function validateSpecs(specs: WorkloadSpec[]): string[] {
         const portNames = spec.ports.map((p) => p.name);
         if (new Set(portNames).size !== portNames.length) problems.push(`workload "${spec.name}" repeats a port name`);
     }
+    const known = new Set([...names, ...existing]);
     for (const spec of specs) {
         for (const dep of spec.dependsOn) {
-            if (!names.has(dep)) problems.push(`workload "${spec.name}" depends on unknown workload "${dep}"`);
+            if (!known.has(dep)) problems.push(`workload "${spec.name}" depends on unknown workload "${dep}"`);
         }
     }
     const published = new Map<number, string>();

@@ -141,3 +141,56 @@ describe("isPinnedImage", () => {
         expect(isPinnedImage(ref)).toBe(pinned);
     });
 });
+
+describe("external services in config", () => {
+    const everything = {
+        postgres: { address: "db.internal:5432" },
+        kafka: { bootstrapServers: "b1.internal:9092, b2.internal:9092" },
+        connect: { url: "https://connect.internal:8443/" },
+        minio: { endpoint: "http://s3.internal:9000" },
+        nessie: { url: "http://nessie.internal:19120" },
+        flink: { restUrl: "http://flink.internal:8081", sqlGatewayUrl: "http://flink.internal:8083" },
+        dremio: { url: "http://dremio.internal:9047" },
+    };
+    const secrets = ["postgresPassword", "replicationPassword", "minioRootPassword", "dremioAdminPassword"];
+    const secretValues = Object.fromEntries(secrets.map((k) => [k, "a-long-secret-1"]));
+
+    it("accepts a fully external stack and normalises addresses", () => {
+        const cfg = parse({ platform: "external", external: everything, ...secretValues }, secrets);
+        expect(cfg.platform).toBe("external");
+        expect(cfg.external.kafka).toEqual({ bootstrapServers: "b1.internal:9092,b2.internal:9092" });
+        expect(cfg.external.connect).toEqual({ url: "https://connect.internal:8443" });
+    });
+
+    it("on platform external, names every service that is missing", () => {
+        const err = problemsOf({ platform: "external", external: { kafka: everything.kafka } });
+        const problem = err.problems.find((p) => p.key === "lakehouse:external")!;
+        expect(problem.expected).toContain("missing: postgres, connect, minio, nessie, flink, dremio");
+    });
+
+    it("requires the passwords of an existing PostgreSQL, since it cannot generate them", () => {
+        const err = problemsOf({ external: { postgres: everything.postgres } });
+        expect(err.problems.map((p) => p.key)).toEqual(["lakehouse:postgresPassword", "lakehouse:replicationPassword"]);
+        expect(err.problems[0].expected).toContain("pulumi config set --secret lakehouse:postgresPassword");
+    });
+
+    it.each([
+        ["connect", { url: "ftp://connect:8083" }, "lakehouse:external.connect.url", /http\(s\) URL/],
+        ["connect", { url: "connect:8083" }, "lakehouse:external.connect.url", /http\(s\) URL/],
+        ["postgres", { address: "postgres://db:5432" }, "lakehouse:external.postgres.address", /host:port .* \(no scheme\)/],
+        ["kafka", { bootstrapServers: "PLAINTEXT://b1:9092" }, "lakehouse:external.kafka.bootstrapServers", /no scheme/],
+        ["nessie", { url: "http://nessie:19120/api/v2" }, "lakehouse:external.nessie.url", /without \/api\/v1 or \/api\/v2/],
+        ["flink", { restUrl: "http://flink:8081" }, "lakehouse:external.flink.sqlGatewayUrl", /http\(s\) URL/],
+        ["minio", { endpoint: "http://s3:9000", bucket: "x" }, "lakehouse:external.minio.bucket", /no such key/],
+    ])("rejects a bad %s address", (service, value, key, expected) => {
+        const err = problemsOf({ external: { [service]: value } });
+        const problem = err.problems.find((p) => p.key === key);
+        expect(problem).toBeDefined();
+        expect(`found ${problem!.found}; expected ${problem!.expected}`).toMatch(expected);
+    });
+
+    it("refuses a loopback address that containers would resolve to themselves", () => {
+        const err = problemsOf({ external: { kafka: { bootstrapServers: "localhost:9092" } } });
+        expect(err.problems[0]).toMatchObject({ key: "lakehouse:external.kafka", expected: expect.stringContaining("localhost inside a container is the container itself") });
+    });
+});
