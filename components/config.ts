@@ -114,6 +114,8 @@ export interface LakehouseConfig {
     dremio: { enabled: boolean; adminUser: string };
     resources: Record<ServiceName, ResourceSize>;
     startTimeoutSeconds: number;
+    /** How long the checks of external services may take before `pulumi up` fails. */
+    externalCheckTimeoutSeconds: number;
     /** Which credentials the stack sets itself (values are read as secrets, never here). */
     credentialsSet: Record<CredentialKey, boolean>;
 }
@@ -172,7 +174,7 @@ const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     flink: ["restUrl", "sqlGatewayUrl"],
     dremio: ["url"],
 };
-const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds"];
+const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds", "externalCheckTimeoutSeconds"];
 const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS];
 
 /** True when an image reference names an exact tag (not `latest`) or a digest. */
@@ -322,6 +324,7 @@ export function parseLakehouseConfig(
     const hostPortOffset = r.integer(values.hostPortOffset, "hostPortOffset", DEFAULTS.hostPortOffset, 0, 65535 - PORTS.dremioFlight);
     const awsRegion = r.string(values.awsRegion, "awsRegion", DEFAULTS.awsRegion, REGION, 'an AWS-style region such as "us-east-1" (S3 clients refuse to start without one)');
     const startTimeoutSeconds = r.integer(values.startTimeoutSeconds, "startTimeoutSeconds", DEFAULTS.startTimeoutSeconds, 10, 3600);
+    const externalCheckTimeoutSeconds = r.integer(values.externalCheckTimeoutSeconds, "externalCheckTimeoutSeconds", DEFAULTS.externalCheckTimeoutSeconds, 1, 600);
 
     const s = r.object(values, "source");
     const d = DEFAULTS.source;
@@ -474,6 +477,7 @@ export function parseLakehouseConfig(
         dremio,
         resources,
         startTimeoutSeconds,
+        externalCheckTimeoutSeconds,
         credentialsSet,
     };
 }

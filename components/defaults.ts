@@ -105,6 +105,8 @@ export const DEFAULTS = {
     volumeSizeGiB: 20,
     /** How long `pulumi up` waits for one container to report healthy. */
     startTimeoutSeconds: 300,
+    /** How long checks of external services (reachable, credentials accepted) may take. */
+    externalCheckTimeoutSeconds: 30,
 };
 
 /** Project-level names that derive from the stack; kept here so outputs and renderers agree. */

@@ -12,6 +12,7 @@ import { NESSIE_DATABASE, Nessie } from "./nessie";
 import { Endpoint, Platform, Renderer, SecretRegistry, validateSpecs } from "./platform";
 import { DockerPlatform } from "./platform/docker";
 import { Postgres } from "./postgres";
+import { PreflightCheck, runPreflight } from "./preflight";
 
 export interface LakehouseArgs {
     /** The validated stack configuration (see components/config.ts). */
@@ -22,6 +23,11 @@ export interface LakehouseArgs {
     repoRoot: string;
     /** Docker provider to use instead of the default (docker platform only). */
     dockerProvider?: docker.Provider;
+    /**
+     * Check that external services are reachable and accept the stack's credentials before anything
+     * depends on them (default true). Off only for rendering without a network, e.g. under mocks.
+     */
+    checkExternalServices?: boolean;
 }
 
 /** An endpoint as URLs. */
@@ -92,6 +98,8 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly nessie: Nessie;
     readonly flink: Flink;
     readonly dremio?: Dremio;
+    /** Resolves once every external service passed its checks; rejects naming each that failed. */
+    readonly externalChecks: pulumi.Output<boolean>;
 
     constructor(name: string, args: LakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:Lakehouse", name, {}, opts);
@@ -207,6 +215,14 @@ export class Lakehouse extends pulumi.ComponentResource {
             ...(this.dremio ? { dremio: this.dremio.http } : {}),
         };
         const v = credentials.values;
+        this.externalChecks =
+            args.checkExternalServices === false
+                ? pulumi.output(true)
+                : pulumi.all([v.postgresPassword, v.minioRootPassword]).apply(async ([pgPassword, s3Secret]) => {
+                      const checks = externalServiceChecks(cfg, this, { pgPassword, s3Secret });
+                      if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
+                      return true;
+                  });
         this.outputs = {
             platform: cfg.platform,
             endpoints,
@@ -224,7 +240,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             icebergTables: icebergTableIdentifiers(cfg),
             ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
             credentials: pulumi.secret(
-                pulumi.all([v.postgresPassword, v.replicationPassword, v.minioRootPassword, v.dremioAdminPassword]).apply(([pg, repl, minio, dremio]) => ({
+                pulumi.all([v.postgresPassword, v.replicationPassword, v.minioRootPassword, v.dremioAdminPassword, this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
                     postgres: { username: cfg.source.adminUser, password: pg },
                     replication: { username: cfg.source.replicationUser, password: repl },
                     minio: { accessKeyId: cfg.storage.rootUser, secretAccessKey: minio },
@@ -234,6 +250,23 @@ export class Lakehouse extends pulumi.ComponentResource {
         };
         this.registerOutputs({ ...this.outputs });
     }
+}
+
+/** What to check of each service the stack says already exists. */
+export function externalServiceChecks(cfg: LakehouseConfig, lakehouse: Pick<Lakehouse, "connect" | "nessie" | "flink" | "dremio">, secrets: { pgPassword: string; s3Secret: string }): PreflightCheck[] {
+    const ext = cfg.external;
+    const checks: PreflightCheck[] = [];
+    if (ext.postgres) checks.push({ service: "postgres", kind: "postgres", address: ext.postgres.address, user: cfg.source.adminUser, password: secrets.pgPassword, database: cfg.source.database });
+    if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
+    if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${urls(lakehouse.connect.rest).host}/connector-plugins` });
+    if (ext.minio) checks.push({ service: "minio", kind: "s3", endpoint: ext.minio.endpoint, region: cfg.awsRegion, accessKeyId: cfg.storage.rootUser, secretAccessKey: secrets.s3Secret });
+    if (ext.nessie) checks.push({ service: "nessie", kind: "http", url: `${urls(lakehouse.nessie.http, lakehouse.nessie.apiV2Path).host}/config` });
+    if (ext.flink) {
+        checks.push({ service: "flink", kind: "http", url: `${urls(lakehouse.flink.rest).host}/overview` });
+        checks.push({ service: "flink-sql-gateway", kind: "http", url: `${urls(lakehouse.flink.sqlGatewayRest).host}/v1/info` });
+    }
+    if (ext.dremio && lakehouse.dremio) checks.push({ service: "dremio", kind: "http", url: `${urls(lakehouse.dremio.http).host}/apiv2/server_status` });
+    return checks;
 }
 
 /** The stack's platform: its renderer (none on `external`) plus the services that already exist. */

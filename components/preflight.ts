@@ -1,0 +1,161 @@
+/**
+ * Checks that services the stack says already exist are reachable and accept the stack's
+ * credentials, before anything is created in them. Every check is bounded, retries with backoff,
+ * and fails with an error that names the service and the endpoint (never a credential).
+ */
+import * as net from "net";
+
+export class PreflightError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PreflightError";
+    }
+}
+
+export interface RetryOptions {
+    /** Give up after this long, in milliseconds. */
+    timeoutMs: number;
+    /** First pause between attempts; doubles up to `maxDelayMs`. */
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+}
+
+/**
+ * Runs `attempt` until it resolves or `timeoutMs` has passed, pausing with exponential backoff.
+ * `fatal(err)` stops at once (e.g. wrong credentials: retrying will not help).
+ */
+export async function retryUntil<T>(what: string, attempt: () => Promise<T>, options: RetryOptions, fatal: (err: unknown) => boolean = () => false): Promise<T> {
+    const deadline = Date.now() + options.timeoutMs;
+    let delay = options.initialDelayMs ?? 250;
+    let attempts = 0;
+    for (;;) {
+        attempts++;
+        try {
+            return await attempt();
+        } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            if (fatal(err)) throw new PreflightError(`${what}: ${reason}`);
+            if (Date.now() + delay > deadline) {
+                throw new PreflightError(`${what}: ${reason} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${Math.round(options.timeoutMs / 1000)} s)`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
+        }
+    }
+}
+
+/** Resolves when something accepts a TCP connection at `host:port` within `timeoutMs`. */
+export function tcpConnect(address: string, timeoutMs: number): Promise<void> {
+    const separator = address.lastIndexOf(":");
+    const host = address.slice(0, separator);
+    const port = Number(address.slice(separator + 1));
+    return new Promise((resolve, reject) => {
+        const socket = net.connect({ host, port });
+        const timer = setTimeout(() => {
+            socket.destroy();
+            reject(new Error(`no TCP answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+        socket.once("connect", () => {
+            clearTimeout(timer);
+            socket.end();
+            resolve();
+        });
+        socket.once("error", (err: NodeJS.ErrnoException) => {
+            clearTimeout(timer);
+            reject(new Error(err.code ? `${err.code}` : err.message));
+        });
+    });
+}
+
+/** Resolves when `url` answers with a status `ok` accepts within `timeoutMs`. */
+export async function httpGet(url: string, timeoutMs: number, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<void> {
+    let response: Response;
+    try {
+        response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(cause?.code ?? cause?.message ?? (err as Error).message);
+    }
+    await response.arrayBuffer().catch(() => undefined);
+    if (!ok(response.status)) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+}
+
+/** Thrown for answers that retrying will not change (authentication). */
+export class CredentialsRejected extends Error {}
+
+/** Logs in to PostgreSQL with `pg`; a rejected password is fatal, a refused connection is retried. */
+export async function postgresLogin(address: string, user: string, password: string, database: string, timeoutMs: number): Promise<void> {
+    const { Client } = require("pg") as typeof import("pg");
+    const separator = address.lastIndexOf(":");
+    const client = new Client({ host: address.slice(0, separator), port: Number(address.slice(separator + 1)), user, password, database, connectionTimeoutMillis: timeoutMs });
+    try {
+        await client.connect();
+        await client.query("SELECT 1");
+    } catch (err) {
+        const code = (err as { code?: string }).code;
+        // 28P01 invalid password, 28000 invalid authorization, 3D000 no such database.
+        if (code === "28P01" || code === "28000" || code === "3D000") throw new CredentialsRejected((err as Error).message);
+        throw new Error((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** Lists buckets with the S3 client; rejected keys are fatal. */
+export async function s3Login(endpoint: string, region: string, accessKeyId: string, secretAccessKey: string, timeoutMs: number): Promise<void> {
+    const { S3Client, ListBucketsCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    try {
+        await client.send(new ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+        const name = (err as Error).name;
+        if (name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "AccessDenied") throw new CredentialsRejected(`${name}: the S3 store refused the access key`);
+        const cause = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+        throw new Error(cause ?? (err as Error).message);
+    } finally {
+        client.destroy();
+    }
+}
+
+/** What to check of one existing service. */
+export type PreflightCheck =
+    | { service: string; kind: "tcp"; address: string }
+    | { service: string; kind: "http"; url: string }
+    | { service: string; kind: "postgres"; address: string; user: string; password: string; database: string }
+    | { service: string; kind: "s3"; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+
+/** Where a check points, for messages. */
+export function describeCheck(check: PreflightCheck): string {
+    switch (check.kind) {
+        case "tcp":
+        case "postgres":
+            return check.address;
+        case "http":
+            return check.url;
+        case "s3":
+            return check.endpoint;
+    }
+}
+
+/** Runs all checks concurrently; rejects with every failure listed, each naming service and endpoint. */
+export async function runPreflight(checks: PreflightCheck[], timeoutMs: number): Promise<void> {
+    const perAttempt = Math.min(5000, timeoutMs);
+    const results = await Promise.allSettled(
+        checks.map((c) => {
+            const what = `existing ${c.service} at ${describeCheck(c)}`;
+            const fatal = (err: unknown) => err instanceof CredentialsRejected;
+            switch (c.kind) {
+                case "tcp":
+                    return retryUntil(`${what} is unreachable`, () => tcpConnect(c.address, perAttempt), { timeoutMs });
+                case "http":
+                    return retryUntil(`${what} does not answer`, () => httpGet(c.url, perAttempt), { timeoutMs });
+                case "postgres":
+                    return retryUntil(`${what} refused user "${c.user}" or is unreachable`, () => postgresLogin(c.address, c.user, c.password, c.database, perAttempt), { timeoutMs }, fatal);
+                case "s3":
+                    return retryUntil(`${what} refused the access key "${c.accessKeyId}" or is unreachable`, () => s3Login(c.endpoint, c.region, c.accessKeyId, c.secretAccessKey, perAttempt), { timeoutMs }, fatal);
+            }
+        }),
+    );
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+    if (failures.length) throw new PreflightError(`Existing services failed their checks:\n  - ${failures.join("\n  - ")}`);
+}
