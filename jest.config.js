@@ -21,8 +21,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/tests/services/setup.ts',
-      // Real services: generous per-test ceiling; each wait inside a test is bounded on its own.
-      testTimeout: 600000,
+      setupFilesAfterEnv: ['<rootDir>/tests/support/services-timeout.ts'],
     },
   ],
 };

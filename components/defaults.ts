@@ -17,7 +17,7 @@ export const DEFAULT_IMAGES: Record<ServiceName, string> = {
     connect: "quay.io/debezium/connect:2.7.3.Final",
     minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
     nessie: "ghcr.io/projectnessie/nessie:0.99.0",
-    flink: "flink:1.20.1-scala_2.12-java17",
+    flink: "flink:1.20.3-scala_2.12-java17",
     dremio: "dremio/dremio-oss:25.2.0",
 };
 
