@@ -168,7 +168,7 @@ describe("Docker rendering of the dev stack", () => {
         expect(image.inputs.build).toMatchObject({
             context: path.join(repoRoot, "components/images/flink"),
             dockerfile: path.join(repoRoot, "components/images/flink/Dockerfile"),
-            args: { FLINK_IMAGE: "flink:1.20.1-scala_2.12-java17" },
+            args: { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" },
         });
         expect(image.inputs.skipPush).toBe(true);
         expect(run.resources.filter((r) => r.type === "docker:index/image:Image")).toHaveLength(1);
@@ -185,7 +185,7 @@ describe("Docker rendering of the dev stack", () => {
             const env = envOf(c);
             expect(env.AWS_REGION).toBe("us-east-1");
             expect(env.AWS_ACCESS_KEY_ID).toBe("lakehouse");
-            expect(env.ENABLE_BUILT_IN_PLUGINS).toBe("flink-s3-fs-hadoop-1.20.1.jar");
+            expect(env.ENABLE_BUILT_IN_PLUGINS).toBe("flink-s3-fs-hadoop-1.20.3.jar");
             expect(secretEnvNames(c)).toEqual(["AWS_SECRET_ACCESS_KEY"]);
             const props = env.FLINK_PROPERTIES.split("\n");
             expect(props).toEqual(expect.arrayContaining([

@@ -1,0 +1,216 @@
+/**
+ * PostgreSQL 15 from Debian's package, run as the `postgres` OS user (initdb and postgres refuse
+ * root) on 127.0.0.1:5432 with logical WAL. Own data directory; password (SCRAM) auth over TCP for
+ * the superuser `postgres`; the Unix socket lives in the service's own directory (no clash with a
+ * Debian-managed cluster's /var/run/postgresql).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { Client } from 'pg';
+import { HarnessContext, ServiceDefinition } from '../lib/types';
+import { loadVersions } from '../lib/context';
+import { isRecordAlive, lookupUser, readPidRecord, runChecked } from '../lib/process';
+import { waitFor, withTimeout } from '../lib/wait';
+
+function cfg(ctx: HarnessContext) {
+    const p = ctx.versions.postgres;
+    return {
+        major: Number(p.majorVersion),
+        binDir: p.binDir as string,
+        osUser: p.osUser as string,
+        superuser: p.superuser as string,
+        password: p.password as string,
+        database: p.database as string,
+        port: p.port as number,
+        maxReplicationSlots: p.maxReplicationSlots as number,
+        maxWalSenders: p.maxWalSenders as number,
+    };
+}
+
+/** The OS user to run as: `postgres` when we are root, else ourselves (non-root initdb is fine). */
+function runAsUser(ctx: HarnessContext): string | undefined {
+    return process.getuid && process.getuid() === 0 ? cfg(ctx).osUser : undefined;
+}
+
+function canUserReach(user: string | undefined, dir: string): boolean {
+    if (!user) return true;
+    const u = lookupUser(user);
+    const r = spawnSync('test', ['-x', dir, '-a', '-r', dir], { uid: u.uid, gid: u.gid });
+    return r.status === 0;
+}
+
+/**
+ * Where the cluster lives: runDir/postgres when the run user can reach it; otherwise (e.g. runDir
+ * under /root) a directory the postgres user owns under /var/tmp, linked from runDir/postgres.
+ */
+export function postgresBaseDir(ctx: HarnessContext): string {
+    const inRun = path.join(ctx.runDir, 'postgres');
+    try {
+        if (fs.lstatSync(inRun).isSymbolicLink()) return fs.realpathSync(inRun);
+    } catch {
+        /* not there yet */
+    }
+    if (canUserReach(runAsUser(ctx), ctx.runDir)) return inRun;
+    const hash = crypto.createHash('sha256').update(ctx.runDir).digest('hex').slice(0, 10);
+    return path.join('/var/tmp', `cdc-lakehouse-postgres-${hash}`);
+}
+
+function dirs(ctx: HarnessContext) {
+    const base = postgresBaseDir(ctx);
+    return { base, data: path.join(base, 'data'), socket: path.join(base, 'socket') };
+}
+
+function ownDir(dir: string, user: string | undefined): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    if (user) {
+        const u = lookupUser(user);
+        fs.chownSync(dir, u.uid, u.gid);
+    }
+}
+
+function bin(ctx: HarnessContext, name: string): string {
+    return path.join(cfg(ctx).binDir, name);
+}
+
+export function connectionConfig(ctx: HarnessContext) {
+    const c = cfg(ctx);
+    return { host: '127.0.0.1', port: c.port, user: c.superuser, password: c.password, database: c.database };
+}
+
+const postgres: ServiceDefinition = {
+    name: 'postgres',
+    ports: { postgres: loadVersions().postgres.port },
+    dependsOn: [],
+    startTimeoutMs: 90000,
+
+    async install(ctx) {
+        const c = cfg(ctx);
+        for (const tool of ['initdb', 'postgres']) {
+            if (!fs.existsSync(bin(ctx, tool))) {
+                throw new Error(
+                    `PostgreSQL ${c.major} is not installed: ${bin(ctx, tool)} is missing. ` +
+                        `Install Debian's package: apt-get install -y postgresql-${c.major}`,
+                );
+            }
+        }
+        const version = runChecked(bin(ctx, 'postgres'), ['--version']).trim();
+        if (!new RegExp(`\\b${c.major}\\.`).test(version)) throw new Error(`expected PostgreSQL ${c.major}, found: ${version}`);
+        if (runAsUser(ctx)) lookupUser(c.osUser);
+    },
+
+    async prepare(ctx) {
+        const c = cfg(ctx);
+        const user = runAsUser(ctx);
+        const d = dirs(ctx);
+        const inRun = path.join(ctx.runDir, 'postgres');
+        if (d.base !== inRun && !fs.existsSync(inRun)) fs.symlinkSync(d.base, inRun);
+        ownDir(d.base, user);
+        ownDir(d.socket, user);
+        const versionFile = path.join(d.data, 'PG_VERSION');
+        if (fs.existsSync(versionFile)) {
+            const found = fs.readFileSync(versionFile, 'utf8').trim();
+            if (found !== String(c.major)) {
+                throw new Error(`data directory ${d.data} is for PostgreSQL ${found}, not ${c.major}: remove it (this loses its data) and run up again`);
+            }
+            return;
+        }
+        ctx.log(`initdb ${d.data}`);
+        fs.rmSync(d.data, { recursive: true, force: true });
+        const pwfile = path.join(d.base, 'initdb-password');
+        fs.writeFileSync(pwfile, c.password + '\n', { mode: 0o600 });
+        if (user) {
+            const u = lookupUser(user);
+            fs.chownSync(pwfile, u.uid, u.gid);
+        }
+        try {
+            runChecked(
+                bin(ctx, 'initdb'),
+                ['-D', d.data, '-U', c.superuser, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync'],
+                { user, cwd: d.base, timeoutMs: 120000 },
+            );
+        } finally {
+            fs.rmSync(pwfile, { force: true });
+        }
+    },
+
+    start(ctx) {
+        const c = cfg(ctx);
+        const d = dirs(ctx);
+        const settings: Record<string, string | number> = {
+            listen_addresses: '127.0.0.1',
+            port: c.port,
+            unix_socket_directories: d.socket,
+            wal_level: 'logical',
+            max_replication_slots: c.maxReplicationSlots,
+            max_wal_senders: c.maxWalSenders,
+            // An abandoned Debezium slot must not fill the disk.
+            max_slot_wal_keep_size: '2GB',
+            password_encryption: 'scram-sha-256',
+            logging_collector: 'off',
+            shared_buffers: '128MB',
+            max_connections: 100,
+        };
+        const args = ['-D', d.data];
+        for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
+        return { command: bin(ctx, 'postgres'), args, cwd: d.base, user: runAsUser(ctx) };
+    },
+
+    health: {
+        describe: 'PostgreSQL on 127.0.0.1:5432 accepts a password login and reports wal_level=logical',
+        async check(ctx) {
+            const client = new Client({ ...connectionConfig(ctx), connectionTimeoutMillis: 3000, query_timeout: 5000 });
+            client.on('error', () => undefined);
+            try {
+                await withTimeout(client.connect(), 5000, 'PostgreSQL connect');
+                const r = await client.query('SHOW wal_level');
+                if (r.rows[0]?.wal_level !== 'logical') throw new Error(`wal_level is ${r.rows[0]?.wal_level}, not logical`);
+                return true;
+            } finally {
+                await withTimeout(client.end(), 3000, 'PostgreSQL disconnect').catch(() => undefined);
+            }
+        },
+    },
+
+    async afterHealthy(ctx) {
+        // Keep the password in step with versions.json even for a data dir made with an older one (socket auth is trust).
+        const c = cfg(ctx);
+        const client = new Client({ host: dirs(ctx).socket, port: c.port, user: c.superuser, database: c.database, query_timeout: 5000 });
+        client.on('error', () => undefined);
+        try {
+            await withTimeout(client.connect(), 5000, 'PostgreSQL socket connect');
+            await client.query(`ALTER ROLE ${c.superuser} WITH PASSWORD '${c.password.replace(/'/g, "''")}'`);
+        } finally {
+            await withTimeout(client.end(), 3000, 'PostgreSQL disconnect').catch(() => undefined);
+        }
+    },
+
+    async stop(ctx) {
+        // Fast shutdown: SIGINT to the postmaster only (it ends its own backends), then wait for it.
+        const record = readPidRecord(ctx, 'postgres');
+        if (!record || !isRecordAlive(record)) return;
+        ctx.log(`fast shutdown of PostgreSQL (postmaster ${record.pid})`);
+        process.kill(record.pid, 'SIGINT');
+        await waitFor('PostgreSQL postmaster to finish its fast shutdown', () => !isRecordAlive(record), {
+            timeoutMs: 60000,
+            initialDelayMs: 100,
+            maxDelayMs: 1000,
+        }).catch((err) => ctx.log(`${(err as Error).message}; the harness will signal the process group`));
+    },
+
+    endpoints(ctx) {
+        const c = connectionConfig(ctx);
+        return {
+            host: c.host,
+            port: String(c.port),
+            user: c.user,
+            password: c.password,
+            database: c.database,
+            url: `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`,
+        };
+    },
+};
+
+export const definitions: ServiceDefinition[] = [postgres];
