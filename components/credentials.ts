@@ -6,8 +6,10 @@ import { POSTGRES_SECRETS } from "./postgres";
 import { SecretRegistry } from "./platform";
 
 export interface CredentialsArgs {
-    /** Secrets the stack set itself; every other credential is generated. */
+    /** Secrets the stack set itself; every other needed credential is generated. */
     configured: ConfiguredCredentials;
+    /** Credentials the stack uses (e.g. no Dremio password when Dremio is disabled). */
+    needed: CredentialKey[];
 }
 
 /** Name of each credential in the platforms' secret registry (what specs reference in `secretEnv`). */
@@ -23,14 +25,14 @@ export const SECRET_NAMES: Record<CredentialKey, string> = {
  * `@pulumi/random` and kept in state (encrypted). Every value is a secret Output.
  */
 export class Credentials extends pulumi.ComponentResource {
-    readonly values: Record<CredentialKey, pulumi.Output<string>>;
+    readonly values: Partial<Record<CredentialKey, pulumi.Output<string>>>;
     /** The same values under the names specs use. */
     readonly registry: SecretRegistry;
 
     constructor(name: string, args: CredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:credentials:Credentials", name, {}, opts);
-        const values = {} as Record<CredentialKey, pulumi.Output<string>>;
-        for (const key of CREDENTIAL_KEYS) {
+        const values: Partial<Record<CredentialKey, pulumi.Output<string>>> = {};
+        for (const key of CREDENTIAL_KEYS.filter((k) => args.needed.includes(k))) {
             const configured = args.configured[key];
             values[key] = pulumi.secret(
                 configured ??
@@ -43,7 +45,7 @@ export class Credentials extends pulumi.ComponentResource {
             );
         }
         this.values = values;
-        this.registry = Object.fromEntries(CREDENTIAL_KEYS.map((k) => [SECRET_NAMES[k], values[k]]));
+        this.registry = Object.fromEntries(Object.entries(values).map(([k, v]) => [SECRET_NAMES[k as CredentialKey], v!]));
         this.registerOutputs({});
     }
 }

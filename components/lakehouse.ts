@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfiguredCredentials, LakehouseConfig } from "./config";
+import { ConfiguredCredentials, CredentialKey, LakehouseConfig } from "./config";
 import { KafkaConnect } from "./connect";
 import { Credentials } from "./credentials";
 import { DEFAULTS } from "./defaults";
@@ -106,7 +106,8 @@ export class Lakehouse extends pulumi.ComponentResource {
         const cfg = args.config;
         const child = { parent: this };
 
-        const credentials = new Credentials(`${name}-credentials`, { configured: args.credentials }, child);
+        const needed: CredentialKey[] = ["postgresPassword", "replicationPassword", "minioRootPassword", ...(cfg.dremio.enabled ? (["dremioAdminPassword"] as const) : [])];
+        const credentials = new Credentials(`${name}-credentials`, { configured: args.credentials, needed }, child);
         this.platform = createPlatform(name, cfg, credentials.registry, args, this);
 
         const volumeSizeGiB = DEFAULTS.volumeSizeGiB;
@@ -218,14 +219,15 @@ export class Lakehouse extends pulumi.ComponentResource {
         this.externalChecks =
             args.checkExternalServices === false
                 ? pulumi.output(true)
-                : pulumi.all([v.postgresPassword, v.minioRootPassword]).apply(async ([pgPassword, s3Secret]) => {
+                : pulumi.all([v.postgresPassword!, v.minioRootPassword!]).apply(async ([pgPassword, s3Secret]) => {
                       const checks = externalServiceChecks(cfg, this, { pgPassword, s3Secret });
                       if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
                       return true;
                   });
         this.outputs = {
             platform: cfg.platform,
-            endpoints,
+            // The same shape on every platform: host:port on the stack's network and from the Pulumi host.
+            endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, { internal: e.internal, ...(e.host !== undefined ? { host: e.host } : {}) }])),
             kafkaBootstrapServers: { internal: endpoints.kafka.internal, ...(endpoints.kafka.host ? { host: endpoints.kafka.host } : {}) },
             cdcTopics: cdcTopicNames(cfg),
             kafkaConnectUrl: urls(this.connect.rest),
@@ -240,7 +242,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             icebergTables: icebergTableIdentifiers(cfg),
             ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
             credentials: pulumi.secret(
-                pulumi.all([v.postgresPassword, v.replicationPassword, v.minioRootPassword, v.dremioAdminPassword, this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
+                pulumi.all([v.postgresPassword!, v.replicationPassword!, v.minioRootPassword!, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
                     postgres: { username: cfg.source.adminUser, password: pg },
                     replication: { username: cfg.source.replicationUser, password: repl },
                     minio: { accessKeyId: cfg.storage.rootUser, secretAccessKey: minio },

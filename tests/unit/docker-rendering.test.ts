@@ -293,6 +293,7 @@ describe("Docker rendering of other stack settings", () => {
         expect(containers.map((c) => c.inputs.name)).not.toContain("cdc-lakehouse-dev-dremio");
         for (const c of containers) expect(c.inputs.ports).toEqual([]);
         expect(lakehouse.outputs.dremioUrl).toBeUndefined();
+        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain("lakehouse-credentials-dremioAdminPassword");
         expect(lakehouse.outputs.kafkaBootstrapServers).toEqual({ internal: "kafka-0:9092" });
         expect(await resolve(lakehouse.outputs.credentials)).not.toHaveProperty("dremio");
     });

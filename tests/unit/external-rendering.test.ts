@@ -78,6 +78,7 @@ describe("platform external", () => {
             dremioUrl: { internal: "http://dremio.corp:9047" },
         });
         expect(outputs.endpoints).not.toHaveProperty("minioConsole");
+        expect(outputs.endpoints.connect).toEqual({ internal: "connect.corp:443", host: "connect.corp:443" });
         expect(await resolve(outputs.credentials)).toMatchObject({ postgres: { username: "lakehouse", password: "configured-secret-1" } });
     });
 });
