@@ -1,29 +1,37 @@
 /**
  * The CDC lakehouse program. Everything lives in components/; this file reads the stack's
- * configuration (failing before any resource exists when it is wrong) and exports the outputs.
+ * configuration and checks the services the stack says already exist, both before any resource is
+ * registered (so bad input fails fast and creates nothing), then builds the Lakehouse and returns
+ * the stack outputs.
  */
 import * as path from "path";
 import { loadLakehouseConfig } from "./components/config";
-import { Lakehouse } from "./components/lakehouse";
+import { Lakehouse, checkExternalServices } from "./components/lakehouse";
 
-const { config, credentials: configuredCredentials } = loadLakehouseConfig();
-const lakehouse = new Lakehouse("lakehouse", { config, credentials: configuredCredentials, repoRoot: path.resolve(__dirname) });
-
-// Stack outputs: a contract with other teams (README "Stack outputs").
-export const platform = lakehouse.outputs.platform;
-export const endpoints = lakehouse.outputs.endpoints;
-export const kafkaBootstrapServers = lakehouse.outputs.kafkaBootstrapServers;
-export const cdcTopics = lakehouse.outputs.cdcTopics;
-export const kafkaConnectUrl = lakehouse.outputs.kafkaConnectUrl;
-export const flinkRestUrl = lakehouse.outputs.flinkRestUrl;
-export const flinkSqlGatewayUrl = lakehouse.outputs.flinkSqlGatewayUrl;
-export const nessieApiUri = lakehouse.outputs.nessieApiUri;
-export const s3Endpoint = lakehouse.outputs.s3Endpoint;
-export const s3Region = lakehouse.outputs.s3Region;
-export const warehouse = lakehouse.outputs.warehouse;
-export const icebergCatalog = lakehouse.outputs.icebergCatalog;
-export const nessieBranch = lakehouse.outputs.nessieBranch;
-export const icebergTables = lakehouse.outputs.icebergTables;
-export const dremioUrl = lakehouse.outputs.dremioUrl;
-/** Every credential of the stack, as one secret object. */
-export const credentials = lakehouse.outputs.credentials;
+export = async () => {
+    const { config, credentials, credentialValues } = loadLakehouseConfig();
+    await checkExternalServices(config, { pgPassword: credentialValues.postgresPassword, s3Secret: credentialValues.minioRootPassword });
+    const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot: path.resolve(__dirname), checkExternalServices: false });
+    const o = lakehouse.outputs;
+    // Stack outputs: a contract with other teams (README "Stack outputs").
+    return {
+        platform: o.platform,
+        endpoints: o.endpoints,
+        kafkaBootstrapServers: o.kafkaBootstrapServers,
+        cdcTopics: o.cdcTopics,
+        kafkaConnectUrl: o.kafkaConnectUrl,
+        flinkRestUrl: o.flinkRestUrl,
+        flinkSqlGatewayUrl: o.flinkSqlGatewayUrl,
+        nessieApiUri: o.nessieApiUri,
+        s3Endpoint: o.s3Endpoint,
+        s3Region: o.s3Region,
+        warehouse: o.warehouse,
+        icebergCatalog: o.icebergCatalog,
+        nessieBranch: o.nessieBranch,
+        icebergTables: o.icebergTables,
+        // Present only when Dremio is enabled (no "undefined output" warning otherwise).
+        ...(o.dremioUrl ? { dremioUrl: o.dremioUrl } : {}),
+        /** Every credential of the stack, as one secret object. */
+        credentials: o.credentials,
+    };
+};

@@ -21,7 +21,7 @@ async function measureOnce(): Promise<Sample> {
     const { runWithMocks } = await import("../tests/support/mocks");
     const { stackConfig } = await import("../tests/support/stack-config");
     const loaded = process.hrtime.bigint();
-    const run = await runWithMocks(() => require("../index"), { config: stackConfig("dev"), stack: "dev" });
+    const run = await runWithMocks(() => require("../index")(), { config: stackConfig("dev"), stack: "dev" });
     const done = process.hrtime.bigint();
     const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
     return { loadMs: ms(start, loaded), registerMs: ms(loaded, done), totalMs: ms(start, done), resources: run.resources.length, rssMiB: process.memoryUsage().rss / 2 ** 20 };

@@ -107,7 +107,7 @@ export interface LakehouseConfig {
     source: SourceConfig;
     kafka: KafkaConfig;
     connect: { workers: number; groupId: string };
-    storage: { bucket: string; rootUser: string; warehouse: string };
+    storage: { bucket: string; rootUser: string; warehouse: string; forceDestroy: boolean };
     nessie: { versionStore: NessieVersionStore; branch: string };
     iceberg: { catalog: string; namespace: string };
     flink: FlinkConfig;
@@ -381,6 +381,7 @@ export function parseLakehouseConfig(
         bucket,
         rootUser: r.string(st.rootUser, "storage.rootUser", DEFAULTS.storage.rootUser, /^[A-Za-z0-9_.-]{3,128}$/, "3-128 letters, digits, '.', '_' or '-' (MinIO requires at least 3)"),
         warehouse: `s3://${bucket}/`,
+        forceDestroy: r.boolean(st.forceDestroy, "storage.forceDestroy", DEFAULTS.storage.forceDestroy),
     };
 
     const n = r.object(values, "nessie");
@@ -610,7 +611,7 @@ export type ConfiguredCredentials = Partial<Record<CredentialKey, pulumi.Output<
  * Reads and validates the current stack's configuration. Throws a `pulumi.RunError` (printed without
  * a stack trace) before any resource is registered when anything is wrong.
  */
-export function loadLakehouseConfig(): { config: LakehouseConfig; credentials: ConfiguredCredentials } {
+export function loadLakehouseConfig(): { config: LakehouseConfig; credentials: ConfiguredCredentials; credentialValues: Partial<Record<CredentialKey, string>> } {
     const prefix = `${CONFIG_NAMESPACE}:`;
     const all = pulumi.runtime.allConfig();
     const values: Record<string, string> = {};
@@ -632,8 +633,12 @@ export function loadLakehouseConfig(): { config: LakehouseConfig; credentials: C
     }
     const reader = new pulumi.Config(CONFIG_NAMESPACE);
     const credentials: ConfiguredCredentials = {};
+    // Plain values only for checks that run before any resource exists (never logged or exported).
+    const credentialValues: Partial<Record<CredentialKey, string>> = {};
     for (const key of CREDENTIAL_KEYS) {
-        if (config.credentialsSet[key]) credentials[key] = reader.requireSecret(key);
+        if (!config.credentialsSet[key]) continue;
+        credentials[key] = reader.requireSecret(key);
+        credentialValues[key] = values[key];
     }
-    return { config, credentials };
+    return { config, credentials, credentialValues };
 }

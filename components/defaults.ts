@@ -82,6 +82,8 @@ export const DEFAULTS = {
     storage: {
         bucket: "warehouse",
         rootUser: "lakehouse",
+        /** Delete the warehouse's data with the bucket on destroy. */
+        forceDestroy: false,
     },
     nessie: {
         versionStore: "jdbc" as const,

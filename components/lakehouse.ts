@@ -11,6 +11,8 @@ import { Minio } from "./minio";
 import { NESSIE_DATABASE, Nessie } from "./nessie";
 import { Endpoint, Platform, Renderer, SecretRegistry, validateSpecs } from "./platform";
 import { DockerPlatform } from "./platform/docker";
+import { WarehouseBucket } from "./dynamic/bucket";
+import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { Postgres } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
 
@@ -25,7 +27,8 @@ export interface LakehouseArgs {
     dockerProvider?: docker.Provider;
     /**
      * Check that external services are reachable and accept the stack's credentials before anything
-     * depends on them (default true). Off only for rendering without a network, e.g. under mocks.
+     * depends on them (default true). Off when the caller checked already (index.ts does, before any
+     * resource exists) or for rendering without a network, e.g. under mocks.
      */
     checkExternalServices?: boolean;
 }
@@ -100,6 +103,10 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly dremio?: Dremio;
     /** Resolves once every external service passed its checks; rejects naming each that failed. */
     readonly externalChecks: pulumi.Output<boolean>;
+    /** The warehouse bucket, when object storage is reachable from the machine running Pulumi. */
+    readonly bucket?: WarehouseBucket;
+    /** The Iceberg namespace in Nessie (on `nessie.branch`), when Nessie is reachable. */
+    readonly namespace?: NessieNamespace;
 
     constructor(name: string, args: LakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:Lakehouse", name, {}, opts);
@@ -220,10 +227,43 @@ export class Lakehouse extends pulumi.ComponentResource {
             args.checkExternalServices === false
                 ? pulumi.output(true)
                 : pulumi.all([v.postgresPassword!, v.minioRootPassword!]).apply(async ([pgPassword, s3Secret]) => {
-                      const checks = externalServiceChecks(cfg, this, { pgPassword, s3Secret });
-                      if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
+                      await checkExternalServices(cfg, { pgPassword, s3Secret });
                       return true;
                   });
+        // What lives inside the services. Pulumi's dynamic providers run where Pulumi runs, so they use
+        // the host-side endpoints; without them (ports not published) there is nothing to reach.
+        const s3Host = urls(this.minio.api).host;
+        if (s3Host) {
+            this.bucket = new WarehouseBucket(
+                `${name}-warehouse`,
+                {
+                    endpoint: pulumi.all([s3Host, this.externalChecks]).apply(([url]) => url),
+                    region: cfg.awsRegion,
+                    bucket: cfg.storage.bucket,
+                    accessKeyId: cfg.storage.rootUser,
+                    secretAccessKey: v.minioRootPassword!,
+                    forceDestroy: cfg.storage.forceDestroy,
+                },
+                { parent: this, dependsOn: this.minio.workload.ready },
+            );
+        }
+        const nessieApi = urls(this.nessie.http, this.nessie.apiV2Path).host;
+        if (nessieApi) {
+            const apiUrl = pulumi.all([nessieApi, this.externalChecks]).apply(([url]) => url);
+            const branch =
+                cfg.nessie.branch === "main"
+                    ? undefined
+                    : new NessieBranch(`${name}-branch`, { apiUrl, branch: cfg.nessie.branch, from: "main" }, { parent: this, dependsOn: this.nessie.workload.ready });
+            this.namespace = new NessieNamespace(
+                `${name}-namespace`,
+                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace },
+                { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])] },
+            );
+        }
+        if (!s3Host || !nessieApi) {
+            pulumi.log.warn("Ports are not published (exposePorts: false): the warehouse bucket and the Nessie namespace are not managed; create them yourself or publish the ports.", this);
+        }
+
         this.outputs = {
             platform: cfg.platform,
             // The same shape on every platform: host:port on the stack's network and from the Pulumi host.
@@ -254,21 +294,31 @@ export class Lakehouse extends pulumi.ComponentResource {
     }
 }
 
-/** What to check of each service the stack says already exists. */
-export function externalServiceChecks(cfg: LakehouseConfig, lakehouse: Pick<Lakehouse, "connect" | "nessie" | "flink" | "dremio">, secrets: { pgPassword: string; s3Secret: string }): PreflightCheck[] {
+/** What to check of each service the stack says already exists (pure: from config alone). */
+export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): PreflightCheck[] {
     const ext = cfg.external;
     const checks: PreflightCheck[] = [];
-    if (ext.postgres) checks.push({ service: "postgres", kind: "postgres", address: ext.postgres.address, user: cfg.source.adminUser, password: secrets.pgPassword, database: cfg.source.database });
+    const base = (url: string) => url.replace(/\/+$/, "");
+    if (ext.postgres) checks.push({ service: "postgres", kind: "postgres", address: ext.postgres.address, user: cfg.source.adminUser, password: secrets.pgPassword ?? "", database: cfg.source.database });
     if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
-    if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${urls(lakehouse.connect.rest).host}/connector-plugins` });
-    if (ext.minio) checks.push({ service: "minio", kind: "s3", endpoint: ext.minio.endpoint, region: cfg.awsRegion, accessKeyId: cfg.storage.rootUser, secretAccessKey: secrets.s3Secret });
-    if (ext.nessie) checks.push({ service: "nessie", kind: "http", url: `${urls(lakehouse.nessie.http, lakehouse.nessie.apiV2Path).host}/config` });
+    if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${base(ext.connect.url)}/connector-plugins` });
+    if (ext.minio) checks.push({ service: "minio", kind: "s3", endpoint: ext.minio.endpoint, region: cfg.awsRegion, accessKeyId: cfg.storage.rootUser, secretAccessKey: secrets.s3Secret ?? "" });
+    if (ext.nessie) checks.push({ service: "nessie", kind: "http", url: `${base(ext.nessie.url)}/api/v2/config` });
     if (ext.flink) {
-        checks.push({ service: "flink", kind: "http", url: `${urls(lakehouse.flink.rest).host}/overview` });
-        checks.push({ service: "flink-sql-gateway", kind: "http", url: `${urls(lakehouse.flink.sqlGatewayRest).host}/v1/info` });
+        checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview` });
+        checks.push({ service: "flink-sql-gateway", kind: "http", url: `${base(ext.flink.sqlGatewayUrl)}/v1/info` });
     }
-    if (ext.dremio && lakehouse.dremio) checks.push({ service: "dremio", kind: "http", url: `${urls(lakehouse.dremio.http).host}/apiv2/server_status` });
+    if (ext.dremio && cfg.dremio.enabled) checks.push({ service: "dremio", kind: "http", url: `${base(ext.dremio.url)}/apiv2/server_status` });
     return checks;
+}
+
+/**
+ * Checks every external service before the program registers a single resource: the program's
+ * first step, so a wrong endpoint or password fails `preview`/`up` fast and creates nothing.
+ */
+export async function checkExternalServices(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): Promise<void> {
+    const checks = externalServiceChecks(cfg, secrets);
+    if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
 }
 
 /** The stack's platform: its renderer (none on `external`) plus the services that already exist. */

@@ -56,7 +56,7 @@ export interface ProgramRun {
  * registration and resolves the outputs it returns.
  */
 export async function runWithMocks(
-    program: () => Record<string, unknown>,
+    program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
     options: { config?: Record<string, string>; secretKeys?: string[]; project?: string; stack?: string; preview?: boolean } = {},
 ): Promise<ProgramRun> {
     const project = options.project ?? "cdc-lakehouse";
@@ -87,7 +87,7 @@ export async function runWithMocks(
         return register(req, callback);
     };
 
-    const exported = program();
+    const exported = await program();
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
         outputs[key] = await resolve(value);

@@ -28,7 +28,7 @@ describe("parseLakehouseConfig defaults", () => {
         expect(cfg.source).toEqual(DEFAULTS.source);
         expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", replicationFactor: 1, minInsyncReplicas: 1 });
         expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect" });
-        expect(cfg.storage).toEqual({ bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/" });
+        expect(cfg.storage).toEqual({ bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
         expect(cfg.nessie).toEqual({ versionStore: "jdbc", branch: "main" });
         expect(cfg.flink).toEqual({
             taskManagers: 1,

@@ -229,6 +229,19 @@ describe("Docker rendering of the dev stack", () => {
         expect(envOf(container("postgres")).POSTGRES_PASSWORD).toMatch(/^generated-lakehouse-credentials-postgresPassword/);
     });
 
+    it("manages the warehouse bucket and the Nessie namespace through the published ports, after their services", () => {
+        const bucket = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:WarehouseBucket", "lakehouse-warehouse");
+        expect(bucket.inputs).toMatchObject({ endpoint: "http://localhost:9000", region: "us-east-1", bucket: "warehouse", accessKeyId: "lakehouse", forceDestroy: false, version: 1 });
+        expect(isSerializedSecret(bucket.raw.secretAccessKey)).toBe(true);
+        expect(typeof bucket.inputs.__provider).toBe("string");
+        expect(dependsOn(bucket, "cdc-lakehouse-dev-minio")).toBe(true);
+        const namespace = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:NessieNamespace", "lakehouse-namespace");
+        expect(namespace.inputs).toMatchObject({ apiUrl: "http://localhost:19120/api/v2", branch: "main", namespace: "cdc", version: 1 });
+        expect(dependsOn(namespace, "cdc-lakehouse-dev-nessie")).toBe(true);
+        // The default branch is not the program's to create or delete.
+        expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:NessieBranch")).toEqual([]);
+    });
+
     it("generates letters-and-digits passwords of 24 characters", () => {
         const pw = byName(run.resources, "random:index/randomPassword:RandomPassword", "lakehouse-credentials-postgresPassword");
         expect(pw.inputs).toMatchObject({ length: 24, special: false, minLower: 2, minUpper: 2, minNumeric: 2 });
@@ -278,6 +291,15 @@ describe("Docker rendering of other stack settings", () => {
         expect(connect.inputs.envs).toContain("CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR=3");
     });
 
+    it("creates a working branch off main when the stack names one, and the namespace on it", async () => {
+        const { resources } = await render("dev", { nessie: { branch: "cdc-dev" } });
+        const branch = byName(resources, "pulumi-nodejs:dynamic/lakehouse:NessieBranch", "lakehouse-branch");
+        expect(branch.inputs).toMatchObject({ apiUrl: "http://localhost:19120/api/v2", branch: "cdc-dev", from: "main" });
+        const namespace = byName(resources, "pulumi-nodejs:dynamic/lakehouse:NessieNamespace", "lakehouse-namespace");
+        expect(namespace.inputs.branch).toBe("cdc-dev");
+        expect(dependsOn(namespace, "lakehouse-branch")).toBe(true);
+    });
+
     it("keeps Nessie in memory only when the stack asks, with no dependency on PostgreSQL", async () => {
         const { resources } = await render("dev", { nessie: { versionStore: "in-memory" } });
         const nessie = byName(resources, CONTAINER, "cdc-lakehouse-dev-nessie");
@@ -294,6 +316,8 @@ describe("Docker rendering of other stack settings", () => {
         for (const c of containers) expect(c.inputs.ports).toEqual([]);
         expect(lakehouse.outputs.dremioUrl).toBeUndefined();
         expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain("lakehouse-credentials-dremioAdminPassword");
+        // Nothing reachable from the Pulumi host: no in-service resources.
+        expect(resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
         expect(lakehouse.outputs.kafkaBootstrapServers).toEqual({ internal: "kafka-0:9092" });
         expect(await resolve(lakehouse.outputs.credentials)).not.toHaveProperty("dremio");
     });

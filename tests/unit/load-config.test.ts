@@ -44,9 +44,9 @@ describe("index.ts with a bad stack", () => {
     it("registers no resource at all", async () => {
         let error: unknown;
         const run = await runWithMocks(
-            () => {
+            async () => {
                 try {
-                    return require("../../index");
+                    return await require("../../index")();
                 } catch (err) {
                     error = err;
                     return {};
@@ -56,6 +56,30 @@ describe("index.ts with a bad stack", () => {
         );
         expect(pulumi.RunError.isInstance(error)).toBe(true);
         expect((error as Error).message).toContain("lakehouse:flink.taskManagers: found 0; expected an integer from 1 to 64");
+        expect(run.resources).toEqual([]);
+    });
+});
+
+describe("index.ts with an unreachable external service", () => {
+    it("fails on the check, naming service and endpoint, before registering any resource", async () => {
+        let error: unknown;
+        const secrets = { "lakehouse:postgresPassword": "a-long-secret-1", "lakehouse:replicationPassword": "a-long-secret-2" };
+        const run = await runWithMocks(
+            async () => {
+                try {
+                    return await require("../../index")();
+                } catch (err) {
+                    error = err;
+                    return {};
+                }
+            },
+            {
+                config: { "lakehouse:external": JSON.stringify({ postgres: { address: "db.invalid:5432" } }), "lakehouse:externalCheckTimeoutSeconds": "2", ...secrets },
+                secretKeys: Object.keys(secrets),
+            },
+        );
+        expect((error as Error).message).toContain("existing postgres at db.invalid:5432 refused user \"lakehouse\" or is unreachable: ENOTFOUND");
+        expect((error as Error).message).not.toContain("a-long-secret-1");
         expect(run.resources).toEqual([]);
     });
 });

@@ -11,8 +11,8 @@ describe("index.ts on the dev stack", () => {
 
     beforeAll(async () => {
         const run = await runWithMocks(
-            () => {
-                program = require("../../index");
+            async () => {
+                program = await require("../../index")();
                 return program;
             },
             { config: stackConfig("dev"), stack: "dev" },
