@@ -98,10 +98,15 @@ function connectError(status: number, message: string): Error & { status: number
     return Object.assign(new Error(message), { status });
 }
 
-/** Calls the Connect REST API, retrying 409 (rebalance in progress) with backoff; non-2xx become errors with Connect's message. */
+/**
+ * Calls the Connect REST API; non-2xx become errors with Connect's message. A worker answers 409
+ * ("rebalance in progress") or 500 ("a rebalance is expected") while the group rebalances, e.g. right
+ * after a connector is created or deleted; those are retried with backoff for up to 90 s.
+ */
 export async function connectRequest(baseUrl: string, method: string, path: string, body?: unknown): Promise<any> {
     let delay = 250;
-    for (let attempt = 1; ; attempt++) {
+    const retryUntil = Date.now() + 90_000;
+    for (;;) {
         let response: Response;
         try {
             response = await fetch(`${baseUrl}${path}`, {
@@ -115,7 +120,8 @@ export async function connectRequest(baseUrl: string, method: string, path: stri
             throw connectError(0, `Kafka Connect ${method} ${baseUrl}${path}: ${cause}`);
         }
         const text = await response.text();
-        if (response.status === 409 && attempt < 8) {
+        const rebalancing = response.status === 409 || (response.status === 500 && /rebalance/i.test(text));
+        if (rebalancing && Date.now() + delay < retryUntil) {
             await new Promise((resolve) => setTimeout(resolve, delay));
             delay = Math.min(delay * 2, 5000);
             continue;
