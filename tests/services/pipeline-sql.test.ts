@@ -1,0 +1,158 @@
+/**
+ * The pipeline's own SQL (jobs/catalog.sql + jobs/demographics.sql, rendered as the program renders
+ * them) run by the Flink job resource on the harness's real Kafka, Flink, Nessie and MinIO:
+ * Debezium-shaped change events in, the current rows and the change history out as Iceberg tables.
+ */
+import * as crypto from "crypto";
+import * as path from "path";
+import { Kafka, logLevel } from "kafkajs";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { flinkJobProvider, flinkRequest } from "../../components/dynamic/flink-job";
+import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../components/jobs";
+import { endpoints } from "../../services/harness";
+
+const RUN = crypto.randomBytes(4).toString("hex");
+const ep = () => endpoints();
+const TOPIC = `pipeline-it-${RUN}.public.demographics`;
+const BUCKET = `pipeline-it-${RUN}`;
+const NAMESPACE = `pipeline_it_${RUN}`;
+const JOB = `pipeline-it-${RUN}`;
+
+const values = (): JobTemplateValues => ({
+    catalog: "lake",
+    namespace: NAMESPACE,
+    table: "demographics",
+    sourceSchema: "public",
+    nessieUri: ep().nessie.apiV2,
+    nessieBranch: "main",
+    warehouse: `s3://${BUCKET}/warehouse`,
+    s3Endpoint: ep().minio.endpoint,
+    s3PathStyle: "true",
+    s3AccessKeyId: ep().minio.accessKeyId,
+    awsRegion: ep().minio.region,
+    topic: TOPIC,
+    bootstrapServers: ep().kafka.bootstrapServers,
+    consumerGroup: JOB,
+});
+
+let s3: S3Client;
+let kafka: Kafka;
+let outs: any;
+
+async function batchQuery(sql: string): Promise<unknown[][]> {
+    const gateway = ep()["flink-jobmanager"].gatewayUrl;
+    const statements = renderTableJob(readJobTemplates(path.resolve(__dirname, "../.."), ["demographics"]), values()).slice(0, 1);
+    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    try {
+        const run = async (statement: string) => {
+            const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+            const rows: unknown[][] = [];
+            let token = 0;
+            const deadline = Date.now() + 180_000;
+            for (;;) {
+                const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+                if (page.resultType === "EOS") return rows;
+                if (page.resultType === "PAYLOAD") {
+                    rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
+                    token++;
+                    continue;
+                }
+                if (Date.now() > deadline) throw new Error(`query did not finish: ${statement}`);
+                await new Promise((resolve) => setTimeout(resolve, 300));
+            }
+        };
+        await run(statements[0].replace("{{secret.s3SecretAccessKey}}", ep().minio.secretAccessKey));
+        return await run(sql);
+    } finally {
+        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+    }
+}
+
+beforeAll(async () => {
+    s3 = new S3Client({ endpoint: ep().minio.endpoint, region: ep().minio.region, forcePathStyle: true, credentials: { accessKeyId: ep().minio.accessKeyId, secretAccessKey: ep().minio.secretAccessKey } });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    kafka = new Kafka({ clientId: JOB, brokers: [ep().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+});
+
+afterAll(async () => {
+    if (outs) await flinkJobProvider.delete!(JOB, { ...outs, deleteMode: "cancel" });
+    await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics`).catch(() => undefined);
+    await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics_changes`).catch(() => undefined);
+    await batchQuery(`DROP DATABASE IF EXISTS lake.${NAMESPACE}`).catch(() => undefined);
+    for (;;) {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+        const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+        if (!keys.length) break;
+        await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
+    }
+    await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
+    s3.destroy();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
+    await admin.disconnect();
+});
+
+test("jobs/demographics.sql turns change events into current rows and an appended change history", async () => {
+    const statements = renderTableJob(readJobTemplates(path.resolve(__dirname, "../.."), ["demographics"]), values());
+    const created = await flinkJobProvider.create!({
+        gatewayUrl: ep()["flink-jobmanager"].gatewayUrl,
+        restUrl: ep()["flink-jobmanager"].restUrl,
+        name: JOB,
+        statements,
+        settings: { "parallelism.default": "1", "execution.checkpointing.interval": "2 s" },
+        secrets: { s3SecretAccessKey: ep().minio.secretAccessKey },
+        state: "RUNNING",
+        deleteMode: "savepoint",
+        waitTimeoutSeconds: 180,
+        version: 1,
+    });
+    outs = created.outs;
+    expect(outs.jobState).toBe("RUNNING");
+
+    const producer = kafka.producer();
+    await producer.connect();
+    const row = (id: number, name: string, age: number, city: string) => ({ id, name, age, city });
+    const event = (op: string, before: object | null, after: object | null, ts: number) => ({ key: JSON.stringify({ id: ((after ?? before) as any).id }), value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }) });
+    const t0 = Date.parse("2026-11-24T10:00:00Z");
+    await producer.send({
+        topic: TOPIC,
+        messages: [
+            event("r", null, row(1, "ada", 36, "London"), t0),
+            event("c", null, row(2, "grace", 45, "Arlington"), t0 + 1000),
+            event("u", row(2, "grace", 45, "Arlington"), row(2, "grace", 46, "New York"), t0 + 2000),
+            event("c", null, row(3, "edsger", 40, "Nuenen"), t0 + 3000),
+            event("d", row(1, "ada", 36, "London"), null, t0 + 4000),
+            { key: JSON.stringify({ id: 1 }), value: null },
+        ],
+    });
+    await producer.disconnect();
+
+    // The Iceberg sink commits on checkpoints: poll (bounded) until the history holds all five changes.
+    const deadline = Date.now() + 180_000;
+    let changes: unknown[][] = [];
+    while (changes.length < 5) {
+        if (Date.now() > deadline) throw new Error(`only ${changes.length} of 5 changes arrived in Iceberg within 180 s`);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        changes = await batchQuery(`SELECT id, name, age, city, operation_type, CAST(event_time AS STRING), processing_time IS NOT NULL FROM lake.${NAMESPACE}.demographics_changes ORDER BY event_time`);
+    }
+    expect(changes.map((r) => r.slice(0, 5))).toEqual([
+        [1, "ada", 36, "London", "SNAPSHOT"],
+        [2, "grace", 45, "Arlington", "INSERT"],
+        [2, "grace", 46, "New York", "UPDATE"],
+        [3, "edsger", 40, "Nuenen", "INSERT"],
+        [1, "ada", 36, "London", "DELETE"],
+    ]);
+    expect(changes[0][5]).toMatch(/^2026-11-24 \d\d:00:00/);
+    expect(changes.every((r) => r[6] === true)).toBe(true);
+
+    const current = await batchQuery(`SELECT id, name, age, city FROM lake.${NAMESPACE}.demographics ORDER BY id`);
+    expect(current).toEqual([
+        [2, "grace", 46, "New York"],
+        [3, "edsger", 40, "Nuenen"],
+    ]);
+});
