@@ -1,0 +1,223 @@
+/**
+ * What Debezium needs inside the source PostgreSQL, as a dynamic resource: the replication role
+ * (LOGIN REPLICATION, CONNECT, schema USAGE, SELECT on the captured tables), the publication of
+ * exactly the captured tables, and REPLICA IDENTITY FULL on each (Flink's debezium-json needs the
+ * before-image of UPDATE and DELETE). Optionally the seed's `demographics` table.
+ *
+ * - create/update: idempotent `ensure`; adopts a role or publication that already exists.
+ * - read: reports a missing role or publication, a table missing from the publication or not
+ *   REPLICA IDENTITY FULL, as `drift` (so `up` repairs it).
+ * - delete: drops the publication and the role only if this resource created them.
+ * - Passwords are secret inputs, sent to PostgreSQL as escaped literals, never in a message.
+ * Methods use only `require("pg")` and this file's functions (they are serialized).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const CDC_SOURCE_PROVIDER_VERSION = 1;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function isUnknown(value: unknown): boolean {
+    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/** Validates inputs (identifiers are interpolated into DDL, so they must be plain lower-case identifiers). */
+export function checkCdcSourceInputs(news: Record<string, any>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const known = (v: unknown) => v !== undefined && !isUnknown(v);
+    if (known(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address))) failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
+    for (const key of ["database", "schema", "publication", "replicationUser", "adminUser"]) {
+        if (news[key] === undefined) failures.push({ property: key, reason: "is required" });
+        else if (known(news[key]) && !IDENTIFIER.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be a lower-case SQL identifier (letters, digits, '_')` });
+    }
+    if (known(news.tables)) {
+        if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "must be a non-empty list of table names" });
+        else news.tables.forEach((t: unknown, i: number) => known(t) && !IDENTIFIER.test(String(t)) && failures.push({ property: `tables[${i}]`, reason: `"${t}" must be a lower-case SQL identifier` }));
+    }
+    for (const key of ["adminPassword", "replicationPassword"]) if (news[key] === undefined || news[key] === "") failures.push({ property: key, reason: "is required" });
+    if (known(news.replicationUser) && news.replicationUser === news.adminUser) failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
+    return failures;
+}
+
+/** The pure diff: another server or database replaces; drift found by `read` is a change. */
+export function diffCdcSource(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+    const changedKeys: string[] = [];
+    const norm = (v: Record<string, any>, key: string) => (key === "tables" ? JSON.stringify([...(v.tables ?? [])].sort()) : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined)));
+    for (const key of ["address", "database", "schema", "tables", "publication", "replicationUser", "replicationPassword", "adminUser", "adminPassword", "createSeedTable", "version"]) {
+        if (norm(olds, key) !== norm(news, key)) changedKeys.push(key);
+    }
+    if ((olds.drift ?? []).length > 0) changedKeys.push("drift");
+    const replaces = changedKeys.filter((k) => k === "address" || k === "database" || k === "replicationUser");
+    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
+}
+
+async function withClient<T>(props: Record<string, any>, fn: (client: import("pg").Client) => Promise<T>): Promise<T> {
+    const { Client } = require("pg") as typeof import("pg");
+    const address = String(props.address);
+    const separator = address.lastIndexOf(":");
+    const client = new Client({
+        host: address.slice(0, separator),
+        port: Number(address.slice(separator + 1)),
+        user: props.adminUser,
+        password: props.adminPassword,
+        database: props.database,
+        connectionTimeoutMillis: 15_000,
+    });
+    await client.connect().catch((err: Error) => {
+        throw new Error(`CDC source: cannot connect to PostgreSQL at ${address} (database ${props.database}) as ${props.adminUser}: ${err.message}`);
+    });
+    try {
+        return await fn(client);
+    } finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+/** What is not as declared: a missing role/publication, a table missing from it or without REPLICA IDENTITY FULL. */
+async function findDrift(client: import("pg").Client, props: Record<string, any>): Promise<string[]> {
+    const drift: string[] = [];
+    const role = await client.query("SELECT rolreplication, rolcanlogin FROM pg_roles WHERE rolname = $1", [props.replicationUser]);
+    if (role.rowCount === 0) drift.push(`role ${props.replicationUser} is missing`);
+    else if (!role.rows[0].rolreplication || !role.rows[0].rolcanlogin) drift.push(`role ${props.replicationUser} lacks LOGIN or REPLICATION`);
+    const publication = await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [props.publication]);
+    if (publication.rowCount === 0) drift.push(`publication ${props.publication} is missing`);
+    const members = await client.query("SELECT tablename FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2", [props.publication, props.schema]);
+    const inPublication = new Set(members.rows.map((r: any) => r.tablename));
+    for (const table of props.tables ?? []) {
+        const identity = await client.query(
+            "SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+            [props.schema, table],
+        );
+        if (identity.rowCount === 0) {
+            drift.push(`table ${props.schema}.${table} is missing`);
+            continue;
+        }
+        if (identity.rows[0].relreplident !== "f") drift.push(`table ${props.schema}.${table} is not REPLICA IDENTITY FULL`);
+        if (publication.rowCount !== 0 && !inPublication.has(table)) drift.push(`table ${props.schema}.${table} is not in publication ${props.publication}`);
+    }
+    for (const extra of [...inPublication].filter((t) => !(props.tables ?? []).includes(t)).sort()) drift.push(`table ${props.schema}.${extra} is in publication ${props.publication} but not captured`);
+    return drift;
+}
+
+/** Brings role, grants, tables and publication to the declared state; returns what it created. */
+async function ensureCdcSource(props: Record<string, any>, previous: Record<string, any> | undefined): Promise<Record<string, any>> {
+    return withClient(props, async (client) => {
+        const s = props.schema;
+        const role = props.replicationUser;
+        const qualified = (t: string) => `${s}.${t}`;
+        const roleExists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount !== 0;
+        const password = client.escapeLiteral(String(props.replicationPassword));
+        await client.query("BEGIN");
+        try {
+            await client.query(`${roleExists ? "ALTER" : "CREATE"} ROLE ${role} WITH LOGIN REPLICATION PASSWORD ${password}`);
+            await client.query(`GRANT CONNECT ON DATABASE ${props.database} TO ${role}`);
+            await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+            await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
+            if (props.createSeedTable) {
+                await client.query(`CREATE TABLE IF NOT EXISTS ${qualified("demographics")} (id SERIAL PRIMARY KEY, name TEXT NOT NULL, age INTEGER, city TEXT)`);
+            }
+            const missing: string[] = [];
+            for (const table of props.tables) {
+                if ((await client.query("SELECT to_regclass($1) AS oid", [qualified(table)])).rows[0].oid === null) missing.push(qualified(table));
+            }
+            if (missing.length) throw new Error(`CDC source: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist in database ${props.database}; create ${missing.length === 1 ? "it" : "them"} first, or remove ${missing.length === 1 ? "it" : "them"} from lakehouse:source.tables`);
+            for (const table of props.tables) {
+                await client.query(`ALTER TABLE ${qualified(table)} REPLICA IDENTITY FULL`);
+                await client.query(`GRANT SELECT ON ${qualified(table)} TO ${role}`);
+            }
+            const publicationExists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [props.publication])).rowCount !== 0;
+            const list = props.tables.map(qualified).join(", ");
+            await client.query(publicationExists ? `ALTER PUBLICATION ${props.publication} SET TABLE ${list}` : `CREATE PUBLICATION ${props.publication} FOR TABLE ${list}`);
+            await client.query("COMMIT");
+            return {
+                ...props,
+                // Once created here, always owned here (an update never forgets it).
+                createdRole: (previous?.replicationUser === role && previous?.createdRole === true) || !roleExists,
+                createdPublication: (previous?.publication === props.publication && previous?.createdPublication === true) || !publicationExists,
+                drift: [],
+            };
+        } catch (err) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            const message = String((err as Error).message).split(password).join("[secret]");
+            throw new Error(message.startsWith("CDC source:") ? message : `CDC source in ${props.database} at ${props.address}: ${message}`);
+        }
+    });
+}
+
+export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, news: any) {
+        return { inputs: news, failures: checkCdcSourceInputs(news) };
+    },
+    async diff(_id: string, olds: any, news: any) {
+        const { changes, replaces, deleteBeforeReplace } = diffCdcSource(olds, news);
+        return { changes, replaces, deleteBeforeReplace };
+    },
+    async create(inputs: any) {
+        return { id: `${inputs.address}/${inputs.database}/${inputs.publication}`, outs: await ensureCdcSource(inputs, undefined) };
+    },
+    async update(_id: string, olds: any, news: any) {
+        const outs = await ensureCdcSource(news, olds);
+        // A publication renamed in place: the old one, if this resource created it, goes.
+        if (olds.publication !== news.publication && olds.createdPublication) await withClient(news, (c) => c.query(`DROP PUBLICATION IF EXISTS ${olds.publication}`));
+        return { outs };
+    },
+    async read(id: string, props: any) {
+        const drift = await withClient(props, (client) => findDrift(client, props));
+        return { id, props: { ...props, drift } };
+    },
+    async delete(_id: string, props: any) {
+        await withClient(props, async (client) => {
+            if (props.createdPublication) await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
+            if (props.createdRole && (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [props.replicationUser])).rowCount !== 0) {
+                // Its grants go first; a slot still held by the role's walsender keeps the role (the connector drops its slot before this runs).
+                await client.query(`DROP OWNED BY ${props.replicationUser}`);
+                await client.query(`DROP ROLE ${props.replicationUser}`);
+            }
+        });
+    },
+};
+
+export interface CdcSourceArgs {
+    /** `host:port` of PostgreSQL as the machine running Pulumi reaches it. */
+    address: pulumi.Input<string>;
+    database: pulumi.Input<string>;
+    schema: pulumi.Input<string>;
+    /** Captured tables (unqualified, in `schema`); they must exist unless `createSeedTable` makes `demographics`. */
+    tables: pulumi.Input<pulumi.Input<string>[]>;
+    publication: pulumi.Input<string>;
+    /** A role with the rights to create roles and publications. */
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;
+    /** The role Debezium logs in as (created if missing). */
+    replicationUser: pulumi.Input<string>;
+    replicationPassword: pulumi.Input<string>;
+    /** Create the seed's `demographics` table if missing. */
+    createSeedTable?: pulumi.Input<boolean>;
+}
+
+/** The replication role, publication and replica identity Debezium needs in the source database. */
+export class CdcSource extends pulumi.dynamic.Resource {
+    declare readonly createdRole: pulumi.Output<boolean>;
+    declare readonly createdPublication: pulumi.Output<boolean>;
+    declare readonly drift: pulumi.Output<string[]>;
+
+    constructor(name: string, args: CdcSourceArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            cdcSourceProvider,
+            name,
+            {
+                ...args,
+                adminPassword: pulumi.secret(args.adminPassword),
+                replicationPassword: pulumi.secret(args.replicationPassword),
+                createSeedTable: args.createSeedTable ?? false,
+                version: CDC_SOURCE_PROVIDER_VERSION,
+                createdRole: undefined,
+                createdPublication: undefined,
+                drift: undefined,
+            },
+            { ...opts, additionalSecretOutputs: ["adminPassword", "replicationPassword"] },
+            "lakehouse",
+            "CdcSource",
+        );
+    }
+}
