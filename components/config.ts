@@ -84,6 +84,13 @@ export interface ExternalServices {
     dremio?: { url: string };
 }
 
+export interface PipelineConfig {
+    connectorState: "RUNNING" | "PAUSED" | "STOPPED";
+    jobState: "RUNNING" | "STOPPED";
+    jobDeleteMode: "savepoint" | "cancel";
+    dropSlotOnDelete: boolean;
+}
+
 export interface ResourceSize {
     memoryMiB: number;
     cpus: number;
@@ -112,6 +119,8 @@ export interface LakehouseConfig {
     iceberg: { catalog: string; namespace: string };
     flink: FlinkConfig;
     dremio: { enabled: boolean; adminUser: string };
+    /** What the program keeps running inside the services: the connector and the Flink jobs. */
+    pipeline: PipelineConfig;
     resources: Record<ServiceName, ResourceSize>;
     startTimeoutSeconds: number;
     /** How long the checks of external services may take before `pulumi up` fails. */
@@ -162,6 +171,7 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
     iceberg: Object.keys(DEFAULTS.iceberg),
     flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri"],
     dremio: Object.keys(DEFAULTS.dremio),
+    pipeline: Object.keys(DEFAULTS.pipeline),
     resources: SERVICE_NAMES,
     external: SERVICE_NAMES,
 };
@@ -416,6 +426,15 @@ export function parseLakehouseConfig(
         adminUser: r.string(dr.adminUser, "dremio.adminUser", DEFAULTS.dremio.adminUser, USER_NAME, "a user name: letters, digits, '_', '.' or '-'"),
     };
 
+    const pl = r.object(values, "pipeline");
+    const pd = DEFAULTS.pipeline;
+    const pipeline: PipelineConfig = {
+        connectorState: r.oneOf(pl.connectorState, "pipeline.connectorState", pd.connectorState as PipelineConfig["connectorState"], ["RUNNING", "PAUSED", "STOPPED"]),
+        jobState: r.oneOf(pl.jobState, "pipeline.jobState", pd.jobState as PipelineConfig["jobState"], ["RUNNING", "STOPPED"]),
+        jobDeleteMode: r.oneOf(pl.jobDeleteMode, "pipeline.jobDeleteMode", pd.jobDeleteMode as PipelineConfig["jobDeleteMode"], ["savepoint", "cancel"]),
+        dropSlotOnDelete: r.boolean(pl.dropSlotOnDelete, "pipeline.dropSlotOnDelete", pd.dropSlotOnDelete),
+    };
+
     const res = r.object(values, "resources");
     const resources = {} as Record<ServiceName, ResourceSize>;
     for (const service of SERVICE_NAMES) {
@@ -476,6 +495,7 @@ export function parseLakehouseConfig(
         iceberg,
         flink,
         dremio,
+        pipeline,
         resources,
         startTimeoutSeconds,
         externalCheckTimeoutSeconds,

@@ -103,6 +103,16 @@ export const DEFAULTS = {
         enabled: true,
         adminUser: "admin",
     },
+    pipeline: {
+        /** Declared run state of the Debezium connector: RUNNING, PAUSED or STOPPED. */
+        connectorState: "RUNNING" as const,
+        /** Declared run state of the Flink jobs: RUNNING, or STOPPED (with a savepoint). */
+        jobState: "RUNNING" as const,
+        /** How `destroy` ends a Flink job: stop with a savepoint, or cancel. */
+        jobDeleteMode: "savepoint" as const,
+        /** Drop the connector's replication slot when the connector is deleted (no WAL left piling up). */
+        dropSlotOnDelete: true,
+    },
     /** Size of each data volume where the platform sizes volumes (Kubernetes PVCs). */
     volumeSizeGiB: 20,
     /** How long `pulumi up` waits for one container to report healthy. */

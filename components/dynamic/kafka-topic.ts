@@ -1,0 +1,159 @@
+/**
+ * A Kafka topic, as a dynamic resource (kafkajs admin client). The pipeline creates each CDC topic
+ * up front: Debezium creates a table's topic only with its first change, and a Flink Kafka source
+ * on a topic that does not exist fails its job.
+ *
+ * - create: idempotent (an existing topic is adopted, then brought to the declared partitions and configs).
+ * - update: more partitions, changed configs (incremental alter). Fewer partitions or another
+ *   replication factor cannot be done in place and are refused by `check`, naming the field.
+ * - read: partitions, replication factor and the declared configs as the broker reports them; a missing topic is gone.
+ * - delete: keeps the topic and its data unless `deleteOnDestroy` is true.
+ * Methods use only `require("kafkajs")` and this file's functions (they are serialized).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const KAFKA_TOPIC_PROVIDER_VERSION = 1;
+
+function isUnknown(value: unknown): boolean {
+    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, news: Record<string, any>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const known = (v: unknown) => v !== undefined && !isUnknown(v);
+    if (news.bootstrapServers === undefined) failures.push({ property: "bootstrapServers", reason: "is required" });
+    else if (known(news.bootstrapServers) && !/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/.test(String(news.bootstrapServers))) {
+        failures.push({ property: "bootstrapServers", reason: `"${news.bootstrapServers}" must be host:port[,host:port...]` });
+    }
+    if (known(news.topic) && !/^[A-Za-z0-9._-]{1,249}$/.test(String(news.topic))) failures.push({ property: "topic", reason: `"${news.topic}" may hold only letters, digits, '.', '_' and '-' (at most 249)` });
+    for (const key of ["partitions", "replicationFactor"]) {
+        if (known(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000)) failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
+    }
+    if (olds && olds.topic === news.topic && olds.bootstrapServers === news.bootstrapServers) {
+        if (known(news.partitions) && olds.partitions > news.partitions) failures.push({ property: "partitions", reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic` });
+        if (known(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
+            failures.push({ property: "replicationFactor", reason: `cannot change from ${olds.replicationFactor} to ${news.replicationFactor} in place (that is a partition reassignment); keep ${olds.replicationFactor} or use a new topic` });
+        }
+    }
+    return failures;
+}
+
+export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+    const changedKeys: string[] = [];
+    for (const key of ["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"]) {
+        const fallback = key === "deleteOnDestroy" ? false : key === "version" ? 1 : undefined;
+        if (JSON.stringify(olds[key] ?? fallback) !== JSON.stringify(news[key] ?? fallback)) changedKeys.push(key);
+    }
+    const oc = olds.configs ?? {};
+    const nc = news.configs ?? {};
+    for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) if (String(oc[key]) !== String(nc[key])) changedKeys.push(`configs["${key}"]`);
+    const replaces = changedKeys.filter((k) => k === "topic" || k === "bootstrapServers");
+    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+}
+
+async function withAdmin<T>(bootstrapServers: string, fn: (admin: any) => Promise<T>): Promise<T> {
+    const { Kafka, logLevel } = require("kafkajs");
+    const kafka = new Kafka({ clientId: "lakehouse-pulumi", brokers: String(bootstrapServers).split(","), logLevel: logLevel.NOTHING, connectionTimeout: 10_000, retry: { retries: 5 } });
+    const admin = kafka.admin();
+    await admin.connect().catch((err: Error) => {
+        throw new Error(`Kafka at ${bootstrapServers}: cannot connect: ${err.message}`);
+    });
+    try {
+        return await fn(admin);
+    } finally {
+        await admin.disconnect().catch(() => undefined);
+    }
+}
+
+/** Partitions, replication factor and the named configs of a topic; undefined when it does not exist. */
+async function describeTopic(admin: any, topic: string, configNames: string[]): Promise<{ partitions: number; replicationFactor: number; configs: Record<string, string> } | undefined> {
+    if (!(await admin.listTopics()).includes(topic)) return undefined;
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = meta.topics[0].partitions;
+    const configs: Record<string, string> = {};
+    if (configNames.length) {
+        const described = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames }], includeSynonyms: false });
+        for (const entry of described.resources[0]?.configEntries ?? []) configs[entry.configName] = String(entry.configValue);
+    }
+    return { partitions: partitions.length, replicationFactor: partitions[0]?.replicas?.length ?? 0, configs };
+}
+
+/** Creates the topic if missing, then brings partitions and configs to the declared values. */
+async function applyTopic(inputs: Record<string, any>): Promise<Record<string, any>> {
+    const configs: Record<string, string> = Object.fromEntries(Object.entries(inputs.configs ?? {}).map(([k, v]) => [k, String(v)]));
+    return withAdmin(inputs.bootstrapServers, async (admin) => {
+        let current = await describeTopic(admin, inputs.topic, Object.keys(configs));
+        if (!current) {
+            await admin
+                .createTopics({
+                    waitForLeaders: true,
+                    timeout: 30_000,
+                    topics: [{ topic: inputs.topic, numPartitions: inputs.partitions, replicationFactor: inputs.replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+                })
+                .catch((err: Error) => {
+                    throw new Error(`Kafka rejected topic "${inputs.topic}": ${err.message}`);
+                });
+            current = await describeTopic(admin, inputs.topic, Object.keys(configs));
+        }
+        if (!current) throw new Error(`Kafka topic "${inputs.topic}" was created but is not listed`);
+        if (current.replicationFactor !== inputs.replicationFactor) {
+            throw new Error(`Kafka topic "${inputs.topic}" exists with replication factor ${current.replicationFactor}, not ${inputs.replicationFactor}; set replicationFactor to ${current.replicationFactor} or use another topic`);
+        }
+        if (current.partitions < inputs.partitions) await admin.createPartitions({ topicPartitions: [{ topic: inputs.topic, count: inputs.partitions }] });
+        const changed = Object.entries(configs).filter(([k, v]) => current!.configs[k] !== v);
+        if (changed.length) {
+            await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: inputs.topic, configEntries: changed.map(([name, value]) => ({ name, value })) }] }).catch((err: Error) => {
+                throw new Error(`Kafka rejected configs ${changed.map(([k]) => k).join(", ")} of topic "${inputs.topic}": ${err.message}`);
+            });
+        }
+        return { ...inputs, configs, partitions: Math.max(current.partitions, inputs.partitions) };
+    });
+}
+
+export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: any, news: any) {
+        return { inputs: news, failures: checkKafkaTopicInputs(olds && Object.keys(olds).length ? olds : undefined, news) };
+    },
+    async diff(_id: string, olds: any, news: any) {
+        const { changes, replaces, deleteBeforeReplace } = diffKafkaTopic(olds, news);
+        return { changes, replaces, deleteBeforeReplace };
+    },
+    async create(inputs: any) {
+        return { id: inputs.topic, outs: await applyTopic(inputs) };
+    },
+    async update(_id: string, _olds: any, news: any) {
+        return { outs: await applyTopic(news) };
+    },
+    async read(id: string, props: any) {
+        const current = await withAdmin(props.bootstrapServers, (admin) => describeTopic(admin, props.topic ?? id, Object.keys(props.configs ?? {})));
+        if (!current) return {};
+        return { id, props: { ...props, partitions: current.partitions, replicationFactor: current.replicationFactor, configs: { ...(props.configs ?? {}), ...current.configs } } };
+    },
+    async delete(id: string, props: any) {
+        if (!props.deleteOnDestroy) return;
+        await withAdmin(props.bootstrapServers, async (admin) => {
+            if ((await admin.listTopics()).includes(props.topic ?? id)) await admin.deleteTopics({ topics: [props.topic ?? id], timeout: 30_000 });
+        });
+    },
+};
+
+export interface KafkaTopicArgs {
+    /** Bootstrap servers as the machine running Pulumi reaches them. */
+    bootstrapServers: pulumi.Input<string>;
+    topic: pulumi.Input<string>;
+    partitions: pulumi.Input<number>;
+    replicationFactor: pulumi.Input<number>;
+    /** Topic configs, e.g. `cleanup.policy`, `retention.ms`. */
+    configs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Delete the topic (and its data) on destroy. Default false: the change history is kept. */
+    deleteOnDestroy?: pulumi.Input<boolean>;
+}
+
+export class KafkaTopic extends pulumi.dynamic.Resource {
+    declare readonly topic: pulumi.Output<string>;
+    declare readonly partitions: pulumi.Output<number>;
+
+    constructor(name: string, args: KafkaTopicArgs, opts?: pulumi.CustomResourceOptions) {
+        super(kafkaTopicProvider, name, { ...args, configs: args.configs ?? {}, deleteOnDestroy: args.deleteOnDestroy ?? false, version: KAFKA_TOPIC_PROVIDER_VERSION }, opts, "lakehouse", "KafkaTopic");
+    }
+}
