@@ -6,12 +6,16 @@
  */
 import * as path from "path";
 import { loadLakehouseConfig } from "./components/config";
+import { readJobTemplates } from "./components/jobs";
 import { Lakehouse, checkExternalServices } from "./components/lakehouse";
 
 export = async () => {
+    const repoRoot = path.resolve(__dirname);
     const { config, credentials, credentialValues } = loadLakehouseConfig();
+    // A captured table without its Flink SQL is a config error too: before anything exists.
+    const jobTemplates = readJobTemplates(repoRoot, config.source.tables);
     await checkExternalServices(config, { pgPassword: credentialValues.postgresPassword, s3Secret: credentialValues.minioRootPassword });
-    const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot: path.resolve(__dirname), checkExternalServices: false });
+    const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot, jobTemplates, checkExternalServices: false });
     const o = lakehouse.outputs;
     // Stack outputs: a contract with other teams (README "Stack outputs").
     return {
@@ -29,6 +33,10 @@ export = async () => {
         icebergCatalog: o.icebergCatalog,
         nessieBranch: o.nessieBranch,
         icebergTables: o.icebergTables,
+        icebergChangeTables: o.icebergChangeTables,
+        // Present when the services are reachable from Pulumi (published ports or external services).
+        ...(o.connector ? { connector: o.connector } : {}),
+        ...(o.flinkJobs ? { flinkJobs: o.flinkJobs } : {}),
         // Present only when Dremio is enabled (no "undefined output" warning otherwise).
         ...(o.dremioUrl ? { dremioUrl: o.dremioUrl } : {}),
         /** Every credential of the stack, as one secret object. */

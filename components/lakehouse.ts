@@ -14,6 +14,12 @@ import { DockerPlatform } from "./platform/docker";
 import { WarehouseBucket } from "./dynamic/bucket";
 import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { Postgres } from "./postgres";
+import { CdcSource } from "./dynamic/cdc-source";
+import { DebeziumConnector } from "./dynamic/connector";
+import { FlinkSqlJob } from "./dynamic/flink-job";
+import { KafkaTopic } from "./dynamic/kafka-topic";
+import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
+import { connectorName, debeziumConnectorConfig, jobSettings, jobTemplateValues, replicationSlotName } from "./pipeline";
 import { PreflightCheck, runPreflight } from "./preflight";
 
 export interface LakehouseArgs {
@@ -31,6 +37,8 @@ export interface LakehouseArgs {
      * resource exists) or for rendering without a network, e.g. under mocks.
      */
     checkExternalServices?: boolean;
+    /** The Flink SQL templates (default: read from `<repoRoot>/jobs`). */
+    jobTemplates?: JobTemplates;
 }
 
 /** An endpoint as URLs. */
@@ -55,6 +63,12 @@ export interface LakehouseOutputs {
     icebergCatalog: string;
     nessieBranch: string;
     icebergTables: Record<string, string>;
+    /** The append-only change history of each captured table (`<table>_changes`). */
+    icebergChangeTables: Record<string, string>;
+    /** The CDC connector (absent when the services are not reachable from Pulumi). */
+    connector?: { name: string; state: pulumi.Output<string>; replicationSlot: string };
+    /** The Flink job of each captured table. */
+    flinkJobs?: Record<string, { name: string; jobId: pulumi.Output<string>; state: pulumi.Output<string>; lastSavepoint: pulumi.Output<string> }>;
     dremioUrl?: UrlPair;
     credentials: pulumi.Output<StackCredentials>;
 }
@@ -107,6 +121,8 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly bucket?: WarehouseBucket;
     /** The Iceberg namespace in Nessie (on `nessie.branch`), when Nessie is reachable. */
     readonly namespace?: NessieNamespace;
+    /** The CDC pipeline inside the services, when they are reachable from the machine running Pulumi. */
+    readonly pipeline?: PipelineResources;
 
     constructor(name: string, args: LakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:Lakehouse", name, {}, opts);
@@ -260,8 +276,12 @@ export class Lakehouse extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])] },
             );
         }
-        if (!s3Host || !nessieApi) {
-            pulumi.log.warn("Ports are not published (exposePorts: false): the warehouse bucket and the Nessie namespace are not managed; create them yourself or publish the ports.", this);
+        this.pipeline = this.createPipeline(name, cfg, args, credentials);
+        if (!s3Host || !nessieApi || !this.pipeline) {
+            pulumi.log.warn(
+                "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector and the Flink jobs are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
+                this,
+            );
         }
 
         this.outputs = {
@@ -280,6 +300,19 @@ export class Lakehouse extends pulumi.ComponentResource {
             icebergCatalog: cfg.iceberg.catalog,
             nessieBranch: cfg.nessie.branch,
             icebergTables: icebergTableIdentifiers(cfg),
+            icebergChangeTables: Object.fromEntries(Object.entries(icebergTableIdentifiers(cfg)).map(([t, id]) => [t, `${id}_changes`])),
+            ...(this.pipeline
+                ? {
+                      connector: {
+                          name: connectorName(cfg),
+                          state: this.pipeline.connector.connectorState,
+                          replicationSlot: replicationSlotName(cfg),
+                      },
+                      flinkJobs: Object.fromEntries(
+                          Object.entries(this.pipeline.jobs).map(([table, job]) => [table, { name: jobName(cfg.namePrefix, table), jobId: job.jobId, state: job.jobState, lastSavepoint: job.lastSavepoint }]),
+                      ),
+                  }
+                : {}),
             ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
             credentials: pulumi.secret(
                 pulumi.all([v.postgresPassword!, v.replicationPassword!, v.minioRootPassword!, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
@@ -292,6 +325,97 @@ export class Lakehouse extends pulumi.ComponentResource {
         };
         this.registerOutputs({ ...this.outputs });
     }
+
+    /**
+     * The pipeline inside the services, in dependency order: the CDC source (role, publication,
+     * replica identity), the CDC topics, the Debezium connector, then one Flink job per table.
+     * Pulumi's dynamic providers run where Pulumi runs, so they use the host-side endpoints; the
+     * connector and the jobs are configured with the endpoints as the services reach each other.
+     */
+    private createPipeline(name: string, cfg: LakehouseConfig, args: LakehouseArgs, credentials: Credentials): PipelineResources | undefined {
+        const pgHost = this.postgres.endpoint.host;
+        const kafkaHost = this.kafka.hostBootstrapServers;
+        const connectHost = urls(this.connect.rest).host;
+        const flinkRestHost = urls(this.flink.rest).host;
+        const gatewayHost = urls(this.flink.sqlGatewayRest).host;
+        if (!pgHost || !kafkaHost || !connectHost || !flinkRestHost || !gatewayHost || !this.bucket || !this.namespace) return undefined;
+        const v = credentials.values;
+        const checked = <T>(value: T) => pulumi.all([value, this.externalChecks]).apply(([x]) => x);
+        const templates = args.jobTemplates ?? readJobTemplates(args.repoRoot, cfg.source.tables);
+
+        const cdcSource = new CdcSource(
+            `${name}-cdc-source`,
+            {
+                address: checked(pgHost),
+                database: cfg.source.database,
+                schema: cfg.source.schema,
+                tables: cfg.source.tables,
+                publication: cfg.source.publication,
+                adminUser: cfg.source.adminUser,
+                adminPassword: v.postgresPassword!,
+                replicationUser: cfg.source.replicationUser,
+                replicationPassword: v.replicationPassword!,
+                createSeedTable: cfg.source.createSeedTable,
+            },
+            { parent: this, dependsOn: this.postgres.workload.ready },
+        );
+        const topics = Object.fromEntries(
+            Object.entries(cdcTopicNames(cfg)).map(([table, topic]) => [
+                table,
+                new KafkaTopic(
+                    `${name}-topic-${table}`,
+                    { bootstrapServers: checked(kafkaHost), topic, partitions: 1, replicationFactor: cfg.kafka.replicationFactor },
+                    { parent: this, dependsOn: this.kafka.brokers.flatMap((b) => b.ready) },
+                ),
+            ]),
+        );
+        const connector = new DebeziumConnector(
+            `${name}-connector`,
+            {
+                connectUrl: checked(connectHost),
+                name: connectorName(cfg),
+                config: debeziumConnectorConfig(cfg, this.postgres.endpoint.internal),
+                databasePassword: v.replicationPassword!,
+                state: cfg.pipeline.connectorState,
+                dropSlotOnDelete: cfg.pipeline.dropSlotOnDelete,
+                cleanupDatabaseAddress: pgHost,
+            },
+            { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready] },
+        );
+        const flinkSide = {
+            nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
+            s3Endpoint: urls(this.minio.api).internal,
+            bootstrapServers: this.kafka.internalBootstrapServers,
+        };
+        const jobs = Object.fromEntries(
+            cfg.source.tables.map((table) => [
+                table,
+                new FlinkSqlJob(
+                    `${name}-job-${table}`,
+                    {
+                        gatewayUrl: checked(gatewayHost),
+                        restUrl: flinkRestHost,
+                        name: jobName(cfg.namePrefix, table),
+                        statements: renderTableJob(templates, jobTemplateValues(cfg, flinkSide, table)),
+                        settings: jobSettings(cfg),
+                        secrets: { s3SecretAccessKey: v.minioRootPassword! },
+                        state: cfg.pipeline.jobState,
+                        deleteMode: cfg.pipeline.jobDeleteMode,
+                    },
+                    { parent: this, dependsOn: [topics[table], this.bucket!, this.namespace!, ...this.flink.sqlGateway.ready, ...this.flink.taskManagers.ready] },
+                ),
+            ]),
+        );
+        return { cdcSource, topics, connector, jobs };
+    }
+}
+
+/** The CDC pipeline's resources inside the services. */
+export interface PipelineResources {
+    cdcSource: CdcSource;
+    topics: Record<string, KafkaTopic>;
+    connector: DebeziumConnector;
+    jobs: Record<string, FlinkSqlJob>;
 }
 
 /** What to check of each service the stack says already exists (pure: from config alone). */

@@ -242,6 +242,64 @@ describe("Docker rendering of the dev stack", () => {
         expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:NessieBranch")).toEqual([]);
     });
 
+    it("manages the CDC pipeline in order: CDC source, topic, connector, then the Flink job, each with its real settings", () => {
+        const dynamic = (type: string, name: string) => byName(run.resources, `pulumi-nodejs:dynamic/lakehouse:${type}`, name);
+        const source = dynamic("CdcSource", "lakehouse-cdc-source");
+        expect(source.inputs).toMatchObject({ address: "localhost:5432", database: "demographics", schema: "public", tables: ["demographics"], publication: "lakehouse_cdc", adminUser: "lakehouse", replicationUser: "debezium", createSeedTable: true });
+        expect(isSerializedSecret(source.raw.adminPassword) && isSerializedSecret(source.raw.replicationPassword)).toBe(true);
+        expect(dependsOn(source, "cdc-lakehouse-dev-postgres")).toBe(true);
+
+        const topic = dynamic("KafkaTopic", "lakehouse-topic-demographics");
+        expect(topic.inputs).toMatchObject({ bootstrapServers: "localhost:9092", topic: "demographics_server.public.demographics", partitions: 1, replicationFactor: 1, deleteOnDestroy: false });
+        expect(dependsOn(topic, "cdc-lakehouse-dev-kafka-0")).toBe(true);
+
+        const connector = dynamic("DebeziumConnector", "lakehouse-connector");
+        expect(connector.inputs).toMatchObject({
+            connectUrl: "http://localhost:8083",
+            name: "cdc-lakehouse-dev-postgres-cdc",
+            state: "RUNNING",
+            dropSlotOnDelete: true,
+            cleanupDatabaseAddress: "localhost:5432",
+        });
+        // Connect reaches PostgreSQL on the stack's network; the publication belongs to the CDC source.
+        expect(connector.inputs.config).toMatchObject({
+            "database.hostname": "postgres",
+            "database.port": "5432",
+            "database.user": "debezium",
+            "database.dbname": "demographics",
+            "slot.name": "cdc_lakehouse_dev_cdc",
+            "publication.name": "lakehouse_cdc",
+            "publication.autocreate.mode": "disabled",
+            "table.include.list": "public.demographics",
+            "topic.prefix": "demographics_server",
+            "heartbeat.interval.ms": "10000",
+        });
+        expect(isSerializedSecret(connector.raw.databasePassword)).toBe(true);
+        for (const upstream of ["lakehouse-cdc-source", "lakehouse-topic-demographics", "cdc-lakehouse-dev-connect"]) expect(dependsOn(connector, upstream)).toBe(true);
+
+        const job = dynamic("FlinkSqlJob", "lakehouse-job-demographics");
+        expect(job.inputs).toMatchObject({
+            gatewayUrl: "http://localhost:8084",
+            restUrl: "http://localhost:8081",
+            name: "cdc-lakehouse-dev-demographics-to-iceberg",
+            settings: { "parallelism.default": "1", "execution.checkpointing.interval": "10000 ms" },
+            state: "RUNNING",
+            deleteMode: "savepoint",
+        });
+        const sql = (job.inputs.statements as string[]).join("\n");
+        // Flink reaches the other services on the stack's network; the S3 secret stays a placeholder.
+        expect(sql).toContain("'uri' = 'http://nessie:19120/api/v2'");
+        expect(sql).toContain("'s3.endpoint' = 'http://minio:9000'");
+        expect(sql).toContain("'properties.bootstrap.servers' = 'kafka-0:9092'");
+        expect(sql).toContain("'warehouse' = 's3://warehouse/'");
+        expect(sql).toContain("'s3.secret-access-key' = '{{secret.s3SecretAccessKey}}'");
+        expect(isSerializedSecret(job.raw.secrets)).toBe(true);
+        expect(job.inputs.secrets).toEqual({ s3SecretAccessKey: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) });
+        for (const upstream of ["lakehouse-topic-demographics", "lakehouse-warehouse", "lakehouse-namespace", "cdc-lakehouse-dev-flink-sql-gateway", "cdc-lakehouse-dev-flink-taskmanager"]) {
+            expect(dependsOn(job, upstream)).toBe(true);
+        }
+    });
+
     it("generates letters-and-digits passwords of 24 characters", () => {
         const pw = byName(run.resources, "random:index/randomPassword:RandomPassword", "lakehouse-credentials-postgresPassword");
         expect(pw.inputs).toMatchObject({ length: 24, special: false, minLower: 2, minUpper: 2, minNumeric: 2 });

@@ -23,12 +23,15 @@ describe("index.ts on the dev stack", () => {
     it("exports exactly the documented outputs", () => {
         expect(Object.keys(outputs).sort()).toEqual([
             "cdcTopics",
+            "connector",
             "credentials",
             "dremioUrl",
             "endpoints",
+            "flinkJobs",
             "flinkRestUrl",
             "flinkSqlGatewayUrl",
             "icebergCatalog",
+            "icebergChangeTables",
             "icebergTables",
             "kafkaBootstrapServers",
             "kafkaConnectUrl",
@@ -56,6 +59,9 @@ describe("index.ts on the dev stack", () => {
             icebergCatalog: "nessie",
             nessieBranch: "main",
             icebergTables: { demographics: "nessie.cdc.demographics" },
+            icebergChangeTables: { demographics: "nessie.cdc.demographics_changes" },
+            connector: { name: "cdc-lakehouse-dev-postgres-cdc", replicationSlot: "cdc_lakehouse_dev_cdc" },
+            flinkJobs: { demographics: { name: "cdc-lakehouse-dev-demographics-to-iceberg" } },
             dremioUrl: { internal: "http://dremio:9047", host: "http://localhost:9047" },
         });
         expect(outputs.endpoints).toEqual({

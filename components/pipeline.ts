@@ -1,0 +1,81 @@
+/**
+ * Pure builders of what the program keeps inside the services: the Debezium connector's config and
+ * the values the Flink job templates are rendered with. Everything here is data from config and
+ * endpoints, so it is tested without services and without mocks.
+ */
+import { LakehouseConfig } from "./config";
+import { JobTemplateValues, jobName } from "./jobs";
+
+/** Kafka Connect connector name of the stack's CDC connector. */
+export function connectorName(cfg: LakehouseConfig): string {
+    return `${cfg.namePrefix}-postgres-cdc`;
+}
+
+/** Replication slot of the stack's connector: a PostgreSQL identifier unique per project and stack. */
+export function replicationSlotName(cfg: LakehouseConfig): string {
+    return `${cfg.namePrefix.replace(/[^a-z0-9_]/g, "_")}_cdc`.slice(0, 63);
+}
+
+/**
+ * The Debezium PostgreSQL connector's config (without the password, which the resource adds when it
+ * talks to Connect). `databaseAddress` is PostgreSQL as Connect reaches it.
+ */
+export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: string): Record<string, string> {
+    const separator = databaseAddress.lastIndexOf(":");
+    return {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "plugin.name": "pgoutput",
+        "database.hostname": databaseAddress.slice(0, separator),
+        "database.port": databaseAddress.slice(separator + 1),
+        "database.user": cfg.source.replicationUser,
+        "database.dbname": cfg.source.database,
+        "topic.prefix": cfg.kafka.topicPrefix,
+        "schema.include.list": cfg.source.schema,
+        "table.include.list": cfg.source.tables.map((t) => `${cfg.source.schema}.${t}`).join(","),
+        "slot.name": replicationSlotName(cfg),
+        // The CDC source resource owns the publication; the connector only reads it.
+        "publication.name": cfg.source.publication,
+        "publication.autocreate.mode": "disabled",
+        "snapshot.mode": "initial",
+        // A quiet database still confirms its slot position, so the slot does not hold WAL.
+        "heartbeat.interval.ms": "10000",
+        "tombstones.on.delete": "true",
+        "decimal.handling.mode": "string",
+        "time.precision.mode": "connect",
+    };
+}
+
+/** Endpoints as Flink reaches them (on the stack's network). */
+export interface FlinkSideEndpoints {
+    nessieUri: string;
+    s3Endpoint: string;
+    bootstrapServers: string;
+}
+
+/** The values a table's job template is rendered with. */
+export function jobTemplateValues(cfg: LakehouseConfig, endpoints: FlinkSideEndpoints, table: string): JobTemplateValues {
+    return {
+        catalog: cfg.iceberg.catalog,
+        namespace: cfg.iceberg.namespace,
+        table,
+        sourceSchema: cfg.source.schema,
+        nessieUri: endpoints.nessieUri,
+        nessieBranch: cfg.nessie.branch,
+        warehouse: cfg.storage.warehouse,
+        s3Endpoint: endpoints.s3Endpoint,
+        s3PathStyle: "true",
+        s3AccessKeyId: cfg.storage.rootUser,
+        awsRegion: cfg.awsRegion,
+        topic: `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${table}`,
+        bootstrapServers: endpoints.bootstrapServers,
+        consumerGroup: jobName(cfg.namePrefix, table),
+    };
+}
+
+/** Session settings of every job: its parallelism, and checkpoints (the Iceberg sink commits on them). */
+export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
+    return {
+        "parallelism.default": String(cfg.flink.parallelism),
+        "execution.checkpointing.interval": `${cfg.flink.checkpointIntervalMs} ms`,
+    };
+}
