@@ -272,7 +272,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     : new NessieBranch(`${name}-branch`, { apiUrl, branch: cfg.nessie.branch, from: "main" }, { parent: this, dependsOn: this.nessie.workload.ready });
             this.namespace = new NessieNamespace(
                 `${name}-namespace`,
-                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace },
+                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy },
                 { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])] },
             );
         }

@@ -318,8 +318,17 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async delete(id: string, props: any) {
+        const path = `/connectors/${encodeURIComponent(id)}`;
         try {
-            await connectRequest(props.connectUrl, "DELETE", `/connectors/${encodeURIComponent(id)}`);
+            if (props.dropSlotOnDelete !== false) {
+                // Offsets name a position in the slot about to be dropped: reset them (Kafka >= 3.6, connector
+                // STOPPED first), so a connector created later under this name snapshots again instead of
+                // resuming from a position that no longer exists and missing the rows in between.
+                await connectRequest(props.connectUrl, "PUT", `${path}/stop`);
+                await waitForConnectorState(props.connectUrl, id, "STOPPED", 60_000);
+                await connectRequest(props.connectUrl, "DELETE", `${path}/offsets`);
+            }
+            await connectRequest(props.connectUrl, "DELETE", path);
         } catch (err) {
             if ((err as { status?: number }).status !== 404) throw err;
         }

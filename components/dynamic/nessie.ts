@@ -101,11 +101,12 @@ export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "n
 }
 
 /** Changed properties; any identity change replaces (the server-side name is fixed, so delete first). */
-export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[]): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-    const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, ...v });
+export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[], updatable: string[] = []): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+    // Defaults of inputs added after version 1, so older state compares equal.
+    const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, dropContentsOnDelete: false, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changed = [...identity, "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
+    const changed = [...identity, ...updatable, "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
     const replaces = changed.filter((k) => identity.includes(k));
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
@@ -153,7 +154,7 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkNessieInputs(news, "namespace") };
     },
     async diff(_id: string, olds: any, news: any) {
-        return diffNessie(olds, news, ["apiUrl", "branch", "namespace"]);
+        return diffNessie(olds, news, ["apiUrl", "branch", "namespace"], ["dropContentsOnDelete"]);
     },
     async create(inputs: any) {
         const elements = String(inputs.namespace).split(".");
@@ -195,9 +196,32 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
                     if (isNessieError(err, 404)) return; // Already gone.
                     throw err;
                 }
+                // The tables (and nested namespaces) in it, deepest first, when the stack drops data with the stack.
+                const contents: string[][] = [];
+                if (props.dropContentsOnDelete) {
+                    let pageToken: string | undefined;
+                    do {
+                        const page = await nessieRequest(
+                            props.apiUrl,
+                            "GET",
+                            `/trees/${encodeURIComponent(props.branch)}@${hash}/entries?maxRecords=1000${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`,
+                        );
+                        for (const entry of page.entries ?? []) {
+                            const key: string[] = entry.name?.elements ?? [];
+                            if (key.length > elements.length && elements.every((e, i) => key[i] === e)) contents.push(key);
+                        }
+                        pageToken = page.hasMore ? page.token : undefined;
+                    } while (pageToken);
+                    contents.sort((a, b) => b.length - a.length);
+                }
                 await nessieRequest(props.apiUrl, "POST", `/trees/${encodeURIComponent(props.branch)}@${hash}/history/commit`, {
-                    commitMeta: { message: `Drop namespace ${props.namespace} (lakehouse)` },
-                    operations: [{ type: "DELETE", key: { elements } }],
+                    commitMeta: { message: `Drop namespace ${props.namespace}${contents.length ? ` and its ${contents.length} entries` : ""} (lakehouse)` },
+                    operations: [...contents.map((key) => ({ type: "DELETE", key: { elements: key } })), { type: "DELETE", key: { elements } }],
+                }).catch((err) => {
+                    if (isNessieError(err, 409) || /not empty/i.test((err as Error).message)) {
+                        throw Object.assign(new Error(`${(err as Error).message}\n(the namespace holds tables: drop them first, or set storage.forceDestroy: true to delete the data with the stack)`), { status: (err as any).status });
+                    }
+                    throw err;
                 });
             });
         } catch (err) {
@@ -230,6 +254,8 @@ export interface NessieNamespaceArgs {
     branch: pulumi.Input<string>;
     /** Dotted namespace, e.g. `cdc`. */
     namespace: pulumi.Input<string>;
+    /** On delete, drop the tables in it too (default false: a namespace holding tables is not deleted). */
+    dropContentsOnDelete?: pulumi.Input<boolean>;
 }
 
 /** An Iceberg namespace in Nessie, created before any table in it. */
@@ -237,6 +263,13 @@ export class NessieNamespace extends pulumi.dynamic.Resource {
     declare readonly namespace: pulumi.Output<string>;
 
     constructor(name: string, args: NessieNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
-        super(nessieNamespaceProvider, name, { apiUrl: args.apiUrl, branch: args.branch, namespace: args.namespace, version: NESSIE_PROVIDER_VERSION }, opts, "lakehouse", "NessieNamespace");
+        super(
+            nessieNamespaceProvider,
+            name,
+            { apiUrl: args.apiUrl, branch: args.branch, namespace: args.namespace, dropContentsOnDelete: args.dropContentsOnDelete ?? false, version: NESSIE_PROVIDER_VERSION },
+            opts,
+            "lakehouse",
+            "NessieNamespace",
+        );
     }
 }

@@ -8,7 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { Client } from "pg";
+import { flinkRequest, jobState } from "../../components/dynamic/flink-job";
 import { nessieRequest } from "../../components/dynamic/nessie";
+import { endpoints } from "../../services/harness";
 import { minioEndpoints } from "../../services/minio";
 import { REPO_DIR, runPulumi } from "../../services/pulumi/cli";
 
@@ -28,6 +31,59 @@ async function bucketExists(bucket: string): Promise<boolean> {
 }
 
 const SECRETS = ["lakehouse-local-pg", "lakehouse-local-cdc", "lakehouse-local-secret"];
+
+async function pgQuery(query: string, params: unknown[] = []): Promise<any[]> {
+    const p = endpoints().postgres;
+    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
+    await client.connect();
+    try {
+        return (await client.query(query, params)).rows;
+    } finally {
+        await client.end();
+    }
+}
+
+async function flinkJobState(jobId: string): Promise<string> {
+    return jobState(endpoints()["flink-jobmanager"].restUrl, jobId);
+}
+
+/** Polls (bounded) a batch SELECT of an Iceberg table through the real SQL Gateway until it has `n` rows. */
+async function waitForIcebergRows(bucket: string, namespace: string, table: string, n: number, timeoutMs: number): Promise<unknown[][]> {
+    const ep = endpoints();
+    const gateway = ep["flink-jobmanager"].gatewayUrl;
+    const catalog = `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
+        'warehouse' = 's3://${bucket}/', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
+        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
+    const run = async (session: string, statement: string) => {
+        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+        const rows: unknown[][] = [];
+        for (let token = 0, tries = 0; tries < 600; tries++) {
+            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+            if (page.resultType === "EOS") return rows;
+            if (page.resultType === "PAYLOAD") {
+                rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
+                token++;
+            } else await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        throw new Error(`no result for ${statement}`);
+    };
+    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    try {
+        await run(session, catalog);
+        const deadline = Date.now() + timeoutMs;
+        let rows: unknown[][] = [];
+        let delay = 1000;
+        for (;;) {
+            rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch(() => []);
+            if (rows.length >= n) return rows;
+            if (Date.now() + delay > deadline) throw new Error(`Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s`);
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            delay = Math.min(delay * 2, 5000);
+        }
+    } finally {
+        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+    }
+}
 
 describe("pulumi up -s local (real engine, real services)", () => {
     let stateDir: string;
@@ -50,24 +106,43 @@ describe("pulumi up -s local (real engine, real services)", () => {
         const bucket = `local-test-${id}`;
         const namespace = `local_test_${id}`;
         const file = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
+        const schema = `local_test_${id}`;
+        let deployed = false;
         const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
-        local.config["lakehouse:storage"].bucket = bucket;
+        Object.assign(local.config["lakehouse:storage"], { bucket, forceDestroy: true });
         local.config["lakehouse:iceberg"] = { namespace };
+        // Its own schema, publication, CDC role and topics too.
+        Object.assign(local.config["lakehouse:source"], { schema, publication: `pub_${id}`, replicationUser: `dbz_${id}` });
+        local.config["lakehouse:kafka"] = { topicPrefix: `local_test_${id}` };
+        local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
         fs.writeFileSync(file, yaml.dump(local));
         try {
             await pulumi(["stack", "init", stack]);
             const preview = await pulumi(["preview", "-s", stack, "--diff"]);
-            expect(preview.stdout).toMatch(/\+ 11 to create/);
+            expect(preview.stdout).toMatch(/\+ 15 to create/);
 
+            deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(up.stdout).toMatch(/\+ 11 created/);
+            expect(up.stdout).toMatch(/\+ 15 created/);
             const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(again.stdout).toMatch(/Resources:\s+11 unchanged\s/);
+            expect(again.stdout).toMatch(/Resources:\s+15 unchanged\s/);
             expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+            const refreshed = await pulumi(["preview", "-s", stack, "--refresh", "--diff"]);
+            expect(refreshed.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
 
             // What lives inside the services exists for real.
             expect(await bucketExists(bucket)).toBe(true);
             expect((await nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).content.type).toBe("NAMESPACE");
+
+            // The pipeline runs: a row inserted in PostgreSQL arrives in the Iceberg table through
+            // Debezium, Kafka and the Flink job the stack submitted.
+            await pgQuery(`INSERT INTO ${schema}.demographics (name, age, city) VALUES ('ada', 36, 'London'), ('grace', 45, 'Arlington')`);
+            await pgQuery(`UPDATE ${schema}.demographics SET city = 'New York' WHERE name = 'grace'`);
+            const rows = await waitForIcebergRows(bucket, namespace, "demographics", 2, 180_000);
+            expect(rows.map((r) => r.slice(1))).toEqual([
+                ["ada", 36, "London"],
+                ["grace", 45, "New York"],
+            ]);
 
             const outputs = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
             expect(outputs).toMatchObject({
@@ -85,20 +160,36 @@ describe("pulumi up -s local (real engine, real services)", () => {
             const shown = JSON.parse((await pulumi(["stack", "output", "-s", stack, "credentials", "--show-secrets", "--json"])).stdout);
             expect(shown).toEqual({
                 postgres: { username: "postgres", password: "lakehouse-local-pg" },
-                replication: { username: "debezium", password: "lakehouse-local-cdc" },
+                replication: { username: `dbz_${id}`, password: "lakehouse-local-cdc" },
                 minio: { accessKeyId: "lakehouse-admin", secretAccessKey: "lakehouse-local-secret" },
             });
+
+            expect(outputs.connector).toMatchObject({ name: `cdc-lakehouse-${stack}-postgres-cdc`, state: "RUNNING" });
+            expect(outputs.flinkJobs.demographics).toMatchObject({ name: `cdc-lakehouse-${stack}-demographics-to-iceberg`, state: "RUNNING" });
+            const jobId = outputs.flinkJobs.demographics.jobId;
+            expect(await flinkJobState(jobId)).toBe("RUNNING");
 
             const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "cdc-lakehouse", `${stack}.json`), "utf8");
             for (const secret of SECRETS) expect(state).not.toContain(secret);
 
+            // Destroy (this stack sets storage.forceDestroy): the job stopped with a savepoint; the slot,
+            // publication and CDC role gone; the bucket and the namespace with its tables gone.
             const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
-            expect(destroyed.stdout).toMatch(/- 11 deleted/);
+            deployed = false;
+            expect(destroyed.stdout).toMatch(/- 15 deleted/);
             expect(await bucketExists(bucket)).toBe(false);
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).rejects.toMatchObject({ status: 404 });
+            await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}.demographics`)).rejects.toMatchObject({ status: 404 });
+            expect(await flinkJobState(jobId)).toBe("FINISHED");
+            expect(await pgQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", [`%${id}%`])).toEqual([]);
+            expect(await pgQuery("SELECT 1 FROM pg_publication WHERE pubname = $1", [`pub_${id}`])).toEqual([]);
+            expect(await pgQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [`dbz_${id}`])).toEqual([]);
             await pulumi(["stack", "rm", stack, "--yes", "--force"]);
         } finally {
+            // A failed assertion must not leave a job, connector or replication slot running on the harness.
+            if (deployed) await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"], false);
             fs.rmSync(file, { force: true });
+            await pgQuery(`DROP SCHEMA IF EXISTS local_test_${id} CASCADE`).catch(() => undefined);
         }
     });
 

@@ -236,7 +236,7 @@ describe("Docker rendering of the dev stack", () => {
         expect(typeof bucket.inputs.__provider).toBe("string");
         expect(dependsOn(bucket, "cdc-lakehouse-dev-minio")).toBe(true);
         const namespace = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:NessieNamespace", "lakehouse-namespace");
-        expect(namespace.inputs).toMatchObject({ apiUrl: "http://localhost:19120/api/v2", branch: "main", namespace: "cdc", version: 1 });
+        expect(namespace.inputs).toMatchObject({ apiUrl: "http://localhost:19120/api/v2", branch: "main", namespace: "cdc", dropContentsOnDelete: false, version: 1 });
         expect(dependsOn(namespace, "cdc-lakehouse-dev-nessie")).toBe(true);
         // The default branch is not the program's to create or delete.
         expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:NessieBranch")).toEqual([]);
