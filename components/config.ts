@@ -118,7 +118,7 @@ export interface LakehouseConfig {
     nessie: { versionStore: NessieVersionStore; branch: string };
     iceberg: { catalog: string; namespace: string };
     flink: FlinkConfig;
-    dremio: { enabled: boolean; adminUser: string };
+    dremio: { enabled: boolean; adminUser: string; sourceName: string };
     /** What the program keeps running inside the services: the connector and the Flink jobs. */
     pipeline: PipelineConfig;
     resources: Record<ServiceName, ResourceSize>;
@@ -424,6 +424,7 @@ export function parseLakehouseConfig(
     const dremio = {
         enabled: r.boolean(dr.enabled, "dremio.enabled", DEFAULTS.dremio.enabled),
         adminUser: r.string(dr.adminUser, "dremio.adminUser", DEFAULTS.dremio.adminUser, USER_NAME, "a user name: letters, digits, '_', '.' or '-'"),
+        sourceName: r.string(dr.sourceName, "dremio.sourceName", DEFAULTS.dremio.sourceName, /^[A-Za-z][A-Za-z0-9_-]{0,127}$/, "a Dremio source name: a letter, then letters, digits, '_' or '-' (it starts every table path in Dremio's SQL)"),
     };
 
     const pl = r.object(values, "pipeline");

@@ -102,6 +102,8 @@ export const DEFAULTS = {
     dremio: {
         enabled: true,
         adminUser: "admin",
+        /** Name of the Nessie source in Dremio: tables are `<sourceName>.<namespace>.<table>` in its SQL. */
+        sourceName: "lakehouse",
     },
     pipeline: {
         /** Declared run state of the Debezium connector: RUNNING, PAUSED or STOPPED. */

@@ -16,10 +16,11 @@ import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { Postgres } from "./postgres";
 import { CdcSource } from "./dynamic/cdc-source";
 import { DebeziumConnector } from "./dynamic/connector";
+import { DremioAdmin, DremioSource } from "./dynamic/dremio";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
 import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
-import { connectorName, debeziumConnectorConfig, jobSettings, jobTemplateValues, replicationSlotName } from "./pipeline";
+import { connectorName, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobTemplateValues, replicationSlotName } from "./pipeline";
 import { PreflightCheck, runPreflight } from "./preflight";
 
 export interface LakehouseArgs {
@@ -70,6 +71,10 @@ export interface LakehouseOutputs {
     /** The Flink job of each captured table. */
     flinkJobs?: Record<string, { name: string; jobId: pulumi.Output<string>; state: pulumi.Output<string>; lastSavepoint: pulumi.Output<string> }>;
     dremioUrl?: UrlPair;
+    /** Dremio's Nessie source (absent when Dremio is disabled or not reachable from Pulumi). */
+    dremioSource?: { name: string; id: pulumi.Output<string> };
+    /** Each captured table's path in Dremio's SQL: `<source>.<namespace>.<table>`. */
+    dremioTables?: Record<string, string>;
     credentials: pulumi.Output<StackCredentials>;
 }
 
@@ -123,6 +128,8 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly namespace?: NessieNamespace;
     /** The CDC pipeline inside the services, when they are reachable from the machine running Pulumi. */
     readonly pipeline?: PipelineResources;
+    /** Dremio's first admin and its Nessie source, when Dremio is enabled and reachable. */
+    readonly dremioCatalog?: { admin: DremioAdmin; source: DremioSource };
 
     constructor(name: string, args: LakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:index:Lakehouse", name, {}, opts);
@@ -277,9 +284,10 @@ export class Lakehouse extends pulumi.ComponentResource {
             );
         }
         this.pipeline = this.createPipeline(name, cfg, args, credentials);
+        this.dremioCatalog = this.createDremioCatalog(name, cfg, credentials);
         if (!s3Host || !nessieApi || !this.pipeline) {
             pulumi.log.warn(
-                "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector and the Flink jobs are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
+                "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
                 this,
             );
         }
@@ -314,6 +322,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                   }
                 : {}),
             ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
+            ...(this.dremioCatalog ? { dremioSource: { name: cfg.dremio.sourceName, id: this.dremioCatalog.source.sourceId }, dremioTables: dremioTablePaths(cfg) } : {}),
             credentials: pulumi.secret(
                 pulumi.all([v.postgresPassword!, v.replicationPassword!, v.minioRootPassword!, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
                     postgres: { username: cfg.source.adminUser, password: pg },
@@ -407,6 +416,37 @@ export class Lakehouse extends pulumi.ComponentResource {
             ]),
         );
         return { cdcSource, topics, connector, jobs };
+    }
+
+    /**
+     * Dremio's first admin, then its Nessie source over the warehouse (after the bucket and the
+     * namespace exist). Pulumi calls Dremio on its host-side URL; the source holds the endpoints as
+     * Dremio reaches Nessie and S3.
+     */
+    private createDremioCatalog(name: string, cfg: LakehouseConfig, credentials: Credentials): { admin: DremioAdmin; source: DremioSource } | undefined {
+        const dremioHost = this.dremio ? urls(this.dremio.http).host : undefined;
+        if (!this.dremio || !dremioHost || !this.bucket || !this.namespace) return undefined;
+        const v = credentials.values;
+        const url = pulumi.all([dremioHost, this.externalChecks]).apply(([u]) => u);
+        const admin = new DremioAdmin(
+            `${name}-dremio-admin`,
+            { url, userName: cfg.dremio.adminUser, password: v.dremioAdminPassword!, waitTimeoutSeconds: cfg.startTimeoutSeconds },
+            { parent: this, dependsOn: this.dremio.workload.ready },
+        );
+        const source = new DremioSource(
+            `${name}-dremio-source`,
+            {
+                url,
+                userName: admin.userName,
+                password: v.dremioAdminPassword!,
+                name: cfg.dremio.sourceName,
+                type: "NESSIE",
+                config: dremioNessieSourceConfig(cfg, { nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal, s3Endpoint: urls(this.minio.api).internal }),
+                secretConfig: { awsAccessSecret: v.minioRootPassword! },
+            },
+            { parent: this, dependsOn: [admin, this.bucket, this.namespace] },
+        );
+        return { admin, source };
     }
 }
 

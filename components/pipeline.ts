@@ -79,3 +79,38 @@ export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
         "execution.checkpointing.interval": `${cfg.flink.checkpointIntervalMs} ms`,
     };
 }
+
+/** Endpoints as Dremio reaches them (on the stack's network). */
+export interface DremioSideEndpoints {
+    nessieUri: string;
+    s3Endpoint: string;
+}
+
+/** The table path of each captured table in Dremio's SQL: `<source>.<namespace>.<table>`. */
+export function dremioTablePaths(cfg: LakehouseConfig): Record<string, string> {
+    return Object.fromEntries(cfg.source.tables.map((t) => [t, `${cfg.dremio.sourceName}.${cfg.iceberg.namespace}.${t}`]));
+}
+
+/**
+ * The settings of Dremio's Nessie source over the warehouse bucket (without the S3 secret, which
+ * the resource sends as a secret setting). Follows REFERENCE.md: API v2 endpoint, no Nessie auth,
+ * access-key S3 credentials, path-style access to an S3-compatible endpoint.
+ */
+export function dremioNessieSourceConfig(cfg: LakehouseConfig, endpoints: DremioSideEndpoints): Record<string, unknown> {
+    const s3 = new URL(endpoints.s3Endpoint);
+    return {
+        nessieEndpoint: endpoints.nessieUri,
+        nessieAuthType: "NONE",
+        storageProvider: "AWS",
+        credentialType: "ACCESS_KEY",
+        awsAccessKey: cfg.storage.rootUser,
+        awsRootPath: `/${cfg.storage.bucket}`,
+        secure: s3.protocol === "https:",
+        propertyList: [
+            { name: "dremio.s3.compat", value: "true" },
+            { name: "fs.s3a.endpoint", value: s3.host },
+            { name: "fs.s3a.endpoint.region", value: cfg.awsRegion },
+            { name: "fs.s3a.path.style.access", value: "true" },
+        ],
+    };
+}

@@ -300,6 +300,41 @@ describe("Docker rendering of the dev stack", () => {
         }
     });
 
+    it("bootstraps Dremio's admin, then adds the Nessie source over the warehouse as Dremio reaches them", () => {
+        const dynamic = (type: string, name: string) => byName(run.resources, `pulumi-nodejs:dynamic/lakehouse:${type}`, name);
+        const admin = dynamic("DremioAdmin", "lakehouse-dremio-admin");
+        expect(admin.inputs).toMatchObject({ url: "http://localhost:9047", userName: "admin", email: "admin@lakehouse.local", waitTimeoutSeconds: 300, version: 1 });
+        expect(isSerializedSecret(admin.raw.password)).toBe(true);
+        expect(dependsOn(admin, "cdc-lakehouse-dev-dremio")).toBe(true);
+
+        const source = dynamic("DremioSource", "lakehouse-dremio-source");
+        expect(source.inputs).toMatchObject({ url: "http://localhost:9047", userName: "admin", name: "lakehouse", type: "NESSIE", version: 1 });
+        expect(source.inputs.config).toEqual({
+            nessieEndpoint: "http://nessie:19120/api/v2",
+            nessieAuthType: "NONE",
+            storageProvider: "AWS",
+            credentialType: "ACCESS_KEY",
+            awsAccessKey: "lakehouse",
+            awsRootPath: "/warehouse",
+            secure: false,
+            propertyList: [
+                { name: "dremio.s3.compat", value: "true" },
+                { name: "fs.s3a.endpoint", value: "minio:9000" },
+                { name: "fs.s3a.endpoint.region", value: "us-east-1" },
+                { name: "fs.s3a.path.style.access", value: "true" },
+            ],
+        });
+        // The S3 secret and the admin password travel only inside secret wrappers.
+        expect(isSerializedSecret(source.raw.secretConfig) && isSerializedSecret(source.raw.password)).toBe(true);
+        expect(source.inputs.secretConfig).toEqual({ awsAccessSecret: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) });
+        for (const upstream of ["lakehouse-dremio-admin", "lakehouse-warehouse", "lakehouse-namespace"]) expect(dependsOn(source, upstream)).toBe(true);
+
+        expect(run.lakehouse.outputs.dremioTables).toEqual({ demographics: "lakehouse.cdc.demographics" });
+        expect(run.lakehouse.outputs.dremioSource?.name).toBe("lakehouse");
+        // The id is Dremio's, known once the source exists (mocks echo inputs, so only the wiring is checked).
+        expect(run.lakehouse.outputs.dremioSource?.id).toBe(run.lakehouse.dremioCatalog!.source.sourceId);
+    });
+
     it("generates letters-and-digits passwords of 24 characters", () => {
         const pw = byName(run.resources, "random:index/randomPassword:RandomPassword", "lakehouse-credentials-postgresPassword");
         expect(pw.inputs).toMatchObject({ length: 24, special: false, minLower: 2, minUpper: 2, minNumeric: 2 });
