@@ -39,6 +39,7 @@ export = async () => {
         ...(o.flinkJobs ? { flinkJobs: o.flinkJobs } : {}),
         // Present only when Dremio is enabled (no "undefined output" warning otherwise).
         ...(o.dremioUrl ? { dremioUrl: o.dremioUrl } : {}),
+        ...(o.dremioSource ? { dremioSource: o.dremioSource, dremioTables: o.dremioTables } : {}),
         /** Every credential of the stack, as one secret object. */
         credentials: o.credentials,
     };

@@ -6,14 +6,14 @@
  * before it registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULTS, DEFAULT_IMAGES, DEFAULT_RESOURCES, PORTS, SERVICE_NAMES, ServiceName } from "./defaults";
+import { DEFAULTS, DEFAULT_IMAGES, DEFAULT_RESOURCES, NODE_PORT_BLOCK, PORTS, SERVICE_NAMES, ServiceName } from "./defaults";
 
 export const CONFIG_NAMESPACE = "lakehouse";
 
 export const PLATFORMS = ["docker", "kubernetes", "external"] as const;
 export type PlatformKind = (typeof PLATFORMS)[number];
 /** Platforms this version renders; the others are reserved names with their own issues. */
-export const SUPPORTED_PLATFORMS: readonly PlatformKind[] = ["docker", "external"];
+export const SUPPORTED_PLATFORMS: readonly PlatformKind[] = ["docker", "kubernetes", "external"];
 
 export const NESSIE_VERSION_STORES = ["jdbc", "rocksdb", "in-memory"] as const;
 export type NessieVersionStore = (typeof NESSIE_VERSION_STORES)[number];
@@ -84,6 +84,20 @@ export interface ExternalServices {
     dremio?: { url: string };
 }
 
+export const STORAGE_PROVIDERS = ["minio", "aws"] as const;
+export type StorageProvider = (typeof STORAGE_PROVIDERS)[number];
+
+export interface StorageConfig {
+    /** `minio`: MinIO deployed with the stack (or external); `aws`: an S3 bucket and a scoped IAM user made with @pulumi/aws. */
+    provider: StorageProvider;
+    bucket: string;
+    /** MinIO's root user (its S3 access key id); unused on `aws`. */
+    rootUser: string;
+    /** `s3://<bucket>/` */
+    warehouse: string;
+    forceDestroy: boolean;
+}
+
 export interface PipelineConfig {
     connectorState: "RUNNING" | "PAUSED" | "STOPPED";
     jobState: "RUNNING" | "STOPPED";
@@ -114,7 +128,7 @@ export interface LakehouseConfig {
     source: SourceConfig;
     kafka: KafkaConfig;
     connect: { workers: number; groupId: string };
-    storage: { bucket: string; rootUser: string; warehouse: string; forceDestroy: boolean };
+    storage: StorageConfig;
     nessie: { versionStore: NessieVersionStore; branch: string };
     iceberg: { catalog: string; namespace: string };
     flink: FlinkConfig;
@@ -127,7 +141,75 @@ export interface LakehouseConfig {
     externalCheckTimeoutSeconds: number;
     /** Which credentials the stack sets itself (values are read as secrets, never here). */
     credentialsSet: Record<CredentialKey, boolean>;
+    /** Settings of the Kubernetes platform (read on every platform, used on `kubernetes`). */
+    kubernetes: KubernetesConfig;
 }
+
+/** How the machine running Pulumi reaches the Services of a Kubernetes stack. */
+export const KUBERNETES_ACCESS = ["in-cluster", "node-port", "none"] as const;
+export type KubernetesAccess = (typeof KUBERNETES_ACCESS)[number];
+/** Services that keep data, and so get a PersistentVolumeClaim on Kubernetes. */
+export const STATEFUL_SERVICES = ["postgres", "kafka", "minio", "nessie", "dremio"] as const;
+export type StatefulServiceName = (typeof STATEFUL_SERVICES)[number];
+
+/** A pod toleration, as Kubernetes spells it. */
+export interface KubernetesToleration {
+    key?: string;
+    operator: "Exists" | "Equal";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    tolerationSeconds?: number;
+}
+
+/** Where and how the Kubernetes renderer deploys (see README "Kubernetes"). */
+export interface KubernetesConfig {
+    /** The stack's namespace (created by the program); default `<project>-<stack>`. */
+    namespace: string;
+    /** Path of a kubeconfig file; default: the provider's usual lookup (KUBECONFIG, ~/.kube/config). */
+    kubeconfig?: string;
+    /** kubeconfig context; default: the current context. */
+    context?: string;
+    /** Write the manifests to this directory for review instead of applying them. */
+    renderYamlToDirectory?: string;
+    /**
+     * How Pulumi (the dynamic resources: bucket, namespace, connector, jobs) reaches the Services:
+     * `in-cluster` (Pulumi runs in a pod: cluster DNS names), `node-port` (NodePort Services on
+     * `nodeAddress`), or `none` (not reached: those resources are left to the operator).
+     */
+    access: KubernetesAccess;
+    /** A node's address the machine running Pulumi reaches (access `node-port`). */
+    nodeAddress?: string;
+    /** First of the stack's 20 node ports (access `node-port`). */
+    nodePortBase: number;
+    clusterDomain: string;
+    /** Registry (and path) the built Flink image is pushed to and pulled from, e.g. `registry.example.com/data`. */
+    imageRegistry?: string;
+    /** StorageClass of every PersistentVolumeClaim; default: the cluster's default class. */
+    storageClass?: string;
+    /** PersistentVolumeClaim size per stateful service, in GiB. */
+    volumeSizeGiB: Record<StatefulServiceName, number>;
+    /** Node labels every pod must match. */
+    nodeSelector: Record<string, string>;
+    /** Taints every pod tolerates. */
+    tolerations: KubernetesToleration[];
+}
+
+/** Keys of `lakehouse:kubernetes`. */
+const KUBERNETES_KEYS = [
+    "namespace",
+    "kubeconfig",
+    "context",
+    "renderYamlToDirectory",
+    "access",
+    "nodeAddress",
+    "nodePortBase",
+    "clusterDomain",
+    "imageRegistry",
+    "storageClass",
+    "volumeSizeGiB",
+    "nodeSelector",
+    "tolerations",
+] as const;
 
 /** One thing wrong with the stack config. */
 export interface ConfigProblem {
@@ -174,6 +256,7 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
     pipeline: Object.keys(DEFAULTS.pipeline),
     resources: SERVICE_NAMES,
     external: SERVICE_NAMES,
+    kubernetes: KUBERNETES_KEYS,
 };
 const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     postgres: ["address"],
@@ -387,7 +470,8 @@ export function parseLakehouseConfig(
 
     const st = r.object(values, "storage");
     const bucket = r.string(st.bucket, "storage.bucket", DEFAULTS.storage.bucket, BUCKET, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
-    const storage = {
+    const storage: StorageConfig = {
+        provider: r.oneOf<StorageProvider>(st.provider, "storage.provider", DEFAULTS.storage.provider, STORAGE_PROVIDERS),
         bucket,
         rootUser: r.string(st.rootUser, "storage.rootUser", DEFAULTS.storage.rootUser, /^[A-Za-z0-9_.-]{3,128}$/, "3-128 letters, digits, '.', '_' or '-' (MinIO requires at least 3)"),
         warehouse: `s3://${bucket}/`,
@@ -474,7 +558,12 @@ export function parseLakehouseConfig(
         }
     }
 
-    checkExternalCoverage(r, platform, external, { dremio: dremio.enabled }, credentialsSet);
+    if (storage.provider === "aws" && external.minio) {
+        r.problem("external.minio", external.minio.endpoint, 'nothing with storage.provider "aws" (the warehouse is an S3 bucket the program creates); remove it, or use storage.provider "minio"');
+    }
+    checkExternalCoverage(r, platform, external, { dremio: dremio.enabled, minio: storage.provider === "minio" }, credentialsSet);
+
+    const kubernetes = parseKubernetes(r, values, { platform, external, brokers, defaultNamespace: dockerSafeName(`${context.project}-${context.stack}`) });
 
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 
@@ -501,6 +590,7 @@ export function parseLakehouseConfig(
         startTimeoutSeconds,
         externalCheckTimeoutSeconds,
         credentialsSet,
+        kubernetes,
     };
 }
 
@@ -590,10 +680,10 @@ function checkExternalCoverage(
     r: Reader,
     platform: PlatformKind,
     external: ExternalServices,
-    enabled: { dremio: boolean },
+    enabled: { dremio: boolean; minio: boolean },
     credentialsSet: Record<CredentialKey, boolean>,
 ): void {
-    const wanted = SERVICE_NAMES.filter((s) => s !== "dremio" || enabled.dremio);
+    const wanted = SERVICE_NAMES.filter((s) => (s !== "dremio" || enabled.dremio) && (s !== "minio" || enabled.minio));
     if (platform === "external") {
         const missing = wanted.filter((s) => external[s] === undefined);
         if (missing.length) {
@@ -618,6 +708,155 @@ function checkExternalCoverage(
             }
         }
     }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const IMAGE_REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const NODE_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+const ONE_LINE = /^[^\n\r\0]+$/;
+
+/** A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+export function isLabelKey(key: string): boolean {
+    const slash = key.lastIndexOf("/");
+    if (slash < 0) return LABEL_NAME.test(key);
+    return DNS_SUBDOMAIN.test(key.slice(0, slash)) && LABEL_NAME.test(key.slice(slash + 1));
+}
+
+/** A Kubernetes label value: empty, or a name of at most 63 characters. */
+export function isLabelValue(value: string): boolean {
+    return value === "" || LABEL_NAME.test(value);
+}
+
+/**
+ * Reads `lakehouse:kubernetes`. Its rules that depend on other keys apply on `platform: kubernetes`
+ * only: the registry the built Flink image goes to, and a KRaft quorum that can lose a member.
+ */
+function parseKubernetes(
+    r: Reader,
+    values: Record<string, string>,
+    ctx: { platform: PlatformKind; external: ExternalServices; brokers: number; defaultNamespace: string },
+): KubernetesConfig {
+    const k = r.object(values, "kubernetes");
+    const d = DEFAULTS.kubernetes;
+    const optional = (key: string, pattern: RegExp, expected: string): string | undefined =>
+        k[key] === undefined ? undefined : r.string(k[key], `kubernetes.${key}`, "", pattern, expected) || undefined;
+
+    const namespace = r.string(k.namespace, "kubernetes.namespace", ctx.defaultNamespace, DNS_LABEL, "a namespace name: at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit");
+    const kubeconfig = optional("kubeconfig", ONE_LINE, "the path of a kubeconfig file (for a kubeconfig held in a secret, pass an explicit provider: LakehouseArgs.kubernetesProvider)");
+    const kubeContext = optional("context", ONE_LINE, "the name of a context in the kubeconfig");
+    const renderYamlToDirectory = optional("renderYamlToDirectory", ONE_LINE, "a directory to write the manifests to, e.g. manifests/prod (/manifests/ is git-ignored)");
+    const access = r.oneOf<KubernetesAccess>(k.access, "kubernetes.access", d.access, KUBERNETES_ACCESS);
+    const nodeAddress = optional("nodeAddress", NODE_ADDRESS, "a node's host name or IPv4 address, without scheme or port");
+    const maxBase = 32767 - NODE_PORT_BLOCK + 1;
+    const nodePortBase = r.integer(k.nodePortBase, "kubernetes.nodePortBase", d.nodePortBase, 30000, maxBase);
+    const clusterDomain = r.string(k.clusterDomain, "kubernetes.clusterDomain", d.clusterDomain, DNS_SUBDOMAIN, 'the cluster\'s DNS domain, e.g. "cluster.local"');
+    const imageRegistry = optional("imageRegistry", IMAGE_REGISTRY, 'a registry host and optional path, lower-case, without scheme or tag, e.g. "registry.example.com/data" or "localhost:5000"');
+    const storageClass = optional(
+        "storageClass",
+        DNS_SUBDOMAIN,
+        'the name of a StorageClass of the cluster (`kubectl get storageclass`): lower-case letters, digits, \'-\' and \'.\', e.g. "standard" or "gp3"; leave it unset for the cluster\'s default class',
+    );
+
+    const sizesRaw = k.volumeSizeGiB;
+    const volumeSizeGiB = Object.fromEntries(STATEFUL_SERVICES.map((s) => [s, DEFAULTS.volumeSizeGiB])) as Record<StatefulServiceName, number>;
+    if (sizesRaw !== undefined) {
+        if (sizesRaw === null || typeof sizesRaw !== "object" || Array.isArray(sizesRaw)) {
+            r.problem("kubernetes.volumeSizeGiB", sizesRaw, `an object of sizes in GiB by service (${STATEFUL_SERVICES.join(", ")})`);
+        } else {
+            for (const [service, size] of Object.entries(sizesRaw as Record<string, unknown>)) {
+                if (!STATEFUL_SERVICES.includes(service as StatefulServiceName)) {
+                    r.problem(`kubernetes.volumeSizeGiB.${service}`, size, `no such key: ${unknownKeyHint(service, STATEFUL_SERVICES)} (only these services keep data)`);
+                    continue;
+                }
+                volumeSizeGiB[service as StatefulServiceName] = r.integer(size, `kubernetes.volumeSizeGiB.${service}`, DEFAULTS.volumeSizeGiB, 1, 65_536);
+            }
+        }
+    }
+
+    const nodeSelector: Record<string, string> = {};
+    if (k.nodeSelector !== undefined) {
+        const ns = k.nodeSelector;
+        if (ns === null || typeof ns !== "object" || Array.isArray(ns)) {
+            r.problem("kubernetes.nodeSelector", ns, 'an object of node labels, e.g. { "kubernetes.io/os": "linux" }');
+        } else {
+            for (const [key, value] of Object.entries(ns as Record<string, unknown>)) {
+                if (!isLabelKey(key)) r.problem(`kubernetes.nodeSelector.${key}`, key, "a label key: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'");
+                else if (typeof value !== "string" || !isLabelValue(value)) r.problem(`kubernetes.nodeSelector.${key}`, value, "a label value: at most 63 letters, digits, '-', '_' or '.' (quote numbers and booleans)");
+                else nodeSelector[key] = value;
+            }
+        }
+    }
+
+    const tolerations: KubernetesToleration[] = [];
+    if (k.tolerations !== undefined) {
+        const list = k.tolerations;
+        const tolerationKeys = ["key", "operator", "value", "effect", "tolerationSeconds"];
+        if (!Array.isArray(list)) {
+            r.problem("kubernetes.tolerations", list, "a list of { key, operator, value, effect } as in a pod spec");
+        } else {
+            list.forEach((t, i) => {
+                const at = `kubernetes.tolerations[${i}]`;
+                if (t === null || typeof t !== "object" || Array.isArray(t)) {
+                    r.problem(at, t, "an object { key, operator, value, effect }");
+                    return;
+                }
+                const g = t as Record<string, unknown>;
+                const before = r.problems.length;
+                for (const extra of Object.keys(g).filter((x) => !tolerationKeys.includes(x))) r.problem(`${at}.${extra}`, g[extra], `no such key: ${unknownKeyHint(extra, tolerationKeys)}`);
+                const operator = r.oneOf<"Exists" | "Equal">(g.operator, `${at}.operator`, g.value === undefined ? "Exists" : "Equal", ["Exists", "Equal"]);
+                if (g.key !== undefined && (typeof g.key !== "string" || !isLabelKey(g.key))) r.problem(`${at}.key`, g.key, "a taint key (label-key syntax)");
+                if (g.key === undefined && operator !== "Exists") r.problem(`${at}.operator`, operator, 'Exists when no key is given (it then tolerates every taint)');
+                if (g.value !== undefined && (typeof g.value !== "string" || !isLabelValue(g.value))) r.problem(`${at}.value`, g.value, "a taint value (label-value syntax)");
+                if (operator === "Exists" && g.value !== undefined) r.problem(`${at}.value`, g.value, 'nothing with operator Exists (use operator "Equal" to match a value)');
+                const effect = g.effect === undefined ? undefined : r.oneOf<"NoSchedule" | "PreferNoSchedule" | "NoExecute">(g.effect, `${at}.effect`, "NoSchedule", ["NoSchedule", "PreferNoSchedule", "NoExecute"]);
+                const seconds = g.tolerationSeconds === undefined ? undefined : r.integer(g.tolerationSeconds, `${at}.tolerationSeconds`, 0, 0, 31_536_000);
+                if (seconds !== undefined && effect !== "NoExecute") r.problem(`${at}.tolerationSeconds`, seconds, 'nothing unless effect is "NoExecute" (only eviction has a grace time)');
+                if (r.problems.length > before) return;
+                tolerations.push({
+                    ...(g.key !== undefined ? { key: g.key as string } : {}),
+                    operator,
+                    ...(g.value !== undefined ? { value: g.value as string } : {}),
+                    ...(effect !== undefined ? { effect } : {}),
+                    ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}),
+                });
+            });
+        }
+    }
+
+    if (ctx.platform === "kubernetes") {
+        if (!imageRegistry && !ctx.external.flink) {
+            r.problem(
+                "kubernetes.imageRegistry",
+                undefined,
+                'the registry the cluster pulls the built Flink image from, e.g. `pulumi config set --path lakehouse:kubernetes.imageRegistry registry.example.com/data` (the program builds components/images/flink and pushes it there)',
+            );
+        }
+        // Every broker is also a KRaft controller: an even quorum survives no more failures than one member fewer.
+        if (!ctx.external.kafka && ![1, 3, 5].includes(ctx.brokers)) {
+            r.problem("kafka.brokers", ctx.brokers, "1, 3 or 5 on Kubernetes: each broker is a KRaft controller and the quorum needs a majority (3 survives one lost broker; an even count survives no more than one fewer)");
+        }
+        if (access === "node-port" && !nodeAddress) {
+            r.problem("kubernetes.nodeAddress", undefined, 'a node\'s address with kubernetes.access "node-port", e.g. `pulumi config set --path lakehouse:kubernetes.nodeAddress 10.0.0.21` (or use access "in-cluster" when Pulumi runs in the cluster)');
+        }
+    }
+
+    return {
+        namespace,
+        ...(kubeconfig ? { kubeconfig } : {}),
+        ...(kubeContext ? { context: kubeContext } : {}),
+        ...(renderYamlToDirectory ? { renderYamlToDirectory } : {}),
+        access,
+        ...(nodeAddress ? { nodeAddress } : {}),
+        nodePortBase,
+        clusterDomain,
+        ...(imageRegistry ? { imageRegistry } : {}),
+        ...(storageClass ? { storageClass } : {}),
+        volumeSizeGiB,
+        nodeSelector,
+        tolerations,
+    };
 }
 
 /** Lower-cases and replaces what Docker and Kubernetes names do not allow. */

@@ -80,6 +80,8 @@ export const DEFAULTS = {
         workers: 1,
     },
     storage: {
+        /** Where the warehouse lives: `minio` (deployed with the stack) or `aws` (an S3 bucket made with @pulumi/aws). */
+        provider: "minio" as const,
         bucket: "warehouse",
         rootUser: "lakehouse",
         /** Delete the warehouse's data with the bucket on destroy. */
@@ -121,7 +123,37 @@ export const DEFAULTS = {
     startTimeoutSeconds: 300,
     /** How long checks of external services (reachable, credentials accepted) may take. */
     externalCheckTimeoutSeconds: 30,
+    /** The Kubernetes platform (`platform: kubernetes`); the namespace defaults to `<project>-<stack>`. */
+    kubernetes: {
+        /** How the machine running Pulumi reaches the Services: `in-cluster`, `node-port` or `none`. */
+        access: "in-cluster" as const,
+        /** First NodePort of the stack's block of 20 (access `node-port`); see `NODE_PORT_SLOTS`. */
+        nodePortBase: 30900,
+        /** DNS domain of the cluster, for `<service>.<namespace>.svc.<domain>` names. */
+        clusterDomain: "cluster.local",
+    },
 };
+
+/**
+ * NodePort of each published port, as an offset from `kubernetes.nodePortBase`: one fixed slot per
+ * port (broker `i`'s external listener is `kafka-external` + i), so a stack's node ports never move.
+ */
+export const NODE_PORT_SLOTS = {
+    "postgres/postgres": 0,
+    "connect/rest": 1,
+    "minio/api": 2,
+    "minio/console": 3,
+    "nessie/http": 4,
+    "flink-jobmanager/rest": 5,
+    "flink-sql-gateway/rest": 6,
+    "dremio/http": 7,
+    "dremio/jdbc": 8,
+    "dremio/flight": 9,
+    /** kafka-0 .. kafka-8: 10 .. 18. */
+    "kafka-external": 10,
+} as const;
+/** How many node ports one stack takes from `kubernetes.nodePortBase` on. */
+export const NODE_PORT_BLOCK = 20;
 
 /** Project-level names that derive from the stack; kept here so outputs and renderers agree. */
 export const LABEL_PREFIX = "lakehouse";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FlinkConfig, ResourceSize } from "./config";
 import { PORTS } from "./defaults";
 import { MINIO_SECRETS } from "./minio";
-import { DeployedWorkload, Endpoint, ImageSpec, Platform, WorkloadSpec, bashHttpProbe, bashTcpProbe } from "./platform";
+import { DeployedWorkload, Endpoint, ImageSpec, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe, bashTcpProbe } from "./platform";
 
 export interface FlinkArgs {
     /** Pinned Flink 1.20 base image; the program builds it with the connector jars added. */
@@ -14,8 +14,12 @@ export interface FlinkArgs {
     awsRegion: string;
     /** S3 endpoint on the stack's network, e.g. `http://minio:9000`. */
     s3Endpoint: string;
-    /** S3 access key id; the secret key is the `minio-root-password` secret. */
-    s3AccessKey: string;
+    /** S3 access key id: plain (MinIO's root user), or a secret reference (a generated AWS key). */
+    s3AccessKey: string | SecretEnvRef;
+    /** The S3 secret key's secret reference (default: MinIO's root password). */
+    s3SecretKey?: SecretEnvRef;
+    /** Path-style S3 requests (default true: what MinIO and most S3-compatible stores need). */
+    s3PathStyle?: boolean;
     /** Workloads that must be healthy before the JobManager starts (object storage for checkpoints). */
     dependsOn: string[];
     /** Per process: the JobManager, each TaskManager and the SQL Gateway get this much. */
@@ -68,7 +72,7 @@ export function flinkProperties(args: Omit<FlinkArgs, "platform">): string {
         "restart-strategy.type": "exponential-delay",
         // Flink's own S3 filesystem (checkpoints); Iceberg's S3FileIO gets the same from the catalog DDL.
         "s3.endpoint": args.s3Endpoint,
-        "s3.path.style.access": "true",
+        "s3.path.style.access": String(args.s3PathStyle ?? true),
         "sql-gateway.endpoint.rest.address": "0.0.0.0",
         "sql-gateway.endpoint.rest.port": String(PORTS.flinkSqlGateway),
     };
@@ -87,14 +91,17 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
     const image: ImageSpec = { kind: "build", context: FLINK_IMAGE_CONTEXT, repository: args.imageRepository, args: { FLINK_IMAGE: args.baseImage } };
     const env: Record<string, string> = {
         AWS_REGION: args.awsRegion,
-        AWS_ACCESS_KEY_ID: args.s3AccessKey,
+        ...(typeof args.s3AccessKey === "string" ? { AWS_ACCESS_KEY_ID: args.s3AccessKey } : {}),
         FLINK_PROPERTIES: flinkProperties(args),
     };
     if (/^s3a?:\/\//.test(args.flink.checkpointsUri) || /^s3a?:\/\//.test(args.flink.savepointsUri)) {
         // The image's entrypoint copies this bundled plugin into plugins/ for s3:// checkpoints.
         env.ENABLE_BUILT_IN_PLUGINS = `flink-s3-fs-hadoop-${version}.jar`;
     }
-    const secretEnv = { AWS_SECRET_ACCESS_KEY: { secret: MINIO_SECRETS.rootPassword } };
+    const secretEnv: Record<string, SecretEnvRef> = {
+        ...(typeof args.s3AccessKey === "string" ? {} : { AWS_ACCESS_KEY_ID: args.s3AccessKey }),
+        AWS_SECRET_ACCESS_KEY: args.s3SecretKey ?? { secret: MINIO_SECRETS.rootPassword },
+    };
     const common = { service: "flink", image, env, secretEnv, volumes: [], files: [], stateful: false, resources: args.resources, runAsUser: 9999 };
     return [
         {

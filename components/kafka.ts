@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { KafkaConfig, ResourceSize } from "./config";
 import { PORTS } from "./defaults";
-import { DeployedWorkload, Platform, WorkloadSpec } from "./platform";
+import { DeployedWorkload, Platform, PortSpec, WorkloadSpec } from "./platform";
 
 export interface KafkaArgs {
     /** Pinned official image, e.g. `apache/kafka:3.9.0` (KRaft, no ZooKeeper). */
@@ -17,6 +17,11 @@ export interface KafkaArgs {
     resources: ResourceSize;
     volumeSizeGiB: number;
     platform: Platform;
+    /**
+     * `host:port` broker `name`'s external listener advertises (where the machine running Pulumi
+     * reaches it); default: the platform's address of the published port, e.g. `localhost:9092` on Docker.
+     */
+    externalAddress?: (broker: string, port: PortSpec) => string | undefined;
 }
 
 /** A KRaft cluster id (16 bytes, base64url) derived from a seed, so it is stable across runs of the program. */
@@ -45,7 +50,9 @@ export function kafkaWorkloads(args: Omit<KafkaArgs, "platform">): WorkloadSpec[
     const heapMiB = Math.max(256, Math.floor(args.resources.memoryMiB * 0.6));
     return Array.from({ length: brokers }, (_, i) => {
         const name = brokerName(i);
-        const external = args.exposePorts ? `,EXTERNAL://localhost:${brokerHostPort(i) + args.hostPortOffset}` : "";
+        const externalPort: PortSpec = { name: "external", port: PORTS.kafkaExternal, hostPort: brokerHostPort(i) };
+        const address = args.externalAddress ? args.externalAddress(name, externalPort) : args.exposePorts ? `localhost:${brokerHostPort(i) + args.hostPortOffset}` : undefined;
+        const external = address ? `,EXTERNAL://${address}` : "";
         return {
             name,
             service: "kafka",
@@ -74,7 +81,7 @@ export function kafkaWorkloads(args: Omit<KafkaArgs, "platform">): WorkloadSpec[
             ports: [
                 { name: "internal", port: PORTS.kafkaInternal },
                 { name: "controller", port: PORTS.kafkaController },
-                { name: "external", port: PORTS.kafkaExternal, hostPort: brokerHostPort(i) },
+                externalPort,
             ],
             volumes: [{ name: "data", mountPath: "/var/lib/kafka/data", sizeGiB: args.volumeSizeGiB }],
             files: [],
@@ -107,7 +114,8 @@ export class Kafka extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:kafka:Kafka", name, {}, opts);
-        this.brokers = kafkaWorkloads(args).map((spec) => args.platform.deploy(spec, this));
+        const externalAddress = args.externalAddress ?? ((broker: string, port: PortSpec) => args.platform.advertisedAddress(broker, port));
+        this.brokers = kafkaWorkloads({ ...args, externalAddress }).map((spec) => args.platform.deploy(spec, this));
         // Deduplicated: an existing cluster answers every broker workload with the same bootstrap list.
         const join = (list: (string | undefined)[]) => [...new Set(list.filter((h): h is string => h !== undefined))].join(",") || undefined;
         this.internalBootstrapServers = join(this.brokers.map((b) => b.endpoints.internal.internal)) ?? internalBootstrapServers(args.kafka.brokers);

@@ -1,5 +1,7 @@
 import * as docker from "@pulumi/docker";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AWS_S3_SECRETS, AwsWarehouse } from "./aws-storage";
 import { ConfiguredCredentials, CredentialKey, LakehouseConfig } from "./config";
 import { KafkaConnect } from "./connect";
 import { Credentials } from "./credentials";
@@ -7,10 +9,11 @@ import { DEFAULTS } from "./defaults";
 import { Dremio } from "./dremio";
 import { FLINK_WORKLOADS, Flink } from "./flink";
 import { Kafka } from "./kafka";
-import { Minio } from "./minio";
+import { MINIO_SECRETS, Minio } from "./minio";
 import { NESSIE_DATABASE, Nessie } from "./nessie";
-import { Endpoint, Platform, Renderer, SecretRegistry, validateSpecs } from "./platform";
+import { Endpoint, Platform, Renderer, SecretEnvRef, SecretRegistry, validateSpecs } from "./platform";
 import { DockerPlatform } from "./platform/docker";
+import { KubernetesPlatform } from "./platform/kubernetes";
 import { WarehouseBucket } from "./dynamic/bucket";
 import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { Postgres } from "./postgres";
@@ -30,8 +33,10 @@ export interface LakehouseArgs {
     credentials: ConfiguredCredentials;
     /** Repository root, for image build contexts. */
     repoRoot: string;
-    /** Docker provider to use instead of the default (docker platform only). */
+    /** Docker provider to use instead of the default (docker platform; on kubernetes, the engine that builds and pushes the Flink image). */
     dockerProvider?: docker.Provider;
+    /** Kubernetes provider to use instead of one made from `lakehouse:kubernetes` (kubernetes platform only). */
+    kubernetesProvider?: k8s.Provider;
     /**
      * Check that external services are reachable and accept the stack's credentials before anything
      * depends on them (default true). Off when the caller checked already (index.ts does, before any
@@ -81,7 +86,10 @@ export interface LakehouseOutputs {
 export interface StackCredentials {
     postgres: { username: string; password: string };
     replication: { username: string; password: string };
-    minio: { accessKeyId: string; secretAccessKey: string };
+    /** MinIO's root credentials (storage.provider minio). */
+    minio?: { accessKeyId: string; secretAccessKey: string };
+    /** The S3 credentials the services use, on every storage provider. */
+    s3: { accessKeyId: string; secretAccessKey: string };
     dremio?: { username: string; password: string };
 }
 
@@ -116,14 +124,19 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly postgres: Postgres;
     readonly kafka: Kafka;
     readonly connect: KafkaConnect;
-    readonly minio: Minio;
+    /** MinIO, unless the warehouse is on AWS S3 (storage.provider aws). */
+    readonly minio?: Minio;
+    /** The warehouse on AWS S3 (storage.provider aws). */
+    readonly awsWarehouse?: AwsWarehouse;
+    /** The object storage every service uses, whichever provides it. */
+    readonly objectStore: ObjectStore;
     readonly nessie: Nessie;
     readonly flink: Flink;
     readonly dremio?: Dremio;
     /** Resolves once every external service passed its checks; rejects naming each that failed. */
     readonly externalChecks: pulumi.Output<boolean>;
-    /** The warehouse bucket, when object storage is reachable from the machine running Pulumi. */
-    readonly bucket?: WarehouseBucket;
+    /** The warehouse bucket (on MinIO, when it is reachable from the machine running Pulumi; on AWS, always). */
+    readonly bucket?: pulumi.Resource;
     /** The Iceberg namespace in Nessie (on `nessie.branch`), when Nessie is reachable. */
     readonly namespace?: NessieNamespace;
     /** The CDC pipeline inside the services, when they are reachable from the machine running Pulumi. */
@@ -136,9 +149,22 @@ export class Lakehouse extends pulumi.ComponentResource {
         const cfg = args.config;
         const child = { parent: this };
 
-        const needed: CredentialKey[] = ["postgresPassword", "replicationPassword", "minioRootPassword", ...(cfg.dremio.enabled ? (["dremioAdminPassword"] as const) : [])];
+        const onAws = cfg.storage.provider === "aws";
+        const needed: CredentialKey[] = [
+            "postgresPassword",
+            "replicationPassword",
+            ...(onAws ? [] : (["minioRootPassword"] as const)),
+            ...(cfg.dremio.enabled ? (["dremioAdminPassword"] as const) : []),
+        ];
         const credentials = new Credentials(`${name}-credentials`, { configured: args.credentials, needed }, child);
-        this.platform = createPlatform(name, cfg, credentials.registry, args, this);
+        if (onAws) {
+            this.awsWarehouse = new AwsWarehouse(
+                `${name}-s3`,
+                { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix },
+                child,
+            );
+        }
+        this.platform = createPlatform(name, cfg, { ...credentials.registry, ...(this.awsWarehouse?.registry ?? {}) }, args, this);
 
         const volumeSizeGiB = DEFAULTS.volumeSizeGiB;
         this.postgres = new Postgres(
@@ -181,11 +207,36 @@ export class Lakehouse extends pulumi.ComponentResource {
             },
             child,
         );
-        this.minio = new Minio(
-            `${name}-minio`,
-            { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB, platform: this.platform },
-            child,
-        );
+        const v = credentials.values;
+        if (!onAws) {
+            this.minio = new Minio(
+                `${name}-minio`,
+                { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB, platform: this.platform },
+                child,
+            );
+        }
+        this.objectStore = this.awsWarehouse
+            ? {
+                  api: this.awsWarehouse.api,
+                  workloads: [],
+                  ready: this.awsWarehouse.ready,
+                  accessKeyId: this.awsWarehouse.accessKeyId,
+                  secretAccessKey: this.awsWarehouse.secretAccessKey,
+                  pathStyle: false,
+                  workloadAccessKey: { secret: AWS_S3_SECRETS.accessKeyId },
+                  workloadSecretKey: { secret: AWS_S3_SECRETS.secretAccessKey },
+              }
+            : {
+                  api: this.minio!.api,
+                  workloads: [this.minio!.workload.spec.name],
+                  ready: this.minio!.workload.ready,
+                  accessKeyId: cfg.storage.rootUser,
+                  secretAccessKey: v.minioRootPassword!,
+                  pathStyle: true,
+                  workloadAccessKey: cfg.storage.rootUser,
+                  workloadSecretKey: { secret: MINIO_SECRETS.rootPassword },
+              };
+        const store = this.objectStore;
         this.nessie = new Nessie(
             `${name}-nessie`,
             {
@@ -205,9 +256,11 @@ export class Lakehouse extends pulumi.ComponentResource {
                 imageRepository: `${cfg.namePrefix}-flink`,
                 flink: cfg.flink,
                 awsRegion: cfg.awsRegion,
-                s3Endpoint: urls(this.minio.api).internal,
-                s3AccessKey: cfg.storage.rootUser,
-                dependsOn: [this.minio.workload.spec.name, this.kafka.brokers[0].spec.name, this.nessie.workload.spec.name],
+                s3Endpoint: urls(store.api).internal,
+                s3AccessKey: store.workloadAccessKey,
+                s3SecretKey: store.workloadSecretKey,
+                s3PathStyle: store.pathStyle,
+                dependsOn: [...store.workloads, this.kafka.brokers[0].spec.name, this.nessie.workload.spec.name],
                 resources: cfg.resources.flink,
                 platform: this.platform,
             },
@@ -218,7 +271,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 `${name}-dremio`,
                 {
                     image: cfg.images.dremio,
-                    dependsOn: [this.nessie.workload.spec.name, this.minio.workload.spec.name],
+                    dependsOn: [this.nessie.workload.spec.name, ...store.workloads],
                     resources: cfg.resources.dremio,
                     volumeSizeGiB,
                     platform: this.platform,
@@ -227,7 +280,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             );
         }
 
-        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, this.minio.workload, this.nessie.workload, this.flink.jobManager, this.flink.taskManagers, this.flink.sqlGateway, ...(this.dremio ? [this.dremio.workload] : [])];
+        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, this.flink.jobManager, this.flink.taskManagers, this.flink.sqlGateway, ...(this.dremio ? [this.dremio.workload] : [])];
         const problems = validateSpecs(
             all.filter((w) => !w.external).map((w) => w.spec),
             all.filter((w) => w.external).map((w) => w.spec.name),
@@ -238,25 +291,26 @@ export class Lakehouse extends pulumi.ComponentResource {
             postgres: this.postgres.endpoint,
             kafka: { internal: this.kafka.internalBootstrapServers, ...(this.kafka.hostBootstrapServers ? { host: this.kafka.hostBootstrapServers } : {}) },
             connect: this.connect.rest,
-            minio: this.minio.api,
-            ...(this.minio.console ? { minioConsole: this.minio.console } : {}),
+            ...(this.minio ? { minio: this.minio.api } : {}),
+            ...(this.minio?.console ? { minioConsole: this.minio.console } : {}),
             nessie: this.nessie.http,
             [FLINK_WORKLOADS.jobManager]: this.flink.rest,
             [FLINK_WORKLOADS.sqlGateway]: this.flink.sqlGatewayRest,
             ...(this.dremio ? { dremio: this.dremio.http } : {}),
         };
-        const v = credentials.values;
         this.externalChecks =
             args.checkExternalServices === false
                 ? pulumi.output(true)
-                : pulumi.all([v.postgresPassword!, v.minioRootPassword!]).apply(async ([pgPassword, s3Secret]) => {
+                : pulumi.all([v.postgresPassword!, v.minioRootPassword ?? ""]).apply(async ([pgPassword, s3Secret]) => {
                       await checkExternalServices(cfg, { pgPassword, s3Secret });
                       return true;
                   });
         // What lives inside the services. Pulumi's dynamic providers run where Pulumi runs, so they use
         // the host-side endpoints; without them (ports not published) there is nothing to reach.
-        const s3Host = urls(this.minio.api).host;
-        if (s3Host) {
+        const s3Host = this.minio ? urls(this.minio.api).host : undefined;
+        if (this.awsWarehouse) {
+            this.bucket = this.awsWarehouse.bucket;
+        } else if (s3Host) {
             this.bucket = new WarehouseBucket(
                 `${name}-warehouse`,
                 {
@@ -267,7 +321,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     secretAccessKey: v.minioRootPassword!,
                     forceDestroy: cfg.storage.forceDestroy,
                 },
-                { parent: this, dependsOn: this.minio.workload.ready },
+                { parent: this, dependsOn: store.ready },
             );
         }
         const nessieApi = urls(this.nessie.http, this.nessie.apiV2Path).host;
@@ -285,9 +339,11 @@ export class Lakehouse extends pulumi.ComponentResource {
         }
         this.pipeline = this.createPipeline(name, cfg, args, credentials);
         this.dremioCatalog = this.createDremioCatalog(name, cfg, credentials);
-        if (!s3Host || !nessieApi || !this.pipeline) {
+        if (!this.bucket || !nessieApi || !this.pipeline) {
             pulumi.log.warn(
-                "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
+                cfg.platform === "kubernetes"
+                    ? `The Services are not reachable from Pulumi (${cfg.kubernetes.renderYamlToDirectory ? `manifests are only rendered to ${cfg.kubernetes.renderYamlToDirectory}` : `kubernetes.access: ${cfg.kubernetes.access}`}): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed; run Pulumi in the cluster (access in-cluster), use access node-port, or manage them yourself.`
+                    : "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
                 this,
             );
         }
@@ -302,7 +358,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             flinkRestUrl: urls(this.flink.rest),
             flinkSqlGatewayUrl: urls(this.flink.sqlGatewayRest),
             nessieApiUri: urls(this.nessie.http, this.nessie.apiV2Path),
-            s3Endpoint: urls(this.minio.api),
+            s3Endpoint: urls(store.api),
             s3Region: cfg.awsRegion,
             warehouse: cfg.storage.warehouse,
             icebergCatalog: cfg.iceberg.catalog,
@@ -324,10 +380,11 @@ export class Lakehouse extends pulumi.ComponentResource {
             ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
             ...(this.dremioCatalog ? { dremioSource: { name: cfg.dremio.sourceName, id: this.dremioCatalog.source.sourceId }, dremioTables: dremioTablePaths(cfg) } : {}),
             credentials: pulumi.secret(
-                pulumi.all([v.postgresPassword!, v.replicationPassword!, v.minioRootPassword!, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, minio, dremio]) => ({
+                pulumi.all([v.postgresPassword!, v.replicationPassword!, store.accessKeyId, store.secretAccessKey, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, s3Key, s3Secret, dremio]) => ({
                     postgres: { username: cfg.source.adminUser, password: pg },
                     replication: { username: cfg.source.replicationUser, password: repl },
-                    minio: { accessKeyId: cfg.storage.rootUser, secretAccessKey: minio },
+                    ...(this.minio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
+                    s3: { accessKeyId: s3Key, secretAccessKey: s3Secret },
                     ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
                 })),
             ),
@@ -391,10 +448,12 @@ export class Lakehouse extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready] },
         );
+        const store = this.objectStore;
         const flinkSide = {
             nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
-            s3Endpoint: urls(this.minio.api).internal,
+            s3Endpoint: urls(store.api).internal,
             bootstrapServers: this.kafka.internalBootstrapServers,
+            s3PathStyle: store.pathStyle,
         };
         const jobs = Object.fromEntries(
             cfg.source.tables.map((table) => [
@@ -405,9 +464,10 @@ export class Lakehouse extends pulumi.ComponentResource {
                         gatewayUrl: checked(gatewayHost),
                         restUrl: flinkRestHost,
                         name: jobName(cfg.namePrefix, table),
-                        statements: renderTableJob(templates, jobTemplateValues(cfg, flinkSide, table)),
+                        // The AWS access key id is known only once the key exists: render then.
+                        statements: pulumi.output(store.accessKeyId).apply((s3AccessKeyId) => renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table))),
                         settings: jobSettings(cfg),
-                        secrets: { s3SecretAccessKey: v.minioRootPassword! },
+                        secrets: { s3SecretAccessKey: store.secretAccessKey },
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,
                     },
@@ -441,13 +501,35 @@ export class Lakehouse extends pulumi.ComponentResource {
                 password: v.dremioAdminPassword!,
                 name: cfg.dremio.sourceName,
                 type: "NESSIE",
-                config: dremioNessieSourceConfig(cfg, { nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal, s3Endpoint: urls(this.minio.api).internal }),
-                secretConfig: { awsAccessSecret: v.minioRootPassword! },
+                config: dremioNessieSourceConfig(cfg, {
+                    nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
+                    s3Endpoint: urls(this.objectStore.api).internal,
+                    s3AccessKeyId: this.objectStore.accessKeyId,
+                    s3Compatible: this.objectStore.pathStyle,
+                }),
+                secretConfig: { awsAccessSecret: this.objectStore.secretAccessKey },
             },
             { parent: this, dependsOn: [admin, this.bucket, this.namespace] },
         );
         return { admin, source };
     }
+}
+
+/** The warehouse's object storage as every other part of the stack sees it. */
+export interface ObjectStore {
+    /** The S3 API. */
+    api: Endpoint;
+    /** Workloads that serve it (MinIO), for start order; none on AWS. */
+    workloads: string[];
+    /** What a writer waits for. */
+    ready: pulumi.Resource[];
+    accessKeyId: pulumi.Input<string>;
+    secretAccessKey: pulumi.Output<string>;
+    /** Path-style requests (MinIO) or virtual-hosted (AWS). */
+    pathStyle: boolean;
+    /** How workloads get the key id (plain for MinIO's root user, a secret reference for a generated AWS key) and the secret key. */
+    workloadAccessKey: string | SecretEnvRef;
+    workloadSecretKey: SecretEnvRef;
 }
 
 /** The CDC pipeline's resources inside the services. */
@@ -505,12 +587,29 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                 { parent },
             );
             break;
+        case "kubernetes":
+            renderer = new KubernetesPlatform(
+                `${name}-kubernetes`,
+                {
+                    namePrefix: cfg.namePrefix,
+                    project: cfg.project,
+                    stack: cfg.stack,
+                    kubernetes: cfg.kubernetes,
+                    startTimeoutSeconds: cfg.startTimeoutSeconds,
+                    secrets,
+                    repoRoot: args.repoRoot,
+                    provider: args.kubernetesProvider,
+                    dockerProvider: args.dockerProvider,
+                },
+                { parent },
+            );
+            break;
         case "external":
             renderer = undefined;
             break;
         default:
             // Config validation rejects platforms this version cannot render; this guards programmatic use.
-            throw new pulumi.ResourceError(`platform "${cfg.platform}" is not supported by this version (supported: docker, external)`, parent);
+            throw new pulumi.ResourceError(`platform "${cfg.platform}" is not supported by this version (supported: docker, kubernetes, external)`, parent);
     }
     return new Platform(cfg.platform, renderer, cfg.external);
 }

@@ -46,6 +46,8 @@ export function minioWorkload(args: Omit<MinioArgs, "platform">): WorkloadSpec {
         replicas: 1,
         stateful: true,
         resources: args.resources,
+        // The image runs as root by default but needs nothing of root: any user that owns /data works.
+        runAsUser: 1000,
     };
 }
 

@@ -3,6 +3,7 @@
  * the values the Flink job templates are rendered with. Everything here is data from config and
  * endpoints, so it is tested without services and without mocks.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { LakehouseConfig } from "./config";
 import { JobTemplateValues, jobName } from "./jobs";
 
@@ -50,6 +51,10 @@ export interface FlinkSideEndpoints {
     nessieUri: string;
     s3Endpoint: string;
     bootstrapServers: string;
+    /** S3 access key id (MinIO's root user, or the AWS key the program created). */
+    s3AccessKeyId: string;
+    /** Path-style S3 requests (MinIO and S3-compatible stores: true; AWS: false). */
+    s3PathStyle: boolean;
 }
 
 /** The values a table's job template is rendered with. */
@@ -63,8 +68,8 @@ export function jobTemplateValues(cfg: LakehouseConfig, endpoints: FlinkSideEndp
         nessieBranch: cfg.nessie.branch,
         warehouse: cfg.storage.warehouse,
         s3Endpoint: endpoints.s3Endpoint,
-        s3PathStyle: "true",
-        s3AccessKeyId: cfg.storage.rootUser,
+        s3PathStyle: String(endpoints.s3PathStyle),
+        s3AccessKeyId: endpoints.s3AccessKeyId,
         awsRegion: cfg.awsRegion,
         topic: `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${table}`,
         bootstrapServers: endpoints.bootstrapServers,
@@ -84,6 +89,9 @@ export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
 export interface DremioSideEndpoints {
     nessieUri: string;
     s3Endpoint: string;
+    s3AccessKeyId: pulumi.Input<string>;
+    /** An S3-compatible store (MinIO): path-style access and Dremio's compatibility mode. False on AWS S3. */
+    s3Compatible: boolean;
 }
 
 /** The table path of each captured table in Dremio's SQL: `<source>.<namespace>.<table>`. */
@@ -96,21 +104,21 @@ export function dremioTablePaths(cfg: LakehouseConfig): Record<string, string> {
  * the resource sends as a secret setting). Follows REFERENCE.md: API v2 endpoint, no Nessie auth,
  * access-key S3 credentials, path-style access to an S3-compatible endpoint.
  */
-export function dremioNessieSourceConfig(cfg: LakehouseConfig, endpoints: DremioSideEndpoints): Record<string, unknown> {
+export function dremioNessieSourceConfig(cfg: LakehouseConfig, endpoints: DremioSideEndpoints): Record<string, pulumi.Input<unknown>> {
     const s3 = new URL(endpoints.s3Endpoint);
     return {
         nessieEndpoint: endpoints.nessieUri,
         nessieAuthType: "NONE",
         storageProvider: "AWS",
         credentialType: "ACCESS_KEY",
-        awsAccessKey: cfg.storage.rootUser,
+        awsAccessKey: endpoints.s3AccessKeyId,
         awsRootPath: `/${cfg.storage.bucket}`,
         secure: s3.protocol === "https:",
         propertyList: [
-            { name: "dremio.s3.compat", value: "true" },
+            ...(endpoints.s3Compatible ? [{ name: "dremio.s3.compat", value: "true" }] : []),
             { name: "fs.s3a.endpoint", value: s3.host },
             { name: "fs.s3a.endpoint.region", value: cfg.awsRegion },
-            { name: "fs.s3a.path.style.access", value: "true" },
+            { name: "fs.s3a.path.style.access", value: String(endpoints.s3Compatible) },
         ],
     };
 }

@@ -14,6 +14,7 @@ const modules: ServiceModule[] = [
     require('./connect'),
     require('./minio'),
     require('./nessie'),
+    require('./dremio'),
     require('./flink'),
 ];
 

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL_PREFIX } from "../defaults";
 import { DeployedWorkload, Renderer, SecretRegistry, requireSecret } from "./index";
-import { ImageSpec, WorkloadSpec, endpointsOf, hostPortOf } from "./spec";
+import { ImageSpec, PortSpec, WorkloadSpec, endpointsOf, hostPortOf } from "./spec";
 
 export interface DockerPlatformArgs {
     /** Prefix of every container, volume, image and the network: `<project>-<stack>`. */
@@ -129,6 +129,12 @@ export class DockerPlatform extends pulumi.ComponentResource implements Renderer
         }
         this.images.set(key, ref);
         return ref;
+    }
+
+    /** Published ports are on the Docker host's loopback. */
+    advertisedAddress(_workload: string, port: PortSpec): string | undefined {
+        const published = hostPortOf(port, this.args.exposePorts, this.args.hostPortOffset);
+        return published === undefined ? undefined : `localhost:${published}`;
     }
 
     render(spec: WorkloadSpec, parent: pulumi.Resource, upstream: DeployedWorkload[]): DeployedWorkload {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ExternalServices, PlatformKind } from "../config";
 import { externalEndpoints } from "./external";
-import { Endpoint, WorkloadSpec } from "./spec";
+import { Endpoint, PortSpec, WorkloadSpec } from "./spec";
 
 export * from "./spec";
 
@@ -16,10 +16,16 @@ export interface DeployedWorkload {
     external: boolean;
 }
 
-/** Turns a workload spec into resources of one target (Docker now; Kubernetes next). */
+/** Turns a workload spec into resources of one target (Docker or Kubernetes). */
 export interface Renderer {
     readonly kind: PlatformKind;
     render(spec: WorkloadSpec, parent: pulumi.Resource, upstream: DeployedWorkload[]): DeployedWorkload;
+    /**
+     * `host:port` at which the machine running Pulumi reaches a published port (one with a
+     * `hostPort`) of a workload, for a workload that must advertise it (Kafka's external listener);
+     * undefined when the port is not reachable from there.
+     */
+    advertisedAddress(workload: string, port: PortSpec): string | undefined;
 }
 
 /** Credentials by the names specs use in `secretEnv`; every value is a secret Output. */
@@ -48,6 +54,11 @@ export class Platform {
         private readonly renderer: Renderer | undefined,
         private readonly external: ExternalServices,
     ) {}
+
+    /** Where the machine running Pulumi reaches a workload's published port (see `Renderer.advertisedAddress`). */
+    advertisedAddress(workload: string, port: PortSpec): string | undefined {
+        return this.renderer?.advertisedAddress(workload, port);
+    }
 
     /** True when the stack lists the service as already existing. */
     isExternal(service: string): boolean {

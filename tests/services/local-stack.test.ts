@@ -9,6 +9,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Client } from "pg";
+import { dremioLogin, dremioRequest } from "../../components/dynamic/dremio";
 import { flinkRequest, jobState } from "../../components/dynamic/flink-job";
 import { nessieRequest } from "../../components/dynamic/nessie";
 import { endpoints } from "../../services/harness";
@@ -30,7 +31,9 @@ async function bucketExists(bucket: string): Promise<boolean> {
     }
 }
 
-const SECRETS = ["lakehouse-local-pg", "lakehouse-local-cdc", "lakehouse-local-secret"];
+const SECRETS = ["lakehouse-local-pg", "lakehouse-local-cdc", "lakehouse-local-secret", "lakehouse-local-dremio1"];
+/** The harness's Dremio stand-in (services/dremio): Dremio itself is not obtainable here. */
+const DREMIO = "http://127.0.0.1:9047";
 
 async function pgQuery(query: string, params: unknown[] = []): Promise<any[]> {
     const p = endpoints().postgres;
@@ -115,17 +118,18 @@ describe("pulumi up -s local (real engine, real services)", () => {
         Object.assign(local.config["lakehouse:source"], { schema, publication: `pub_${id}`, replicationUser: `dbz_${id}` });
         local.config["lakehouse:kafka"] = { topicPrefix: `local_test_${id}` };
         local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
+        local.config["lakehouse:dremio"] = { enabled: true, sourceName: `local_test_${id}` };
         fs.writeFileSync(file, yaml.dump(local));
         try {
             await pulumi(["stack", "init", stack]);
             const preview = await pulumi(["preview", "-s", stack, "--diff"]);
-            expect(preview.stdout).toMatch(/\+ 15 to create/);
+            expect(preview.stdout).toMatch(/\+ 18 to create/);
 
             deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(up.stdout).toMatch(/\+ 15 created/);
+            expect(up.stdout).toMatch(/\+ 18 created/);
             const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(again.stdout).toMatch(/Resources:\s+15 unchanged\s/);
+            expect(again.stdout).toMatch(/Resources:\s+18 unchanged\s/);
             expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
             const refreshed = await pulumi(["preview", "-s", stack, "--refresh", "--diff"]);
             expect(refreshed.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
@@ -156,12 +160,22 @@ describe("pulumi up -s local (real engine, real services)", () => {
                 warehouse: `s3://${bucket}/`,
                 credentials: "[secret]",
             });
-            expect(outputs).not.toHaveProperty("dremioUrl");
+            expect(outputs).toMatchObject({
+                dremioUrl: { host: DREMIO },
+                dremioSource: { name: `local_test_${id}`, id: expect.any(String) },
+                dremioTables: { demographics: `local_test_${id}.${namespace}.demographics` },
+            });
+            // Dremio (the stand-in) holds the Nessie source, pointing at the real Nessie the stand-in checked.
+            const dremioToken = await dremioLogin(DREMIO, "admin", "lakehouse-local-dremio1");
+            const dremioSource = await dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken });
+            expect(dremioSource).toMatchObject({ id: outputs.dremioSource.id, type: "NESSIE", config: { nessieEndpoint: "http://127.0.0.1:19120/api/v2", awsRootPath: `/${bucket}` } });
             const shown = JSON.parse((await pulumi(["stack", "output", "-s", stack, "credentials", "--show-secrets", "--json"])).stdout);
             expect(shown).toEqual({
                 postgres: { username: "postgres", password: "lakehouse-local-pg" },
                 replication: { username: `dbz_${id}`, password: "lakehouse-local-cdc" },
                 minio: { accessKeyId: "lakehouse-admin", secretAccessKey: "lakehouse-local-secret" },
+                s3: { accessKeyId: "lakehouse-admin", secretAccessKey: "lakehouse-local-secret" },
+                dremio: { username: "admin", password: "lakehouse-local-dremio1" },
             });
 
             expect(outputs.connector).toMatchObject({ name: `cdc-lakehouse-${stack}-postgres-cdc`, state: "RUNNING" });
@@ -176,11 +190,12 @@ describe("pulumi up -s local (real engine, real services)", () => {
             // publication and CDC role gone; the bucket and the namespace with its tables gone.
             const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
             deployed = false;
-            expect(destroyed.stdout).toMatch(/- 15 deleted/);
+            expect(destroyed.stdout).toMatch(/- 18 deleted/);
             expect(await bucketExists(bucket)).toBe(false);
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).rejects.toMatchObject({ status: 404 });
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}.demographics`)).rejects.toMatchObject({ status: 404 });
             expect(await flinkJobState(jobId)).toBe("FINISHED");
+            await expect(dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken })).rejects.toMatchObject({ status: 404 });
             expect(await pgQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", [`%${id}%`])).toEqual([]);
             expect(await pgQuery("SELECT 1 FROM pg_publication WHERE pubname = $1", [`pub_${id}`])).toEqual([]);
             expect(await pgQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [`dbz_${id}`])).toEqual([]);

@@ -38,6 +38,11 @@ function mockState(type: string, name: string, inputs: any): Record<string, unkn
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: `generated-${name}-Aa11` };
+        case "aws:s3/bucket:Bucket":
+            return { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` };
+        case "aws:iam/accessKey:AccessKey":
+            // What AWS computes: the key's secret, known only after creation.
+            return { ...inputs, secret: `mock-aws-secret-${name}` };
         case "docker:index/remoteImage:RemoteImage":
             // The real provider answers with the image id; the name stands in for it here.
             return { ...inputs, imageId: inputs.name };

@@ -28,7 +28,7 @@ describe("parseLakehouseConfig defaults", () => {
         expect(cfg.source).toEqual(DEFAULTS.source);
         expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", replicationFactor: 1, minInsyncReplicas: 1 });
         expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect" });
-        expect(cfg.storage).toEqual({ bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
+        expect(cfg.storage).toEqual({ provider: "minio", bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
         expect(cfg.nessie).toEqual({ versionStore: "jdbc", branch: "main" });
         expect(cfg.flink).toEqual({
             taskManagers: 1,
@@ -66,7 +66,7 @@ describe("parseLakehouseConfig defaults", () => {
 describe("parseLakehouseConfig rejects bad config, naming key, value and what is allowed", () => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
         ["unknown platform", { platform: "nomad" }, "lakehouse:platform", /found "nomad"; expected one of docker, kubernetes, external/],
-        ["platform not rendered yet", { platform: "kubernetes" }, "lakehouse:platform", /does not render "kubernetes" yet/],
+        ["kubernetes without a registry for the built Flink image", { platform: "kubernetes" }, "lakehouse:kubernetes.imageRegistry", /registry the cluster pulls the built Flink image from/],
         ["unpinned image", { images: { postgres: "postgres:latest" } }, "lakehouse:images.postgres", /pinned to an exact tag or digest/],
         ["untagged image", { images: { kafka: "apache/kafka" } }, "lakehouse:images.kafka", /pinned/],
         ["Flink image of another minor", { images: { flink: "flink:1.19.1-java17" } }, "lakehouse:images.flink", /Flink 1\.20\.x image/],

@@ -132,13 +132,23 @@ describe("the stack's Dremio source", () => {
     const cfg = parseLakehouseConfig({ dremio: JSON.stringify({ sourceName: "lake" }), iceberg: JSON.stringify({ namespace: "raw" }) }, new Set(), { project: "p", stack: "dev" });
 
     it("points at Nessie API v2 and the warehouse bucket through an S3-compatible endpoint", () => {
-        expect(dremioNessieSourceConfig(cfg, { nessieUri: "http://nessie:19120/api/v2", s3Endpoint: "https://s3.example.com:9000" })).toMatchObject({
+        expect(dremioNessieSourceConfig(cfg, { nessieUri: "http://nessie:19120/api/v2", s3Endpoint: "https://s3.example.com:9000", s3AccessKeyId: "key", s3Compatible: true })).toMatchObject({
             nessieEndpoint: "http://nessie:19120/api/v2",
             awsRootPath: "/warehouse",
             secure: true,
             propertyList: expect.arrayContaining([{ name: "fs.s3a.endpoint", value: "s3.example.com:9000" }]),
         });
-        expect(checkDremioSourceInputs(source({ config: dremioNessieSourceConfig(cfg, { nessieUri: "http://n:19120/api/v2", s3Endpoint: "http://m:9000" }) }))).toEqual([]);
+        expect(checkDremioSourceInputs(source({ config: dremioNessieSourceConfig(cfg, { nessieUri: "http://n:19120/api/v2", s3Endpoint: "http://m:9000", s3AccessKeyId: "lakehouse", s3Compatible: true }) }))).toEqual([]);
+    });
+
+    it("on AWS S3 uses virtual-hosted requests, without the S3-compatibility mode", () => {
+        const config = dremioNessieSourceConfig(cfg, { nessieUri: "http://n:19120/api/v2", s3Endpoint: "https://s3.eu-west-1.amazonaws.com", s3AccessKeyId: "AKIA1", s3Compatible: false });
+        expect(config).toMatchObject({ awsAccessKey: "AKIA1", secure: true });
+        expect(config.propertyList).toEqual([
+            { name: "fs.s3a.endpoint", value: "s3.eu-west-1.amazonaws.com" },
+            { name: "fs.s3a.endpoint.region", value: "us-east-1" },
+            { name: "fs.s3a.path.style.access", value: "false" },
+        ]);
     });
 
     it("names each captured table by source, namespace and table", () => {

@@ -25,6 +25,8 @@ describe("index.ts on the dev stack", () => {
             "cdcTopics",
             "connector",
             "credentials",
+            "dremioSource",
+            "dremioTables",
             "dremioUrl",
             "endpoints",
             "flinkJobs",
@@ -63,6 +65,7 @@ describe("index.ts on the dev stack", () => {
             connector: { name: "cdc-lakehouse-dev-postgres-cdc", replicationSlot: "cdc_lakehouse_dev_cdc" },
             flinkJobs: { demographics: { name: "cdc-lakehouse-dev-demographics-to-iceberg" } },
             dremioUrl: { internal: "http://dremio:9047", host: "http://localhost:9047" },
+            dremioTables: { demographics: "lakehouse.cdc.demographics" },
         });
         expect(outputs.endpoints).toEqual({
             postgres: { internal: "postgres:5432", host: "localhost:5432" },
@@ -83,6 +86,8 @@ describe("index.ts on the dev stack", () => {
             postgres: { username: "lakehouse", password: expect.stringMatching(/^generated-/) },
             replication: { username: "debezium", password: expect.stringMatching(/^generated-/) },
             minio: { accessKeyId: "lakehouse", secretAccessKey: expect.stringMatching(/^generated-/) },
+            // The provider-neutral S3 credentials: the same key as MinIO's root on the minio provider.
+            s3: { accessKeyId: "lakehouse", secretAccessKey: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) },
             dremio: { username: "admin", password: expect.stringMatching(/^generated-/) },
         });
         for (const key of Object.keys(outputs).filter((k) => k !== "credentials")) {

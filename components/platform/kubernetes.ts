@@ -1,0 +1,183 @@
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesConfig } from "../config";
+import { buildContextHash } from "./docker";
+import { DeployedWorkload, Renderer, SecretRegistry, requireSecret } from "./index";
+import {
+    KubernetesTarget,
+    SECRET_KEY,
+    builtImageRef,
+    disruptionBudget,
+    filesConfigMap,
+    hostAddressOf,
+    kubernetesEndpoints,
+    namespaceManifest,
+    secretObjectName,
+    serviceManifests,
+    stackLabels,
+    workloadManifest,
+} from "./kubernetes-manifests";
+import { ImageSpec, PortSpec, WorkloadSpec } from "./spec";
+
+export interface KubernetesPlatformArgs {
+    /** `<project>-<stack>`: prefixes every Pulumi resource name and is the `app.kubernetes.io/instance` label. */
+    namePrefix: string;
+    project: string;
+    stack: string;
+    /** The stack's `lakehouse:kubernetes` settings. */
+    kubernetes: KubernetesConfig;
+    /** Seconds a workload may take to become ready (Pulumi's await and the startup probes). */
+    startTimeoutSeconds: number;
+    /** Credentials referenced by specs' `secretEnv`; each becomes a Secret. */
+    secrets: SecretRegistry;
+    /** Repository root, for image build contexts. */
+    repoRoot: string;
+    /** A Kubernetes provider to use instead of one made from `kubernetes.kubeconfig`/`context`/`renderYamlToDirectory`. */
+    provider?: k8s.Provider;
+    /** The Docker engine that builds and pushes the Flink image (default: the ambient one). */
+    dockerProvider?: docker.Provider;
+}
+
+/**
+ * Renders workload specs to one namespace of an existing cluster: a StatefulSet (with claim
+ * templates) per stateful workload, a Deployment per stateless one, a Service per workload, a Secret
+ * per credential, a ConfigMap per workload with files, and a PodDisruptionBudget per service of more
+ * than one pod. With `renderYamlToDirectory` the provider writes the manifests instead of applying
+ * them, and nothing is reachable from Pulumi.
+ */
+export class KubernetesPlatform extends pulumi.ComponentResource implements Renderer {
+    readonly kind = "kubernetes" as const;
+    readonly provider: k8s.Provider;
+    readonly namespace: k8s.core.v1.Namespace;
+    /** True when the manifests are only written to a directory. */
+    readonly renderOnly: boolean;
+    readonly target: KubernetesTarget;
+    private readonly args: KubernetesPlatformArgs;
+    private readonly images = new Map<string, pulumi.Input<string>>();
+    private readonly secretObjects = new Map<string, k8s.core.v1.Secret>();
+    private readonly podsPerService = new Map<string, number>();
+    private readonly budgets = new Set<string>();
+
+    constructor(name: string, args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lakehouse:platform:Kubernetes", name, {}, opts);
+        this.args = args;
+        const kc = args.kubernetes;
+        this.renderOnly = kc.renderYamlToDirectory !== undefined;
+        this.target = {
+            namespace: kc.namespace,
+            instance: args.namePrefix,
+            project: args.project,
+            stack: args.stack,
+            storageClass: kc.storageClass,
+            volumeSizeGiB: kc.volumeSizeGiB,
+            nodeSelector: kc.nodeSelector,
+            tolerations: kc.tolerations,
+            access: kc.access,
+            nodeAddress: kc.nodeAddress,
+            nodePortBase: kc.nodePortBase,
+            clusterDomain: kc.clusterDomain,
+            startTimeoutSeconds: args.startTimeoutSeconds,
+        };
+        this.provider =
+            args.provider ??
+            new k8s.Provider(
+                `${name}-provider`,
+                {
+                    ...(kc.kubeconfig ? { kubeconfig: kc.kubeconfig } : {}),
+                    ...(kc.context ? { context: kc.context } : {}),
+                    ...(kc.renderYamlToDirectory ? { renderYamlToDirectory: kc.renderYamlToDirectory } : {}),
+                },
+                { parent: this },
+            );
+        this.namespace = new k8s.core.v1.Namespace(`${args.namePrefix}-namespace`, namespaceManifest(this.target), { parent: this, provider: this.provider });
+        this.registerOutputs({ namespace: this.namespace.metadata.name, renderOnly: this.renderOnly });
+    }
+
+    private opts(parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions {
+        return { parent, provider: this.provider, dependsOn: [this.namespace, ...dependsOn] };
+    }
+
+    /**
+     * The image a pod runs. A built image is tagged with the hash of its build context and pushed to
+     * `kubernetes.imageRegistry` (only its reference when rendering manifests for review).
+     */
+    private image(image: ImageSpec, workload: string): pulumi.Input<string> {
+        if (image.kind === "remote") return image.ref;
+        const key = `${image.repository}|${image.context}|${JSON.stringify(image.args)}`;
+        const existing = this.images.get(key);
+        if (existing) return existing;
+        const registry = this.args.kubernetes.imageRegistry;
+        if (!registry) {
+            throw new pulumi.ResourceError(`workload "${workload}" runs an image the program builds; set lakehouse:kubernetes.imageRegistry to a registry the cluster pulls from`, this);
+        }
+        const contextDir = path.join(this.args.repoRoot, image.context);
+        const ref = builtImageRef(registry, image.repository, buildContextHash(contextDir, image.args));
+        let result: pulumi.Input<string> = ref;
+        if (!this.renderOnly) {
+            const built = new docker.Image(
+                `${this.args.namePrefix}-image-${workload}`,
+                { imageName: ref, build: { context: contextDir, dockerfile: path.join(contextDir, "Dockerfile"), args: image.args }, skipPush: false },
+                { parent: this, provider: this.args.dockerProvider },
+            );
+            result = built.imageName;
+        }
+        this.images.set(key, result);
+        return result;
+    }
+
+    /** The Secret of one credential (one key, `value`), created the first time a workload references it. */
+    private secret(workload: string, secret: string): k8s.core.v1.Secret {
+        const existing = this.secretObjects.get(secret);
+        if (existing) return existing;
+        const value = requireSecret(this.args.secrets, workload, secret);
+        const name = secretObjectName(secret);
+        const created = new k8s.core.v1.Secret(
+            `${this.args.namePrefix}-secret-${name}`,
+            { metadata: { name, namespace: this.target.namespace, labels: stackLabels(this.target) }, type: "Opaque", stringData: { [SECRET_KEY]: pulumi.secret(value) } },
+            this.opts(this),
+        );
+        this.secretObjects.set(secret, created);
+        return created;
+    }
+
+    advertisedAddress(workload: string, port: PortSpec): string | undefined {
+        // The manifests say the same whether they are applied or only rendered for review.
+        return hostAddressOf(workload, port, this.target);
+    }
+
+    render(spec: WorkloadSpec, parent: pulumi.Resource, upstream: DeployedWorkload[]): DeployedWorkload {
+        const t = this.target;
+        const prefix = `${this.args.namePrefix}-${spec.name}`;
+        let manifest;
+        try {
+            manifest = workloadManifest(spec, this.image(spec.image, spec.name), t);
+        } catch (err) {
+            if (err instanceof pulumi.ResourceError) throw err;
+            throw new pulumi.ResourceError(`cannot render workload "${spec.name}" for Kubernetes: ${(err as Error).message}`, parent);
+        }
+        const secrets = [...new Set(Object.values(spec.secretEnv).map((s) => s.secret))].map((s) => this.secret(spec.name, s));
+        const files = filesConfigMap(spec, t);
+        const configMaps = files ? [new k8s.core.v1.ConfigMap(`${prefix}-files`, files.args, this.opts(parent))] : [];
+        const services = serviceManifests(spec, t).map((s) => new k8s.core.v1.Service(`${this.args.namePrefix}-${s.name}-service`, s.args, this.opts(parent)));
+
+        // Created only once what it needs is ready (Pulumi awaits StatefulSets and Deployments until their pods are ready).
+        const timeouts = { create: `${this.args.startTimeoutSeconds}s`, update: `${this.args.startTimeoutSeconds}s` };
+        const workloadOpts = { ...this.opts(parent, [...secrets, ...configMaps, ...services, ...upstream.flatMap((u) => u.ready)]), customTimeouts: timeouts };
+        const workload =
+            manifest.kind === "StatefulSet"
+                ? new k8s.apps.v1.StatefulSet(prefix, manifest.args, workloadOpts)
+                : new k8s.apps.v1.Deployment(prefix, manifest.args, workloadOpts);
+
+        const pods = (this.podsPerService.get(spec.service) ?? 0) + spec.replicas;
+        this.podsPerService.set(spec.service, pods);
+        if (pods > 1 && !this.budgets.has(spec.service)) {
+            this.budgets.add(spec.service);
+            new k8s.policy.v1.PodDisruptionBudget(`${this.args.namePrefix}-${spec.service}-pdb`, disruptionBudget(spec.service, t), this.opts(parent));
+        }
+
+        const reachable = !this.renderOnly;
+        return { spec, endpoints: kubernetesEndpoints(spec, t, reachable), ready: [workload], external: false };
+    }
+}
