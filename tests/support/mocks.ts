@@ -25,6 +25,15 @@ export function isSerializedSecret(value: any): boolean {
     return value !== null && typeof value === "object" && value[SIG_KEY] === SECRET_SIG;
 }
 
+/** Every string in a serialized value that is not inside a secret wrapper. */
+export function plainStrings(value: any, out: string[] = []): string[] {
+    if (isSerializedSecret(value)) return out;
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
+    else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => plainStrings(v, out));
+    return out;
+}
+
 /** Removes secret wrappers, recursively. */
 export function unwrapSecrets(value: any): any {
     if (isSerializedSecret(value)) return unwrapSecrets(value.value);

@@ -7,18 +7,9 @@ import * as path from "path";
 import { parseLakehouseConfig } from "../../components/config";
 import { awsS3Endpoint, warehouseAccessPolicy } from "../../components/aws-storage";
 import { Lakehouse } from "../../components/lakehouse";
-import { RecordedResource, dependsOn, isSerializedSecret, resolve, runWithMocks } from "../support/mocks";
+import { RecordedResource, dependsOn, plainStrings, resolve, runWithMocks } from "../support/mocks";
 
 const repoRoot = path.resolve(__dirname, "../..");
-
-/** Every string in a serialized value that is not inside a secret wrapper. */
-function plainStrings(value: any, out: string[] = []): string[] {
-    if (isSerializedSecret(value)) return out;
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
-    else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => plainStrings(v, out));
-    return out;
-}
 
 function one(resources: RecordedResource[], type: string, name?: string): RecordedResource {
     const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));

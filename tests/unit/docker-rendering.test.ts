@@ -5,7 +5,7 @@
 import * as path from "path";
 import { parseLakehouseConfig } from "../../components/config";
 import { Lakehouse } from "../../components/lakehouse";
-import { RecordedResource, dependsOn, isSerializedSecret, resolve, runWithMocks } from "../support/mocks";
+import { RecordedResource, dependsOn, isSerializedSecret, plainStrings, resolve, runWithMocks } from "../support/mocks";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const CONTAINER = "docker:index/container:Container";
@@ -28,15 +28,6 @@ function byName(resources: RecordedResource[], type: string, name: string): Reco
     const found = resources.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
     return found[0];
-}
-
-/** Every string in a serialized value that is not inside a secret wrapper. */
-function plainStrings(value: any, out: string[] = []): string[] {
-    if (isSerializedSecret(value)) return out;
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
-    else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => plainStrings(v, out));
-    return out;
 }
 
 /** `KEY=value` env entries of a container as a map (secret entries unwrapped). */
