@@ -103,6 +103,31 @@ export interface PipelineConfig {
     jobState: "RUNNING" | "STOPPED";
     jobDeleteMode: "savepoint" | "cancel";
     dropSlotOnDelete: boolean;
+    /** Extra Debezium connector settings, merged over the program's own (never over the keys it owns). */
+    connectorConfig: Record<string, string>;
+}
+
+/**
+ * Debezium settings the program derives from other config (connection, slot, publication, topics,
+ * captured tables): `pipeline.connectorConfig` may not set them.
+ */
+export const CONNECTOR_OWNED_KEYS: readonly (string | RegExp)[] = ["connector.class", "name", /^database\./, "slot.name", "topic.prefix", "table.include.list", "schema.include.list", /^publication\./];
+
+/** True when the program owns a Debezium setting (see CONNECTOR_OWNED_KEYS). */
+export function isOwnedConnectorKey(key: string): boolean {
+    return CONNECTOR_OWNED_KEYS.some((owned) => (typeof owned === "string" ? owned === key : owned.test(key)));
+}
+
+/** Where an owned Debezium setting comes from, for the error's fix. */
+function ownedConnectorKeyFix(key: string): string {
+    if (key === "database.password") return "it is the secret `lakehouse:replicationPassword`";
+    if (key === "database.user") return "set `lakehouse:source.replicationUser` instead";
+    if (key === "database.dbname") return "set `lakehouse:source.database` instead";
+    if (key.startsWith("database.")) return "set `lakehouse:external.postgres.address` instead (or let the platform deploy PostgreSQL)";
+    if (key.startsWith("publication.")) return "set `lakehouse:source.publication` instead (the program creates the publication)";
+    if (key === "topic.prefix") return "set `lakehouse:kafka.topicPrefix` instead";
+    if (key === "table.include.list" || key === "schema.include.list") return "set `lakehouse:source.schema` and `lakehouse:source.tables` instead";
+    return "the program derives it from the project, stack and source config";
 }
 
 export interface ResourceSize {
@@ -518,7 +543,27 @@ export function parseLakehouseConfig(
         jobState: r.oneOf(pl.jobState, "pipeline.jobState", pd.jobState as PipelineConfig["jobState"], ["RUNNING", "STOPPED"]),
         jobDeleteMode: r.oneOf(pl.jobDeleteMode, "pipeline.jobDeleteMode", pd.jobDeleteMode as PipelineConfig["jobDeleteMode"], ["savepoint", "cancel"]),
         dropSlotOnDelete: r.boolean(pl.dropSlotOnDelete, "pipeline.dropSlotOnDelete", pd.dropSlotOnDelete),
+        connectorConfig: { ...pd.connectorConfig },
     };
+    if (pl.connectorConfig !== undefined) {
+        const extra = pl.connectorConfig;
+        if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
+            r.problem("pipeline.connectorConfig", extra, 'a map of Debezium connector settings to string values, e.g. { "heartbeat.interval.ms": "5000" }');
+        } else {
+            for (const [key, value] of Object.entries(extra as Record<string, unknown>)) {
+                const where = `pipeline.connectorConfig["${key}"]`;
+                if (isOwnedConnectorKey(key)) {
+                    r.problem(where, key === "database.password" ? "(a value)" : value, `no override: the program owns "${key}"; remove it from lakehouse:pipeline.connectorConfig (${ownedConnectorKeyFix(key)})`);
+                } else if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
+                    r.problem(where, value, "a Debezium setting name: letters, digits, '.', '_' or '-'");
+                } else if (typeof value !== "string") {
+                    r.problem(where, value, `a string (quote it in YAML, e.g. "${key}": "${value}")`);
+                } else {
+                    pipeline.connectorConfig[key] = value;
+                }
+            }
+        }
+    }
 
     const res = r.object(values, "resources");
     const resources = {} as Record<ServiceName, ResourceSize>;

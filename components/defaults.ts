@@ -116,6 +116,11 @@ export const DEFAULTS = {
         jobDeleteMode: "savepoint" as const,
         /** Drop the connector's replication slot when the connector is deleted (no WAL left piling up). */
         dropSlotOnDelete: true,
+        /**
+         * Extra Debezium connector settings merged over the program's own (e.g. `heartbeat.interval.ms`).
+         * Keys the program owns (connection, slot, publication, topics, captured tables) are refused.
+         */
+        connectorConfig: {} as Record<string, string>,
     },
     /** Size of each data volume where the platform sizes volumes (Kubernetes PVCs). */
     volumeSizeGiB: 20,

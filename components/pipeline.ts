@@ -4,7 +4,7 @@
  * endpoints, so it is tested without services and without mocks.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { LakehouseConfig } from "./config";
+import { LakehouseConfig, isOwnedConnectorKey } from "./config";
 import { JobTemplateValues, jobName } from "./jobs";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
@@ -19,11 +19,13 @@ export function replicationSlotName(cfg: LakehouseConfig): string {
 
 /**
  * The Debezium PostgreSQL connector's config (without the password, which the resource adds when it
- * talks to Connect). `databaseAddress` is PostgreSQL as Connect reaches it.
+ * talks to Connect). `databaseAddress` is PostgreSQL as Connect reaches it. `pipeline.connectorConfig`
+ * is merged over the defaults below; the keys the program owns (see CONNECTOR_OWNED_KEYS) always win.
  */
 export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: string): Record<string, string> {
     const separator = databaseAddress.lastIndexOf(":");
-    return {
+    const extra = Object.fromEntries(Object.entries(cfg.pipeline?.connectorConfig ?? {}).filter(([key]) => !isOwnedConnectorKey(key)));
+    const defaults: Record<string, string> = {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
         "plugin.name": "pgoutput",
         "database.hostname": databaseAddress.slice(0, separator),
@@ -44,6 +46,7 @@ export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: s
         "decimal.handling.mode": "string",
         "time.precision.mode": "connect",
     };
+    return { ...defaults, ...extra };
 }
 
 /** Endpoints as Flink reaches them (on the stack's network). */
