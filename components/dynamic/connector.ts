@@ -181,6 +181,29 @@ export async function waitForConnectorState(baseUrl: string, name: string, state
     }
 }
 
+/**
+ * Waits (bounded, backed off) until every task of the connector runs with `config` (Connect copies the
+ * connector config into each task's config when it reconfigures them). Until then a RUNNING status is
+ * the old configuration's, and accepting it would report an update that has not happened yet.
+ */
+export async function waitForTaskConfig(baseUrl: string, name: string, config: Record<string, string>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 250;
+    let stale = "no tasks yet";
+    for (;;) {
+        const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`).catch((err: { status?: number }) => {
+            if (err.status === 404) return [];
+            throw err;
+        });
+        const behind = tasks.flatMap((t) => Object.keys(config).filter((k) => k !== "database.password" && t.config?.[k] !== undefined && t.config[k] !== config[k]).map((k) => `task ${t.id?.task ?? "?"}: ${k}`));
+        if (tasks.length > 0 && behind.length === 0) return;
+        if (tasks.length > 0) stale = behind.join(", ");
+        if (Date.now() + delay > deadline) throw new Error(`Kafka Connect connector "${name}": its tasks did not take the new config within ${Math.round(timeoutMs / 1000)} s (still old: ${stale})`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5000);
+    }
+}
+
 /** Drops the connector's replication slot, and its publication when the connector created it; absent ones are fine. */
 export async function dropSlotAndPublication(props: Record<string, any>): Promise<void> {
     const { Client } = require("pg") as typeof import("pg");
@@ -257,7 +280,10 @@ async function applyConnector(inputs: Record<string, any>, knownToExist: boolean
         if (failed) await connectRequest(inputs.connectUrl, "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
         const action = { RUNNING: "resume", PAUSED: "pause", STOPPED: "stop" }[state];
         if (current?.connector?.state !== state) await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/${action}`);
-        const status = await waitForConnectorState(inputs.connectUrl, name, state, (inputs.waitTimeoutSeconds ?? 180) * 1000);
+        const timeoutMs = (inputs.waitTimeoutSeconds ?? 180) * 1000;
+        // A reconfigured connector restarts its tasks: wait for tasks with the new config before their state counts.
+        if (state !== "STOPPED") await waitForTaskConfig(inputs.connectUrl, name, config, timeoutMs);
+        const status = await waitForConnectorState(inputs.connectUrl, name, state, timeoutMs);
         return { ...inputs, config, topics: connectorTopics(config), connectorState: status.connector.state, taskStates: (status.tasks ?? []).map((t: any) => t.state) };
     } catch (err) {
         if (!exists) throw err;

@@ -150,6 +150,10 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
         // Update in place; then pause by declared state.
         const updated = await provider.update(name, created.outs, changed);
         expect((await connectRequest(connectUrl(), "GET", `/connectors/${name}/config`))["heartbeat.interval.ms"]).toBe("5000");
+        // The update returns only once the tasks run with the new config (not on the old tasks' RUNNING).
+        const tasks = await connectRequest(connectUrl(), "GET", `/connectors/${name}/tasks`);
+        expect(tasks.length).toBeGreaterThan(0);
+        for (const task of tasks) expect(task.config["heartbeat.interval.ms"]).toBe("5000");
         expect(updated.outs.connectorState).toBe("RUNNING");
         const paused = await provider.update(name, updated.outs, { ...changed, state: "PAUSED" });
         expect(paused.outs).toMatchObject({ connectorState: "PAUSED", taskStates: ["PAUSED"] });
