@@ -8,13 +8,13 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { Client } from "pg";
 import { dremioLogin, dremioRequest } from "../../components/dynamic/dremio";
 import { flinkRequest, jobState } from "../../components/dynamic/flink-job";
 import { nessieRequest } from "../../components/dynamic/nessie";
 import { endpoints } from "../../services/harness";
 import { minioEndpoints } from "../../services/minio";
-import { REPO_DIR, runPulumi } from "../../services/pulumi/cli";
+import { REPO_DIR } from "../../services/pulumi/cli";
+import { pgQuery, pulumiOn } from "../support/e2e";
 
 const NESSIE_API = "http://127.0.0.1:19120/api/v2";
 
@@ -34,17 +34,6 @@ async function bucketExists(bucket: string): Promise<boolean> {
 const SECRETS = ["lakehouse-local-pg", "lakehouse-local-cdc", "lakehouse-local-secret", "lakehouse-local-dremio1"];
 /** The harness's Dremio stand-in (services/dremio): Dremio itself is not obtainable here. */
 const DREMIO = "http://127.0.0.1:9047";
-
-async function pgQuery(query: string, params: unknown[] = []): Promise<any[]> {
-    const p = endpoints().postgres;
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
-    await client.connect();
-    try {
-        return (await client.query(query, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
 
 async function flinkJobState(jobId: string): Promise<string> {
     return jobState(endpoints()["flink-jobmanager"].restUrl, jobId);
@@ -90,11 +79,7 @@ async function waitForIcebergRows(bucket: string, namespace: string, table: stri
 
 describe("pulumi up -s local (real engine, real services)", () => {
     let stateDir: string;
-    const pulumi = async (args: string[], expectOk = true) => {
-        const result = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 300_000 });
-        if (expectOk && result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-        return result;
-    };
+    const pulumi = pulumiOn(() => stateDir);
 
     beforeAll(() => {
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-local-stack-"));

@@ -14,27 +14,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { Client } from "pg";
 import { connectRequest } from "../../components/dynamic/connector";
 import { flinkRequest, jobState } from "../../components/dynamic/flink-job";
 import { endpoints } from "../../services/harness";
-import { REPO_DIR, runPulumi } from "../../services/pulumi/cli";
+import { REPO_DIR } from "../../services/pulumi/cli";
+import { pgQuery, pulumiOn } from "../support/e2e";
 
 const CONNECT = "http://127.0.0.1:8083";
 
 type Row = [number, string, number | null, string | null];
 type Change = [number, string, number | null, string | null, string];
-
-async function pgQuery(query: string, params: unknown[] = []): Promise<any[]> {
-    const p = endpoints().postgres;
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
-    await client.connect();
-    try {
-        return (await client.query(query, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
 
 /** Bounded polling with backoff: resolves with the probe's value once `done`, else throws with the last value seen. */
 async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -92,11 +81,7 @@ const sortChanges = (changes: Change[]): Change[] => [...changes].sort((a, b) =>
 
 describe("review workflow on a copy of the local stack (real engine, real services)", () => {
     let stateDir: string;
-    const pulumi = async (args: string[], expectOk = true) => {
-        const result = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 300_000 });
-        if (expectOk && result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}${result.timedOut ? " (timed out)" : ""}:\n${result.stdout}\n${result.stderr}`);
-        return result;
-    };
+    const pulumi = pulumiOn(() => stateDir);
 
     beforeAll(() => {
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-review-"));
