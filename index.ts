@@ -12,8 +12,7 @@ import { Lakehouse, checkExternalServices } from "./components/lakehouse";
 export = async () => {
     const repoRoot = path.resolve(__dirname);
     const { config, credentials, credentialValues } = loadLakehouseConfig();
-    // A captured table without its Flink SQL is a config error too: before anything exists.
-    const jobTemplates = readJobTemplates(repoRoot, config.source.tables);
+    const jobTemplates = readJobTemplates(repoRoot);
     await checkExternalServices(config, { pgPassword: credentialValues.postgresPassword, s3Secret: credentialValues.minioRootPassword });
     const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot, jobTemplates, checkExternalServices: false });
     const o = lakehouse.outputs;
@@ -34,6 +33,8 @@ export = async () => {
         nessieBranch: o.nessieBranch,
         icebergTables: o.icebergTables,
         icebergChangeTables: o.icebergChangeTables,
+        source: o.source,
+        pipelineTables: o.pipelineTables,
         // Present when the services are reachable from Pulumi (published ports or external services).
         ...(o.connector ? { connector: o.connector } : {}),
         ...(o.flinkJobs ? { flinkJobs: o.flinkJobs } : {}),

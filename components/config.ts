@@ -6,6 +6,7 @@
  * before it registers any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { TableDefinition, parseCapturedTables } from "./tables";
 import { DEFAULTS, DEFAULT_IMAGES, DEFAULT_RESOURCES, NODE_PORT_BLOCK, PORTS, SERVICE_NAMES, ServiceName } from "./defaults";
 
 export const CONFIG_NAMESPACE = "lakehouse";
@@ -26,8 +27,10 @@ export interface SourceConfig {
     /** Database that holds the captured tables. */
     database: string;
     schema: string;
-    /** Tables captured by CDC (unqualified, in `schema`). */
+    /** Tables captured by CDC (unqualified, in `schema`), in declared order. */
     tables: string[];
+    /** How each captured table is written to Iceberg: mode, key and columns (see components/tables.ts). */
+    tableDefinitions: Record<string, TableDefinition>;
     /** Create the seed's `demographics` table (id, name, age, city) when the database is initialised. */
     createSeedTable: boolean;
     /** Publication the connector reads (created for `tables`). */
@@ -447,21 +450,14 @@ export function parseLakehouseConfig(
     const s = r.object(values, "source");
     const d = DEFAULTS.source;
     const ident = "a lower-case SQL identifier (letters, digits, _; at most 63 characters)";
-    const tablesRaw = s.tables;
-    let tables = d.tables;
-    if (tablesRaw !== undefined) {
-        if (!Array.isArray(tablesRaw) || tablesRaw.length === 0 || !tablesRaw.every((t) => typeof t === "string" && IDENTIFIER.test(t))) {
-            r.problem("source.tables", tablesRaw, `a non-empty list of table names, each ${ident}`);
-        } else if (new Set(tablesRaw).size !== tablesRaw.length) {
-            r.problem("source.tables", tablesRaw, "a list without duplicates");
-        } else {
-            tables = tablesRaw as string[];
-        }
-    }
+    const captured = parseCapturedTables(s.tables, d.tables);
+    for (const p of captured.problems) r.problem(p.key ? `source.tables${p.key.startsWith("[") ? "" : "."}${p.key}` : "source.tables", p.found, p.expected);
+    const tables = Object.keys(captured.tables);
     const source: SourceConfig = {
         database: r.string(s.database, "source.database", d.database, IDENTIFIER, ident),
         schema: r.string(s.schema, "source.schema", d.schema, IDENTIFIER, ident),
         tables,
+        tableDefinitions: captured.tables,
         createSeedTable: r.boolean(s.createSeedTable, "source.createSeedTable", d.createSeedTable),
         publication: r.string(s.publication, "source.publication", d.publication, IDENTIFIER, ident),
         adminUser: r.string(s.adminUser, "source.adminUser", d.adminUser, IDENTIFIER, ident),

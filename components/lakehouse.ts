@@ -23,7 +23,8 @@ import { DremioAdmin, DremioSource } from "./dynamic/dremio";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
 import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
-import { connectorName, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobTemplateValues, replicationSlotName } from "./pipeline";
+import { connectorName, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobSinkTables, jobTemplateValues, pipelineTables, replicationSlotName } from "./pipeline";
+import { icebergTableNames } from "./tables";
 import { PreflightCheck, runPreflight } from "./preflight";
 
 export interface LakehouseArgs {
@@ -71,6 +72,10 @@ export interface LakehouseOutputs {
     icebergTables: Record<string, string>;
     /** The append-only change history of each captured table (`<table>_changes`). */
     icebergChangeTables: Record<string, string>;
+    /** The source database and the captured tables. */
+    source: { database: string; schema: string; publication: string; tables: string[] };
+    /** Per captured table: its mode, topic, Iceberg tables, Flink job and the job's Kafka consumer groups. */
+    pipelineTables: ReturnType<typeof pipelineTables>;
     /** The CDC connector (absent when the services are not reachable from Pulumi). */
     connector?: { name: string; state: pulumi.Output<string>; replicationSlot: string };
     /** The Flink job of each captured table. */
@@ -108,9 +113,18 @@ export function cdcTopicNames(config: LakehouseConfig): Record<string, string> {
     return Object.fromEntries(config.source.tables.map((t) => [t, `${config.kafka.topicPrefix}.${config.source.schema}.${t}`]));
 }
 
-/** Iceberg table of each captured table: `<catalog>.<namespace>.<table>`. */
-export function icebergTableIdentifiers(config: LakehouseConfig): Record<string, string> {
-    return Object.fromEntries(config.source.tables.map((t) => [t, `${config.iceberg.catalog}.${config.iceberg.namespace}.${t}`]));
+/**
+ * The Iceberg tables of the captured tables, `<catalog>.<namespace>.<name>`, by kind: `mirror` for
+ * the tables written in mode upsert or both, `changelog` (`<table>_changes`) for append or both.
+ */
+export function icebergTableIdentifiers(config: LakehouseConfig, kind: "mirror" | "changelog" = "mirror"): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const t of config.source.tables) {
+        const names = icebergTableNames(t, config.source.tableDefinitions[t].mode);
+        const name = kind === "mirror" ? names.upsert : names.changelog;
+        if (name) out[t] = `${config.iceberg.catalog}.${config.iceberg.namespace}.${name}`;
+    }
+    return out;
 }
 
 /**
@@ -364,7 +378,9 @@ export class Lakehouse extends pulumi.ComponentResource {
             icebergCatalog: cfg.iceberg.catalog,
             nessieBranch: cfg.nessie.branch,
             icebergTables: icebergTableIdentifiers(cfg),
-            icebergChangeTables: Object.fromEntries(Object.entries(icebergTableIdentifiers(cfg)).map(([t, id]) => [t, `${id}_changes`])),
+            icebergChangeTables: icebergTableIdentifiers(cfg, "changelog"),
+            source: { database: cfg.source.database, schema: cfg.source.schema, publication: cfg.source.publication, tables: cfg.source.tables },
+            pipelineTables: pipelineTables(cfg),
             ...(this.pipeline
                 ? {
                       connector: {
@@ -407,7 +423,7 @@ export class Lakehouse extends pulumi.ComponentResource {
         if (!pgHost || !kafkaHost || !connectHost || !flinkRestHost || !gatewayHost || !this.bucket || !this.namespace) return undefined;
         const v = credentials.values;
         const checked = <T>(value: T) => pulumi.all([value, this.externalChecks]).apply(([x]) => x);
-        const templates = args.jobTemplates ?? readJobTemplates(args.repoRoot, cfg.source.tables);
+        const templates = args.jobTemplates ?? readJobTemplates(args.repoRoot);
 
         const cdcSource = new CdcSource(
             `${name}-cdc-source`,
@@ -465,7 +481,9 @@ export class Lakehouse extends pulumi.ComponentResource {
                         restUrl: flinkRestHost,
                         name: jobName(cfg.namePrefix, table),
                         // The AWS access key id is known only once the key exists: render then.
-                        statements: pulumi.output(store.accessKeyId).apply((s3AccessKeyId) => renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table))),
+                        statements: pulumi.output(store.accessKeyId).apply((s3AccessKeyId) => renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table), cfg.source.tableDefinitions[table])),
+                        // Columns added to the config reach the existing Iceberg tables before the job resumes.
+                        sinkTables: jobSinkTables(cfg, table),
                         settings: jobSettings(cfg),
                         secrets: { s3SecretAccessKey: store.secretAccessKey },
                         state: cfg.pipeline.jobState,

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { LakehouseConfig, isOwnedConnectorKey } from "./config";
 import { JobTemplateValues, jobName } from "./jobs";
+import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
 export function connectorName(cfg: LakehouseConfig): string {
@@ -97,9 +98,57 @@ export interface DremioSideEndpoints {
     s3Compatible: boolean;
 }
 
-/** The table path of each captured table in Dremio's SQL: `<source>.<namespace>.<table>`. */
+/** Every Iceberg table the pipeline writes (mirrors and changelogs, by mode) -> its path in Dremio's SQL: `<source>.<namespace>.<table>`. */
 export function dremioTablePaths(cfg: LakehouseConfig): Record<string, string> {
-    return Object.fromEntries(cfg.source.tables.map((t) => [t, `${cfg.dremio.sourceName}.${cfg.iceberg.namespace}.${t}`]));
+    const names = cfg.source.tables.flatMap((t) => Object.values(icebergTableNames(t, cfg.source.tableDefinitions[t].mode)));
+    return Object.fromEntries(names.map((n) => [n, `${cfg.dremio.sourceName}.${cfg.iceberg.namespace}.${n}`]));
+}
+
+/** The Kafka consumer groups of a table's job (Flink commits its offsets to them on each checkpoint). */
+export function jobConsumerGroups(cfg: LakehouseConfig, table: string): string[] {
+    const w = modeWrites(cfg.source.tableDefinitions[table].mode);
+    const group = jobName(cfg.namePrefix, table);
+    return [...(w.upsert ? [`${group}-current`] : []), ...(w.append ? [`${group}-changes`] : [])];
+}
+
+/** What each captured table becomes (the `pipelineTables` output): its mode, topic, Iceberg tables, job and consumer groups. */
+export function pipelineTables(cfg: LakehouseConfig): Record<string, { mode: string; topic: string; upsertTable?: string; changelogTable?: string; job: string; consumerGroups: string[] }> {
+    const prefix = `${cfg.iceberg.catalog}.${cfg.iceberg.namespace}`;
+    return Object.fromEntries(
+        cfg.source.tables.map((t) => {
+            const def = cfg.source.tableDefinitions[t];
+            const names = icebergTableNames(t, def.mode);
+            return [
+                t,
+                {
+                    mode: def.mode,
+                    topic: `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${t}`,
+                    ...(names.upsert ? { upsertTable: `${prefix}.${names.upsert}` } : {}),
+                    ...(names.changelog ? { changelogTable: `${prefix}.${names.changelog}` } : {}),
+                    job: jobName(cfg.namePrefix, t),
+                    consumerGroups: jobConsumerGroups(cfg, t),
+                },
+            ];
+        }),
+    );
+}
+
+/** The Iceberg tables a table's job writes, with the columns the job's `sinkTables` input declares. */
+export function jobSinkTables(cfg: LakehouseConfig, table: string): { identifier: string; columns: { name: string; type: string }[] }[] {
+    const def = cfg.source.tableDefinitions[table];
+    const names = icebergTableNames(table, def.mode);
+    const columns = def.columns.map((c) => ({ name: c.name, type: c.type }));
+    const prefix = `${cfg.iceberg.catalog}.${cfg.iceberg.namespace}`;
+    const metadata = [
+        { name: CHANGELOG_METADATA_COLUMNS[0], type: "STRING" },
+        { name: CHANGELOG_METADATA_COLUMNS[1], type: "TIMESTAMP_LTZ(6)" },
+        { name: CHANGELOG_METADATA_COLUMNS[2], type: "TIMESTAMP_LTZ(6)" },
+    ];
+    return [
+        ...(names.upsert ? [{ identifier: `${prefix}.${names.upsert}`, columns }] : []),
+        // Metadata first: a declared column added later is then one entry appended to both lists in a diff.
+        ...(names.changelog ? [{ identifier: `${prefix}.${names.changelog}`, columns: [...metadata, ...columns] }] : []),
+    ];
 }
 
 /**

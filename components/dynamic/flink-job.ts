@@ -205,6 +205,17 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
             }
         }
     }
+    if (known(news.sinkTables)) {
+        const tables = news.sinkTables;
+        if (!Array.isArray(tables)) failures.push({ property: "sinkTables", reason: "must be a list of { identifier, columns: [{ name, type }] }" });
+        else
+            tables.forEach((t: any, i: number) => {
+                if (!t || typeof t.identifier !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){2}$/.test(t.identifier)) failures.push({ property: `sinkTables[${i}].identifier`, reason: "must be <catalog>.<database>.<table>" });
+                if (!t || !Array.isArray(t.columns) || !t.columns.every((c: any) => c && typeof c.name === "string" && typeof c.type === "string" && /^[A-Za-z0-9_(), ]+$/.test(c.type))) {
+                    failures.push({ property: `sinkTables[${i}].columns`, reason: "must be a list of { name, type } with Flink SQL types" });
+                }
+            });
+    }
     if (known(news.settings)) {
         if (news.settings === null || typeof news.settings !== "object") failures.push({ property: "settings", reason: "must be a map of Flink settings" });
         else for (const key of SETTING_KEYS_OWNED) if (news.settings[key] !== undefined) failures.push({ property: `settings["${key}"]`, reason: "is set by the resource (the job name is `name`; restores are managed)" });
@@ -213,15 +224,15 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
 }
 
 /** Keys whose change needs the job stopped with a savepoint and resubmitted. */
-const RESUBMIT_KEYS = ["name", "statements", "settings", "secrets", "allowNonRestoredState", "version"];
+const RESUBMIT_KEYS = ["name", "statements", "settings", "secrets", "sinkTables", "allowNonRestoredState", "version"];
 
 /** The pure diff: exactly the changed keys; another cluster is a replacement (stop first: same tables). */
 export function diffFlinkJob(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
-    const normal = (v: Record<string, any>): Record<string, any> => ({ state: "RUNNING", deleteMode: "savepoint", allowNonRestoredState: false, waitTimeoutSeconds: 300, version: 1, ...v });
+    const normal = (v: Record<string, any>): Record<string, any> => ({ state: "RUNNING", deleteMode: "savepoint", allowNonRestoredState: false, waitTimeoutSeconds: 300, version: 1, ...v, sinkTables: v.sinkTables ?? [] });
     const o = normal(olds);
     const n = normal(news);
     const changedKeys: string[] = [];
-    for (const key of ["gatewayUrl", "restUrl", "name", "state", "deleteMode", "savepointDirectory", "allowNonRestoredState", "waitTimeoutSeconds", "version"]) {
+    for (const key of ["gatewayUrl", "restUrl", "name", "state", "deleteMode", "savepointDirectory", "allowNonRestoredState", "waitTimeoutSeconds", "version", "sinkTables"]) {
         if (JSON.stringify(o[key]) !== JSON.stringify(n[key])) changedKeys.push(key);
     }
     if (sqlHash(o.statements ?? []) !== sqlHash(n.statements ?? [])) changedKeys.push("statements");
@@ -457,6 +468,77 @@ export async function submitStatements(inputs: Record<string, any>, restorePath:
     }
 }
 
+/** Runs one statement in a gateway session and returns its result rows (fields), bounded by `timeoutMs`. */
+export async function gatewayQuery(gateway: string, session: string, statement: string, timeoutMs: number): Promise<unknown[][]> {
+    const op = (await flinkRequest("Flink SQL Gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+    const rows: unknown[][] = [];
+    let token = 0;
+    await pollUntil(`the SQL Gateway to finish ${normalizeSqlStatement(statement).slice(0, 80)}`, timeoutMs, async () => {
+        for (;;) {
+            const page = await flinkRequest("Flink SQL Gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+            if (page.resultType === "EOS") return { done: true, value: undefined };
+            if (page.resultType !== "PAYLOAD") return { done: false, seen: `result ${page.resultType}` };
+            rows.push(...(page.results?.data ?? []).map((r: { fields: unknown[] }) => r.fields));
+            token++;
+        }
+    });
+    await flinkRequest("Flink SQL Gateway", gateway, "DELETE", `/v1/sessions/${session}/operations/${op}/close`).catch(() => undefined);
+    return rows;
+}
+
+/** A Flink type as Iceberg stores it (Iceberg has one string, one int below BIGINT): for comparing declared with found. */
+export function icebergStoredType(type: string): string {
+    const t = type.toUpperCase().replace(/\s+NOT NULL$/, "").replace(/\s+/g, " ").trim();
+    if (/^(VARCHAR|CHAR)\(\d+\)$/.test(t) || t === "STRING") return "STRING";
+    if (["TINYINT", "SMALLINT", "INT", "INTEGER"].includes(t)) return "INT";
+    if (/^(VARBINARY|BINARY)\(\d+\)$/.test(t) || t === "BYTES") return "BYTES";
+    return t.replace(/\(\s*(\d+)\s*,\s*(\d+)\s*\)/, "($1, $2)");
+}
+
+/**
+ * Adds the declared columns an existing sink table lacks (`ALTER TABLE ... ADD`), after the setup
+ * statements (catalog, tables) ran in a session of their own. Runs while the old job still writes:
+ * adding a nullable column is compatible with it. A declared column whose type differs from the
+ * table's is an error naming both types and the fix; nothing is dropped. Returns what was added.
+ */
+export async function evolveSinkTables(inputs: Record<string, any>): Promise<string[]> {
+    const tables: { identifier: string; columns: { name: string; type: string }[] }[] = inputs.sinkTables ?? [];
+    if (!tables.length) return [];
+    const gateway = inputs.gatewayUrl;
+    const secrets: Record<string, string> = inputs.secrets ?? {};
+    const fill = (sql: string) => sql.replace(/\{\{\s*secret\.([A-Za-z0-9_]+)\s*\}\}/g, (_m: string, name: string) => String(secrets[name] ?? "").replace(/'/g, "''"));
+    const timeoutMs = (inputs.waitTimeoutSeconds ?? 300) * 1000;
+    const quote = (name: string) => `\`${name.replace(/`/g, "``")}\``;
+    const session = (await flinkRequest("Flink SQL Gateway", gateway, "POST", "/v1/sessions", { sessionName: `${inputs.name}-schema`, properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    const added: string[] = [];
+    try {
+        const statements: string[] = inputs.statements;
+        for (const statement of statements.slice(0, -1)) await gatewayQuery(gateway, session, fill(statement), timeoutMs);
+        for (const table of tables) {
+            const path = table.identifier.split(".").map(quote).join(".");
+            const found = new Map((await gatewayQuery(gateway, session, `DESCRIBE ${path}`, timeoutMs)).map((row) => [String(row[0]), String(row[1])]));
+            const problems = table.columns
+                .filter((c) => found.has(c.name) && icebergStoredType(found.get(c.name)!) !== icebergStoredType(c.type))
+                .map((c) => `column ${c.name} is ${found.get(c.name)} in ${table.identifier} but declared ${c.type}`);
+            if (problems.length) {
+                throw new Error(
+                    `${problems.join("; ")}: declare the table's type in lakehouse:source.tables, or change the Iceberg column first (Iceberg widens INT to BIGINT, FLOAT to DOUBLE and a DECIMAL's precision: ALTER TABLE ... MODIFY in Flink SQL)`,
+                );
+            }
+            const missing = table.columns.filter((c) => !found.has(c.name));
+            if (!missing.length) continue;
+            // New columns are nullable: rows written before them read as NULL.
+            await gatewayQuery(gateway, session, `ALTER TABLE ${path} ADD (${missing.map((c) => `${quote(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`, timeoutMs);
+            added.push(...missing.map((c) => `${table.identifier}.${c.name}`));
+        }
+    } catch (err) {
+        throw new Error(redact(`Flink SQL job "${inputs.name}": evolving its Iceberg tables failed: ${(err as Error).message}`, secrets));
+    } finally {
+        await flinkRequest("Flink SQL Gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+    }
+    return added;
+}
+
 /**
  * Brings the job to the declared state: stops what runs (with a savepoint), resubmits from the newest
  * restore point, waits for RUNNING. `previous` is the state of the job this resource owned, if any.
@@ -465,6 +547,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     const restUrl = inputs.restUrl;
     const timeoutMs = (inputs.waitTimeoutSeconds ?? 300) * 1000;
     let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
+    // Sink tables first, while the old job still runs: a failure here leaves it running as it was.
+    const addedColumns = await evolveSinkTables(inputs);
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
     if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
@@ -483,7 +567,7 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
             restorePoint = (await latestRestorePoint(restUrl, id)) ?? restorePoint;
         }
     }
-    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "" };
+    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns };
     if ((inputs.state ?? "RUNNING") === "STOPPED") return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
     const jobId = await submitStatements(inputs, restorePoint);
     try {
@@ -573,6 +657,18 @@ export interface FlinkSqlJobArgs {
     allowNonRestoredState?: pulumi.Input<boolean>;
     /** Bound on each wait (statement, RUNNING, savepoint), in seconds (default 300). */
     waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * The Iceberg tables the job writes, with their declared columns. Before each (re)submission the
+     * declared columns an existing table lacks are added (`ALTER TABLE ... ADD`, nullable), so a column
+     * added to the config reaches tables created before it. Columns are never dropped or retyped.
+     */
+    sinkTables?: pulumi.Input<FlinkSinkTable[]>;
+}
+
+/** An Iceberg table a job writes: `<catalog>.<database>.<table>` and its declared columns (Flink SQL types). */
+export interface FlinkSinkTable {
+    identifier: string;
+    columns: { name: string; type: string }[];
 }
 
 /** A streaming Flink SQL job, kept running with its SQL, upgraded through savepoints. */
@@ -582,6 +678,8 @@ export class FlinkSqlJob extends pulumi.dynamic.Resource {
     declare readonly lastSavepoint: pulumi.Output<string>;
     declare readonly restoredFrom: pulumi.Output<string>;
     declare readonly sqlHash: pulumi.Output<string>;
+    /** Columns the last (re)submission added to the sink tables, as `<table identifier>.<column>`. */
+    declare readonly addedColumns: pulumi.Output<string[]>;
 
     constructor(name: string, args: FlinkSqlJobArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -599,12 +697,14 @@ export class FlinkSqlJob extends pulumi.dynamic.Resource {
                 savepointDirectory: args.savepointDirectory,
                 allowNonRestoredState: args.allowNonRestoredState ?? false,
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? 300,
+                sinkTables: args.sinkTables ?? [],
                 version: FLINK_JOB_PROVIDER_VERSION,
                 jobId: undefined,
                 jobState: undefined,
                 lastSavepoint: undefined,
                 restoredFrom: undefined,
                 sqlHash: undefined,
+                addedColumns: undefined,
             },
             { ...opts, additionalSecretOutputs: ["secrets"] },
             "lakehouse",

@@ -9,6 +9,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { flinkJobProvider, flinkRequest } from "../../components/dynamic/flink-job";
 import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../components/jobs";
+import { BUILTIN_TABLES, TableDefinition, parseCapturedTables } from "../../components/tables";
 import { endpoints } from "../../services/harness";
 
 const RUN = crypto.randomBytes(4).toString("hex");
@@ -35,13 +36,28 @@ const values = (): JobTemplateValues => ({
     consumerGroup: JOB,
 });
 
+const REPO = path.resolve(__dirname, "../..");
+/** The seed table in mode both, as the default config declares it; `withEmail` adds a column as a user would. */
+const seedTable = (extraColumns: string[] = []): TableDefinition => {
+    const parsed = parseCapturedTables({ demographics: { mode: "both", primaryKey: ["id"], columns: [...BUILTIN_TABLES.demographics.columns, ...extraColumns] } }, []);
+    expect(parsed.problems).toEqual([]);
+    return parsed.tables.demographics;
+};
+const sinkTables = (def: TableDefinition) => [
+    { identifier: `lake.${NAMESPACE}.demographics`, columns: def.columns.map((c) => ({ name: c.name, type: c.type })) },
+    {
+        identifier: `lake.${NAMESPACE}.demographics_changes`,
+        columns: [...def.columns.map((c) => ({ name: c.name, type: c.type })), { name: "operation_type", type: "STRING" }, { name: "event_time", type: "TIMESTAMP_LTZ(6)" }, { name: "processing_time", type: "TIMESTAMP_LTZ(6)" }],
+    },
+];
+
 let s3: S3Client;
 let kafka: Kafka;
 let outs: any;
 
 async function batchQuery(sql: string): Promise<unknown[][]> {
     const gateway = ep()["flink-jobmanager"].gatewayUrl;
-    const statements = renderTableJob(readJobTemplates(path.resolve(__dirname, "../.."), ["demographics"]), values()).slice(0, 1);
+    const statements = renderTableJob(readJobTemplates(REPO), values(), seedTable()).slice(0, 1);
     const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
     try {
         const run = async (statement: string) => {
@@ -97,8 +113,8 @@ afterAll(async () => {
     await admin.disconnect();
 });
 
-test("jobs/demographics.sql turns change events into current rows and an appended change history", async () => {
-    const statements = renderTableJob(readJobTemplates(path.resolve(__dirname, "../.."), ["demographics"]), values());
+test("jobs/upsert.sql and jobs/append.sql (mode both) turn change events into current rows and an appended change history", async () => {
+    const statements = renderTableJob(readJobTemplates(REPO), values(), seedTable());
     const created = await flinkJobProvider.create!({
         gatewayUrl: ep()["flink-jobmanager"].gatewayUrl,
         restUrl: ep()["flink-jobmanager"].restUrl,
@@ -109,9 +125,11 @@ test("jobs/demographics.sql turns change events into current rows and an appende
         state: "RUNNING",
         deleteMode: "savepoint",
         waitTimeoutSeconds: 180,
+        sinkTables: sinkTables(seedTable()),
         version: 1,
     });
     outs = created.outs;
+    expect(outs.addedColumns).toEqual([]);
     expect(outs.jobState).toBe("RUNNING");
 
     const producer = kafka.producer();
@@ -155,4 +173,60 @@ test("jobs/demographics.sql turns change events into current rows and an appende
         [2, "grace", 46, "New York"],
         [3, "edsger", 40, "Nuenen"],
     ]);
+});
+
+test("a column added to the table's declaration reaches both Iceberg tables: the job resumes from its savepoint, nothing lost or repeated", async () => {
+    expect(outs?.jobState).toBe("RUNNING");
+    const withEmail = seedTable(["email STRING"]);
+    const news = { ...outs, statements: renderTableJob(readJobTemplates(REPO), values(), withEmail), sinkTables: sinkTables(withEmail) };
+    const updated = await flinkJobProvider.update!(JOB, outs, news);
+    outs = updated.outs;
+    expect(outs.jobState).toBe("RUNNING");
+    expect(outs.addedColumns).toEqual([`lake.${NAMESPACE}.demographics.email`, `lake.${NAMESPACE}.demographics_changes.email`]);
+    expect(outs.restoredFrom).toMatch(/^s3:\/\/|^file:/);
+
+    // The source table gains the column; Debezium's events now carry it.
+    const producer = kafka.producer();
+    await producer.connect();
+    const t0 = Date.parse("2026-11-24T11:00:00Z");
+    const grace = { id: 2, name: "grace", age: 46, city: "New York" };
+    await producer.send({
+        topic: TOPIC,
+        messages: [
+            { key: JSON.stringify({ id: 2 }), value: JSON.stringify({ before: { ...grace, email: null }, after: { ...grace, age: 47, email: "grace@navy.mil" }, op: "u", ts_ms: t0, source: {} }) },
+            { key: JSON.stringify({ id: 4 }), value: JSON.stringify({ before: null, after: { id: 4, name: "barbara", age: 30, city: "Boston", email: "bl@mit.edu" }, op: "c", ts_ms: t0 + 1000, source: {} }) },
+        ],
+    });
+    await producer.disconnect();
+
+    const deadline = Date.now() + 180_000;
+    let changes: unknown[][] = [];
+    while (changes.length < 7) {
+        if (Date.now() > deadline) throw new Error(`only ${changes.length} of 7 changes arrived in Iceberg within 180 s`);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        changes = await batchQuery(`SELECT id, age, email, operation_type FROM lake.${NAMESPACE}.demographics_changes ORDER BY event_time`);
+    }
+    // The five changes from before the update are there once each (the savepoint held the offsets), then the two new ones.
+    expect(changes).toEqual([
+        [1, 36, null, "SNAPSHOT"],
+        [2, 45, null, "INSERT"],
+        [2, 46, null, "UPDATE"],
+        [3, 40, null, "INSERT"],
+        [1, 36, null, "DELETE"],
+        [2, 47, "grace@navy.mil", "UPDATE"],
+        [4, 30, "bl@mit.edu", "INSERT"],
+    ]);
+    const current = await batchQuery(`SELECT id, name, age, city, email FROM lake.${NAMESPACE}.demographics ORDER BY id`);
+    expect(current).toEqual([
+        [2, "grace", 47, "New York", "grace@navy.mil"],
+        [3, "edsger", 40, "Nuenen", null],
+        [4, "barbara", 30, "Boston", "bl@mit.edu"],
+    ]);
+
+    // Declaring an existing column with another type is refused before the running job is touched.
+    const retyped = seedTable(["email BIGINT"]);
+    await expect(flinkJobProvider.update!(JOB, outs, { ...outs, statements: renderTableJob(readJobTemplates(REPO), values(), retyped), sinkTables: sinkTables(retyped) })).rejects.toThrow(
+        `column email is STRING in lake.${NAMESPACE}.demographics but declared BIGINT`,
+    );
+    expect((await flinkRequest("rest", ep()["flink-jobmanager"].restUrl, "GET", `/jobs/${outs.jobId}`)).state).toBe("RUNNING");
 });

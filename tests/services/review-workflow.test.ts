@@ -9,6 +9,9 @@
  *    during and after it), read back from Iceberg and compared exactly with PostgreSQL.
  * 2. The connector deleted out of band: `refresh` reports it, `preview` shows it would be created
  *    (nothing else), `up` repairs it, and changes made afterwards reach Iceberg.
+ * 3. A column added the documented way (declared in `source.tables`, `up`, then ALTER TABLE in
+ *    PostgreSQL): the preview shows only the job changing, the job resumes from its savepoint, and the
+ *    column's values reach the mirror and the changelog.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -88,7 +91,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
     });
     afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
-    it("previews exactly a one-key connector and job change, applies it through a savepoint without losing or duplicating a change, and repairs a connector deleted out of band", async () => {
+    it("previews exactly a one-key connector and job change, applies it through a savepoint without losing or duplicating a change, repairs a connector deleted out of band, and adds a column with one config change", async () => {
         const id = Date.now().toString(36);
         const stack = `review-test-${id}`;
         const bucket = `review-test-${id}`;
@@ -257,6 +260,43 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             await expectIcebergMatchesSource(240_000);
             const again = await pulumi(["preview", "-s", stack, "--refresh"]);
             expect(again.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
+
+            // 3. A column added to the source table, the documented way (README "Adding a column"):
+            //    declare it in the stack config, `up` (Iceberg tables gain it, the job resumes from its
+            //    savepoint), then ALTER the PostgreSQL table. Its values reach both Iceberg tables.
+            const jobBefore = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout).flinkJobs.demographics.jobId;
+            local.config["lakehouse:source"].tables = { demographics: { columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"] } };
+            fs.writeFileSync(file, yaml.dump(local));
+            const columnPreview = await pulumi(["preview", "-s", stack, "--diff"]);
+            expect(columnPreview.stdout).toMatch(/~ 1 to update/);
+            expect(columnPreview.stdout).not.toMatch(/\d+ to (create|replace|delete)/);
+            expect(columnPreview.stdout).toMatch(/~ .*FlinkSqlJob.*\n/);
+            expect(columnPreview.stdout).not.toMatch(/~ .*(DebeziumConnector|CdcSource|DremioSource).*\n/);
+            // The sink tables gain the column: one `email` entry appended to each table's columns, nothing else changes in them.
+            const sinkDiff = columnPreview.stdout.slice(columnPreview.stdout.indexOf("sinkTables"), columnPreview.stdout.indexOf("statements"));
+            expect(sinkDiff.match(/\+ +name: +"email"/g)).toHaveLength(2);
+            expect(sinkDiff).not.toMatch(/=>/);
+            const widened = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
+            expect(widened.stdout).toMatch(/~ 1 updated/);
+            const widenedJob = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout).flinkJobs.demographics;
+            expect(widenedJob.jobId).not.toBe(jobBefore);
+            const restUrlNow = endpoints()["flink-jobmanager"].restUrl;
+            expect((await flinkRequest("Flink REST", restUrlNow, "GET", `/jobs/${widenedJob.jobId}/checkpoints`)).latest?.restored?.external_path).toBe(widenedJob.lastSavepoint);
+            await pgQuery(`ALTER TABLE ${schema}.demographics ADD COLUMN email TEXT`);
+            const [hopper] = await pgQuery(`INSERT INTO ${schema}.demographics (name, age, city, email) VALUES ('hopper', 85, 'Arlington', 'grace@navy.mil') RETURNING id`);
+            history.push([hopper.id, "hopper", 85, "Arlington", "INSERT"]);
+            const [adaRow] = await pgQuery(`UPDATE ${schema}.demographics SET email = 'ada@analytical.engine' WHERE id = $1 RETURNING id, name, age, city`, [ada]);
+            history.push([adaRow.id, adaRow.name, adaRow.age, adaRow.city, "UPDATE"]);
+            await expectIcebergMatchesSource(240_000);
+            const withEmail = (await pgQuery(`SELECT id, name, age, city, email FROM ${schema}.demographics ORDER BY id`)).map((r) => [r.id, r.name, r.age, r.city, r.email]);
+            expect(await lake!.query(`SELECT id, name, age, city, email FROM lake.${namespace}.demographics ORDER BY id`)).toEqual(withEmail);
+            const emailChanges = await lake!.query(`SELECT id, email, operation_type FROM lake.${namespace}.demographics_changes WHERE email IS NOT NULL ORDER BY event_time`);
+            expect(emailChanges).toEqual([
+                [hopper.id, "grace@navy.mil", "INSERT"],
+                [ada, "ada@analytical.engine", "UPDATE"],
+            ]);
+            const settled = await pulumi(["preview", "-s", stack, "--refresh"]);
+            expect(settled.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
 
             await lake?.close();
             lake = undefined;

@@ -25,7 +25,9 @@ describe("parseLakehouseConfig defaults", () => {
         expect(cfg.namePrefix).toBe("cdc-lakehouse-dev");
         expect(cfg.images).toEqual(DEFAULT_IMAGES);
         expect(cfg.awsRegion).toBe("us-east-1");
-        expect(cfg.source).toEqual(DEFAULTS.source);
+        const { tableDefinitions, ...source } = cfg.source;
+        expect(source).toEqual(DEFAULTS.source);
+        expect(Object.keys(tableDefinitions)).toEqual(DEFAULTS.source.tables);
         expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", replicationFactor: 1, minInsyncReplicas: 1 });
         expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect" });
         expect(cfg.storage).toEqual({ provider: "minio", bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
@@ -77,8 +79,18 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         ["checkpoints not durable", { flink: { checkpointsUri: "/tmp/ckpt" } }, "lakehouse:flink.checkpointsUri", /durable URI/],
         ["bad bucket", { storage: { bucket: "My_Bucket" } }, "lakehouse:storage.bucket", /S3 bucket name/],
         ["bad region", { awsRegion: "" }, "lakehouse:awsRegion", /region such as "us-east-1"/],
-        ["bad table name", { source: { tables: ["demographics", "Robert'); DROP TABLE x;--"] } }, "lakehouse:source.tables", /table names/],
-        ["empty table list", { source: { tables: [] } }, "lakehouse:source.tables", /non-empty list/],
+        ["bad table name", { source: { tables: ["demographics", "Robert'); DROP TABLE x;--"] } }, "lakehouse:source.tables[1]", /lower-case SQL identifier/],
+        ["empty table list", { source: { tables: [] } }, "lakehouse:source.tables", /at least one table/],
+        ["listed table without a definition", { source: { tables: ["demographics", "orders"], createSeedTable: false } }, "lakehouse:source.tables[1]", /declare it: source.tables as a map, e.g. \{ orders: \{ primaryKey: \[id\]/],
+        ["unknown mode", { source: { tables: { demographics: { mode: "merge" } } } }, "lakehouse:source.tables.demographics.mode", /one of upsert, append, both/],
+        ["upsert without a key", { source: { createSeedTable: false, tables: { orders: { mode: "upsert", columns: ["id BIGINT"] } } } }, "lakehouse:source.tables.orders.primaryKey", /only mode append works without one/],
+        ["key not among the columns", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["order_id"], columns: ["id BIGINT"] } } } }, "lakehouse:source.tables.orders.primaryKey", /not declared: order_id/],
+        ["column type Flink cannot read from Debezium JSON", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id BIGINT", "placed TIMESTAMP(3)"] } } } }, "lakehouse:source.tables.orders.columns[1]", /declare them BIGINT or INT/],
+        ["SQL in a column type", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id INT) WITH ('x'='y"] } } } }, "lakehouse:source.tables.orders.columns[0]", /a Flink SQL type/],
+        ["a column named like the changelog's own", { source: { createSeedTable: false, tables: { orders: { mode: "append", columns: ["operation_type STRING"] } } } }, "lakehouse:source.tables.orders.columns[0]", /the changelog's own columns/],
+        ["columns as a map (Pulumi sorts a map's keys)", { source: { tables: { demographics: { columns: { id: "INT", name: "STRING" } } } } }, "lakehouse:source.tables.demographics.columns", /a list, not a map: Pulumi config sorts a map's keys/],
+        ["a column declared twice", { source: { tables: { demographics: { columns: ["id INT", "name STRING", "name STRING"] } } } }, "lakehouse:source.tables.demographics.columns[2]", /declared once/],
+        ["typo in a table key", { source: { tables: { demographics: { modes: "append" } } } }, "lakehouse:source.tables.demographics.modes", /one of mode, primaryKey, columns/],
         ["same admin and CDC role", { source: { adminUser: "pg", replicationUser: "pg" } }, "lakehouse:source.replicationUser", /a role other than source.adminUser/],
         ["seed table without demographics", { source: { tables: ["orders"] } }, "lakehouse:source.createSeedTable", /"demographics" in source.tables/],
         ["bad WAL cap", { source: { maxSlotWalKeepSize: "lots" } }, "lakehouse:source.maxSlotWalKeepSize", /PostgreSQL size/],
@@ -100,6 +112,27 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         expect(problem).toBeDefined();
         expect(`found ${problem!.found}; expected ${problem!.expected}`).toMatch(expected);
         expect(err.message).toContain(key);
+    });
+
+    it("declares captured tables as a list of known tables or a map of mode, key and columns", () => {
+        expect(parse({}).source.tableDefinitions).toEqual({
+            demographics: {
+                mode: "both",
+                primaryKey: ["id"],
+                columns: [
+                    { name: "id", type: "INT", nullable: false },
+                    { name: "name", type: "STRING", nullable: true },
+                    { name: "age", type: "INT", nullable: true },
+                    { name: "city", type: "STRING", nullable: true },
+                ],
+            },
+        });
+        const cfg = parse({ source: { tables: { demographics: { mode: "upsert", columns: ["id INT", "name STRING", "age INT", "city STRING", "email varchar(320)"] }, orders: { mode: "append", primaryKey: ["id"], columns: ["id bigint not null", "total decimal(12,2)"] } } } });
+        expect(cfg.source.tables).toEqual(["demographics", "orders"]);
+        // The seed table keeps its key when only its columns are declared.
+        expect(cfg.source.tableDefinitions.demographics.primaryKey).toEqual(["id"]);
+        expect(cfg.source.tableDefinitions.demographics.columns.map((c) => `${c.name} ${c.type}`)).toEqual(["id INT", "name STRING", "age INT", "city STRING", "email VARCHAR(320)"]);
+        expect(cfg.source.tableDefinitions.orders).toEqual({ mode: "append", primaryKey: ["id"], columns: [{ name: "id", type: "BIGINT", nullable: false }, { name: "total", type: "DECIMAL(12, 2)", nullable: true }] });
     });
 
     it("reports every problem at once", () => {

@@ -291,6 +291,39 @@ describe("Docker rendering of the dev stack", () => {
         }
     });
 
+    it("writes each table in its declared mode, and declares the job's sink tables with their columns", async () => {
+        const modes = await render("dev", {
+            source: {
+                tables: {
+                    demographics: { mode: "upsert", columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"] },
+                    orders: { mode: "append", primaryKey: ["id"], columns: ["id BIGINT", "total DECIMAL(12,2)"] },
+                },
+            },
+        });
+        const job = (table: string) => byName(modes.resources, "pulumi-nodejs:dynamic/lakehouse:FlinkSqlJob", `lakehouse-job-${table}`);
+        expect(job("demographics").inputs.sinkTables).toEqual([
+            { identifier: "nessie.cdc.demographics", columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"].map((c) => ({ name: c.split(" ")[0], type: c.split(" ")[1] })) },
+        ]);
+        expect((job("demographics").inputs.statements as string[]).join("\n")).not.toContain("demographics_changes");
+        expect(job("orders").inputs.sinkTables).toEqual([
+            {
+                identifier: "nessie.cdc.orders_changes",
+                columns: [
+                    { name: "operation_type", type: "STRING" },
+                    { name: "event_time", type: "TIMESTAMP_LTZ(6)" },
+                    { name: "processing_time", type: "TIMESTAMP_LTZ(6)" },
+                    { name: "id", type: "BIGINT" },
+                    { name: "total", type: "DECIMAL(12, 2)" },
+                ],
+            },
+        ]);
+        const last = (job("orders").inputs.statements as string[]).slice(-1)[0];
+        expect(last).toMatch(/^(--[^\n]*\n)*INSERT INTO nessie\.cdc\.orders_changes \(`id`, `total`, operation_type, event_time, processing_time\)/);
+        expect(modes.lakehouse.outputs.icebergTables).toEqual({ demographics: "nessie.cdc.demographics" });
+        expect(modes.lakehouse.outputs.icebergChangeTables).toEqual({ orders: "nessie.cdc.orders_changes" });
+        expect(modes.lakehouse.outputs.cdcTopics).toEqual({ demographics: "demographics_server.public.demographics", orders: "demographics_server.public.orders" });
+    });
+
     it("bootstraps Dremio's admin, then adds the Nessie source over the warehouse as Dremio reaches them", () => {
         const dynamic = (type: string, name: string) => byName(run.resources, `pulumi-nodejs:dynamic/lakehouse:${type}`, name);
         const admin = dynamic("DremioAdmin", "lakehouse-dremio-admin");
@@ -320,7 +353,7 @@ describe("Docker rendering of the dev stack", () => {
         expect(source.inputs.secretConfig).toEqual({ awsAccessSecret: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) });
         for (const upstream of ["lakehouse-dremio-admin", "lakehouse-warehouse", "lakehouse-namespace"]) expect(dependsOn(source, upstream)).toBe(true);
 
-        expect(run.lakehouse.outputs.dremioTables).toEqual({ demographics: "lakehouse.cdc.demographics" });
+        expect(run.lakehouse.outputs.dremioTables).toEqual({ demographics: "lakehouse.cdc.demographics", demographics_changes: "lakehouse.cdc.demographics_changes" });
         expect(run.lakehouse.outputs.dremioSource?.name).toBe("lakehouse");
         // The id is Dremio's, known once the source exists (mocks echo inputs, so only the wiring is checked).
         expect(run.lakehouse.outputs.dremioSource?.id).toBe(run.lakehouse.dremioCatalog!.source.sourceId);

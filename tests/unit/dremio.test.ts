@@ -152,7 +152,7 @@ describe("the stack's Dremio source", () => {
     });
 
     it("names each captured table by source, namespace and table", () => {
-        expect(dremioTablePaths(cfg)).toEqual({ demographics: "lake.raw.demographics" });
+        expect(dremioTablePaths(cfg)).toEqual({ demographics: "lake.raw.demographics", demographics_changes: "lake.raw.demographics_changes" });
     });
 
     it("refuses a source name Dremio's SQL cannot start a path with, naming the key", () => {

@@ -1,7 +1,8 @@
 /** Pure parts of the Flink SQL job: splitting, normalising, hashing, check, diff, and the job templates. */
 import * as path from "path";
-import { checkFlinkJobInputs, diffFlinkJob, flinkRootCause, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../components/dynamic/flink-job";
+import { checkFlinkJobInputs, diffFlinkJob, flinkRootCause, icebergStoredType, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../components/dynamic/flink-job";
 import { JobTemplateValues, jobName, readJobTemplates, renderSqlTemplate, renderTableJob } from "../../components/jobs";
+import { TableMode, parseCapturedTables } from "../../components/tables";
 
 const REPO = path.resolve(__dirname, "../..");
 
@@ -132,26 +133,54 @@ describe("job templates", () => {
         consumerGroup: "lh-dev-demographics-to-iceberg",
     };
 
-    test("the repository's templates render to the catalog, the tables and one statement set", () => {
-        const statements = renderTableJob(readJobTemplates(REPO, ["demographics"]), values);
-        expect(statements.map((s) => normalizeSqlStatement(s).split(" ").slice(0, 3).join(" "))).toEqual([
-            "CREATE CATALOG lakehouse",
-            "CREATE DATABASE IF",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TABLE IF",
-            "CREATE TABLE IF",
-            "EXECUTE STATEMENT SET",
-        ]);
+    const seed = (mode: TableMode) => {
+        const parsed = parseCapturedTables({ demographics: { mode } }, []);
+        expect(parsed.problems).toEqual([]);
+        return parsed.tables.demographics;
+    };
+    const heads = (statements: string[]) => statements.map((s) => normalizeSqlStatement(s).split(" ").slice(0, 3).join(" "));
+
+    test("mode both renders the catalog, both modes' tables and one statement set with both INSERTs", () => {
+        const statements = renderTableJob(readJobTemplates(REPO), values, seed("both"));
+        expect(heads(statements)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "EXECUTE STATEMENT SET"]);
         const all = statements.join("\n");
         expect(all).toContain("'uri' = 'http://nessie:19120/api/v2'");
         expect(all).toContain("'client.region' = 'us-east-1'");
         expect(all).toContain("'s3.access-key-id' = 'o''brien'");
         expect(all).toContain("'s3.secret-access-key' = '{{secret.s3SecretAccessKey}}'");
         expect(all).toContain("'topic' = 'demographics_server.public.demographics'");
-        expect(all).toContain("INSERT INTO lakehouse.cdc.demographics_changes");
+        expect(normalizeSqlStatement(statements[3])).toBe(
+            "CREATE TABLE IF NOT EXISTS lakehouse.cdc.demographics ( `id` INT NOT NULL, `name` STRING, `age` INT, `city` STRING, PRIMARY KEY (`id`) NOT ENFORCED ) WITH ('format-version' = '2', 'write.upsert.enabled' = 'true')",
+        );
+        const job = normalizeSqlStatement(statements[6]);
+        expect(job).toContain("INSERT INTO lakehouse.cdc.demographics (`id`, `name`, `age`, `city`) SELECT `id`, `name`, `age`, `city` FROM demographics_cdc;");
+        expect(job).toContain("INSERT INTO lakehouse.cdc.demographics_changes (`id`, `name`, `age`, `city`, operation_type, event_time, processing_time) SELECT CASE WHEN op = 'd' THEN `before`.`id` ELSE `after`.`id` END,");
+        expect(job).toContain("WHERE op IN ('c', 'u', 'd', 'r') AND CASE WHEN op = 'd' THEN `before`.`id` ELSE `after`.`id` END IS NOT NULL;");
+        expect(job.endsWith("END")).toBe(true);
         expect(all).not.toMatch(/\{\{(?!secret\.)/);
         expect(checkFlinkJobInputs({ ...base, statements, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
+    });
+
+    test("mode upsert writes only the mirror, mode append only the changelog, each as a single INSERT", () => {
+        const upsert = renderTableJob(readJobTemplates(REPO), values, seed("upsert"));
+        expect(heads(upsert)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "INSERT INTO lakehouse.cdc.demographics"]);
+        expect(upsert.join("\n")).not.toContain("demographics_changes");
+        expect(upsert.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-current'");
+        const append = renderTableJob(readJobTemplates(REPO), values, seed("append"));
+        expect(heads(append)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "INSERT INTO lakehouse.cdc.demographics_changes"]);
+        expect(append.join("\n")).not.toContain("'debezium-json'");
+        expect(append.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-changes'");
+        expect(checkFlinkJobInputs({ ...base, statements: append, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
+    });
+
+    test("an append table without a key keeps every change (no key filter, no primary key)", () => {
+        const parsed = parseCapturedTables({ events: { mode: "append", columns: ["kind STRING", "payload STRING"] } }, []);
+        expect(parsed.problems).toEqual([]);
+        const job = renderTableJob(readJobTemplates(REPO), { ...values, table: "events" }, parsed.tables.events).map(normalizeSqlStatement);
+        expect(job[3]).toBe(
+            "CREATE TABLE IF NOT EXISTS lakehouse.cdc.events_changes ( `kind` STRING, `payload` STRING, operation_type STRING NOT NULL, event_time TIMESTAMP_LTZ(6), processing_time TIMESTAMP_LTZ(6) ) WITH ('format-version' = '2')",
+        );
+        expect(job[4]).toMatch(/WHERE op IN \('c', 'u', 'd', 'r'\) AND TRUE$/);
     });
 
     test("an unknown placeholder or secret names the file and what is known", () => {
@@ -159,13 +188,40 @@ describe("job templates", () => {
         expect(() => renderSqlTemplate("SELECT '{{secret.password}}'", {}, "jobs/x.sql")).toThrow("{{secret.password}} is not a known secret (known: secret.s3SecretAccessKey)");
     });
 
-    test("a captured table without a template is a config error naming the key and the fix", () => {
-        expect(() => readJobTemplates(REPO, ["demographics", "orders"])).toThrow(
-            'lakehouse:source.tables: found "orders" without a Flink job; expected a template jobs/orders.sql for each captured table (start from jobs/demographics.sql)',
-        );
+    test("fragments are inserted as SQL, values as escaped literals", () => {
+        expect(renderSqlTemplate("SELECT '{{v}}' WHERE {{f}}", { v: "it's" }, "jobs/x.sql", { f: "op = 'd'" })).toBe("SELECT 'it''s' WHERE op = 'd'");
     });
 
     test("job names are stable per stack and table", () => {
         expect(jobName("cdc-lakehouse-dev", "demographics")).toBe("cdc-lakehouse-dev-demographics-to-iceberg");
+    });
+});
+
+describe("sink tables (schema evolution)", () => {
+    const base = { gatewayUrl: "http://gw:8083", restUrl: "http://jm:8081", name: "job", statements: ["INSERT INTO t SELECT 1"] };
+
+    test("a declared column is compared with the type Iceberg stores", () => {
+        expect(icebergStoredType("VARCHAR(20)")).toBe("STRING");
+        expect(icebergStoredType("SMALLINT")).toBe("INT");
+        expect(icebergStoredType("INT NOT NULL")).toBe("INT");
+        expect(icebergStoredType("DECIMAL(10,2)")).toBe("DECIMAL(10, 2)");
+        expect(icebergStoredType("BIGINT")).not.toBe(icebergStoredType("INT"));
+    });
+
+    test("a change of the sink tables resubmits the job; the same tables are no change", () => {
+        const tables = [{ identifier: "c.ns.t", columns: [{ name: "id", type: "INT" }] }];
+        const more = [{ identifier: "c.ns.t", columns: [{ name: "id", type: "INT" }, { name: "email", type: "STRING" }] }];
+        expect(diffFlinkJob({ ...base, sinkTables: tables }, { ...base, sinkTables: tables }).changes).toBe(false);
+        const d = diffFlinkJob({ ...base, sinkTables: tables }, { ...base, sinkTables: more });
+        expect(d.changedKeys).toEqual(["sinkTables"]);
+        expect(d.replaces).toEqual([]);
+        expect(needsResubmit(d.changedKeys)).toBe(true);
+    });
+
+    test("malformed sink tables are refused naming the entry", () => {
+        expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "t", columns: [] }] })).toEqual([{ property: "sinkTables[0].identifier", reason: "must be <catalog>.<database>.<table>" }]);
+        expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "c.ns.t", columns: [{ name: "x", type: "INT; DROP" }] }] })).toEqual([
+            { property: "sinkTables[0].columns", reason: "must be a list of { name, type } with Flink SQL types" },
+        ]);
     });
 });

@@ -39,9 +39,11 @@ describe("index.ts on the dev stack", () => {
             "kafkaConnectUrl",
             "nessieApiUri",
             "nessieBranch",
+            "pipelineTables",
             "platform",
             "s3Endpoint",
             "s3Region",
+            "source",
             "warehouse",
         ]);
     });
@@ -61,11 +63,22 @@ describe("index.ts on the dev stack", () => {
             icebergCatalog: "nessie",
             nessieBranch: "main",
             icebergTables: { demographics: "nessie.cdc.demographics" },
+            source: { database: "demographics", schema: "public", publication: "lakehouse_cdc", tables: ["demographics"] },
+            pipelineTables: {
+                demographics: {
+                    mode: "both",
+                    topic: "demographics_server.public.demographics",
+                    upsertTable: "nessie.cdc.demographics",
+                    changelogTable: "nessie.cdc.demographics_changes",
+                    job: "cdc-lakehouse-dev-demographics-to-iceberg",
+                    consumerGroups: ["cdc-lakehouse-dev-demographics-to-iceberg-current", "cdc-lakehouse-dev-demographics-to-iceberg-changes"],
+                },
+            },
             icebergChangeTables: { demographics: "nessie.cdc.demographics_changes" },
             connector: { name: "cdc-lakehouse-dev-postgres-cdc", replicationSlot: "cdc_lakehouse_dev_cdc" },
             flinkJobs: { demographics: { name: "cdc-lakehouse-dev-demographics-to-iceberg" } },
             dremioUrl: { internal: "http://dremio:9047", host: "http://localhost:9047" },
-            dremioTables: { demographics: "lakehouse.cdc.demographics" },
+            dremioTables: { demographics: "lakehouse.cdc.demographics", demographics_changes: "lakehouse.cdc.demographics_changes" },
         });
         expect(outputs.endpoints).toEqual({
             postgres: { internal: "postgres:5432", host: "localhost:5432" },

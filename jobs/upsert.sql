@@ -1,0 +1,24 @@
+-- Mode upsert (and both): {{catalog}}.{{namespace}}.{{upsertTable}} mirrors {{sourceSchema}}.{{table}}.
+-- Iceberg v2 with the table's primary key and upserts: inserts, updates and deletes are applied, so
+-- the Iceberg table equals the source table after every commit (one commit per Flink checkpoint).
+-- The columns come from lakehouse:source.tables (components/tables.ts renders the fragments).
+
+CREATE TEMPORARY TABLE {{table}}_cdc (
+    {{columnDefinitions}}{{primaryKeyConstraint}}
+) WITH (
+    'connector' = 'kafka',
+    'topic' = '{{topic}}',
+    'properties.bootstrap.servers' = '{{bootstrapServers}}',
+    'properties.group.id' = '{{consumerGroup}}-current',
+    'scan.startup.mode' = 'earliest-offset',
+    -- Needs REPLICA IDENTITY FULL on the source table (UPDATE and DELETE carry the before-image).
+    'format' = 'debezium-json'
+);
+
+CREATE TABLE IF NOT EXISTS {{catalog}}.{{namespace}}.{{upsertTable}} (
+    {{columnDefinitions}}{{primaryKeyConstraint}}
+) WITH ('format-version' = '2', 'write.upsert.enabled' = 'true');
+
+-- Columns by name: a column added later sits at the end of the Iceberg table.
+INSERT INTO {{catalog}}.{{namespace}}.{{upsertTable}} ({{columnList}})
+SELECT {{columnList}} FROM {{table}}_cdc;
