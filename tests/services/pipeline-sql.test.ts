@@ -230,3 +230,85 @@ test("a column added to the table's declaration reaches both Iceberg tables: the
     );
     expect((await flinkRequest("rest", ep()["flink-jobmanager"].restUrl, "GET", `/jobs/${outs.jobId}`)).state).toBe("RUNNING");
 });
+
+test("mode upsert writes only the mirror and mode append only the changelog (a keyless table keeps every change; DECIMAL read from Debezium's string form)", async () => {
+    const defs = parseCapturedTables(
+        {
+            accounts: { mode: "upsert", primaryKey: ["id"], columns: ["id BIGINT", "owner STRING", "balance DECIMAL(12, 2)"] },
+            audit: { mode: "append", columns: ["kind STRING", "detail STRING"] },
+        },
+        [],
+    );
+    expect(defs.problems).toEqual([]);
+    const topic = (table: string) => `pipeline-it-${RUN}.public.${table}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: ["accounts", "audit"].map((t) => ({ topic: topic(t), numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+    await admin.disconnect();
+    const jobs: Record<string, any> = {};
+    try {
+        for (const table of ["accounts", "audit"]) {
+            const created = await flinkJobProvider.create!({
+                gatewayUrl: ep()["flink-jobmanager"].gatewayUrl,
+                restUrl: ep()["flink-jobmanager"].restUrl,
+                name: `${JOB}-${table}`,
+                statements: renderTableJob(readJobTemplates(REPO), { ...values(), table, topic: topic(table), consumerGroup: `${JOB}-${table}` }, defs.tables[table]),
+                settings: { "parallelism.default": "1", "execution.checkpointing.interval": "2 s" },
+                secrets: { s3SecretAccessKey: ep().minio.secretAccessKey },
+                state: "RUNNING",
+                deleteMode: "cancel",
+                waitTimeoutSeconds: 180,
+                version: 1,
+            });
+            jobs[table] = created.outs;
+            expect(created.outs.jobState).toBe("RUNNING");
+        }
+        const producer = kafka.producer();
+        await producer.connect();
+        const t0 = Date.parse("2026-11-24T12:00:00Z");
+        const env = (op: string, before: object | null, after: object | null, ts: number) => ({ value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }) });
+        await producer.send({
+            topic: topic("accounts"),
+            messages: [
+                env("c", null, { id: 1, owner: "ada", balance: "12.50" }, t0),
+                env("c", null, { id: 2, owner: "grace", balance: "99.99" }, t0 + 1),
+                env("u", { id: 1, owner: "ada", balance: "12.50" }, { id: 1, owner: "ada", balance: "7.25" }, t0 + 2),
+                env("d", { id: 2, owner: "grace", balance: "99.99" }, null, t0 + 3),
+            ],
+        });
+        await producer.send({
+            topic: topic("audit"),
+            messages: [env("c", null, { kind: "login", detail: "ada" }, t0), env("c", null, { kind: "login", detail: "ada" }, t0 + 1), env("d", { kind: "login", detail: "ada" }, null, t0 + 2)],
+        });
+        await producer.disconnect();
+
+        const deadline = Date.now() + 180_000;
+        let accounts: unknown[][] = [];
+        let audit: unknown[][] = [];
+        while (JSON.stringify(accounts) !== JSON.stringify([[1, "ada", "7.25"]]) || audit.length < 3) {
+            if (Date.now() > deadline) throw new Error(`Iceberg did not reach the expected rows within 180 s: accounts ${JSON.stringify(accounts)}, audit ${JSON.stringify(audit)}`);
+            await new Promise((resolve) => setTimeout(resolve, 3000));
+            accounts = await batchQuery(`SELECT id, owner, CAST(balance AS STRING) FROM lake.${NAMESPACE}.accounts ORDER BY id`).catch(() => []);
+            audit = await batchQuery(`SELECT kind, detail, operation_type FROM lake.${NAMESPACE}.audit_changes ORDER BY event_time`).catch(() => []);
+        }
+        expect(accounts).toEqual([[1, "ada", "7.25"]]);
+        // Two identical inserts stay two rows: a keyless changelog keeps every change.
+        expect(audit).toEqual([
+            ["login", "ada", "INSERT"],
+            ["login", "ada", "INSERT"],
+            ["login", "ada", "DELETE"],
+        ]);
+        // Each mode created only its own table.
+        const tables = (await batchQuery(`SHOW TABLES FROM lake.${NAMESPACE}`)).map((r) => r[0]);
+        expect(tables).toEqual(expect.arrayContaining(["accounts", "audit_changes"]));
+        expect(tables).not.toContain("accounts_changes");
+        expect(tables).not.toContain("audit");
+    } finally {
+        for (const [table, out] of Object.entries(jobs)) await flinkJobProvider.delete!(`${JOB}-${table}`, out);
+        for (const t of ["accounts", "audit_changes"]) await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.${t}`).catch(() => undefined);
+        const cleanup = kafka.admin();
+        await cleanup.connect();
+        await cleanup.deleteTopics({ topics: ["accounts", "audit"].map(topic) }).catch(() => undefined);
+        await cleanup.disconnect();
+    }
+});
