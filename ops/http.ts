@@ -1,0 +1,102 @@
+/**
+ * A small JSON-over-HTTP client for the services' REST APIs (Flink REST, the Flink SQL Gateway, Kafka
+ * Connect, Nessie, Dremio), as the operational scripts use it: one request, bounded by a timeout,
+ * with the server's own error message surfaced (each service puts it in a different field).
+ *
+ * The dynamic providers in components/dynamic/ have their own copies because their code is serialized
+ * into Pulumi state; this one is for scripts that run in the operator's shell.
+ */
+
+/** An HTTP error answer (or no answer: `status` 0), with the server's message in `message`. */
+export interface HttpError extends Error {
+    /** HTTP status; 0 when the server did not answer (refused, timed out, DNS). */
+    status: number;
+    /** What was called, e.g. `Flink REST GET http://localhost:8081/overview`. */
+    request: string;
+}
+
+/** True for an HttpError (optionally of one status). */
+export function isHttpError(err: unknown, status?: number): err is HttpError {
+    const e = err as Partial<HttpError> | undefined;
+    return typeof e?.status === "number" && typeof e?.request === "string" && (status === undefined || e.status === status);
+}
+
+/**
+ * The server's message in an error body. Flink: `{errors: [...]}` (Java traces: the deepest
+ * `Caused by:` line is kept); Connect and Nessie: `{message}`; Dremio: `{errorMessage}`; else the text.
+ */
+export function serverMessage(body: string): string {
+    let json: any;
+    try {
+        json = body ? JSON.parse(body) : undefined;
+    } catch {
+        json = undefined;
+    }
+    let message: string;
+    if (Array.isArray(json?.errors)) message = json.errors.map(String).join("\n");
+    else if (typeof json?.errorMessage === "string") message = json.errorMessage;
+    else if (typeof json?.message === "string") message = json.message;
+    else message = body;
+    const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const causes = lines.filter((l) => l.startsWith("Caused by: "));
+    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines.find((l) => !/^<Exception on server side:$/.test(l)) ?? "";
+    return line.replace(/^<Exception on server side:\s*/, "").slice(0, 500) || "(empty answer)";
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+    /** JSON body (sent with Content-Type application/json). */
+    body?: unknown;
+    /** Extra headers, e.g. Dremio's `Authorization: _dremio<token>`. */
+    headers?: Record<string, string>;
+    /** Abort after this long; default 10 s. */
+    timeoutMs?: number;
+}
+
+/**
+ * One JSON request to `<baseUrl><path>`. Resolves with the parsed body (`{}` when empty); rejects with
+ * an HttpError naming the service, method and URL, and carrying the server's message.
+ */
+export async function requestJson(service: string, baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<any> {
+    const { text, request, status } = await requestText(service, baseUrl, method, path, options);
+    if (!text) return {};
+    try {
+        return JSON.parse(text);
+    } catch {
+        throw httpError(status, request, `${request}: answer is not JSON: ${text.slice(0, 200)}`);
+    }
+}
+
+/**
+ * Like requestJson, but resolves with the answer's text (for values JSON.parse would round, such as
+ * Iceberg's 64-bit snapshot ids).
+ */
+export async function requestText(service: string, baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<{ text: string; status: number; request: string }> {
+    const url = `${baseUrl.replace(/\/+$/, "")}${path}`;
+    const request = `${service} ${method} ${url}`;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    let response: Response;
+    try {
+        response = await fetch(url, {
+            method,
+            headers: {
+                Accept: "application/json",
+                ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
+                ...(options.headers ?? {}),
+            },
+            body: options.body === undefined ? undefined : JSON.stringify(options.body),
+            signal: AbortSignal.timeout(timeoutMs),
+        });
+    } catch (err) {
+        const e = err as Error & { cause?: { code?: string; message?: string } };
+        const reason = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : e.cause?.code ?? e.cause?.message ?? e.message;
+        throw httpError(0, request, `${request}: ${reason}`);
+    }
+    const text = await response.text();
+    if (!response.ok) throw httpError(response.status, request, `${request}: ${response.status}: ${serverMessage(text)}`);
+    return { text, status: response.status, request };
+}
+
+function httpError(status: number, request: string, message: string): HttpError {
+    return Object.assign(new Error(message), { status, request });
+}
