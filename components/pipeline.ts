@@ -81,11 +81,17 @@ export function jobTemplateValues(cfg: LakehouseConfig, endpoints: FlinkSideEndp
     };
 }
 
-/** Session settings of every job: its parallelism, and checkpoints (the Iceberg sink commits on them). */
+/**
+ * Session settings of every job: its parallelism, and checkpoints (the Iceberg sink commits on them,
+ * so the interval is the pipeline's latency). The minimum pause between checkpoints is pinned to
+ * Flink's default (none), so a session cluster's own setting (the harness's is 2 s) cannot stretch the
+ * cadence the stack declares; a constant, so a change of the interval is one changed setting.
+ */
 export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
     return {
         "parallelism.default": String(cfg.flink.parallelism),
         "execution.checkpointing.interval": `${cfg.flink.checkpointIntervalMs} ms`,
+        "execution.checkpointing.min-pause": "0 ms",
     };
 }
 

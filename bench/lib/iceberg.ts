@@ -1,0 +1,165 @@
+/**
+ * When changes became visible in an Iceberg table: the table's commits on its Nessie branch (each one
+ * makes a snapshot current; Nessie's commitTime is when readers of the catalog can see it) and the
+ * table's metadata JSON on S3 (each snapshot's summary total-records). And a count through the real
+ * SQL Gateway to check the totals.
+ */
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { flinkRequest } from "../../components/dynamic/flink-job";
+import { endpoints } from "../../services/harness";
+import { IcebergSnapshot, TableCommit, parseNessieTime } from "./stats";
+
+const NESSIE = () => endpoints().nessie.apiV2;
+
+async function nessieGet(path: string): Promise<any> {
+    const url = `${NESSIE()}${path}`;
+    const r = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+    if (!r.ok) {
+        const e: any = new Error(`Nessie GET ${url}: ${r.status} ${(await r.text()).slice(0, 500)}`);
+        e.status = r.status;
+        throw e;
+    }
+    return r.json();
+}
+
+/** "<catalog>.<namespace>.<table>" -> the Nessie key "<namespace>.<table>". */
+export function nessieKey(identifier: string): string {
+    const parts = identifier.split(".");
+    if (parts.length < 3) throw new Error(`expected <catalog>.<namespace>.<table>, got ${identifier}`);
+    return parts.slice(1).join(".");
+}
+
+export class IcebergTableProbe {
+    private readonly s3: S3Client;
+    constructor(
+        readonly key: string,
+        readonly branch = "main",
+    ) {
+        const m = endpoints().minio;
+        this.s3 = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    }
+
+    /** The table's current metadata location, or undefined while the table does not exist. */
+    async metadataLocation(): Promise<string | undefined> {
+        try {
+            const r = await nessieGet(`/trees/${this.branch}/contents/${encodeURIComponent(this.key)}`);
+            return r.content?.metadataLocation;
+        } catch (e: any) {
+            if (e.status === 404) return undefined;
+            throw e;
+        }
+    }
+
+    async metadata(location?: string): Promise<{ "current-snapshot-id"?: number; snapshots?: IcebergSnapshot[] }> {
+        const loc = location ?? (await this.metadataLocation());
+        if (!loc) throw new Error(`Iceberg table ${this.key} is not in Nessie (branch ${this.branch})`);
+        const m = /^s3a?:\/\/([^/]+)\/(.+)$/.exec(loc);
+        if (!m) throw new Error(`unexpected metadata location ${loc}`);
+        const obj = await this.s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+        return JSON.parse(await obj.Body!.transformToString());
+    }
+
+    /** total-records of the current snapshot (0 when the table has none yet or does not exist). */
+    async totalRecords(): Promise<number> {
+        const loc = await this.metadataLocation();
+        if (!loc) return 0;
+        const md = await this.metadata(loc);
+        const cur = md.snapshots?.find((s) => String(s["snapshot-id"]) === String(md["current-snapshot-id"]));
+        return cur ? Number(cur.summary?.["total-records"] ?? 0) : 0;
+    }
+
+    /** The table's commits on the branch made at or after `sinceMs` (newest first in Nessie; returned oldest first). */
+    async commitsSince(sinceMs: number): Promise<TableCommit[]> {
+        const out: TableCommit[] = [];
+        let token: string | undefined;
+        const filter = `operations.exists(op, op.key == '${this.key}')`;
+        for (let page = 0; page < 1000; page++) {
+            const q = new URLSearchParams({ fetch: "ALL", maxRecords: "250", filter });
+            if (token) q.set("pageToken", token);
+            const r = await nessieGet(`/trees/${this.branch}/history?${q}`);
+            let older = false;
+            for (const e of r.logEntries ?? []) {
+                const at = parseNessieTime(e.commitMeta.commitTime);
+                if (at < sinceMs) {
+                    older = true;
+                    break;
+                }
+                for (const op of e.operations ?? []) {
+                    if (op.type === "PUT" && op.key.elements.join(".") === this.key && op.content?.snapshotId !== undefined) {
+                        out.push({ snapshotId: String(op.content.snapshotId), commitTimeMs: at });
+                    }
+                }
+            }
+            if (older || !r.hasMore || !r.token) break;
+            token = r.token;
+        }
+        return out.reverse();
+    }
+
+    close(): void {
+        this.s3.destroy();
+    }
+}
+
+/**
+ * One batch query through the SQL Gateway in a session with the stack's Iceberg catalog (as
+ * tests/services/pipeline-sql.test.ts's batchQuery does); bounded at `timeoutMs`.
+ */
+export async function batchQuery(warehouse: string, sql: string, timeoutMs = 180_000): Promise<unknown[][]> {
+    const ep = endpoints();
+    const gateway = ep["flink-jobmanager"].gatewayUrl;
+    const catalog = `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
+        'warehouse' = '${warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
+        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
+    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    const deadline = Date.now() + timeoutMs;
+    const run = async (statement: string) => {
+        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+        const rows: unknown[][] = [];
+        let token = 0;
+        let delay = 200;
+        for (;;) {
+            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+            if (page.resultType === "EOS") return rows;
+            if (page.resultType === "PAYLOAD") {
+                const data = page.results?.data ?? [];
+                rows.push(...data.map((r: any) => r.fields));
+                token++;
+                // An empty page while the query still runs: back off instead of polling the gateway in a tight loop.
+                if (data.length > 0) continue;
+            }
+            if (Date.now() + delay > deadline) throw new Error(`SQL Gateway: no result within ${timeoutMs / 1000} s for: ${statement.slice(0, 200)}`);
+            await new Promise((r) => setTimeout(r, delay));
+            delay = Math.min(delay * 2, 2000);
+        }
+    };
+    try {
+        await run(catalog);
+        return await run(sql);
+    } finally {
+        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+    }
+}
+
+/**
+ * Waits (bounded, with backoff) until `check` returns true, saying what it waits for when it gives up.
+ * Returns the time it took (ms).
+ */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, firstDelayMs = 100, maxDelayMs = 1000): Promise<number> {
+    const started = Date.now();
+    let delay = firstDelayMs;
+    let lastError: unknown;
+    for (;;) {
+        try {
+            if (await check()) return Date.now() - started;
+            lastError = undefined;
+        } catch (e) {
+            lastError = e;
+        }
+        if (Date.now() - started + delay > timeoutMs) {
+            throw new Error(`gave up waiting for ${what} after ${(timeoutMs / 1000).toFixed(0)} s${lastError ? ` (last error: ${lastError})` : ""}`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 1.5, maxDelayMs);
+    }
+}

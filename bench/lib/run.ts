@@ -1,0 +1,211 @@
+/**
+ * One measured run on a deployed bench stack: write changes, wait (bounded) until every one is
+ * visible in the Iceberg changelog table and the lag is back to zero, then turn the table's Nessie
+ * commits into per-change latencies.
+ */
+import { BenchStack } from "./stack";
+import { ChangeWriter, Op, WriteOptions, now } from "./writer";
+import { IcebergTableProbe, nessieKey, waitFor } from "./iceberg";
+import { LagProbe } from "./lag";
+import { ServiceUsage, machineCpu, startProcSampling } from "./procs";
+import { LagSample, LatencySummary, assignVisibility, latencies, percentile, summarize, visibilityPoints } from "./stats";
+
+export type Log = (msg: string) => void;
+
+/** What a bench keeps open on a stack; `expected` counts every change written so far (the changelog's total). */
+export class Session {
+    expected = 0;
+    opsTotal: Record<Op, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+    private constructor(
+        readonly stack: BenchStack,
+        readonly writer: ChangeWriter,
+        public lag: LagProbe,
+        readonly changes: IcebergTableProbe,
+        readonly log: Log,
+    ) {}
+
+    static async open(stack: BenchStack, log: Log): Promise<Session> {
+        const o = stack.outputs;
+        const writer = await ChangeWriter.open(stack.schema);
+        const lag = await LagProbe.open(o.cdcTopics.demographics, o.flinkJobs.demographics.name, o.connector.replicationSlot);
+        const s = new Session(stack, writer, lag, new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics)), log);
+        s.expected = await s.changes.totalRecords();
+        return s;
+    }
+
+    /** After a reconfigure: the job has a new id; its groups keep their names. */
+    async refresh(): Promise<void> {
+        await this.lag.refreshGroups();
+    }
+
+    /** Writes `n` changes and waits until the changelog holds them all (so the next run starts from a quiet pipeline). */
+    async warmUp(n = 5, timeoutMs = 240_000): Promise<number> {
+        const r = await this.writer.write({ changes: n, rate: 0, batch: 1 });
+        this.count(r.ops);
+        const ms = await waitFor(`the warm-up's ${n} changes in ${this.changes.key} (${this.expected} rows in all)`, async () => (await this.changes.totalRecords()) >= this.expected, timeoutMs, 250, 2000);
+        // Flink commits the source offsets to Kafka when a checkpoint completes (the same notification the Iceberg commit runs on).
+        await waitFor(`the consumer groups of Flink job ${this.stack.outputs.flinkJobs.demographics.name} to commit offsets at the topic end`, async () => (await this.lag.consumerLag()).total === 0, timeoutMs, 250, 2000);
+        const total = await this.changes.totalRecords();
+        if (total !== this.expected) throw new Error(`${this.changes.key} holds ${total} changes, expected ${this.expected}: the changelog does not match what was written`);
+        return ms;
+    }
+
+    private count(ops: Record<Op, number>) {
+        for (const k of Object.keys(ops) as Op[]) {
+            this.opsTotal[k] += ops[k];
+            this.expected += ops[k];
+        }
+    }
+
+    async close(): Promise<void> {
+        await this.writer.close();
+        await this.lag.close();
+        this.changes.close();
+    }
+}
+
+export interface RunResult {
+    label: string;
+    target: { rate: number; batch: number; changes?: number; durationMs?: number };
+    checkpointIntervalMs: number;
+    changes: number;
+    ops: Record<Op, number>;
+    transactions: number;
+    writeSeconds: number;
+    /** Epoch ms of the first write and of the last commit. */
+    writeWindow: { startMs: number; endMs: number };
+    /** Changes committed per second while writing. */
+    achievedRate: number;
+    latency: LatencySummary;
+    /** Median latency of the first and the last quarter of the changes (a pipeline falling behind shows a growing latency). */
+    trend: { firstQuarterP50Ms: number; lastQuarterP50Ms: number };
+    /** Percentile / the seed's 10 s bound. */
+    ratioToBound: { p50: number; p95: number; p99: number };
+    /** Changes per second from the first commit to the last change visible in Iceberg. */
+    endToEndRate: number;
+    /** After the last commit: until every change is visible in Iceberg; until consumer lag is 0 and the slot confirmed the last LSN. */
+    drain: { visibleMs: number; consumerLagZeroMs?: number; slotConfirmedMs?: number; lagZeroMs?: number };
+    lag: { samples: number; maxConsumerLag: number; maxSlotLagBytes: number; series: LagSample[] };
+    icebergCommits: number;
+    /** Median interval between the changelog table's Nessie commits during the run (the effective checkpoint cadence). */
+    commitIntervalMedianMs?: number;
+    /** Median of Nessie commit time minus the snapshot's own timestamp-ms. */
+    snapshotToNessieMedianMs?: number;
+    services: ServiceUsage[];
+    /** Busy share of all cores of the machine during the run (other engineers' work included). */
+    machineBusyPercent: number;
+    benchProcessCpuSeconds: number;
+}
+
+export const SEED_BOUND_MS = 10_000;
+
+export async function measure(s: Session, label: string, w: WriteOptions, drainTimeoutMs = 300_000): Promise<RunResult> {
+    const baseline = s.expected;
+    const total = await s.changes.totalRecords();
+    if (total !== baseline) throw new Error(`${s.changes.key} holds ${total} changes before "${label}", expected ${baseline}: the pipeline is not quiet`);
+    const sinceMs = Date.now() - 1; // Nessie's clock is this host's clock
+    const procs = startProcSampling(1000);
+    const cpu0 = machineCpu();
+    const self0 = process.cpuUsage();
+    const sampler = s.lag.startSampling(1000);
+    s.log(`${label}: writing ${w.changes !== undefined ? `${w.changes} changes` : `for ${(w.durationMs! / 1000).toFixed(0)} s`} at ${w.rate > 0 ? `${w.rate}/s` : "max rate"}, ${w.batch} per transaction`);
+    let r;
+    try {
+        r = await s.writer.write(w);
+    } catch (e) {
+        await sampler.stop();
+        procs.stop();
+        throw e;
+    }
+    const n = r.commitAtMs.length;
+    for (const k of Object.keys(r.ops) as Op[]) {
+        s.opsTotal[k] += r.ops[k];
+        s.expected += r.ops[k];
+    }
+    const lastCommit = r.commitAtMs[n - 1];
+    s.log(`${label}: ${n} changes in ${((r.endedAtMs - r.startedAtMs) / 1000).toFixed(1)} s; waiting for them in Iceberg`);
+    await waitFor(`${n} changes of "${label}" in ${s.changes.key} (${s.expected} in all)`, async () => (await s.changes.totalRecords()) >= s.expected, drainTimeoutMs, 100, 500);
+    let consumerLagZeroMs: number | undefined;
+    let slotConfirmedMs: number | undefined;
+    await waitFor(
+        `consumer lag of ${s.lag.groups.join(", ")} on ${s.lag.topic} at 0 and slot ${s.lag.slot} confirming ${r.endLsn}`,
+        async () => {
+            if (consumerLagZeroMs === undefined && (await s.lag.consumerLag()).total === 0) consumerLagZeroMs = now() - lastCommit;
+            if (slotConfirmedMs === undefined && (await s.lag.slotConfirmed(r.endLsn))) slotConfirmedMs = now() - lastCommit;
+            return consumerLagZeroMs !== undefined && slotConfirmedMs !== undefined;
+        },
+        drainTimeoutMs,
+        100,
+        500,
+    ).catch((e) => s.log(`${label}: ${e.message}`));
+    const series = await sampler.stop();
+    const services = procs.stop();
+    const cpu1 = machineCpu();
+    const self1 = process.cpuUsage(self0);
+
+    const totalAfter = await s.changes.totalRecords();
+    if (totalAfter !== s.expected) throw new Error(`${s.changes.key} holds ${totalAfter} changes after "${label}", expected ${s.expected}: changes lost or duplicated`);
+
+    const loc = await s.changes.metadataLocation();
+    const md = await s.changes.metadata(loc);
+    const commits = await s.changes.commitsSince(sinceMs);
+    const points = visibilityPoints(commits, md.snapshots ?? [], baseline, sinceMs);
+    const visible = assignVisibility(n, points);
+    const lat = latencies(r.commitAtMs, visible);
+    const latency = summarize(lat);
+    const lastVisible = (visible as number[]).reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
+    const quarter = Math.max(1, Math.floor(n / 4));
+    const inRun = points.filter((p) => p.visibleAtMs <= lastVisible);
+    const intervals = inRun.slice(1).map((p, i) => p.visibleAtMs - inRun[i].visibleAtMs);
+    const snapTimes = new Map((md.snapshots ?? []).map((x) => [String(x["snapshot-id"]), x["timestamp-ms"]]));
+    const snapToNessie = commits.filter((c) => snapTimes.has(c.snapshotId)).map((c) => c.commitTimeMs - snapTimes.get(c.snapshotId)!);
+    const maxOf = (xs: number[]) => xs.reduce((m, v) => Math.max(m, v), 0);
+    return {
+        label,
+        target: { rate: w.rate, batch: w.batch, changes: w.changes, durationMs: w.durationMs },
+        checkpointIntervalMs: s.stack.settings.checkpointIntervalMs,
+        changes: n,
+        ops: r.ops,
+        transactions: r.transactions,
+        writeSeconds: (lastCommit - r.startedAtMs) / 1000,
+        writeWindow: { startMs: r.startedAtMs, endMs: lastCommit },
+        achievedRate: n / ((lastCommit - r.startedAtMs) / 1000),
+        latency,
+        trend: { firstQuarterP50Ms: percentile(lat.slice(0, quarter), 50)!, lastQuarterP50Ms: percentile(lat.slice(n - quarter), 50)! },
+        ratioToBound: { p50: latency.p50Ms / SEED_BOUND_MS, p95: latency.p95Ms / SEED_BOUND_MS, p99: latency.p99Ms / SEED_BOUND_MS },
+        endToEndRate: n / ((lastVisible - r.commitAtMs[0]) / 1000),
+        drain: {
+            visibleMs: Math.max(0, lastVisible - lastCommit),
+            consumerLagZeroMs,
+            slotConfirmedMs,
+            lagZeroMs: consumerLagZeroMs !== undefined && slotConfirmedMs !== undefined ? Math.max(consumerLagZeroMs, slotConfirmedMs) : undefined,
+        },
+        lag: { samples: series.length, maxConsumerLag: maxOf(series.map((x) => x.consumerLag)), maxSlotLagBytes: maxOf(series.map((x) => x.slotLagBytes)), series },
+        icebergCommits: inRun.length,
+        commitIntervalMedianMs: percentile(intervals, 50),
+        snapshotToNessieMedianMs: percentile(snapToNessie, 50),
+        services,
+        machineBusyPercent: cpu1.total > cpu0.total ? ((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total)) * 100 : 0,
+        benchProcessCpuSeconds: (self1.user + self1.system) / 1e6,
+    };
+}
+
+/** The final check: COUNT(*) of the changelog (and per operation) and of the upsert table through the SQL Gateway. */
+export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promise<{ changelogRows: number; expected: number; byOperation: Record<string, number>; upsertRows?: number; sourceRows?: number }> {
+    const { batchQuery } = await import("./iceberg");
+    const o = s.stack.outputs;
+    const lake = (id: string) => `lake.${id.split(".").slice(1).join(".")}`;
+    const byOp = await batchQuery(o.warehouse, `SELECT operation_type, COUNT(*) FROM ${lake(o.icebergChangeTables.demographics)} GROUP BY operation_type`);
+    const byOperation = Object.fromEntries(byOp.map((r) => [String(r[0]), Number(r[1])]));
+    const changelogRows = Object.values(byOperation).reduce((a, b) => a + b, 0);
+    // The upsert table after millions of changes is mostly equality deletes: counting it is a heavy job for
+    // the harness's 640 MiB TaskManager (it thrashed once under a load run), so only the latency bench asks.
+    const upsertRows = opts.upsert ? Number((await batchQuery(o.warehouse, `SELECT COUNT(*) FROM ${lake(o.icebergTables.demographics)}`))[0]?.[0]) : undefined;
+    const sourceRows = opts.upsert ? Number((await s.writer.query(`SELECT COUNT(*) AS c FROM ${s.stack.schema}.demographics`))[0].c) : undefined;
+    const problems: string[] = [];
+    if (changelogRows !== s.expected) problems.push(`the changelog ${o.icebergChangeTables.demographics} has ${changelogRows} rows through the SQL Gateway, expected ${s.expected}`);
+    for (const [op, k] of Object.entries(s.opsTotal)) if ((byOperation[op] ?? 0) !== k) problems.push(`${op}: ${byOperation[op] ?? 0} changelog rows, ${k} written`);
+    if (opts.upsert && upsertRows !== sourceRows) problems.push(`the upsert table ${o.icebergTables.demographics} has ${upsertRows} rows, PostgreSQL ${sourceRows}`);
+    if (problems.length) throw new Error(`TOTALS DO NOT MATCH:\n  ${problems.join("\n  ")}`);
+    return { changelogRows, expected: s.expected, byOperation, upsertRows, sourceRows };
+}

@@ -1,0 +1,171 @@
+/**
+ * A throwaway copy of the `local` stack deployed through the real Pulumi engine (the offline CLI on a
+ * temporary file backend), as tests/services/local-stack.test.ts does: its own bucket, Iceberg
+ * namespace, schema, publication, CDC role and topic prefix, so nothing of a developer's own `local`
+ * deployment or another test is touched. `reconfigure` rewrites the stack file and runs `up` again;
+ * `teardown` destroys, removes the stack and cleans what destroy keeps (topics, the schema).
+ * Teardown also runs on SIGINT/SIGTERM.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { Kafka, logLevel } from "kafkajs";
+import { Client } from "pg";
+import { endpoints } from "../../services/harness";
+import { REPO_DIR, runPulumi } from "../../services/pulumi/cli";
+
+export interface BenchStackSettings {
+    checkpointIntervalMs: number;
+    parallelism?: number;
+    /** Extra Debezium settings (lakehouse:pipeline.connectorConfig). */
+    connectorConfig?: Record<string, string>;
+}
+
+export interface StackOutputs {
+    cdcTopics: Record<string, string>;
+    icebergTables: Record<string, string>;
+    icebergChangeTables: Record<string, string>;
+    warehouse: string;
+    connector: { name: string; state: string; replicationSlot: string };
+    flinkJobs: Record<string, { name: string; jobId: string; state: string }>;
+    [k: string]: unknown;
+}
+
+export interface BenchStack {
+    name: string;
+    id: string;
+    schema: string;
+    namespace: string;
+    bucket: string;
+    topicPrefix: string;
+    settings: BenchStackSettings;
+    outputs: StackOutputs;
+    /** Changes the settings and runs `up`; returns how long the `up` took. */
+    reconfigure(settings: BenchStackSettings): Promise<number>;
+    teardown(): Promise<void>;
+}
+
+type Log = (msg: string) => void;
+
+async function pulumi(stateDir: string, args: string[], log: Log, expectOk = true): Promise<{ code: number; stdout: string; stderr: string }> {
+    const started = Date.now();
+    log(`pulumi ${args.join(" ")} ...`);
+    const r = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 600_000 });
+    log(`pulumi ${args[0]} exited ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (expectOk && r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    return r;
+}
+
+function stackFile(base: any, ids: { bucket: string; namespace: string; schema: string; id: string; topicPrefix: string }, s: BenchStackSettings): string {
+    const cfg = JSON.parse(JSON.stringify(base));
+    Object.assign(cfg.config["lakehouse:storage"], { bucket: ids.bucket, forceDestroy: true });
+    cfg.config["lakehouse:iceberg"] = { namespace: ids.namespace };
+    Object.assign(cfg.config["lakehouse:source"], { schema: ids.schema, publication: `pub_${ids.id}`, replicationUser: `dbz_${ids.id}` });
+    cfg.config["lakehouse:kafka"] = { topicPrefix: ids.topicPrefix };
+    cfg.config["lakehouse:flink"] = { checkpointIntervalMs: s.checkpointIntervalMs, ...(s.parallelism ? { parallelism: s.parallelism } : {}) };
+    // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
+    cfg.config["lakehouse:dremio"] = { enabled: false };
+    // Jobs are stopped with a savepoint on reconfigure (their update path); cancel on destroy is enough.
+    cfg.config["lakehouse:pipeline"] = { jobDeleteMode: "cancel", ...(s.connectorConfig && Object.keys(s.connectorConfig).length ? { connectorConfig: s.connectorConfig } : {}) };
+    return yaml.dump(cfg);
+}
+
+/** Deploys a throwaway stack named `bench-<kind>-<id>` and returns it with its outputs. */
+export async function deployBenchStack(kind: string, settings: BenchStackSettings, log: Log): Promise<BenchStack> {
+    const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+    const name = `bench-${kind}-${id}`;
+    const ids = { id, bucket: `bench-${kind}-${id}`, namespace: `bench_${kind}_${id}`, schema: `bench_${kind}_${id}`, topicPrefix: `bench_${kind}_${id}` };
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-bench-"));
+    const file = path.join(REPO_DIR, `Pulumi.${name}.yaml`);
+    const base = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
+    let current = settings;
+    let deployed = false;
+    let tornDown = false;
+
+    const readOutputs = async () => JSON.parse((await pulumi(stateDir, ["stack", "output", "-s", name, "--json"], log)).stdout) as StackOutputs;
+
+    const teardown = async () => {
+        if (tornDown) return;
+        tornDown = true;
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        const problems: string[] = [];
+        try {
+            if (deployed) {
+                const r = await pulumi(stateDir, ["destroy", "-s", name, "--yes", "--skip-preview"], log, false);
+                if (r.code !== 0) problems.push(`pulumi destroy -s ${name} exited ${r.code}: ${(r.stdout + r.stderr).slice(-2000)}`);
+                else deployed = false;
+            }
+            if (!deployed) await pulumi(stateDir, ["stack", "rm", name, "--yes", "--force"], log, false);
+        } catch (e) {
+            problems.push(String(e));
+        }
+        // Destroy keeps the CDC topics (KafkaTopic deleteOnDestroy is off) and the source schema.
+        const kafka = new Kafka({ clientId: name, brokers: [endpoints().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
+        const admin = kafka.admin();
+        try {
+            await admin.connect();
+            const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${ids.topicPrefix}.`) || t === ids.topicPrefix);
+            if (topics.length) await admin.deleteTopics({ topics });
+        } catch (e) {
+            problems.push(`deleting topics ${ids.topicPrefix}.*: ${e}`);
+        } finally {
+            await admin.disconnect().catch(() => undefined);
+        }
+        const p = endpoints().postgres;
+        const pg = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
+        try {
+            await pg.connect();
+            await pg.query(`DROP SCHEMA IF EXISTS ${ids.schema} CASCADE`);
+        } catch (e) {
+            problems.push(`dropping schema ${ids.schema}: ${e}`);
+        } finally {
+            await pg.end().catch(() => undefined);
+        }
+        if (deployed) {
+            log(`LEFT BEHIND: stack ${name} is still deployed; its state is in ${stateDir} and its config in ${file}. Destroy it with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`);
+        } else {
+            fs.rmSync(file, { force: true });
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        }
+        if (problems.length) log(`teardown problems:\n  ${problems.join("\n  ")}`);
+    };
+    const onSignal = (sig: NodeJS.Signals) => {
+        log(`${sig}: tearing down stack ${name} before exiting`);
+        teardown().finally(() => process.exit(130));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    try {
+        fs.writeFileSync(file, stackFile(base, ids, settings));
+        await pulumi(stateDir, ["stack", "init", name], log);
+        deployed = true;
+        await pulumi(stateDir, ["up", "-s", name, "--yes", "--skip-preview"], log);
+        const stack: BenchStack = {
+            name,
+            id,
+            schema: ids.schema,
+            namespace: ids.namespace,
+            bucket: ids.bucket,
+            topicPrefix: ids.topicPrefix,
+            settings: current,
+            outputs: await readOutputs(),
+            async reconfigure(next: BenchStackSettings) {
+                const started = Date.now();
+                fs.writeFileSync(file, stackFile(base, ids, next));
+                await pulumi(stateDir, ["up", "-s", name, "--yes", "--skip-preview"], log);
+                current = next;
+                stack.settings = next;
+                stack.outputs = await readOutputs();
+                return Date.now() - started;
+            },
+            teardown,
+        };
+        return stack;
+    } catch (e) {
+        await teardown();
+        throw e;
+    }
+}

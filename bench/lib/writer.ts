@@ -1,0 +1,189 @@
+/**
+ * Drives the source table with a mix of single-row INSERT/UPDATE/DELETE changes at a target rate,
+ * on ONE PostgreSQL connection, one transaction at a time, so the commit order is the order they were issued, which is the order of the changes in the table's
+ * single-partition topic and in the Iceberg changelog. Each change's commit time is taken on this
+ * host's clock right after its COMMIT returns (the services run on the same host and clock).
+ */
+import { performance } from "perf_hooks";
+import { Client } from "pg";
+import { endpoints } from "../../services/harness";
+
+export type Op = "INSERT" | "UPDATE" | "DELETE";
+
+export interface WriteResult {
+    /** Commit time of each change in commit order (epoch ms, sub-ms precision); a transaction's changes share one. */
+    commitAtMs: number[];
+    ops: Record<Op, number>;
+    transactions: number;
+    startedAtMs: number;
+    endedAtMs: number;
+    /** pg_current_wal_lsn() right after the last commit: the slot has caught up once it confirms this. */
+    endLsn: string;
+}
+
+export interface WriteOptions {
+    /** Changes to write (stops at whichever of changes/durationMs comes first). */
+    changes?: number;
+    durationMs?: number;
+    /** Target changes per second; 0 = as fast as the connection allows. */
+    rate: number;
+    /** Changes per transaction (1 = single-row autocommit transactions). */
+    batch: number;
+    /** Transactions issued before the oldest returns (node-pg queues them on the one connection; default 1). */
+    maxInFlight?: number;
+}
+
+export const now = (): number => performance.timeOrigin + performance.now();
+const CITIES = ["London", "Paris", "Lagos", "Lima", "Osaka", "Oslo", "Pune", "Quito"];
+
+/** Next operations for a batch, keeping a pool of live ids (explicit ids, so no round trip is needed to learn them). */
+export class OpPlanner {
+    private live: number[] = [];
+    private nextId: number;
+    constructor(firstId: number, seed = 42) {
+        this.nextId = firstId;
+        this.state = seed;
+    }
+    private state: number;
+    private rand(): number {
+        // xorshift32: deterministic mix per run.
+        let x = this.state || 1;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        this.state = x >>> 0;
+        return this.state / 2 ** 32;
+    }
+    /** 50% INSERT, 30% UPDATE, 20% DELETE of an existing row (INSERT when fewer than 10 rows are live). */
+    next(): { op: Op; id: number; age: number; city: string } {
+        const r = this.rand();
+        const age = 18 + Math.floor(this.rand() * 70);
+        const city = CITIES[Math.floor(this.rand() * CITIES.length)];
+        if (this.live.length < 10 || r < 0.5) {
+            const id = this.nextId++;
+            this.live.push(id);
+            return { op: "INSERT", id, age, city };
+        }
+        const k = Math.floor(this.rand() * this.live.length);
+        const id = this.live[k];
+        if (r < 0.8) return { op: "UPDATE", id, age, city };
+        this.live[k] = this.live[this.live.length - 1];
+        this.live.pop();
+        return { op: "DELETE", id, age, city };
+    }
+    /** A batch whose row ids are all distinct (each statement then touches exactly one row of its own). */
+    batch(n: number): { op: Op; id: number; age: number; city: string }[] {
+        const out: { op: Op; id: number; age: number; city: string }[] = [];
+        const used = new Set<number>();
+        while (out.length < n) {
+            const c = this.next();
+            if (used.has(c.id)) {
+                // Drawn again in this batch: skip it (a skipped DELETE puts the row back in the pool).
+                if (c.op === "DELETE") this.live.push(c.id);
+                continue;
+            }
+            used.add(c.id);
+            out.push(c);
+        }
+        return out;
+    }
+}
+
+function statement(table: string, c: { op: Op; id: number; age: number; city: string }): string {
+    switch (c.op) {
+        case "INSERT":
+            return `INSERT INTO ${table} (id, name, age, city) VALUES (${c.id}, 'bench-${c.id}', ${c.age}, '${c.city}')`;
+        case "UPDATE":
+            return `UPDATE ${table} SET age = ${c.age}, city = '${c.city}' WHERE id = ${c.id}`;
+        case "DELETE":
+            return `DELETE FROM ${table} WHERE id = ${c.id}`;
+    }
+}
+
+export async function pgClient(): Promise<Client> {
+    const p = endpoints().postgres;
+    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
+    await client.connect();
+    return client;
+}
+
+/** A writer on one connection to `schema.demographics`; ids start above anything already in the table. */
+export class ChangeWriter {
+    private constructor(
+        private readonly client: Client,
+        private readonly table: string,
+        private readonly planner: OpPlanner,
+    ) {}
+
+    static async open(schema: string): Promise<ChangeWriter> {
+        const client = await pgClient();
+        const table = `${schema}.demographics`;
+        const max = (await client.query(`SELECT COALESCE(MAX(id), 0) AS m FROM ${table}`)).rows[0].m;
+        return new ChangeWriter(client, table, new OpPlanner(Number(max) + 1_000_000, Date.now() % 2 ** 31));
+    }
+
+    async close(): Promise<void> {
+        await this.client.end().catch(() => undefined);
+    }
+
+    async query(sql: string): Promise<any[]> {
+        return (await this.client.query(sql)).rows;
+    }
+
+    async write(o: WriteOptions): Promise<WriteResult> {
+        if (o.changes === undefined && o.durationMs === undefined) throw new Error("write needs changes or durationMs");
+        const maxInFlight = o.maxInFlight ?? 1;
+        const limit = o.changes ?? Number.POSITIVE_INFINITY;
+        const commitAtMs: number[] = [];
+        const ops: Record<Op, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+        const startedAtMs = now();
+        const endBy = o.durationMs === undefined ? Number.POSITIVE_INFINITY : startedAtMs + o.durationMs;
+        let issued = 0;
+        let transactions = 0;
+        let inFlight: Promise<void>[] = [];
+        let failure: unknown;
+        // Slots in commitAtMs are reserved at issue time (commit order = issue order on one connection).
+        while (issued < limit && failure === undefined) {
+            const t = now();
+            if (t >= endBy) break;
+            const due = o.rate > 0 ? Math.floor(((t - startedAtMs) / 1000) * o.rate) + 1 : Number.POSITIVE_INFINITY;
+            if (issued >= due) {
+                const waitMs = ((issued / o.rate) * 1000 + startedAtMs) - t;
+                await new Promise((r) => setTimeout(r, Math.max(0, Math.min(waitMs, 50))));
+                continue;
+            }
+            if (inFlight.length >= maxInFlight) {
+                await Promise.race(inFlight);
+                continue;
+            }
+            const n = Math.min(o.batch, limit - issued);
+            const changes = this.planner.batch(n);
+            const first = issued;
+            issued += n;
+            transactions++;
+            for (const c of changes) ops[c.op]++;
+            const sql = n === 1 ? statement(this.table, changes[0]) : `BEGIN; ${changes.map((c) => statement(this.table, c)).join("; ")}; COMMIT`;
+            const p: Promise<void> = this.client
+                .query(sql)
+                .then((res: any) => {
+                    const at = now();
+                    const results = Array.isArray(res) ? res.filter((r: any) => r.command !== "BEGIN" && r.command !== "COMMIT") : [res];
+                    const touched = results.reduce((s: number, r: any) => s + (r.rowCount ?? 0), 0);
+                    if (touched !== n) throw new Error(`a transaction of ${n} planned changes touched ${touched} rows: the change count would not match the changelog`);
+                    for (let k = 0; k < n; k++) commitAtMs[first + k] = at;
+                })
+                .catch((e: unknown) => {
+                    failure = failure ?? e;
+                })
+                .finally(() => {
+                    inFlight = inFlight.filter((x) => x !== p);
+                });
+            inFlight.push(p);
+        }
+        await Promise.all(inFlight);
+        if (failure !== undefined) throw failure;
+        const endedAtMs = now();
+        const endLsn = (await this.client.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn;
+        return { commitAtMs, ops, transactions, startedAtMs, endedAtMs, endLsn };
+    }
+}

@@ -1,0 +1,59 @@
+/** Human-readable tables of run results, shared by bench/latency.ts and bench/load.ts (pure). */
+import { fmtNumber, secs, table } from "./lib/format";
+import type { RunResult } from "./lib/run";
+import type { ServiceUsage } from "./lib/procs";
+
+export function latencyTable(runs: readonly RunResult[]): string {
+    return table(
+        ["run", "ckpt", "changes", "I/U/D", "rate/s", "p50 s", "p95 s", "p99 s", "max s", "p50/10s", "p95/10s", "p99/10s", "commits", "commit every"],
+        runs.map((r) => [
+            r.label,
+            `${r.checkpointIntervalMs / 1000} s`,
+            r.changes,
+            `${r.ops.INSERT}/${r.ops.UPDATE}/${r.ops.DELETE}`,
+            r.achievedRate,
+            secs(r.latency.p50Ms),
+            secs(r.latency.p95Ms),
+            secs(r.latency.p99Ms),
+            secs(r.latency.maxMs),
+            r.ratioToBound.p50,
+            r.ratioToBound.p95,
+            r.ratioToBound.p99,
+            r.icebergCommits,
+            r.commitIntervalMedianMs === undefined ? "-" : `${secs(r.commitIntervalMedianMs)} s`,
+        ]),
+    );
+}
+
+export function throughputTable(runs: readonly RunResult[]): string {
+    return table(
+        ["run", "ckpt", "changes", "write s", "written/s", "end-to-end/s", "max consumer lag", "max slot lag KiB", "visible after", "lag 0 after", "consumer 0", "slot 0"],
+        runs.map((r) => [
+            r.label,
+            `${r.checkpointIntervalMs / 1000} s`,
+            r.changes,
+            r.writeSeconds,
+            r.achievedRate,
+            r.endToEndRate,
+            r.lag.maxConsumerLag,
+            r.lag.maxSlotLagBytes / 1024,
+            `${secs(r.drain.visibleMs)} s`,
+            r.drain.lagZeroMs === undefined ? "no" : `${secs(r.drain.lagZeroMs)} s`,
+            r.drain.consumerLagZeroMs === undefined ? "no" : `${secs(r.drain.consumerLagZeroMs)} s`,
+            r.drain.slotConfirmedMs === undefined ? "no" : `${secs(r.drain.slotConfirmedMs)} s`,
+        ]),
+    );
+}
+
+/** Rows: services; per run: CPU seconds, CPU % of one core, peak RSS of the pid (and of its process group when larger). */
+export function serviceTable(runs: readonly { label: string; services: ServiceUsage[]; machineBusyPercent: number }[]): string {
+    const names = [...new Set(runs.flatMap((r) => r.services.map((s) => s.service)))];
+    const cell = (u?: ServiceUsage) => {
+        if (!u) return "-";
+        const group = u.groupRssMiBMax > u.rssMiBMax * 1.05 ? ` (grp ${u.groupRssMiBMax.toFixed(0)})` : "";
+        return `${fmtNumber(u.cpuSeconds)}s ${u.cpuPercent.toFixed(0)}% ${u.rssMiBMax.toFixed(0)}M${group}`;
+    };
+    const rows = names.map((n) => [n, ...runs.map((r) => cell(r.services.find((s) => s.service === n)))]);
+    rows.push(["(machine busy, all cores)", ...runs.map((r) => `${r.machineBusyPercent.toFixed(0)}%`)]);
+    return table(["service: cpu s, cpu % of a core, peak RSS MiB", ...runs.map((r) => r.label)], rows);
+}
