@@ -92,6 +92,12 @@ export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
         "parallelism.default": String(cfg.flink.parallelism),
         "execution.checkpointing.interval": `${cfg.flink.checkpointIntervalMs} ms`,
         "execution.checkpointing.min-pause": "0 ms",
+        // Keep restarting (backing off to a minute) while a TaskManager or a service is down, so the
+        // job recovers from its last checkpoint by itself once it is back; a shared cluster's default
+        // (e.g. fixed-delay, 3 attempts) would give up and leave the job FAILED.
+        "restart-strategy.type": "exponential-delay",
+        "restart-strategy.exponential-delay.initial-backoff": "1 s",
+        "restart-strategy.exponential-delay.max-backoff": "1 min",
     };
 }
 

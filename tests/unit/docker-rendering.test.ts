@@ -273,9 +273,16 @@ describe("Docker rendering of the dev stack", () => {
             gatewayUrl: "http://localhost:8084",
             restUrl: "http://localhost:8081",
             name: "cdc-lakehouse-dev-demographics-to-iceberg",
-            settings: { "parallelism.default": "1", "execution.checkpointing.interval": "10000 ms", "execution.checkpointing.min-pause": "0 ms" },
+            settings: {
+                "parallelism.default": "1",
+                "execution.checkpointing.interval": "10000 ms",
+                "execution.checkpointing.min-pause": "0 ms",
+                "restart-strategy.type": "exponential-delay",
+                "restart-strategy.exponential-delay.initial-backoff": "1 s",
+                "restart-strategy.exponential-delay.max-backoff": "1 min",
+            },
         });
-        expect(Object.keys(job.inputs.settings).sort()).toEqual(["execution.checkpointing.interval", "execution.checkpointing.min-pause", "parallelism.default"]);
+        expect(Object.keys(job.inputs.settings)).toHaveLength(6);
         expect(job.inputs).toMatchObject({
             state: "RUNNING",
             deleteMode: "savepoint",
