@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KafkaConfig, ResourceSize } from "./config";
-import { PORTS } from "./defaults";
+import { DEFAULTS, PORTS } from "./defaults";
 import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
 
 export interface KafkaConnectArgs {
@@ -46,6 +46,9 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
             CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: rf,
             CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: rf,
             CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: rf,
+            // After the group loses a worker (or Kafka restarts under it), give its tasks back after 30 s,
+            // not Connect's default 5 min: a CDC connector idle that long holds WAL and stalls the pipeline.
+            CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: String(DEFAULTS.connect.scheduledRebalanceMaxDelayMs),
             // Plain JSON without the schema envelope: what Flink's debezium-json format reads by default.
             KEY_CONVERTER: json,
             VALUE_CONVERTER: json,

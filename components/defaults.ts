@@ -78,6 +78,8 @@ export const DEFAULTS = {
     },
     connect: {
         workers: 1,
+        /** How long Connect waits for a departed worker before reassigning its tasks (its default is 5 min). */
+        scheduledRebalanceMaxDelayMs: 30_000,
     },
     storage: {
         /** Where the warehouse lives: `minio` (deployed with the stack) or `aws` (an S3 bucket made with @pulumi/aws). */

@@ -210,7 +210,11 @@ async function startOne(ctx: HarnessContext, def: ServiceDefinition, dependencyR
     const sctx = scopedContext(ctx, def.name);
     const record = readPidRecord(ctx, def.name);
     const ours = record !== undefined && isRecordAlive(record);
-    if (await isHealthy(sctx, def)) {
+    // A process this harness started that has died is down, whatever a remote check still says (the
+    // JobManager lists a killed TaskManager until its heartbeat times out).
+    const diedOnUs = record !== undefined && !ours;
+    if (diedOnUs) sctx.log(`process ${record!.pid} recorded for ${def.name} is gone: starting it again`);
+    if (!diedOnUs && (await isHealthy(sctx, def))) {
         if (!(dependencyRestarted && ours)) {
             sctx.log(ours ? `already healthy (pid ${record!.pid})` : 'already healthy (not started by this harness)');
             return 'already-healthy';

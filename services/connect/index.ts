@@ -60,6 +60,8 @@ export function workerProperties(ctx: HarnessContext): Record<string, string | n
         'offset.storage.partitions': 5,
         'status.storage.partitions': 1,
         'offset.flush.interval.ms': 5000,
+        // As the program sets it (components/connect.ts): tasks come back 30 s after a rebalance, not 5 min.
+        'scheduled.rebalance.max.delay.ms': 30000,
         listeners: `http://127.0.0.1:${c.port}`,
         'rest.advertised.host.name': '127.0.0.1',
         'rest.advertised.port': c.port,

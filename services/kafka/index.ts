@@ -1,6 +1,6 @@
 /**
  * Apache Kafka, one KRaft node (broker + controller) from the Maven artifacts, on 127.0.0.1:9092
- * (controller 9093). The log dir is wiped and formatted with a fresh cluster id on every start.
+ * (controller 9093). The log dir is formatted with a fresh cluster id the first time, and kept on restarts.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -96,11 +96,15 @@ const kafka: ServiceDefinition = {
 
     async prepare(ctx) {
         const d = dirs(ctx);
-        // Fresh log dir and cluster id per start: a single-node KRaft quorum formatted afresh each run.
-        fs.rmSync(d.data, { recursive: true, force: true });
         fs.mkdirSync(d.data, { recursive: true });
         fs.writeFileSync(d.config, propertiesText(serverProperties(ctx)));
         fs.writeFileSync(d.log4j, log4jConsoleProperties('INFO', ['kafka.request.logger', 'state.change.logger', 'org.apache.kafka.storage', 'kafka.log.LogCleaner']));
+        // A broker restarted after a crash keeps its topics (as a supervisor's restart would): the log
+        // dir is formatted only the first time. Wiping it would take every topic, Connect's included.
+        if (fs.existsSync(path.join(d.data, 'meta.properties'))) {
+            ctx.log(`reusing the KRaft storage in ${d.data}`);
+            return;
+        }
         const clusterId = newClusterId();
         ctx.log(`formatting KRaft storage in ${d.data} (cluster id ${clusterId})`);
         await runCheckedAsync(

@@ -118,6 +118,7 @@ describe("Docker rendering of the dev stack", () => {
             CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: "1",
             CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: "1",
             CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: "1",
+            CONNECT_SCHEDULED_REBALANCE_MAX_DELAY_MS: "30000",
             KEY_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
             VALUE_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
             CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
