@@ -5,6 +5,9 @@ const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // One test file at a time: the services tests share one set of real services, and the fault
+  // scenarios (tests/services/faults.test.ts) kill and restart them.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     {
