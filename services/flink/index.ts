@@ -13,7 +13,7 @@ import { ensureInstalled } from '../lib/install';
 import { mavenRepoDir } from '../lib/maven';
 import { javaBin } from '../lib/java';
 import { loadVersions } from '../lib/context';
-import { logFile, runCheckedAsync } from '../lib/process';
+import { logFile, readPidRecord, runCheckedAsync } from '../lib/process';
 import { httpGetJson } from '../lib/http';
 import {
     FlinkPaths,
@@ -158,6 +158,8 @@ interface TaskManagerInfo {
     id: string;
     slotsNumber: number;
     freeSlots: number;
+    /** Despite its name: the epoch milliseconds of the last heartbeat the JobManager received. */
+    timeSinceLastHeartbeat?: number;
 }
 
 /** Same endpoints for the three services: one cluster. */
@@ -212,7 +214,11 @@ const taskmanager: ServiceDefinition = {
         async check(ctx) {
             const r = (await httpGetJson(`${restUrl(ctx)}/taskmanagers`, 3000)) as { taskmanagers: TaskManagerInfo[] };
             const tm = r.taskmanagers.find((t) => t.id === TASK_MANAGER_RESOURCE_ID);
-            return !!tm && tm.slotsNumber >= 1;
+            if (!tm || tm.slotsNumber < 1) return false;
+            // The JobManager lists a killed TaskManager until its heartbeat times out: the one this
+            // harness started must have been heard from since it started.
+            const record = readPidRecord(ctx, 'flink-taskmanager');
+            return !record || (tm.timeSinceLastHeartbeat ?? 0) >= Date.parse(record.startedAt);
         },
     },
     endpoints: clusterEndpoints,

@@ -1,0 +1,320 @@
+/**
+ * Pure parts of the fault scenarios (issue 7): the faults, the accounting of changes (lost /
+ * duplicated / unexpected in the changelog, the mirror against PostgreSQL), the result table and the
+ * command-line options of `npm run bench:faults`. No I/O here; unit-tested in tests/unit/faults.test.ts.
+ */
+
+/** The harness services a scenario kills, in the order the scenarios run. */
+export const FAULTS = ["connect", "flink-taskmanager", "flink-jobmanager", "kafka", "nessie", "minio", "postgres"] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** What the table calls each fault. */
+export const FAULT_LABELS: Record<Fault, string> = {
+    connect: "Kafka Connect worker",
+    "flink-taskmanager": "Flink TaskManager",
+    "flink-jobmanager": "Flink JobManager",
+    kafka: "Kafka broker",
+    nessie: "Nessie",
+    minio: "MinIO",
+    postgres: "PostgreSQL",
+};
+
+export type Op = "INSERT" | "UPDATE" | "DELETE";
+
+/** A row of the source table: id, name, age, city. */
+export type Row = [number, string, number | null, string | null];
+
+/** One change as the changelog table must hold it: the row (after-image; before-image for a DELETE) and the operation. */
+export interface Change {
+    id: number;
+    name: string;
+    age: number | null;
+    city: string | null;
+    op: Op;
+    /** Client clock right after the COMMIT returned (or when an in-doubt change was found committed). */
+    committedAtMs: number;
+}
+
+/** The identity of a change in the changelog: every column the changelog holds for it. */
+export function changeKey(c: { id: number; name: string; age: number | null; city: string | null; op: string }): string {
+    return JSON.stringify([Number(c.id), c.name, c.age === null || c.age === undefined ? null : Number(c.age), c.city ?? null, c.op]);
+}
+
+/** A changelog row as read back (`SELECT id, name, age, city, operation_type`), as a key. */
+export function changelogRowKey(r: readonly unknown[]): string {
+    return changeKey({ id: Number(r[0]), name: String(r[1]), age: r[2] === null || r[2] === undefined ? null : Number(r[2]), city: (r[3] as string | null) ?? null, op: String(r[4]) });
+}
+
+export interface ChangelogAccount {
+    /** Changes expected (written and committed in PostgreSQL). */
+    expected: number;
+    /** Expected changes found at least once. */
+    present: number;
+    /** Expected changes not found at all. */
+    lost: number;
+    /** Extra copies of expected changes (a change found 3 times counts 2). */
+    duplicates: number;
+    /** Expected changes found more than once. */
+    duplicatedChanges: number;
+    /** Up to 5 lost changes, for the report. */
+    lostExamples: string[];
+}
+
+/**
+ * Counts, for each expected change, how often the changelog holds it: missing ones are lost, extra
+ * copies are duplicates (at-least-once delivery: reported, not an error).
+ */
+export function accountChangelog(expected: readonly string[], occurrences: ReadonlyMap<string, number>): ChangelogAccount {
+    let present = 0;
+    let lost = 0;
+    let duplicates = 0;
+    let duplicatedChanges = 0;
+    const lostExamples: string[] = [];
+    const seen = new Set<string>();
+    for (const key of expected) {
+        if (seen.has(key)) throw new Error(`expected change listed twice: ${key} (changes must be unique to be counted)`);
+        seen.add(key);
+        const n = occurrences.get(key) ?? 0;
+        if (n === 0) {
+            lost++;
+            if (lostExamples.length < 5) lostExamples.push(key);
+        } else {
+            present++;
+            if (n > 1) {
+                duplicates += n - 1;
+                duplicatedChanges++;
+            }
+        }
+    }
+    return { expected: expected.length, present, lost, duplicates, duplicatedChanges, lostExamples };
+}
+
+/** Occurrences of each key. */
+export function countKeys(keys: Iterable<string>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const k of keys) out.set(k, (out.get(k) ?? 0) + 1);
+    return out;
+}
+
+/** Changelog rows that are no expected change and no initial-snapshot row (e.g. a change recorded wrongly). */
+export function unexpectedRows(occurrences: ReadonlyMap<string, number>, expected: ReadonlySet<string>): { rows: number; examples: string[] } {
+    let rows = 0;
+    const examples: string[] = [];
+    for (const [k, n] of occurrences) {
+        if (expected.has(k) || JSON.parse(k)[4] === "SNAPSHOT") continue;
+        rows += n;
+        if (examples.length < 5) examples.push(k);
+    }
+    return { rows, examples };
+}
+
+const rowKey = (r: readonly unknown[]) => JSON.stringify([Number(r[0]), String(r[1]), r[2] === null || r[2] === undefined ? null : Number(r[2]), (r[3] as string | null) ?? null]);
+
+export interface MirrorDiff {
+    equal: boolean;
+    sourceRows: number;
+    icebergRows: number;
+    /** Ids in PostgreSQL and not in Iceberg. */
+    missing: number;
+    /** Ids in Iceberg and not in PostgreSQL (e.g. a lost DELETE). */
+    extra: number;
+    /** Ids in both with other values (e.g. a lost UPDATE), or an id twice in Iceberg. */
+    differing: number;
+    examples: string[];
+}
+
+/** The upsert table against the source table, by id: equal means the same rows exactly. */
+export function diffMirror(source: readonly (readonly unknown[])[], iceberg: readonly (readonly unknown[])[]): MirrorDiff {
+    const byId = (rows: readonly (readonly unknown[])[]) => {
+        const m = new Map<number, string[]>();
+        for (const r of rows) {
+            const id = Number(r[0]);
+            m.set(id, [...(m.get(id) ?? []), rowKey(r)]);
+        }
+        return m;
+    };
+    const s = byId(source);
+    const i = byId(iceberg);
+    let missing = 0;
+    let extra = 0;
+    let differing = 0;
+    const examples: string[] = [];
+    const note = (e: string) => examples.length < 5 && examples.push(e);
+    for (const [id, rows] of s) {
+        const got = i.get(id);
+        if (!got) {
+            missing++;
+            note(`missing in Iceberg: ${rows[0]}`);
+        } else if (got.length !== 1 || got[0] !== rows[0]) {
+            differing++;
+            note(`id ${id}: PostgreSQL ${rows[0]}, Iceberg ${got.join(" + ")}`);
+        }
+    }
+    for (const [id, rows] of i) {
+        if (!s.has(id)) {
+            extra++;
+            note(`only in Iceberg: ${rows.join(" + ")}`);
+        }
+    }
+    return { equal: missing + extra + differing === 0, sourceRows: source.length, icebergRows: iceberg.length, missing, extra, differing, examples };
+}
+
+/** How a scenario's pipeline got back to processing changes. */
+export type Recovery = "automatic" | "pulumi up" | "pulumi up + connector task restart" | "no";
+
+export interface ScenarioResult {
+    fault: Fault;
+    label: string;
+    recovered: Recovery;
+    /** Kill -> the first change committed in PostgreSQL after the kill visible in the Iceberg changelog table. */
+    recoveryMs?: number;
+    /** Kill -> lag zero (the slot confirmed the writer's last LSN and the job's groups committed the topic's end), after the writer stopped. */
+    lagZeroMs?: number;
+    /** The killed service's restart: harness start until its health check passed. */
+    restartMs?: number;
+    /** How long the pulumi up of the recovery took (when one ran). */
+    pulumiUpMs?: number;
+    /** When the writer stopped, ms after the kill. */
+    writerStoppedMs?: number;
+    changesWritten: number;
+    /** Changes whose COMMIT had no answer (connection lost), resolved by reading the row back. */
+    inDoubt: number;
+    /** Committed changes missing from the changelog (whole table) that were not missing before this scenario. */
+    lost: number;
+    /** Extra changelog copies of changes (whole table) added during this scenario. */
+    duplicates: number;
+    /** Changelog rows that are no change written, added during this scenario. */
+    unexpected: number;
+    mirror?: MirrorDiff;
+    /** Services the final `up` found unhealthy and restarted. */
+    restartedAfter: string[];
+    healthyAfter: boolean;
+    notes: string[];
+    error?: string;
+}
+
+/** A duration in seconds with one decimal, or "-". */
+export function seconds(ms: number | undefined): string {
+    return ms === undefined || !Number.isFinite(ms) ? "-" : (ms / 1000).toFixed(1);
+}
+
+/** A plain-text table: header, a rule, rows; columns padded, numeric columns right-aligned. */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+    for (const r of rows) if (r.length !== header.length) throw new Error(`row has ${r.length} cells, header ${header.length}: ${r.join(" | ")}`);
+    const all = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+    const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^(-|-?\d+(\.\d+)?)$/.test(r[i])));
+    const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** The summary table of `npm run bench:faults`. */
+export function resultsTable(results: readonly ScenarioResult[]): string {
+    const header = ["fault", "recovered", "recovery s", "lag 0 s", "restart s", "changes", "rows lost", "duplicates", "mirror = source", "healthy after"];
+    const rows = results.map((r) => [
+        r.label,
+        r.recovered === "automatic" ? "yes (automatic)" : r.recovered === "no" ? "no" : `yes (${r.recovered})`,
+        seconds(r.recoveryMs),
+        seconds(r.lagZeroMs),
+        seconds(r.restartMs),
+        String(r.changesWritten),
+        String(r.lost),
+        String(r.duplicates),
+        r.mirror ? (r.mirror.equal ? "yes" : `no (${r.mirror.missing} missing, ${r.mirror.extra} extra, ${r.mirror.differing} differ)`) : "-",
+        r.healthyAfter ? (r.restartedAfter.length ? `yes (up restarted ${r.restartedAfter.join(", ")})` : "yes") : "no",
+    ]);
+    return textTable(header, rows);
+}
+
+export interface FaultOptions {
+    json: boolean;
+    faults: Fault[];
+    /** Writer rate, changes per second. */
+    rate: number;
+    /** Writing before the kill, seconds. */
+    warmupSeconds: number;
+    /** Between the kill and the restart, seconds. */
+    downSeconds: number;
+    /** How long to wait for the pipeline to recover on its own before a user steps in, seconds. */
+    autoRecoverySeconds: number;
+    checkpointIntervalMs: number;
+}
+
+export const DEFAULT_OPTIONS: FaultOptions = {
+    json: false,
+    faults: [...FAULTS],
+    rate: 10,
+    warmupSeconds: 10,
+    downSeconds: 5,
+    // Longer than Kafka Connect's scheduled.rebalance.max.delay.ms (default 5 min): a restarted worker may get
+    // the crashed worker's tasks only when that delay ends, which is still recovery on its own.
+    autoRecoverySeconds: 400,
+    checkpointIntervalMs: 2000,
+};
+
+const USAGE = `usage: npm run bench:faults -- [--json] [--faults ${FAULTS.join(",")}] [--rate N] [--warmup-seconds N] [--down-seconds N] [--auto-recovery-seconds N] [--checkpoint-interval-ms N]`;
+
+/** Parses `--name value`, `--name=value` and `--json`; an unknown option or a bad value is an error naming it. */
+export function parseFaultArgs(argv: readonly string[]): FaultOptions {
+    const o: FaultOptions = { ...DEFAULT_OPTIONS, faults: [...DEFAULT_OPTIONS.faults] };
+    const numeric: Record<string, { key: keyof FaultOptions; min: number; integer: boolean }> = {
+        rate: { key: "rate", min: 0.1, integer: false },
+        "warmup-seconds": { key: "warmupSeconds", min: 0, integer: false },
+        "down-seconds": { key: "downSeconds", min: 0, integer: false },
+        "auto-recovery-seconds": { key: "autoRecoverySeconds", min: 10, integer: false },
+        "checkpoint-interval-ms": { key: "checkpointIntervalMs", min: 100, integer: true },
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (!arg.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+        const eq = arg.indexOf("=");
+        const name = arg.slice(2, eq >= 0 ? eq : undefined);
+        if (name === "json") {
+            if (eq >= 0) throw new Error("--json takes no value");
+            o.json = true;
+            continue;
+        }
+        if (name !== "faults" && !numeric[name]) throw new Error(`unknown option --${name}\n${USAGE}`);
+        let raw: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
+        if (eq < 0) {
+            if (raw === undefined || raw.startsWith("--")) throw new Error(`--${name} needs a value`);
+            i++;
+        }
+        raw = raw!.trim();
+        if (name === "faults") {
+            const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+            const bad = list.filter((f) => !(FAULTS as readonly string[]).includes(f));
+            if (!list.length || bad.length) throw new Error(`--faults: unknown fault(s) ${bad.join(", ") || "(none given)"} (known: ${FAULTS.join(", ")})`);
+            // Run in the canonical order, each once.
+            o.faults = FAULTS.filter((f) => list.includes(f));
+            continue;
+        }
+        const spec = numeric[name];
+        const v = Number(raw);
+        if (raw === "" || !Number.isFinite(v) || v < spec.min || (spec.integer && !Number.isInteger(v))) {
+            throw new Error(`--${name} must be ${spec.integer ? "an integer" : "a number"} >= ${spec.min}, got ${JSON.stringify(raw)}`);
+        }
+        (o as unknown as Record<string, number>)[spec.key] = v;
+    }
+    return o;
+}
+
+/** Exponential backoff delays: first, first*factor, ... capped at max. */
+export function backoff(attempt: number, firstMs = 500, maxMs = 5000, factor = 2): number {
+    return Math.min(maxMs, firstMs * factor ** Math.max(0, attempt));
+}
+
+/**
+ * How a change in doubt (its COMMIT got no answer) turned out, from the row as it is now (the writer
+ * is sequential, so nothing else touched it since): committed or not.
+ */
+export function inDoubtCommitted(c: { op: Op; id: number; name: string }, rowNow: { name: string } | undefined): boolean {
+    switch (c.op) {
+        case "INSERT":
+            return rowNow !== undefined;
+        case "UPDATE":
+            return rowNow !== undefined && rowNow.name === c.name;
+        case "DELETE":
+            return rowNow === undefined;
+    }
+}

@@ -1,0 +1,201 @@
+/**
+ * What the scenarios read from the running pipeline: Iceberg tables through the real SQL Gateway
+ * (batch queries, as tests/services/review-workflow.test.ts's icebergSession), the lag (Kafka
+ * consumer-group lag of the job's groups from `pipelineTables[table].consumerGroups`, and the
+ * replication slot), and the states of the Flink job and the Debezium connector. Every client is
+ * short-lived or reopened on failure: the services under it are being killed.
+ */
+import { Kafka, logLevel } from "kafkajs";
+import { connectRequest } from "../../components/dynamic/connector";
+import { flinkRequest, jobException } from "../../components/dynamic/flink-job";
+import { endpoints } from "../../services/harness";
+import { backoff } from "./model";
+import { pgRows } from "./writer";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Batch queries of the stack's Iceberg tables through the SQL Gateway; the session is reopened after a failure. */
+export class IcebergReader {
+    private session?: string;
+    constructor(private readonly warehouse: string) {}
+
+    private get gateway(): string {
+        return endpoints()["flink-jobmanager"].gatewayUrl;
+    }
+
+    private async statement(session: string, statement: string, timeoutMs: number): Promise<unknown[][]> {
+        const op = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+        const rows: unknown[][] = [];
+        const deadline = Date.now() + timeoutMs;
+        let delay = 100;
+        try {
+            for (let token = 0; ; ) {
+                const page = await flinkRequest("Flink SQL Gateway", this.gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+                if (page.resultType === "EOS") return rows;
+                if (page.resultType === "PAYLOAD") {
+                    rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
+                    token++;
+                    continue;
+                }
+                if (Date.now() + delay > deadline) throw new Error(`SQL Gateway: no result within ${timeoutMs / 1000} s for ${statement.slice(0, 120)}`);
+                await sleep(delay);
+                delay = Math.min(delay * 2, 1000);
+            }
+        } finally {
+            await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${session}/operations/${op}/close`).catch(() => undefined);
+        }
+    }
+
+    private async open(): Promise<string> {
+        const ep = endpoints();
+        const session = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+        await this.statement(
+            session,
+            `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
+            'warehouse' = '${this.warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
+            's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`,
+            60_000,
+        );
+        return session;
+    }
+
+    /** One batch query; `identifier` placeholders are the caller's. Throws on any failure (and reopens next time). */
+    async query(sql: string, timeoutMs = 120_000): Promise<unknown[][]> {
+        try {
+            this.session ??= await this.open();
+            return await this.statement(this.session, sql, timeoutMs);
+        } catch (e) {
+            await this.close();
+            throw e;
+        }
+    }
+
+    async close(): Promise<void> {
+        const s = this.session;
+        this.session = undefined;
+        if (s) await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${s}`).catch(() => undefined);
+    }
+}
+
+/** `nessie.ns.table` (the outputs' identifiers) -> `lake.ns.table` (the reader's catalog). */
+export function inReaderCatalog(identifier: string): string {
+    const parts = identifier.split(".");
+    return ["lake", ...parts.slice(1)].map((p) => `\`${p}\``).join(".");
+}
+
+export interface LagReading {
+    /** Sum over the groups of (topic end - committed offset) per partition. */
+    consumerLag: number;
+    byGroup: Record<string, number>;
+    /** Whether the slot confirmed at least `lsn`. */
+    slotConfirmed: boolean;
+    slotLagBytes: number;
+}
+
+/** Consumer-group lag of `groups` on `topic` and the slot's position against `lsn`, on short-lived clients. */
+export async function readLag(topic: string, groups: readonly string[], slot: string, lsn: string): Promise<LagReading> {
+    const admin = new Kafka({ clientId: `faults-lag-${process.pid}`, brokers: [endpoints().kafka.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+    const byGroup: Record<string, number> = {};
+    try {
+        await admin.connect();
+        const high = await admin.fetchTopicOffsets(topic);
+        for (const groupId of groups) {
+            const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+            let lag = 0;
+            for (const p of high) {
+                const c = committed[0]?.partitions.find((x) => x.partition === p.partition);
+                const off = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+                lag += Math.max(0, Number(p.high) - off);
+            }
+            byGroup[groupId] = lag;
+        }
+    } finally {
+        await admin.disconnect().catch(() => undefined);
+    }
+    const [s] = await pgRows(
+        "SELECT pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0 AS ok, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS bytes FROM pg_replication_slots WHERE slot_name = $1",
+        [slot, lsn],
+    );
+    if (!s) throw new Error(`replication slot ${slot} does not exist`);
+    return { consumerLag: Object.values(byGroup).reduce((a, b) => a + b, 0), byGroup, slotConfirmed: Boolean(s.ok), slotLagBytes: Number(s.bytes) };
+}
+
+const LIVE = ["RUNNING", "CREATED", "INITIALIZING", "RECONCILING", "RESTARTING", "FAILING"];
+
+export interface JobView {
+    /** Non-terminal jobs under the name. */
+    live: { id: string; state: string }[];
+    /** The newest job under the name, whatever its state. */
+    newest?: { id: string; state: string };
+}
+
+/** The Flink jobs named `name` (the pipeline's job name). */
+export async function flinkJobs(name: string): Promise<JobView> {
+    const overview = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", "/jobs/overview");
+    const mine = (overview.jobs ?? []).filter((j: any) => j.name === name).sort((a: any, b: any) => b["start-time"] - a["start-time"]);
+    return {
+        live: mine.filter((j: any) => LIVE.includes(j.state)).map((j: any) => ({ id: j.jid, state: j.state })),
+        newest: mine[0] ? { id: mine[0].jid, state: mine[0].state } : undefined,
+    };
+}
+
+/** The job's `numRestarts` metric (undefined when unavailable). */
+export async function jobRestarts(jobId: string): Promise<number | undefined> {
+    const r = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", `/jobs/${jobId}/metrics?get=numRestarts`).catch(() => undefined);
+    const v = Array.isArray(r) ? r.find((m: any) => m.id === "numRestarts")?.value : undefined;
+    return v === undefined ? undefined : Number(v);
+}
+
+export async function flinkJobException(jobId: string): Promise<string> {
+    return jobException(endpoints()["flink-jobmanager"].restUrl, jobId);
+}
+
+export interface ConnectorView {
+    connector: string;
+    tasks: string[];
+    trace?: string;
+}
+
+export async function connectorStatus(name: string): Promise<ConnectorView> {
+    const s = await connectRequest(endpoints().connect.url, "GET", `/connectors/${encodeURIComponent(name)}/status`);
+    const failed = (s.tasks ?? []).find((t: any) => t.state === "FAILED");
+    return { connector: s.connector?.state, tasks: (s.tasks ?? []).map((t: any) => t.state), trace: failed?.trace ? String(failed.trace).split("\n")[0] : undefined };
+}
+
+/** What a user does for a failed connector task: Connect's restart of the failed instances. */
+export async function restartFailedConnectorTasks(name: string): Promise<void> {
+    await connectRequest(endpoints().connect.url, "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
+}
+
+/**
+ * Polls `probe` with backoff until it returns a value other than undefined, bounded by `timeoutMs`;
+ * logs what it is waiting for (and the last thing seen) about every 15 s.
+ */
+export async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<{ value?: T; seen: string }>, log: (m: string) => void, firstMs = 500, maxMs = 5000): Promise<T> {
+    const started = Date.now();
+    let lastLog = started;
+    let seen = "nothing yet";
+    for (let attempt = 0; ; attempt++) {
+        try {
+            const r = await probe();
+            if (r.value !== undefined) return r.value;
+            seen = r.seen;
+        } catch (e) {
+            seen = `error: ${(e as Error).message.split("\n")[0].slice(0, 300)}`;
+        }
+        const elapsed = Date.now() - started;
+        if (Date.now() - lastLog >= 15_000) {
+            log(`waiting for ${what} (${(elapsed / 1000).toFixed(0)} s of ${timeoutMs / 1000} s; last seen: ${seen})`);
+            lastLog = Date.now();
+        }
+        const d = backoff(attempt, firstMs, maxMs);
+        if (elapsed + d > timeoutMs) throw new Error(`gave up waiting for ${what} after ${(elapsed / 1000).toFixed(0)} s (last seen: ${seen})`);
+        await sleep(d);
+    }
+}
+
+/** Where a job's state was restored from (a checkpoint or savepoint path), "" when it started empty. */
+export async function jobRestoredFrom(jobId: string): Promise<string> {
+    const stats = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", `/jobs/${jobId}/checkpoints`).catch(() => undefined);
+    return String(stats?.latest?.restored?.external_path ?? "");
+}
