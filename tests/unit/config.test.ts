@@ -36,7 +36,7 @@ describe("parseLakehouseConfig defaults", () => {
             taskManagers: 1,
             slotsPerTaskManager: 4,
             parallelism: 1,
-            checkpointIntervalMs: 10000,
+            checkpointIntervalMs: 5000,
             checkpointsUri: "s3://warehouse/flink/checkpoints",
             savepointsUri: "s3://warehouse/flink/savepoints",
         });

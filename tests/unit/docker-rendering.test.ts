@@ -181,7 +181,7 @@ describe("Docker rendering of the dev stack", () => {
             expect(secretEnvNames(c)).toEqual(["AWS_SECRET_ACCESS_KEY"]);
             const props = env.FLINK_PROPERTIES.split("\n");
             expect(props).toEqual(expect.arrayContaining([
-                "execution.checkpointing.interval: 10000 ms",
+                "execution.checkpointing.interval: 5000 ms",
                 "execution.checkpointing.mode: EXACTLY_ONCE",
                 "execution.checkpointing.dir: s3://warehouse/flink/checkpoints",
                 "execution.checkpointing.savepoint-dir: s3://warehouse/flink/savepoints",
@@ -276,7 +276,7 @@ describe("Docker rendering of the dev stack", () => {
             name: "cdc-lakehouse-dev-demographics-to-iceberg",
             settings: {
                 "parallelism.default": "1",
-                "execution.checkpointing.interval": "10000 ms",
+                "execution.checkpointing.interval": "5000 ms",
                 "execution.checkpointing.min-pause": "0 ms",
                 "restart-strategy.type": "exponential-delay",
                 "restart-strategy.exponential-delay.initial-backoff": "1 s",

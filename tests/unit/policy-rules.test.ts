@@ -221,7 +221,7 @@ describe("policy rules on the program's own stacks", () => {
     describe("3. Checkpointing on", () => {
         it("reads the program's interval on the job and on every Flink process", () => {
             const job = one(dev, JOB, "lakehouse-job-demographics");
-            expect(unwrap(job.props.settings)["execution.checkpointing.interval"]).toBe("10000 ms");
+            expect(unwrap(job.props.settings)["execution.checkpointing.interval"]).toBe("5000 ms");
             expect(parseFlinkDurationMs("10000 ms")).toBe(10000);
             expect(parseFlinkDurationMs("30 s")).toBe(30000);
             expect(parseFlinkDurationMs("1 min")).toBe(60000);
