@@ -14,7 +14,11 @@ CREATE TEMPORARY TABLE {{table}}_events (
     'topic' = '{{topic}}',
     'properties.bootstrap.servers' = '{{bootstrapServers}}',
     'properties.group.id' = '{{consumerGroup}}-changes',
-    'scan.startup.mode' = 'earliest-offset',
+    -- Restores from a checkpoint or savepoint use the offsets in it. Without one (the JobManager lost
+    -- the job), resume from the offsets Flink committed to this group on its last checkpoint, not from
+    -- the start of the topic; a group with no offsets yet (the first start) reads from the earliest.
+    'scan.startup.mode' = 'group-offsets',
+    'properties.auto.offset.reset' = 'earliest',
     'format' = 'json'
 );
 

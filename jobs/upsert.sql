@@ -10,7 +10,11 @@ CREATE TEMPORARY TABLE {{table}}_cdc (
     'topic' = '{{topic}}',
     'properties.bootstrap.servers' = '{{bootstrapServers}}',
     'properties.group.id' = '{{consumerGroup}}-current',
-    'scan.startup.mode' = 'earliest-offset',
+    -- Restores from a checkpoint or savepoint use the offsets in it. Without one (the JobManager lost
+    -- the job), resume from the offsets Flink committed to this group on its last checkpoint, not from
+    -- the start of the topic; a group with no offsets yet (the first start) reads from the earliest.
+    'scan.startup.mode' = 'group-offsets',
+    'properties.auto.offset.reset' = 'earliest',
     -- Needs REPLICA IDENTITY FULL on the source table (UPDATE and DELETE carry the before-image).
     'format' = 'debezium-json'
 );

@@ -244,7 +244,7 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
                 const summary = up.stdout.split("\n").filter((l) => /^\s+[~+-]\s+\d+ (updated|created|replaced|deleted)/.test(l) || /^\s+\d+ unchanged/.test(l)).map((l) => l.trim());
                 const newJob = env.stack.outputs.flinkJobs[TABLE].jobId;
                 const restored = await jobRestoredFrom(newJob);
-                notes.push(`pulumi up --refresh (${(up.ms / 1000).toFixed(1)} s): ${summary.join(", ")}; job ${newJob} ${restored ? `restored from ${restored}` : "started WITHOUT state (no checkpoint or savepoint to restore): Kafka source from the earliest offset"}`);
+                notes.push(`pulumi up --refresh (${(up.ms / 1000).toFixed(1)} s): ${summary.join(", ")}; job ${newJob} ${restored ? `restored from ${restored}` : "started WITHOUT state (no checkpoint or savepoint to restore): its Kafka sources resume from the offsets their consumer groups committed on the last checkpoint"}`);
                 result.recovered = "pulumi up";
                 const c = await connectorStatus(env.stack.outputs.connector.name).catch(() => undefined);
                 if (c && (c.connector === "FAILED" || c.tasks.includes("FAILED"))) {
