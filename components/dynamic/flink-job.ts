@@ -509,34 +509,44 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
     const fill = (sql: string) => sql.replace(/\{\{\s*secret\.([A-Za-z0-9_]+)\s*\}\}/g, (_m: string, name: string) => String(secrets[name] ?? "").replace(/'/g, "''"));
     const timeoutMs = (inputs.waitTimeoutSeconds ?? 300) * 1000;
     const quote = (name: string) => `\`${name.replace(/`/g, "``")}\``;
-    const session = (await flinkRequest("Flink SQL Gateway", gateway, "POST", "/v1/sessions", { sessionName: `${inputs.name}-schema`, properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    // The running job commits to these tables on every checkpoint: an ALTER can lose the race to one
+    // of its commits (Iceberg's CommitFailedException). Retry, in a fresh session (a fresh catalog,
+    // no cached table metadata), re-reading what is there.
     const added: string[] = [];
-    try {
-        const statements: string[] = inputs.statements;
-        for (const statement of statements.slice(0, -1)) await gatewayQuery(gateway, session, fill(statement), timeoutMs);
-        for (const table of tables) {
-            const path = table.identifier.split(".").map(quote).join(".");
-            const found = new Map((await gatewayQuery(gateway, session, `DESCRIBE ${path}`, timeoutMs)).map((row) => [String(row[0]), String(row[1])]));
-            const problems = table.columns
-                .filter((c) => found.has(c.name) && icebergStoredType(found.get(c.name)!) !== icebergStoredType(c.type))
-                .map((c) => `column ${c.name} is ${found.get(c.name)} in ${table.identifier} but declared ${c.type}`);
-            if (problems.length) {
-                throw new Error(
-                    `${problems.join("; ")}: declare the table's type in lakehouse:source.tables, or change the Iceberg column first (Iceberg widens INT to BIGINT, FLOAT to DOUBLE and a DECIMAL's precision: ALTER TABLE ... MODIFY in Flink SQL)`,
-                );
+    for (let attempt = 1; ; attempt++) {
+        const session = (await flinkRequest("Flink SQL Gateway", gateway, "POST", "/v1/sessions", { sessionName: `${inputs.name}-schema`, properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+        try {
+            const statements: string[] = inputs.statements;
+            for (const statement of statements.slice(0, -1)) await gatewayQuery(gateway, session, fill(statement), timeoutMs);
+            for (const table of tables) {
+                const path = table.identifier.split(".").map(quote).join(".");
+                const found = new Map((await gatewayQuery(gateway, session, `DESCRIBE ${path}`, timeoutMs)).map((row) => [String(row[0]), String(row[1])]));
+                const problems = table.columns
+                    .filter((c) => found.has(c.name) && icebergStoredType(found.get(c.name)!) !== icebergStoredType(c.type))
+                    .map((c) => `column ${c.name} is ${found.get(c.name)} in ${table.identifier} but declared ${c.type}`);
+                if (problems.length) {
+                    throw new Error(
+                        `${problems.join("; ")}: declare the table's type in lakehouse:source.tables, or change the Iceberg column first (Iceberg widens INT to BIGINT, FLOAT to DOUBLE and a DECIMAL's precision: ALTER TABLE ... MODIFY in Flink SQL)`,
+                    );
+                }
+                const missing = table.columns.filter((c) => !found.has(c.name));
+                if (!missing.length) continue;
+                // New columns are nullable: rows written before them read as NULL.
+                await gatewayQuery(gateway, session, `ALTER TABLE ${path} ADD (${missing.map((c) => `${quote(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`, timeoutMs);
+                added.push(...missing.map((c) => `${table.identifier}.${c.name}`));
             }
-            const missing = table.columns.filter((c) => !found.has(c.name));
-            if (!missing.length) continue;
-            // New columns are nullable: rows written before them read as NULL.
-            await gatewayQuery(gateway, session, `ALTER TABLE ${path} ADD (${missing.map((c) => `${quote(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`, timeoutMs);
-            added.push(...missing.map((c) => `${table.identifier}.${c.name}`));
+            return added;
+        } catch (err) {
+            const message = (err as Error).message;
+            if (attempt < 6 && /CommitFailedException/.test(message)) {
+                await sleep(Math.min(500 * 2 ** attempt, 8000));
+                continue;
+            }
+            throw new Error(redact(`Flink SQL job "${inputs.name}": evolving its Iceberg tables failed${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${message}`, secrets));
+        } finally {
+            await flinkRequest("Flink SQL Gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
         }
-    } catch (err) {
-        throw new Error(redact(`Flink SQL job "${inputs.name}": evolving its Iceberg tables failed: ${(err as Error).message}`, secrets));
-    } finally {
-        await flinkRequest("Flink SQL Gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
     }
-    return added;
 }
 
 /**
