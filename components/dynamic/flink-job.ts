@@ -249,6 +249,11 @@ export function needsResubmit(changedKeys: string[]): boolean {
     return changedKeys.some((k) => RESUBMIT_KEYS.includes(k) || k.startsWith("settings[") || k === "state");
 }
 
+/** The SQL as sent: each `{{secret.<name>}}` replaced by its value, escaped for a string literal. */
+function fillSecrets(sql: string, secrets: Record<string, string>): string {
+    return sql.replace(/\{\{\s*secret\.([A-Za-z0-9_]+)\s*\}\}/g, (_m: string, name: string) => String(secrets[name] ?? "").replace(/'/g, "''"));
+}
+
 /** Replaces every secret value in a message by `[secret]`. */
 function redact(message: string, secrets: Record<string, string> | undefined): string {
     let out = message;
@@ -409,7 +414,7 @@ export async function latestRestorePoint(restUrl: string, jobId: string): Promis
 export async function submitStatements(inputs: Record<string, any>, restorePath: string | undefined): Promise<string> {
     const gateway = inputs.gatewayUrl;
     const secrets: Record<string, string> = inputs.secrets ?? {};
-    const fill = (sql: string) => sql.replace(/\{\{\s*secret\.([A-Za-z0-9_]+)\s*\}\}/g, (_m: string, name: string) => String(secrets[name] ?? "").replace(/'/g, "''"));
+    const fill = (sql: string) => fillSecrets(sql, secrets);
     const timeoutMs = (inputs.waitTimeoutSeconds ?? 300) * 1000;
     const properties: Record<string, string> = {
         "execution.runtime-mode": "streaming",
@@ -506,7 +511,7 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
     if (!tables.length) return [];
     const gateway = inputs.gatewayUrl;
     const secrets: Record<string, string> = inputs.secrets ?? {};
-    const fill = (sql: string) => sql.replace(/\{\{\s*secret\.([A-Za-z0-9_]+)\s*\}\}/g, (_m: string, name: string) => String(secrets[name] ?? "").replace(/'/g, "''"));
+    const fill = (sql: string) => fillSecrets(sql, secrets);
     const timeoutMs = (inputs.waitTimeoutSeconds ?? 300) * 1000;
     const quote = (name: string) => `\`${name.replace(/`/g, "``")}\``;
     // The running job commits to these tables on every checkpoint: an ALTER can lose the race to one
