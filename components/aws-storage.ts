@@ -16,6 +16,8 @@ export interface AwsWarehouseArgs {
     namePrefix: string;
     /** An AWS provider to use instead of one for `region` with the ambient credentials. */
     provider?: aws.Provider;
+    /** Refuse to delete or replace the bucket (Pulumi `protect`): the stack does not allow losing it. Default false. */
+    protect?: boolean;
 }
 
 /** The regional S3 endpoint, as every service reaches it. */
@@ -61,7 +63,7 @@ export class AwsWarehouse extends pulumi.ComponentResource {
         super("lakehouse:storage:AwsWarehouse", name, {}, opts);
         const provider = args.provider ?? new aws.Provider(`${name}-provider`, { region: args.region as aws.Region }, { parent: this });
         const child = { parent: this, provider };
-        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: args.forceDestroy }, child);
+        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: args.forceDestroy }, { ...child, protect: args.protect ?? false });
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access`,
             { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

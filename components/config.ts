@@ -7,6 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TableDefinition, parseCapturedTables } from "./tables";
+import { isConfigProviderReference } from "./dynamic/connector";
+import { DataKind, parseAllowDataLoss } from "./data-protection";
 import { DEFAULTS, DEFAULT_IMAGES, DEFAULT_RESOURCES, NODE_PORT_BLOCK, PORTS, SERVICE_NAMES, ServiceName } from "./defaults";
 
 export const CONFIG_NAMESPACE = "lakehouse";
@@ -63,6 +65,13 @@ export interface FlinkConfig {
     checkpointsUri: string;
     /** Durable savepoint directory (default: the warehouse bucket). */
     savepointsUri: string;
+    /**
+     * JobManager high availability: Kubernetes HA on Kubernetes, ZooKeeper HA (with a ZooKeeper
+     * workload) on Docker; the running jobs survive the loss of the JobManager.
+     */
+    highAvailability: boolean;
+    /** Durable HA storage: job graphs and completed-checkpoint metadata (default: the warehouse bucket). */
+    highAvailabilityStorageUri: string;
 }
 
 /**
@@ -108,6 +117,13 @@ export interface PipelineConfig {
     dropSlotOnDelete: boolean;
     /** Extra Debezium connector settings, merged over the program's own (never over the keys it owns). */
     connectorConfig: Record<string, string>;
+    /** Bound of the pipeline settle check after a change, in seconds; 0 disables it. */
+    verifyTimeoutSeconds: number;
+    /**
+     * External Connect only: the config-provider reference (`${provider:[path:]key}`) the user's workers
+     * resolve to the replication password; Connect stores it instead of the password.
+     */
+    replicationPasswordReference?: string;
 }
 
 /**
@@ -171,6 +187,8 @@ export interface LakehouseConfig {
     credentialsSet: Record<CredentialKey, boolean>;
     /** Settings of the Kubernetes platform (read on every platform, used on `kubernetes`). */
     kubernetes: KubernetesConfig;
+    /** Kinds of data the stack allows a change or destroy to lose (`lakehouse:allowDataLoss`; default none). */
+    allowDataLoss: DataKind[];
 }
 
 /** How the machine running Pulumi reaches the Services of a Kubernetes stack. */
@@ -279,7 +297,7 @@ const OBJECT_KEYS: Record<string, readonly string[]> = {
     storage: Object.keys(DEFAULTS.storage),
     nessie: Object.keys(DEFAULTS.nessie),
     iceberg: Object.keys(DEFAULTS.iceberg),
-    flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri"],
+    flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri", "highAvailabilityStorageUri"],
     dremio: Object.keys(DEFAULTS.dremio),
     pipeline: Object.keys(DEFAULTS.pipeline),
     resources: SERVICE_NAMES,
@@ -295,7 +313,7 @@ const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     flink: ["restUrl", "sqlGatewayUrl"],
     dremio: ["url"],
 };
-const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds", "externalCheckTimeoutSeconds"];
+const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds", "externalCheckTimeoutSeconds", "allowDataLoss"];
 const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS];
 
 /** True when an image reference names an exact tag (not `latest`) or a digest. */
@@ -445,6 +463,8 @@ export function parseLakehouseConfig(
     const hostPortOffset = r.integer(values.hostPortOffset, "hostPortOffset", DEFAULTS.hostPortOffset, 0, 65535 - PORTS.dremioFlight);
     const awsRegion = r.string(values.awsRegion, "awsRegion", DEFAULTS.awsRegion, REGION, 'an AWS-style region such as "us-east-1" (S3 clients refuse to start without one)');
     const startTimeoutSeconds = r.integer(values.startTimeoutSeconds, "startTimeoutSeconds", DEFAULTS.startTimeoutSeconds, 10, 3600);
+    const dataLoss = parseAllowDataLoss(values.allowDataLoss);
+    if (dataLoss.problem) r.problem("allowDataLoss", dataLoss.problem.found, dataLoss.problem.expected);
     const externalCheckTimeoutSeconds = r.integer(values.externalCheckTimeoutSeconds, "externalCheckTimeoutSeconds", DEFAULTS.externalCheckTimeoutSeconds, 1, 600);
 
     const s = r.object(values, "source");
@@ -520,6 +540,14 @@ export function parseLakehouseConfig(
         checkpointIntervalMs: r.integer(f.checkpointIntervalMs, "flink.checkpointIntervalMs", fd.checkpointIntervalMs, 100, 3_600_000),
         checkpointsUri: r.string(f.checkpointsUri, "flink.checkpointsUri", `s3://${bucket}/flink/checkpoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/checkpoints (checkpoints must outlive a container)"),
         savepointsUri: r.string(f.savepointsUri, "flink.savepointsUri", `s3://${bucket}/flink/savepoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/savepoints"),
+        highAvailability: r.boolean(f.highAvailability, "flink.highAvailability", fd.highAvailability),
+        highAvailabilityStorageUri: r.string(
+            f.highAvailabilityStorageUri,
+            "flink.highAvailabilityStorageUri",
+            `s3://${bucket}/flink/ha`,
+            STORAGE_URI,
+            "a durable URI every JobManager reaches, such as s3://warehouse/flink/ha (job graphs and checkpoint metadata must outlive a JobManager)",
+        ),
     };
     if (flink.parallelism > flink.taskManagers * flink.slotsPerTaskManager) {
         r.problem("flink.parallelism", flink.parallelism, `at most flink.taskManagers x flink.slotsPerTaskManager = ${flink.taskManagers * flink.slotsPerTaskManager} (the job could never be scheduled)`);
@@ -540,7 +568,31 @@ export function parseLakehouseConfig(
         jobDeleteMode: r.oneOf(pl.jobDeleteMode, "pipeline.jobDeleteMode", pd.jobDeleteMode as PipelineConfig["jobDeleteMode"], ["savepoint", "cancel"]),
         dropSlotOnDelete: r.boolean(pl.dropSlotOnDelete, "pipeline.dropSlotOnDelete", pd.dropSlotOnDelete),
         connectorConfig: { ...pd.connectorConfig },
+        verifyTimeoutSeconds: r.integer(pl.verifyTimeoutSeconds, "pipeline.verifyTimeoutSeconds", pd.verifyTimeoutSeconds, 0, 3600),
     };
+    if (pipeline.verifyTimeoutSeconds > 0 && pipeline.verifyTimeoutSeconds < 10) {
+        r.problem("pipeline.verifyTimeoutSeconds", pipeline.verifyTimeoutSeconds, "0 (no settle check) or 10 to 3600 seconds: the check waits for a checkpoint, so give it at least a few checkpoint intervals");
+    }
+    if (pl.replicationPasswordReference !== undefined) {
+        const reference = pl.replicationPasswordReference;
+        const where = "pipeline.replicationPasswordReference";
+        if (!isConfigProviderReference(reference)) {
+            // Never echo it: someone may have put the password itself here.
+            r.problem(
+                where,
+                typeof reference === "string" && !/^\$\{/.test(reference) ? "a value that is not a reference" : reference,
+                "one Kafka config-provider reference that your Connect workers resolve to the replication password, `${provider:key}` or `${provider:path:key}`, e.g. \"${env:LAKEHOUSE_REPLICATION_PASSWORD}\" (worker config `config.providers=env`, `config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`) or \"${file:/etc/kafka/secrets.properties:replication.password}\" (FileConfigProvider). The password itself goes in the secret `lakehouse:replicationPassword`",
+            );
+        } else if (external.connect === undefined) {
+            r.problem(
+                where,
+                reference,
+                "nothing unless `lakehouse:external.connect` is set: the program configures the Connect workers it deploys with their own reference to the stack's `lakehouse:replicationPassword`; remove the key",
+            );
+        } else {
+            pipeline.replicationPasswordReference = reference as string;
+        }
+    }
     if (pl.connectorConfig !== undefined) {
         const extra = pl.connectorConfig;
         if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
@@ -617,6 +669,7 @@ export function parseLakehouseConfig(
         images,
         exposePorts,
         hostPortOffset,
+        allowDataLoss: dataLoss.allowed,
         awsRegion,
         source,
         kafka,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KafkaConfig, ResourceSize } from "./config";
 import { DEFAULTS, PORTS } from "./defaults";
 import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+import { POSTGRES_SECRETS } from "./postgres";
 
 export interface KafkaConnectArgs {
     /** Pinned Debezium Connect image (Kafka Connect with the Debezium PostgreSQL plugin on its plugin path). */
@@ -21,6 +22,18 @@ export interface KafkaConnectArgs {
 /** The Debezium PostgreSQL connector class; the health check waits until the worker has loaded it. */
 export const DEBEZIUM_POSTGRES_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
 
+/** Kafka's config provider (Kafka >= 3.5) that resolves `${env:NAME}` from the worker's environment. */
+export const ENV_CONFIG_PROVIDER_CLASS = "org.apache.kafka.common.config.provider.EnvVarConfigProvider";
+
+/**
+ * What the connector's config holds as `database.password` on workers the program deploys:
+ * `${env:LAKEHOUSE_REPLICATION_PASSWORD}`, resolved by each worker when it validates or starts the
+ * connector. Connect stores the reference (REST config, configs topic), never the password.
+ */
+export function connectPasswordReference(): string {
+    return `\${${DEFAULTS.connect.passwordConfigProvider}:${DEFAULTS.connect.replicationPasswordEnv}}`;
+}
+
 /** Names of the worker group's internal topics, derived from the group id so groups never share them. */
 export function connectInternalTopics(groupId: string): { configs: string; offsets: string; status: string } {
     return { configs: `${groupId}-configs`, offsets: `${groupId}-offsets`, status: `${groupId}-status` };
@@ -32,6 +45,7 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
     const topics = connectInternalTopics(args.groupId);
     const heapMiB = Math.max(256, Math.floor(args.resources.memoryMiB * 0.6));
     const json = "org.apache.kafka.connect.json.JsonConverter";
+    const provider = DEFAULTS.connect.passwordConfigProvider;
     return {
         name: "connect",
         service: "connect",
@@ -55,8 +69,15 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
             CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
             CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
             HEAP_OPTS: `-Xms${heapMiB}m -Xmx${heapMiB}m`,
+            // Config providers: the connector config holds `${env:LAKEHOUSE_REPLICATION_PASSWORD}` and each
+            // worker resolves it from its own environment, so Connect never stores the password. The
+            // provider may read only that variable (not the worker's other env).
+            CONNECT_CONFIG_PROVIDERS: provider,
+            [`CONNECT_CONFIG_PROVIDERS_${provider.toUpperCase()}_CLASS`]: ENV_CONFIG_PROVIDER_CLASS,
+            [`CONNECT_CONFIG_PROVIDERS_${provider.toUpperCase()}_PARAM_ALLOWLIST_PATTERN`]: `^${DEFAULTS.connect.replicationPasswordEnv}$`,
         },
-        secretEnv: {},
+        // From the stack's secret: a Kubernetes Secret key reference, a secret env entry on Docker.
+        secretEnv: { [DEFAULTS.connect.replicationPasswordEnv]: { secret: POSTGRES_SECRETS.replication } },
         ports: [{ name: "rest", port: PORTS.connect, hostPort: PORTS.connect }],
         volumes: [],
         files: [],

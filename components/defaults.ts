@@ -80,6 +80,14 @@ export const DEFAULTS = {
         workers: 1,
         /** How long Connect waits for a departed worker before reassigning its tasks (its default is 5 min). */
         scheduledRebalanceMaxDelayMs: 30_000,
+        /**
+         * How the workers the program deploys get the replication password without Connect storing it:
+         * Kafka's EnvVarConfigProvider (Kafka >= 3.5) under this name, allowed to read only this env
+         * variable, which the platform fills from the stack's secret. The connector's config then holds
+         * `${env:LAKEHOUSE_REPLICATION_PASSWORD}`, never the password.
+         */
+        passwordConfigProvider: "env",
+        replicationPasswordEnv: "LAKEHOUSE_REPLICATION_PASSWORD",
     },
     storage: {
         /** Where the warehouse lives: `minio` (deployed with the stack) or `aws` (an S3 bucket made with @pulumi/aws). */
@@ -103,6 +111,8 @@ export const DEFAULTS = {
         parallelism: 1,
         // Latency is about half to one interval: 5 s keeps p99 within the seed's 10 s bound (README "Benchmarks").
         checkpointIntervalMs: 5_000,
+        /** JobManager high availability (Kubernetes HA on Kubernetes, ZooKeeper HA on Docker): jobs survive a JobManager loss. */
+        highAvailability: true,
     },
     dremio: {
         enabled: true,
@@ -124,6 +134,19 @@ export const DEFAULTS = {
          * Keys the program owns (connection, slot, publication, topics, captured tables) are refused.
          */
         connectorConfig: {} as Record<string, string>,
+        /**
+         * Bound (seconds) of the settle check after every `up` that changed the pipeline: each job
+         * RUNNING with a checkpoint completed after the change, the connector RUNNING, the warehouse
+         * readable. 0 disables the check.
+         */
+        verifyTimeoutSeconds: 120,
+        /**
+         * External Connect only: the config-provider reference (`${provider:[path:]key}`) the user's
+         * workers resolve to the replication password; the connector's stored config holds it instead of
+         * the password. Unset: the password itself is sent (with a warning). Workers the program deploys
+         * always get a reference (see `connect.passwordConfigProvider`).
+         */
+        replicationPasswordReference: undefined as string | undefined,
     },
     /** Size of each data volume where the platform sizes volumes (Kubernetes PVCs). */
     volumeSizeGiB: 20,
@@ -165,3 +188,24 @@ export const NODE_PORT_BLOCK = 20;
 
 /** Project-level names that derive from the stack; kept here so outputs and renderers agree. */
 export const LABEL_PREFIX = "lakehouse";
+
+/**
+ * Flink's JobManager high availability (`flink.highAvailability`). On Docker a ZooKeeper workload
+ * coordinates it; on Kubernetes the JobManager keeps its leader ConfigMaps in the cluster itself
+ * (a ServiceAccount with a Role on ConfigMaps) and needs no ZooKeeper.
+ */
+export const FLINK_HA = {
+    zookeeperImage: "zookeeper:3.8.4",
+    zookeeperPort: 2181,
+    zookeeperResources: { memoryMiB: 512, cpus: 0.5 },
+    /** ZooKeeper's data (the pointers to job graphs and checkpoints) on a volume, so a recreated container keeps them. */
+    zookeeperVolumeSizeGiB: 1,
+    /**
+     * ZooKeeper session timeout of every Flink process: a JobManager that died keeps its leadership
+     * this long, so it bounds the failover (Flink's default is 60 s; ZooKeeper's default tick of 2 s
+     * allows 4 to 40 s).
+     */
+    zookeeperSessionTimeout: "20 s",
+    /** ServiceAccount of the Flink pods on Kubernetes (Kubernetes HA reads and writes ConfigMaps). */
+    serviceAccount: "flink",
+};

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FlinkConfig, ResourceSize } from "./config";
-import { PORTS } from "./defaults";
+import { FlinkConfig, PlatformKind, ResourceSize } from "./config";
+import { FLINK_HA, PORTS } from "./defaults";
 import { MINIO_SECRETS } from "./minio";
 import { DeployedWorkload, Endpoint, ImageSpec, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe, bashTcpProbe } from "./platform";
+import { ZOOKEEPER_WORKLOAD, ZooKeeper } from "./zookeeper";
 
 export interface FlinkArgs {
     /** Pinned Flink 1.20 base image; the program builds it with the connector jars added. */
@@ -25,6 +26,67 @@ export interface FlinkArgs {
     /** Per process: the JobManager, each TaskManager and the SQL Gateway get this much. */
     resources: ResourceSize;
     platform: Platform;
+    /**
+     * Names this Flink cluster in its high-availability store (Kubernetes `kubernetes.cluster-id` and
+     * its ConfigMaps, ZooKeeper's `high-availability.cluster-id`, the directory under the HA storage).
+     * Default: `imageRepository` (`<project>-<stack>-flink`), unique per stack.
+     */
+    clusterId?: string;
+}
+
+/**
+ * How the JobManager's leadership, the job graphs and the pointers to the completed checkpoints
+ * survive the JobManager (`flink.highAvailability`): Kubernetes HA keeps them in ConfigMaps of the
+ * stack's namespace, ZooKeeper HA in a ZooKeeper workload; the bulky metadata goes to `storageDir`.
+ */
+export type FlinkHighAvailability =
+    | { type: "kubernetes"; clusterId: string; storageDir: string; serviceAccount: string }
+    | { type: "zookeeper"; clusterId: string; storageDir: string; quorum: string; sessionTimeout: string };
+
+/** What the workload specs are built from: the component's arguments and the chosen high availability. */
+export type FlinkWorkloadArgs = Omit<FlinkArgs, "platform"> & { highAvailability?: FlinkHighAvailability };
+
+/** Kubernetes API access of the Flink pods under Kubernetes HA: leader election and HA metadata in ConfigMaps. */
+export const FLINK_HA_RBAC_RULES = [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] }];
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
+
+/**
+ * The high availability of a stack's Flink cluster, or none: off when `flink.highAvailability` is
+ * false and for an existing (external) cluster, whose settings are its owner's. Kubernetes HA on
+ * Kubernetes; ZooKeeper HA on Docker (`zookeeperQuorum` is the ZooKeeper workload's address).
+ */
+export function flinkHighAvailability(
+    kind: PlatformKind,
+    args: { flink: FlinkConfig; clusterId: string; external: boolean; zookeeperQuorum?: string },
+): FlinkHighAvailability | undefined {
+    if (!args.flink.highAvailability || args.external || kind === "external") return undefined;
+    if (!K8S_NAME.test(args.clusterId)) {
+        throw new Error(`Flink high availability: cluster id "${args.clusterId}" must be 1-42 lower-case letters, digits and '-' (it names Kubernetes ConfigMaps and ZooKeeper nodes); shorten the project or stack name, or set lakehouse:flink.highAvailability false`);
+    }
+    const storageDir = args.flink.highAvailabilityStorageUri;
+    if (kind === "kubernetes") return { type: "kubernetes", clusterId: args.clusterId, storageDir, serviceAccount: FLINK_HA.serviceAccount };
+    if (!args.zookeeperQuorum) throw new Error("Flink ZooKeeper high availability needs the ZooKeeper workload's address");
+    return { type: "zookeeper", clusterId: args.clusterId, storageDir, quorum: args.zookeeperQuorum, sessionTimeout: FLINK_HA.zookeeperSessionTimeout };
+}
+
+/** The Flink settings of a high availability (none when it is off). */
+export function highAvailabilityProperties(ha: FlinkHighAvailability | undefined): Record<string, string> {
+    if (!ha) return {};
+    const common = { "high-availability.storageDir": ha.storageDir, "high-availability.cluster-id": ha.clusterId };
+    if (ha.type === "kubernetes") {
+        // Leader election and HA metadata in ConfigMaps named <cluster-id>-...; the namespace comes from the pod (-D on the command line).
+        return { ...common, "high-availability.type": "kubernetes", "kubernetes.cluster-id": ha.clusterId };
+    }
+    return {
+        ...common,
+        "high-availability.type": "zookeeper",
+        "high-availability.zookeeper.quorum": ha.quorum,
+        "high-availability.zookeeper.path.root": "/flink",
+        "high-availability.zookeeper.client.session-timeout": ha.sessionTimeout,
+        // In ZooKeeper mode the JobManager takes its RPC port from here (random by default): keep the published one.
+        "high-availability.jobmanager.port": String(PORTS.flinkRpc),
+    };
 }
 
 /** Repository-relative build context of the Flink image (Dockerfile + pom.xml of connector jars). */
@@ -44,7 +106,7 @@ export const FLINK_WORKLOADS = { jobManager: "flink-jobmanager", taskManager: "f
  * Flink configuration shared by every Flink process, as `key: value` lines (sorted, so a changed
  * setting is a one-line diff). Passed through the image's FLINK_PROPERTIES hook.
  */
-export function flinkProperties(args: Omit<FlinkArgs, "platform">): string {
+export function flinkProperties(args: FlinkWorkloadArgs): string {
     const f = args.flink;
     const jm = FLINK_WORKLOADS.jobManager;
     const props: Record<string, string> = {
@@ -75,6 +137,7 @@ export function flinkProperties(args: Omit<FlinkArgs, "platform">): string {
         "s3.path.style.access": String(args.s3PathStyle ?? true),
         "sql-gateway.endpoint.rest.address": "0.0.0.0",
         "sql-gateway.endpoint.rest.port": String(PORTS.flinkSqlGateway),
+        ...highAvailabilityProperties(args.highAvailability),
     };
     return Object.keys(props)
         .sort()
@@ -82,8 +145,25 @@ export function flinkProperties(args: Omit<FlinkArgs, "platform">): string {
         .join("\n");
 }
 
+/**
+ * Under Kubernetes HA every Flink pod runs with the ServiceAccount that may use ConfigMaps and gets
+ * its pod IP and namespace from the Downward API; the JobManager advertises its pod IP (HA does the
+ * service discovery: several JobManager pods must not share the Service's name) and each process is
+ * told its namespace (`-D kubernetes.namespace=...`; Flink's default is `default`).
+ */
+function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): { role: (command: string[], jobManager: boolean) => string[]; extra: Partial<WorkloadSpec> } {
+    if (ha?.type !== "kubernetes") return { role: (command) => command, extra: {} };
+    return {
+        role: (command, jobManager) => (jobManager ? [...command, "$(POD_IP)", "-D", "kubernetes.namespace=$(POD_NAMESPACE)"] : [...command, "-Dkubernetes.namespace=$(POD_NAMESPACE)"]),
+        extra: {
+            podFieldEnv: { POD_IP: "status.podIP", POD_NAMESPACE: "metadata.namespace" },
+            kubernetesApi: { serviceAccount: ha.serviceAccount, rules: FLINK_HA_RBAC_RULES },
+        },
+    };
+}
+
 /** JobManager, TaskManagers and SQL Gateway: one image, one configuration, three roles. */
-export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[] {
+export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
     const version = flinkVersionOf(args.baseImage);
     if (!version || !version.startsWith(`${FLINK_MINOR}.`)) {
         throw new Error(`flinkWorkloads: base image "${args.baseImage}" is not a Flink ${FLINK_MINOR}.x image; the connector jars are built for ${FLINK_MINOR}`);
@@ -94,7 +174,8 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
         ...(typeof args.s3AccessKey === "string" ? { AWS_ACCESS_KEY_ID: args.s3AccessKey } : {}),
         FLINK_PROPERTIES: flinkProperties(args),
     };
-    if (/^s3a?:\/\//.test(args.flink.checkpointsUri) || /^s3a?:\/\//.test(args.flink.savepointsUri)) {
+    const s3Uris = [args.flink.checkpointsUri, args.flink.savepointsUri, ...(args.highAvailability ? [args.highAvailability.storageDir] : [])];
+    if (s3Uris.some((u) => /^s3a?:\/\//.test(u))) {
         // The image's entrypoint copies this bundled plugin into plugins/ for s3:// checkpoints.
         env.ENABLE_BUILT_IN_PLUGINS = `flink-s3-fs-hadoop-${version}.jar`;
     }
@@ -102,12 +183,14 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
         ...(typeof args.s3AccessKey === "string" ? {} : { AWS_ACCESS_KEY_ID: args.s3AccessKey }),
         AWS_SECRET_ACCESS_KEY: args.s3SecretKey ?? { secret: MINIO_SECRETS.rootPassword },
     };
-    const common = { service: "flink", image, env, secretEnv, volumes: [], files: [], stateful: false, resources: args.resources, runAsUser: 9999 };
+    const ha = kubernetesHaPodSettings(args.highAvailability);
+    const common = { service: "flink", image, env, secretEnv, volumes: [], files: [], stateful: false, resources: args.resources, runAsUser: 9999, ...ha.extra };
+    const zookeeper = args.highAvailability?.type === "zookeeper" ? [ZOOKEEPER_WORKLOAD] : [];
     return [
         {
             ...common,
             name: FLINK_WORKLOADS.jobManager,
-            command: ["jobmanager"],
+            command: ha.role(["jobmanager"], true),
             ports: [
                 { name: "rest", port: PORTS.flinkRest, hostPort: PORTS.flinkRest },
                 { name: "rpc", port: PORTS.flinkRpc },
@@ -122,13 +205,13 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
                 startPeriodSeconds: 10,
                 describe: "Flink JobManager REST answers /overview",
             },
-            dependsOn: args.dependsOn,
+            dependsOn: [...args.dependsOn, ...zookeeper],
             replicas: 1,
         },
         {
             ...common,
             name: FLINK_WORKLOADS.taskManager,
-            command: ["taskmanager"],
+            command: ha.role(["taskmanager"], false),
             ports: [{ name: "rpc", port: 6122 }],
             health: {
                 exec: bashTcpProbe(6122),
@@ -145,7 +228,7 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
         {
             ...common,
             name: FLINK_WORKLOADS.sqlGateway,
-            command: ["bin/sql-gateway.sh", "start-foreground"],
+            command: ha.role(["bin/sql-gateway.sh", "start-foreground"], false),
             ports: [{ name: "rest", port: PORTS.flinkSqlGateway, hostPort: PORTS.flinkSqlGatewayHost }],
             health: {
                 exec: bashHttpProbe(PORTS.flinkSqlGateway, "/v1/info"),
@@ -162,22 +245,43 @@ export function flinkWorkloads(args: Omit<FlinkArgs, "platform">): WorkloadSpec[
     ];
 }
 
-/** A Flink session cluster with the SQL Gateway. */
+/** A Flink session cluster with the SQL Gateway, highly available unless `flink.highAvailability` is false. */
 export class Flink extends pulumi.ComponentResource {
     readonly jobManager: DeployedWorkload;
     readonly taskManagers: DeployedWorkload;
     readonly sqlGateway: DeployedWorkload;
     readonly rest: Endpoint;
     readonly sqlGatewayRest: Endpoint;
+    /** The HA coordination service (ZooKeeper HA on Docker), when there is one. */
+    readonly zookeeper?: ZooKeeper;
+    readonly highAvailability?: FlinkHighAvailability;
+    /** Every workload this component deployed, ZooKeeper included (for the stack's consistency checks). */
+    readonly workloads: DeployedWorkload[];
 
     constructor(name: string, args: FlinkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:flink:Flink", name, {}, opts);
-        const [jm, tm, gw] = flinkWorkloads(args).map((spec) => args.platform.deploy(spec, this));
+        const kind = args.platform.kind;
+        const external = args.platform.isExternal("flink");
+        const clusterId = args.clusterId ?? args.imageRepository;
+        if (args.flink.highAvailability && !external && kind === "docker") {
+            this.zookeeper = new ZooKeeper(
+                `${name}-zookeeper`,
+                { image: FLINK_HA.zookeeperImage, resources: FLINK_HA.zookeeperResources, volumeSizeGiB: FLINK_HA.zookeeperVolumeSizeGiB, platform: args.platform },
+                { parent: this },
+            );
+        }
+        try {
+            this.highAvailability = flinkHighAvailability(kind, { flink: args.flink, clusterId, external, zookeeperQuorum: this.zookeeper?.client.internal });
+        } catch (err) {
+            throw new pulumi.ResourceError((err as Error).message, this);
+        }
+        const [jm, tm, gw] = flinkWorkloads({ ...args, highAvailability: this.highAvailability }).map((spec) => args.platform.deploy(spec, this));
+        this.workloads = [...(this.zookeeper ? [this.zookeeper.workload] : []), jm, tm, gw];
         this.jobManager = jm;
         this.taskManagers = tm;
         this.sqlGateway = gw;
         this.rest = jm.endpoints.rest;
         this.sqlGatewayRest = gw.endpoints.rest;
-        this.registerOutputs({ rest: this.rest, sqlGatewayRest: this.sqlGatewayRest });
+        this.registerOutputs({ rest: this.rest, sqlGatewayRest: this.sqlGatewayRest, highAvailability: this.highAvailability?.type ?? "none" });
     }
 }

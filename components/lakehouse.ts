@@ -22,10 +22,12 @@ import { DebeziumConnector } from "./dynamic/connector";
 import { DremioAdmin, DremioSource } from "./dynamic/dremio";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
+import { PipelineSettleCheck, fingerprint } from "./dynamic/pipeline-check";
 import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
-import { connectorName, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobSinkTables, jobTemplateValues, pipelineTables, replicationSlotName } from "./pipeline";
+import { connectorName, connectorPasswordReference, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobSinkTables, jobTemplateValues, pipelineTables, replicationSlotName } from "./pipeline";
 import { icebergTableNames } from "./tables";
 import { PreflightCheck, runPreflight } from "./preflight";
+import { DataKind, dataGuardFor, protectsData } from "./data-protection";
 
 export interface LakehouseArgs {
     /** The validated stack configuration (see components/config.ts). */
@@ -174,7 +176,7 @@ export class Lakehouse extends pulumi.ComponentResource {
         if (onAws) {
             this.awsWarehouse = new AwsWarehouse(
                 `${name}-s3`,
-                { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix },
+                { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix, protect: protectsData(cfg.allowDataLoss, "bucket") },
                 child,
             );
         }
@@ -294,7 +296,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             );
         }
 
-        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, this.flink.jobManager, this.flink.taskManagers, this.flink.sqlGateway, ...(this.dremio ? [this.dremio.workload] : [])];
+        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, ...this.flink.workloads, ...(this.dremio ? [this.dremio.workload] : [])];
         const problems = validateSpecs(
             all.filter((w) => !w.external).map((w) => w.spec),
             all.filter((w) => w.external).map((w) => w.spec.name),
@@ -321,6 +323,9 @@ export class Lakehouse extends pulumi.ComponentResource {
                   });
         // What lives inside the services. Pulumi's dynamic providers run where Pulumi runs, so they use
         // the host-side endpoints; without them (ports not published) there is nothing to reach.
+        // What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
+        const guards = dataGuards(cfg);
+        const protect = (kind: DataKind) => protectsData(cfg.allowDataLoss, kind);
         const s3Host = this.minio ? urls(this.minio.api).host : undefined;
         if (this.awsWarehouse) {
             this.bucket = this.awsWarehouse.bucket;
@@ -334,8 +339,9 @@ export class Lakehouse extends pulumi.ComponentResource {
                     accessKeyId: cfg.storage.rootUser,
                     secretAccessKey: v.minioRootPassword!,
                     forceDestroy: cfg.storage.forceDestroy,
+                    dataGuard: guards.bucket,
                 },
-                { parent: this, dependsOn: store.ready },
+                { parent: this, dependsOn: store.ready, protect: protect("bucket") },
             );
         }
         const nessieApi = urls(this.nessie.http, this.nessie.apiV2Path).host;
@@ -344,11 +350,15 @@ export class Lakehouse extends pulumi.ComponentResource {
             const branch =
                 cfg.nessie.branch === "main"
                     ? undefined
-                    : new NessieBranch(`${name}-branch`, { apiUrl, branch: cfg.nessie.branch, from: "main" }, { parent: this, dependsOn: this.nessie.workload.ready });
+                    : new NessieBranch(
+                          `${name}-branch`,
+                          { apiUrl, branch: cfg.nessie.branch, from: "main", dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.branch },
+                          { parent: this, dependsOn: this.nessie.workload.ready, protect: protect("tables") },
+                      );
             this.namespace = new NessieNamespace(
                 `${name}-namespace`,
-                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy },
-                { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])] },
+                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.namespace },
+                { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])], protect: protect("tables") },
             );
         }
         this.pipeline = this.createPipeline(name, cfg, args, credentials);
@@ -451,6 +461,9 @@ export class Lakehouse extends pulumi.ComponentResource {
                 ),
             ]),
         );
+        // Connect stores a config-provider reference, not the password (README "Secrets in Kafka Connect").
+        const password = connectorPasswordReference(cfg);
+        if (password.warning) pulumi.log.warn(password.warning, this);
         const connector = new DebeziumConnector(
             `${name}-connector`,
             {
@@ -458,11 +471,13 @@ export class Lakehouse extends pulumi.ComponentResource {
                 name: connectorName(cfg),
                 config: debeziumConnectorConfig(cfg, this.postgres.endpoint.internal),
                 databasePassword: v.replicationPassword!,
+                databasePasswordReference: password.reference,
                 state: cfg.pipeline.connectorState,
                 dropSlotOnDelete: cfg.pipeline.dropSlotOnDelete,
                 cleanupDatabaseAddress: pgHost,
+                dataGuard: dataGuards(cfg).connector,
             },
-            { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready] },
+            { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready], protect: protectsData(cfg.allowDataLoss, "slot") },
         );
         const store = this.objectStore;
         const flinkSide = {
@@ -493,6 +508,28 @@ export class Lakehouse extends pulumi.ComponentResource {
                 ),
             ]),
         );
+        // After every `up` that changed the pipeline: a bounded settle check, so `up` fails when what it
+        // changed does not work (a job restarting in a loop, the connector failed, the warehouse gone).
+        if (cfg.pipeline.verifyTimeoutSeconds > 0) {
+            const check = new PipelineSettleCheck(
+                `${name}-pipeline-check`,
+                {
+                    flinkRestUrl: flinkRestHost,
+                    connectUrl: connectHost,
+                    // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
+                    jobs: cfg.source.tables.map((table) => ({ table, name: jobName(cfg.namePrefix, table), jobId: jobs[table].jobId, sqlHash: jobs[table].sqlHash, required: cfg.pipeline.jobState === "RUNNING" })),
+                    connector: pulumi
+                        .output(debeziumConnectorConfig(cfg, this.postgres.endpoint.internal))
+                        .apply((config) => ({ name: connectorName(cfg), configHash: fingerprint({ config, state: cfg.pipeline.connectorState, passwordReference: password.reference ?? "" }), required: cfg.pipeline.connectorState === "RUNNING" })),
+                    warehouse: pulumi.output(store.accessKeyId).apply((accessKeyId) => ({ endpoint: urls(store.api).host ?? urls(store.api).internal, region: cfg.awsRegion, bucket: cfg.storage.bucket, pathStyle: store.pathStyle, accessKeyId })),
+                    s3SecretAccessKey: store.secretAccessKey,
+                    namespace: `${cfg.nessie.branch}:${cfg.iceberg.namespace}`,
+                    timeoutSeconds: cfg.pipeline.verifyTimeoutSeconds,
+                },
+                { parent: this, dependsOn: [connector, ...Object.values(jobs), ...Object.values(topics), this.bucket!, this.namespace!] },
+            );
+            check.summary.apply((summary) => summary && pulumi.log.info(summary, check));
+        }
         return { cdcSource, topics, connector, jobs };
     }
 
@@ -531,6 +568,51 @@ export class Lakehouse extends pulumi.ComponentResource {
         );
         return { admin, source };
     }
+}
+
+/**
+ * What each data-bearing resource is told when the stack protects its kind of data (see
+ * components/data-protection.ts): what it holds, what a replacement would lose, and the config key
+ * behind each input whose change replaces it. Pure: from config alone.
+ */
+export function dataGuards(cfg: LakehouseConfig) {
+    const allowed = cfg.allowDataLoss;
+    const slot = replicationSlotName(cfg);
+    return {
+        bucket: dataGuardFor(
+            allowed,
+            "bucket",
+            `the warehouse bucket "${cfg.storage.bucket}" (every Iceberg data and metadata file)`,
+            "The replacement is a new, empty bucket while the tables in Nessie still point at files in the old one, which is then deleted.",
+            { bucket: "lakehouse:storage.bucket" },
+        ),
+        namespace: dataGuardFor(
+            allowed,
+            "tables",
+            `the Iceberg namespace "${cfg.iceberg.namespace}" on Nessie branch "${cfg.nessie.branch}" and its tables`,
+            "The jobs would start new, empty tables in the new namespace, and the old namespace is deleted (with its tables when storage.forceDestroy is set).",
+            { namespace: "lakehouse:iceberg.namespace", branch: "lakehouse:nessie.branch" },
+        ),
+        branch: dataGuardFor(
+            allowed,
+            "tables",
+            `the Nessie branch "${cfg.nessie.branch}" and every table on it`,
+            "The new branch starts from main without these tables, and the old branch is deleted when storage.forceDestroy is set.",
+            { branch: "lakehouse:nessie.branch" },
+        ),
+        connector: dataGuardFor(
+            allowed,
+            "slot",
+            `the CDC connector "${connectorName(cfg)}" with its replication slot "${slot}" and offsets`,
+            "The old connector is deleted first, with its slot and offsets (pipeline.dropSlotOnDelete); the new one snapshots every captured table again: duplicates in the changelog, and the changes between the old position and the new snapshot missing from the history.",
+            {
+                name: "the project and stack name (lakehouse connector name)",
+                'config["slot.name"]': "the project and stack name (replication slot name)",
+                'config["topic.prefix"]': "lakehouse:kafka.topicPrefix",
+                'config["database.dbname"]': "lakehouse:source.database",
+            },
+        ),
+    };
 }
 
 /** The warehouse's object storage as every other part of the stack sees it. */
@@ -601,6 +683,7 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                     secrets,
                     repoRoot: args.repoRoot,
                     provider: args.dockerProvider,
+                    retainVolumes: protectsData(cfg.allowDataLoss, "volumes"),
                 },
                 { parent },
             );
@@ -618,6 +701,7 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                     repoRoot: args.repoRoot,
                     provider: args.kubernetesProvider,
                     dockerProvider: args.dockerProvider,
+                    retainVolumes: protectsData(cfg.allowDataLoss, "volumes"),
                 },
                 { parent },
             );

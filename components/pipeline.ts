@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { LakehouseConfig, isOwnedConnectorKey } from "./config";
+import { connectPasswordReference } from "./connect";
 import { JobTemplateValues, jobName } from "./jobs";
 import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
@@ -19,9 +20,10 @@ export function replicationSlotName(cfg: LakehouseConfig): string {
 }
 
 /**
- * The Debezium PostgreSQL connector's config (without the password, which the resource adds when it
- * talks to Connect). `databaseAddress` is PostgreSQL as Connect reaches it. `pipeline.connectorConfig`
- * is merged over the defaults below; the keys the program owns (see CONNECTOR_OWNED_KEYS) always win.
+ * The Debezium PostgreSQL connector's config without the password: the resource sends the reference of
+ * connectorPasswordReference as `database.password`, or the password when there is none.
+ * `databaseAddress` is PostgreSQL as Connect reaches it. `pipeline.connectorConfig` is merged over the
+ * defaults below; the keys the program owns (see CONNECTOR_OWNED_KEYS) always win.
  */
 export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: string): Record<string, string> {
     const separator = databaseAddress.lastIndexOf(":");
@@ -48,6 +50,24 @@ export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: s
         "time.precision.mode": "connect",
     };
     return { ...defaults, ...extra };
+}
+
+/**
+ * What the connector's stored config holds as `database.password`: the reference the workers resolve.
+ * Workers the program deploys resolve `${env:LAKEHOUSE_REPLICATION_PASSWORD}` (components/connect.ts);
+ * an external Connect resolves `pipeline.replicationPasswordReference`. Without one (external Connect, key
+ * unset) the password itself is sent and Connect stores it in plain text: `warning` says so and names the fix.
+ */
+export function connectorPasswordReference(cfg: LakehouseConfig): { reference?: string; warning?: string } {
+    if (!cfg.external.connect) return { reference: connectPasswordReference() };
+    if (cfg.pipeline.replicationPasswordReference) return { reference: cfg.pipeline.replicationPasswordReference };
+    return {
+        warning:
+            `The existing Kafka Connect at ${cfg.external.connect.url} gets the replication password itself as the connector's database.password, ` +
+            "and stores it in plain text (GET /connectors/<name>/config and its configs topic show it). Give its workers a config provider " +
+            "(e.g. config.providers=env, config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider, and the password in " +
+            "an env variable) and set `lakehouse:pipeline.replicationPasswordReference` to the reference, e.g. \"${env:LAKEHOUSE_REPLICATION_PASSWORD}\".",
+    };
 }
 
 /** Endpoints as Flink reaches them (on the stack's network). */

@@ -250,6 +250,17 @@ export function evaluateFlinkCluster(restUrl: string, o: FlinkOverview): CheckRe
     return { name: "flink.cluster", status: "PASS", detail: text, metrics };
 }
 
+/**
+ * The command that brings back what the stack declares after drift in a dynamic resource (a job gone
+ * or failed, a connector, topic or Dremio source deleted out of band): the refresh reads the service
+ * and finds the drift, the update repairs it. A plain `pulumi up` does not read dynamic resources, so
+ * it would change nothing.
+ */
+export const REPAIR_COMMAND = "pulumi up --refresh";
+
+/** Job states in which Flink itself is bringing the job back (restart strategy, JobManager failover). */
+const RECOVERING_JOB_STATES = ["CREATED", "INITIALIZING", "RESTARTING", "RECONCILING"];
+
 export function evaluateFlinkJob(table: string, ref: { name?: string; jobId?: string }, m: FlinkJobMeasurement, t: HealthThresholds, nowMs: number): CheckResult {
     const name = `flink.job.${table}`;
     const { job, stale } = chooseJob(m);
@@ -259,13 +270,19 @@ export function evaluateFlinkJob(table: string, ref: { name?: string; jobId?: st
         const what = job ? `is ${job.state}` : ref.jobId ? `${ref.jobId} is unknown to Flink` : "has no exported job id";
         const none = ref.name ? `, and no running job is named ${label}` : "";
         const exception = m.exception ? `; Flink's exception: ${m.exception}` : "";
-        return { name, status: "FAIL", detail: `job ${label} ${job ? `${job.jobId} ` : ""}${what}${none}${exception}; run \`pulumi up\` to resubmit it`, metrics };
+        const fix =
+            job && RECOVERING_JOB_STATES.includes(job.state)
+                ? `Flink is bringing it back (restart strategy or JobManager failover): check again in a minute; if it stays ${job.state}, run \`${REPAIR_COMMAND}\` to resubmit it from its last savepoint or checkpoint`
+                : `run \`${REPAIR_COMMAND}\` to resubmit it from its last savepoint or checkpoint (a plain \`pulumi up\` does not notice a job that is gone)`;
+        return { name, status: "FAIL", detail: `job ${label} ${job ? `${job.jobId} ` : ""}${what}${none}${exception}; ${fix}`, metrics };
     }
     const parts: string[] = [`${label} RUNNING as ${job.jobId}${job.startTime ? ` for ${formatAge((nowMs - job.startTime) / 1000)}` : ""}`];
     const statuses: CheckStatus[] = [];
     if (stale) {
         statuses.push("WARN");
-        parts.push(`the exported job id ${ref.jobId ?? "(none)"} is ${m.exported ? m.exported.state : "unknown to Flink"} (resubmitted outside Pulumi? run \`pulumi refresh\`)`);
+        parts.push(
+            `the exported job id ${ref.jobId ?? "(none)"} is ${m.exported ? m.exported.state : "unknown to Flink"} (resubmitted outside Pulumi?): run \`${REPAIR_COMMAND}\` to put the job back under the stack (it stops this one with a savepoint and resubmits the declared job from it)`,
+        );
     }
     const cp = m.checkpoints;
     if (cp) {
@@ -330,7 +347,7 @@ export function topicMessageCount(partitions: PartitionOffsets[]): number {
 
 export function evaluateTopic(table: string, topic: string, partitions: PartitionOffsets[] | null): CheckResult {
     const name = `kafka.topic.${table}`;
-    if (partitions === null) return { name, status: "FAIL", detail: `topic ${topic} does not exist (the Flink job's Kafka source fails on a missing topic; \`pulumi up\` creates it)`, metrics: { topic, messages: null, partitions: null } };
+    if (partitions === null) return { name, status: "FAIL", detail: `topic ${topic} does not exist (deleted out of band? the Flink job's Kafka source fails on a missing topic): run \`${REPAIR_COMMAND}\` to recreate it (and resubmit the job if it failed)`, metrics: { topic, messages: null, partitions: null } };
     const messages = topicMessageCount(partitions);
     const end = partitions.reduce((s, p) => s + p.high, 0);
     return { name, status: "PASS", detail: `topic ${topic}: ${messages} message(s) in ${partitions.length} partition(s) (end offset ${end})`, metrics: { topic, messages, partitions: partitions.length, endOffset: end } };
@@ -387,18 +404,23 @@ export function traceCause(trace: string | undefined): string {
     return (causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines[0] ?? "").slice(0, 400);
 }
 
-export function evaluateConnector(name: string, declaredState: string | undefined, m: ConnectorMeasurement): CheckResult {
+/**
+ * `connectUrl` (the Connect REST URL this machine reaches) makes the Connect commands in the details
+ * complete (`curl` against it); without it they name the REST path.
+ */
+export function evaluateConnector(name: string, declaredState: string | undefined, m: ConnectorMeasurement, connectUrl?: string): CheckResult {
     const check = "connect.connector";
-    if (!m.status) return { name: check, status: "FAIL", detail: `connector ${name} does not exist on the Connect cluster (deleted out of band? \`pulumi up\` recreates it)`, metrics: { connector: name, state: "MISSING", tasks: 0, tasksRunning: 0 } };
+    const rest = (method: string, path: string) => (connectUrl ? `curl -X ${method} '${connectUrl.replace(/\/+$/, "")}${path}'` : `${method} ${path} on the Connect REST API`);
+    if (!m.status) return { name: check, status: "FAIL", detail: `connector ${name} does not exist on the Connect cluster (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`, metrics: { connector: name, state: "MISSING", tasks: 0, tasksRunning: 0 } };
     const s = m.status;
     const running = s.tasks.filter((t) => t.state === "RUNNING").length;
     const metrics = { connector: name, state: s.state, tasks: s.tasks.length, tasksRunning: running };
     const tasks = s.tasks.map((t) => `task ${t.id} ${t.state}`).join(", ") || "no tasks";
     const failed = [s.state === "FAILED" ? `connector: ${traceCause(s.trace)}` : "", ...s.tasks.filter((t) => t.state === "FAILED").map((t) => `task ${t.id}: ${traceCause(t.trace)}`)].filter(Boolean);
     if (s.state === "RUNNING" && s.tasks.length > 0 && running === s.tasks.length) return { name: check, status: "PASS", detail: `connector ${name} RUNNING, ${tasks}${m.workerVersion ? ` (Connect ${m.workerVersion})` : ""}`, metrics };
-    if (failed.length) return { name: check, status: "FAIL", detail: `connector ${name} ${s.state}, ${tasks}; ${failed.join("; ")} (restart: POST /connectors/${name}/restart?includeTasks=true&onlyFailed=true)`, metrics };
+    if (failed.length) return { name: check, status: "FAIL", detail: `connector ${name} ${s.state}, ${tasks}; ${failed.join("; ")}; once the cause is fixed, restart the failed parts: ${rest("POST", `/connectors/${name}/restart?includeTasks=true&onlyFailed=true`)}`, metrics };
     if ((s.state === "PAUSED" || s.state === "STOPPED") && declaredState === s.state) return { name: check, status: "WARN", detail: `connector ${name} is ${s.state} as the stack declares (pipeline.connectorState): no changes are captured`, metrics };
-    if (s.state === "PAUSED" || s.state === "STOPPED") return { name: check, status: "FAIL", detail: `connector ${name} is ${s.state} (the stack declares ${declaredState ?? "RUNNING"}): no changes are captured; resume: PUT /connectors/${name}/resume`, metrics };
+    if (s.state === "PAUSED" || s.state === "STOPPED") return { name: check, status: "FAIL", detail: `connector ${name} is ${s.state} (the stack declares ${declaredState ?? "RUNNING"}): no changes are captured; run \`${REPAIR_COMMAND}\` to put it back in the declared state (or resume it: ${rest("PUT", `/connectors/${name}/resume`)})`, metrics };
     return { name: check, status: "FAIL", detail: `connector ${name} ${s.state}, ${tasks}: not capturing`, metrics };
 }
 
@@ -495,11 +517,11 @@ export interface DremioMeasurement {
 
 export function evaluateDremio(name: string, exportedId: string | undefined, m: DremioMeasurement): CheckResult {
     const check = "dremio.source";
-    if (!m.source) return { name: check, status: "FAIL", detail: `Dremio has no source ${name} (deleted out of band? \`pulumi up\` recreates it)`, metrics: { source: name, id: null } };
+    if (!m.source) return { name: check, status: "FAIL", detail: `Dremio has no source ${name} (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`, metrics: { source: name, id: null } };
     const metrics = { source: name, id: m.source.id, type: m.source.type ?? null, state: m.source.status ?? null };
     const text = `source ${name} (${m.source.type ?? "?"}) present, id ${m.source.id}${m.source.status ? `, state ${m.source.status}` : ""}`;
     if (m.source.status === "bad") return { name: check, status: "FAIL", detail: `${text}: ${m.source.message ?? "Dremio reports it unusable"}`, metrics };
-    if (exportedId && exportedId !== m.source.id) return { name: check, status: "WARN", detail: `${text}, but the stack exported id ${exportedId} (recreated out of band? run \`pulumi refresh\`)`, metrics };
+    if (exportedId && exportedId !== m.source.id) return { name: check, status: "WARN", detail: `${text}, but the stack exported id ${exportedId} (recreated out of band?): run \`${REPAIR_COMMAND}\` to adopt it and export its id`, metrics };
     if (m.source.status === "warn") return { name: check, status: "WARN", detail: `${text}: ${m.source.message ?? ""}`, metrics };
     return { name: check, status: "PASS", detail: text, metrics };
 }
@@ -660,7 +682,7 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
         if (!url) return [missing("connect.connector", ["kafkaConnectUrl.host"], "Kafka Connect is not published to this machine")];
         if (!outputs.connector) return [missing("connect.connector", ["connector"], "the stack manages no connector (services not reachable from Pulumi?)")];
         try {
-            return [evaluateConnector(outputs.connector.name, outputs.connector.state, await withTimeout(probes.connector(url, outputs.connector.name, ms), ms * 2, `Kafka Connect at ${url}`))];
+            return [evaluateConnector(outputs.connector.name, outputs.connector.state, await withTimeout(probes.connector(url, outputs.connector.name, ms), ms * 2, `Kafka Connect at ${url}`), url)];
         } catch (err) {
             return [fail("connect.connector", `Kafka Connect at ${url}: ${errorText(err)}`)];
         }

@@ -19,6 +19,7 @@ import {
     plaintextSecretInputs,
     plaintextSecretOutputs,
     replicationSlotCleanup,
+    dataBearingProtected,
 } from "./rules";
 import { ResourceView, stackOfUrn, withoutProxy } from "./wire";
 
@@ -33,6 +34,7 @@ export const POLICY_NAMES = {
     secretInputs: "no-plaintext-secret-inputs",
     secretOutputs: "no-plaintext-secret-outputs",
     slotCleanup: "replication-slot-cleanup",
+    dataProtected: "data-bearing-protected",
 } as const;
 
 export interface DevStackConfig {
@@ -57,8 +59,8 @@ export function isDevStack(urn: string | undefined, devStacks: string[] = DEFAUL
     return stack !== undefined && devStacks.includes(stack);
 }
 
-function view(args: { type: string; name: string; urn: string; props: Record<string, any> }): ResourceView {
-    return { type: args.type, name: args.name, urn: args.urn, props: withoutProxy(args.props) ?? {} };
+function view(args: { type: string; name: string; urn: string; props: Record<string, any>; opts?: { protect?: boolean } }): ResourceView {
+    return { type: args.type, name: args.name, urn: args.urn, props: withoutProxy(args.props) ?? {}, ...(args.opts ? { protect: args.opts.protect === true } : {}) };
 }
 
 function devStacksOf(args: { getConfig<T extends object>(): T }): string[] {
@@ -139,6 +141,13 @@ export function lakehousePolicies(opts: SecretRuleOptions = { secretsVisible: tr
             "Outside dev stacks, the Debezium connector drops its replication slot when deleted (dropSlotOnDelete), so no orphaned slot pins WAL.",
             "Set lakehouse:pipeline.dropSlotOnDelete to true (the default), or remove the key.",
             replicationSlotCleanup,
+            "outside-dev",
+        ),
+        resourcePolicy(
+            POLICY_NAMES.dataProtected,
+            "Outside dev stacks, what holds data (warehouse bucket, Iceberg namespace and branch, the connector's slot) is protected, so a plan that deletes or replaces it stops at preview.",
+            "Remove the kind from lakehouse:allowDataLoss (protected is the default); see docs/data-safety.md.",
+            dataBearingProtected,
             "outside-dev",
         ),
     ];

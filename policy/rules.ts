@@ -249,9 +249,12 @@ export function looksSecret(name: string): boolean {
     return SECRET_WORDS.test(k) && !NOT_SECRET_SUFFIX.test(k);
 }
 
-/** A stand-in for a secret that is not the secret: `{{secret.name}}` (filled only when sent), Dremio's redaction marker. */
+/**
+ * A stand-in for a secret that is not the secret: `{{secret.name}}` (filled only when sent), Dremio's redaction
+ * marker, a Kafka config-provider reference (`${env:NAME}`, `${file:path:key}`: Connect's worker resolves it).
+ */
 export function isPlaceholder(value: string): boolean {
-    return /^\s*(\{\{\s*secret\.[A-Za-z0-9_]+\s*\}\}\s*)+$/.test(value) || value === "$DREMIO_EXISTING_VALUE$";
+    return /^\s*(\{\{\s*secret\.[A-Za-z0-9_]+\s*\}\}\s*)+$/.test(value) || value === "$DREMIO_EXISTING_VALUE$" || /^\$\{[A-Za-z0-9_-]+:(?:[^:{}\s]+:)?[^:{}\s]+\}$/.test(value);
 }
 
 function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string | undefined {
@@ -389,5 +392,32 @@ export function replicationSlotCleanup(r: ResourceView): string[] {
     return [
         `Debezium connector ${r.name}: dropSlotOnDelete is false, so deleting the connector leaves its replication slot${typeof slot === "string" ? ` ${slot}` : ""} ` +
             `on the source database, holding WAL until the disk fills. Set lakehouse:pipeline.dropSlotOnDelete to true (or remove it: true is the default).`,
+    ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. What holds data is protected outside dev stacks.
+// ---------------------------------------------------------------------------------------------
+
+/** Resources that hold data, by type token, with the `lakehouse:allowDataLoss` kind that covers them. */
+export const DATA_BEARING: Record<string, { kind: string; what: string }> = {
+    "pulumi-nodejs:dynamic/lakehouse:WarehouseBucket": { kind: "bucket", what: "the warehouse bucket (every Iceberg file)" },
+    "aws:s3/bucket:Bucket": { kind: "bucket", what: "the warehouse bucket on AWS S3 (every Iceberg file)" },
+    "pulumi-nodejs:dynamic/lakehouse:NessieNamespace": { kind: "tables", what: "the Iceberg namespace and its tables" },
+    "pulumi-nodejs:dynamic/lakehouse:NessieBranch": { kind: "tables", what: "the Nessie branch the tables are on" },
+    [CONNECTOR_TYPE]: { kind: "slot", what: "the replication slot and offsets the change history resumes from" },
+};
+
+/**
+ * A resource that holds data is `protect`ed, so a plan that deletes or replaces it stops at preview.
+ * The program protects them unless the stack lists their kind in `lakehouse:allowDataLoss`. Applied
+ * outside dev stacks. (Volumes are kept with `retainOnDelete`, which the engine does not show a policy.)
+ */
+export function dataBearingProtected(r: ResourceView): string[] {
+    const bearing = DATA_BEARING[r.type];
+    if (!bearing || r.protect !== false) return []; // not data-bearing, protected, or not told
+    return [
+        `${r.name} holds ${bearing.what} and is not protected: a change or destroy could lose it without a word at preview. ` +
+            `Remove "${bearing.kind}" from lakehouse:allowDataLoss (or remove the key: protected is the default), or list this stack in the policy's devStacks.`,
     ];
 }

@@ -30,6 +30,8 @@ export interface ResourceView {
     urn?: string;
     /** Inputs (resource validation) or outputs (stack validation), secrets still marked. */
     props: Record<string, unknown>;
+    /** The resource's `protect` option, where the engine tells it (resource validation). */
+    protect?: boolean;
 }
 
 export function isSecretValue(value: unknown): value is { value: unknown } {

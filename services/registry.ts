@@ -15,6 +15,7 @@ const modules: ServiceModule[] = [
     require('./minio'),
     require('./nessie'),
     require('./dremio'),
+    require('./zookeeper'),
     require('./flink'),
 ];
 

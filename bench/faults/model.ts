@@ -5,7 +5,7 @@
  */
 
 /** The harness services a scenario kills, in the order the scenarios run. */
-export const FAULTS = ["connect", "flink-taskmanager", "flink-jobmanager", "kafka", "nessie", "minio", "postgres"] as const;
+export const FAULTS = ["connect", "flink-taskmanager", "flink-jobmanager", "zookeeper", "kafka", "nessie", "minio", "postgres"] as const;
 export type Fault = (typeof FAULTS)[number];
 
 /** What the table calls each fault. */
@@ -13,6 +13,7 @@ export const FAULT_LABELS: Record<Fault, string> = {
     connect: "Kafka Connect worker",
     "flink-taskmanager": "Flink TaskManager",
     "flink-jobmanager": "Flink JobManager",
+    zookeeper: "ZooKeeper (Flink HA)",
     kafka: "Kafka broker",
     nessie: "Nessie",
     minio: "MinIO",
@@ -162,6 +163,42 @@ export function diffMirror(source: readonly (readonly unknown[])[], iceberg: rea
 /** How a scenario's pipeline got back to processing changes. */
 export type Recovery = "automatic" | "pulumi up" | "pulumi up + connector task restart" | "no";
 
+/** What a fault's scenario must show beyond the common bar (recovered, nothing lost, mirror equal, healthy after). */
+export interface FaultExpectation {
+    /** Recovery without a person: no `pulumi` command and no manual restart may be needed (the scenario runs none). */
+    automatic: boolean;
+    /** The Flink job keeps its id across the fault (it is recovered, not resubmitted). */
+    sameJob: boolean;
+    /** The job's state came back from a checkpoint at least as new as the last one completed before the kill. */
+    restoredFromLatestCheckpoint: boolean;
+}
+
+/**
+ * Per fault. The JobManager runs with high availability (ZooKeeper in the harness): its loss must
+ * recover by itself, the job under the same id from its latest checkpoint; so must a ZooKeeper loss
+ * (the JobManager loses and regains leadership, then recovers its jobs the same way). A TaskManager
+ * loss restarts the job's tasks from the latest checkpoint under the same id. The other faults must
+ * recover too, and are allowed the user's step (`pulumi up --refresh`, reported as such) so that the
+ * scenario still measures data safety if they ever stop recovering by themselves.
+ */
+export const FAULT_EXPECTATIONS: Record<Fault, FaultExpectation> = {
+    connect: { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+    "flink-taskmanager": { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+    "flink-jobmanager": { automatic: true, sameJob: true, restoredFromLatestCheckpoint: true },
+    zookeeper: { automatic: true, sameJob: true, restoredFromLatestCheckpoint: true },
+    kafka: { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+    nessie: { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+    minio: { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+    postgres: { automatic: false, sameJob: false, restoredFromLatestCheckpoint: false },
+};
+
+/** Where a job's state came from when it last started (Flink's `latest.restored` checkpoint statistics). */
+export interface RestoredCheckpoint {
+    id: number;
+    path: string;
+    isSavepoint: boolean;
+}
+
 export interface ScenarioResult {
     fault: Fault;
     label: string;
@@ -176,6 +213,15 @@ export interface ScenarioResult {
     pulumiUpMs?: number;
     /** When the writer stopped, ms after the kill. */
     writerStoppedMs?: number;
+    /** Kill -> the pipeline's Flink job seen RUNNING again after it was seen down (or its JobManager unreachable); undefined when it never went down. */
+    jobRunningAgainMs?: number;
+    /** The live job before the kill and after the recovery. */
+    jobBefore?: string;
+    jobAfter?: string;
+    /** The id of the last checkpoint completed before the kill (as read just before it). */
+    checkpointBeforeKill?: number;
+    /** The checkpoint the job after the recovery restored its state from, when it restored any. */
+    restored?: RestoredCheckpoint;
     changesWritten: number;
     /** Changes whose COMMIT had no answer (connection lost), resolved by reading the row back. */
     inDoubt: number;
@@ -191,6 +237,39 @@ export interface ScenarioResult {
     healthyAfter: boolean;
     notes: string[];
     error?: string;
+}
+
+/**
+ * Everything a scenario result fails to show, as sentences (empty = it passed): the common bar
+ * (no error, changes written, recovered, lag drained, mirror equal to PostgreSQL, no committed change
+ * missing from the changelog, services healthy after) plus the fault's own expectations.
+ */
+export function unmetExpectations(r: ScenarioResult, e: FaultExpectation = FAULT_EXPECTATIONS[r.fault]): string[] {
+    const out: string[] = [];
+    if (r.error) out.push(`the scenario failed: ${r.error.split("\n")[0]}`);
+    if (r.changesWritten <= 0) out.push("no change was written during the scenario");
+    if (r.recovered === "no") out.push("the pipeline did not recover");
+    else if (e.automatic && r.recovered !== "automatic") out.push(`recovery needed a person (${r.recovered}); this fault must recover by itself`);
+    if (e.automatic && r.pulumiUpMs !== undefined) out.push("a pulumi command ran during the recovery");
+    if (!(r.recoveryMs !== undefined && r.recoveryMs > 0)) out.push("no recovery time: nothing written after the kill became visible in Iceberg");
+    if (r.lagZeroMs === undefined) out.push("lag never drained to zero");
+    if (!r.mirror?.equal) out.push(r.mirror ? `the Iceberg mirror differs from PostgreSQL (${r.mirror.missing} missing, ${r.mirror.extra} extra, ${r.mirror.differing} differ)` : "the mirror was not compared");
+    if (r.lost !== 0) out.push(`${r.lost} committed change(s) missing from the changelog`);
+    if (!r.healthyAfter) out.push("services not all healthy after the scenario");
+    if (e.sameJob && !(r.jobBefore && r.jobAfter === r.jobBefore)) out.push(`the Flink job was not recovered under its id (before ${r.jobBefore ?? "none"}, after ${r.jobAfter ?? "none live"})`);
+    if (e.restoredFromLatestCheckpoint) {
+        if (!r.restored) out.push("the recovered job restored no checkpoint");
+        else if (r.restored.isSavepoint) out.push(`the recovered job restored savepoint ${r.restored.path}, not its latest checkpoint`);
+        else if (r.checkpointBeforeKill !== undefined && r.restored.id < r.checkpointBeforeKill) out.push(`the recovered job restored checkpoint ${r.restored.id}, older than ${r.checkpointBeforeKill} completed before the kill`);
+    }
+    return out;
+}
+
+/** The job column of the table: the same job (and the checkpoint it restored), or a new one. */
+export function jobCell(r: Pick<ScenarioResult, "jobBefore" | "jobAfter" | "restored">): string {
+    if (!r.jobAfter) return "-";
+    const from = r.restored ? ` (from ${r.restored.isSavepoint ? "savepoint" : "chk"} ${r.restored.id})` : "";
+    return `${r.jobAfter === r.jobBefore ? "same" : "new"}${from}`;
 }
 
 /** A duration in seconds with one decimal, or "-". */
@@ -210,13 +289,15 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
 
 /** The summary table of `npm run bench:faults`. */
 export function resultsTable(results: readonly ScenarioResult[]): string {
-    const header = ["fault", "recovered", "recovery s", "lag 0 s", "restart s", "changes", "rows lost", "duplicates", "mirror = source", "healthy after"];
+    const header = ["fault", "recovered", "recovery s", "job RUNNING s", "lag 0 s", "restart s", "job", "changes", "rows lost", "duplicates", "mirror = source", "healthy after"];
     const rows = results.map((r) => [
         r.label,
         r.recovered === "automatic" ? "yes (automatic)" : r.recovered === "no" ? "no" : `yes (${r.recovered})`,
         seconds(r.recoveryMs),
+        seconds(r.jobRunningAgainMs),
         seconds(r.lagZeroMs),
         seconds(r.restartMs),
+        jobCell(r),
         String(r.changesWritten),
         String(r.lost),
         String(r.duplicates),

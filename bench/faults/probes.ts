@@ -9,7 +9,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { connectRequest } from "../../components/dynamic/connector";
 import { flinkRequest, jobException } from "../../components/dynamic/flink-job";
 import { endpoints } from "../../services/harness";
-import { backoff } from "./model";
+import { backoff, RestoredCheckpoint } from "./model";
 import { pgRows } from "./writer";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,6 +192,50 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
         if (elapsed + d > timeoutMs) throw new Error(`gave up waiting for ${what} after ${(elapsed / 1000).toFixed(0)} s (last seen: ${seen})`);
         await sleep(d);
     }
+}
+
+/** A job's checkpoint statistics, reduced: the last completed checkpoint's id and what the job restored when it (re)started. */
+export async function jobCheckpoints(jobId: string): Promise<{ latestCompleted?: number; restored?: RestoredCheckpoint & { at: number } }> {
+    const stats = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", `/jobs/${jobId}/checkpoints`);
+    const done = stats?.latest?.completed;
+    const r = stats?.latest?.restored;
+    return {
+        latestCompleted: done && typeof done.id === "number" ? done.id : undefined,
+        restored: r && typeof r.id === "number" ? { id: r.id, path: String(r.external_path ?? ""), isSavepoint: Boolean(r.is_savepoint), at: Number(r.restore_timestamp ?? 0) } : undefined,
+    };
+}
+
+/**
+ * Watches the pipeline's job through a fault (polling every 500 ms, until `stop()`): the first
+ * moment it is RUNNING again after it was seen not RUNNING or its JobManager unreachable.
+ */
+export function watchJobRecovery(name: string): { stop(): Promise<{ downSeen: boolean; runningAgainAt?: number; lastSeen: string }> } {
+    let stopped = false;
+    let downSeen = false;
+    let runningAgainAt: number | undefined;
+    let lastSeen = "nothing yet";
+    const loop = (async () => {
+        while (!stopped && runningAgainAt === undefined) {
+            try {
+                const jobs = await flinkJobs(name);
+                const running = jobs.live.some((j) => j.state === "RUNNING");
+                lastSeen = jobs.live.map((j) => `${j.id} ${j.state}`).join(", ") || "no live job";
+                if (!running) downSeen = true;
+                else if (downSeen) runningAgainAt = Date.now();
+            } catch (e) {
+                downSeen = true;
+                lastSeen = `JobManager REST: ${(e as Error).message.split("\n")[0].slice(0, 200)}`;
+            }
+            if (runningAgainAt === undefined && !stopped) await sleep(500);
+        }
+    })();
+    return {
+        async stop() {
+            stopped = true;
+            await loop;
+            return { downSeen, runningAgainAt, lastSeen };
+        },
+    };
 }
 
 /** Where a job's state was restored from (a checkpoint or savepoint path), "" when it started empty. */

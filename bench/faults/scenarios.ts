@@ -5,7 +5,9 @@
  * the pipeline recover on its own. If it does not (the Flink job is gone or FAILED, the connector or
  * a task FAILED, or nothing new reaches Iceberg in time), do what a user would: `pulumi up --refresh`
  * (the job resource sees the drift and resubmits from its last restore point), and, for a connector
- * task still FAILED, Connect's restart of failed tasks; the result says which. Then stop the writer,
+ * task still FAILED, Connect's restart of failed tasks; the result says which. Faults that must
+ * recover without a person (FAULT_EXPECTATIONS: the JobManager, which runs with high availability,
+ * and ZooKeeper) get no such step: not recovering by itself is a failure. Then stop the writer,
  * wait for lag zero, and compare: the upsert table must equal PostgreSQL exactly; the changelog must
  * hold every committed change at least once (duplicates are counted, a lost change fails).
  *
@@ -18,8 +20,8 @@ import { ensureUp, status } from "../../services/harness";
 import { createContext } from "../../services/lib/context";
 import { isRecordAlive, processTree, readPidRecord } from "../../services/lib/process";
 import { HarnessContext } from "../../services/lib/types";
-import { accountChangelog, changeKey, changelogRowKey, ChangelogAccount, countKeys, diffMirror, Fault, FAULT_LABELS, FaultOptions, MirrorDiff, ScenarioResult, unexpectedRows } from "./model";
-import { connectorStatus, flinkJobException, flinkJobs, inReaderCatalog, IcebergReader, jobRestarts, jobRestoredFrom, readLag, restartFailedConnectorTasks, waitUntil } from "./probes";
+import { accountChangelog, changeKey, changelogRowKey, ChangelogAccount, countKeys, diffMirror, Fault, FAULT_EXPECTATIONS, FAULT_LABELS, FaultOptions, MirrorDiff, ScenarioResult, unexpectedRows } from "./model";
+import { connectorStatus, flinkJobException, flinkJobs, inReaderCatalog, IcebergReader, jobCheckpoints, jobRestarts, jobRestoredFrom, readLag, restartFailedConnectorTasks, waitUntil, watchJobRecovery } from "./probes";
 import { deployFaultStack, FaultStack } from "./stack";
 import { FaultWriter, pgRows } from "./writer";
 
@@ -214,15 +216,19 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
     const startIndex = writer.changes.length;
     const inDoubtBefore = writer.inDoubt;
     let killAt = 0;
+    let watch: ReturnType<typeof watchJobRecovery> | undefined;
     try {
         await ensureAllHealthy(log);
         await ensurePipeline(env, notes);
         const jobBefore = (await flinkJobs(pt(env).job)).live[0]?.id;
+        result.jobBefore = jobBefore;
         const restartsBefore = jobBefore ? await jobRestarts(jobBefore) : undefined;
         log(`[${fault}] writing ${opts.rate}/s for ${opts.warmupSeconds} s before the kill`);
         writer.start(opts.rate, fault);
         await sleep(opts.warmupSeconds * 1000);
         if (writer.failed) throw writer.failed;
+        if (jobBefore) result.checkpointBeforeKill = (await jobCheckpoints(jobBefore).catch(() => undefined))?.latestCompleted;
+        watch = watchJobRecovery(pt(env).job);
         killAt = Date.now();
         await killService(fault, log);
         log(`[${fault}] killed; down for ${opts.downSeconds} s`);
@@ -232,9 +238,20 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
         log(`[${fault}] restarted and healthy after ${(result.restartMs / 1000).toFixed(1)} s`);
 
         const firstAfter = () => writer.changes.slice(startIndex).find((c) => c.committedAtMs > killAt && c.op !== "DELETE");
-        let r = await waitVisible(env, firstAfter, opts.autoRecoverySeconds * 1000, false);
+        const mustBeAutomatic = FAULT_EXPECTATIONS[fault].automatic;
+        // A fault that must recover by itself is given the whole time: a job that is gone or FAILED is not "stuck" for it, just not recovered.
+        let r = await waitVisible(env, firstAfter, opts.autoRecoverySeconds * 1000, mustBeAutomatic);
+        const jobWatch = await watch.stop();
+        if (jobWatch.runningAgainAt) {
+            result.jobRunningAgainMs = jobWatch.runningAgainAt - killAt;
+            log(`[${fault}] Flink job RUNNING again ${(result.jobRunningAgainMs / 1000).toFixed(1)} s after the kill`);
+        } else if (jobWatch.downSeen) notes.push(`the Flink job was seen down and not RUNNING again before the first change was visible (last seen: ${jobWatch.lastSeen})`);
         if (r.visibleAt) {
             result.recovered = "automatic";
+        } else if (mustBeAutomatic) {
+            log(`[${fault}] did not recover by itself: ${r.stuck}; no pulumi command is run for this fault (it must recover without a person)`);
+            notes.push(`not automatic, and no user step is allowed for this fault: ${r.stuck}`);
+            result.recovered = "no";
         } else {
             log(`[${fault}] not recovering on its own: ${r.stuck}; recovering as a user would: pulumi up --refresh`);
             notes.push(`not automatic: ${r.stuck}`);
@@ -274,6 +291,13 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
             notes.push(String((e as Error).message));
         }
         const jobAfter = (await flinkJobs(pt(env).job).catch(() => undefined))?.live[0]?.id;
+        result.jobAfter = jobAfter;
+        if (jobAfter) {
+            // Only a restore during this scenario counts (the statistics keep the last one, maybe from an earlier scenario).
+            const restored = (await jobCheckpoints(jobAfter).catch(() => undefined))?.restored;
+            if (restored && restored.at >= killAt) result.restored = { id: restored.id, path: restored.path, isSavepoint: restored.isSavepoint };
+            if (result.restored) notes.push(`Flink job ${jobAfter} restored ${result.restored.isSavepoint ? "savepoint" : "checkpoint"} ${result.restored.id} (${result.restored.path}); last completed before the kill: ${result.checkpointBeforeKill ?? "-"}`);
+        }
         if (jobAfter && jobAfter === jobBefore) {
             const n = await jobRestarts(jobAfter);
             if (n !== undefined && restartsBefore !== undefined) notes.push(`Flink job ${jobAfter}: ${n - restartsBefore} restart(s) (numRestarts)`);
@@ -297,6 +321,7 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
         result.recovered = "no";
         await writer.stop().catch(() => undefined);
     } finally {
+        await watch?.stop();
         result.changesWritten = writer.changes.length - startIndex;
         result.inDoubt = writer.inDoubt - inDoubtBefore;
         if (result.inDoubt) notes.push(`${result.inDoubt} change(s) in doubt when the connection broke, resolved by reading the row back`);

@@ -6,6 +6,7 @@
  * pure functions of this file. Credentials arrive as (secret) inputs, never from the closure.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
 
 /** Bumped when the provider's behaviour changes in a way existing resources must pick up. */
 export const BUCKET_PROVIDER_VERSION = 1;
@@ -19,13 +20,20 @@ export interface BucketInputs {
     secretAccessKey: string;
     /** Delete a non-empty bucket with its objects on destroy (default: refuse, naming the object count). */
     forceDestroy: boolean;
+    /** Set when the stack does not allow losing the bucket: a replacement is then refused at preview. */
+    dataGuard?: DataGuard;
     version: number;
 }
 
 export interface BucketOutputs extends BucketInputs {
     /** `s3://<bucket>/` */
     location: string;
+    /** This resource's stamp, kept in the bucket's tag `lakehouse-owner`: a delete removes only a bucket that carries it. */
+    ownerToken: string;
 }
+
+/** The bucket tag that names the resource owning the bucket. */
+export const OWNER_TAG = "lakehouse-owner";
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -49,15 +57,20 @@ export function checkBucketInputs(news: Record<string, any>): { property: string
     return failures;
 }
 
-/** Which properties changed, and which of them replace the bucket (a new name or another store). */
-export function diffBucket(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[] } {
-    const keys = ["endpoint", "region", "bucket", "accessKeyId", "secretAccessKey", "forceDestroy", "version"];
+/**
+ * Which properties changed, and which replace the bucket: only its name. The endpoint is how Pulumi
+ * reaches the store, never the bucket's identity (`127.0.0.1` and `localhost` are the same server):
+ * a new endpoint is an update that makes sure the bucket exists there.
+ */
+export function diffBucket(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+    const keys = ["endpoint", "region", "bucket", "accessKeyId", "secretAccessKey", "forceDestroy", "dataGuard", "version"];
     // State written before `version` or `forceDestroy` existed reads as their defaults.
     const normal = (v: Record<string, any>): Record<string, any> => ({ forceDestroy: false, version: 1, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changed = keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    return { changes: changed.length > 0, replaces: changed.filter((k) => k === "bucket" || k === "endpoint") };
+    const changedKeys = keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
+    // A new name is a new bucket, made before the old one is deleted.
+    return { changes: changedKeys.length > 0, replaces: changedKeys.filter((k) => k === "bucket"), deleteBeforeReplace: false, changedKeys };
 }
 
 function s3Client(inputs: Record<string, any>) {
@@ -75,6 +88,46 @@ function s3Client(inputs: Record<string, any>) {
 function s3ErrorKind(err: unknown): { name: string; status?: number } {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     return { name: e.name ?? "Error", status: e.$metadata?.httpStatusCode };
+}
+
+/** The bucket's `lakehouse-owner` tag; undefined when it has none. */
+async function ownerTag(client: any, bucket: string): Promise<string | undefined> {
+    const { GetBucketTaggingCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    try {
+        const tagging = await client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+        return (tagging.TagSet ?? []).find((t: { Key?: string }) => t.Key === OWNER_TAG)?.Value;
+    } catch (err) {
+        const kind = s3ErrorKind(err);
+        if (kind.name === "NoSuchTagSet" || kind.name === "NoSuchTagSetError" || kind.status === 404) return undefined;
+        throw err;
+    }
+}
+
+/** Writes the owner tag, keeping the bucket's other tags. */
+async function stampOwner(client: any, bucket: string, token: string): Promise<void> {
+    const { GetBucketTaggingCommand, PutBucketTaggingCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    let others: { Key: string; Value: string }[] = [];
+    try {
+        const tagging = await client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+        others = (tagging.TagSet ?? []).filter((t: { Key?: string }) => t.Key !== OWNER_TAG) as { Key: string; Value: string }[];
+    } catch (err) {
+        const kind = s3ErrorKind(err);
+        if (!(kind.name === "NoSuchTagSet" || kind.name === "NoSuchTagSetError" || kind.status === 404)) throw err;
+    }
+    await client.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [...others, { Key: OWNER_TAG, Value: token }] } }));
+}
+
+/** Creates the bucket unless it exists (an existing bucket of ours is adopted). */
+async function ensureBucket(client: any, inputs: Record<string, any>): Promise<void> {
+    const { CreateBucketCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    try {
+        await client.send(new CreateBucketCommand({ Bucket: inputs.bucket }));
+    } catch (err) {
+        // Adopting an existing bucket of ours keeps create idempotent after a crash.
+        if (s3ErrorKind(err).name !== "BucketAlreadyOwnedByYou") {
+            throw new Error(`creating bucket ${inputs.bucket} at ${inputs.endpoint}: ${s3ErrorKind(err).name}: ${(err as Error).message}`);
+        }
+    }
 }
 
 /** Drops every object version of a bucket (for forceDestroy), page by page. */
@@ -95,23 +148,23 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        return diffBucket(olds, news);
+        const { changes, replaces, deleteBeforeReplace } = diffBucket(olds, news);
+        refuseDataLoss("WarehouseBucket", replaces, olds, news);
+        return { changes, replaces, deleteBeforeReplace };
     },
 
     async create(inputs: any) {
-        const { CreateBucketCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
         const client = s3Client(inputs);
+        const ownerToken = newOwnerToken();
         try {
-            await client.send(new CreateBucketCommand({ Bucket: inputs.bucket }));
-        } catch (err) {
-            // Adopting an existing bucket of ours keeps create idempotent after a crash.
-            if (s3ErrorKind(err).name !== "BucketAlreadyOwnedByYou") {
-                throw new Error(`creating bucket ${inputs.bucket} at ${inputs.endpoint}: ${s3ErrorKind(err).name}: ${(err as Error).message}`);
-            }
+            await ensureBucket(client, inputs);
+            // The newest owner stamps the bucket: an older resource that held it (the original of a
+            // replacement) then leaves it alone when it is deleted.
+            await stampOwner(client, inputs.bucket, ownerToken);
         } finally {
             client.destroy();
         }
-        return { id: inputs.bucket, outs: { ...inputs, location: `s3://${inputs.bucket}/` } };
+        return { id: inputs.bucket, outs: { ...inputs, location: `s3://${inputs.bucket}/`, ownerToken } };
     },
 
     async read(id: string, props: any) {
@@ -129,20 +182,36 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
         }
     },
 
-    async update(_id: string, _olds: any, news: any) {
-        // Nothing on the server changes in place: the new credentials and flags are recorded for later calls.
-        return { outs: { ...news, location: `s3://${news.bucket}/` } };
+    async update(_id: string, olds: any, news: any) {
+        // Credentials and flags are recorded for later calls. A new endpoint may be another spelling of
+        // the same store or a new one: the bucket is made sure of there, and nothing is removed anywhere.
+        const ownerToken = olds.ownerToken ?? newOwnerToken();
+        if (olds.endpoint !== news.endpoint || !olds.ownerToken) {
+            const client = s3Client(news);
+            try {
+                await ensureBucket(client, news);
+                if ((await ownerTag(client, news.bucket)) === undefined) await stampOwner(client, news.bucket, ownerToken);
+            } finally {
+                client.destroy();
+            }
+        }
+        return { outs: { ...news, location: `s3://${news.bucket}/`, ownerToken } };
     },
 
     async delete(id: string, props: any) {
         const { DeleteBucketCommand, ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
         const client = s3Client(props);
         try {
+            const stamp = await ownerTag(client, id);
+            if (!ownsObject(stamp, props.ownerToken)) {
+                // Adopted by another resource (the replacement of this one, or another stack): it stays, with its data.
+                return;
+            }
             if (props.forceDestroy) await emptyBucket(client, id);
             await client.send(new DeleteBucketCommand({ Bucket: id }));
         } catch (err) {
             const kind = s3ErrorKind(err);
-            if (kind.status === 404 || kind.name === "NoSuchBucket") return;
+            if (kind.status === 404 || kind.name === "NoSuchBucket" || kind.name === "NotFound") return;
             if (kind.name === "BucketNotEmpty") {
                 const page = await client.send(new ListObjectsV2Command({ Bucket: id, MaxKeys: 1000 }));
                 throw new Error(
@@ -167,6 +236,8 @@ export interface WarehouseBucketArgs {
     secretAccessKey: pulumi.Input<string>;
     /** Delete the bucket's objects with it on destroy. Default false. */
     forceDestroy?: pulumi.Input<boolean>;
+    /** Refuse, at preview, a change that replaces the bucket (default: none, replacements go ahead). */
+    dataGuard?: DataGuard;
 }
 
 /** The Iceberg warehouse bucket. */
@@ -185,8 +256,10 @@ export class WarehouseBucket extends pulumi.dynamic.Resource {
                 accessKeyId: args.accessKeyId,
                 secretAccessKey: pulumi.secret(args.secretAccessKey),
                 forceDestroy: args.forceDestroy ?? false,
+                ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
                 version: BUCKET_PROVIDER_VERSION,
                 location: undefined,
+                ownerToken: undefined,
             },
             { ...opts, additionalSecretOutputs: ["secretAccessKey"] },
             "lakehouse",

@@ -7,13 +7,19 @@
  * - create/update: idempotent `ensure`; adopts a role or publication that already exists.
  * - read: reports a missing role or publication, a table missing from the publication or not
  *   REPLICA IDENTITY FULL, as `drift` (so `up` repairs it).
- * - delete: drops the publication and the role only if this resource created them.
+ * - delete: drops the publication and the role only if this resource created them and they still
+ *   carry its owner stamp (a comment): a replacement that adopted them stamps them as its own.
+ * - The server address is how Pulumi reaches PostgreSQL, not identity: a new one is an update.
  * - Passwords are secret inputs, sent to PostgreSQL as escaped literals, never in a message.
  * Methods use only `require("pg")` and this file's functions (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { newOwnerToken, ownsObject } from "./data-guard";
 
 export const CDC_SOURCE_PROVIDER_VERSION = 1;
+
+/** Prefix of the owner stamp in the comment of the role and the publication. */
+export const OWNER_COMMENT_PREFIX = "lakehouse-owner ";
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -39,7 +45,10 @@ export function checkCdcSourceInputs(news: Record<string, any>): { property: str
     return failures;
 }
 
-/** The pure diff: another server or database replaces; drift found by `read` is a change. */
+/**
+ * The pure diff: another database or CDC role replaces; drift found by `read` is a change. The
+ * address is how Pulumi reaches the server (`127.0.0.1` or `localhost`), never identity: an update.
+ */
 export function diffCdcSource(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
     const changedKeys: string[] = [];
     const norm = (v: Record<string, any>, key: string) => (key === "tables" ? JSON.stringify([...(v.tables ?? [])].sort()) : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined)));
@@ -47,7 +56,7 @@ export function diffCdcSource(olds: Record<string, any>, news: Record<string, an
         if (norm(olds, key) !== norm(news, key)) changedKeys.push(key);
     }
     if ((olds.drift ?? []).length > 0) changedKeys.push("drift");
-    const replaces = changedKeys.filter((k) => k === "address" || k === "database" || k === "replicationUser");
+    const replaces = changedKeys.filter((k) => k === "database" || k === "replicationUser");
     return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
 }
 
@@ -99,8 +108,24 @@ async function findDrift(client: import("pg").Client, props: Record<string, any>
     return drift;
 }
 
-/** Brings role, grants, tables and publication to the declared state; returns what it created. */
-async function ensureCdcSource(props: Record<string, any>, previous: Record<string, any> | undefined): Promise<Record<string, any>> {
+/** The owner token in an object's comment, if it carries one. */
+export function ownerFromComment(comment: string | null | undefined): string | undefined {
+    return comment && comment.startsWith(OWNER_COMMENT_PREFIX) ? comment.slice(OWNER_COMMENT_PREFIX.length).trim() : undefined;
+}
+
+/** The owner stamps on the role and the publication (undefined where an object or its stamp is missing). */
+async function ownerStamps(client: import("pg").Client, role: string, publication: string): Promise<{ role?: string; publication?: string }> {
+    const r = await client.query("SELECT shobj_description(oid, 'pg_authid') AS c FROM pg_roles WHERE rolname = $1", [role]);
+    const p = await client.query("SELECT obj_description(oid, 'pg_publication') AS c FROM pg_publication WHERE pubname = $1", [publication]);
+    return { role: ownerFromComment(r.rows[0]?.c), publication: ownerFromComment(p.rows[0]?.c) };
+}
+
+/**
+ * Brings role, grants, tables and publication to the declared state; returns what it created.
+ * `claim`: stamp role and publication as this resource's (a create: the newest owner wins), otherwise
+ * stamp only what carries no stamp yet.
+ */
+async function ensureCdcSource(props: Record<string, any>, previous: Record<string, any> | undefined, ownerToken: string, claim: boolean): Promise<Record<string, any>> {
     return withClient(props, async (client) => {
         const s = props.schema;
         const role = props.replicationUser;
@@ -128,9 +153,14 @@ async function ensureCdcSource(props: Record<string, any>, previous: Record<stri
             const publicationExists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [props.publication])).rowCount !== 0;
             const list = props.tables.map(qualified).join(", ");
             await client.query(publicationExists ? `ALTER PUBLICATION ${props.publication} SET TABLE ${list}` : `CREATE PUBLICATION ${props.publication} FOR TABLE ${list}`);
+            const stamps = await ownerStamps(client, role, props.publication);
+            const stamp = client.escapeLiteral(`${OWNER_COMMENT_PREFIX}${ownerToken}`);
+            if (claim || !stamps.role) await client.query(`COMMENT ON ROLE ${role} IS ${stamp}`);
+            if (claim || !stamps.publication) await client.query(`COMMENT ON PUBLICATION ${props.publication} IS ${stamp}`);
             await client.query("COMMIT");
             return {
                 ...props,
+                ownerToken,
                 // Once created here, always owned here (an update never forgets it).
                 createdRole: (previous?.replicationUser === role && previous?.createdRole === true) || !roleExists,
                 createdPublication: (previous?.publication === props.publication && previous?.createdPublication === true) || !publicationExists,
@@ -153,10 +183,11 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
         return { changes, replaces, deleteBeforeReplace };
     },
     async create(inputs: any) {
-        return { id: `${inputs.address}/${inputs.database}/${inputs.publication}`, outs: await ensureCdcSource(inputs, undefined) };
+        // The id names the objects (database and publication), not the address they are reached at.
+        return { id: `${inputs.database}/${inputs.publication}`, outs: await ensureCdcSource(inputs, undefined, newOwnerToken(), true) };
     },
     async update(_id: string, olds: any, news: any) {
-        const outs = await ensureCdcSource(news, olds);
+        const outs = await ensureCdcSource(news, olds, olds.ownerToken ?? newOwnerToken(), false);
         // A publication renamed in place: the old one, if this resource created it, goes.
         if (olds.publication !== news.publication && olds.createdPublication) await withClient(news, (c) => c.query(`DROP PUBLICATION IF EXISTS ${olds.publication}`));
         return { outs };
@@ -167,8 +198,10 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
     async delete(_id: string, props: any) {
         await withClient(props, async (client) => {
-            if (props.createdPublication) await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
-            if (props.createdRole && (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [props.replicationUser])).rowCount !== 0) {
+            // What another resource adopted since (a replacement of this one) carries its stamp: kept.
+            const stamps = await ownerStamps(client, props.replicationUser, props.publication);
+            if (props.createdPublication && ownsObject(stamps.publication, props.ownerToken)) await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
+            if (props.createdRole && ownsObject(stamps.role, props.ownerToken) && (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [props.replicationUser])).rowCount !== 0) {
                 // Its grants go first; a slot still held by the role's walsender keeps the role (the connector drops its slot before this runs).
                 await client.query(`DROP OWNED BY ${props.replicationUser}`);
                 await client.query(`DROP ROLE ${props.replicationUser}`);
@@ -214,6 +247,7 @@ export class CdcSource extends pulumi.dynamic.Resource {
                 createdRole: undefined,
                 createdPublication: undefined,
                 drift: undefined,
+                ownerToken: undefined,
             },
             { ...opts, additionalSecretOutputs: ["adminPassword", "replicationPassword"] },
             "lakehouse",

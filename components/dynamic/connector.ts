@@ -6,21 +6,43 @@
  *   the connector and all tasks reach it (a FAILED task's trace is the error).
  * - delete: the connector, then its replication slot and (when the connector created it) its
  *   publication, so no slot holds WAL after the connector is gone (opt out with `dropSlotOnDelete`).
- * - The database password is a secret input merged into the config only when talking to Connect;
- *   it is never in the diffed config, an output, or an error message.
+ * - The database password is a secret input, used for the provider's own PostgreSQL calls (slot
+ *   cleanup); it is never in the diffed config, an output, or an error message. What Connect gets and
+ *   stores as `database.password` is a config-provider reference (`${env:NAME}`, `${file:path:key}`)
+ *   when the config holds one (the `databasePasswordReference` argument), which the worker resolves
+ *   itself; only without one is the password sent (and then stored by Connect in plain text).
  * Methods use only global `fetch`, `require("pg")` and this file's functions (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DataGuard, refuseDataLoss } from "./data-guard";
 
 export const CONNECTOR_PROVIDER_VERSION = 1;
 
 export type ConnectorState = "RUNNING" | "PAUSED" | "STOPPED";
 
-/** Config keys whose change makes a different connector (new slot, new topics, another database). */
-export const CONNECTOR_IDENTITY_KEYS = ["slot.name", "topic.prefix", "database.hostname", "database.port", "database.dbname"];
+/**
+ * Config keys whose change makes a different connector: another slot, other topics, another database.
+ * `database.hostname`/`database.port` are not among them: they are how Connect reaches PostgreSQL
+ * (`127.0.0.1` and `localhost` are the same server); a change restarts the tasks on the same slot.
+ */
+export const CONNECTOR_IDENTITY_KEYS = ["slot.name", "topic.prefix", "database.dbname"];
 
-/** Keys the resource manages itself: never in `config`. */
+/**
+ * Inputs that only say how Pulumi reaches things or how it waits: a change to only these touches
+ * nothing on Connect (the connector is checked at the new URL, and made there if it is missing).
+ */
+export const CONNECTOR_ACCESS_KEYS = ["connectUrl", "cleanupDatabaseAddress", "waitTimeoutSeconds", "dropSlotOnDelete", "dataGuard", "version"];
+
+/** Keys the resource manages itself: never in `config` (`database.password` only as a config-provider reference). */
 const RESERVED_KEYS = ["name", "database.password"];
+
+/**
+ * True for one Kafka config-provider reference, `${provider:key}` or `${provider:path:key}`: what a
+ * Connect worker with `config.providers` resolves when it uses the config, and stores unresolved.
+ */
+export function isConfigProviderReference(value: unknown): boolean {
+    return typeof value === "string" && /^\$\{[A-Za-z0-9_-]+:(?:[^:{}\s]+:)?[^:{}\s]+\}$/.test(value);
+}
 
 const REQUIRED_KEYS = ["connector.class", "topic.prefix", "slot.name", "database.hostname", "database.port", "database.user", "database.dbname"];
 
@@ -57,7 +79,16 @@ export function checkConnectorInputs(news: Record<string, any>): { property: str
             failures.push({ property: "config", reason: "must be a map of connector settings" });
         } else {
             for (const key of REQUIRED_KEYS) if (config[key] === undefined) failures.push({ property: `config["${key}"]`, reason: "is required" });
-            for (const key of RESERVED_KEYS) if (config[key] !== undefined) failures.push({ property: `config["${key}"]`, reason: key === "name" ? "is set by the resource's `name`" : "goes in the secret `databasePassword` input, not in config" });
+            for (const key of RESERVED_KEYS) {
+                const value = config[key];
+                if (value === undefined || isUnknown(value)) continue;
+                // A reference is what Connect may store; a literal password never goes in config (it is not secret there).
+                if (key === "database.password" && isConfigProviderReference(value)) continue;
+                failures.push({
+                    property: `config["${key}"]`,
+                    reason: key === "name" ? "is set by the resource's `name`" : "goes in the secret `databasePassword` input, not in config; config may only hold a config-provider reference such as ${env:NAME} or ${file:/path/secrets.properties:key} (the `databasePasswordReference` argument)",
+                });
+            }
             const slot = config["slot.name"];
             if (typeof slot === "string" && !isUnknown(slot) && !/^[a-z0-9_]{1,63}$/.test(slot)) {
                 failures.push({ property: 'config["slot.name"]', reason: `"${slot}" must be 1-63 lower-case letters, digits or '_' (a PostgreSQL replication slot name)` });
@@ -68,14 +99,18 @@ export function checkConnectorInputs(news: Record<string, any>): { property: str
     return failures;
 }
 
-/** The pure diff: exactly the changed config keys; identity changes replace, deleting first (fixed names). */
+/**
+ * The pure diff: exactly the changed config keys. Identity changes (name, slot, topic prefix,
+ * database) replace, deleting first: two connectors on one slot cannot run. The Connect URL and the
+ * database address are access paths, never identity.
+ */
 export function diffConnector(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
     // Defaults of inputs added after version 1, so older state compares equal.
     const normal = (v: Record<string, any>): Record<string, any> => ({ state: "RUNNING", dropSlotOnDelete: true, version: 1, ...v });
     const o = normal(olds);
     const n = normal(news);
     const changedKeys: string[] = [];
-    for (const key of ["connectUrl", "name", "state", "dropSlotOnDelete", "cleanupDatabaseAddress", "databasePassword", "version"]) {
+    for (const key of ["connectUrl", "name", "state", "dropSlotOnDelete", "cleanupDatabaseAddress", "databasePassword", "waitTimeoutSeconds", "dataGuard", "version"]) {
         if (JSON.stringify(o[key]) !== JSON.stringify(n[key])) changedKeys.push(key);
     }
     const oc = normalizeConnectorConfig(o.config ?? {});
@@ -83,8 +118,13 @@ export function diffConnector(olds: Record<string, any>, news: Record<string, an
     for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) {
         if (oc[key] !== nc[key]) changedKeys.push(`config["${key}"]`);
     }
-    const replaces = changedKeys.filter((k) => k === "connectUrl" || k === "name" || CONNECTOR_IDENTITY_KEYS.some((id) => k === `config["${id}"]`));
+    const replaces = changedKeys.filter((k) => k === "name" || CONNECTOR_IDENTITY_KEYS.some((id) => k === `config["${id}"]`));
     return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+}
+
+/** True when only access paths or Pulumi-side settings changed: nothing to change on Connect. */
+export function accessOnlyChange(changedKeys: string[]): boolean {
+    return changedKeys.every((k) => CONNECTOR_ACCESS_KEYS.includes(k));
 }
 
 /** Topics the connector writes: `<topic.prefix>.<schema>.<table>` for each entry of `table.include.list`. */
@@ -195,7 +235,9 @@ export async function waitForTaskConfig(baseUrl: string, name: string, config: R
             if (err.status === 404) return [];
             throw err;
         });
-        const behind = tasks.flatMap((t) => Object.keys(config).filter((k) => k !== "database.password" && t.config?.[k] !== undefined && t.config[k] !== config[k]).map((k) => `task ${t.id?.task ?? "?"}: ${k}`));
+        // A password reference counts too: Connect keeps it unresolved in task configs, so a task still holding
+        // the old value (a literal, or another reference) has not been restarted with the new config yet.
+        const behind = tasks.flatMap((t) => Object.keys(config).filter((k) => t.config?.[k] !== undefined && t.config[k] !== config[k]).map((k) => `task ${t.id?.task ?? "?"}: ${k}`));
         if (tasks.length > 0 && behind.length === 0) return;
         if (tasks.length > 0) stale = behind.join(", ");
         if (Date.now() + delay > deadline) throw new Error(`Kafka Connect connector "${name}": its tasks did not take the new config within ${Math.round(timeoutMs / 1000)} s (still old: ${stale})`);
@@ -264,7 +306,8 @@ export async function dropSlotAndPublication(props: Record<string, any>): Promis
 async function applyConnector(inputs: Record<string, any>, knownToExist: boolean): Promise<Record<string, any>> {
     const name = inputs.name;
     const config = normalizeConnectorConfig(inputs.config);
-    const full = { ...config, name, "database.password": inputs.databasePassword };
+    // Connect stores what it is given: the reference when there is one, so the password stays out of its configs topic.
+    const full = { ...config, name, "database.password": config["database.password"] ?? inputs.databasePassword };
     await validateConnectorConfig(inputs.connectUrl, full);
     let exists = knownToExist;
     try {
@@ -303,6 +346,7 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: any, news: any) {
         const { changes, replaces, deleteBeforeReplace } = diffConnector(olds, news);
+        refuseDataLoss("DebeziumConnector", replaces, olds, news);
         return { changes, replaces, deleteBeforeReplace };
     },
 
@@ -310,7 +354,19 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
         return { id: inputs.name, outs: await applyConnector(inputs, false) };
     },
 
-    async update(_id: string, _olds: any, news: any) {
+    async update(_id: string, olds: any, news: any) {
+        const { changedKeys } = diffConnector(olds, news);
+        if (accessOnlyChange(changedKeys)) {
+            // Another way to reach the same Connect (or Pulumi-side settings): the running connector is left
+            // alone, no task restarts. Where it is missing at the new URL, it is made there as declared.
+            const found = await connectRequest(news.connectUrl, "GET", `/connectors/${encodeURIComponent(news.name)}/status`).catch((err: { status?: number }) => {
+                if (err.status === 404) return undefined;
+                throw err;
+            });
+            if (found && found.connector?.state === (news.state ?? "RUNNING")) {
+                return { outs: { ...olds, ...news, topics: olds.topics, connectorState: found.connector.state, taskStates: (found.tasks ?? []).map((t: any) => t.state) } };
+            }
+        }
         return { outs: await applyConnector(news, true) };
     },
 
@@ -324,10 +380,14 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
             if ((err as { status?: number }).status === 404) return {};
             throw err;
         }
-        // The worker adds `name`; the password is not ours to compare (Connect may mask it). Anything else is drift.
+        // The worker adds `name`. A stored password reference is compared like any setting (a literal where a
+        // reference is declared, or another reference, is drift that `up` repairs); a stored literal password
+        // is never read into state. Anything else is drift.
         const config: Record<string, string> = {};
         for (const [key, value] of Object.entries(stored)) {
-            if (key !== "name" && key !== "database.password") config[key] = String(value);
+            if (key === "name") continue;
+            if (key === "database.password" && !isConfigProviderReference(value)) continue;
+            config[key] = String(value);
         }
         const connectorState = status.connector?.state;
         return {
@@ -369,8 +429,14 @@ export interface DebeziumConnectorArgs {
     name: pulumi.Input<string>;
     /** Connector settings without `name` and `database.password`. */
     config: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Password of `database.user`; always stored as a secret. */
+    /** Password of `database.user`; always stored as a secret. Used for slot cleanup, and sent to Connect only without a reference. */
     databasePassword: pulumi.Input<string>;
+    /**
+     * A config-provider reference the Connect workers resolve to the same password, e.g.
+     * `${env:LAKEHOUSE_REPLICATION_PASSWORD}`: sent (and stored by Connect) as `database.password` instead of
+     * the password. It becomes `config["database.password"]`, so changing it (or adding it) is an update.
+     */
+    databasePasswordReference?: pulumi.Input<string | undefined>;
     /** Declared run state (default RUNNING). */
     state?: pulumi.Input<ConnectorState>;
     /** Drop the replication slot (and a publication the connector created) on delete. Default true. */
@@ -379,6 +445,8 @@ export interface DebeziumConnectorArgs {
     cleanupDatabaseAddress?: pulumi.Input<string>;
     /** Bound on waiting for the declared state, in seconds (default 180). */
     waitTimeoutSeconds?: pulumi.Input<number>;
+    /** Refuse, at preview, a change that replaces the connector (its slot and offsets); default: none. */
+    dataGuard?: DataGuard;
 }
 
 /** A Debezium PostgreSQL source connector. */
@@ -394,12 +462,16 @@ export class DebeziumConnector extends pulumi.dynamic.Resource {
             {
                 connectUrl: args.connectUrl,
                 name: args.name,
-                config: args.config,
+                config:
+                    args.databasePasswordReference === undefined
+                        ? args.config
+                        : pulumi.all([args.config, args.databasePasswordReference]).apply(([config, reference]) => (reference === undefined ? config : { ...config, "database.password": reference })),
                 databasePassword: pulumi.secret(args.databasePassword),
                 state: args.state ?? "RUNNING",
                 dropSlotOnDelete: args.dropSlotOnDelete ?? true,
                 cleanupDatabaseAddress: args.cleanupDatabaseAddress,
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? 180,
+                ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
                 version: CONNECTOR_PROVIDER_VERSION,
                 topics: undefined,
                 connectorState: undefined,

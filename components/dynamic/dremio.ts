@@ -120,13 +120,13 @@ export function checkDremioAdminInputs(news: Record<string, any>): Failure[] {
     return failures;
 }
 
-/** Exactly the changed inputs; another Dremio or another user name is another admin (replace). */
+/** Exactly the changed inputs; another user name is another admin (replace). The URL is how Pulumi reaches Dremio: an update. */
 export function diffDremioAdmin(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; changedKeys: string[] } {
     const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, waitTimeoutSeconds: 300, ...v });
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = ["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    return { changes: changedKeys.length > 0, replaces: changedKeys.filter((k) => k === "url" || k === "userName"), changedKeys };
+    return { changes: changedKeys.length > 0, replaces: changedKeys.filter((k) => k === "userName"), changedKeys };
 }
 
 /** The user's profile as Dremio's user API takes it. */
@@ -342,7 +342,8 @@ export function diffDremioSource(olds: Record<string, any>, news: Record<string,
             if (JSON.stringify(oc[key]) !== JSON.stringify(nc[key])) changedKeys.push(`${group}["${key}"]`);
         }
     }
-    const replaces = changedKeys.filter((k) => k === "url" || k === "name" || k === "type");
+    // Name and type make another source; the URL is how Pulumi reaches Dremio (an update, never identity).
+    const replaces = changedKeys.filter((k) => k === "name" || k === "type");
     return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
 }
 
@@ -382,7 +383,8 @@ async function applySource(inputs: Record<string, any>, id?: string): Promise<{ 
             : await dremioRequest(inputs.url, "POST", "/api/v3/catalog", { token, body: sourceBody(inputs) });
         return {
             id: saved.id,
-            outs: { ...inputs, config: normalizeSourceConfig(inputs.config ?? {}), sourceId: saved.id, status: saved.state?.status ?? "unknown" },
+            // `savedTag`: the version this resource wrote; a delete leaves a source written by another since (a replacement that adopted it).
+            outs: { ...inputs, config: normalizeSourceConfig(inputs.config ?? {}), sourceId: saved.id, status: saved.state?.status ?? "unknown", savedTag: saved.tag ?? "" },
         };
     } catch (err) {
         throw Object.assign(new Error(redact(`Dremio source "${inputs.name}": ${(err as Error).message}`, secrets)), { status: (err as { status?: number }).status });
@@ -426,6 +428,8 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
                 // Only what the stack declares; Dremio's own defaults and its redacted secrets are not drift.
                 config: projectSourceConfig(entity.config ?? {}, props.config ?? {}),
                 status: entity.state?.status ?? props.status,
+                // A refresh takes the source as it is now as this resource's.
+                savedTag: entity.tag ?? props.savedTag,
             },
         };
     },
@@ -434,6 +438,8 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
         const token = await dremioLogin(props.url, props.userName, props.password);
         try {
             const entity = await dremioRequest(props.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
+            // Written by another resource since this one last saved it (a replacement that adopted it): kept.
+            if (props.savedTag && entity.tag !== props.savedTag) return;
             await dremioRequest(props.url, "DELETE", `/api/v3/catalog/${encodeURIComponent(id)}?tag=${encodeURIComponent(entity.tag ?? "")}`, { token });
         } catch (err) {
             if ((err as { status?: number }).status === 404) return;
@@ -479,6 +485,7 @@ export class DremioSource extends pulumi.dynamic.Resource {
                 version: DREMIO_PROVIDER_VERSION,
                 sourceId: undefined,
                 status: undefined,
+                savedTag: undefined,
             },
             { ...opts, additionalSecretOutputs: ["password", "secretConfig"] },
             "lakehouse",

@@ -226,7 +226,11 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
 /** Keys whose change needs the job stopped with a savepoint and resubmitted. */
 const RESUBMIT_KEYS = ["name", "statements", "settings", "secrets", "sinkTables", "allowNonRestoredState", "version"];
 
-/** The pure diff: exactly the changed keys; another cluster is a replacement (stop first: same tables). */
+/**
+ * The pure diff: exactly the changed keys. Nothing replaces: the job's identity is its name, updated in
+ * place (stopped with a savepoint, resubmitted from it), and the gateway and REST URLs are how Pulumi
+ * reaches the cluster (`127.0.0.1` or `localhost`): a new URL alone leaves the running job alone.
+ */
 export function diffFlinkJob(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
     const normal = (v: Record<string, any>): Record<string, any> => ({ state: "RUNNING", deleteMode: "savepoint", allowNonRestoredState: false, waitTimeoutSeconds: 300, version: 1, ...v, sinkTables: v.sinkTables ?? [] });
     const o = normal(olds);
@@ -240,8 +244,7 @@ export function diffFlinkJob(olds: Record<string, any>, news: Record<string, any
     const ns = normalizeSettings(n.settings);
     for (const key of [...new Set([...Object.keys(os), ...Object.keys(ns)])].sort()) if (os[key] !== ns[key]) changedKeys.push(`settings["${key}"]`);
     if (JSON.stringify(normalizeSettings(o.secrets)) !== JSON.stringify(normalizeSettings(n.secrets))) changedKeys.push("secrets");
-    const replaces = changedKeys.filter((k) => k === "gatewayUrl" || k === "restUrl");
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+    return { changes: changedKeys.length > 0, replaces: [], deleteBeforeReplace: false, changedKeys };
 }
 
 /** True when the change needs the job stopped and resubmitted (anything but wait/delete settings). */
@@ -322,14 +325,89 @@ async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promis
     }
 }
 
+/** One entry of Flink's exception history (`GET /jobs/<id>/exceptions`), newest first. */
+export interface JobExceptionEntry {
+    exceptionName?: string;
+    stacktrace?: string;
+    timestamp?: number;
+    taskName?: string | null;
+}
+
+/** The job's exception history (newest first) and its root exception; empty when Flink has none or cannot say. */
+export async function jobExceptionHistory(restUrl: string, jobId: string): Promise<{ root: string; entries: JobExceptionEntry[] }> {
+    const r = await flinkRequest("Flink REST", restUrl, "GET", `/jobs/${jobId}/exceptions?maxExceptions=20`).catch(() => ({}) as any);
+    const entries: JobExceptionEntry[] = Array.isArray(r.exceptionHistory?.entries) ? r.exceptionHistory.entries : [];
+    return { root: String(r["root-exception"] ?? entries[0]?.stacktrace ?? ""), entries };
+}
+
 /** Flink's exception of a job: the root exception's telling line, or "" when there is none. */
 export async function jobException(restUrl: string, jobId: string): Promise<string> {
-    const r = await flinkRequest("Flink REST", restUrl, "GET", `/jobs/${jobId}/exceptions`).catch(() => ({}));
-    const root = r["root-exception"] ?? r.exceptionHistory?.entries?.[0]?.stacktrace ?? "";
+    const { root } = await jobExceptionHistory(restUrl, jobId);
     if (!root) return "";
-    const first = String(root).split("\n")[0];
-    const cause = flinkRootCause(String(root));
+    const first = root.split("\n")[0];
+    const cause = flinkRootCause(root);
     return cause && cause !== first ? `${first} (caused by ${cause})` : first;
+}
+
+/**
+ * Failures that come back on every restart because of the data or the declared types, never by
+ * waiting: parse, deserialization and type errors. `strong` ones tell on a single attempt; the others
+ * (a message the format could not read) must be seen on two consecutive attempts.
+ */
+const DETERMINISTIC_STRONG = /\b(NumberFormatException|DateTimeParseException|ClassCastException|ArithmeticException)\b|is NOT NULL, however, a null value is being written into it/;
+const DETERMINISTIC_WEAK = /\b(JsonParseException|JsonMappingException|MismatchedInputException|InvalidFormatException|DeserializationException|SerializationException)\b|Failed to deserialize|Corrupt [A-Za-z]+ JSON message|Could not deserialize/i;
+/** Failures that go away by themselves (a service down or restarting, a TaskManager lost): keep waiting. Checked first. */
+const TRANSIENT = /\b(ConnectException|NoRouteToHostException|UnknownHostException|SocketTimeoutException|SocketException|TimeoutException|NoResourceAvailableException|NoSuchBucket(Exception)?|RpcConnectionException|RecipientUnreachableException|ClosedChannelException|SdkClientException|DisconnectException|NotLeaderOrFollowerException|NetworkException|PartitionNotFoundException)\b|Connection refused|Connection reset|Broken pipe|Unable to execute HTTP request|ServiceUnavailable|SlowDown|TaskManager[^\n]*(lost|no longer reachable|disconnected|shutting down)|Heartbeat of TaskManager|heartbeat[^\n]*timed out|The TaskExecutor is shutting down|JobManager[^\n]*lost|bucket does not exist/i;
+
+/**
+ * Classifies one Flink exception text (its first line and `Caused by:` lines, with quoted payloads
+ * such as the record Flink could not read blanked out, so data never decides): `transient` wins over
+ * `deterministic` (never fail fast on something waiting fixes); the rest is `unknown` (waited for).
+ * `exception` is the telling class, `message` the deepest cause.
+ */
+export function classifyJobFailure(stacktrace: string): { kind: "deterministic" | "transient" | "unknown"; strong: boolean; exception: string; message: string } {
+    const lines = String(stacktrace ?? "").split("\n");
+    const heads = [lines[0] ?? "", ...lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length))]
+        .map((l) => l.replace(/'[^']*'/g, "''").replace(/"\{[^\n]*\}"/g, '""'))
+        .filter((l) => l.trim());
+    // The deepest matching cause is the telling one (the outer lines wrap it).
+    const deepestFirst = [...heads].reverse();
+    const message = flinkRootCause(String(stacktrace ?? ""));
+    const className = (line: string) => /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)(:|$)/.exec(line.trim())?.[1] ?? line.trim().slice(0, 120);
+    const transient = deepestFirst.find((l) => TRANSIENT.test(l));
+    if (transient) return { kind: "transient", strong: false, exception: className(transient), message };
+    const strong = deepestFirst.find((l) => DETERMINISTIC_STRONG.test(l));
+    if (strong) return { kind: "deterministic", strong: true, exception: className(strong), message };
+    const weak = deepestFirst.find((l) => DETERMINISTIC_WEAK.test(l));
+    if (weak) return { kind: "deterministic", strong: false, exception: className(weak), message };
+    return { kind: "unknown", strong: false, exception: className(heads[heads.length - 1] ?? ""), message };
+}
+
+/**
+ * A deterministic failure in the exception history (newest first), or undefined: the newest entry
+ * (after `sinceMs`, Flink's clock) is a strong deterministic error, or it and the one before it are
+ * deterministic with the same exception class (two consecutive attempts).
+ */
+export function deterministicJobFailure(entries: JobExceptionEntry[], sinceMs = 0): { exception: string; message: string; attempts: number; taskName: string } | undefined {
+    const recent = (entries ?? []).filter((e) => e && (e.timestamp ?? 0) >= sinceMs && (e.stacktrace || e.exceptionName));
+    if (!recent.length) return undefined;
+    const verdicts = recent.map((e) => classifyJobFailure(e.stacktrace || String(e.exceptionName)));
+    const newest = verdicts[0];
+    if (newest.kind !== "deterministic") return undefined;
+    let attempts = 1;
+    while (attempts < verdicts.length && verdicts[attempts].kind === "deterministic" && verdicts[attempts].exception === newest.exception) attempts++;
+    if (!newest.strong && attempts < 2) return undefined;
+    return { exception: newest.exception, message: newest.message, attempts, taskName: String(recent[0].taskName ?? "") };
+}
+
+/**
+ * What to change for a deterministic failure: the failing table's declared columns. The table is read
+ * from the failing source (`<table>_cdc`, as jobs/*.sql name a table's Kafka source) or the job name
+ * (`<prefix>-<table>-to-iceberg`); otherwise the key is named with `<table>`.
+ */
+export function deterministicFailureFix(jobName: string | undefined, taskName: string | undefined): string {
+    const table = /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(taskName ?? "")?.[1] ?? /-([A-Za-z_][A-Za-z0-9_]*)-to-iceberg$/.exec(jobName ?? "")?.[1] ?? "<table>";
+    return `the declared column types do not fit the data the job reads: fix the column's Flink SQL type in lakehouse:source.tables.${table}.columns (README "Captured tables"), then run pulumi up (the job fails the same way on every restart; waiting does not help)`;
 }
 
 /** A job's state, or "MISSING" when the cluster does not know it. */
@@ -342,7 +420,12 @@ export async function jobState(restUrl: string, jobId: string): Promise<string> 
     }
 }
 
-/** Waits until the job and every task are RUNNING; a job that ends or keeps failing throws Flink's exception. */
+/**
+ * Waits until the job and every task are RUNNING; a job that ends throws Flink's exception. A job that
+ * fails deterministically (a parse, deserialization or type error on every attempt, see
+ * `deterministicJobFailure`) throws within seconds, naming Flink's exception and the config key to fix;
+ * transient failures (a service down, a TaskManager lost) are waited for until `timeoutMs`.
+ */
 export async function waitForJobRunning(restUrl: string, jobId: string, timeoutMs: number): Promise<void> {
     let exception = "";
     await pollUntil(`Flink job ${jobId} and all its tasks to be RUNNING`, timeoutMs, async () => {
@@ -354,10 +437,24 @@ export async function waitForJobRunning(restUrl: string, jobId: string, timeoutM
         if (TERMINAL_STATES.includes(job.state)) {
             throw new Error(`Flink job ${jobId} ended ${job.state}: ${(await jobException(restUrl, jobId)) || "no exception recorded"}`);
         }
-        if (job.state === "RESTARTING" || job.state === "FAILING") exception = await jobException(restUrl, jobId);
         const vertices: any[] = job.vertices ?? [];
         const tasks = vertices.map((v) => `${v.name?.slice(0, 40)}: ${v.status}`).join("; ");
         if (job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED")) return { done: true, value: undefined };
+        if (job.state !== "UNKNOWN" && job.state !== "INITIALIZING") {
+            // Between restarts the job shows RUNNING with tasks still deploying: look at its failures on every probe.
+            const history = await jobExceptionHistory(restUrl, jobId);
+            const failure = deterministicJobFailure(history.entries);
+            if (failure) {
+                throw new Error(
+                    `Flink job ${jobId} is ${job.state} and fails deterministically (${failure.exception}, ${failure.attempts} attempt${failure.attempts > 1 ? "s" : ""}${failure.taskName ? ` in ${failure.taskName.slice(0, 80)}` : ""}): ${failure.message}; ${deterministicFailureFix(job.name, failure.taskName)}`,
+                );
+            }
+            if (history.root) {
+                const first = history.root.split("\n")[0];
+                const cause = flinkRootCause(history.root);
+                exception = cause && cause !== first ? `${first} (caused by ${cause})` : first;
+            }
+        }
         return { done: false, seen: `job ${job.state}${tasks ? `, tasks ${tasks}` : ""}${exception ? `, last exception: ${exception}` : ""}` };
     });
 }
@@ -635,8 +732,11 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id: string, props: any) {
         const timeoutMs = (props.waitTimeoutSeconds ?? 300) * 1000;
+        // Only the job this resource recorded. Another live job of the same name belongs to whoever
+        // submitted it (the replacement of this resource stops this one and resubmits from its
+        // savepoint before this delete runs); a job leaked by a crash is stopped by the next create or
+        // update, which stops every live job of its name before it submits.
         const ids = new Set<string>(props.jobId ? [props.jobId] : []);
-        for (const id of await liveJobsNamed(props.restUrl, props.name)) ids.add(id);
         for (const id of ids) {
             const state = await jobState(props.restUrl, id);
             if (TERMINAL_STATES.includes(state) || state === "MISSING") continue;

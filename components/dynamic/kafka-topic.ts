@@ -29,7 +29,8 @@ export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, new
     for (const key of ["partitions", "replicationFactor"]) {
         if (known(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000)) failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
     }
-    if (olds && olds.topic === news.topic && olds.bootstrapServers === news.bootstrapServers) {
+    // The same topic (its name is its identity; the bootstrap address is only how it is reached).
+    if (olds && olds.topic === news.topic) {
         if (known(news.partitions) && olds.partitions > news.partitions) failures.push({ property: "partitions", reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic` });
         if (known(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
             failures.push({ property: "replicationFactor", reason: `cannot change from ${olds.replicationFactor} to ${news.replicationFactor} in place (that is a partition reassignment); keep ${olds.replicationFactor} or use a new topic` });
@@ -47,8 +48,10 @@ export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, a
     const oc = olds.configs ?? {};
     const nc = news.configs ?? {};
     for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) if (String(oc[key]) !== String(nc[key])) changedKeys.push(`configs["${key}"]`);
-    const replaces = changedKeys.filter((k) => k === "topic" || k === "bootstrapServers");
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+    // Only a new name is another topic. The bootstrap address is how Pulumi reaches the cluster: a new
+    // one is an update that makes sure the topic exists there. The old topic is kept (deleteOnDestroy).
+    const replaces = changedKeys.filter((k) => k === "topic");
+    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
 }
 
 async function withAdmin<T>(bootstrapServers: string, fn: (admin: any) => Promise<T>): Promise<T> {

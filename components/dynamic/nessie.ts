@@ -1,9 +1,18 @@
 /**
  * Nessie branch and namespace as dynamic resources, through Nessie's REST API v2. Every write names
  * the expected commit hash; a conflict (someone committed meanwhile) is retried on the new hash.
- * Provider methods use only global `fetch` and the functions of this file (they are serialized).
+ * Provider methods use only global `fetch`, the functions of this file and of ./data-guard (they
+ * are serialized).
+ *
+ * Identity is the branch and namespace names; the API URL is how Pulumi reaches Nessie, so a new URL
+ * is an update (the object is made sure of there). The namespace carries an owner stamp (its
+ * property `lakehouse.owner`): a delete leaves a namespace another resource adopted since.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
+
+/** The namespace property that names the resource owning the namespace. */
+export const OWNER_PROPERTY = "lakehouse.owner";
 
 export const NESSIE_PROVIDER_VERSION = 1;
 
@@ -100,15 +109,65 @@ export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "n
     return failures;
 }
 
-/** Changed properties; any identity change replaces (the server-side name is fixed, so delete first). */
-export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[], updatable: string[] = []): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+/**
+ * Changed properties; an identity change replaces, the new object made before the old one goes
+ * (a branch or namespace of another name is another object; the old one is kept unless the stack
+ * drops contents on delete).
+ */
+export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[]): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
     // Defaults of inputs added after version 1, so older state compares equal.
     const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, dropContentsOnDelete: false, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changed = [...identity, ...updatable, "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    const replaces = changed.filter((k) => identity.includes(k));
-    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    const changedKeys = ["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
+    const replaces = changedKeys.filter((k) => identity.includes(k));
+    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
+}
+
+/** The namespace's content (with its id and properties), or undefined when it does not exist at that hash. */
+async function namespaceContent(apiUrl: string, branch: string, hash: string, namespace: string): Promise<any | undefined> {
+    try {
+        const found = await nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}@${hash}/contents/${namespaceKey(namespace)}`);
+        return found.content?.type === "NAMESPACE" ? found.content : undefined;
+    } catch (err) {
+        if (isNessieError(err, 404)) return undefined;
+        throw err;
+    }
+}
+
+/**
+ * Creates the namespace, or adopts an existing one; `claim` stamps it as this resource's (a create:
+ * the newest owner wins), otherwise only a namespace without a stamp is stamped.
+ */
+async function ensureNamespace(inputs: Record<string, any>, ownerToken: string, claim: boolean): Promise<void> {
+    const elements = String(inputs.namespace).split(".");
+    await withFreshHash(inputs.apiUrl, inputs.branch, async (hash) => {
+        const existing = await namespaceContent(inputs.apiUrl, inputs.branch, hash, inputs.namespace);
+        const stamp = existing?.properties?.[OWNER_PROPERTY];
+        if (existing && (stamp === ownerToken || (!claim && stamp))) return;
+        const content = existing
+            ? { ...existing, properties: { ...(existing.properties ?? {}), [OWNER_PROPERTY]: ownerToken } }
+            : { type: "NAMESPACE", elements, properties: { [OWNER_PROPERTY]: ownerToken } };
+        await nessieRequest(inputs.apiUrl, "POST", `/trees/${encodeURIComponent(inputs.branch)}@${hash}/history/commit`, {
+            commitMeta: { message: `${existing ? "Adopt" : "Create"} namespace ${inputs.namespace} (lakehouse)` },
+            operations: [{ type: "PUT", key: { elements }, content }],
+        });
+    });
+}
+
+/** Creates the branch from `from` unless it exists (an existing branch is adopted as it is). */
+async function ensureBranch(inputs: Record<string, any>): Promise<void> {
+    const existing = await branchHash(inputs.apiUrl, inputs.branch);
+    if (existing === undefined) {
+        const source = await branchHash(inputs.apiUrl, inputs.from);
+        if (source === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${inputs.apiUrl}`);
+        try {
+            await nessieRequest(inputs.apiUrl, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, { type: "BRANCH", name: inputs.from, hash: source });
+        } catch (err) {
+            // Created by a concurrent run: adopt it.
+            if (!isNessieError(err, 409, "REFERENCE_ALREADY_EXISTS")) throw err;
+        }
+    }
 }
 
 export const nessieBranchProvider: pulumi.dynamic.ResourceProvider = {
@@ -116,30 +175,27 @@ export const nessieBranchProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkNessieInputs(news, "branch") };
     },
     async diff(_id: string, olds: any, news: any) {
-        return diffNessie(olds, news, ["apiUrl", "branch", "from"]);
+        // `from` only matters when the branch is made: a new one changes nothing on a branch that exists.
+        const { changes, replaces, deleteBeforeReplace } = diffNessie(olds, news, ["branch"]);
+        refuseDataLoss("NessieBranch", replaces, olds, news);
+        return { changes, replaces, deleteBeforeReplace };
     },
     async create(inputs: any) {
-        const existing = await branchHash(inputs.apiUrl, inputs.branch);
-        if (existing === undefined) {
-            const source = await branchHash(inputs.apiUrl, inputs.from);
-            if (source === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${inputs.apiUrl}`);
-            try {
-                await nessieRequest(inputs.apiUrl, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, { type: "BRANCH", name: inputs.from, hash: source });
-            } catch (err) {
-                // Created by a concurrent run: adopt it.
-                if (!isNessieError(err, 409, "REFERENCE_ALREADY_EXISTS")) throw err;
-            }
-        }
+        await ensureBranch(inputs);
         return { id: inputs.branch, outs: { ...inputs } };
     },
     async read(id: string, props: any) {
         const hash = await branchHash(props.apiUrl, id);
         return hash === undefined ? {} : { id, props: { ...props, branch: id } };
     },
-    async update(_id: string, _olds: any, news: any) {
+    async update(_id: string, olds: any, news: any) {
+        // Another URL for Nessie: the branch is made there if it is missing, nothing is removed.
+        if (olds.apiUrl !== news.apiUrl) await ensureBranch(news);
         return { outs: { ...news } };
     },
     async delete(id: string, props: any) {
+        // A branch holds the tables' history: it is dropped only when the stack drops data with the stack.
+        if (!props.dropContentsOnDelete) return;
         try {
             await withFreshHash(props.apiUrl, id, (hash) => nessieRequest(props.apiUrl, "DELETE", `/trees/${encodeURIComponent(id)}@${hash}`));
         } catch (err) {
@@ -154,24 +210,14 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkNessieInputs(news, "namespace") };
     },
     async diff(_id: string, olds: any, news: any) {
-        return diffNessie(olds, news, ["apiUrl", "branch", "namespace"], ["dropContentsOnDelete"]);
+        const { changes, replaces, deleteBeforeReplace } = diffNessie(olds, news, ["branch", "namespace"]);
+        refuseDataLoss("NessieNamespace", replaces, olds, news);
+        return { changes, replaces, deleteBeforeReplace };
     },
     async create(inputs: any) {
-        const elements = String(inputs.namespace).split(".");
-        const key = namespaceKey(inputs.namespace);
-        await withFreshHash(inputs.apiUrl, inputs.branch, async (hash) => {
-            try {
-                await nessieRequest(inputs.apiUrl, "GET", `/trees/${encodeURIComponent(inputs.branch)}@${hash}/contents/${key}`);
-                return; // Already there (a rerun after a crash): adopt.
-            } catch (err) {
-                if (!isNessieError(err, 404)) throw err;
-            }
-            await nessieRequest(inputs.apiUrl, "POST", `/trees/${encodeURIComponent(inputs.branch)}@${hash}/history/commit`, {
-                commitMeta: { message: `Create namespace ${inputs.namespace} (lakehouse)` },
-                operations: [{ type: "PUT", key: { elements }, content: { type: "NAMESPACE", elements } }],
-            });
-        });
-        return { id: `${inputs.branch}/${inputs.namespace}`, outs: { ...inputs } };
+        const ownerToken = newOwnerToken();
+        await ensureNamespace(inputs, ownerToken, true);
+        return { id: `${inputs.branch}/${inputs.namespace}`, outs: { ...inputs, ownerToken } };
     },
     async read(id: string, props: any) {
         try {
@@ -183,19 +229,20 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
             throw err;
         }
     },
-    async update(_id: string, _olds: any, news: any) {
-        return { outs: { ...news } };
+    async update(_id: string, olds: any, news: any) {
+        // Another URL for Nessie (or state from before stamps): made sure of there, never taken from another owner.
+        const ownerToken = olds.ownerToken ?? newOwnerToken();
+        if (olds.apiUrl !== news.apiUrl || !olds.ownerToken) await ensureNamespace(news, ownerToken, false);
+        return { outs: { ...news, ownerToken } };
     },
     async delete(_id: string, props: any) {
         const elements = String(props.namespace).split(".");
         try {
             await withFreshHash(props.apiUrl, props.branch, async (hash) => {
-                try {
-                    await nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}@${hash}/contents/${namespaceKey(props.namespace)}`);
-                } catch (err) {
-                    if (isNessieError(err, 404)) return; // Already gone.
-                    throw err;
-                }
+                const existing = await namespaceContent(props.apiUrl, props.branch, hash, props.namespace);
+                if (!existing) return; // Already gone.
+                // Adopted by another resource since (the replacement of this one): it stays, with its tables.
+                if (!ownsObject(existing.properties?.[OWNER_PROPERTY], props.ownerToken)) return;
                 // The tables (and nested namespaces) in it, deepest first, when the stack drops data with the stack.
                 const contents: string[][] = [];
                 if (props.dropContentsOnDelete) {
@@ -238,6 +285,10 @@ export interface NessieBranchArgs {
     branch: pulumi.Input<string>;
     /** Branch it starts from (default main). */
     from?: pulumi.Input<string>;
+    /** On delete, drop the branch with every table on it (default false: the branch is kept). */
+    dropContentsOnDelete?: pulumi.Input<boolean>;
+    /** Refuse, at preview, a change that replaces the branch; default: none. */
+    dataGuard?: DataGuard;
 }
 
 /** A Nessie branch (tables written on it stay off the default branch until merged). */
@@ -245,7 +296,21 @@ export class NessieBranch extends pulumi.dynamic.Resource {
     declare readonly branch: pulumi.Output<string>;
 
     constructor(name: string, args: NessieBranchArgs, opts?: pulumi.CustomResourceOptions) {
-        super(nessieBranchProvider, name, { apiUrl: args.apiUrl, branch: args.branch, from: args.from ?? "main", version: NESSIE_PROVIDER_VERSION }, opts, "lakehouse", "NessieBranch");
+        super(
+            nessieBranchProvider,
+            name,
+            {
+                apiUrl: args.apiUrl,
+                branch: args.branch,
+                from: args.from ?? "main",
+                dropContentsOnDelete: args.dropContentsOnDelete ?? false,
+                ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
+                version: NESSIE_PROVIDER_VERSION,
+            },
+            opts,
+            "lakehouse",
+            "NessieBranch",
+        );
     }
 }
 
@@ -256,6 +321,8 @@ export interface NessieNamespaceArgs {
     namespace: pulumi.Input<string>;
     /** On delete, drop the tables in it too (default false: a namespace holding tables is not deleted). */
     dropContentsOnDelete?: pulumi.Input<boolean>;
+    /** Refuse, at preview, a change that replaces the namespace; default: none. */
+    dataGuard?: DataGuard;
 }
 
 /** An Iceberg namespace in Nessie, created before any table in it. */
@@ -266,7 +333,15 @@ export class NessieNamespace extends pulumi.dynamic.Resource {
         super(
             nessieNamespaceProvider,
             name,
-            { apiUrl: args.apiUrl, branch: args.branch, namespace: args.namespace, dropContentsOnDelete: args.dropContentsOnDelete ?? false, version: NESSIE_PROVIDER_VERSION },
+            {
+                apiUrl: args.apiUrl,
+                branch: args.branch,
+                namespace: args.namespace,
+                dropContentsOnDelete: args.dropContentsOnDelete ?? false,
+                ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
+                version: NESSIE_PROVIDER_VERSION,
+                ownerToken: undefined,
+            },
             opts,
             "lakehouse",
             "NessieNamespace",

@@ -24,6 +24,11 @@ export interface DockerPlatformArgs {
     repoRoot: string;
     /** A Docker provider to use instead of the default one (e.g. a remote engine). */
     provider?: docker.Provider;
+    /**
+     * Keep the volumes when their resources are deleted or replaced (a destroy, a changed volume):
+     * true unless the stack allows losing volumes (`lakehouse:allowDataLoss`). Default true.
+     */
+    retainVolumes?: boolean;
 }
 
 /** Labels written on every Docker object, so an operator can find a stack's objects with `docker ps --filter`. */
@@ -148,7 +153,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Renderer
                 const volume = new docker.Volume(
                     volumeName,
                     { name: volumeName, labels: dockerLabels(this.args.stack, { [`${LABEL_PREFIX}.workload`]: replica }) },
-                    { parent, provider: this.args.provider },
+                    { parent, provider: this.args.provider, retainOnDelete: this.args.retainVolumes ?? true },
                 );
                 return { volumeName: volume.name, containerPath: v.mountPath };
             });

@@ -97,7 +97,38 @@ export function containerEnv(spec: WorkloadSpec): EnvVar[] {
     const secret = Object.keys(spec.secretEnv)
         .sort()
         .map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretObjectName(spec.secretEnv[name].secret), key: SECRET_KEY } } }));
-    return [...plain, ...secret];
+    // The pod's own fields (Downward API), e.g. its IP for Flink's HA; `$(NAME)` in args expands to them.
+    const field = Object.keys(spec.podFieldEnv ?? {})
+        .sort()
+        .map((name) => ({ name, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: spec.podFieldEnv![name] } } }));
+    return [...plain, ...secret, ...field];
+}
+
+/**
+ * The ServiceAccount, Role and RoleBinding of a workload that uses the Kubernetes API (Flink's
+ * Kubernetes HA: leader election and HA metadata in ConfigMaps), all in the stack's namespace and
+ * named after the account; undefined when the workload uses no API.
+ */
+export function kubernetesApiManifests(
+    spec: WorkloadSpec,
+    t: KubernetesTarget,
+): { name: string; serviceAccount: k8s.core.v1.ServiceAccountArgs; role: k8s.rbac.v1.RoleArgs; roleBinding: k8s.rbac.v1.RoleBindingArgs } | undefined {
+    const api = spec.kubernetesApi;
+    if (!api) return undefined;
+    if (!DNS_SUBDOMAIN.test(api.serviceAccount)) throw new Error(`workload "${spec.name}": service account "${api.serviceAccount}" is not a valid Kubernetes object name`);
+    if (api.rules.length === 0) throw new Error(`workload "${spec.name}": service account "${api.serviceAccount}" has no rules (drop kubernetesApi instead)`);
+    const name = api.serviceAccount;
+    const metadata = { name, namespace: t.namespace, labels: { ...stackLabels(t), "app.kubernetes.io/name": spec.service } };
+    return {
+        name,
+        serviceAccount: { metadata },
+        role: { metadata, rules: api.rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) },
+        roleBinding: {
+            metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+            subjects: [{ kind: "ServiceAccount", name, namespace: t.namespace }],
+        },
+    };
 }
 
 /** A Docker health command as a process to exec: `CMD` is dropped, `CMD-SHELL` runs through /bin/sh. */
@@ -240,6 +271,7 @@ export function podTemplate(spec: WorkloadSpec, image: pulumi.Input<string>, t: 
         // Service links would put `<SERVICE>_PORT=tcp://...` into every container; the Kafka and
         // Connect images turn KAFKA_* and CONNECT_* variables into settings.
         enableServiceLinks: false,
+        ...(spec.kubernetesApi ? { serviceAccountName: spec.kubernetesApi.serviceAccount } : {}),
         securityContext: podSecurityContext(spec),
         containers: [container],
         ...(files ? { volumes: [files.volume] } : {}),

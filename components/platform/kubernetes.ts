@@ -12,6 +12,7 @@ import {
     disruptionBudget,
     filesConfigMap,
     hostAddressOf,
+    kubernetesApiManifests,
     kubernetesEndpoints,
     namespaceManifest,
     secretObjectName,
@@ -38,6 +39,8 @@ export interface KubernetesPlatformArgs {
     provider?: k8s.Provider;
     /** The Docker engine that builds and pushes the Flink image (default: the ambient one). */
     dockerProvider?: docker.Provider;
+    /** Keep the namespace (and so the volume claims in it) on destroy. Default true. */
+    retainVolumes?: boolean;
 }
 
 /**
@@ -59,6 +62,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
     private readonly secretObjects = new Map<string, k8s.core.v1.Secret>();
     private readonly podsPerService = new Map<string, number>();
     private readonly budgets = new Set<string>();
+    /** The RoleBinding of each ServiceAccount created so far (one per account, shared by its workloads). */
+    private readonly apiAccess = new Map<string, k8s.rbac.v1.RoleBinding>();
 
     constructor(name: string, args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lakehouse:platform:Kubernetes", name, {}, opts);
@@ -91,7 +96,13 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
                 },
                 { parent: this },
             );
-        this.namespace = new k8s.core.v1.Namespace(`${args.namePrefix}-namespace`, namespaceManifest(this.target), { parent: this, provider: this.provider });
+        // Deleting the namespace would delete every volume claim in it: it is kept on destroy unless the
+        // stack allows losing volumes (the workloads go; StatefulSets keep their claims by default).
+        this.namespace = new k8s.core.v1.Namespace(`${args.namePrefix}-namespace`, namespaceManifest(this.target), {
+            parent: this,
+            provider: this.provider,
+            retainOnDelete: args.retainVolumes ?? true,
+        });
         this.registerOutputs({ namespace: this.namespace.metadata.name, renderOnly: this.renderOnly });
     }
 
@@ -142,6 +153,20 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
         return created;
     }
 
+    /** The ServiceAccount, Role and RoleBinding a workload's pods use the Kubernetes API with (created once per account). */
+    private kubernetesApiAccess(spec: WorkloadSpec, parent: pulumi.Resource): pulumi.Resource[] {
+        const m = kubernetesApiManifests(spec, this.target);
+        if (!m) return [];
+        const existing = this.apiAccess.get(m.name);
+        if (existing) return [existing];
+        const prefix = `${this.args.namePrefix}-${m.name}`;
+        const account = new k8s.core.v1.ServiceAccount(`${prefix}-serviceaccount`, m.serviceAccount, this.opts(parent));
+        const role = new k8s.rbac.v1.Role(`${prefix}-role`, m.role, this.opts(parent));
+        const binding = new k8s.rbac.v1.RoleBinding(`${prefix}-rolebinding`, m.roleBinding, this.opts(parent, [account, role]));
+        this.apiAccess.set(m.name, binding);
+        return [binding];
+    }
+
     advertisedAddress(workload: string, port: PortSpec): string | undefined {
         // The manifests say the same whether they are applied or only rendered for review.
         return hostAddressOf(workload, port, this.target);
@@ -158,13 +183,14 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
             throw new pulumi.ResourceError(`cannot render workload "${spec.name}" for Kubernetes: ${(err as Error).message}`, parent);
         }
         const secrets = [...new Set(Object.values(spec.secretEnv).map((s) => s.secret))].map((s) => this.secret(spec.name, s));
+        const apiAccess = this.kubernetesApiAccess(spec, parent);
         const files = filesConfigMap(spec, t);
         const configMaps = files ? [new k8s.core.v1.ConfigMap(`${prefix}-files`, files.args, this.opts(parent))] : [];
         const services = serviceManifests(spec, t).map((s) => new k8s.core.v1.Service(`${this.args.namePrefix}-${s.name}-service`, s.args, this.opts(parent)));
 
         // Created only once what it needs is ready (Pulumi awaits StatefulSets and Deployments until their pods are ready).
         const timeouts = { create: `${this.args.startTimeoutSeconds}s`, update: `${this.args.startTimeoutSeconds}s` };
-        const workloadOpts = { ...this.opts(parent, [...secrets, ...configMaps, ...services, ...upstream.flatMap((u) => u.ready)]), customTimeouts: timeouts };
+        const workloadOpts = { ...this.opts(parent, [...secrets, ...configMaps, ...services, ...apiAccess, ...upstream.flatMap((u) => u.ready)]), customTimeouts: timeouts };
         const workload =
             manifest.kind === "StatefulSet"
                 ? new k8s.apps.v1.StatefulSet(prefix, manifest.args, workloadOpts)

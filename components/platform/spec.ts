@@ -89,6 +89,23 @@ export interface WorkloadSpec {
     resources: { memoryMiB: number; cpus: number };
     /** Numeric user the image runs as, where it is not root (used for volume ownership and security contexts). */
     runAsUser?: number;
+    /**
+     * Kubernetes only: environment variables from the pod's own fields (the Downward API), by name,
+     * e.g. `{ POD_IP: "status.podIP" }`; `$(NAME)` in the command expands to them. Other platforms ignore it.
+     */
+    podFieldEnv?: Record<string, string>;
+    /**
+     * Kubernetes only: the pods run as this ServiceAccount of the stack's namespace, bound to a Role
+     * with these rules (Flink's Kubernetes HA keeps its leader election in ConfigMaps). Other platforms ignore it.
+     */
+    kubernetesApi?: { serviceAccount: string; rules: KubernetesPolicyRule[] };
+}
+
+/** One rule of a namespaced Kubernetes Role. */
+export interface KubernetesPolicyRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
 }
 
 /**

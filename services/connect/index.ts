@@ -2,6 +2,9 @@
  * Kafka Connect (distributed mode, one worker) on 127.0.0.1:8083 with the Debezium PostgreSQL
  * connector unpacked under its plugin.path (never on the worker classpath). Internal topics RF 1;
  * JsonConverter without schemas, which is what Flink's `debezium-json` format reads.
+ * Config providers as the program sets them on workers it deploys (components/connect.ts): a connector
+ * holds `${env:LAKEHOUSE_REPLICATION_PASSWORD}` as its password, which the worker resolves from its
+ * environment (the local stack's dev replication password), so Connect stores only the reference.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,7 +28,14 @@ function cfg(ctx: HarnessContext) {
         debeziumVersion: d.version as string,
         debeziumPlugin: d.postgresPlugin as string,
         connectorClass: d.postgresConnectorClass as string,
+        providers: c.configProviders as { name: string; class: string; replicationPasswordEnv: string; replicationPassword: string },
     };
+}
+
+/** What a connector on this worker sets as `database.password` to get the local stack's replication password. */
+export function replicationPasswordReference(ctx: HarnessContext): string {
+    const p = cfg(ctx).providers;
+    return `\${${p.name}:${p.replicationPasswordEnv}}`;
 }
 
 export function connectLibDir(ctx: HarnessContext): string {
@@ -67,6 +77,10 @@ export function workerProperties(ctx: HarnessContext): Record<string, string | n
         'rest.advertised.port': c.port,
         'plugin.path': pluginPath(ctx),
         'topic.creation.enable': 'true',
+        // Resolves `${env:<var>}` in connector configs; only the one variable the start command sets.
+        'config.providers': c.providers.name,
+        [`config.providers.${c.providers.name}.class`]: c.providers.class,
+        [`config.providers.${c.providers.name}.param.allowlist.pattern`]: `^${c.providers.replicationPasswordEnv}$`,
     };
 }
 
@@ -119,6 +133,8 @@ const connect: ServiceDefinition = {
                 'org.apache.kafka.connect.cli.ConnectDistributed',
                 d.config,
             ],
+            // In the worker's environment only (not in a file): what `${env:...}` references resolve to.
+            env: { [cfg(ctx).providers.replicationPasswordEnv]: cfg(ctx).providers.replicationPassword },
             cwd: d.base,
         };
     },
@@ -132,7 +148,13 @@ const connect: ServiceDefinition = {
     },
 
     endpoints(ctx) {
-        return { url: connectUrl(ctx), debeziumPostgresConnectorClass: cfg(ctx).connectorClass };
+        return {
+            url: connectUrl(ctx),
+            debeziumPostgresConnectorClass: cfg(ctx).connectorClass,
+            // A connector whose `database.password` is this reference logs in with `replicationPassword` (a dev value).
+            replicationPasswordReference: replicationPasswordReference(ctx),
+            replicationPassword: cfg(ctx).providers.replicationPassword,
+        };
     },
 };
 

@@ -36,6 +36,20 @@ export interface FlinkSettings {
     /** Checkpoint interval as Flink duration text, e.g. "10s". */
     checkpointInterval: string;
     awsRegion: string;
+    /** flink-shaded-zookeeper-3 (the ZooKeeper client Flink's HA services use), e.g. "3.7.1-17.0" for Flink 1.20. */
+    shadedZookeeperVersion: string;
+    highAvailability: FlinkHaSettings;
+}
+
+/** JobManager high availability (ZooKeeper): leader election, job graphs and checkpoint pointers survive a JobManager loss. */
+export interface FlinkHaSettings {
+    /** `host:port` of the harness's ZooKeeper (services/zookeeper). */
+    zookeeperQuorum: string;
+    /** Fixed per harness: the znode under /flink and the directory under the HA storage dir. */
+    clusterId: string;
+    /** ZooKeeper session timeout, Flink duration text: how long the old leader's latch outlives a killed JobManager. */
+    sessionTimeout: string;
+    connectionTimeout: string;
 }
 
 /** Where one run of the cluster keeps its files (all under the harness run dir). */
@@ -49,6 +63,11 @@ export interface FlinkPaths {
     tmpDir: string;
     /** An empty plugins directory (FLINK_PLUGINS_DIR), so Flink does not look for ./plugins. */
     pluginsDir: string;
+    /**
+     * High-availability storage (job graphs, completed-checkpoint metadata, blobs): a local directory,
+     * like the checkpoints (this classpath carries no S3 filesystem plugin); ZooKeeper holds pointers into it.
+     */
+    haDir: string;
 }
 
 export const LOOPBACK = '127.0.0.1';
@@ -61,10 +80,12 @@ function req<T>(value: T | undefined, what: string): T {
     return value;
 }
 
-/** Reads the `flink` and `iceberg` sections of services/versions.json. */
+/** Reads the `flink`, `iceberg` and `zookeeper` sections of services/versions.json. */
 export function flinkSettings(versions: Record<string, any>): FlinkSettings {
     const f = req(versions.flink, 'section "flink"');
     const i = req(versions.iceberg, 'section "iceberg"');
+    const z = req(versions.zookeeper, 'section "zookeeper"');
+    const ha = req(f.highAvailability, 'flink.highAvailability');
     return {
         version: req(f.version, 'flink.version'),
         minor: req(f.minor, 'flink.minor'),
@@ -81,6 +102,13 @@ export function flinkSettings(versions: Record<string, any>): FlinkSettings {
         taskManagerMemoryMiB: req(f.taskManagerMemoryMiB, 'flink.taskManagerMemoryMiB'),
         checkpointInterval: req(f.checkpointInterval, 'flink.checkpointInterval'),
         awsRegion: req(f.awsRegion, 'flink.awsRegion'),
+        shadedZookeeperVersion: req(f.shadedZookeeperVersion, 'flink.shadedZookeeperVersion'),
+        highAvailability: {
+            zookeeperQuorum: `${LOOPBACK}:${req(z.port, 'zookeeper.port')}`,
+            clusterId: req(ha.clusterId, 'flink.highAvailability.clusterId'),
+            sessionTimeout: req(ha.sessionTimeout, 'flink.highAvailability.sessionTimeout'),
+            connectionTimeout: req(ha.connectionTimeout, 'flink.highAvailability.connectionTimeout'),
+        },
     };
 }
 
@@ -93,6 +121,7 @@ export function pomProperties(s: FlinkSettings): Record<string, string> {
         'iceberg.version': s.icebergVersion,
         'hadoop.version': s.hadoopVersion,
         'log4j.version': s.log4jVersion,
+        'flink.shaded.zookeeper.version': s.shadedZookeeperVersion,
     };
 }
 
@@ -198,6 +227,18 @@ export function flinkConfig(s: FlinkSettings, p: FlinkPaths): Record<string, str
         'execution.checkpointing.savepoint-dir': fileUri(p.savepointDir),
         'state.checkpoints.num-retained': '3',
         'state.backend.type': 'hashmap',
+        // JobManager high availability through ZooKeeper: a restarted JobManager wins the leader
+        // election, finds the job graphs and the latest completed checkpoints (ZooKeeper points into
+        // haDir) and resumes every job under its old id. The RPC port stays fixed (in ZooKeeper mode
+        // Flink takes it from high-availability.jobmanager.port, random by default).
+        'high-availability.type': 'zookeeper',
+        'high-availability.zookeeper.quorum': s.highAvailability.zookeeperQuorum,
+        'high-availability.zookeeper.path.root': '/flink',
+        'high-availability.cluster-id': s.highAvailability.clusterId,
+        'high-availability.storageDir': fileUri(p.haDir),
+        'high-availability.jobmanager.port': String(s.rpcPort),
+        'high-availability.zookeeper.client.session-timeout': s.highAvailability.sessionTimeout,
+        'high-availability.zookeeper.client.connection-timeout': s.highAvailability.connectionTimeout,
         // Fail visibly instead of restarting forever.
         'restart-strategy.type': 'fixed-delay',
         'restart-strategy.fixed-delay.attempts': '3',

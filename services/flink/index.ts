@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { ensureInstalled } from '../lib/install';
+import { ensureInstalled, fingerprint } from '../lib/install';
 import { mavenRepoDir } from '../lib/maven';
 import { javaBin } from '../lib/java';
 import { loadVersions } from '../lib/context';
@@ -36,10 +36,19 @@ function settings(ctx: HarnessContext): FlinkSettings {
     return flinkSettings(ctx.versions);
 }
 
-/** Cache directory of one Flink + Iceberg classpath (changes with any version). */
+/** What one install of the classpath is made of: the pom's text and the versions passed to it. */
+function installSpec(ctx: HarnessContext) {
+    return { pom: fs.readFileSync(POM_FILE, 'utf8'), props: pomProperties(settings(ctx)), layout: 1 };
+}
+
+/**
+ * Cache directory of one Flink + Iceberg classpath. Named after the fingerprint of the pom and the
+ * versions too, so a changed pom installs beside the old classpath instead of deleting it under a
+ * cluster (of another run dir) that still runs from it.
+ */
 export function installDir(ctx: HarnessContext): string {
     const s = settings(ctx);
-    return path.join(ctx.cacheDir, 'flink', `${s.version}-iceberg-${s.icebergVersion}`);
+    return path.join(ctx.cacheDir, 'flink', `${s.version}-iceberg-${s.icebergVersion}-${fingerprint(installSpec(ctx)).slice(0, 8)}`);
 }
 
 export function libDir(ctx: HarnessContext): string {
@@ -54,6 +63,7 @@ export function flinkPaths(ctx: HarnessContext): FlinkPaths {
         savepointDir: path.join(base, 'savepoints'),
         tmpDir: path.join(base, 'tmp'),
         pluginsDir: path.join(base, 'plugins'),
+        haDir: path.join(base, 'ha'),
     };
 }
 
@@ -98,6 +108,8 @@ async function copyClasspath(ctx: HarnessContext, outDir: string): Promise<void>
         `hadoop-client-api-${s.hadoopVersion}.jar`,
         `hadoop-client-runtime-${s.hadoopVersion}.jar`,
         `log4j-slf4j-impl-${s.log4jVersion}.jar`,
+        // The ZooKeeper client of the HA services.
+        `flink-shaded-zookeeper-3-${s.shadedZookeeperVersion}.jar`,
     ];
     const missing = must.filter((j) => !jars.includes(j));
     if (missing.length) throw new Error(`Flink classpath in ${outDir} lacks ${missing.join(', ')}`);
@@ -107,7 +119,7 @@ async function copyClasspath(ctx: HarnessContext, outDir: string): Promise<void>
 /** Shared by the three services: the classpath is installed once. */
 async function installFlink(ctx: HarnessContext): Promise<void> {
     const s = settings(ctx);
-    const spec = { pom: fs.readFileSync(POM_FILE, 'utf8'), props: pomProperties(s), layout: 1 };
+    const spec = installSpec(ctx);
     await ensureInstalled(ctx, `Flink ${s.version} + Iceberg ${s.icebergVersion} classpath`, installDir(ctx), spec, async (scratch) => {
         await copyClasspath(ctx, path.join(scratch, 'lib'));
     });
@@ -117,7 +129,7 @@ async function installFlink(ctx: HarnessContext): Promise<void> {
 function writeConfig(ctx: HarnessContext): void {
     const s = settings(ctx);
     const p = flinkPaths(ctx);
-    for (const dir of [p.confDir, p.checkpointDir, p.savepointDir, p.tmpDir, p.pluginsDir]) fs.mkdirSync(dir, { recursive: true });
+    for (const dir of [p.confDir, p.checkpointDir, p.savepointDir, p.tmpDir, p.pluginsDir, p.haDir]) fs.mkdirSync(dir, { recursive: true });
     for (const sub of ['web', 'web-upload', 'blob', 'io']) fs.mkdirSync(path.join(p.tmpDir, sub), { recursive: true });
     // Flink 1.20 prefers a legacy flink-conf.yaml over config.yaml when both exist: never leave one.
     fs.rmSync(path.join(p.confDir, 'flink-conf.yaml'), { force: true });
@@ -172,6 +184,9 @@ function clusterEndpoints(ctx: HarnessContext): Record<string, string> {
         jobManagerRpc: `127.0.0.1:${s.rpcPort}`,
         checkpointDir: `file://${p.checkpointDir}`,
         savepointDir: `file://${p.savepointDir}`,
+        haStorageDir: `file://${p.haDir}`,
+        haZookeeperQuorum: s.highAvailability.zookeeperQuorum,
+        haClusterId: s.highAvailability.clusterId,
         awsRegion: s.awsRegion,
         version: s.version,
     };
@@ -182,7 +197,8 @@ const v = loadVersions().flink;
 const jobmanager: ServiceDefinition = {
     name: 'flink-jobmanager',
     ports: { rest: v.restPort, rpc: v.rpcPort },
-    dependsOn: [],
+    // High availability: leader election and the job/checkpoint pointers live in ZooKeeper.
+    dependsOn: ['zookeeper'],
     startTimeoutMs: 180000,
     install: installFlink,
     async prepare(ctx) {

@@ -69,7 +69,6 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         const clean = await provider.read(created.id, outs);
         expect(clean.props.drift).toEqual([]);
         expect(diffCdcSource(clean.props, inputs()).changes).toBe(false);
-        expect(await provider.create(inputs()).then((r: any) => r.outs.createdRole)).toBe(false);
 
         // Out of band: replica identity reset and the table dropped from the publication.
         await sql(`ALTER TABLE ${schema}.demographics REPLICA IDENTITY DEFAULT`);
@@ -98,6 +97,32 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         expect(await sql("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).toEqual([]);
         await provider.delete(created.id, widened);
         expect((await provider.read(created.id, widened)).props.drift).toContain(`role ${role} is missing`);
+    });
+
+    test("a new address is an update; a replacement that adopted role and publication keeps them when the original is deleted", async () => {
+        const original = await provider.create(inputs());
+        expect(original.id).toBe(`${pg().database}/${publication}`);
+        expect([original.outs.createdRole, original.outs.createdPublication]).toEqual([true, true]);
+        // Another spelling of the server's address: an update that leaves role and publication as they are.
+        const moved = inputs({ address: `localhost:${pg().port}` });
+        expect(diffCdcSource(original.outs, moved)).toMatchObject({ changes: true, replaces: [], changedKeys: ["address"] });
+        const updated = (await provider.update(original.id, original.outs, moved)).outs;
+        expect(updated.ownerToken).toBe(original.outs.ownerToken);
+        expect(diffCdcSource(updated, inputs({ replicationUser: `${role}_2` })).replaces).toEqual(["replicationUser"]);
+
+        // The replacement (made before the original is deleted) adopts both and stamps them.
+        const replacement = await provider.create(moved);
+        expect([replacement.outs.createdRole, replacement.outs.createdPublication]).toEqual([false, false]);
+        expect(replacement.outs.ownerToken).not.toBe(original.outs.ownerToken);
+        expect(await sql("SELECT shobj_description(oid, 'pg_authid') AS c FROM pg_roles WHERE rolname = $1", [role])).toEqual([{ c: `lakehouse-owner ${replacement.outs.ownerToken}` }]);
+        await provider.delete(original.id, updated);
+        expect(await sql("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).toHaveLength(1);
+        expect(await sql("SELECT 1 FROM pg_publication WHERE pubname = $1", [publication])).toHaveLength(1);
+        // The role still logs in for replication: the connector using it is unaffected.
+        expect((await sql("IDENTIFY_SYSTEM", [], { user: role, password, replication: true }))[0].dbname).toBe(pg().database);
+        await sql(`DROP PUBLICATION IF EXISTS ${publication}`);
+        await sql(`DROP OWNED BY ${role}`);
+        await sql(`DROP ROLE ${role}`);
     });
 
     test("an existing role and publication are adopted and kept on delete", async () => {

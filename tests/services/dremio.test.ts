@@ -160,6 +160,21 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         expect(String(error)).not.toContain(ADMIN_PASSWORD);
     });
 
+    it("takes a new URL as an update, and a replacement that adopted the source keeps it when the original is deleted", async () => {
+        const original = await source.create!(sourceInputs());
+        expect(original.outs.savedTag).toEqual(expect.any(String));
+        const moved = sourceInputs({ url: standin.url.replace("127.0.0.1", "localhost") });
+        expect(await source.diff!(original.id, original.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await admin.diff!("admin", adminInputs(), adminInputs({ url: moved.url }))).toEqual({ changes: true, replaces: [] });
+        // The replacement adopts the same source (same id) and saves it: the original's delete leaves it.
+        const replacement = await source.create!(sourceInputs());
+        expect(replacement.id).toBe(original.id);
+        expect(replacement.outs.savedTag).not.toBe(original.outs.savedTag);
+        await source.delete!(original.id, original.outs);
+        const token = await dremioLogin(standin.url, "admin", ADMIN_PASSWORD);
+        expect((await dremioRequest(standin.url, "GET", `/api/v3/catalog/${original.id}`, { token })).name).toBe("lakehouse");
+    });
+
     it("replaces on a new name, deletes, reads a deleted source as gone, and deletes again as a no-op", async () => {
         const token = await dremioLogin(standin.url, "admin", ADMIN_PASSWORD);
         const stored = await dremioRequest(standin.url, "GET", `/api/v3/catalog/by-path/lakehouse`, { token });

@@ -1,7 +1,8 @@
 /**
  * The Flink SQL job's lifecycle against the harness's real Flink cluster and SQL Gateway, on the
  * provider object and on its serialized form: create, no-op diff, update through a savepoint, drift
- * via read, crash adoption, replacement, delete, delete again, and Flink's own errors surfaced.
+ * via read, crash adoption (the original's delete leaves the adopting job running), a new URL as an
+ * update, delete, delete again, and Flink's own errors surfaced.
  */
 import { checkFlinkJobInputs, diffFlinkJob, flinkJobProvider, flinkRequest, jobState } from "../../components/dynamic/flink-job";
 import { endpoints } from "../../services/harness";
@@ -125,12 +126,21 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         expect(adopted.restoredFrom).toMatch(/savepoint-/);
         expect(await liveJobs(name)).toEqual([adopted.jobId]);
 
-        // Another cluster URL is a replacement, deleting first (the job writes the same tables).
-        const elsewhere = inputs({ restUrl: flink().restUrl.replace("127.0.0.1", "localhost") });
-        expect(await provider.diff(name, adopted, elsewhere)).toEqual({ changes: true, replaces: ["restUrl"], deleteBeforeReplace: true });
+        // The original's delete (as Pulumi runs it after a replacement) leaves the adopting job running.
+        await provider.delete(name, repaired);
+        expect(await jobState(flink().restUrl, adopted.jobId)).toBe("RUNNING");
+        expect(await liveJobs(name)).toEqual([adopted.jobId]);
+
+        // The cluster's URLs spelled another way: an update that leaves the same job running.
+        const elsewhere = { ...sameInputs, restUrl: flink().restUrl.replace("127.0.0.1", "localhost"), gatewayUrl: flink().gatewayUrl.replace("127.0.0.1", "localhost") };
+        expect(await provider.diff(name, adopted, elsewhere)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(diffFlinkJob(adopted, elsewhere).changedKeys).toEqual(["gatewayUrl", "restUrl"]);
+        const moved = (await provider.update(name, adopted, elsewhere)).outs;
+        expect(moved).toMatchObject({ jobId: adopted.jobId, restUrl: elsewhere.restUrl, jobState: "RUNNING" });
+        expect(await liveJobs(name)).toEqual([adopted.jobId]);
 
         // Delete: stop with a savepoint; delete again is a no-op.
-        await provider.delete(name, adopted);
+        await provider.delete(name, moved);
         expect(await jobState(flink().restUrl, adopted.jobId)).toBe("FINISHED");
         expect(await liveJobs(name)).toEqual([]);
         await provider.delete(name, adopted);

@@ -201,7 +201,7 @@ test("health: a connector paused out of band is a FAIL line and exit code 1", as
         await waitConnector(name, "PAUSED", 60_000);
         const r = await run(healthMain, ["--stack", stack]);
         expect(r.code).toBe(1);
-        expect(r.out).toMatch(new RegExp(`^FAIL {2}connect\\.connector +connector ${name} is PAUSED \\(the stack declares RUNNING\\): no changes are captured; resume: PUT /connectors/${name}/resume$`, "m"));
+        expect(r.out).toMatch(new RegExp(`^FAIL {2}connect\\.connector +connector ${name} is PAUSED \\(the stack declares RUNNING\\): no changes are captured; run \`pulumi up --refresh\` to put it back in the declared state \\(or resume it: curl -X PUT 'http[^']+/connectors/${name}/resume'\\)$`, "m"));
         expect(r.out).toMatch(/\d+ checks: \d+ PASS, \d+ WARN, 1 FAIL {2}\(unhealthy\)$/);
     } finally {
         await fetch(`${CONNECT}/connectors/${name}/resume`, { method: "PUT", signal: AbortSignal.timeout(10_000) });
@@ -223,7 +223,9 @@ test("health --outputs-file: a job id that is not running, with no job of its na
     expect(report).toMatchObject({ stack: null, ok: false, summary: { fail: 1 } });
     const job = report.checks.find((c: any) => c.name === "flink.job.demographics");
     expect(job).toMatchObject({ status: "FAIL", metrics: { state: "MISSING", exportedJobId: "0123456789abcdef0123456789abcdef" } });
-    expect(job.detail).toBe(`job "no-such-job-${id}" 0123456789abcdef0123456789abcdef is unknown to Flink, and no running job is named "no-such-job-${id}"; run \`pulumi up\` to resubmit it`);
+    expect(job.detail).toBe(
+        `job "no-such-job-${id}" 0123456789abcdef0123456789abcdef is unknown to Flink, and no running job is named "no-such-job-${id}"; run \`pulumi up --refresh\` to resubmit it from its last savepoint or checkpoint (a plain \`pulumi up\` does not notice a job that is gone)`,
+    );
     // Everything else is still measured and healthy.
     expect(report.checks.filter((c: any) => c.status !== "PASS").map((c: any) => c.name)).toEqual(["flink.job.demographics"]);
     for (const s of SECRETS) expect(r.out + r.err).not.toContain(s);

@@ -11,6 +11,9 @@ import { Service } from "kubernetes-models/v1/Service";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { parseLakehouseConfig } from "../../components/config";
 import { Lakehouse } from "../../components/lakehouse";
 import { RecordedResource, isSerializedSecret, runWithMocks } from "./mocks";
@@ -26,6 +29,9 @@ export const KUBERNETES_MODELS: Record<string, new (data: any) => { validate(): 
     "kubernetes:apps/v1:StatefulSet": StatefulSet,
     "kubernetes:apps/v1:Deployment": Deployment,
     "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
+    "kubernetes:core/v1:ServiceAccount": ServiceAccount,
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": Role,
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": RoleBinding,
 };
 
 export const T = {
@@ -36,6 +42,9 @@ export const T = {
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     deployment: "kubernetes:apps/v1:Deployment",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     provider: "pulumi:providers:kubernetes",
     dockerImage: "docker:index/image:Image",
     container: "docker:index/container:Container",

@@ -19,6 +19,9 @@ export interface RecordedResource {
     /** URNs this resource explicitly or implicitly depends on. */
     dependencies: string[];
     parent: string;
+    /** Resource options as sent to the engine: `protect` and `retainOnDelete`. */
+    protect: boolean;
+    retainOnDelete: boolean;
 }
 
 export function isSerializedSecret(value: any): boolean {
@@ -97,6 +100,8 @@ export async function runWithMocks(
             raw,
             dependencies: req.getDependenciesList(),
             parent: req.getParent(),
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
         });
         return register(req, callback);
     };

@@ -39,6 +39,8 @@ describe("parseLakehouseConfig defaults", () => {
             checkpointIntervalMs: 5000,
             checkpointsUri: "s3://warehouse/flink/checkpoints",
             savepointsUri: "s3://warehouse/flink/savepoints",
+            highAvailability: true,
+            highAvailabilityStorageUri: "s3://warehouse/flink/ha",
         });
         expect(cfg.credentialsSet).toEqual({ postgresPassword: false, replicationPassword: false, minioRootPassword: false, dremioAdminPassword: false });
     });

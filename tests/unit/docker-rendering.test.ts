@@ -54,7 +54,7 @@ describe("Docker rendering of the dev stack", () => {
         expect(network.inputs).toMatchObject({ name: "cdc-lakehouse-dev", driver: "bridge" });
         const containers = run.resources.filter((r) => r.type === CONTAINER);
         expect(containers.map((c) => c.inputs.name).sort()).toEqual(
-            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres"].map((n) => `cdc-lakehouse-dev-${n}`),
+            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres", "zookeeper"].map((n) => `cdc-lakehouse-dev-${n}`),
         );
         for (const c of containers) {
             const alias = c.inputs.hostname;

@@ -6,14 +6,17 @@ import {
     countKeys,
     DEFAULT_OPTIONS,
     diffMirror,
+    FAULT_EXPECTATIONS,
     FAULTS,
     inDoubtCommitted,
+    jobCell,
     parseFaultArgs,
     resultsTable,
     ScenarioResult,
     seconds,
     textTable,
     unexpectedRows,
+    unmetExpectations,
 } from "../../bench/faults/model";
 
 const ins = { id: 1, name: "kafka-1", age: 30, city: "Oslo", op: "INSERT" as const };
@@ -98,7 +101,7 @@ describe("options of npm run bench:faults", () => {
     it("defaults to every fault in order", () => {
         expect(parseFaultArgs([])).toEqual(DEFAULT_OPTIONS);
         expect(DEFAULT_OPTIONS.faults).toEqual([...FAULTS]);
-        expect(FAULTS).toEqual(["connect", "flink-taskmanager", "flink-jobmanager", "kafka", "nessie", "minio", "postgres"]);
+        expect(FAULTS).toEqual(["connect", "flink-taskmanager", "flink-jobmanager", "zookeeper", "kafka", "nessie", "minio", "postgres"]);
     });
     it("parses --json, --faults (canonical order, each once) and numbers in both spellings", () => {
         const o = parseFaultArgs(["--json", "--faults", "postgres,kafka,kafka", "--rate=20", "--down-seconds", "3", "--checkpoint-interval-ms", "1000"]);
@@ -106,13 +109,84 @@ describe("options of npm run bench:faults", () => {
     });
     it("refuses unknown options, faults and bad values, naming them", () => {
         expect(() => parseFaultArgs(["--nope"])).toThrow(/unknown option --nope/);
-        expect(() => parseFaultArgs(["--faults", "zookeeper"])).toThrow(/unknown fault\(s\) zookeeper/);
+        expect(() => parseFaultArgs(["--faults", "etcd"])).toThrow(/unknown fault\(s\) etcd/);
+        expect(parseFaultArgs(["--faults", "zookeeper,flink-jobmanager"]).faults).toEqual(["flink-jobmanager", "zookeeper"]);
         expect(() => parseFaultArgs(["--rate"])).toThrow(/--rate needs a value/);
         expect(() => parseFaultArgs(["--rate", "fast"])).toThrow(/--rate must be a number/);
         expect(() => parseFaultArgs(["--checkpoint-interval-ms", "1.5"])).toThrow(/must be an integer/);
         expect(() => parseFaultArgs(["--auto-recovery-seconds", "1"])).toThrow(/>= 10/);
         expect(() => parseFaultArgs(["--json=yes"])).toThrow(/takes no value/);
         expect(() => parseFaultArgs(["kafka"])).toThrow(/unexpected argument/);
+    });
+});
+
+describe("what each fault must show", () => {
+    const ok: ScenarioResult = {
+        fault: "flink-jobmanager",
+        label: "Flink JobManager",
+        recovered: "automatic",
+        recoveryMs: 25_000,
+        jobRunningAgainMs: 20_000,
+        lagZeroMs: 40_000,
+        restartMs: 9_000,
+        changesWritten: 300,
+        inDoubt: 0,
+        lost: 0,
+        duplicates: 0,
+        unexpected: 0,
+        mirror: { equal: true, sourceRows: 10, icebergRows: 10, missing: 0, extra: 0, differing: 0, examples: [] },
+        restartedAfter: [],
+        healthyAfter: true,
+        notes: [],
+        jobBefore: "j1",
+        jobAfter: "j1",
+        checkpointBeforeKill: 7,
+        restored: { id: 8, path: "file:/run/flink/checkpoints/j1/chk-8", isSavepoint: false },
+    };
+
+    it("the JobManager (high availability) and ZooKeeper must recover without a person, under the same job id", () => {
+        expect(FAULT_EXPECTATIONS["flink-jobmanager"]).toEqual({ automatic: true, sameJob: true, restoredFromLatestCheckpoint: true });
+        expect(FAULT_EXPECTATIONS.zookeeper).toEqual({ automatic: true, sameJob: true, restoredFromLatestCheckpoint: true });
+        expect(Object.keys(FAULT_EXPECTATIONS).sort()).toEqual([...FAULTS].sort());
+    });
+
+    it("passes a JobManager recovery that is automatic, same job, restored from the latest checkpoint, nothing lost", () => {
+        expect(unmetExpectations(ok)).toEqual([]);
+        // A checkpoint completed between the reading and the kill is newer still: fine.
+        expect(unmetExpectations({ ...ok, checkpointBeforeKill: 8 })).toEqual([]);
+    });
+
+    it("fails a JobManager recovery that needed pulumi up, or a new job, or an older or no checkpoint", () => {
+        expect(unmetExpectations({ ...ok, recovered: "pulumi up", pulumiUpMs: 30_000, jobAfter: "j2", restored: undefined })).toEqual([
+            "recovery needed a person (pulumi up); this fault must recover by itself",
+            "a pulumi command ran during the recovery",
+            "the Flink job was not recovered under its id (before j1, after j2)",
+            "the recovered job restored no checkpoint",
+        ]);
+        expect(unmetExpectations({ ...ok, restored: { id: 5, path: "file:/x/chk-5", isSavepoint: false } })).toEqual(["the recovered job restored checkpoint 5, older than 7 completed before the kill"]);
+        expect(unmetExpectations({ ...ok, restored: { id: 9, path: "file:/x/savepoint-1", isSavepoint: true } })).toEqual(["the recovered job restored savepoint file:/x/savepoint-1, not its latest checkpoint"]);
+        expect(unmetExpectations({ ...ok, jobAfter: undefined })).toEqual(["the Flink job was not recovered under its id (before j1, after none live)"]);
+    });
+
+    it("allows the user's step for the other faults, but never a loss, a differing mirror or an unhealthy end", () => {
+        const kafka: ScenarioResult = { ...ok, fault: "kafka", label: "Kafka broker", recovered: "pulumi up", pulumiUpMs: 30_000, jobAfter: "j2", restored: undefined };
+        expect(unmetExpectations(kafka)).toEqual([]);
+        expect(unmetExpectations({ ...kafka, recovered: "no", recoveryMs: undefined, lagZeroMs: undefined, lost: 2, healthyAfter: false, mirror: { ...ok.mirror!, equal: false, missing: 1 } })).toEqual([
+            "the pipeline did not recover",
+            "no recovery time: nothing written after the kill became visible in Iceberg",
+            "lag never drained to zero",
+            "the Iceberg mirror differs from PostgreSQL (1 missing, 0 extra, 0 differ)",
+            "2 committed change(s) missing from the changelog",
+            "services not all healthy after the scenario",
+        ]);
+        expect(unmetExpectations({ ...kafka, error: "Error: boom\n    at x", changesWritten: 0 })).toEqual(["the scenario failed: Error: boom", "no change was written during the scenario"]);
+    });
+
+    it("names the job after the fault: the same (and the checkpoint it restored) or a new one", () => {
+        expect(jobCell({ jobBefore: "a", jobAfter: "a" })).toBe("same");
+        expect(jobCell({ jobBefore: "a", jobAfter: "a", restored: { id: 3, path: "p", isSavepoint: false } })).toBe("same (from chk 3)");
+        expect(jobCell({ jobBefore: "a", jobAfter: "b", restored: { id: 1, path: "p", isSavepoint: true } })).toBe("new (from savepoint 1)");
+        expect(jobCell({ jobBefore: "a" })).toBe("-");
     });
 });
 
@@ -146,11 +220,17 @@ describe("formatting", () => {
             healthyAfter: true,
             notes: [],
         };
-        const text = resultsTable([base, { ...base, fault: "flink-jobmanager", label: "Flink JobManager", recovered: "pulumi up", duplicates: 900, restartedAfter: ["flink-taskmanager"] }, { ...base, label: "Nessie", recovered: "no", recoveryMs: undefined, mirror: undefined, healthyAfter: false }]);
+        const text = resultsTable([
+            { ...base, jobBefore: "j1", jobAfter: "j1" },
+            { ...base, fault: "flink-jobmanager", label: "Flink JobManager", jobRunningAgainMs: 21_400, jobBefore: "j1", jobAfter: "j1", restored: { id: 12, path: "file:/run/flink/checkpoints/j1/chk-12", isSavepoint: false }, restartedAfter: ["flink-taskmanager"] },
+            { ...base, fault: "connect", label: "Kafka Connect worker", recovered: "pulumi up", duplicates: 900, jobBefore: "j1", jobAfter: "j2" },
+            { ...base, label: "Nessie", recovered: "no", recoveryMs: undefined, mirror: undefined, healthyAfter: false },
+        ]);
         const lines = text.split("\n");
-        expect(lines[0]).toMatch(/^fault\s+recovered\s+recovery s\s+lag 0 s\s+restart s\s+changes\s+rows lost\s+duplicates\s+mirror = source\s+healthy after$/);
-        expect(lines[2]).toMatch(/^Kafka broker\s+yes \(automatic\)\s+12\.3\s+30\.0\s+4\.0\s+250\s+0\s+3\s+yes\s+yes$/);
-        expect(lines[3]).toMatch(/yes \(pulumi up\).*900.*yes \(up restarted flink-taskmanager\)$/);
-        expect(lines[4]).toMatch(/^Nessie\s+no\s+-\s.*-\s+no$/);
+        expect(lines[0]).toMatch(/^fault\s+recovered\s+recovery s\s+job RUNNING s\s+lag 0 s\s+restart s\s+job\s+changes\s+rows lost\s+duplicates\s+mirror = source\s+healthy after$/);
+        expect(lines[2]).toMatch(/^Kafka broker\s+yes \(automatic\)\s+12\.3\s+-\s+30\.0\s+4\.0\s+same\s+250\s+0\s+3\s+yes\s+yes$/);
+        expect(lines[3]).toMatch(/^Flink JobManager\s+yes \(automatic\)\s+12\.3\s+21\.4\s+30\.0\s+4\.0\s+same \(from chk 12\)\s+250.*yes \(up restarted flink-taskmanager\)$/);
+        expect(lines[4]).toMatch(/yes \(pulumi up\).*new.*900.*yes$/);
+        expect(lines[5]).toMatch(/^Nessie\s+no\s+-\s.*-\s+no$/);
     });
 });

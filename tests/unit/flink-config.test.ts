@@ -21,6 +21,7 @@ const paths: FlinkPaths = {
     savepointDir: '/run/flink/savepoints',
     tmpDir: '/run/flink/tmp',
     pluginsDir: '/run/flink/plugins',
+    haDir: '/run/flink/ha',
 };
 
 test('services/versions.json pins Flink 1.20 with the SQL Gateway off the Connect port', () => {
@@ -46,6 +47,27 @@ test('the cluster listens on loopback, checkpoints, and keeps durable checkpoint
     expect(c['state.backend.type']).toBe('hashmap');
     expect(c['restart-strategy.type']).toBe('fixed-delay');
     expect(c['env.java.opts.all']).toContain('--add-opens=java.base/java.util=ALL-UNNAMED');
+});
+
+test('JobManager high availability: ZooKeeper from services/zookeeper, a fixed cluster id, HA storage under the run dir, a fixed RPC port', () => {
+    const c = flinkConfig(settings, paths);
+    const zk = loadVersions().zookeeper;
+    expect(c['high-availability.type']).toBe('zookeeper');
+    expect(c['high-availability.zookeeper.quorum']).toBe(`127.0.0.1:${zk.port}`);
+    expect(c['high-availability.cluster-id']).toBe('lakehouse-harness');
+    expect(c['high-availability.storageDir']).toBe('file:///run/flink/ha');
+    // In ZooKeeper mode the JobManager takes its RPC port from here (random by default): keep the harness's fixed port.
+    expect(c['high-availability.jobmanager.port']).toBe(c['jobmanager.rpc.port']);
+    // The session timeout bounds how long a killed JobManager's leader latch blocks its successor;
+    // ZooKeeper only grants sessions of 2..20 ticks.
+    const sessionMs = Number(/^(\d+) s$/.exec(c['high-availability.zookeeper.client.session-timeout'])![1]) * 1000;
+    expect(sessionMs).toBeGreaterThanOrEqual(2 * zk.tickTimeMs);
+    expect(sessionMs).toBeLessThanOrEqual(20 * zk.tickTimeMs);
+    // Curator warns when the connection timeout exceeds the session timeout.
+    const connectionMs = Number(/^(\d+) s$/.exec(c['high-availability.zookeeper.client.connection-timeout'])![1]) * 1000;
+    expect(connectionMs).toBeLessThan(sessionMs);
+    expect(settings.shadedZookeeperVersion).toMatch(/^3\.\d+\.\d+-\d+\.0$/);
+    expect(pomProperties(settings)['flink.shaded.zookeeper.version']).toBe(settings.shadedZookeeperVersion);
 });
 
 test('every TaskManager memory component is explicit and the JVM flags add up like BashJavaUtils', () => {

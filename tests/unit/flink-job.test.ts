@@ -1,6 +1,10 @@
 /** Pure parts of the Flink SQL job: splitting, normalising, hashing, check, diff, and the job templates. */
 import * as path from "path";
 import { checkFlinkJobInputs, diffFlinkJob, flinkRootCause, icebergStoredType, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../components/dynamic/flink-job";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { classifyJobFailure, deterministicFailureFix, deterministicJobFailure, waitForJobRunning } from "../../components/dynamic/flink-job";
+import { FLINK_TRACES } from "./flink-traces";
 import { JobTemplateValues, jobName, readJobTemplates, renderSqlTemplate, renderTableJob } from "../../components/jobs";
 import { TableMode, parseCapturedTables } from "../../components/tables";
 
@@ -92,13 +96,14 @@ describe("diffFlinkJob", () => {
         expect([deleteMode, allowNonRestoredState]).toEqual(["savepoint", false]);
     });
 
-    test("exactly the changed keys; another cluster replaces, deleting first", () => {
+    test("exactly the changed keys; a new URL for the cluster is an update that leaves the job running", () => {
         expect(diffFlinkJob(base, { ...base, settings: { "parallelism.default": "2" } }).changedKeys).toEqual(['settings["parallelism.default"]']);
         expect(diffFlinkJob(base, { ...base, statements: ["CREATE TABLE x (a BIGINT)", base.statements[1]] }).changedKeys).toEqual(["statements"]);
         expect(diffFlinkJob({ ...base, secrets: { k: "a" } }, { ...base, secrets: { k: "b" } }).changedKeys).toEqual(["secrets"]);
         expect(diffFlinkJob({ ...base, state: "FAILED" }, base).changedKeys).toEqual(["state"]);
-        const moved = diffFlinkJob(base, { ...base, restUrl: "http://other:8081" });
-        expect(moved).toEqual({ changes: true, replaces: ["restUrl"], deleteBeforeReplace: true, changedKeys: ["restUrl"] });
+        const moved = diffFlinkJob(base, { ...base, restUrl: "http://localhost:8081", gatewayUrl: "http://localhost:8084" });
+        expect(moved).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["gatewayUrl", "restUrl"] });
+        expect(needsResubmit(moved.changedKeys)).toBe(false);
     });
 
     test("only SQL, settings, secrets, name, state and version resubmit the job", () => {
@@ -223,5 +228,106 @@ describe("sink tables (schema evolution)", () => {
         expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "c.ns.t", columns: [{ name: "x", type: "INT; DROP" }] }] })).toEqual([
             { property: "sinkTables[0].columns", reason: "must be a list of { name, type } with Flink SQL types" },
         ]);
+    });
+});
+
+describe("classifyJobFailure (what fails fast, what is waited for)", () => {
+    test.each(Object.entries(FLINK_TRACES))("%s", (_name, trace) => {
+        const verdict = classifyJobFailure(trace.text);
+        expect(verdict.kind).toBe(trace.kind);
+        if (trace.strong !== undefined) expect(verdict.strong).toBe(trace.strong);
+    });
+
+    test("names the telling exception class and Flink's deepest cause", () => {
+        expect(classifyJobFailure(FLINK_TRACES.numberFormat.text)).toEqual({
+            kind: "deterministic",
+            strong: true,
+            exception: "java.lang.NumberFormatException",
+            message: 'java.lang.NumberFormatException: For input string: "2024-05-01T10:00:00Z"',
+        });
+        expect(classifyJobFailure(FLINK_TRACES.noSuchBucket.text).exception).toBe("software.amazon.awssdk.services.s3.model.NoSuchBucketException");
+    });
+});
+
+describe("deterministicJobFailure (the exception history, newest first)", () => {
+    const entry = (name: keyof typeof FLINK_TRACES, timestamp: number) => ({ stacktrace: FLINK_TRACES[name].text, timestamp, taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1" });
+
+    test("a strong class fails on one attempt", () => {
+        expect(deterministicJobFailure([entry("numberFormat", 10)])).toMatchObject({ exception: "java.lang.NumberFormatException", attempts: 1 });
+    });
+
+    test("a weak class (a message the format could not read) needs two consecutive attempts", () => {
+        expect(deterministicJobFailure([entry("corruptJson", 10)])).toBeUndefined();
+        expect(deterministicJobFailure([entry("corruptJson", 20), entry("corruptJson", 10)])).toMatchObject({ attempts: 2 });
+        // Not consecutive: a transient failure in between.
+        expect(deterministicJobFailure([entry("corruptJson", 30), entry("connectionRefused", 20), entry("corruptJson", 10)])).toBeUndefined();
+    });
+
+    test("the JSON parser's field error (the changelog side, as recorded on the harness) is weak: two attempts", () => {
+        expect(deterministicJobFailure([entry("jsonParserField", 10)])).toBeUndefined();
+        expect(deterministicJobFailure([entry("jsonParserField", 20), entry("jsonParserField", 10)])).toMatchObject({ exception: "org.apache.flink.formats.json.JsonParseException", attempts: 2 });
+    });
+
+    test("transient and unknown failures are never deterministic, however often", () => {
+        expect(deterministicJobFailure([entry("noSuchBucket", 30), entry("noSuchBucket", 20), entry("noSuchBucket", 10)])).toBeUndefined();
+        expect(deterministicJobFailure([entry("taskManagerLost", 20), entry("numberFormat", 10)])).toBeUndefined();
+        expect(deterministicJobFailure([entry("unknown", 20), entry("unknown", 10)])).toBeUndefined();
+        expect(deterministicJobFailure([])).toBeUndefined();
+    });
+
+    test("entries before `sinceMs` do not count", () => {
+        expect(deterministicJobFailure([entry("numberFormat", 10)], 11)).toBeUndefined();
+    });
+
+    test("the fix names the failing table's columns key (from the source task, else the job name)", () => {
+        expect(deterministicFailureFix("lh-dev-orders-to-iceberg", "Source: orders_cdc[1] -> Calc[2] (1/1)#1")).toContain("lakehouse:source.tables.orders.columns");
+        expect(deterministicFailureFix("lh-dev-demographics-to-iceberg", "")).toContain("lakehouse:source.tables.demographics.columns");
+        expect(deterministicFailureFix("some-job", undefined)).toContain("lakehouse:source.tables.<table>.columns");
+    });
+});
+
+/** A scripted Flink REST API: the job's state and its exception history, by probe. */
+async function scriptedFlink(jobId: string, probes: { state: string; history: (keyof typeof FLINK_TRACES)[] }[]) {
+    let n = 0;
+    let probe = probes[0];
+    const server = http.createServer((req, res) => {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        if (req.url === `/jobs/${jobId}`) {
+            probe = probes[Math.min(n++, probes.length - 1)];
+            return res.end(JSON.stringify({ jid: jobId, name: "lh-dev-orders-to-iceberg", state: probe.state, vertices: [{ name: "Source: orders_cdc", status: probe.state === "RUNNING" ? "DEPLOYING" : "CANCELED" }] }));
+        }
+        const entries = probe.history.map((name, i) => ({ stacktrace: FLINK_TRACES[name].text, timestamp: 1000 - i, taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1" }));
+        return res.end(JSON.stringify({ "root-exception": entries[0]?.stacktrace ?? null, exceptionHistory: { entries } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("waitForJobRunning on a scripted Flink REST API", () => {
+    const jobId = "aaaabbbbccccddddaaaabbbbccccdddd";
+
+    test("a deterministic failure fails within seconds, naming Flink's exception and the config key", async () => {
+        const flink = await scriptedFlink(jobId, [
+            { state: "RUNNING", history: [] },
+            { state: "RESTARTING", history: ["numberFormat"] },
+        ]);
+        const started = Date.now();
+        try {
+            await expect(waitForJobRunning(flink.url, jobId, 300_000)).rejects.toThrow(
+                /is RESTARTING and fails deterministically \(java.lang.NumberFormatException, 1 attempt in Source: orders_cdc.*\): java.lang.NumberFormatException: For input string: "2024-05-01T10:00:00Z"; .*lakehouse:source.tables.orders.columns/,
+            );
+            expect(Date.now() - started).toBeLessThan(5_000);
+        } finally {
+            await flink.close();
+        }
+    });
+
+    test("a transient failure is waited for until the bound, and the timeout names the last exception", async () => {
+        const flink = await scriptedFlink(jobId, [{ state: "RESTARTING", history: ["noSuchBucket", "noSuchBucket", "noSuchBucket"] }]);
+        try {
+            await expect(waitForJobRunning(flink.url, jobId, 2_000)).rejects.toThrow(/timed out after 2 s waiting for Flink job .* \(last seen: job RESTARTING.*last exception: .*NoSuchBucketException/);
+        } finally {
+            await flink.close();
+        }
     });
 });

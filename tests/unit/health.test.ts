@@ -222,12 +222,17 @@ describe("evaluating measurements", () => {
         expect(chooseJob(m)).toEqual({ job: running("new"), stale: true });
         const stale = evaluateFlinkJob("t", { name: JOB, jobId: "old" }, m, T, NOW);
         expect(stale).toMatchObject({ status: "WARN", metrics: { jobId: "new", exportedJobId: "old", staleJobId: true } });
-        expect(stale.detail).toMatch(/exported job id old is CANCELED .*pulumi refresh/);
+        expect(stale.detail).toMatch(/exported job id old is CANCELED .*run `pulumi up --refresh` to put the job back under the stack/);
         const failed = evaluateFlinkJob("t", { name: JOB, jobId: "old" }, { exported: { jobId: "old", name: JOB, state: "FAILED" }, liveByName: [], exception: "java.lang.RuntimeException: boom" }, T, NOW);
         expect(failed).toMatchObject({ status: "FAIL", metrics: { state: "FAILED" } });
-        expect(failed.detail).toBe(`job "${JOB}" old is FAILED, and no running job is named "${JOB}"; Flink's exception: java.lang.RuntimeException: boom; run \`pulumi up\` to resubmit it`);
+        expect(failed.detail).toBe(
+            `job "${JOB}" old is FAILED, and no running job is named "${JOB}"; Flink's exception: java.lang.RuntimeException: boom; run \`pulumi up --refresh\` to resubmit it from its last savepoint or checkpoint (a plain \`pulumi up\` does not notice a job that is gone)`,
+        );
         const missingJob = evaluateFlinkJob("t", { name: JOB, jobId: "gone" }, { exported: null, liveByName: [] }, T, NOW);
-        expect(missingJob).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/gone is unknown to Flink/) });
+        expect(missingJob).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/gone is unknown to Flink.*run `pulumi up --refresh` to resubmit it/) });
+        // A job Flink is recovering (e.g. after a JobManager failover) says so, and what to run if it stays there.
+        const restarting = evaluateFlinkJob("t", { name: JOB, jobId: "j1" }, { exported: { jobId: "j1", name: JOB, state: "RESTARTING" }, liveByName: [{ jobId: "j1", name: JOB, state: "RESTARTING" }] }, T, NOW);
+        expect(restarting).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/j1 is RESTARTING.*Flink is bringing it back .*if it stays RESTARTING, run `pulumi up --refresh`/) });
     });
 
     it("reduces Flink's checkpoint statistics", () => {
@@ -243,7 +248,7 @@ describe("evaluating measurements", () => {
         ];
         expect(topicMessageCount(parts)).toBe(150);
         expect(evaluateTopic("t", "p.s.t", parts)).toMatchObject({ status: "PASS", metrics: { messages: 150, partitions: 2, endOffset: 160 } });
-        expect(evaluateTopic("t", "p.s.t", null)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/topic p.s.t does not exist/) });
+        expect(evaluateTopic("t", "p.s.t", null)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/topic p.s.t does not exist .*run `pulumi up --refresh` to recreate it/) });
         expect(consumerLag(parts, { 0: 100, 1: 50 })).toEqual({ lag: 10, uncommitted: [] });
         expect(consumerLag(parts, { 0: 5, 1: -1 })).toEqual({ lag: 150, uncommitted: [1] });
         expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100, 1: 50 }, T)).toMatchObject({ status: "PASS", detail: "group g is 10 message(s) behind p.s.t", metrics: { lag: 10 } });
@@ -256,13 +261,21 @@ describe("evaluating measurements", () => {
     it("Connect: all RUNNING passes; paused, missing or failed fails with the trace's cause", () => {
         const running = { state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] };
         expect(evaluateConnector("c", "RUNNING", { workerVersion: "3.9.1", status: running })).toMatchObject({ status: "PASS", detail: "connector c RUNNING, task 0 RUNNING (Connect 3.9.1)", metrics: { tasks: 1, tasksRunning: 1 } });
-        expect(evaluateConnector("c", "RUNNING", { status: { state: "PAUSED", tasks: [{ id: 0, state: "PAUSED" }] } })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/is PAUSED \(the stack declares RUNNING\).*PUT \/connectors\/c\/resume/) });
+        expect(evaluateConnector("c", "RUNNING", { status: { state: "PAUSED", tasks: [{ id: 0, state: "PAUSED" }] } })).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/is PAUSED \(the stack declares RUNNING\).*run `pulumi up --refresh` to put it back in the declared state \(or resume it: PUT \/connectors\/c\/resume on the Connect REST API\)/),
+        });
+        expect(evaluateConnector("c", "RUNNING", { status: { state: "STOPPED", tasks: [] } }, "http://localhost:8083/").detail).toMatch(/or resume it: curl -X PUT 'http:\/\/localhost:8083\/connectors\/c\/resume'\)$/);
         expect(evaluateConnector("c", "PAUSED", { status: { state: "PAUSED", tasks: [{ id: 0, state: "PAUSED" }] } }).status).toBe("WARN");
-        expect(evaluateConnector("c", "RUNNING", { status: null })).toMatchObject({ status: "FAIL", metrics: { state: "MISSING" } });
+        expect(evaluateConnector("c", "RUNNING", { status: null })).toMatchObject({ status: "FAIL", metrics: { state: "MISSING" }, detail: expect.stringMatching(/deleted out of band\?\): run `pulumi up --refresh` to recreate it$/) });
         const trace = "org.apache.kafka.connect.errors.ConnectException: x\n\tat ...\nCaused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"debezium\"";
         const failed = evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [{ id: 0, state: "FAILED", trace }] } });
         expect(failed.status).toBe("FAIL");
         expect(failed.detail).toMatch(/task 0: org.postgresql.util.PSQLException: FATAL: password authentication failed/);
+        // `pulumi up --refresh` would not restart a failed task of a RUNNING connector: the message names Connect's restart.
+        expect(evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [{ id: 0, state: "FAILED", trace }] } }, "http://localhost:8083").detail).toMatch(
+            /restart the failed parts: curl -X POST 'http:\/\/localhost:8083\/connectors\/c\/restart\?includeTasks=true&onlyFailed=true'$/,
+        );
         expect(evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [] } }).status).toBe("FAIL");
     });
 
@@ -297,9 +310,9 @@ describe("evaluating measurements", () => {
 
     it("Dremio source: present passes, missing or bad fails, another id warns", () => {
         expect(evaluateDremio("lake", "id1", { source: { id: "id1", type: "NESSIE", status: "good" } })).toMatchObject({ status: "PASS", detail: "source lake (NESSIE) present, id id1, state good" });
-        expect(evaluateDremio("lake", "id1", { source: null }).status).toBe("FAIL");
+        expect(evaluateDremio("lake", "id1", { source: null })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/run `pulumi up --refresh` to recreate it/) });
         expect(evaluateDremio("lake", "id1", { source: { id: "id1", status: "bad", message: "Unable to connect to Nessie" } })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/Unable to connect to Nessie/) });
-        expect(evaluateDremio("lake", "id1", { source: { id: "id2" } }).status).toBe("WARN");
+        expect(evaluateDremio("lake", "id1", { source: { id: "id2" } })).toMatchObject({ status: "WARN", detail: expect.stringMatching(/exported id id1 .*run `pulumi up --refresh` to adopt it/) });
     });
 
     it("surfaces the server's own message from each service's error shape", () => {

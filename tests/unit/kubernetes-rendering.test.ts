@@ -47,7 +47,8 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
     });
 
     it("validates every object against the Kubernetes API schema", () => {
-        expect(run.resources.filter((r) => r.type.startsWith("kubernetes:")).length).toBe(30);
+        // 30, plus the Flink pods' ServiceAccount, Role and RoleBinding (Kubernetes HA).
+        expect(run.resources.filter((r) => r.type.startsWith("kubernetes:")).length).toBe(33);
         expect(schemaFailures(run.resources)).toEqual([]);
     });
 
@@ -137,7 +138,13 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
     });
 
     it("sets AWS_REGION, S3 credentials from the Secret, the slots and checkpointing on every Flink pod", () => {
-        const roles: Record<string, string[]> = { "flink-jobmanager": ["jobmanager"], "flink-taskmanager": ["taskmanager"], "flink-sql-gateway": ["bin/sql-gateway.sh", "start-foreground"] };
+        // Kubernetes HA: the JobManager advertises its pod IP, every process is told its namespace (tests/unit/flink-ha.test.ts).
+        const ns = "kubernetes.namespace=$(POD_NAMESPACE)";
+        const roles: Record<string, string[]> = {
+            "flink-jobmanager": ["jobmanager", "$(POD_IP)", "-D", ns],
+            "flink-taskmanager": ["taskmanager", `-D${ns}`],
+            "flink-sql-gateway": ["bin/sql-gateway.sh", "start-foreground", `-D${ns}`],
+        };
         for (const [name, args] of Object.entries(roles)) {
             const c = containerOf(workload(name));
             expect(c.args).toEqual(args);

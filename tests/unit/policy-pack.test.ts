@@ -49,6 +49,7 @@ async function render(stack: string, values: Record<string, unknown> = {}): Prom
         name: r.name,
         urn: `urn:pulumi:${stack}::${PROJECT}::${r.type}::${r.name}`,
         props: JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(r.raw ?? {}).filter(([k]) => !k.startsWith("__"))))),
+        protect: r.protect,
     }));
 }
 
@@ -58,7 +59,9 @@ function resourceMessage(kind: "AnalyzeRequest" | "AnalyzerResource", r: Resourc
     m.setUrn(r.urn);
     m.setName(r.name);
     m.setProperties(Struct.fromJavaScript(r.props));
-    m.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    const options = new analyzerPb.AnalyzerResourceOptions();
+    options.setProtect(r.protect === true);
+    m.setOptions(options);
     return m;
 }
 
@@ -126,9 +129,10 @@ describe("the pack through the SDK's analyze handlers", () => {
             "no-plaintext-secret-inputs",
             "no-plaintext-secret-outputs",
             "replication-slot-cleanup",
+            "data-bearing-protected",
         ]);
         expect(policies.every((p) => p.enforcementLevel === undefined)).toBe(true); // the pack's level: mandatory
-        expect(policies.filter((p) => p.configSchema).map((p) => p.name)).toEqual([POLICY_NAMES.nessieStore, POLICY_NAMES.slotCleanup]);
+        expect(policies.filter((p) => p.configSchema).map((p) => p.name)).toEqual([POLICY_NAMES.nessieStore, POLICY_NAMES.slotCleanup, POLICY_NAMES.dataProtected]);
     });
 
     it("reports nothing for any resource of the dev stack as the program renders it", async () => {
@@ -145,6 +149,17 @@ describe("the pack through the SDK's analyze handlers", () => {
             [POLICY_NAMES.slotCleanup, "mandatory", "lakehouse-connector"],
         ]);
         expect(found[0].message).toContain("runs Nessie with the IN_MEMORY version store");
+    });
+
+    it("reports each unprotected data-bearing resource of a non-dev stack that allows data loss, naming the opt-in to remove", async () => {
+        const found = await analyze(await render("staging", { allowDataLoss: true }));
+        expect(found.map((d) => [d.policy, d.level, d.urn.split("::").pop()]).sort()).toEqual([
+            [POLICY_NAMES.dataProtected, "mandatory", "lakehouse-connector"],
+            [POLICY_NAMES.dataProtected, "mandatory", "lakehouse-namespace"],
+            [POLICY_NAMES.dataProtected, "mandatory", "lakehouse-warehouse"],
+        ]);
+        expect(found.find((d) => d.urn.endsWith("lakehouse-warehouse"))!.message).toContain('Remove "bucket" from lakehouse:allowDataLoss');
+        expect(await analyze(await render("dev", { allowDataLoss: true }))).toEqual([]);
     });
 
     it("lets a dev stack have them (the stack comes from the URN)", async () => {

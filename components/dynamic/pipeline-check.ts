@@ -1,0 +1,470 @@
+/**
+ * The pipeline's settle check, as a dynamic resource: what makes `pulumi up` fail when the pipeline it
+ * changed does not work, instead of reporting success over jobs that restart in a loop.
+ *
+ * - Inputs carry a fingerprint of what it verifies (each job's id and SQL hash, the connector's config
+ *   hash, the warehouse bucket, the namespace): an `up` that resubmitted a job or changed the connector
+ *   or the bucket changes it and re-runs the check; an unchanged stack shows no diff.
+ * - create/update: a bounded settle check, polled with backoff, printing what it waits for: every job
+ *   declared RUNNING is RUNNING with all tasks RUNNING and has COMPLETED a checkpoint after the check
+ *   started (the Iceberg sink commits only on checkpoints); the connector (when declared RUNNING) and
+ *   all its tasks are RUNNING; the warehouse bucket can be listed. A part that cannot recover by waiting
+ *   fails at once: a job that ended or fails deterministically (parse, type errors), a FAILED connector
+ *   or task, a missing bucket or refused credentials. The error names each cause in the services' own
+ *   words (job state and Flink's root exception, the task's trace, the S3 error).
+ * - read (refresh): a quick probe without waiting; an unhealthy pipeline reads as a `status` change, so
+ *   `pulumi up --refresh` re-runs the settle check (and fails if it still does not settle).
+ * - delete: nothing to do.
+ * Provider methods use only global `fetch`, `require("crypto")`, `require("@aws-sdk/client-s3")` and
+ * this file's functions (they are serialized into the state). The S3 secret key is a secret input.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const PIPELINE_CHECK_PROVIDER_VERSION = 1;
+
+/** The `status` a settled pipeline has; read reports anything else as drift. */
+export const SETTLED = "settled";
+
+/** One Flink job to verify: its table, name, the job id and SQL hash it runs (the fingerprint), and whether it must run. */
+export interface SettleJob {
+    table: string;
+    name: string;
+    jobId: string;
+    sqlHash: string;
+    /** False when the job is declared STOPPED: then it is not verified. */
+    required: boolean;
+}
+
+/** The connector to verify; `configHash` is the fingerprint of its config (no password in it). */
+export interface SettleConnector {
+    name: string;
+    configHash: string;
+    /** False when the connector is declared PAUSED or STOPPED. */
+    required: boolean;
+}
+
+/** The warehouse bucket as the machine running Pulumi reaches it. */
+export interface SettleWarehouse {
+    endpoint: string;
+    region: string;
+    bucket: string;
+    pathStyle: boolean;
+    accessKeyId: string;
+}
+
+function isUnknown(value: unknown): boolean {
+    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/** Validates inputs (unknown values during preview are skipped); each failure names the property. */
+export function checkPipelineCheckInputs(news: Record<string, any>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const known = (v: unknown) => v !== undefined && !isUnknown(v);
+    for (const key of ["flinkRestUrl", "connectUrl"]) {
+        if (known(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
+    }
+    if (known(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
+        failures.push({ property: "timeoutSeconds", reason: `${news.timeoutSeconds} must be a whole number of seconds from 10 to 3600 (lakehouse:pipeline.verifyTimeoutSeconds; 0 there disables the check)` });
+    }
+    if (known(news.jobs) && !Array.isArray(news.jobs)) failures.push({ property: "jobs", reason: "must be a list of { table, name, jobId, sqlHash, required }" });
+    if (known(news.jobs) && Array.isArray(news.jobs) && news.jobs.some((j: any) => known(j) && j.required && known(j.jobId) && !j.jobId)) {
+        failures.push({ property: "jobs", reason: "a job declared RUNNING has no job id" });
+    }
+    if (!known(news.warehouse) && news.warehouse === undefined) failures.push({ property: "warehouse", reason: "is required ({ endpoint, region, bucket, pathStyle, accessKeyId })" });
+    if (known(news.warehouse?.endpoint) && !/^https?:\/\/[^\s]+$/.test(String(news.warehouse.endpoint))) failures.push({ property: "warehouse.endpoint", reason: `"${news.warehouse.endpoint}" must be an http(s) URL` });
+    if (news.s3SecretAccessKey === undefined || news.s3SecretAccessKey === "") failures.push({ property: "s3SecretAccessKey", reason: "is required (the warehouse's S3 secret key)" });
+    return failures;
+}
+
+/** What is compared: the fingerprint of the verified pipeline, the check's own settings, and `status`. */
+const DIFF_KEYS = ["flinkRestUrl", "connectUrl", "jobs", "connector", "warehouse", "namespace", "s3SecretAccessKey", "timeoutSeconds", "status", "version"];
+
+/** The pure diff: exactly the keys that changed (a job resubmitted, the connector's config, the bucket, ...). Never a replacement. */
+export function diffPipelineCheck(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; changedKeys: string[] } {
+    const canonical = (v: unknown): string => {
+        if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+        if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
+        return JSON.stringify(v ?? null);
+    };
+    const changedKeys = DIFF_KEYS.filter((k) => canonical(olds[k]) !== canonical(news[k]));
+    return { changes: changedKeys.length > 0, changedKeys };
+}
+
+/** sha256 of a value with its object keys sorted: the connector config's fingerprint (no secrets go in). */
+export function fingerprint(value: unknown): string {
+    const crypto = require("crypto") as typeof import("crypto");
+    const canonical = (v: unknown): string => {
+        if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+        if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
+        return JSON.stringify(v ?? null);
+    };
+    return crypto.createHash("sha256").update(canonical(value)).digest("hex");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Failure classification. The same rules as components/dynamic/flink-job.ts `classifyJobFailure` (a
+// unit test holds them equal): a provider may only use functions of its own file.
+
+const DETERMINISTIC_STRONG = /\b(NumberFormatException|DateTimeParseException|ClassCastException|ArithmeticException)\b|is NOT NULL, however, a null value is being written into it/;
+const DETERMINISTIC_WEAK = /\b(JsonParseException|JsonMappingException|MismatchedInputException|InvalidFormatException|DeserializationException|SerializationException)\b|Failed to deserialize|Corrupt [A-Za-z]+ JSON message|Could not deserialize/i;
+const TRANSIENT = /\b(ConnectException|NoRouteToHostException|UnknownHostException|SocketTimeoutException|SocketException|TimeoutException|NoResourceAvailableException|NoSuchBucket(Exception)?|RpcConnectionException|RecipientUnreachableException|ClosedChannelException|SdkClientException|DisconnectException|NotLeaderOrFollowerException|NetworkException|PartitionNotFoundException)\b|Connection refused|Connection reset|Broken pipe|Unable to execute HTTP request|ServiceUnavailable|SlowDown|TaskManager[^\n]*(lost|no longer reachable|disconnected|shutting down)|Heartbeat of TaskManager|heartbeat[^\n]*timed out|The TaskExecutor is shutting down|JobManager[^\n]*lost|bucket does not exist/i;
+
+/** The deepest `Caused by:` of a Java exception text (or its first line). */
+export function rootCause(text: string): string {
+    const lines = String(text ?? "").split("\n");
+    const causes = lines.filter((l) => l.startsWith("Caused by: "));
+    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines.find((l) => l.trim() && !/^<Exception on server side:\s*$/.test(l.trim())) ?? "";
+    return line.replace(/^<Exception on server side:\s*/, "").trim().slice(0, 1500);
+}
+
+/** Deterministic (parse/type errors), transient (services, TaskManagers) or unknown; see flink-job.ts. */
+export function classifyFailure(stacktrace: string): { kind: "deterministic" | "transient" | "unknown"; strong: boolean; exception: string; message: string } {
+    const lines = String(stacktrace ?? "").split("\n");
+    const heads = [lines[0] ?? "", ...lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length))]
+        .map((l) => l.replace(/'[^']*'/g, "''").replace(/"\{[^\n]*\}"/g, '""'))
+        .filter((l) => l.trim());
+    // The deepest matching cause is the telling one (the outer lines wrap it).
+    const deepestFirst = [...heads].reverse();
+    const message = rootCause(String(stacktrace ?? ""));
+    const className = (line: string) => /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)(:|$)/.exec(line.trim())?.[1] ?? line.trim().slice(0, 120);
+    const transient = deepestFirst.find((l) => TRANSIENT.test(l));
+    if (transient) return { kind: "transient", strong: false, exception: className(transient), message };
+    const strong = deepestFirst.find((l) => DETERMINISTIC_STRONG.test(l));
+    if (strong) return { kind: "deterministic", strong: true, exception: className(strong), message };
+    const weak = deepestFirst.find((l) => DETERMINISTIC_WEAK.test(l));
+    if (weak) return { kind: "deterministic", strong: false, exception: className(weak), message };
+    return { kind: "unknown", strong: false, exception: className(heads[heads.length - 1] ?? ""), message };
+}
+
+/** A deterministic failure among the history entries after `sinceMs`: strong once, or twice in a row. */
+export function deterministicFailure(entries: any[], sinceMs = 0): { exception: string; message: string; attempts: number; taskName: string } | undefined {
+    const recent = (entries ?? []).filter((e) => e && (e.timestamp ?? 0) >= sinceMs && (e.stacktrace || e.exceptionName));
+    if (!recent.length) return undefined;
+    const verdicts = recent.map((e) => classifyFailure(e.stacktrace || String(e.exceptionName)));
+    const newest = verdicts[0];
+    if (newest.kind !== "deterministic") return undefined;
+    let attempts = 1;
+    while (attempts < verdicts.length && verdicts[attempts].kind === "deterministic" && verdicts[attempts].exception === newest.exception) attempts++;
+    if (!newest.strong && attempts < 2) return undefined;
+    return { exception: newest.exception, message: newest.message, attempts, taskName: String(recent[0].taskName ?? "") };
+}
+
+/** S3 errors waiting does not fix: the bucket is gone or the credentials are refused. */
+const PERMANENT_S3_ERRORS = ["NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidBucketName"];
+
+// ---------------------------------------------------------------------------------------------------
+// Observation and verdict: what the services answered, and what that means.
+
+/** An HTTP answer as the check sees it: the status (0 when unreachable) and the JSON body, or the error text. */
+export interface HttpAnswer {
+    status: number;
+    json?: any;
+    error?: string;
+}
+
+/** What one probe saw of each part. */
+export interface PipelineObservation {
+    jobs: { table: string; name: string; jobId: string; job: HttpAnswer; checkpoints?: HttpAnswer; exceptions?: HttpAnswer }[];
+    connector?: { name: string; status: HttpAnswer };
+    warehouse: { ok: true; objects: number } | { ok: false; name: string; message: string };
+}
+
+/** A verdict: settled, waiting (with what is not there yet), or failed (with each cause). */
+export interface PipelineVerdict {
+    verdict: "settled" | "waiting" | "failed";
+    /** One line per part: what it is, or what is wrong with it. */
+    parts: string[];
+    failures: string[];
+    waiting: string[];
+}
+
+/** The checkpoint id a job had completed when the check started (the first probe): later ones count. */
+export function checkpointBaseline(observation: PipelineObservation): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const j of observation.jobs) out[j.jobId] = Number(j.checkpoints?.json?.latest?.completed?.id ?? 0);
+    return out;
+}
+
+/**
+ * Judges one observation. `baseline` (job id -> checkpoint id) makes a new COMPLETED checkpoint
+ * required (the settle check); without it (the quick probe of `read`) a job must not have failed its
+ * last checkpoint. Deterministic failures and parts that cannot recover by waiting fail at once.
+ */
+export function judgePipeline(inputs: Record<string, any>, observation: PipelineObservation, baseline?: Record<string, number>): PipelineVerdict {
+    const failures: string[] = [];
+    const waiting: string[] = [];
+    const parts: string[] = [];
+    const terminal = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
+    for (const j of observation.jobs) {
+        const label = `Flink job ${j.name} (${j.jobId}, table ${j.table})`;
+        if (j.job.status === 404) {
+            failures.push(`${label} does not exist on the Flink cluster: run pulumi up --refresh to resubmit it`);
+            continue;
+        }
+        if (j.job.status !== 200) {
+            waiting.push(`${label}: Flink REST answered ${j.job.status || "nothing"}: ${j.job.error ?? ""}`.trim());
+            continue;
+        }
+        const state: string = j.job.json?.state ?? "UNKNOWN";
+        const history: any[] = j.exceptions?.json?.exceptionHistory?.entries ?? [];
+        const root = String(j.exceptions?.json?.["root-exception"] ?? history[0]?.stacktrace ?? "");
+        const latest = j.checkpoints?.json?.latest ?? {};
+        const completed = latest.completed;
+        if (terminal.includes(state)) {
+            failures.push(`${label} is ${state}: ${root ? rootCause(root) : "no exception recorded"}`);
+            continue;
+        }
+        const deterministic = deterministicFailure(history, Number(completed?.latest_ack_timestamp ?? 0));
+        if (deterministic) {
+            const table = /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(deterministic.taskName)?.[1] ?? j.table;
+            failures.push(
+                `${label} is ${state} and fails deterministically (${deterministic.exception}, ${deterministic.attempts} attempt${deterministic.attempts > 1 ? "s" : ""}): ${deterministic.message}; the declared column types do not fit the data: fix lakehouse:source.tables.${table}.columns, then run pulumi up`,
+            );
+            continue;
+        }
+        const vertices: any[] = j.job.json?.vertices ?? [];
+        const tasksRunning = state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED");
+        const lastException = root && state !== "RUNNING" ? `; last exception: ${rootCause(root)}` : "";
+        if (!tasksRunning) {
+            const tasks = vertices.map((v) => `${String(v.name ?? "").slice(0, 40)}: ${v.status}`).join("; ");
+            waiting.push(`${label}: job ${state}${tasks ? `, tasks ${tasks}` : ""}${lastException}`);
+            continue;
+        }
+        const failed = latest.failed;
+        if (baseline) {
+            const since = baseline[j.jobId] ?? 0;
+            if (!completed || Number(completed.id) <= since) {
+                const lastFailed = failed && Number(failed.id) > since ? `; checkpoint ${failed.id} failed: ${String(failed.failure_message ?? "").slice(0, 500)}` : "";
+                waiting.push(`${label}: RUNNING, waiting for a checkpoint to complete after #${since}${lastFailed}`);
+                continue;
+            }
+        } else if (failed && (!completed || Number(failed.failure_timestamp ?? 0) > Number(completed.latest_ack_timestamp ?? 0))) {
+            failures.push(`${label}: its last checkpoint (${failed.id}) failed: ${String(failed.failure_message ?? "no message").slice(0, 500)}`);
+            continue;
+        }
+        parts.push(`${j.name} RUNNING${completed ? ` (checkpoint ${completed.id} completed)` : ""}`);
+    }
+    if (observation.connector) {
+        const c = observation.connector;
+        const label = `connector ${c.name}`;
+        if (c.status.status === 404) failures.push(`${label} does not exist in Kafka Connect: run pulumi up --refresh to create it again`);
+        else if (c.status.status !== 200) waiting.push(`${label}: Kafka Connect answered ${c.status.status || "nothing"}: ${c.status.error ?? ""}`.trim());
+        else {
+            const s = c.status.json ?? {};
+            const tasks: any[] = s.tasks ?? [];
+            const failedTasks = tasks.filter((t) => t.state === "FAILED");
+            if (s.connector?.state === "FAILED") failures.push(`${label} is FAILED on ${s.connector.worker_id ?? "its worker"}: ${rootCause(String(s.connector.trace ?? "no trace"))}`);
+            else if (failedTasks.length) failures.push(...failedTasks.map((t) => `${label} task ${t.id} is FAILED on ${t.worker_id ?? "its worker"}: ${rootCause(String(t.trace ?? "no trace"))}`));
+            else if (s.connector?.state === "RUNNING" && tasks.length > 0 && tasks.every((t) => t.state === "RUNNING")) parts.push(`${label} RUNNING (${tasks.length} task${tasks.length > 1 ? "s" : ""})`);
+            else waiting.push(`${label}: ${s.connector?.state ?? "UNKNOWN"}, tasks [${tasks.map((t) => `${t.id}: ${t.state}`).join(", ")}]`);
+        }
+    }
+    const w = observation.warehouse;
+    const where = `warehouse s3://${inputs.warehouse?.bucket}/ at ${inputs.warehouse?.endpoint}`;
+    if (w.ok) parts.push(`${where} readable`);
+    else if (PERMANENT_S3_ERRORS.includes(w.name)) failures.push(`${where} is not readable: ${w.name}: ${w.message}`);
+    else waiting.push(`${where}: ${w.name}: ${w.message}`);
+    return { verdict: failures.length ? "failed" : waiting.length ? "waiting" : "settled", parts, failures, waiting };
+}
+
+/** GET of a JSON REST API, never throwing: status 0 with the error when unreachable. */
+async function getJson(url: string): Promise<HttpAnswer> {
+    try {
+        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(20_000) });
+        const text = await response.text();
+        let json: any;
+        try {
+            json = text ? JSON.parse(text) : {};
+        } catch {
+            json = undefined;
+        }
+        const error = response.ok ? undefined : String((Array.isArray(json?.errors) ? json.errors.join("\n") : json?.message) ?? text).slice(0, 2000);
+        return { status: response.status, json, error: error === undefined ? undefined : rootCause(error) };
+    } catch (err) {
+        return { status: 0, error: String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message) };
+    }
+}
+
+/** Lists (at most one object of) the warehouse bucket: what every writer and reader needs first. */
+async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObservation["warehouse"]> {
+    const { S3Client, ListObjectsV2Command } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const w = inputs.warehouse;
+    const client = new S3Client({
+        endpoint: w.endpoint,
+        region: w.region,
+        forcePathStyle: w.pathStyle !== false,
+        credentials: { accessKeyId: w.accessKeyId, secretAccessKey: inputs.s3SecretAccessKey },
+        maxAttempts: 2,
+    });
+    try {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(20_000) as any });
+        return { ok: true, objects: page.KeyCount ?? 0 };
+    } catch (err) {
+        const e = err as { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+        const name = e.Code ?? e.name ?? "Error";
+        return { ok: false, name, message: `${e.message ?? ""}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ""}` };
+    } finally {
+        client.destroy();
+    }
+}
+
+/** One probe of every part the check verifies (jobs declared STOPPED and a connector not declared RUNNING are left out). */
+export async function observePipeline(
+    inputs: Record<string, any>,
+    get: (url: string) => Promise<HttpAnswer> = getJson,
+    list: (inputs: Record<string, any>) => Promise<PipelineObservation["warehouse"]> = listWarehouse,
+): Promise<PipelineObservation> {
+    const flink = String(inputs.flinkRestUrl ?? "").replace(/\/+$/, "");
+    const jobs = await Promise.all(
+        ((inputs.jobs ?? []) as SettleJob[])
+            .filter((j) => j.required)
+            .map(async (j) => {
+                const job = await get(`${flink}/jobs/${j.jobId}`);
+                if (job.status !== 200) return { table: j.table, name: j.name, jobId: j.jobId, job };
+                const [checkpoints, exceptions] = await Promise.all([get(`${flink}/jobs/${j.jobId}/checkpoints`), get(`${flink}/jobs/${j.jobId}/exceptions?maxExceptions=20`)]);
+                return { table: j.table, name: j.name, jobId: j.jobId, job, checkpoints, exceptions };
+            }),
+    );
+    const c: SettleConnector | undefined = inputs.connector;
+    const connector = c && c.required ? { name: c.name, status: await get(`${String(inputs.connectUrl).replace(/\/+$/, "")}/connectors/${encodeURIComponent(c.name)}/status`) } : undefined;
+    return { jobs, ...(connector ? { connector } : {}), warehouse: await list(inputs) };
+}
+
+/**
+ * The settle check: probes until the pipeline settles (returns the summary), a part fails in a way
+ * waiting does not fix, or `timeoutMs` passes (throws naming every cause). Backs off from 0.5 s to
+ * 3 s; prints what it waits for whenever that changes (the provider's output shows in `pulumi up`).
+ */
+export async function settlePipeline(
+    inputs: Record<string, any>,
+    timeoutMs: number,
+    observe: () => Promise<PipelineObservation>,
+    log: (line: string) => void = (line) => console.log(line),
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<{ seconds: number; summary: string }> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let delay = 500;
+    let baseline: Record<string, number> | undefined;
+    let said = "";
+    for (;;) {
+        const observation = await observe();
+        baseline ??= checkpointBaseline(observation);
+        const v = judgePipeline(inputs, observation, baseline);
+        const seconds = Math.round((Date.now() - started) / 100) / 10;
+        if (v.verdict === "settled") {
+            const summary = `pipeline settled in ${seconds} s: ${v.parts.join("; ")}`;
+            log(summary);
+            return { seconds, summary };
+        }
+        if (v.verdict === "failed") {
+            throw new Error(`the pipeline is not working after ${seconds} s:\n  - ${[...v.failures, ...v.waiting].join("\n  - ")}`);
+        }
+        if (Date.now() + delay > deadline) {
+            throw new Error(
+                `the pipeline did not settle within ${Math.round(timeoutMs / 1000)} s (lakehouse:pipeline.verifyTimeoutSeconds); still waiting for:\n  - ${v.waiting.join("\n  - ")}${v.parts.length ? `\n  settled: ${v.parts.join("; ")}` : ""}`,
+            );
+        }
+        const now = v.waiting.join("; ");
+        if (now !== said) {
+            log(`pipeline check (${seconds} s of ${Math.round(timeoutMs / 1000)} s): waiting for ${now}`);
+            said = now;
+        }
+        await sleep(delay);
+        delay = Math.min(Math.round(delay * 1.5), 3000);
+    }
+}
+
+/** Create and update: the settle check; the outputs record when and how fast it settled. */
+async function verify(inputs: Record<string, any>): Promise<Record<string, any>> {
+    const timeoutMs = (inputs.timeoutSeconds ?? 120) * 1000;
+    const { seconds, summary } = await settlePipeline(inputs, timeoutMs, () => observePipeline(inputs));
+    return { ...inputs, status: SETTLED, settledSeconds: seconds, summary, verifiedAt: new Date().toISOString() };
+}
+
+export const pipelineCheckProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, news: any) {
+        return { inputs: news, failures: checkPipelineCheckInputs(news) };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        const { changes } = diffPipelineCheck(olds, news);
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs: any) {
+        const crypto = require("crypto") as typeof import("crypto");
+        return { id: `pipeline-check-${crypto.randomUUID()}`, outs: await verify(inputs) };
+    },
+
+    async update(_id: string, _olds: any, news: any) {
+        return { outs: await verify(news) };
+    },
+
+    async read(id: string, props: any) {
+        // A quick probe, no waiting: anything not healthy reads as a `status` change, so `up --refresh` re-verifies.
+        const v = judgePipeline(props, await observePipeline(props));
+        const status = v.verdict === "settled" ? SETTLED : `unhealthy: ${[...v.failures, ...v.waiting].join("; ").slice(0, 2000)}`;
+        return { id, props: { ...props, status } };
+    },
+
+    async delete() {
+        // Nothing exists outside the state.
+    },
+};
+
+export interface PipelineSettleCheckArgs {
+    /** Flink JobManager REST URL reachable from the machine running Pulumi. */
+    flinkRestUrl: pulumi.Input<string>;
+    /** Kafka Connect REST URL reachable from the machine running Pulumi. */
+    connectUrl: pulumi.Input<string>;
+    /** The jobs to verify; their ids and SQL hashes are the fingerprint. */
+    jobs: pulumi.Input<pulumi.Input<{ [K in keyof SettleJob]: pulumi.Input<SettleJob[K]> }>[]>;
+    /** The connector to verify; its config hash is the fingerprint. */
+    connector?: pulumi.Input<SettleConnector>;
+    /** The warehouse bucket. */
+    warehouse: pulumi.Input<SettleWarehouse>;
+    /** The warehouse's S3 secret key (always stored as a secret). */
+    s3SecretAccessKey: pulumi.Input<string>;
+    /** The Nessie namespace the jobs write (part of the fingerprint). */
+    namespace?: pulumi.Input<string>;
+    /** Bound on the settle check, in seconds. */
+    timeoutSeconds: pulumi.Input<number>;
+}
+
+/**
+ * Verifies the pipeline after every `up` that changed it (see the file comment): `up` fails, naming
+ * the cause, when a job restarts in a loop, the connector failed or the warehouse is unreadable.
+ */
+export class PipelineSettleCheck extends pulumi.dynamic.Resource {
+    declare readonly status: pulumi.Output<string>;
+    /** How long the last settle check took, in seconds. */
+    declare readonly settledSeconds: pulumi.Output<number>;
+    declare readonly summary: pulumi.Output<string>;
+    declare readonly verifiedAt: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineSettleCheckArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            pipelineCheckProvider,
+            name,
+            {
+                flinkRestUrl: args.flinkRestUrl,
+                connectUrl: args.connectUrl,
+                jobs: args.jobs,
+                connector: args.connector,
+                warehouse: args.warehouse,
+                s3SecretAccessKey: pulumi.secret(args.s3SecretAccessKey),
+                namespace: args.namespace ?? "",
+                timeoutSeconds: args.timeoutSeconds,
+                status: SETTLED,
+                version: PIPELINE_CHECK_PROVIDER_VERSION,
+                settledSeconds: undefined,
+                summary: undefined,
+                verifiedAt: undefined,
+            },
+            { ...opts, additionalSecretOutputs: ["s3SecretAccessKey"] },
+            "lakehouse",
+            "PipelineSettleCheck",
+        );
+    }
+}
