@@ -8,7 +8,7 @@
  *     down [name...]        stop what the harness started (a subset also stops its dependents), reverse order
  *     status [--json]       health, ports, pid and resident memory per service (exit 1 if any is unhealthy)
  *     logs <name> [--lines N]
- *     install [name...]     downloads/builds only
+ *     install [name...]     downloads/builds only (with no name: every service and the Pulumi CLI)
  *     endpoints [--json]    endpoints and credentials of every service
  *
  * Also a library: ensureUp(), stopServices(), status(), endpoints(), installServices().
@@ -31,6 +31,7 @@ import {
 } from './lib/process';
 import { waitFor, withTimeout } from './lib/wait';
 import { services as registered } from './registry';
+import { installPulumi } from './pulumi/install';
 
 export { createContext } from './lib/context';
 export { waitFor } from './lib/wait';
@@ -392,7 +393,7 @@ const USAGE = `usage: harness <command>
   down [name...]          stop what the harness started (with dependents), reverse order
   status [--json] [name...]
   logs <name> [--lines N]
-  install [name...]
+  install [name...]       downloads/builds only; with no name, also the offline Pulumi CLI
   endpoints [--json]
 services: ${registered.map((d) => d.name).join(', ')}`;
 
@@ -420,6 +421,8 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
         case 'install':
             await installServices(positional);
+            // Everything, when no service is named: the Pulumi CLI too (what `npm run deploy` needs).
+            if (positional.length === 0) await installPulumi(createContext());
             return 0;
         case 'status': {
             const rows = await status(positional);

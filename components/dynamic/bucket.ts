@@ -2,8 +2,8 @@
  * The warehouse bucket on MinIO (or any S3-compatible store), as a Pulumi dynamic resource.
  *
  * The provider object is serialized into state and run later by Pulumi's dynamic provider host, so
- * its methods reach only Node built-ins and npm packages (by `require` inside the method) and the
- * pure functions of this file. Credentials arrive as (secret) inputs, never from the closure.
+ * its methods reach only Node built-ins and npm packages (by `require` inside the method), the pure
+ * functions of this file and of ./data-guard. Credentials arrive as (secret) inputs, never from the closure.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";

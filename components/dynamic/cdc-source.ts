@@ -11,7 +11,7 @@
  *   carry its owner stamp (a comment): a replacement that adopted them stamps them as its own.
  * - The server address is how Pulumi reaches PostgreSQL, not identity: a new one is an update.
  * - Passwords are secret inputs, sent to PostgreSQL as escaped literals, never in a message.
- * Methods use only `require("pg")` and this file's functions (they are serialized).
+ * Methods use only `require("pg")` and this file's functions and ./data-guard (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { newOwnerToken, ownsObject } from "./data-guard";

@@ -11,7 +11,7 @@
  *   stores as `database.password` is a config-provider reference (`${env:NAME}`, `${file:path:key}`)
  *   when the config holds one (the `databasePasswordReference` argument), which the worker resolves
  *   itself; only without one is the password sent (and then stored by Connect in plain text).
- * Methods use only global `fetch`, `require("pg")` and this file's functions (they are serialized).
+ * Methods use only global `fetch`, `require("pg")` and this file's functions and ./data-guard (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DataGuard, refuseDataLoss } from "./data-guard";

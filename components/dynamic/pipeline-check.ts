@@ -15,10 +15,11 @@
  * - read (refresh): a quick probe without waiting; an unhealthy pipeline reads as a `status` change, so
  *   `pulumi up --refresh` re-runs the settle check (and fails if it still does not settle).
  * - delete: nothing to do.
- * Provider methods use only global `fetch`, `require("crypto")`, `require("@aws-sdk/client-s3")` and
- * this file's functions (they are serialized into the state). The S3 secret key is a secret input.
+ * Provider methods use only global `fetch`, `require("crypto")`, `require("@aws-sdk/client-s3")`,
+ * this file's functions and ./job-failures (they are serialized into the state). The S3 secret key is a secret input.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { deterministicJobFailure, flinkRootCause } from "./job-failures";
 
 export const PIPELINE_CHECK_PROVIDER_VERSION = 1;
 
@@ -101,54 +102,6 @@ export function fingerprint(value: unknown): string {
     return crypto.createHash("sha256").update(canonical(value)).digest("hex");
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Failure classification. The same rules as components/dynamic/flink-job.ts `classifyJobFailure` (a
-// unit test holds them equal): a provider may only use functions of its own file.
-
-const DETERMINISTIC_STRONG = /\b(NumberFormatException|DateTimeParseException|ClassCastException|ArithmeticException)\b|is NOT NULL, however, a null value is being written into it/;
-const DETERMINISTIC_WEAK = /\b(JsonParseException|JsonMappingException|MismatchedInputException|InvalidFormatException|DeserializationException|SerializationException)\b|Failed to deserialize|Corrupt [A-Za-z]+ JSON message|Could not deserialize/i;
-const TRANSIENT = /\b(ConnectException|NoRouteToHostException|UnknownHostException|SocketTimeoutException|SocketException|TimeoutException|NoResourceAvailableException|NoSuchBucket(Exception)?|RpcConnectionException|RecipientUnreachableException|ClosedChannelException|SdkClientException|DisconnectException|NotLeaderOrFollowerException|NetworkException|PartitionNotFoundException)\b|Connection refused|Connection reset|Broken pipe|Unable to execute HTTP request|ServiceUnavailable|SlowDown|TaskManager[^\n]*(lost|no longer reachable|disconnected|shutting down)|Heartbeat of TaskManager|heartbeat[^\n]*timed out|The TaskExecutor is shutting down|JobManager[^\n]*lost|bucket does not exist/i;
-
-/** The deepest `Caused by:` of a Java exception text (or its first line). */
-export function rootCause(text: string): string {
-    const lines = String(text ?? "").split("\n");
-    const causes = lines.filter((l) => l.startsWith("Caused by: "));
-    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines.find((l) => l.trim() && !/^<Exception on server side:\s*$/.test(l.trim())) ?? "";
-    return line.replace(/^<Exception on server side:\s*/, "").trim().slice(0, 1500);
-}
-
-/** Deterministic (parse/type errors), transient (services, TaskManagers) or unknown; see flink-job.ts. */
-export function classifyFailure(stacktrace: string): { kind: "deterministic" | "transient" | "unknown"; strong: boolean; exception: string; message: string } {
-    const lines = String(stacktrace ?? "").split("\n");
-    const heads = [lines[0] ?? "", ...lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length))]
-        .map((l) => l.replace(/'[^']*'/g, "''").replace(/"\{[^\n]*\}"/g, '""'))
-        .filter((l) => l.trim());
-    // The deepest matching cause is the telling one (the outer lines wrap it).
-    const deepestFirst = [...heads].reverse();
-    const message = rootCause(String(stacktrace ?? ""));
-    const className = (line: string) => /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)(:|$)/.exec(line.trim())?.[1] ?? line.trim().slice(0, 120);
-    const transient = deepestFirst.find((l) => TRANSIENT.test(l));
-    if (transient) return { kind: "transient", strong: false, exception: className(transient), message };
-    const strong = deepestFirst.find((l) => DETERMINISTIC_STRONG.test(l));
-    if (strong) return { kind: "deterministic", strong: true, exception: className(strong), message };
-    const weak = deepestFirst.find((l) => DETERMINISTIC_WEAK.test(l));
-    if (weak) return { kind: "deterministic", strong: false, exception: className(weak), message };
-    return { kind: "unknown", strong: false, exception: className(heads[heads.length - 1] ?? ""), message };
-}
-
-/** A deterministic failure among the history entries after `sinceMs`: strong once, or twice in a row. */
-export function deterministicFailure(entries: any[], sinceMs = 0): { exception: string; message: string; attempts: number; taskName: string } | undefined {
-    const recent = (entries ?? []).filter((e) => e && (e.timestamp ?? 0) >= sinceMs && (e.stacktrace || e.exceptionName));
-    if (!recent.length) return undefined;
-    const verdicts = recent.map((e) => classifyFailure(e.stacktrace || String(e.exceptionName)));
-    const newest = verdicts[0];
-    if (newest.kind !== "deterministic") return undefined;
-    let attempts = 1;
-    while (attempts < verdicts.length && verdicts[attempts].kind === "deterministic" && verdicts[attempts].exception === newest.exception) attempts++;
-    if (!newest.strong && attempts < 2) return undefined;
-    return { exception: newest.exception, message: newest.message, attempts, taskName: String(recent[0].taskName ?? "") };
-}
-
 /** S3 errors waiting does not fix: the bucket is gone or the credentials are refused. */
 const PERMANENT_S3_ERRORS = ["NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidBucketName"];
 
@@ -211,10 +164,10 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
         const latest = j.checkpoints?.json?.latest ?? {};
         const completed = latest.completed;
         if (terminal.includes(state)) {
-            failures.push(`${label} is ${state}: ${root ? rootCause(root) : "no exception recorded"}`);
+            failures.push(`${label} is ${state}: ${root ? flinkRootCause(root) : "no exception recorded"}`);
             continue;
         }
-        const deterministic = deterministicFailure(history, Number(completed?.latest_ack_timestamp ?? 0));
+        const deterministic = deterministicJobFailure(history, Number(completed?.latest_ack_timestamp ?? 0));
         if (deterministic) {
             const table = /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(deterministic.taskName)?.[1] ?? j.table;
             failures.push(
@@ -224,7 +177,7 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
         }
         const vertices: any[] = j.job.json?.vertices ?? [];
         const tasksRunning = state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED");
-        const lastException = root && state !== "RUNNING" ? `; last exception: ${rootCause(root)}` : "";
+        const lastException = root && state !== "RUNNING" ? `; last exception: ${flinkRootCause(root)}` : "";
         if (!tasksRunning) {
             const tasks = vertices.map((v) => `${String(v.name ?? "").slice(0, 40)}: ${v.status}`).join("; ");
             waiting.push(`${label}: job ${state}${tasks ? `, tasks ${tasks}` : ""}${lastException}`);
@@ -253,8 +206,8 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
             const s = c.status.json ?? {};
             const tasks: any[] = s.tasks ?? [];
             const failedTasks = tasks.filter((t) => t.state === "FAILED");
-            if (s.connector?.state === "FAILED") failures.push(`${label} is FAILED on ${s.connector.worker_id ?? "its worker"}: ${rootCause(String(s.connector.trace ?? "no trace"))}`);
-            else if (failedTasks.length) failures.push(...failedTasks.map((t) => `${label} task ${t.id} is FAILED on ${t.worker_id ?? "its worker"}: ${rootCause(String(t.trace ?? "no trace"))}`));
+            if (s.connector?.state === "FAILED") failures.push(`${label} is FAILED on ${s.connector.worker_id ?? "its worker"}: ${flinkRootCause(String(s.connector.trace ?? "no trace"))}`);
+            else if (failedTasks.length) failures.push(...failedTasks.map((t) => `${label} task ${t.id} is FAILED on ${t.worker_id ?? "its worker"}: ${flinkRootCause(String(t.trace ?? "no trace"))}`));
             else if (s.connector?.state === "RUNNING" && tasks.length > 0 && tasks.every((t) => t.state === "RUNNING")) parts.push(`${label} RUNNING (${tasks.length} task${tasks.length > 1 ? "s" : ""})`);
             else waiting.push(`${label}: ${s.connector?.state ?? "UNKNOWN"}, tasks [${tasks.map((t) => `${t.id}: ${t.state}`).join(", ")}]`);
         }
@@ -279,7 +232,7 @@ async function getJson(url: string): Promise<HttpAnswer> {
             json = undefined;
         }
         const error = response.ok ? undefined : String((Array.isArray(json?.errors) ? json.errors.join("\n") : json?.message) ?? text).slice(0, 2000);
-        return { status: response.status, json, error: error === undefined ? undefined : rootCause(error) };
+        return { status: response.status, json, error: error === undefined ? undefined : flinkRootCause(error) };
     } catch (err) {
         return { status: 0, error: String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message) };
     }

@@ -5,27 +5,16 @@
  * and a change that would replace the connector of a protected stack is refused at preview.
  */
 import { Kafka, logLevel } from "kafkajs";
-import { Client } from "pg";
 import { CONNECTOR_PROVIDER_VERSION, connectRequest, connectorProvider } from "../../components/dynamic/connector";
 import { DataGuard } from "../../components/dynamic/data-guard";
 import { endpoints } from "../../services/harness";
 import { bothForms } from "../support/dynamic";
+import { pgQuery as sql } from "../support/e2e";
 
 const pgAdmin = () => endpoints().postgres;
 const connectUrl = () => endpoints().connect.url;
 const REPLICATION_PASSWORD = "dbz-ident-password-1";
 const TABLE = "public.connector_ident";
-
-async function sql(query: string, params: unknown[] = []): Promise<any[]> {
-    const p = pgAdmin();
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
-    await client.connect();
-    try {
-        return (await client.query(query, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
 
 /** The walsender holding the slot (null while no task streams from it). */
 async function slotHolder(slot: string): Promise<number | null | undefined> {

@@ -164,7 +164,7 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
      * The data invariants (see the file comment). Pauses the writer while it compares; restarts it
      * under `nextTag`. Returns every problem found.
      */
-    async function checkInvariants(label: string, nextTag: string): Promise<string[]> {
+    async function checkInvariants(label: string, nextTag: string, full = true): Promise<string[]> {
         const t = Date.now();
         const problems: string[] = [];
         checkNo++;
@@ -178,7 +178,9 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             if (c.connector !== "RUNNING" || !c.tasks.length || c.tasks.some((s) => s !== "RUNNING")) problems.push(`connector ${c.connector} [${c.tasks.join(",")}]`);
 
             await waitLagZero(pt(), slotName(), lsn, 240_000, log).catch((e) => problems.push((e as Error).message));
-            const { mirror, changelog, error } = await waitMirrorAndChangelog(reader!, names.schema, pt(), changes, 180_000, log);
+            // The whole-table comparison (Iceberg read back through Flink) on the baseline, the incident rows and
+            // at the end; every other row checks the cheap invariants below (slot, offsets, objects, Nessie ids).
+            const { mirror, changelog, error } = full ? await waitMirrorAndChangelog(reader!, names.schema, pt(), changes, 300_000, log) : { mirror: undefined, changelog: undefined, error: undefined };
             if (error) problems.push(error);
             if (mirror && !mirror.equal) problems.push(`mirror differs from PostgreSQL: ${mirror.missing} missing, ${mirror.extra} extra, ${mirror.differing} differing (${mirror.examples.slice(0, 3).join("; ")})`);
             if (changelog) {
@@ -212,7 +214,7 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             });
             if (now) {
                 const lost = lostObjects(everyObject, now, [checkpointsPrefix()]);
-                if (lost.length) problems.push(`${lost.length} of ${everyObject.size} objects of bucket ${names.bucket} gone, e.g. ${lost.slice(0, 3).join(", ")}`);
+                if (lost.length) problems.push(`${lost.length} of ${everyObject.size} objects of bucket ${names.bucket} gone: ${lost.slice(0, 8).join(", ")}${lost.length > 8 ? ", ..." : ""}`);
                 for (const [k, v] of now) everyObject.set(k, v);
             }
 
@@ -356,7 +358,7 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         const changed = changedKeys(before.connector, after);
         const want = row.up!.connector === "unchanged" ? [] : [...row.up!.connector.changed].sort();
         if (JSON.stringify(changed) !== JSON.stringify(want)) problems.push(`connector config in Connect: changed ${JSON.stringify(changed)}, expected ${JSON.stringify(want)}`);
-        problems.push(...(await checkInvariants(`after ${row.id}`, `after_${row.id}`)));
+        problems.push(...(await checkInvariants(`after ${row.id}`, `after_${row.id}`, !!row.incident)));
     }
 
     beforeAll(async () => {

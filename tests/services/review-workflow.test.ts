@@ -82,6 +82,18 @@ async function icebergSession(bucket: string): Promise<{ query: (sql: string) =>
 
 const sortChanges = (changes: Change[]): Change[] => [...changes].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 
+/** The lines of `pulumi preview --diff` output inside the blocks of the named resource types. */
+function linesOf(diff: string, types: string[]): string[] {
+    const out: string[] = [];
+    let inside = false;
+    for (const line of diff.split("\n")) {
+        const header = /^\s*[~+-]+ ([\w-]+:[\w/-]+:\w+): \(/.exec(line) ?? /^\s*[~+-]+ pulumi-nodejs:dynamic\/lakehouse:(\w+)/.exec(line);
+        if (header) inside = types.some((t) => header[1].endsWith(t));
+        else if (inside) out.push(line);
+    }
+    return out;
+}
+
 describe("review workflow on a copy of the local stack (real engine, real services)", () => {
     let stateDir: string;
     const pulumi = pulumiOn(() => stateDir);
@@ -153,7 +165,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             await pulumi(["stack", "init", stack]);
             deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(up.stdout).toMatch(/\+ 18 created/);
+            expect(up.stdout).toMatch(/\+ 19 created/);
             const before = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
             const oldJobId: string = before.flinkJobs.demographics.jobId;
             expect(await jobState(endpoints()["flink-jobmanager"].restUrl, oldJobId)).toBe("RUNNING");
@@ -174,12 +186,14 @@ describe("review workflow on a copy of the local stack (real engine, real servic
 
             const preview = await pulumi(["preview", "-s", stack, "--diff"]);
             const text = preview.stdout;
-            expect(text).toMatch(/~ 2 to update/);
+            // The connector, the job, and the settle check that verifies them after the change.
+            expect(text).toMatch(/~ 3 to update/);
             expect(text).not.toMatch(/\d+ to (create|replace|delete)/);
             expect(text).toMatch(/~ .*DebeziumConnector.*\n/);
             expect(text).toMatch(/~ .*FlinkSqlJob.*\n/);
-            // Exactly two values change, and they are the two keys changed.
-            const changedLines = text.split("\n").filter((line) => line.includes("=>"));
+            expect(text).toMatch(/~ .*PipelineSettleCheck.*\n/);
+            // Exactly two values of the connector and the job change, and they are the two keys changed.
+            const changedLines = linesOf(text, ["DebeziumConnector", "FlinkSqlJob"]).filter((line) => line.includes("=>"));
             expect(changedLines).toHaveLength(2);
             expect(changedLines.find((l) => l.includes("heartbeat.interval.ms"))).toMatch(/"10000"\s*=>\s*"5000"/);
             expect(changedLines.find((l) => l.includes("execution.checkpointing.interval"))).toMatch(/"2000 ms"\s*=>\s*"3000 ms"/);
@@ -203,7 +217,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
                 writing = false;
                 await writer;
             }
-            expect(applied.stdout).toMatch(/~ 2 updated/);
+            expect(applied.stdout).toMatch(/~ 3 updated/);
             expect(applied.stdout).not.toMatch(/\d+ (created|replaced|deleted)/);
             expect(history.filter(([, name]) => name.startsWith("during-")).length).toBeGreaterThan(5);
 
@@ -241,16 +255,19 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             const refreshed = await pulumi(["refresh", "-s", stack, "--yes", "--skip-preview"]);
             expect(refreshed.stdout).toMatch(/- .*DebeziumConnector.*deleted/);
             expect(refreshed.stdout).toMatch(/- 1 deleted/);
-            expect(refreshed.stdout).not.toMatch(/\d+ (updated|created|replaced)/);
+            // The settle check's probe sees the connector gone too: drift, so the next up verifies again.
+            expect(refreshed.stdout).toMatch(/~ 1 updated/);
+            expect(refreshed.stdout).not.toMatch(/\d+ (created|replaced)/);
             const drift = await pulumi(["preview", "-s", stack, "--diff"]);
             expect(drift.stdout).toMatch(/\+ .*DebeziumConnector.*\n/);
             expect(drift.stdout).toMatch(/\+ 1 to create/);
-            expect(drift.stdout).not.toMatch(/\d+ to (update|replace|delete)/);
+            expect(drift.stdout).toMatch(/~ .*PipelineSettleCheck.*\n/);
+            expect(drift.stdout).not.toMatch(/\d+ to (replace|delete)/);
             // A change while the connector is gone stays in the replication slot.
             await insert("margaret", 33, "Boston");
             const repaired = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
             expect(repaired.stdout).toMatch(/\+ 1 created/);
-            expect(repaired.stdout).not.toMatch(/\d+ (updated|replaced|deleted)/);
+            expect(repaired.stdout).not.toMatch(/\d+ (replaced|deleted)/);
             const status = await connectRequest(CONNECT, "GET", `/connectors/${connector}/status`);
             expect(status.connector.state).toBe("RUNNING");
             expect(status.tasks.map((t: any) => t.state)).toEqual(["RUNNING"]);
@@ -268,7 +285,8 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             local.config["lakehouse:source"].tables = { demographics: { columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"] } };
             fs.writeFileSync(file, yaml.dump(local));
             const columnPreview = await pulumi(["preview", "-s", stack, "--diff"]);
-            expect(columnPreview.stdout).toMatch(/~ 1 to update/);
+            expect(columnPreview.stdout).toMatch(/~ 2 to update/);
+            expect(columnPreview.stdout).toMatch(/~ .*PipelineSettleCheck.*\n/);
             expect(columnPreview.stdout).not.toMatch(/\d+ to (create|replace|delete)/);
             expect(columnPreview.stdout).toMatch(/~ .*FlinkSqlJob.*\n/);
             expect(columnPreview.stdout).not.toMatch(/~ .*(DebeziumConnector|CdcSource|DremioSource).*\n/);
@@ -277,7 +295,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             expect(sinkDiff.match(/\+ +name: +"email"/g)).toHaveLength(2);
             expect(sinkDiff).not.toMatch(/=>/);
             const widened = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(widened.stdout).toMatch(/~ 1 updated/);
+            expect(widened.stdout).toMatch(/~ 2 updated/);
             const widenedJob = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout).flinkJobs.demographics;
             expect(widenedJob.jobId).not.toBe(jobBefore);
             const restUrlNow = endpoints()["flink-jobmanager"].restUrl;
@@ -302,7 +320,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             lake = undefined;
             const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
             deployed = false;
-            expect(destroyed.stdout).toMatch(/- 18 deleted/);
+            expect(destroyed.stdout).toMatch(/- 19 deleted/);
             await pulumi(["stack", "rm", stack, "--yes", "--force"]);
         } finally {
             await lake?.close();

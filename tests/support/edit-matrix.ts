@@ -238,7 +238,14 @@ export const MATRIX: MatrixRow[] = [
     // Keys that do nothing on the external platform.
     { id: "images", group: "no-op", edits: [{ key: "images.flink", value: "flink:1.20.1-scala_2.12-java17" }], from: "flink:1.20.3-scala_2.12-java17 (default)", expect: { steps: {} }, data: "nothing changes (no image runs on external)" },
     { id: "resources", group: "no-op", edits: [{ key: "resources.flink", value: { memoryMiB: 4096, cpus: 2 } }], from: "default 2048 MiB", expect: { steps: {} }, data: "nothing changes" },
-    { id: "kafka.brokers", group: "no-op", edits: [{ key: "kafka.brokers", value: 3 }], from: "1", expect: { steps: {} }, data: "nothing changes" },
+    {
+        id: "kafka.brokers",
+        group: "guard",
+        edits: [{ key: "kafka.brokers", value: 3 }],
+        from: "1",
+        expect: { refused: { mentions: ["replicationFactor", "cannot change from 1 to 3 in place"], lost: /partition reassignment|new topic/i } },
+        data: "refused at preview: on external Kafka, kafka.brokers sets the CDC topics' replication factor, which Kafka cannot change in place",
+    },
     { id: "connect.workers", group: "no-op", edits: [{ key: "connect.workers", value: 2 }], from: "1", expect: { steps: {} }, data: "nothing changes" },
     { id: "flink.taskManagers", group: "no-op", edits: [{ key: "flink.taskManagers", value: 2 }], from: "1", expect: { steps: {} }, data: "nothing changes" },
     { id: "exposePorts", group: "no-op", edits: [{ key: "exposePorts", value: false }], from: "true", expect: { steps: {} }, data: "nothing changes" },
