@@ -48,7 +48,10 @@ export class IcebergReader {
 
     private async open(): Promise<string> {
         const ep = endpoints();
-        const session = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+        // One reader: Iceberg's source would otherwise ask for up to 100 parallel readers, and on a shared
+        // 4-slot TaskManager such a query waits for slots behind the pipeline's own jobs.
+        const properties = { "execution.runtime-mode": "batch", "parallelism.default": "1", "table.exec.iceberg.infer-source-parallelism": "false" };
+        const session = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", "/v1/sessions", { properties })).sessionHandle;
         await this.statement(
             session,
             `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',

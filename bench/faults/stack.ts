@@ -62,7 +62,7 @@ export async function deployFaultStack(checkpointIntervalMs: number, log: Log): 
     cfg.config["lakehouse:flink"] = { checkpointIntervalMs };
     // Dremio (the harness's stand-in) reads Iceberg; it is not part of the CDC path under test.
     cfg.config["lakehouse:dremio"] = { enabled: false };
-    cfg.config["lakehouse:pipeline"] = { jobDeleteMode: "cancel" };
+    cfg.config["lakehouse:pipeline"] = { ...cfg.config["lakehouse:pipeline"], jobDeleteMode: "cancel" };
     fs.writeFileSync(file, yaml.dump(cfg));
 
     const run = pulumiOn(() => stateDir);

@@ -67,7 +67,7 @@ function stackFile(base: any, ids: { bucket: string; namespace: string; schema: 
     // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
     cfg.config["lakehouse:dremio"] = { enabled: false };
     // Jobs are stopped with a savepoint on reconfigure (their update path); cancel on destroy is enough.
-    cfg.config["lakehouse:pipeline"] = { jobDeleteMode: "cancel", ...(s.connectorConfig && Object.keys(s.connectorConfig).length ? { connectorConfig: s.connectorConfig } : {}) };
+    cfg.config["lakehouse:pipeline"] = { ...cfg.config["lakehouse:pipeline"], jobDeleteMode: "cancel", ...(s.connectorConfig && Object.keys(s.connectorConfig).length ? { connectorConfig: s.connectorConfig } : {}) };
     return yaml.dump(cfg);
 }
 

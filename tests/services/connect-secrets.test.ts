@@ -8,11 +8,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
-import { Client } from "pg";
 import { CONNECTOR_PROVIDER_VERSION, connectRequest, connectorProvider, diffConnector } from "../../components/dynamic/connector";
 import { createContext, endpoints, waitFor } from "../../services/harness";
 import { loadVersions } from "../../services/lib/context";
 import { bothForms } from "../support/dynamic";
+import { pgQuery as sql } from "../support/e2e";
 
 jest.setTimeout(420_000);
 
@@ -26,16 +26,6 @@ const TABLE = "public.connect_secrets_test";
 const groupId = loadVersions().connect.groupId as string;
 const INTERNAL_TOPICS = [`${groupId}-configs`, `${groupId}-offsets`, `${groupId}-status`];
 
-async function sql(query: string, params: unknown[] = []): Promise<any[]> {
-    const p = eps.postgres;
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
-    await client.connect();
-    try {
-        return (await client.query(query, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
 
 const kafka = () => new Kafka({ clientId: "connect-secrets-test", brokers: [eps.kafka.bootstrapServers], logLevel: logLevel.NOTHING });
 
@@ -104,9 +94,11 @@ async function connectStoredText(name: string): Promise<{ config: Record<string,
     const places: Record<string, string> = {
         [`GET /connectors/${name}/config`]: JSON.stringify(config),
         [`GET /connectors/${name}/tasks`]: JSON.stringify(await connectRequest(connectUrl, "GET", `/connectors/${name}/tasks`)),
-        [`GET /connectors?expand=info`]: JSON.stringify(await connectRequest(connectUrl, "GET", `/connectors?expand=info`)),
+        [`GET /connectors?expand=info`]: JSON.stringify((await connectRequest(connectUrl, "GET", `/connectors?expand=info`))[name] ?? {}),
     };
-    for (const topic of INTERNAL_TOPICS) places[`topic ${topic}`] = (await readWholeTopic(topic)).join("\n");
+    // Every record of the internal topics that is this connector's (key `connector-<name>`, `task-<name>-0`,
+    // `["<name>", ...]`, ...): other stacks on the same harness may store what they were given.
+    for (const topic of INTERNAL_TOPICS) places[`topic ${topic}`] = (await readWholeTopic(topic)).filter((r) => r.split("\t")[0].includes(name)).join("\n");
     return { config, places };
 }
 

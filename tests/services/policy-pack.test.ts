@@ -45,7 +45,7 @@ describe("policy pack on a copy of the local stack (real engine, preview only)",
         expect(clean.stdout).not.toMatch(/\[mandatory\]|\[advisory\]/);
 
         const local = yaml.load(fs.readFileSync(file, "utf8")) as any;
-        local.config["lakehouse:pipeline"] = { dropSlotOnDelete: false };
+        local.config["lakehouse:pipeline"] = { ...local.config["lakehouse:pipeline"], dropSlotOnDelete: false };
         fs.writeFileSync(file, yaml.dump(local));
         const stopped = await pulumi(["preview", "-s", stack, "--policy-pack", pack], false);
         expect(stopped.code).not.toBe(0);
@@ -56,7 +56,7 @@ describe("policy pack on a copy of the local stack (real engine, preview only)",
         expect(text).toContain("Set lakehouse:pipeline.dropSlotOnDelete to true");
 
         // The same stack allowing every data loss (as a dev stack may): each data-bearing resource is reported.
-        local.config["lakehouse:pipeline"] = {};
+        local.config["lakehouse:pipeline"] = { ...local.config["lakehouse:pipeline"], dropSlotOnDelete: true };
         local.config["lakehouse:allowDataLoss"] = true;
         fs.writeFileSync(file, yaml.dump(local));
         const unprotected = await pulumi(["preview", "-s", stack, "--policy-pack", pack], false);

@@ -180,7 +180,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             await expectIcebergMatchesSource(180_000);
 
             // ONE connector setting and ONE job setting change in the stack config.
-            local.config["lakehouse:pipeline"] = { connectorConfig: { "heartbeat.interval.ms": "5000" } };
+            local.config["lakehouse:pipeline"] = { ...local.config["lakehouse:pipeline"], connectorConfig: { "heartbeat.interval.ms": "5000" } };
             local.config["lakehouse:flink"] = { checkpointIntervalMs: 3000 };
             fs.writeFileSync(file, yaml.dump(local));
 

@@ -8,84 +8,14 @@
  */
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { connectRequest } from "../../components/dynamic/connector";
-import { flinkRequest } from "../../components/dynamic/flink-job";
 import { endpoints } from "../../services/harness";
 import { accountChangelog, changeKey, changelogRowKey, countKeys, diffMirror, unexpectedRows, Change, MirrorDiff } from "../../bench/faults/model";
-import { inReaderCatalog, readLag, waitUntil } from "../../bench/faults/probes";
+import { IcebergReader, inReaderCatalog, readLag, waitUntil } from "../../bench/faults/probes";
+
+export { IcebergReader };
 import { pgRows } from "../../bench/faults/writer";
 
 type Log = (msg: string) => void;
-
-/**
- * Batch queries of the stack's Iceberg tables through the real SQL Gateway, one session reopened
- * after a failure. Parallelism 1 and no inferred source parallelism: under a writer the upsert table
- * gathers hundreds of small files and delete files, and Iceberg's default infers one reader per split
- * (up to 100), which on the harness's 4 slots queues the query for many minutes (seen here).
- */
-export class IcebergReader {
-    private session?: string;
-    constructor(private readonly warehouse: string) {}
-
-    private get gateway(): string {
-        return endpoints()["flink-jobmanager"].gatewayUrl;
-    }
-
-    private async statement(session: string, statement: string, timeoutMs: number): Promise<unknown[][]> {
-        const op = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-        const rows: unknown[][] = [];
-        const deadline = Date.now() + timeoutMs;
-        let delay = 100;
-        try {
-            for (let token = 0; ; ) {
-                const page = await flinkRequest("Flink SQL Gateway", this.gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-                if (page.resultType === "EOS") return rows;
-                if (page.resultType === "PAYLOAD") {
-                    const data = page.results?.data ?? [];
-                    rows.push(...data.map((r: any) => r.fields));
-                    token++;
-                    if (data.length > 0) continue;
-                }
-                if (Date.now() + delay > deadline) throw new Error(`SQL Gateway: no result within ${timeoutMs / 1000} s for ${statement.slice(0, 120)}`);
-                await new Promise((r) => setTimeout(r, delay));
-                delay = Math.min(delay * 2, 1000);
-            }
-        } finally {
-            // Closing the operation also cancels its Flink job when it is still running.
-            await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${session}/operations/${op}/close`).catch(() => undefined);
-        }
-    }
-
-    private async open(): Promise<string> {
-        const ep = endpoints();
-        const properties = { "execution.runtime-mode": "batch", "parallelism.default": "1", "table.exec.iceberg.infer-source-parallelism": "false" };
-        const session = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", "/v1/sessions", { properties })).sessionHandle;
-        await this.statement(
-            session,
-            `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
-            'warehouse' = '${this.warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
-            's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`,
-            60_000,
-        );
-        return session;
-    }
-
-    /** One batch query; throws on any failure (and reopens the session next time). */
-    async query(sql: string, timeoutMs = 120_000): Promise<unknown[][]> {
-        try {
-            this.session ??= await this.open();
-            return await this.statement(this.session, sql, timeoutMs);
-        } catch (e) {
-            await this.close();
-            throw e;
-        }
-    }
-
-    async close(): Promise<void> {
-        const s = this.session;
-        this.session = undefined;
-        if (s) await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${s}`).catch(() => undefined);
-    }
-}
 
 /** Every key of a bucket (ListObjectsV2, all pages) with its size. */
 export async function listBucket(bucket: string): Promise<Map<string, number>> {

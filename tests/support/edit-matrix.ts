@@ -13,8 +13,12 @@ export type StepKind = "same" | "update" | "create" | "replace" | "delete";
 export const RESOURCE_KINDS = ["WarehouseBucket", "NessieBranch", "NessieNamespace", "CdcSource", "KafkaTopic", "DebeziumConnector", "FlinkSqlJob", "DremioAdmin", "DremioSource"] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
-/** Resources whose replacement or deletion loses data (objects, tables, the slot and its offsets, the role and publication the slot is read with). */
-export const DATA_BEARING: readonly ResourceKind[] = ["WarehouseBucket", "NessieBranch", "NessieNamespace", "CdcSource", "DebeziumConnector"];
+/**
+ * Resources whose replacement or deletion loses data: objects, tables, the slot and its offsets. Not the
+ * CdcSource: its role and publication hold no data (a new role takes over the same slot, see
+ * docs/data-safety.md), so its replacement is safe.
+ */
+export const DATA_BEARING: readonly ResourceKind[] = ["WarehouseBucket", "NessieBranch", "NessieNamespace", "DebeziumConnector"];
 
 /** How a resource's URN name maps to its kind (names made in components/lakehouse.ts). */
 const NAME_SUFFIXES: [RegExp, ResourceKind][] = [
@@ -267,15 +271,24 @@ export const MATRIX: MatrixRow[] = [
         group: "opt-in",
         edits: [{ key: "kafka.topicPrefix", value: "{prefix}_moved" }, { key: "allowDataLoss", value: true }],
         from: "{prefix}",
-        expect: { steps: { KafkaTopic: ["replace"], DebeziumConnector: ["replace"], FlinkSqlJob: ["update"] } },
-        data: "previewed only: a new connector, slot and topics; a new snapshot (opted in)",
+        // The opt-in lifts the bucket's and the namespace's guard (an input): an update with no remote change.
+        expect: { steps: { KafkaTopic: ["replace"], DebeziumConnector: ["replace"], FlinkSqlJob: ["update"], WarehouseBucket: ["update"], NessieNamespace: ["update"] } },
+        data: "previewed only: a new connector, slot and topics; a new snapshot (opted in); the bucket and namespace only lose their guard",
         flag: "the steps of an allowed replacement are inferred here",
     },
 
     // Keys the brief did not list (README configuration reference, components/config.ts): observed.
     { id: "startTimeoutSeconds", group: "extra", edits: [{ key: "startTimeoutSeconds", value: 600 }], from: "300", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
     { id: "externalCheckTimeoutSeconds", group: "extra", edits: [{ key: "externalCheckTimeoutSeconds", value: 30 }], from: "default", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "source.replicationUser", group: "extra", edits: [{ key: "source.replicationUser", value: "dbz2_{id}" }], from: "dbz_{id}", expect: { safe: true }, data: "see the observed column", flag: "not in the brief: the CDC role the slot is read with" },
+    {
+        id: "source.replicationUser",
+        group: "extra",
+        edits: [{ key: "source.replicationUser", value: "dbz2_{id}" }],
+        from: "dbz_{id}",
+        expect: { steps: { CdcSource: ["replace"], DebeziumConnector: ["update"] } },
+        data: "a new CDC role first; the connector moves to it on the same slot; the old role is dropped after (no data in a role)",
+        flag: "not in the brief",
+    },
     { id: "source.schema", group: "extra", edits: [{ key: "source.schema", value: "{schema}_other" }], from: "{schema}", expect: { safe: true }, data: "see the observed column", flag: "not in the brief: other captured tables, other topics" },
     { id: "source.createSeedTable", group: "extra", edits: [{ key: "source.createSeedTable", value: false }], from: "true", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
     { id: "source.maxSlotWalKeepSize", group: "extra", edits: [{ key: "source.maxSlotWalKeepSize", value: "5GB" }], from: "10GB", expect: { safe: true }, data: "see the observed column", flag: "not in the brief (server setting: nothing to do on external)" },
