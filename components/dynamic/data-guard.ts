@@ -37,13 +37,15 @@ export function valueAtPath(props: Record<string, any> | undefined, path: string
 export function dataLossRefusal(resource: string, replaces: string[], olds: Record<string, any>, news: Record<string, any>): string | undefined {
     const guard: DataGuard | undefined = news.dataGuard;
     if (!guard || replaces.length === 0) return undefined;
+    // What is lost is the existing object: described as the state recorded it (a rename's new config names the new one).
+    const holds: string = olds.dataGuard?.holds ?? guard.holds;
     const shown = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
     const changes = replaces.map((path) => {
         const key = guard.configKeys?.[path];
         return `${key ?? path} (${shown(valueAtPath(olds, path))} -> ${shown(valueAtPath(news, path))})`;
     });
     return (
-        `${resource}: this change would replace ${guard.holds}: ${changes.join(", ")}. ${guard.loss} ` +
+        `${resource}: this change would replace ${holds}: ${changes.join(", ")}. ${guard.loss} ` +
         `Nothing was changed. Revert the change, or ${guard.optIn} and run again.`
     );
 }

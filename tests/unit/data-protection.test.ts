@@ -72,6 +72,12 @@ describe("the refusal at preview", () => {
         );
     });
 
+    it("describes the existing object as the state recorded it, not as the new config names it", () => {
+        const renamed = dataGuardFor([], "bucket", 'the warehouse bucket "lake"', "The replacement is empty.", { bucket: "lakehouse:storage.bucket" })!;
+        const message = dataLossRefusal("WarehouseBucket", ["bucket"], { bucket: "warehouse", dataGuard: guard }, { bucket: "lake", dataGuard: renamed })!;
+        expect(message).toContain('would replace the warehouse bucket "warehouse": lakehouse:storage.bucket ("warehouse" -> "lake")');
+    });
+
     it("says nothing when nothing is replaced or the stack allows the loss", () => {
         expect(dataLossRefusal("WarehouseBucket", [], { bucket: "a" }, { bucket: "a", dataGuard: guard })).toBeUndefined();
         expect(dataLossRefusal("WarehouseBucket", ["bucket"], { bucket: "a" }, { bucket: "b" })).toBeUndefined();
