@@ -12,7 +12,7 @@ import { splitSqlStatements } from "../components/dynamic/flink-job";
 import { CATALOG_TEMPLATE, JOBS_DIR, renderSqlTemplate } from "../components/jobs";
 import { CanaryResult, Marker, SourceColumn, TableVisibility, canaryLatency, canaryTargets, catalogTemplateValues, checkCanaryColumns, chooseCanaryTable, makeMarker, markerSelect, markerSql, nextDelay, pickCatalogStatement } from "./canary";
 import { requestJson } from "./http";
-import { REPO_DIR } from "../services/pulumi/cli";
+import { REPO_DIR } from "../harness/pulumi/cli";
 import { StackOutputs, parseHostPort, redact, secretValues } from "./outputs";
 import { commitFilter } from "./probes";
 

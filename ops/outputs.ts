@@ -7,7 +7,7 @@
  * Everything but `readStackOutputs` is pure.
  */
 import * as fs from "fs";
-import { REPO_DIR, runPulumi } from "../services/pulumi/cli";
+import { REPO_DIR, runPulumi } from "../harness/pulumi/cli";
 
 /** An endpoint as the stack exports it: on the stack's network, and from the machine that ran Pulumi. */
 export interface UrlPair {
@@ -306,7 +306,7 @@ export interface OutputsSource {
 }
 
 /**
- * Reads the stack's outputs: from `outputsFile`, or by running the offline Pulumi CLI (services/pulumi/cli.ts:
+ * Reads the stack's outputs: from `outputsFile`, or by running the offline Pulumi CLI (harness/pulumi/cli.ts:
  * file backend ./.pulumi-state unless PULUMI_BACKEND_URL is set, the local passphrase unless one is set).
  * Errors carry the CLI's stderr, never its stdout (which holds the secrets).
  */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Starts this policy pack as an analyzer plugin, for Pulumi CLIs whose Node.js language host cannot run
 # policy packs itself. The test harness's CLI is one: its language host comes from sdk/v3@v3.68.0
-# (services/pulumi/README.md), whose RunPlugin answers "not supported", so
+# (harness/pulumi/README.md), whose RunPlugin answers "not supported", so
 #   npm run pulumi -- preview -s <stack> --policy-pack policy
 # fails with: policy pack ".../policy" failed to start: could not read plugin [policy]: not supported.
 # Given this file instead (--policy-pack policy/run-pack.sh), the CLI executes it as the analyzer with the

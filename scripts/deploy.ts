@@ -6,7 +6,7 @@
  * test harness), it lets Pulumi download the provider plugins a first deploy needs (docker, random).
  */
 import { spawnSync } from "child_process";
-import { REPO_DIR, pulumiEnv, resolvePulumi } from "../services/pulumi/cli";
+import { REPO_DIR, pulumiEnv, resolvePulumi } from "../harness/pulumi/cli";
 
 export interface DeployArgs {
     stack: string;
@@ -44,7 +44,7 @@ function main(): number {
     }
     const pulumi = resolvePulumi();
     if (!pulumi) {
-        console.error("No Pulumi CLI found: put `pulumi` on PATH, or build one from source with `npm run services -- install`.");
+        console.error("No Pulumi CLI found: put `pulumi` on PATH, or build one from source with `npm run harness -- install`.");
         return 127;
     }
     const env = { ...pulumiEnv({ pulumiPath: pulumi }), PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "false" };

@@ -16,10 +16,10 @@
  * Lag-zero time = kill -> the slot confirmed the writer's last LSN and the job's consumer groups
  * committed the topic's end; it includes the writing after the kill (see `writerStoppedMs`).
  */
-import { ensureUp, status } from "../../services/harness";
-import { createContext } from "../../services/lib/context";
-import { isRecordAlive, processTree, readPidRecord } from "../../services/lib/process";
-import { HarnessContext } from "../../services/lib/types";
+import { ensureUp, status } from "../../harness/cli";
+import { createContext } from "../../harness/lib/context";
+import { isRecordAlive, processTree, readPidRecord } from "../../harness/lib/process";
+import { HarnessContext } from "../../harness/lib/types";
 import { accountChangelog, changeKey, changelogRowKey, ChangelogAccount, countKeys, diffMirror, Fault, FAULT_EXPECTATIONS, FAULT_LABELS, FaultOptions, MirrorDiff, ScenarioResult, unexpectedRows } from "./model";
 import { connectorStatus, flinkJobException, flinkJobs, inReaderCatalog, IcebergReader, jobCheckpoints, jobRestarts, jobRestoredFrom, readLag, restartFailedConnectorTasks, waitUntil, watchJobRecovery } from "./probes";
 import { deployFaultStack, FaultStack } from "./stack";

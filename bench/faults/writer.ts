@@ -7,7 +7,7 @@
  * committed (it is the only writer of its rows), then goes on.
  */
 import { Client } from "pg";
-import { endpoints } from "../../services/harness";
+import { endpoints } from "../../harness/cli";
 import { backoff, Change, inDoubtCommitted, Op } from "./model";
 
 type Log = (msg: string) => void;

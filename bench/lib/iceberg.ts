@@ -6,7 +6,7 @@
  */
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { flinkRequest } from "../../components/dynamic/flink-job";
-import { endpoints } from "../../services/harness";
+import { endpoints } from "../../harness/cli";
 import { IcebergSnapshot, TableCommit, parseNessieTime } from "./stats";
 
 const NESSIE = () => endpoints().nessie.apiV2;
@@ -103,7 +103,7 @@ export class IcebergTableProbe {
 
 /**
  * One batch query through the SQL Gateway in a session with the stack's Iceberg catalog (as
- * tests/services/pipeline-sql.test.ts's batchQuery does); bounded at `timeoutMs`.
+ * tests/integration/pipeline-sql.test.ts's batchQuery does); bounded at `timeoutMs`.
  */
 export async function batchQuery(warehouse: string, sql: string, timeoutMs = 180_000): Promise<unknown[][]> {
     const ep = endpoints();

@@ -7,7 +7,7 @@ import { Admin, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { LagSample } from "./stats";
 import { pgClient } from "./writer";
-import { endpoints } from "../../services/harness";
+import { endpoints } from "../../harness/cli";
 
 export class LagProbe {
     private constructor(

@@ -6,7 +6,7 @@
  */
 import { performance } from "perf_hooks";
 import { Client } from "pg";
-import { endpoints } from "../../services/harness";
+import { endpoints } from "../../harness/cli";
 
 export type Op = "INSERT" | "UPDATE" | "DELETE";
 

@@ -9,7 +9,7 @@
  * Provider methods use only global `fetch` and this file's functions (they are serialized into state).
  * Credentials are secret inputs; no message carries them (see `redact`).
  *
- * Tested against a local stand-in of Dremio's REST API (services/dremio): Dremio itself is not
+ * Tested against a local stand-in of Dremio's REST API (harness/dremio): Dremio itself is not
  * obtainable where this project is built.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -3,8 +3,8 @@
  * a PostgreSQL query on the harness database, and the offline Pulumi CLI on a test's own file backend.
  */
 import { Client } from "pg";
-import { endpoints } from "../../services/harness";
-import { REPO_DIR, RunPulumiResult, runPulumi } from "../../services/pulumi/cli";
+import { endpoints } from "../../harness/cli";
+import { REPO_DIR, RunPulumiResult, runPulumi } from "../../harness/pulumi/cli";
 
 /** Runs one query on the harness's PostgreSQL and returns its rows. */
 export async function pgQuery(query: string, params: unknown[] = []): Promise<any[]> {

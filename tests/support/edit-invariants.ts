@@ -8,7 +8,7 @@
  */
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { connectRequest } from "../../components/dynamic/connector";
-import { endpoints } from "../../services/harness";
+import { endpoints } from "../../harness/cli";
 import { accountChangelog, changeKey, changelogRowKey, countKeys, diffMirror, unexpectedRows, Change, MirrorDiff } from "../../bench/faults/model";
 import { IcebergReader, inReaderCatalog, readLag, waitUntil } from "../../bench/faults/probes";
 

@@ -1,7 +1,7 @@
 /**
  * The Dremio resources' pure parts: input checks, diffs over normalised settings, the projection
  * that keeps Dremio's own defaults and redacted secrets out of drift, and the source settings the
- * stack builds. The lifecycle against a server is in tests/services/dremio.test.ts.
+ * stack builds. The lifecycle against a server is in tests/integration/dremio.test.ts.
  */
 import { parseLakehouseConfig } from "../../components/config";
 import {

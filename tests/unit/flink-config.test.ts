@@ -1,5 +1,5 @@
-/** Pure configuration of the harness's Flink session cluster (services/flink/config.ts). */
-import { loadVersions } from '../../services/lib/context';
+/** Pure configuration of the harness's Flink session cluster (harness/flink/config.ts). */
+import { loadVersions } from '../../harness/lib/context';
 import {
     FlinkPaths,
     JAVA17_MODULE_FLAGS,
@@ -12,7 +12,7 @@ import {
     renderConfigYaml,
     taskManagerJvmMemoryFlags,
     taskManagerProcessMiB,
-} from '../../services/flink/config';
+} from '../../harness/flink/config';
 
 const settings = flinkSettings(loadVersions());
 const paths: FlinkPaths = {
@@ -24,7 +24,7 @@ const paths: FlinkPaths = {
     haDir: '/run/flink/ha',
 };
 
-test('services/versions.json pins Flink 1.20 with the SQL Gateway off the Connect port', () => {
+test('harness/versions.json pins Flink 1.20 with the SQL Gateway off the Connect port', () => {
     expect(settings.version).toMatch(/^1\.20\.\d+$/);
     expect(settings.kafkaConnectorVersion).toMatch(/-1\.20$/);
     expect(settings.restPort).toBe(8081);
@@ -49,7 +49,7 @@ test('the cluster listens on loopback, checkpoints, and keeps durable checkpoint
     expect(c['env.java.opts.all']).toContain('--add-opens=java.base/java.util=ALL-UNNAMED');
 });
 
-test('JobManager high availability: ZooKeeper from services/zookeeper, a fixed cluster id, HA storage under the run dir, a fixed RPC port', () => {
+test('JobManager high availability: ZooKeeper from harness/zookeeper, a fixed cluster id, HA storage under the run dir, a fixed RPC port', () => {
     const c = flinkConfig(settings, paths);
     const zk = loadVersions().zookeeper;
     expect(c['high-availability.type']).toBe('zookeeper');

@@ -1,11 +1,11 @@
-/** Pure configuration of the harness's ZooKeeper (services/zookeeper/config.ts) and its place in the start order. */
-import { loadVersions } from '../../services/lib/context';
-import { zooCfg, zookeeperSettings } from '../../services/zookeeper/config';
-import { withDependencies, withDependents } from '../../services/harness';
+/** Pure configuration of the harness's ZooKeeper (harness/zookeeper/config.ts) and its place in the start order. */
+import { loadVersions } from '../../harness/lib/context';
+import { zooCfg, zookeeperSettings } from '../../harness/zookeeper/config';
+import { withDependencies, withDependents } from '../../harness/cli';
 
 const settings = zookeeperSettings(loadVersions());
 
-test('services/versions.json pins ZooKeeper with its logback binding left off the reload4j classpath', () => {
+test('harness/versions.json pins ZooKeeper with its logback binding left off the reload4j classpath', () => {
     expect(settings.artifacts).toContain(`org.apache.zookeeper:zookeeper:${settings.version}`);
     expect(settings.artifacts.some((a) => a.startsWith('org.slf4j:slf4j-reload4j:'))).toBe(true);
     expect(settings.excludeArtifactIds).toEqual(['logback-classic', 'logback-core']);
@@ -21,7 +21,7 @@ test('zoo.cfg: one standalone server on loopback, no admin server, the health ch
 });
 
 test('a missing section names the key to add', () => {
-    expect(() => zookeeperSettings({})).toThrow(/services\/versions.json: missing section "zookeeper"/);
+    expect(() => zookeeperSettings({})).toThrow(/harness\/versions.json: missing section "zookeeper"/);
     expect(() => zookeeperSettings({ zookeeper: { version: '3.8.4' } })).toThrow(/missing zookeeper.artifacts/);
 });
 
