@@ -209,3 +209,19 @@ export const FLINK_HA = {
     /** ServiceAccount of the Flink pods on Kubernetes (Kubernetes HA reads and writes ConfigMaps). */
     serviceAccount: "flink",
 };
+
+/**
+ * Defaults of the dynamic providers (components/dynamic/): how long one request may take and how
+ * long a wait (connector RUNNING, job RUNNING, savepoint, a service answering) may last. A resource's
+ * `waitTimeoutSeconds` input overrides the wait.
+ */
+export const PROVIDER_DEFAULTS = {
+    /** One HTTP request to a service's REST API. */
+    requestTimeoutMs: 60_000,
+    /** A bounded retry of the answers a busy server gives (a Connect rebalance). */
+    busyRetryMs: 90_000,
+    /** Each wait of a provider, in seconds (a first start of a service takes a while). */
+    waitTimeoutSeconds: 300,
+    /** A connection to PostgreSQL or Kafka. */
+    connectTimeoutMs: 30_000,
+} as const;
