@@ -11,8 +11,39 @@
  *   npm run bench:faults -- --json
  *   npm run bench:faults -- --faults kafka,nessie --rate 20 --auto-recovery-seconds 120
  */
-import { FaultOptions, parseFaultArgs, resultsTable, ScenarioResult, unmetExpectations } from "./faults/model";
+import { formatUsage, OptionTable, parseCommandLine } from "../ops/args";
+import { DEFAULT_OPTIONS, FAULTS, FaultOptions, resultsTable, ScenarioResult, unmetExpectations } from "./faults/model";
 import { closeFaultEnv, FaultEnv, prepareFaultEnv, runScenario } from "./faults/scenarios";
+import { benchLog, runBench } from "./lib/cli";
+
+/** The options of `npm run bench:faults` (defaults: DEFAULT_OPTIONS of bench/faults/model.ts). */
+export const FAULT_OPTIONS = {
+    json: { type: "flag", description: "print one JSON object instead of the table" },
+    faults: { type: "strings", default: DEFAULT_OPTIONS.faults, allowed: FAULTS, description: "services to kill, one scenario each, run in this order whatever the order given" },
+    rate: { type: "number", default: DEFAULT_OPTIONS.rate, min: 0.1, description: "writer rate, changes per second" },
+    "warmup-seconds": { type: "number", default: DEFAULT_OPTIONS.warmupSeconds, min: 0, description: "writing before the kill, seconds" },
+    "down-seconds": { type: "number", default: DEFAULT_OPTIONS.downSeconds, min: 0, description: "between the kill and the restart, seconds" },
+    "auto-recovery-seconds": { type: "number", default: DEFAULT_OPTIONS.autoRecoverySeconds, min: 10, description: "how long the pipeline may take to recover by itself before `pulumi up --refresh`, seconds" },
+    "checkpoint-interval-ms": { type: "number", default: DEFAULT_OPTIONS.checkpointIntervalMs, min: 100, integer: true, description: "Flink checkpoint interval, ms" },
+} as const satisfies OptionTable;
+
+/** The text `npm run bench:faults -- --help` prints. */
+export const FAULTS_USAGE = formatUsage("usage: npm run bench:faults -- [options]\nKILLS SHARED SERVICES: run it only when nobody else uses the harness.", FAULT_OPTIONS);
+
+/** Parses `npm run bench:faults` arguments; UsageError on anything wrong. */
+export function parseFaultOptions(argv: readonly string[]): FaultOptions {
+    const o = parseCommandLine(argv, FAULT_OPTIONS).options;
+    return {
+        json: o.json,
+        // Run in the canonical order, each once.
+        faults: FAULTS.filter((f) => o.faults.includes(f)),
+        rate: o.rate,
+        warmupSeconds: o["warmup-seconds"],
+        downSeconds: o["down-seconds"],
+        autoRecoverySeconds: o["auto-recovery-seconds"],
+        checkpointIntervalMs: o["checkpoint-interval-ms"],
+    };
+}
 
 function describe(opts: FaultOptions): string[] {
     return [
@@ -26,9 +57,8 @@ function describe(opts: FaultOptions): string[] {
     ];
 }
 
-async function main(): Promise<void> {
-    const opts = parseFaultArgs(process.argv.slice(2));
-    const log = (m: string) => process.stderr.write(`[bench:faults ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+async function main(opts: FaultOptions): Promise<void> {
+    const log = benchLog("faults");
     const started = Date.now();
     let env: FaultEnv | undefined;
     let closing: Promise<string[]> | undefined;
@@ -70,7 +100,4 @@ async function main(): Promise<void> {
     if (failed.length) process.exitCode = 1;
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-});
+if (require.main === module) runBench(process.argv.slice(2), FAULTS_USAGE, parseFaultOptions, main);

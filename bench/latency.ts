@@ -9,35 +9,39 @@
  *   npm run bench:latency -- --json
  *   npm run bench:latency -- --changes 2000 --rate 100 --intervals 1000,10000 --throughput-seconds 30
  */
-import { parseOptions } from "./lib/format";
+import { OptionTable, ParsedOptions, formatUsage, parseCommandLine } from "../ops/args";
+import { benchLog, emitJsonResult, runBench } from "./lib/cli";
 import { deployBenchStack } from "./lib/stack";
-import { RunResult, SEED_BOUND_MS, Session, measure, verifyTotals } from "./lib/run";
-import { latencyTable, serviceTable, throughputTable } from "./report";
+import { RunResult, SEED_BOUND_MS, measure, verifyRun, withSession } from "./lib/run";
+import { latencyTable, serviceTable, throughputTable, verificationLine } from "./report";
 
-const SPEC = {
-    json: { type: "flag" },
-    changes: { type: "number", default: 1000, min: 1, integer: true },
-    rate: { type: "number", default: 50, min: 1 },
-    intervals: { type: "numbers", default: [1000, 10000], min: 100 },
-    "throughput-seconds": { type: "number", default: 30, min: 0 },
-    "throughput-batch": { type: "number", default: 1, min: 1, integer: true },
-    /** Also write the JSON result to this file (the human table still goes to stdout). */
-    out: { type: "strings", default: [] },
-} as const;
+/** The options of `npm run bench:latency`. */
+export const LATENCY_OPTIONS = {
+    json: { type: "flag", description: "print one JSON object instead of the tables" },
+    changes: { type: "number", default: 1000, min: 1, integer: true, description: "single-row changes per checkpoint interval" },
+    rate: { type: "number", default: 50, min: 1, description: "changes per second" },
+    intervals: { type: "numbers", default: [1000, 10000], min: 100, description: "Flink checkpoint intervals to measure at, ms" },
+    "throughput-seconds": { type: "number", default: 30, min: 0, description: "seconds of sustained throughput per interval (0: none)" },
+    "throughput-batch": { type: "number", default: 1, min: 1, integer: true, description: "changes per transaction in the throughput run" },
+    out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
+} as const satisfies OptionTable;
 
-async function main(): Promise<void> {
-    const opts = parseOptions(process.argv.slice(2), SPEC);
-    const log = (m: string) => process.stderr.write(`[bench:latency ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+/** The text `npm run bench:latency -- --help` prints. */
+export const LATENCY_USAGE = formatUsage("usage: npm run bench:latency -- [options]", LATENCY_OPTIONS);
+
+/** Parses `npm run bench:latency` arguments; UsageError on anything wrong. */
+export function parseLatencyArgs(argv: readonly string[]): ParsedOptions<typeof LATENCY_OPTIONS> {
+    return parseCommandLine(argv, LATENCY_OPTIONS).options;
+}
+
+async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> {
+    const log = benchLog("latency");
     const started = Date.now();
     const stack = await deployBenchStack("lat", { checkpointIntervalMs: opts.intervals[0] }, log);
     const latencyRuns: RunResult[] = [];
     const throughputRuns: RunResult[] = [];
     const reconfigureMs: Record<string, number> = {};
-    let session: Session | undefined;
-    let verified: Awaited<ReturnType<typeof verifyTotals>> | undefined;
-    let verifyError: string | undefined;
-    try {
-        session = await Session.open(stack, log);
+    const { verified, verifyError } = await withSession(stack, log, async (session) => {
         for (const [i, interval] of opts.intervals.entries()) {
             if (i > 0) {
                 log(`checkpoint interval -> ${interval} ms (pulumi up: the job is stopped with a savepoint and resubmitted)`);
@@ -51,18 +55,8 @@ async function main(): Promise<void> {
                 throughputRuns.push(await measure(session, `throughput @${interval / 1000}s`, { durationMs: opts["throughput-seconds"] * 1000, rate: 0, batch: opts["throughput-batch"] }));
             }
         }
-        log("verifying totals through the SQL Gateway");
-        try {
-            verified = await verifyTotals(session, { upsert: true });
-        } catch (e) {
-            // Print the figures anyway; the exit code says the check failed.
-            verifyError = e instanceof Error ? e.message : String(e);
-            log(`VERIFICATION FAILED: ${verifyError}`);
-        }
-    } finally {
-        await session?.close();
-        await stack.teardown();
-    }
+        return verifyRun(session, { upsert: true });
+    });
     const result = {
         bench: "latency",
         stack: stack.name,
@@ -76,12 +70,7 @@ async function main(): Promise<void> {
         verified,
         verifyError,
     };
-    if (opts.out.length) require("fs").writeFileSync(opts.out[0], JSON.stringify(result, null, 2));
-    if (opts.json) {
-        console.log(JSON.stringify(result, null, 2));
-        if (verifyError) process.exitCode = 1;
-        return;
-    }
+    if (emitJsonResult(result, opts, verifyError !== undefined)) return;
     console.log(`Change-to-queryable latency: PostgreSQL COMMIT -> change visible in the Iceberg changelog (${stack.outputs.icebergChangeTables.demographics})`);
     console.log(`stack ${stack.name} (throwaway copy of local, real services), seed bound ${SEED_BOUND_MS / 1000} s; machine: 2 cores shared with other engineers' concurrent work`);
     console.log("");
@@ -97,19 +86,9 @@ async function main(): Promise<void> {
         console.log(`${r.label}: snapshot created -> Nessie commit median ${r.snapshotToNessieMedianMs?.toFixed(0) ?? "-"} ms; bench process CPU ${r.benchProcessCpuSeconds.toFixed(1)} s`);
     }
     for (const [k, v] of Object.entries(reconfigureMs)) console.log(`pulumi up to checkpoint interval ${k} ms took ${(v / 1000).toFixed(1)} s`);
-    if (verified) {
-        console.log(
-            `verified through the SQL Gateway: changelog ${verified.changelogRows} rows = ${verified.expected} changes written (${Object.entries(verified.byOperation).map(([k, v]) => `${k} ${v}`).join(", ")})` +
-                (verified.upsertRows !== undefined ? `; upsert table ${verified.upsertRows} rows = PostgreSQL ${verified.sourceRows}` : ""),
-        );
-    } else {
-        console.log(`VERIFICATION FAILED: ${verifyError}`);
-        process.exitCode = 1;
-    }
+    console.log(verificationLine({ verified, verifyError }));
+    if (!verified) process.exitCode = 1;
     console.log(`wall time ${(result.wallSeconds / 60).toFixed(1)} min`);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    process.exit(1);
-});
+if (require.main === module) runBench(process.argv.slice(2), LATENCY_USAGE, parseLatencyArgs, main);

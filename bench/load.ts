@@ -11,11 +11,13 @@
  *   npm run bench:load -- --rates 100,400,0 --batch-rates 5000,0 --step-seconds 20 --tunings baseline,linger
  * A rate of 0 means as fast as one connection can commit.
  */
-import { fmtNumber, parseOptions, secs, table } from "./lib/format";
+import { OptionTable, ParsedOptions, formatUsage, parseCommandLine } from "../ops/args";
+import { benchLog, emitJsonResult, runBench } from "./lib/cli";
+import { fmtNumber, secs, table } from "./lib/format";
 import { BenchStackSettings, deployBenchStack } from "./lib/stack";
-import { RunResult, Session, measure, verifyTotals } from "./lib/run";
+import { RunResult, measure, verifyRun, withSession } from "./lib/run";
 import { BoundedVerdict, lagBounded } from "./lib/stats";
-import { serviceTable } from "./report";
+import { serviceTable, verificationLine } from "./report";
 
 /** Each tuning is the baseline with one change. */
 export const TUNINGS: Record<string, { describe: string; settings: BenchStackSettings }> = {
@@ -29,18 +31,26 @@ export const TUNINGS: Record<string, { describe: string; settings: BenchStackSet
     ckpt10s: { describe: "checkpoint interval 10 s", settings: { checkpointIntervalMs: 10000 } },
 };
 
-const SPEC = {
-    json: { type: "flag" },
-    rates: { type: "numbers", default: [100, 400, 1000, 0], min: 0 },
-    "batch-rates": { type: "numbers", default: [2000, 5000, 10000, 0], min: 0 },
-    batch: { type: "number", default: 100, min: 2, integer: true },
-    "step-seconds": { type: "number", default: 20, min: 1 },
-    tunings: { type: "strings", default: Object.keys(TUNINGS), allowed: Object.keys(TUNINGS) },
-    "tuning-rates": { type: "numbers", default: [400, 0], min: 0 },
-    "tuning-batch-rates": { type: "numbers", default: [0], min: 0 },
-    /** Also write the JSON result to this file (the human table still goes to stdout). */
-    out: { type: "strings", default: [] },
-} as const;
+/** The options of `npm run bench:load`. */
+export const LOAD_OPTIONS = {
+    json: { type: "flag", description: "print one JSON object instead of the tables" },
+    rates: { type: "numbers", default: [100, 400, 1000, 0], min: 0, description: "single-row change rates of the baseline ladder, per second (0: as fast as one connection commits)" },
+    "batch-rates": { type: "numbers", default: [2000, 5000, 10000, 0], min: 0, description: "change rates of the baseline's batch ladder, per second" },
+    batch: { type: "number", default: 100, min: 2, integer: true, description: "changes per transaction in the batch ladders" },
+    "step-seconds": { type: "number", default: 20, min: 1, description: "seconds of writing per step" },
+    tunings: { type: "strings", default: Object.keys(TUNINGS), allowed: Object.keys(TUNINGS), description: "tunings to run, the first deployed first" },
+    "tuning-rates": { type: "numbers", default: [400, 0], min: 0, description: "single-row rates for the tunings after the baseline" },
+    "tuning-batch-rates": { type: "numbers", default: [0], min: 0, description: "batch rates for the tunings after the baseline" },
+    out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
+} as const satisfies OptionTable;
+
+/** The text `npm run bench:load -- --help` prints. */
+export const LOAD_USAGE = formatUsage("usage: npm run bench:load -- [options]", LOAD_OPTIONS);
+
+/** Parses `npm run bench:load` arguments; UsageError on anything wrong. */
+export function parseLoadArgs(argv: readonly string[]): ParsedOptions<typeof LOAD_OPTIONS> {
+    return parseCommandLine(argv, LOAD_OPTIONS).options;
+}
 
 interface Step {
     tuning: string;
@@ -59,20 +69,16 @@ export function growthAllowanceMs(checkpointIntervalMs: number): number {
     return 2 * Math.max(checkpointIntervalMs, 2000);
 }
 
-async function main(): Promise<void> {
-    const opts = parseOptions(process.argv.slice(2), SPEC);
-    const log = (m: string) => process.stderr.write(`[bench:load ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
+    const log = benchLog("load");
     const started = Date.now();
     const tunings = opts.tunings;
     const first = TUNINGS[tunings[0]].settings;
     const stack = await deployBenchStack("load", first, log);
     const steps: Step[] = [];
     const reconfigureMs: Record<string, number> = {};
-    let session: Session | undefined;
-    let verified: Awaited<ReturnType<typeof verifyTotals>> | undefined;
-    let verifyError: string | undefined;
-    try {
-        session = await Session.open(stack, log);
+    const { verified, verifyError } = await withSession(stack, log, async (session) => {
+        let stopped: string | undefined;
         try {
             for (const [i, name] of tunings.entries()) {
                 if (i > 0) {
@@ -98,22 +104,11 @@ async function main(): Promise<void> {
             }
         } catch (e) {
             // Keep the steps measured so far: they are printed, and the exit code says the run failed.
-            verifyError = `run stopped: ${e instanceof Error ? e.message : String(e)}`;
-            log(verifyError);
+            stopped = `run stopped: ${e instanceof Error ? e.message : String(e)}`;
+            log(stopped);
         }
-        log("verifying totals through the SQL Gateway");
-        try {
-            if (verifyError) throw new Error(verifyError);
-            verified = await verifyTotals(session, { upsert: false });
-        } catch (e) {
-            // Print the figures anyway; the exit code says the check failed.
-            verifyError = e instanceof Error ? e.message : String(e);
-            log(`VERIFICATION FAILED: ${verifyError}`);
-        }
-    } finally {
-        await session?.close();
-        await stack.teardown();
-    }
+        return verifyRun(session, { upsert: false }, stopped);
+    });
 
     const best = (filter: (s: Step) => boolean) => steps.filter((s) => s.sustained && filter(s)).reduce<Step | undefined>((b, s) => (!b || s.run.achievedRate > b.run.achievedRate ? s : b), undefined);
     const highest: Record<string, { single?: number; batch?: number }> = {};
@@ -130,12 +125,7 @@ async function main(): Promise<void> {
         verified,
         verifyError,
     };
-    if (opts.out.length) require("fs").writeFileSync(opts.out[0], JSON.stringify(result, null, 2));
-    if (opts.json) {
-        console.log(JSON.stringify(result, null, 2));
-        if (verifyError) process.exitCode = 1;
-        return;
-    }
+    if (emitJsonResult(result, opts, verifyError !== undefined)) return;
     console.log(`Load: PostgreSQL change rate ladder through the whole pipeline to Iceberg, ${opts["step-seconds"]} s per step (stack ${stack.name}, real services)`);
     console.log(`machine: 2 cores, shared with other engineers' concurrent work; one writer connection (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction)`);
     console.log("");
@@ -171,21 +161,9 @@ async function main(): Promise<void> {
         console.log("");
     }
     for (const [k, v] of Object.entries(reconfigureMs)) console.log(`pulumi up to tuning ${k} took ${(v / 1000).toFixed(1)} s`);
-    if (verified) {
-        console.log(
-            `verified through the SQL Gateway: changelog ${verified.changelogRows} rows = ${verified.expected} changes written (${Object.entries(verified.byOperation).map(([k, v]) => `${k} ${v}`).join(", ")})` +
-                (verified.upsertRows !== undefined ? `; upsert table ${verified.upsertRows} rows = PostgreSQL ${verified.sourceRows}` : ""),
-        );
-    } else {
-        console.log(`VERIFICATION FAILED: ${verifyError}`);
-        process.exitCode = 1;
-    }
+    console.log(verificationLine({ verified, verifyError }));
+    if (!verified) process.exitCode = 1;
     console.log(`bench process CPU over all steps: ${fmtNumber(steps.reduce((a, s) => a + s.run.benchProcessCpuSeconds, 0))} s; wall time ${(result.wallSeconds / 60).toFixed(1)} min`);
 }
 
-if (require.main === module) {
-    main().catch((err) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
-        process.exit(1);
-    });
-}
+if (require.main === module) runBench(process.argv.slice(2), LOAD_USAGE, parseLoadArgs, main);

@@ -7,6 +7,23 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
+import { formatUsage, OptionTable, ParsedOptions, parseCommandLine } from "../ops/args";
+import { runBench } from "./lib/cli";
+
+/** The options of `npm run bench:preview`. */
+export const PREVIEW_OPTIONS = {
+    runs: { type: "number", default: 5, min: 1, integer: true, description: "runs, each in a fresh Node process" },
+    json: { type: "flag", description: "print one JSON object instead of the lines" },
+    once: { type: "flag", description: "measure once in this process and print the sample as JSON (what each run does)" },
+} as const satisfies OptionTable;
+
+/** The text `npm run bench:preview -- --help` prints. */
+export const PREVIEW_USAGE = formatUsage("usage: npm run bench:preview -- [--runs <n>] [--json]", PREVIEW_OPTIONS);
+
+/** Parses `npm run bench:preview` arguments; UsageError on anything wrong. */
+export function parsePreviewArgs(argv: readonly string[]): ParsedOptions<typeof PREVIEW_OPTIONS> {
+    return parseCommandLine(argv, PREVIEW_OPTIONS).options;
+}
 
 interface Sample {
     loadMs: number;
@@ -32,15 +49,12 @@ function stats(values: number[]): { min: number; median: number; max: number } {
     return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
 }
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    if (args.includes("--once")) {
+async function main(opts: ParsedOptions<typeof PREVIEW_OPTIONS>): Promise<void> {
+    if (opts.once) {
         process.stdout.write(JSON.stringify(await measureOnce()));
         return;
     }
-    const runsIndex = args.indexOf("--runs");
-    const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${args[runsIndex + 1]}`);
+    const runs = opts.runs;
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) {
         const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "preview.ts"), "--once"], { encoding: "utf8" });
@@ -54,7 +68,7 @@ async function main(): Promise<void> {
         registerMs: stats(samples.map((s) => s.registerMs)),
         rssMiB: stats(samples.map((s) => s.rssMiB)),
     };
-    if (args.includes("--json")) {
+    if (opts.json) {
         console.log(JSON.stringify(summary, null, 2));
         return;
     }
@@ -66,7 +80,4 @@ async function main(): Promise<void> {
     console.log(`  resident memory:         ${f(summary.rssMiB, "MiB")}`);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+if (require.main === module) runBench(process.argv.slice(2), PREVIEW_USAGE, parsePreviewArgs, main);

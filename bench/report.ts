@@ -1,8 +1,9 @@
 /** Human-readable tables of run results, shared by bench/latency.ts and bench/load.ts (pure). */
 import { fmtNumber, secs, table } from "./lib/format";
-import type { RunResult } from "./lib/run";
+import type { RunResult, Verification } from "./lib/run";
 import type { ServiceUsage } from "./lib/procs";
 
+/** Per run: the change-to-queryable latency percentiles, their ratio to the seed's 10 s bound, and the Iceberg commits. */
 export function latencyTable(runs: readonly RunResult[]): string {
     return table(
         ["run", "ckpt", "changes", "I/U/D", "rate/s", "p50 s", "p95 s", "p99 s", "max s", "p50/10s", "p95/10s", "p99/10s", "commits", "commit every"],
@@ -25,6 +26,7 @@ export function latencyTable(runs: readonly RunResult[]): string {
     );
 }
 
+/** Per run: write and end-to-end rates, the largest lags, and how long after the last commit each lag drained. */
 export function throughputTable(runs: readonly RunResult[]): string {
     return table(
         ["run", "ckpt", "changes", "write s", "written/s", "end-to-end/s", "max consumer lag", "max slot lag KiB", "visible after", "lag 0 after", "consumer 0", "slot 0"],
@@ -56,4 +58,14 @@ export function serviceTable(runs: readonly { label: string; services: ServiceUs
     const rows = names.map((n) => [n, ...runs.map((r) => cell(r.services.find((s) => s.service === n)))]);
     rows.push(["(machine busy, all cores)", ...runs.map((r) => `${r.machineBusyPercent.toFixed(0)}%`)]);
     return table(["service: cpu s, cpu % of a core, peak RSS MiB", ...runs.map((r) => r.label)], rows);
+}
+
+/** The last word of a bench: the totals verified through the SQL Gateway, or VERIFICATION FAILED and why. */
+export function verificationLine(v: Verification): string {
+    if (!v.verified) return `VERIFICATION FAILED: ${v.verifyError}`;
+    const t = v.verified;
+    return (
+        `verified through the SQL Gateway: changelog ${t.changelogRows} rows = ${t.expected} changes written (${Object.entries(t.byOperation).map(([k, n]) => `${k} ${n}`).join(", ")})` +
+        (t.upsertRows !== undefined ? `; upsert table ${t.upsertRows} rows = PostgreSQL ${t.sourceRows}` : "")
+    );
 }

@@ -109,7 +109,7 @@ export const DEFAULTS = {
         taskManagers: 1,
         slotsPerTaskManager: 4,
         parallelism: 1,
-        // Latency is about half to one interval: 5 s keeps p99 within the seed's 10 s bound (README "Benchmarks").
+        // Latency is about half to one interval: 5 s keeps p99 within the seed's 10 s bound (docs/measurements.md).
         checkpointIntervalMs: 5_000,
         /** JobManager high availability (Kubernetes HA on Kubernetes, ZooKeeper HA on Docker): jobs survive a JobManager loss. */
         highAvailability: true,

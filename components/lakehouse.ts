@@ -1,33 +1,38 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_S3_SECRETS, AwsWarehouse } from "./aws-storage";
+import { AWS_S3_SECRETS, AwsWarehouse, AwsWarehouseArgs } from "./aws-storage";
 import { ConfiguredCredentials, CredentialKey, LakehouseConfig } from "./config";
-import { KafkaConnect } from "./connect";
+import { KafkaConnect, KafkaConnectArgs } from "./connect";
 import { Credentials } from "./credentials";
+import { dataGuardFor, protectsData } from "./data-protection";
 import { DEFAULTS } from "./defaults";
-import { Dremio } from "./dremio";
-import { FLINK_WORKLOADS, Flink } from "./flink";
-import { Kafka } from "./kafka";
-import { MINIO_SECRETS, Minio } from "./minio";
-import { NESSIE_DATABASE, Nessie } from "./nessie";
-import { Endpoint, Platform, Renderer, SecretEnvRef, SecretRegistry, validateSpecs } from "./platform";
-import { DockerPlatform } from "./platform/docker";
-import { KubernetesPlatform } from "./platform/kubernetes";
+import { Dremio, DremioArgs } from "./dremio";
 import { WarehouseBucket } from "./dynamic/bucket";
-import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
-import { Postgres } from "./postgres";
 import { CdcSource } from "./dynamic/cdc-source";
 import { DebeziumConnector } from "./dynamic/connector";
 import { DremioAdmin, DremioSource } from "./dynamic/dremio";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
+import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { PipelineSettleCheck, fingerprint } from "./dynamic/pipeline-check";
+import { Flink, FlinkArgs } from "./flink";
 import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
-import { connectorName, connectorPasswordReference, debeziumConnectorConfig, dremioNessieSourceConfig, dremioTablePaths, jobSettings, jobSinkTables, jobTemplateValues, pipelineTables, replicationSlotName } from "./pipeline";
-import { icebergTableNames } from "./tables";
+import { Kafka, KafkaArgs } from "./kafka";
+import { MINIO_SECRETS, Minio, MinioArgs } from "./minio";
+import { NESSIE_DATABASE, Nessie, NessieArgs } from "./nessie";
+import { LakehouseOutputs, lakehouseOutputs, urls } from "./outputs";
+import { cdcTopicNames, connectorName, connectorPasswordReference, debeziumConnectorConfig, dremioNessieSourceConfig, jobSettings, jobSinkTables, jobTemplateValues, replicationSlotName } from "./pipeline";
+import { DeployedWorkload, Endpoint, Platform, Renderer, SecretEnvRef, SecretRegistry, validateSpecs } from "./platform";
+import { DockerPlatform } from "./platform/docker";
+import { KubernetesPlatform } from "./platform/kubernetes";
+import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
-import { DataKind, dataGuardFor, protectsData } from "./data-protection";
+
+// Moved to components/outputs and components/pipeline; re-exported so existing imports keep working.
+export type { LakehouseOutputs, StackCredentials, UrlPair } from "./outputs";
+export { urls } from "./outputs";
+export { cdcTopicNames, icebergTableIdentifiers } from "./pipeline";
 
 export interface LakehouseArgs {
     /** The validated stack configuration (see components/config.ts). */
@@ -50,83 +55,53 @@ export interface LakehouseArgs {
     jobTemplates?: JobTemplates;
 }
 
-/** An endpoint as URLs. */
-export interface UrlPair {
-    internal: string;
-    host?: string;
+/** The warehouse's object storage as every other part of the stack sees it. */
+export interface ObjectStore {
+    /** The S3 API. */
+    api: Endpoint;
+    /** Workloads that serve it (MinIO), for start order; none on AWS. */
+    workloads: string[];
+    /** What a writer waits for. */
+    ready: pulumi.Resource[];
+    accessKeyId: pulumi.Input<string>;
+    secretAccessKey: pulumi.Output<string>;
+    /** Path-style requests (MinIO) or virtual-hosted (AWS). */
+    pathStyle: boolean;
+    /** How workloads get the key id (plain for MinIO's root user, a secret reference for a generated AWS key) and the secret key. */
+    workloadAccessKey: string | SecretEnvRef;
+    workloadSecretKey: SecretEnvRef;
 }
 
-/** The stack outputs other teams consume. Names and shapes are a contract: see README "Stack outputs". */
-export interface LakehouseOutputs {
-    platform: string;
-    endpoints: Record<string, Endpoint>;
-    kafkaBootstrapServers: UrlPair;
-    cdcTopics: Record<string, string>;
-    kafkaConnectUrl: UrlPair;
-    flinkRestUrl: UrlPair;
-    flinkSqlGatewayUrl: UrlPair;
-    nessieApiUri: UrlPair;
-    s3Endpoint: UrlPair;
-    s3Region: string;
-    warehouse: string;
-    icebergCatalog: string;
-    nessieBranch: string;
-    icebergTables: Record<string, string>;
-    /** The append-only change history of each captured table (`<table>_changes`). */
-    icebergChangeTables: Record<string, string>;
-    /** The source database and the captured tables. */
-    source: { database: string; schema: string; publication: string; tables: string[] };
-    /** Per captured table: its mode, topic, Iceberg tables, Flink job and the job's Kafka consumer groups. */
-    pipelineTables: ReturnType<typeof pipelineTables>;
-    /** The CDC connector (absent when the services are not reachable from Pulumi). */
-    connector?: { name: string; state: pulumi.Output<string>; replicationSlot: string };
-    /** The Flink job of each captured table. */
-    flinkJobs?: Record<string, { name: string; jobId: pulumi.Output<string>; state: pulumi.Output<string>; lastSavepoint: pulumi.Output<string> }>;
-    dremioUrl?: UrlPair;
-    /** Dremio's Nessie source (absent when Dremio is disabled or not reachable from Pulumi). */
-    dremioSource?: { name: string; id: pulumi.Output<string> };
-    /** Each captured table's path in Dremio's SQL: `<source>.<namespace>.<table>`. */
-    dremioTables?: Record<string, string>;
-    credentials: pulumi.Output<StackCredentials>;
-}
-
-export interface StackCredentials {
-    postgres: { username: string; password: string };
-    replication: { username: string; password: string };
-    /** MinIO's root credentials (storage.provider minio). */
-    minio?: { accessKeyId: string; secretAccessKey: string };
-    /** The S3 credentials the services use, on every storage provider. */
-    s3: { accessKeyId: string; secretAccessKey: string };
-    dremio?: { username: string; password: string };
-}
-
-/** An HTTP endpoint as URLs (https and a base path kept for external services). */
-export function urls(endpoint: Endpoint, suffix = ""): UrlPair {
-    const scheme = endpoint.scheme ?? "http";
-    const tail = `${endpoint.path ?? ""}${suffix}`;
-    return {
-        internal: `${scheme}://${endpoint.internal}${tail}`,
-        ...(endpoint.host !== undefined ? { host: `${scheme}://${endpoint.host}${tail}` } : {}),
-    };
-}
-
-/** CDC topic of each captured table: `<topic.prefix>.<schema>.<table>` (Debezium's naming). */
-export function cdcTopicNames(config: LakehouseConfig): Record<string, string> {
-    return Object.fromEntries(config.source.tables.map((t) => [t, `${config.kafka.topicPrefix}.${config.source.schema}.${t}`]));
+/** The CDC pipeline's resources inside the services. */
+export interface PipelineResources {
+    cdcSource: CdcSource;
+    topics: Record<string, KafkaTopic>;
+    connector: DebeziumConnector;
+    jobs: Record<string, FlinkSqlJob>;
 }
 
 /**
- * The Iceberg tables of the captured tables, `<catalog>.<namespace>.<name>`, by kind: `mirror` for
- * the tables written in mode upsert or both, `changelog` (`<table>_changes`) for append or both.
+ * Where the machine running Pulumi reaches each service: the host-side endpoints the dynamic
+ * resources (which run where Pulumi runs) use. A service whose ports are not published to that
+ * machine has none, and what lives inside it is not managed.
  */
-export function icebergTableIdentifiers(config: LakehouseConfig, kind: "mirror" | "changelog" = "mirror"): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const t of config.source.tables) {
-        const names = icebergTableNames(t, config.source.tableDefinitions[t].mode);
-        const name = kind === "mirror" ? names.upsert : names.changelog;
-        if (name) out[t] = `${config.iceberg.catalog}.${config.iceberg.namespace}.${name}`;
-    }
-    return out;
+export interface PulumiReach {
+    /** PostgreSQL, `host:port`. */
+    postgres?: string;
+    /** Kafka's bootstrap servers, `host:port[,...]`. */
+    kafka?: string;
+    /** Kafka Connect's REST API, a URL. */
+    connect?: string;
+    /** MinIO's S3 API, a URL (none on AWS: the bucket is an @pulumi/aws resource). */
+    s3?: string;
+    /** Nessie's API v2, a URL. */
+    nessieApi?: string;
+    /** Flink's REST API, a URL. */
+    flinkRest?: string;
+    /** Flink's SQL Gateway, a URL. */
+    sqlGateway?: string;
+    /** Dremio's REST API, a URL (none when Dremio is disabled). */
+    dremio?: string;
 }
 
 /**
@@ -135,6 +110,11 @@ export function icebergTableIdentifiers(config: LakehouseConfig, kind: "mirror" 
  * the health of what it needs.
  */
 export class Lakehouse extends pulumi.ComponentResource {
+    /** The validated stack configuration the lakehouse was built from. */
+    readonly config: LakehouseConfig;
+    /** The stack's passwords, configured or generated; each a secret Output. */
+    readonly credentials: Credentials;
+    /** The stack outputs (components/outputs): what index.ts exports. */
     readonly outputs: LakehouseOutputs;
     readonly platform: Platform;
     readonly postgres: Postgres;
@@ -164,281 +144,101 @@ export class Lakehouse extends pulumi.ComponentResource {
         super("lakehouse:index:Lakehouse", name, {}, opts);
         const cfg = args.config;
         const child = { parent: this };
+        this.config = cfg;
 
-        const onAws = cfg.storage.provider === "aws";
-        const needed: CredentialKey[] = [
-            "postgresPassword",
-            "replicationPassword",
-            ...(onAws ? [] : (["minioRootPassword"] as const)),
-            ...(cfg.dremio.enabled ? (["dremioAdminPassword"] as const) : []),
-        ];
-        const credentials = new Credentials(`${name}-credentials`, { configured: args.credentials, needed }, child);
-        if (onAws) {
-            this.awsWarehouse = new AwsWarehouse(
-                `${name}-s3`,
-                { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix, protect: protectsData(cfg.allowDataLoss, "bucket") },
-                child,
-            );
-        }
-        this.platform = createPlatform(name, cfg, { ...credentials.registry, ...(this.awsWarehouse?.registry ?? {}) }, args, this);
+        // Secrets, the warehouse on AWS S3 (storage.provider aws), and where the workloads run.
+        this.credentials = new Credentials(`${name}-credentials`, { configured: args.credentials, needed: neededCredentials(cfg) }, child);
+        if (cfg.storage.provider === "aws") this.awsWarehouse = new AwsWarehouse(`${name}-s3`, awsWarehouseArgs(cfg), child);
+        this.platform = createPlatform(name, cfg, { ...this.credentials.registry, ...(this.awsWarehouse?.registry ?? {}) }, args, this);
 
-        const volumeSizeGiB = DEFAULTS.volumeSizeGiB;
-        this.postgres = new Postgres(
-            `${name}-postgres`,
-            {
-                image: cfg.images.postgres,
-                source: cfg.source,
-                extraDatabases: cfg.nessie.versionStore === "jdbc" ? [NESSIE_DATABASE] : [],
-                resources: cfg.resources.postgres,
-                volumeSizeGiB,
-                platform: this.platform,
-            },
-            child,
-        );
-        this.kafka = new Kafka(
-            `${name}-kafka`,
-            {
-                image: cfg.images.kafka,
-                kafka: cfg.kafka,
-                clusterSeed: cfg.namePrefix,
-                exposePorts: cfg.exposePorts,
-                hostPortOffset: cfg.hostPortOffset,
-                resources: cfg.resources.kafka,
-                volumeSizeGiB,
-                platform: this.platform,
-            },
-            child,
-        );
-        this.connect = new KafkaConnect(
-            `${name}-connect`,
-            {
-                image: cfg.images.connect,
-                workers: cfg.connect.workers,
-                groupId: cfg.connect.groupId,
-                kafka: cfg.kafka,
-                bootstrapServers: this.kafka.internalBootstrapServers,
-                dependsOn: this.kafka.brokers.map((b) => b.spec.name),
-                resources: cfg.resources.connect,
-                platform: this.platform,
-            },
-            child,
-        );
-        const v = credentials.values;
-        if (!onAws) {
-            this.minio = new Minio(
-                `${name}-minio`,
-                { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB, platform: this.platform },
-                child,
-            );
-        }
-        this.objectStore = this.awsWarehouse
-            ? {
-                  api: this.awsWarehouse.api,
-                  workloads: [],
-                  ready: this.awsWarehouse.ready,
-                  accessKeyId: this.awsWarehouse.accessKeyId,
-                  secretAccessKey: this.awsWarehouse.secretAccessKey,
-                  pathStyle: false,
-                  workloadAccessKey: { secret: AWS_S3_SECRETS.accessKeyId },
-                  workloadSecretKey: { secret: AWS_S3_SECRETS.secretAccessKey },
-              }
-            : {
-                  api: this.minio!.api,
-                  workloads: [this.minio!.workload.spec.name],
-                  ready: this.minio!.workload.ready,
-                  accessKeyId: cfg.storage.rootUser,
-                  secretAccessKey: v.minioRootPassword!,
-                  pathStyle: true,
-                  workloadAccessKey: cfg.storage.rootUser,
-                  workloadSecretKey: { secret: MINIO_SECRETS.rootPassword },
-              };
-        const store = this.objectStore;
-        this.nessie = new Nessie(
-            `${name}-nessie`,
-            {
-                image: cfg.images.nessie,
-                versionStore: cfg.nessie.versionStore,
-                jdbc: { address: this.postgres.endpoint.internal, database: NESSIE_DATABASE, user: cfg.source.adminUser, dependsOn: this.postgres.workload.spec.name },
-                resources: cfg.resources.nessie,
-                volumeSizeGiB,
-                platform: this.platform,
-            },
-            child,
-        );
-        this.flink = new Flink(
-            `${name}-flink`,
-            {
-                baseImage: cfg.images.flink,
-                imageRepository: `${cfg.namePrefix}-flink`,
-                flink: cfg.flink,
-                awsRegion: cfg.awsRegion,
-                s3Endpoint: urls(store.api).internal,
-                s3AccessKey: store.workloadAccessKey,
-                s3SecretKey: store.workloadSecretKey,
-                s3PathStyle: store.pathStyle,
-                dependsOn: [...store.workloads, this.kafka.brokers[0].spec.name, this.nessie.workload.spec.name],
-                resources: cfg.resources.flink,
-                platform: this.platform,
-            },
-            child,
-        );
-        if (cfg.dremio.enabled) {
-            this.dremio = new Dremio(
-                `${name}-dremio`,
-                {
-                    image: cfg.images.dremio,
-                    dependsOn: [this.nessie.workload.spec.name, ...store.workloads],
-                    resources: cfg.resources.dremio,
-                    volumeSizeGiB,
-                    platform: this.platform,
-                },
-                child,
-            );
-        }
-
-        const all = [this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, ...this.flink.workloads, ...(this.dremio ? [this.dremio.workload] : [])];
-        const problems = validateSpecs(
-            all.filter((w) => !w.external).map((w) => w.spec),
-            all.filter((w) => w.external).map((w) => w.spec.name),
-        );
+        // The services, each started once what it needs reports healthy.
+        this.postgres = new Postgres(`${name}-postgres`, postgresArgs(cfg, this.platform), child);
+        this.kafka = new Kafka(`${name}-kafka`, kafkaArgs(cfg, this.platform), child);
+        this.connect = new KafkaConnect(`${name}-connect`, connectArgs(cfg, this.platform, this.kafka), child);
+        if (!this.awsWarehouse) this.minio = new Minio(`${name}-minio`, minioArgs(cfg, this.platform), child);
+        this.objectStore = this.awsWarehouse ? awsObjectStore(this.awsWarehouse) : minioObjectStore(cfg, this.minio!, this.credentials.values.minioRootPassword!);
+        this.nessie = new Nessie(`${name}-nessie`, nessieArgs(cfg, this.platform, this.postgres), child);
+        this.flink = new Flink(`${name}-flink`, flinkArgs(cfg, this.platform, this.objectStore, this.kafka, this.nessie), child);
+        if (cfg.dremio.enabled) this.dremio = new Dremio(`${name}-dremio`, dremioArgs(cfg, this.platform, this.nessie, this.objectStore), child);
+        const problems = workloadProblems([this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, ...this.flink.workloads, ...(this.dremio ? [this.dremio.workload] : [])]);
         if (problems.length) throw new pulumi.ResourceError(`The lakehouse's workloads are inconsistent:\n  - ${problems.join("\n  - ")}`, this);
 
-        const endpoints: Record<string, Endpoint> = {
-            postgres: this.postgres.endpoint,
-            kafka: { internal: this.kafka.internalBootstrapServers, ...(this.kafka.hostBootstrapServers ? { host: this.kafka.hostBootstrapServers } : {}) },
-            connect: this.connect.rest,
-            ...(this.minio ? { minio: this.minio.api } : {}),
-            ...(this.minio?.console ? { minioConsole: this.minio.console } : {}),
-            nessie: this.nessie.http,
-            [FLINK_WORKLOADS.jobManager]: this.flink.rest,
-            [FLINK_WORKLOADS.sqlGateway]: this.flink.sqlGatewayRest,
-            ...(this.dremio ? { dremio: this.dremio.http } : {}),
-        };
-        this.externalChecks =
-            args.checkExternalServices === false
-                ? pulumi.output(true)
-                : pulumi.all([v.postgresPassword!, v.minioRootPassword ?? ""]).apply(async ([pgPassword, s3Secret]) => {
-                      await checkExternalServices(cfg, { pgPassword, s3Secret });
-                      return true;
-                  });
-        // What lives inside the services. Pulumi's dynamic providers run where Pulumi runs, so they use
-        // the host-side endpoints; without them (ports not published) there is nothing to reach.
-        // What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
+        // What lives inside the services: managed where Pulumi reaches them, once the external services
+        // passed their checks. What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
+        this.externalChecks = args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values);
+        const reach = pulumiReach(this);
         const guards = dataGuards(cfg);
-        const protect = (kind: DataKind) => protectsData(cfg.allowDataLoss, kind);
-        const s3Host = this.minio ? urls(this.minio.api).host : undefined;
-        if (this.awsWarehouse) {
-            this.bucket = this.awsWarehouse.bucket;
-        } else if (s3Host) {
-            this.bucket = new WarehouseBucket(
-                `${name}-warehouse`,
-                {
-                    endpoint: pulumi.all([s3Host, this.externalChecks]).apply(([url]) => url),
-                    region: cfg.awsRegion,
-                    bucket: cfg.storage.bucket,
-                    accessKeyId: cfg.storage.rootUser,
-                    secretAccessKey: v.minioRootPassword!,
-                    forceDestroy: cfg.storage.forceDestroy,
-                    dataGuard: guards.bucket,
-                },
-                { parent: this, dependsOn: store.ready, protect: protect("bucket") },
-            );
-        }
-        const nessieApi = urls(this.nessie.http, this.nessie.apiV2Path).host;
-        if (nessieApi) {
-            const apiUrl = pulumi.all([nessieApi, this.externalChecks]).apply(([url]) => url);
-            const branch =
-                cfg.nessie.branch === "main"
-                    ? undefined
-                    : new NessieBranch(
-                          `${name}-branch`,
-                          { apiUrl, branch: cfg.nessie.branch, from: "main", dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.branch },
-                          { parent: this, dependsOn: this.nessie.workload.ready, protect: protect("tables") },
-                      );
-            this.namespace = new NessieNamespace(
-                `${name}-namespace`,
-                { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.namespace },
-                { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])], protect: protect("tables") },
-            );
-        }
-        this.pipeline = this.createPipeline(name, cfg, args, credentials);
-        this.dremioCatalog = this.createDremioCatalog(name, cfg, credentials);
-        if (!this.bucket || !nessieApi || !this.pipeline) {
-            pulumi.log.warn(
-                cfg.platform === "kubernetes"
-                    ? `The Services are not reachable from Pulumi (${cfg.kubernetes.renderYamlToDirectory ? `manifests are only rendered to ${cfg.kubernetes.renderYamlToDirectory}` : `kubernetes.access: ${cfg.kubernetes.access}`}): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed; run Pulumi in the cluster (access in-cluster), use access node-port, or manage them yourself.`
-                    : "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.",
-                this,
-            );
-        }
+        this.bucket = this.awsWarehouse ? this.awsWarehouse.bucket : this.createWarehouseBucket(name, cfg, reach.s3, guards.bucket);
+        this.namespace = this.createNessieNamespace(name, cfg, reach.nessieApi, guards);
+        this.pipeline = this.createPipeline(name, cfg, args, reach, guards.connector);
+        this.dremioCatalog = this.createDremioCatalog(name, cfg, reach.dremio);
+        if (this.pipeline && cfg.pipeline.verifyTimeoutSeconds > 0) this.createSettleCheck(name, cfg, this.pipeline, reach);
+        if (!this.bucket || !this.namespace || !this.pipeline) pulumi.log.warn(unmanagedResourcesWarning(cfg), this);
 
-        this.outputs = {
-            platform: cfg.platform,
-            // The same shape on every platform: host:port on the stack's network and from the Pulumi host.
-            endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, { internal: e.internal, ...(e.host !== undefined ? { host: e.host } : {}) }])),
-            kafkaBootstrapServers: { internal: endpoints.kafka.internal, ...(endpoints.kafka.host ? { host: endpoints.kafka.host } : {}) },
-            cdcTopics: cdcTopicNames(cfg),
-            kafkaConnectUrl: urls(this.connect.rest),
-            flinkRestUrl: urls(this.flink.rest),
-            flinkSqlGatewayUrl: urls(this.flink.sqlGatewayRest),
-            nessieApiUri: urls(this.nessie.http, this.nessie.apiV2Path),
-            s3Endpoint: urls(store.api),
-            s3Region: cfg.awsRegion,
-            warehouse: cfg.storage.warehouse,
-            icebergCatalog: cfg.iceberg.catalog,
-            nessieBranch: cfg.nessie.branch,
-            icebergTables: icebergTableIdentifiers(cfg),
-            icebergChangeTables: icebergTableIdentifiers(cfg, "changelog"),
-            source: { database: cfg.source.database, schema: cfg.source.schema, publication: cfg.source.publication, tables: cfg.source.tables },
-            pipelineTables: pipelineTables(cfg),
-            ...(this.pipeline
-                ? {
-                      connector: {
-                          name: connectorName(cfg),
-                          state: this.pipeline.connector.connectorState,
-                          replicationSlot: replicationSlotName(cfg),
-                      },
-                      flinkJobs: Object.fromEntries(
-                          Object.entries(this.pipeline.jobs).map(([table, job]) => [table, { name: jobName(cfg.namePrefix, table), jobId: job.jobId, state: job.jobState, lastSavepoint: job.lastSavepoint }]),
-                      ),
-                  }
-                : {}),
-            ...(this.dremio ? { dremioUrl: urls(this.dremio.http) } : {}),
-            ...(this.dremioCatalog ? { dremioSource: { name: cfg.dremio.sourceName, id: this.dremioCatalog.source.sourceId }, dremioTables: dremioTablePaths(cfg) } : {}),
-            credentials: pulumi.secret(
-                pulumi.all([v.postgresPassword!, v.replicationPassword!, store.accessKeyId, store.secretAccessKey, v.dremioAdminPassword ?? "", this.externalChecks]).apply(([pg, repl, s3Key, s3Secret, dremio]) => ({
-                    postgres: { username: cfg.source.adminUser, password: pg },
-                    replication: { username: cfg.source.replicationUser, password: repl },
-                    ...(this.minio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
-                    s3: { accessKeyId: s3Key, secretAccessKey: s3Secret },
-                    ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
-                })),
-            ),
-        };
+        // What other teams consume (README "Stack outputs").
+        this.outputs = lakehouseOutputs(this);
         this.registerOutputs({ ...this.outputs });
+    }
+
+    /** The warehouse bucket on MinIO, through its host-side S3 API; none when Pulumi does not reach it. */
+    private createWarehouseBucket(name: string, cfg: LakehouseConfig, s3Host: string | undefined, guard: DataGuards["bucket"]): WarehouseBucket | undefined {
+        if (!s3Host) return undefined;
+        return new WarehouseBucket(
+            `${name}-warehouse`,
+            {
+                endpoint: this.afterExternalChecks(s3Host),
+                region: cfg.awsRegion,
+                bucket: cfg.storage.bucket,
+                accessKeyId: cfg.storage.rootUser,
+                secretAccessKey: this.credentials.values.minioRootPassword!,
+                forceDestroy: cfg.storage.forceDestroy,
+                dataGuard: guard,
+            },
+            { parent: this, dependsOn: this.objectStore.ready, protect: protectsData(cfg.allowDataLoss, "bucket") },
+        );
+    }
+
+    /**
+     * The Iceberg namespace in Nessie, on `nessie.branch` (created from main unless it is main); none
+     * when Pulumi does not reach Nessie.
+     */
+    private createNessieNamespace(name: string, cfg: LakehouseConfig, apiHost: string | undefined, guards: DataGuards): NessieNamespace | undefined {
+        if (!apiHost) return undefined;
+        const apiUrl = this.afterExternalChecks(apiHost);
+        const protect = protectsData(cfg.allowDataLoss, "tables");
+        const branch =
+            cfg.nessie.branch === "main"
+                ? undefined
+                : new NessieBranch(
+                      `${name}-branch`,
+                      { apiUrl, branch: cfg.nessie.branch, from: "main", dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.branch },
+                      { parent: this, dependsOn: this.nessie.workload.ready, protect },
+                  );
+        return new NessieNamespace(
+            `${name}-namespace`,
+            { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.namespace },
+            { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])], protect },
+        );
     }
 
     /**
      * The pipeline inside the services, in dependency order: the CDC source (role, publication,
-     * replica identity), the CDC topics, the Debezium connector, then one Flink job per table.
-     * Pulumi's dynamic providers run where Pulumi runs, so they use the host-side endpoints; the
-     * connector and the jobs are configured with the endpoints as the services reach each other.
+     * replica identity), the CDC topics, the Debezium connector, then one Flink job per table. Pulumi
+     * calls the services on their host-side endpoints; the connector and the jobs are configured with
+     * the endpoints as the services reach each other. None unless Pulumi reaches every service and
+     * both the bucket and the namespace are managed.
      */
-    private createPipeline(name: string, cfg: LakehouseConfig, args: LakehouseArgs, credentials: Credentials): PipelineResources | undefined {
-        const pgHost = this.postgres.endpoint.host;
-        const kafkaHost = this.kafka.hostBootstrapServers;
-        const connectHost = urls(this.connect.rest).host;
-        const flinkRestHost = urls(this.flink.rest).host;
-        const gatewayHost = urls(this.flink.sqlGatewayRest).host;
+    private createPipeline(name: string, cfg: LakehouseConfig, args: LakehouseArgs, reach: PulumiReach, connectorGuard: DataGuards["connector"]): PipelineResources | undefined {
+        const { postgres: pgHost, kafka: kafkaHost, connect: connectHost, flinkRest: flinkRestHost, sqlGateway: gatewayHost } = reach;
         if (!pgHost || !kafkaHost || !connectHost || !flinkRestHost || !gatewayHost || !this.bucket || !this.namespace) return undefined;
-        const v = credentials.values;
-        const checked = <T>(value: T) => pulumi.all([value, this.externalChecks]).apply(([x]) => x);
+        const v = this.credentials.values;
+        const store = this.objectStore;
         const templates = args.jobTemplates ?? readJobTemplates(args.repoRoot);
 
         const cdcSource = new CdcSource(
             `${name}-cdc-source`,
             {
-                address: checked(pgHost),
+                address: this.afterExternalChecks(pgHost),
                 database: cfg.source.database,
                 schema: cfg.source.schema,
                 tables: cfg.source.tables,
@@ -456,7 +256,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 table,
                 new KafkaTopic(
                     `${name}-topic-${table}`,
-                    { bootstrapServers: checked(kafkaHost), topic, partitions: 1, replicationFactor: cfg.kafka.replicationFactor },
+                    { bootstrapServers: this.afterExternalChecks(kafkaHost), topic, partitions: 1, replicationFactor: cfg.kafka.replicationFactor },
                     { parent: this, dependsOn: this.kafka.brokers.flatMap((b) => b.ready) },
                 ),
             ]),
@@ -467,7 +267,7 @@ export class Lakehouse extends pulumi.ComponentResource {
         const connector = new DebeziumConnector(
             `${name}-connector`,
             {
-                connectUrl: checked(connectHost),
+                connectUrl: this.afterExternalChecks(connectHost),
                 name: connectorName(cfg),
                 config: debeziumConnectorConfig(cfg, this.postgres.endpoint.internal),
                 databasePassword: v.replicationPassword!,
@@ -475,11 +275,10 @@ export class Lakehouse extends pulumi.ComponentResource {
                 state: cfg.pipeline.connectorState,
                 dropSlotOnDelete: cfg.pipeline.dropSlotOnDelete,
                 cleanupDatabaseAddress: pgHost,
-                dataGuard: dataGuards(cfg).connector,
+                dataGuard: connectorGuard,
             },
             { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready], protect: protectsData(cfg.allowDataLoss, "slot") },
         );
-        const store = this.objectStore;
         const flinkSide = {
             nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
             s3Endpoint: urls(store.api).internal,
@@ -492,7 +291,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 new FlinkSqlJob(
                     `${name}-job-${table}`,
                     {
-                        gatewayUrl: checked(gatewayHost),
+                        gatewayUrl: this.afterExternalChecks(gatewayHost),
                         restUrl: flinkRestHost,
                         name: jobName(cfg.namePrefix, table),
                         // The AWS access key id is known only once the key exists: render then.
@@ -508,44 +307,22 @@ export class Lakehouse extends pulumi.ComponentResource {
                 ),
             ]),
         );
-        // After every `up` that changed the pipeline: a bounded settle check, so `up` fails when what it
-        // changed does not work (a job restarting in a loop, the connector failed, the warehouse gone).
-        if (cfg.pipeline.verifyTimeoutSeconds > 0) {
-            const check = new PipelineSettleCheck(
-                `${name}-pipeline-check`,
-                {
-                    flinkRestUrl: flinkRestHost,
-                    connectUrl: connectHost,
-                    // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
-                    jobs: cfg.source.tables.map((table) => ({ table, name: jobName(cfg.namePrefix, table), jobId: jobs[table].jobId, sqlHash: jobs[table].sqlHash, required: cfg.pipeline.jobState === "RUNNING" })),
-                    connector: pulumi
-                        .output(debeziumConnectorConfig(cfg, this.postgres.endpoint.internal))
-                        .apply((config) => ({ name: connectorName(cfg), configHash: fingerprint({ config, state: cfg.pipeline.connectorState, passwordReference: password.reference ?? "" }), required: cfg.pipeline.connectorState === "RUNNING" })),
-                    warehouse: pulumi.output(store.accessKeyId).apply((accessKeyId) => ({ endpoint: urls(store.api).host ?? urls(store.api).internal, region: cfg.awsRegion, bucket: cfg.storage.bucket, pathStyle: store.pathStyle, accessKeyId })),
-                    s3SecretAccessKey: store.secretAccessKey,
-                    namespace: `${cfg.nessie.branch}:${cfg.iceberg.namespace}`,
-                    timeoutSeconds: cfg.pipeline.verifyTimeoutSeconds,
-                },
-                { parent: this, dependsOn: [connector, ...Object.values(jobs), ...Object.values(topics), this.bucket!, this.namespace!] },
-            );
-            check.summary.apply((summary) => summary && pulumi.log.info(summary, check));
-        }
         return { cdcSource, topics, connector, jobs };
     }
 
     /**
      * Dremio's first admin, then its Nessie source over the warehouse (after the bucket and the
      * namespace exist). Pulumi calls Dremio on its host-side URL; the source holds the endpoints as
-     * Dremio reaches Nessie and S3.
+     * Dremio reaches Nessie and S3. None when Dremio is disabled or not reached, or without the bucket
+     * and the namespace.
      */
-    private createDremioCatalog(name: string, cfg: LakehouseConfig, credentials: Credentials): { admin: DremioAdmin; source: DremioSource } | undefined {
-        const dremioHost = this.dremio ? urls(this.dremio.http).host : undefined;
+    private createDremioCatalog(name: string, cfg: LakehouseConfig, dremioHost: string | undefined): { admin: DremioAdmin; source: DremioSource } | undefined {
         if (!this.dremio || !dremioHost || !this.bucket || !this.namespace) return undefined;
-        const v = credentials.values;
-        const url = pulumi.all([dremioHost, this.externalChecks]).apply(([u]) => u);
+        const password = this.credentials.values.dremioAdminPassword!;
+        const url = this.afterExternalChecks(dremioHost);
         const admin = new DremioAdmin(
             `${name}-dremio-admin`,
-            { url, userName: cfg.dremio.adminUser, password: v.dremioAdminPassword!, waitTimeoutSeconds: cfg.startTimeoutSeconds },
+            { url, userName: cfg.dremio.adminUser, password, waitTimeoutSeconds: cfg.startTimeoutSeconds },
             { parent: this, dependsOn: this.dremio.workload.ready },
         );
         const source = new DremioSource(
@@ -553,7 +330,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             {
                 url,
                 userName: admin.userName,
-                password: v.dremioAdminPassword!,
+                password,
                 name: cfg.dremio.sourceName,
                 type: "NESSIE",
                 config: dremioNessieSourceConfig(cfg, {
@@ -568,7 +345,200 @@ export class Lakehouse extends pulumi.ComponentResource {
         );
         return { admin, source };
     }
+
+    /**
+     * After every `up` that changed the pipeline: a bounded settle check, so `up` fails when what it
+     * changed does not work (a job restarting in a loop, the connector failed, the warehouse gone).
+     */
+    private createSettleCheck(name: string, cfg: LakehouseConfig, pipeline: PipelineResources, reach: PulumiReach): PipelineSettleCheck {
+        const { connector, jobs, topics } = pipeline;
+        const store = this.objectStore;
+        const check = new PipelineSettleCheck(
+            `${name}-pipeline-check`,
+            {
+                flinkRestUrl: reach.flinkRest!,
+                connectUrl: reach.connect!,
+                // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
+                jobs: cfg.source.tables.map((table) => ({ table, name: jobName(cfg.namePrefix, table), jobId: jobs[table].jobId, sqlHash: jobs[table].sqlHash, required: cfg.pipeline.jobState === "RUNNING" })),
+                connector: connectorSettleFingerprint(cfg, this.postgres.endpoint.internal),
+                warehouse: pulumi.output(store.accessKeyId).apply((accessKeyId) => ({ endpoint: urls(store.api).host ?? urls(store.api).internal, region: cfg.awsRegion, bucket: cfg.storage.bucket, pathStyle: store.pathStyle, accessKeyId })),
+                s3SecretAccessKey: store.secretAccessKey,
+                namespace: `${cfg.nessie.branch}:${cfg.iceberg.namespace}`,
+                timeoutSeconds: cfg.pipeline.verifyTimeoutSeconds,
+            },
+            { parent: this, dependsOn: [connector, ...Object.values(jobs), ...Object.values(topics), this.bucket!, this.namespace!] },
+        );
+        check.summary.apply((summary) => summary && pulumi.log.info(summary, check));
+        return check;
+    }
+
+    /** `value` once the external services passed their checks: what a dynamic resource calls waits for them. */
+    private afterExternalChecks(value: string): pulumi.Output<string> {
+        return pulumi.all([value, this.externalChecks]).apply(([x]) => x);
+    }
 }
+
+/** The credentials a stack uses: PostgreSQL's two always, MinIO's root password unless on AWS S3, Dremio's admin password when Dremio is enabled. */
+export function neededCredentials(cfg: LakehouseConfig): CredentialKey[] {
+    return [
+        "postgresPassword",
+        "replicationPassword",
+        ...(cfg.storage.provider === "aws" ? [] : (["minioRootPassword"] as const)),
+        ...(cfg.dremio.enabled ? (["dremioAdminPassword"] as const) : []),
+    ];
+}
+
+/** The warehouse on AWS S3 (storage.provider aws): its bucket, protected unless the stack allows losing it. */
+export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
+    return { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix, protect: protectsData(cfg.allowDataLoss, "bucket") };
+}
+
+/** PostgreSQL, with Nessie's database when Nessie keeps its versions there (`nessie.versionStore` jdbc). */
+export function postgresArgs(cfg: LakehouseConfig, platform: Platform): PostgresArgs {
+    return {
+        image: cfg.images.postgres,
+        source: cfg.source,
+        extraDatabases: cfg.nessie.versionStore === "jdbc" ? [NESSIE_DATABASE] : [],
+        resources: cfg.resources.postgres,
+        volumeSizeGiB: DEFAULTS.volumeSizeGiB,
+        platform,
+    };
+}
+
+/** Kafka's brokers (KRaft). */
+export function kafkaArgs(cfg: LakehouseConfig, platform: Platform): KafkaArgs {
+    return {
+        image: cfg.images.kafka,
+        kafka: cfg.kafka,
+        clusterSeed: cfg.namePrefix,
+        exposePorts: cfg.exposePorts,
+        hostPortOffset: cfg.hostPortOffset,
+        resources: cfg.resources.kafka,
+        volumeSizeGiB: DEFAULTS.volumeSizeGiB,
+        platform,
+    };
+}
+
+/** Kafka Connect with Debezium, started after every broker. */
+export function connectArgs(cfg: LakehouseConfig, platform: Platform, kafka: Kafka): KafkaConnectArgs {
+    return {
+        image: cfg.images.connect,
+        workers: cfg.connect.workers,
+        groupId: cfg.connect.groupId,
+        kafka: cfg.kafka,
+        bootstrapServers: kafka.internalBootstrapServers,
+        dependsOn: kafka.brokers.map((b) => b.spec.name),
+        resources: cfg.resources.connect,
+        platform,
+    };
+}
+
+/** MinIO (storage.provider minio), its root user `storage.rootUser`. */
+export function minioArgs(cfg: LakehouseConfig, platform: Platform): MinioArgs {
+    return { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB: DEFAULTS.volumeSizeGiB, platform };
+}
+
+/** The warehouse on AWS S3 as the services see it: virtual-hosted requests with the program's IAM key, passed to workloads as secrets. */
+export function awsObjectStore(warehouse: AwsWarehouse): ObjectStore {
+    return {
+        api: warehouse.api,
+        workloads: [],
+        ready: warehouse.ready,
+        accessKeyId: warehouse.accessKeyId,
+        secretAccessKey: warehouse.secretAccessKey,
+        pathStyle: false,
+        workloadAccessKey: { secret: AWS_S3_SECRETS.accessKeyId },
+        workloadSecretKey: { secret: AWS_S3_SECRETS.secretAccessKey },
+    };
+}
+
+/** MinIO as the services see it: path-style requests with the root key (the user in plain text, the password as a secret). */
+export function minioObjectStore(cfg: LakehouseConfig, minio: Minio, rootPassword: pulumi.Output<string>): ObjectStore {
+    return {
+        api: minio.api,
+        workloads: [minio.workload.spec.name],
+        ready: minio.workload.ready,
+        accessKeyId: cfg.storage.rootUser,
+        secretAccessKey: rootPassword,
+        pathStyle: true,
+        workloadAccessKey: cfg.storage.rootUser,
+        workloadSecretKey: { secret: MINIO_SECRETS.rootPassword },
+    };
+}
+
+/** Nessie, its JDBC version store (when `nessie.versionStore` is jdbc) in PostgreSQL's `nessie` database. */
+export function nessieArgs(cfg: LakehouseConfig, platform: Platform, postgres: Postgres): NessieArgs {
+    return {
+        image: cfg.images.nessie,
+        versionStore: cfg.nessie.versionStore,
+        jdbc: { address: postgres.endpoint.internal, database: NESSIE_DATABASE, user: cfg.source.adminUser, dependsOn: postgres.workload.spec.name },
+        resources: cfg.resources.nessie,
+        volumeSizeGiB: DEFAULTS.volumeSizeGiB,
+        platform,
+    };
+}
+
+/** The Flink session cluster, started after the object storage, the first broker and Nessie. */
+export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: ObjectStore, kafka: Kafka, nessie: Nessie): FlinkArgs {
+    return {
+        baseImage: cfg.images.flink,
+        imageRepository: `${cfg.namePrefix}-flink`,
+        flink: cfg.flink,
+        awsRegion: cfg.awsRegion,
+        s3Endpoint: urls(store.api).internal,
+        s3AccessKey: store.workloadAccessKey,
+        s3SecretKey: store.workloadSecretKey,
+        s3PathStyle: store.pathStyle,
+        dependsOn: [...store.workloads, kafka.brokers[0].spec.name, nessie.workload.spec.name],
+        resources: cfg.resources.flink,
+        platform,
+    };
+}
+
+/** Dremio (when `dremio.enabled`), started after Nessie and the object storage. */
+export function dremioArgs(cfg: LakehouseConfig, platform: Platform, nessie: Nessie, store: ObjectStore): DremioArgs {
+    return { image: cfg.images.dremio, dependsOn: [nessie.workload.spec.name, ...store.workloads], resources: cfg.resources.dremio, volumeSizeGiB: DEFAULTS.volumeSizeGiB, platform };
+}
+
+/** What is inconsistent between the workloads (see `validateSpecs`): the deployed ones' specs, checked against the names of the external ones. */
+export function workloadProblems(workloads: DeployedWorkload[]): string[] {
+    return validateSpecs(
+        workloads.filter((w) => !w.external).map((w) => w.spec),
+        workloads.filter((w) => w.external).map((w) => w.spec.name),
+    );
+}
+
+/** The host-side endpoints of a Lakehouse's services (see `PulumiReach`). */
+export function pulumiReach(services: Pick<Lakehouse, "postgres" | "kafka" | "connect" | "minio" | "nessie" | "flink" | "dremio">): PulumiReach {
+    const { postgres, kafka, connect, minio, nessie, flink, dremio } = services;
+    return {
+        postgres: postgres.endpoint.host,
+        kafka: kafka.hostBootstrapServers,
+        connect: urls(connect.rest).host,
+        s3: minio ? urls(minio.api).host : undefined,
+        nessieApi: urls(nessie.http, nessie.apiV2Path).host,
+        flinkRest: urls(flink.rest).host,
+        sqlGateway: urls(flink.sqlGatewayRest).host,
+        dremio: dremio ? urls(dremio.http).host : undefined,
+    };
+}
+
+/** What the settle check fingerprints of the connector: another config, state or password reference re-runs it. */
+export function connectorSettleFingerprint(cfg: LakehouseConfig, databaseAddress: string): { name: string; configHash: string; required: boolean } {
+    const config = debeziumConnectorConfig(cfg, databaseAddress);
+    const passwordReference = connectorPasswordReference(cfg).reference ?? "";
+    return { name: connectorName(cfg), configHash: fingerprint({ config, state: cfg.pipeline.connectorState, passwordReference }), required: cfg.pipeline.connectorState === "RUNNING" };
+}
+
+/** The warning of a stack whose bucket, namespace or pipeline Pulumi cannot manage (it does not reach the services), with what to do. */
+export function unmanagedResourcesWarning(cfg: LakehouseConfig): string {
+    return cfg.platform === "kubernetes"
+        ? `The Services are not reachable from Pulumi (${cfg.kubernetes.renderYamlToDirectory ? `manifests are only rendered to ${cfg.kubernetes.renderYamlToDirectory}` : `kubernetes.access: ${cfg.kubernetes.access}`}): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed; run Pulumi in the cluster (access in-cluster), use access node-port, or manage them yourself.`
+        : "Ports are not published (exposePorts: false): the warehouse bucket, the Nessie namespace, the CDC connector, the Flink jobs and the Dremio source are not managed (Pulumi reaches them through host ports); publish the ports or manage them yourself.";
+}
+
+/** The data guards of `dataGuards`, by resource. */
+export type DataGuards = ReturnType<typeof dataGuards>;
 
 /**
  * What each data-bearing resource is told when the stack protects its kind of data (see
@@ -615,31 +585,6 @@ export function dataGuards(cfg: LakehouseConfig) {
     };
 }
 
-/** The warehouse's object storage as every other part of the stack sees it. */
-export interface ObjectStore {
-    /** The S3 API. */
-    api: Endpoint;
-    /** Workloads that serve it (MinIO), for start order; none on AWS. */
-    workloads: string[];
-    /** What a writer waits for. */
-    ready: pulumi.Resource[];
-    accessKeyId: pulumi.Input<string>;
-    secretAccessKey: pulumi.Output<string>;
-    /** Path-style requests (MinIO) or virtual-hosted (AWS). */
-    pathStyle: boolean;
-    /** How workloads get the key id (plain for MinIO's root user, a secret reference for a generated AWS key) and the secret key. */
-    workloadAccessKey: string | SecretEnvRef;
-    workloadSecretKey: SecretEnvRef;
-}
-
-/** The CDC pipeline's resources inside the services. */
-export interface PipelineResources {
-    cdcSource: CdcSource;
-    topics: Record<string, KafkaTopic>;
-    connector: DebeziumConnector;
-    jobs: Record<string, FlinkSqlJob>;
-}
-
 /** What to check of each service the stack says already exists (pure: from config alone). */
 export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): PreflightCheck[] {
     const ext = cfg.external;
@@ -665,6 +610,14 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPasswor
 export async function checkExternalServices(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): Promise<void> {
     const checks = externalServiceChecks(cfg, secrets);
     if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
+}
+
+/** `checkExternalServices` with the stack's passwords once they are known: resolves to true, or rejects naming each service that failed. */
+export function externalServicesChecked(cfg: LakehouseConfig, passwords: Partial<Record<CredentialKey, pulumi.Output<string>>>): pulumi.Output<boolean> {
+    return pulumi.all([passwords.postgresPassword!, passwords.minioRootPassword ?? ""]).apply(async ([pgPassword, s3Secret]) => {
+        await checkExternalServices(cfg, { pgPassword, s3Secret });
+        return true;
+    });
 }
 
 /** The stack's platform: its renderer (none on `external`) plus the services that already exist. */

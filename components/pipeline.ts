@@ -7,11 +7,37 @@ import type * as pulumi from "@pulumi/pulumi";
 import { LakehouseConfig, isOwnedConnectorKey } from "./config";
 import { connectPasswordReference } from "./connect";
 import { JobTemplateValues, jobName } from "./jobs";
+import type { PipelineTableOutput } from "./outputs/contract";
 import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
 export function connectorName(cfg: LakehouseConfig): string {
     return `${cfg.namePrefix}-postgres-cdc`;
+}
+
+/** The CDC topic of a captured table: `<topic.prefix>.<schema>.<table>` (Debezium's naming). */
+export function cdcTopicName(cfg: LakehouseConfig, table: string): string {
+    return `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${table}`;
+}
+
+/** The CDC topic of each captured table (the `cdcTopics` output). */
+export function cdcTopicNames(cfg: LakehouseConfig): Record<string, string> {
+    return Object.fromEntries(cfg.source.tables.map((t) => [t, cdcTopicName(cfg, t)]));
+}
+
+/**
+ * The Iceberg tables of the captured tables, `<catalog>.<namespace>.<name>`, by kind (the
+ * `icebergTables` and `icebergChangeTables` outputs): `mirror` (the default) for the tables written
+ * in mode upsert or both, `changelog` (`<table>_changes`) for append or both.
+ */
+export function icebergTableIdentifiers(cfg: LakehouseConfig, kind: "mirror" | "changelog" = "mirror"): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const t of cfg.source.tables) {
+        const names = icebergTableNames(t, cfg.source.tableDefinitions[t].mode);
+        const name = kind === "mirror" ? names.upsert : names.changelog;
+        if (name) out[t] = `${cfg.iceberg.catalog}.${cfg.iceberg.namespace}.${name}`;
+    }
+    return out;
 }
 
 /** Replication slot of the stack's connector: a PostgreSQL identifier unique per project and stack. */
@@ -95,7 +121,7 @@ export function jobTemplateValues(cfg: LakehouseConfig, endpoints: FlinkSideEndp
         s3PathStyle: String(endpoints.s3PathStyle),
         s3AccessKeyId: endpoints.s3AccessKeyId,
         awsRegion: cfg.awsRegion,
-        topic: `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${table}`,
+        topic: cdcTopicName(cfg, table),
         bootstrapServers: endpoints.bootstrapServers,
         consumerGroup: jobName(cfg.namePrefix, table),
     };
@@ -144,7 +170,7 @@ export function jobConsumerGroups(cfg: LakehouseConfig, table: string): string[]
 }
 
 /** What each captured table becomes (the `pipelineTables` output): its mode, topic, Iceberg tables, job and consumer groups. */
-export function pipelineTables(cfg: LakehouseConfig): Record<string, { mode: string; topic: string; upsertTable?: string; changelogTable?: string; job: string; consumerGroups: string[] }> {
+export function pipelineTables(cfg: LakehouseConfig): Record<string, PipelineTableOutput> {
     const prefix = `${cfg.iceberg.catalog}.${cfg.iceberg.namespace}`;
     return Object.fromEntries(
         cfg.source.tables.map((t) => {
@@ -154,7 +180,7 @@ export function pipelineTables(cfg: LakehouseConfig): Record<string, { mode: str
                 t,
                 {
                     mode: def.mode,
-                    topic: `${cfg.kafka.topicPrefix}.${cfg.source.schema}.${t}`,
+                    topic: cdcTopicName(cfg, t),
                     ...(names.upsert ? { upsertTable: `${prefix}.${names.upsert}` } : {}),
                     ...(names.changelog ? { changelogTable: `${prefix}.${names.changelog}` } : {}),
                     job: jobName(cfg.namePrefix, t),

@@ -19,7 +19,7 @@
  *
  * Columns are declared, not discovered, so a preview shows exactly what a deploy changes: adding a
  * column to a captured table is one entry here (the Iceberg tables gain it, the job resumes from its
- * savepoint; see README "Adding a column").
+ * savepoint; see docs/configuration.md "Captured tables, modes, and adding a column").
  */
 
 /**

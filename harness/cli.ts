@@ -32,6 +32,7 @@ import {
 import { waitFor, withTimeout } from './lib/wait';
 import { services as registered } from './registry';
 import { installPulumi } from './pulumi/install';
+import { OptionTable, Printer, parseCommandLine, readCommandLine } from '../ops/args';
 
 export { createContext } from './lib/context';
 export { waitFor } from './lib/wait';
@@ -397,21 +398,38 @@ const USAGE = `usage: harness <command>
   endpoints [--json]
 services: ${registered.map((d) => d.name).join(', ')}`;
 
+/** The options of `npm run harness`; the command and service names are positional. */
+export const HARNESS_OPTIONS = {
+    json: { type: 'flag' },
+    lines: { type: 'number', integer: true, min: 1, default: 100 },
+} as const satisfies OptionTable;
+
+/** What `npm run harness -- <command> ...` was asked. */
+export interface HarnessArgs {
+    /** up, down, status, logs, install, endpoints, help (undefined: none given). */
+    cmd?: string;
+    /** The service names after the command. */
+    names: string[];
+    /** `--json` (status, endpoints). */
+    json: boolean;
+    /** `--lines N` (logs; default 100). */
+    lines: number;
+}
+
+/** Parses `npm run harness` arguments; UsageError on an unknown flag or a bad `--lines`. */
+export function parseHarnessArgs(argv: readonly string[]): HarnessArgs {
+    const { options, positionals } = parseCommandLine(argv, HARNESS_OPTIONS, { positionals: true });
+    const [cmd, ...names] = positionals;
+    return { ...(cmd !== undefined ? { cmd } : {}), names, json: options.json, lines: options.lines };
+}
+
+const STDIO: Printer = { out: (text) => process.stdout.write(text + '\n'), err: (text) => process.stderr.write(text + '\n') };
+
+/** Runs `npm run harness` with `argv`; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-    const [cmd, ...rest] = argv;
-    const flags = new Set(rest.filter((a) => a.startsWith('--')));
-    const positional: string[] = [];
-    let lines = 100;
-    for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === '--lines') {
-            lines = Number(rest[++i]);
-            if (!Number.isInteger(lines) || lines <= 0) throw new Error('--lines needs a positive integer');
-        } else if (rest[i].startsWith('--lines=')) {
-            lines = Number(rest[i].slice('--lines='.length));
-        } else if (!rest[i].startsWith('--')) {
-            positional.push(rest[i]);
-        }
-    }
+    const command = readCommandLine(argv, USAGE, parseHarnessArgs, STDIO);
+    if ('exitCode' in command) return command.exitCode;
+    const { cmd, names: positional, json, lines } = command.args;
     switch (cmd) {
         case 'up':
             await ensureUp(positional);
@@ -426,7 +444,7 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
         case 'status': {
             const rows = await status(positional);
-            if (flags.has('--json')) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+            if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
             else process.stdout.write(formatStatus(rows));
             return rows.every((r) => r.healthy) ? 0 : 1;
         }
@@ -441,7 +459,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         case 'endpoints': {
             const all = endpoints();
-            if (flags.has('--json')) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+            if (json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
             else
                 for (const [svc, eps] of Object.entries(all))
                     for (const [k, v] of Object.entries(eps)) process.stdout.write(`${svc}.${k}=${v}\n`);
@@ -449,8 +467,6 @@ export async function main(argv: string[]): Promise<number> {
         }
         case undefined:
         case 'help':
-        case '--help':
-        case '-h':
             process.stdout.write(USAGE + '\n');
             return cmd === undefined ? 2 : 0;
         default:

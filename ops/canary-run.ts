@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
-import { splitSqlStatements } from "../components/dynamic/flink-job";
+import { closeSession, gatewayQuery, isResultTimeout, openSession } from "../components/dynamic/flink/gateway";
+import { splitSqlStatements } from "../components/dynamic/flink/sql";
 import { CATALOG_TEMPLATE, JOBS_DIR, renderSqlTemplate } from "../components/jobs";
 import { CanaryResult, Marker, SourceColumn, TableVisibility, canaryLatency, canaryTargets, catalogTemplateValues, checkCanaryColumns, chooseCanaryTable, makeMarker, markerSelect, markerSql, nextDelay, pickCatalogStatement } from "./canary";
 import { requestJson } from "./http";
@@ -44,49 +45,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
         };
         signal?.addEventListener("abort", onAbort, { once: true });
     });
-}
-
-/** A SQL Gateway session: run statements and read their rows, each bounded by a deadline. */
-export class GatewaySession {
-    private constructor(
-        private readonly gateway: string,
-        readonly handle: string,
-        private readonly signal?: AbortSignal,
-    ) {}
-
-    /** Opens a session with `properties` (e.g. execution.runtime-mode=batch). */
-    static async open(gateway: string, properties: Record<string, string>, signal?: AbortSignal): Promise<GatewaySession> {
-        const r = await requestJson("Flink SQL Gateway", gateway, "POST", "/v1/sessions", { body: { sessionName: "lakehouse-canary", properties }, timeoutMs: 30_000 });
-        return new GatewaySession(gateway, String(r.sessionHandle), signal);
-    }
-
-    /** Runs one statement and returns its rows (fields), polling its result until EOS or `deadline` (epoch ms). */
-    async query(statement: string, deadline: number, what: string): Promise<unknown[][]> {
-        const op = String((await requestJson("Flink SQL Gateway", this.gateway, "POST", `/v1/sessions/${this.handle}/statements`, { body: { statement }, timeoutMs: 30_000 })).operationHandle);
-        const rows: unknown[][] = [];
-        let token = 0;
-        let delay = 200;
-        try {
-            for (;;) {
-                const page = await requestJson("Flink SQL Gateway", this.gateway, "GET", `/v2/sessions/${this.handle}/operations/${op}/result/${token}?rowFormat=JSON`, { timeoutMs: 30_000 });
-                if (page.resultType === "EOS") return rows;
-                if (page.resultType === "PAYLOAD") {
-                    rows.push(...(page.results?.data ?? []).map((r: { fields: unknown[] }) => r.fields));
-                    token++;
-                    continue;
-                }
-                if (Date.now() + delay > deadline) throw Object.assign(new Error(`${what}: no result before the deadline (last: ${page.resultType})`), { deadline: true });
-                await sleep(delay, this.signal);
-                delay = Math.min(delay * 2, 1000);
-            }
-        } finally {
-            await requestJson("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${this.handle}/operations/${op}/close`, { timeoutMs: 10_000 }).catch(() => undefined);
-        }
-    }
-
-    async close(): Promise<void> {
-        await requestJson("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${this.handle}`, { timeoutMs: 10_000 }).catch(() => undefined);
-    }
 }
 
 /** The newest commit that touched `key` on `branch` (undefined when none or Nessie fails). */
@@ -157,7 +115,7 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     const result: CanaryResult = { stack: opts.stack, ok: false, source, marker, insertedAt: null, tables, latencyMs: null, cleanedUp: true };
 
     let client: Client | undefined;
-    let session: GatewaySession | undefined;
+    let session: string | undefined;
     let inserted = false;
     try {
         client = await connect();
@@ -174,8 +132,11 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
         result.marker = marker;
 
         log(`opening a Flink SQL Gateway session at ${gateway} (batch) with the stack's Iceberg catalog`);
-        session = await GatewaySession.open(gateway, { "execution.runtime-mode": "batch" }, opts.signal);
-        await session.query(catalogSql, Date.now() + 60_000, "CREATE CATALOG");
+        // Every wait for a statement's rows says what it waits for in the canary's log, and stops on Ctrl-C.
+        const wait = { progress: log, sleep: (ms: number) => sleep(ms, opts.signal), secrets };
+        const query = (statement: string, timeoutMs: number, what: string) => gatewayQuery(gateway, session!, statement, Math.max(timeoutMs, 1), { ...wait, what });
+        session = await openSession(gateway, { name: "lakehouse-canary", properties: { "execution.runtime-mode": "batch" } });
+        await query(catalogSql, 60_000, "the SQL Gateway to create the stack's Iceberg catalog");
 
         const lastQueried: (string | undefined)[] = targets.map(() => undefined);
         if (nessie) for (const [i, t] of targets.entries()) lastQueried[i] = (await lastCommit(nessie, branch, t.key))?.hash;
@@ -204,9 +165,9 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
                 const startedMs = Date.now() - insertedAt;
                 let rows: unknown[][];
                 try {
-                    rows = await session.query(markerSelect(fresh.map((i) => targets[i].identifier), marker), deadline, `SELECT from ${fresh.map((i) => targets[i].identifier).join(", ")}`);
+                    rows = await query(markerSelect(fresh.map((i) => targets[i].identifier), marker), deadline - Date.now(), `a batch SELECT from ${fresh.map((i) => targets[i].identifier).join(", ")}`);
                 } catch (err) {
-                    if (!(err as { deadline?: boolean }).deadline) throw err;
+                    if (!isResultTimeout(err)) throw err;
                     throw new Error(`timed out after ${opts.timeoutSeconds} s waiting for marker ${marker.name}: the batch SELECT had not finished (${(err as Error).message}; are Flink slots free?)`);
                 }
                 const seen = new Set(rows.map((r) => Number(r[0])));
@@ -249,7 +210,7 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
         result.ok = false;
         result.error = redact(opts.signal?.aborted ? "interrupted" : (err as Error).message, secrets);
     } finally {
-        await session?.close();
+        if (session) await closeSession(gateway, session).catch(() => undefined);
         if (inserted) {
             // Always remove the marker, on a fresh connection if the first one broke.
             result.cleanedUp = false;

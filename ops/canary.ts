@@ -9,13 +9,13 @@
  * metadata and Parquet here; Nessie's log of the table is polled first (cheap) so a SELECT runs only
  * when a new commit touched the table. See ops/canary-run.ts for the I/O.
  */
-import { UsageError, checkStackName, parseFlags } from "./args";
+import { OptionTable, UsageError, parseCommandLine } from "./args";
 import { StackOutputs, TablePipeline, nessieContentKey, pipelineView } from "./outputs";
+import { STACK_TARGET_OPTIONS, StackTarget, stackTarget } from "./stack-target";
 
 /** What `npm run canary -- ...` was asked. */
-export interface CanaryArgs {
-    stack?: string;
-    outputsFile?: string;
+export interface CanaryArgs extends StackTarget {
+    /** `--json`: one JSON object on standard output (progress goes to standard error). */
     json: boolean;
     /** `--timeout`: how long to wait for the row to be visible (seconds; default 180). */
     timeoutSeconds: number;
@@ -23,8 +23,10 @@ export interface CanaryArgs {
     table?: string;
 }
 
+/** How long the canary waits for the marker row by default (seconds). */
 export const DEFAULT_CANARY_TIMEOUT_SECONDS = 180;
 
+/** The text `npm run canary -- --help` prints (and a usage error after its message). */
 export const CANARY_USAGE = `usage: npm run canary -- --stack <name> [--json] [--timeout <s>] [--table <captured table>]
        npm run canary -- --outputs-file <outputs.json> [--stack <name>] ...
 
@@ -40,20 +42,21 @@ Exit code: 0 visible in time, 1 not visible / failed, 2 usage error or unreadabl
   --table <name>          captured table to use (needs an integer column id and a text column name;
                           default demographics, the seed's table)`;
 
+/** The options of `npm run canary`. */
+export const CANARY_OPTIONS = {
+    ...STACK_TARGET_OPTIONS,
+    json: { type: "flag" },
+    timeout: { type: "seconds", default: DEFAULT_CANARY_TIMEOUT_SECONDS },
+    table: { type: "string" },
+} as const satisfies OptionTable;
+
 /** Parses `npm run canary` arguments; UsageError on anything wrong. */
-export function parseCanaryArgs(argv: string[]): CanaryArgs {
-    const f = parseFlags(argv, { stack: "string", "outputs-file": "string", json: "boolean", timeout: "seconds", table: "string" });
-    if (f.stack === undefined && f["outputs-file"] === undefined) throw new UsageError("--stack <name> (or --outputs-file <path>) is required");
-    const timeoutSeconds = f.timeout === undefined ? DEFAULT_CANARY_TIMEOUT_SECONDS : (f.timeout as number);
-    if (timeoutSeconds <= 0) throw new UsageError("--timeout must be more than 0");
-    if (f.table !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(f.table as string)) throw new UsageError(`--table "${f.table}" is not a captured table name (lower-case identifier)`);
-    return {
-        ...(f.stack !== undefined ? { stack: checkStackName(f.stack as string) } : {}),
-        ...(f["outputs-file"] !== undefined ? { outputsFile: f["outputs-file"] as string } : {}),
-        json: f.json === true,
-        timeoutSeconds,
-        ...(f.table !== undefined ? { table: f.table as string } : {}),
-    };
+export function parseCanaryArgs(argv: readonly string[]): CanaryArgs {
+    const { options: o } = parseCommandLine(argv, CANARY_OPTIONS);
+    const target = stackTarget(o);
+    if (o.timeout <= 0) throw new UsageError("--timeout must be more than 0");
+    if (o.table !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(o.table)) throw new UsageError(`--table "${o.table}" is not a captured table name (lower-case identifier)`);
+    return { ...target, json: o.json, timeoutSeconds: o.timeout, ...(o.table !== undefined ? { table: o.table } : {}) };
 }
 
 /** The marker row. */

@@ -1,78 +1,43 @@
 /**
  * A stack's outputs as the operational scripts (`npm run health`, `npm run canary`) read them: the
- * typed shape of the contract in README "Stack outputs", a tolerant parser (outputs added in later
- * versions, such as `source` and `pipelineTables`, may be missing from an older deployment), the
- * per-table view of the pipeline the checks walk, and the reader (the offline Pulumi CLI, or a file).
+ * contract of components/outputs/contract.ts (README "Stack outputs") made tolerant, its parser
+ * (outputs added in later versions, such as `source` and `pipelineTables`, may be missing from an
+ * older deployment), the per-table view of the pipeline the checks walk, and the reader (the offline
+ * Pulumi CLI, or a file).
  *
  * Everything but `readStackOutputs` is pure.
  */
 import * as fs from "fs";
+import type * as contract from "../components/outputs/contract";
 import { REPO_DIR, runPulumi } from "../harness/pulumi/cli";
 
-/** An endpoint as the stack exports it: on the stack's network, and from the machine that ran Pulumi. */
-export interface UrlPair {
-    internal: string;
-    /** Absent when the service's ports are not published to the Pulumi host. */
-    host?: string;
-}
+/** An endpoint as the stack exports it: on the stack's network, and from the machine that ran Pulumi (see components/outputs/contract.ts). */
+export type UrlPair = contract.UrlPair;
 
 /** The captured source (output `source`). */
-export interface SourceOutput {
-    database: string;
-    schema: string;
-    publication: string;
-    tables: string[];
-}
+export type SourceOutput = contract.SourceOutput;
 
 /** How one captured table flows (output `pipelineTables.<table>`). */
-export interface PipelineTableOutput {
-    mode: "append" | "upsert" | "both";
-    /** The table's Debezium topic. */
-    topic: string;
-    /** `<catalog>.<namespace>.<table>`: the mirror of the source table (modes upsert and both). */
-    upsertTable?: string;
-    /** `<catalog>.<namespace>.<table>_changes`: every change appended (modes append and both). */
-    changelogTable?: string;
-    /** Kafka consumer groups of the table's Flink job (offsets committed on each checkpoint). */
-    consumerGroups: string[];
-    /** The Flink job's name. */
-    job: string;
-}
+export type PipelineTableOutput = contract.PipelineTableOutput;
 
-/** The stack's credentials (secret output `credentials`, read with --show-secrets). */
-export interface StackCredentials {
-    postgres?: { username: string; password: string };
-    replication?: { username: string; password: string };
-    s3?: { accessKeyId: string; secretAccessKey: string };
-    minio?: { accessKeyId: string; secretAccessKey: string };
-    dremio?: { username: string; password: string };
-}
+/** The stack's credentials (secret output `credentials`, read with --show-secrets); each part may be missing. */
+export type StackCredentials = Partial<contract.StackCredentials>;
 
-/** The stack outputs the scripts use. Every field is optional: a check whose input is missing says so. */
-export interface StackOutputs {
-    platform?: string;
-    endpoints?: Record<string, UrlPair>;
-    kafkaBootstrapServers?: UrlPair;
-    cdcTopics?: Record<string, string>;
-    kafkaConnectUrl?: UrlPair;
-    flinkRestUrl?: UrlPair;
-    flinkSqlGatewayUrl?: UrlPair;
-    nessieApiUri?: UrlPair;
-    s3Endpoint?: UrlPair;
-    s3Region?: string;
-    /** `s3://<bucket>/<path>`. */
-    warehouse?: string;
-    icebergCatalog?: string;
-    nessieBranch?: string;
-    icebergTables?: Record<string, string>;
-    icebergChangeTables?: Record<string, string>;
-    source?: SourceOutput;
-    pipelineTables?: Record<string, PipelineTableOutput>;
-    connector?: { name: string; state?: string; replicationSlot?: string };
-    flinkJobs?: Record<string, { name: string; jobId?: string; state?: string; lastSavepoint?: string }>;
-    dremioUrl?: UrlPair;
-    dremioSource?: { name: string; id?: string };
+/** `T` with the fields `K` optional. */
+type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+/**
+ * The stack outputs the scripts use: the contract (components/outputs/contract.ts) read tolerantly.
+ * Every output is optional (a check whose input is missing says so), and so are the fields a stack
+ * deployed by an older version, or not yet deployed, may lack.
+ */
+export interface StackOutputs extends Partial<Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "dremioSource" | contract.CredentialOutputName>> {
+    connector?: WithOptional<contract.ConnectorOutput, "state" | "replicationSlot">;
+    flinkJobs?: Record<string, WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
+    dremioSource?: WithOptional<contract.DremioSourceOutput, "id">;
     credentials?: StackCredentials;
+    warehouseCredentials?: contract.WarehouseCredentials;
+    dremioCredentials?: contract.DremioCredentials;
 }
 
 /** Parsed outputs, with what was malformed (each problem names the output). */
@@ -130,7 +95,7 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         } else problems.push("output endpoints: expected a map of { internal, host }");
     }
     for (const key of ["kafkaBootstrapServers", "kafkaConnectUrl", "flinkRestUrl", "flinkSqlGatewayUrl", "nessieApiUri", "s3Endpoint", "dremioUrl"] as const) set(key, urlPair(key));
-    for (const key of ["cdcTopics", "icebergTables", "icebergChangeTables"] as const) set(key, stringMap(key));
+    for (const key of ["cdcTopics", "icebergTables", "icebergChangeTables", "dremioTables"] as const) set(key, stringMap(key));
     for (const key of ["s3Region", "warehouse", "icebergCatalog", "nessieBranch"] as const) set(key, str(key));
 
     if (raw.source !== undefined) {
@@ -179,14 +144,14 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         if (isObject(d) && isString(d.name)) out.dremioSource = { name: d.name, ...(isString(d.id) ? { id: d.id } : {}) };
         else problems.push("output dremioSource: expected { name, id }");
     }
+    const userPass = (v: unknown) => (isObject(v) && isString(v.username) && typeof v.password === "string" ? { username: v.username, password: v.password } : undefined);
+    const keys = (v: unknown) => (isObject(v) && isString(v.accessKeyId) && typeof v.secretAccessKey === "string" ? { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey } : undefined);
     if (raw.credentials !== undefined) {
         if (raw.credentials === "[secret]") {
             problems.push("output credentials is hidden ([secret]): read the outputs with `pulumi stack output --json --show-secrets`");
         } else if (isObject(raw.credentials)) {
             const c = raw.credentials;
             const creds: StackCredentials = {};
-            const userPass = (v: unknown) => (isObject(v) && isString(v.username) && typeof v.password === "string" ? { username: v.username, password: v.password } : undefined);
-            const keys = (v: unknown) => (isObject(v) && isString(v.accessKeyId) && typeof v.secretAccessKey === "string" ? { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey } : undefined);
             const pg = userPass(c.postgres);
             if (pg) creds.postgres = pg;
             const repl = userPass(c.replication);
@@ -200,13 +165,26 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             out.credentials = creds;
         } else problems.push("output credentials: expected an object");
     }
+    // The consumers' credential outputs: no check needs them, so hidden ones ([secret]) are no problem.
+    if (raw.warehouseCredentials !== undefined && raw.warehouseCredentials !== "[secret]") {
+        const w = keys(raw.warehouseCredentials);
+        if (w) out.warehouseCredentials = w;
+        else problems.push("output warehouseCredentials: expected { accessKeyId, secretAccessKey }");
+    }
+    if (raw.dremioCredentials !== undefined && raw.dremioCredentials !== "[secret]") {
+        const d = raw.dremioCredentials;
+        if (isObject(d) && isString(d.userName) && typeof d.password === "string") out.dremioCredentials = { userName: d.userName, password: d.password };
+        else problems.push("output dremioCredentials: expected { userName, password }");
+    }
     return { outputs: out, problems };
 }
 
 /** Every secret value of the outputs (for redaction): passwords and secret keys. */
 export function secretValues(outputs: StackOutputs): string[] {
     const c = outputs.credentials ?? {};
-    return [c.postgres?.password, c.replication?.password, c.s3?.secretAccessKey, c.minio?.secretAccessKey, c.dremio?.password].filter((s): s is string => typeof s === "string" && s.length > 0);
+    return [c.postgres?.password, c.replication?.password, c.s3?.secretAccessKey, c.minio?.secretAccessKey, c.dremio?.password, outputs.warehouseCredentials?.secretAccessKey, outputs.dremioCredentials?.password].filter(
+        (s): s is string => typeof s === "string" && s.length > 0,
+    );
 }
 
 /** Replaces every occurrence of a secret (at least 4 characters) by `[secret]`. */

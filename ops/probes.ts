@@ -1,6 +1,6 @@
 /**
  * The I/O of `npm run health`: each function asks one service for the raw measurement a check
- * evaluates (ops/health.ts), bounded by `timeoutMs`, and throws with the service's own message.
+ * evaluates (ops/health/rules.ts), bounded by `timeoutMs`, and throws with the service's own message.
  * Flink, Connect, Nessie and Dremio through their REST APIs (ops/http.ts), Kafka through the kafkajs
  * admin client, S3 through @aws-sdk/client-s3, PostgreSQL through pg. Nothing here prints; no
  * credential is put in a message.
@@ -23,8 +23,8 @@ import {
     PgTarget,
     S3Target,
     SlotMeasurement,
-    chooseJob,
-} from "./health";
+} from "./health/measurements";
+import { chooseJob } from "./health/rules";
 import { isHttpError, requestJson, requestText } from "./http";
 import { parseS3Uri } from "./outputs";
 

@@ -1,50 +1,13 @@
 /**
  * Just enough Flink SQL for the rules: `CREATE CATALOG ... WITH (...)` options out of a job's
  * statements, Flink's duration syntax, and `key: value` Flink configuration text (FLINK_PROPERTIES).
- * Self-contained on purpose: the pack judges what the program renders, it does not reuse its code.
+ * The rules judging the SQL are the pack's own; reading it (quotes, comments) uses the program's one
+ * tokenizer (components/dynamic/flink/sql.ts), so the pack and the program never split SQL differently.
  */
+import { closingQuote, stripSqlComments } from "../components/dynamic/flink/sql";
 
-/** Removes `--` and block comments outside string literals and quoted identifiers. */
-export function stripComments(sql: string): string {
-    let out = "";
-    let i = 0;
-    while (i < sql.length) {
-        const c = sql[i];
-        if (c === "'" || c === "`" || c === '"') {
-            const end = closingQuote(sql, i);
-            out += sql.slice(i, end);
-            i = end;
-        } else if (c === "-" && sql[i + 1] === "-") {
-            const end = sql.indexOf("\n", i);
-            i = end === -1 ? sql.length : end;
-        } else if (c === "/" && sql[i + 1] === "*") {
-            const end = sql.indexOf("*/", i + 2);
-            i = end === -1 ? sql.length : end + 2;
-            out += " ";
-        } else {
-            out += c;
-            i++;
-        }
-    }
-    return out;
-}
-
-/** Index just past the quote closing the one at `start` (a doubled quote is an escaped one). */
-function closingQuote(text: string, start: number): number {
-    const quote = text[start];
-    let i = start + 1;
-    while (i < text.length) {
-        if (text[i] === quote) {
-            if (text[i + 1] === quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i++;
-    }
-    return text.length;
-}
+/** Removes `--` and block comments outside string literals and quoted identifiers (the program's own tokenizer). */
+export const stripComments = stripSqlComments;
 
 export interface CatalogDeclaration {
     /** The catalog's name as written (quotes removed). */

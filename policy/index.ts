@@ -2,6 +2,7 @@
  * The lakehouse's policy pack: what this field learned the hard way, enforced on `pulumi preview`
  * and `pulumi up` (docs/policy.md). Run it with
  *   npm run pulumi -- preview -s <stack> --policy-pack policy [--policy-pack-config policy/<file>.json]
+ * (with the harness's CLI, `npm run pulumi` starts the pack through policy/run-pack.sh).
  * Every policy is mandatory unless the pack config lowers it (`{"all": "advisory"}` or per policy).
  */
 import { PolicyPack } from "@pulumi/policy";

@@ -4,8 +4,9 @@
  *
  * Which stacks are "dev": the stack's name comes from the resource's URN
  * (`urn:pulumi:<stack>::<project>::...`): a policy pack cannot call `pulumi.getStack()`. The list
- * of dev stacks is the policy config `devStacks` (default `["dev"]`) of the two policies that allow
- * a dev exception: `nessie-persistent-version-store` and `replication-slot-cleanup`. The other rules
+ * of dev stacks is the policy config `devStacks` (default `["dev", "local"]`: the Docker stack and the
+ * harness's stack) of the three policies that allow a dev exception: `nessie-persistent-version-store`,
+ * `replication-slot-cleanup` and `data-bearing-protected`. The other rules
  * hold on every stack: a dev stack without AWS_REGION, a catalog-impl or checkpoints is as broken as
  * any other, and a dev stack's state leaks secrets the same way.
  */
@@ -24,7 +25,7 @@ import {
 import { ResourceView, stackOfUrn, withoutProxy } from "./wire";
 
 export const PACK_NAME = "cdc-lakehouse";
-export const DEFAULT_DEV_STACKS = ["dev"];
+export const DEFAULT_DEV_STACKS = ["dev", "local"];
 
 export const POLICY_NAMES = {
     awsRegion: "flink-aws-region",
@@ -38,7 +39,7 @@ export const POLICY_NAMES = {
 } as const;
 
 export interface DevStackConfig {
-    /** Stack names exempt from the dev-scoped policies (default `["dev"]`). */
+    /** Stack names exempt from the dev-scoped policies (default `["dev", "local"]`). */
     devStacks?: string[];
 }
 
@@ -93,7 +94,7 @@ export function lakehousePolicies(opts: SecretRuleOptions = { secretsVisible: tr
     const stackOutputs: StackValidationPolicy = {
         name: POLICY_NAMES.secretOutputs,
         description: "Stack outputs carry no secret in plain text (secret-looking names, or values the stack holds as secrets).",
-        remediationSteps: "Export credentials with pulumi.secret(...) (the program exports them all in the secret `credentials` output).",
+        remediationSteps: "Export credentials with pulumi.secret(...) (the program exports them as secrets: `credentials`, `warehouseCredentials`, `dremioCredentials`).",
         severity: "critical",
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             for (const f of plaintextSecretOutputs(args.resources.map(view), opts)) reportViolation(f.message, f.urn);

@@ -6,31 +6,19 @@
  * Exit code: 0 visible and cleaned up, 1 not (or the marker could not be deleted), 2 usage error or
  * unusable outputs. Logic in ops/canary.ts (pure) and ops/canary-run.ts (the I/O).
  */
-import { UsageError } from "../ops/args";
+import { readCommandLine, runMain } from "../ops/args";
 import { CANARY_USAGE, canaryExitCode, formatCanary, parseCanaryArgs } from "../ops/canary";
 import { runCanary } from "../ops/canary-run";
-import { readStackOutputs, redact, secretValues } from "../ops/outputs";
+import { redact, secretValues } from "../ops/outputs";
+import { readTargetOutputs } from "../ops/stack-target";
 
+/** Runs `npm run canary` with `argv` (the arguments after `--`); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
-    if (argv.includes("--help") || argv.includes("-h")) {
-        console.log(CANARY_USAGE);
-        return 0;
-    }
-    let args;
-    try {
-        args = parseCanaryArgs(argv);
-    } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        console.error(`${err.message}\n\n${CANARY_USAGE}`);
-        return 2;
-    }
-    let parsed;
-    try {
-        parsed = await readStackOutputs({ stack: args.stack ?? "", ...(args.outputsFile ? { outputsFile: args.outputsFile } : {}) });
-    } catch (err) {
-        console.error(`cannot read the outputs of stack ${args.stack ?? args.outputsFile}: ${(err as Error).message}`);
-        return 2;
-    }
+    const command = readCommandLine(argv, CANARY_USAGE, parseCanaryArgs);
+    if ("exitCode" in command) return command.exitCode;
+    const args = command.args;
+    const parsed = await readTargetOutputs(args);
+    if ("exitCode" in parsed) return parsed.exitCode;
     // Ctrl-C / SIGTERM end the wait; the marker row is deleted before the process exits.
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -55,12 +43,4 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err) => {
-            console.error(`canary: ${(err as Error).message}`);
-            process.exit(2);
-        },
-    );
-}
+if (require.main === module) runMain("canary", main);

@@ -7,31 +7,25 @@
  */
 import { spawnSync } from "child_process";
 import { REPO_DIR, pulumiEnv, resolvePulumi } from "../harness/pulumi/cli";
+import { OptionTable, UsageError, splitOwnOptions } from "../ops/args";
 
+/** What `npm run deploy -- ...` was asked. */
 export interface DeployArgs {
     stack: string;
     /** Flags passed through to `pulumi up` (e.g. --yes, --diff). */
     upFlags: string[];
 }
 
-/** Splits `--stack <name>` / `-s <name>` from the flags passed through to `pulumi up`. */
-export function parseDeployArgs(argv: string[]): DeployArgs {
-    const upFlags: string[] = [];
-    let stack = "dev";
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--stack" || arg === "-s") {
-            const value = argv[++i];
-            if (!value || value.startsWith("-")) throw new Error(`${arg} needs a stack name, e.g. \`npm run deploy -- --stack dev\``);
-            stack = value;
-        } else if (arg.startsWith("--stack=")) {
-            stack = arg.slice("--stack=".length);
-        } else {
-            upFlags.push(arg);
-        }
-    }
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`stack name "${stack}" may hold only letters, digits, '_', '.' and '-'`);
-    return { stack, upFlags };
+/** The options of `npm run deploy` itself; every other argument (`--help` too) goes to `pulumi up`. */
+export const DEPLOY_OPTIONS = {
+    stack: { type: "string", short: "s", default: "dev" },
+} as const satisfies OptionTable;
+
+/** Splits `--stack <name>` / `-s <name>` from the flags passed through to `pulumi up`; UsageError on a missing or malformed name. */
+export function parseDeployArgs(argv: readonly string[]): DeployArgs {
+    const { options, rest } = splitOwnOptions(argv, DEPLOY_OPTIONS);
+    if (!/^[A-Za-z0-9_.-]+$/.test(options.stack)) throw new UsageError(`stack name "${options.stack}" may hold only letters, digits, '_', '.' and '-'`);
+    return { stack: options.stack, upFlags: rest };
 }
 
 function main(): number {
@@ -39,7 +33,8 @@ function main(): number {
     try {
         args = parseDeployArgs(process.argv.slice(2));
     } catch (err) {
-        console.error((err as Error).message);
+        if (!(err instanceof UsageError)) throw err;
+        console.error(err.message);
         return 2;
     }
     const pulumi = resolvePulumi();

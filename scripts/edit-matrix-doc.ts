@@ -11,6 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { formatUsage, OptionTable, parseCommandLine, readCommandLine } from "../ops/args";
 import { between, MatrixResults, renderMatrixTable, renderResults, RESULTS_BEGIN, RESULTS_END, TABLE_BEGIN, TABLE_END } from "../tests/support/edit-matrix";
 
 const DOC = path.resolve(__dirname, "..", "docs", "edit-matrix.md");
@@ -22,11 +23,34 @@ function replaceBetween(doc: string, begin: string, end: string, body: string): 
     return `${doc.slice(0, a + begin.length)}\n${body}${doc.slice(b)}`;
 }
 
+/** The options of scripts/edit-matrix-doc.ts. */
+export const EDIT_MATRIX_DOC_OPTIONS = {
+    results: { type: "string", value: "file", description: "also write a run's results (the JSON tests/integration/edit-matrix.test.ts writes)" },
+    check: { type: "flag", description: "write nothing; exit 1 if the table in docs/edit-matrix.md is stale" },
+} as const satisfies OptionTable;
+
+/** The text `--help` prints (and a usage error after its message). */
+export const EDIT_MATRIX_DOC_USAGE = formatUsage(
+    "usage: npx ts-node --transpile-only scripts/edit-matrix-doc.ts [--results <file>] [--check]\n\nWrites the generated parts of docs/edit-matrix.md from the rows in tests/support/edit-matrix.ts.",
+    EDIT_MATRIX_DOC_OPTIONS,
+);
+
+/** What scripts/edit-matrix-doc.ts was asked. */
+export interface EditMatrixDocArgs {
+    check: boolean;
+    resultsFile?: string;
+}
+
+/** Parses the arguments of scripts/edit-matrix-doc.ts; UsageError on anything wrong. */
+export function parseEditMatrixDocArgs(argv: readonly string[]): EditMatrixDocArgs {
+    const { options } = parseCommandLine(argv, EDIT_MATRIX_DOC_OPTIONS);
+    return { check: options.check, ...(options.results !== undefined ? { resultsFile: options.results } : {}) };
+}
+
 function main(argv: string[]): number {
-    const check = argv.includes("--check");
-    const i = argv.indexOf("--results");
-    const resultsFile = i >= 0 ? argv[i + 1] : undefined;
-    if (i >= 0 && !resultsFile) throw new Error("--results needs a file");
+    const command = readCommandLine(argv, EDIT_MATRIX_DOC_USAGE, parseEditMatrixDocArgs);
+    if ("exitCode" in command) return command.exitCode;
+    const { check, resultsFile } = command.args;
     const doc = fs.readFileSync(DOC, "utf8");
     const table = renderMatrixTable();
     if (check) {

@@ -333,52 +333,6 @@ export const DEFAULT_OPTIONS: FaultOptions = {
     checkpointIntervalMs: 2000,
 };
 
-const USAGE = `usage: npm run bench:faults -- [--json] [--faults ${FAULTS.join(",")}] [--rate N] [--warmup-seconds N] [--down-seconds N] [--auto-recovery-seconds N] [--checkpoint-interval-ms N]`;
-
-/** Parses `--name value`, `--name=value` and `--json`; an unknown option or a bad value is an error naming it. */
-export function parseFaultArgs(argv: readonly string[]): FaultOptions {
-    const o: FaultOptions = { ...DEFAULT_OPTIONS, faults: [...DEFAULT_OPTIONS.faults] };
-    const numeric: Record<string, { key: keyof FaultOptions; min: number; integer: boolean }> = {
-        rate: { key: "rate", min: 0.1, integer: false },
-        "warmup-seconds": { key: "warmupSeconds", min: 0, integer: false },
-        "down-seconds": { key: "downSeconds", min: 0, integer: false },
-        "auto-recovery-seconds": { key: "autoRecoverySeconds", min: 10, integer: false },
-        "checkpoint-interval-ms": { key: "checkpointIntervalMs", min: 100, integer: true },
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (!arg.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-        const eq = arg.indexOf("=");
-        const name = arg.slice(2, eq >= 0 ? eq : undefined);
-        if (name === "json") {
-            if (eq >= 0) throw new Error("--json takes no value");
-            o.json = true;
-            continue;
-        }
-        if (name !== "faults" && !numeric[name]) throw new Error(`unknown option --${name}\n${USAGE}`);
-        let raw: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
-        if (eq < 0) {
-            if (raw === undefined || raw.startsWith("--")) throw new Error(`--${name} needs a value`);
-            i++;
-        }
-        raw = raw!.trim();
-        if (name === "faults") {
-            const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
-            const bad = list.filter((f) => !(FAULTS as readonly string[]).includes(f));
-            if (!list.length || bad.length) throw new Error(`--faults: unknown fault(s) ${bad.join(", ") || "(none given)"} (known: ${FAULTS.join(", ")})`);
-            // Run in the canonical order, each once.
-            o.faults = FAULTS.filter((f) => list.includes(f));
-            continue;
-        }
-        const spec = numeric[name];
-        const v = Number(raw);
-        if (raw === "" || !Number.isFinite(v) || v < spec.min || (spec.integer && !Number.isInteger(v))) {
-            throw new Error(`--${name} must be ${spec.integer ? "an integer" : "a number"} >= ${spec.min}, got ${JSON.stringify(raw)}`);
-        }
-        (o as unknown as Record<string, number>)[spec.key] = v;
-    }
-    return o;
-}
 
 /** Exponential backoff delays: first, first*factor, ... capped at max. */
 export function backoff(attempt: number, firstMs = 500, maxMs = 5000, factor = 2): number {

@@ -7,7 +7,10 @@
  */
 import { Kafka, logLevel } from "kafkajs";
 import { connectRequest } from "../../components/dynamic/connector";
-import { flinkRequest, jobException } from "../../components/dynamic/flink-job";
+import { closeSession, gatewayQuery, openSession } from "../../components/dynamic/flink/gateway";
+import { flinkRequest } from "../../components/dynamic/flink/request";
+import { checkpointStats, jobException, jobOverviews } from "../../components/dynamic/flink/rest";
+import { lakeCatalogStatement } from "../lib/iceberg";
 import { endpoints } from "../../harness/cli";
 import { backoff, RestoredCheckpoint } from "./model";
 import { pgRows } from "./writer";
@@ -23,42 +26,17 @@ export class IcebergReader {
         return endpoints()["flink-jobmanager"].gatewayUrl;
     }
 
-    private async statement(session: string, statement: string, timeoutMs: number): Promise<unknown[][]> {
-        const op = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-        const rows: unknown[][] = [];
-        const deadline = Date.now() + timeoutMs;
-        let delay = 100;
-        try {
-            for (let token = 0; ; ) {
-                const page = await flinkRequest("Flink SQL Gateway", this.gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-                if (page.resultType === "EOS") return rows;
-                if (page.resultType === "PAYLOAD") {
-                    rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
-                    token++;
-                    continue;
-                }
-                if (Date.now() + delay > deadline) throw new Error(`SQL Gateway: no result within ${timeoutMs / 1000} s for ${statement.slice(0, 120)}`);
-                await sleep(delay);
-                delay = Math.min(delay * 2, 1000);
-            }
-        } finally {
-            await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${session}/operations/${op}/close`).catch(() => undefined);
-        }
-    }
-
     private async open(): Promise<string> {
-        const ep = endpoints();
         // One reader: Iceberg's source would otherwise ask for up to 100 parallel readers, and on a shared
         // 4-slot TaskManager such a query waits for slots behind the pipeline's own jobs.
         const properties = { "execution.runtime-mode": "batch", "parallelism.default": "1", "table.exec.iceberg.infer-source-parallelism": "false" };
-        const session = (await flinkRequest("Flink SQL Gateway", this.gateway, "POST", "/v1/sessions", { properties })).sessionHandle;
-        await this.statement(
-            session,
-            `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
-            'warehouse' = '${this.warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
-            's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`,
-            60_000,
-        );
+        const session = await openSession(this.gateway, { name: "faults-iceberg-reader", properties });
+        try {
+            await gatewayQuery(this.gateway, session, lakeCatalogStatement(this.warehouse), 60_000, { secrets: [endpoints().minio.secretAccessKey], what: "the SQL Gateway to create the lake catalog" });
+        } catch (e) {
+            await closeSession(this.gateway, session).catch(() => undefined);
+            throw e;
+        }
         return session;
     }
 
@@ -66,7 +44,7 @@ export class IcebergReader {
     async query(sql: string, timeoutMs = 120_000): Promise<unknown[][]> {
         try {
             this.session ??= await this.open();
-            return await this.statement(this.session, sql, timeoutMs);
+            return await gatewayQuery(this.gateway, this.session, sql, timeoutMs);
         } catch (e) {
             await this.close();
             throw e;
@@ -76,7 +54,7 @@ export class IcebergReader {
     async close(): Promise<void> {
         const s = this.session;
         this.session = undefined;
-        if (s) await flinkRequest("Flink SQL Gateway", this.gateway, "DELETE", `/v1/sessions/${s}`).catch(() => undefined);
+        if (s) await closeSession(this.gateway, s).catch(() => undefined);
     }
 }
 
@@ -134,10 +112,9 @@ export interface JobView {
 
 /** The Flink jobs named `name` (the pipeline's job name). */
 export async function flinkJobs(name: string): Promise<JobView> {
-    const overview = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", "/jobs/overview");
-    const mine = (overview.jobs ?? []).filter((j: any) => j.name === name).sort((a: any, b: any) => b["start-time"] - a["start-time"]);
+    const mine = (await jobOverviews(endpoints()["flink-jobmanager"].restUrl)).filter((j) => j.name === name).sort((a, b) => b["start-time"] - a["start-time"]);
     return {
-        live: mine.filter((j: any) => LIVE.includes(j.state)).map((j: any) => ({ id: j.jid, state: j.state })),
+        live: mine.filter((j) => LIVE.includes(j.state)).map((j) => ({ id: j.jid, state: j.state })),
         newest: mine[0] ? { id: mine[0].jid, state: mine[0].state } : undefined,
     };
 }
@@ -199,7 +176,7 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
 
 /** A job's checkpoint statistics, reduced: the last completed checkpoint's id and what the job restored when it (re)started. */
 export async function jobCheckpoints(jobId: string): Promise<{ latestCompleted?: number; restored?: RestoredCheckpoint & { at: number } }> {
-    const stats = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", `/jobs/${jobId}/checkpoints`);
+    const stats = await checkpointStats(endpoints()["flink-jobmanager"].restUrl, jobId);
     const done = stats?.latest?.completed;
     const r = stats?.latest?.restored;
     return {
@@ -243,6 +220,6 @@ export function watchJobRecovery(name: string): { stop(): Promise<{ downSeen: bo
 
 /** Where a job's state was restored from (a checkpoint or savepoint path), "" when it started empty. */
 export async function jobRestoredFrom(jobId: string): Promise<string> {
-    const stats = await flinkRequest("Flink REST", endpoints()["flink-jobmanager"].restUrl, "GET", `/jobs/${jobId}/checkpoints`).catch(() => undefined);
+    const stats = await checkpointStats(endpoints()["flink-jobmanager"].restUrl, jobId).catch(() => undefined);
     return String(stats?.latest?.restored?.external_path ?? "");
 }

@@ -5,7 +5,7 @@
  * SQL Gateway to check the totals.
  */
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { flinkRequest } from "../../components/dynamic/flink-job";
+import { gatewayQuery, withSession } from "../../components/dynamic/flink/gateway";
 import { endpoints } from "../../harness/cli";
 import { IcebergSnapshot, TableCommit, parseNessieTime } from "./stats";
 
@@ -102,43 +102,27 @@ export class IcebergTableProbe {
 }
 
 /**
- * One batch query through the SQL Gateway in a session with the stack's Iceberg catalog (as
- * tests/integration/pipeline-sql.test.ts's batchQuery does); bounded at `timeoutMs`.
+ * `CREATE CATALOG lake` for the harness's Nessie and MinIO: the stack's Iceberg tables, as the
+ * benchmarks and the fault scenarios read them.
  */
-export async function batchQuery(warehouse: string, sql: string, timeoutMs = 180_000): Promise<unknown[][]> {
+export function lakeCatalogStatement(warehouse: string): string {
     const ep = endpoints();
-    const gateway = ep["flink-jobmanager"].gatewayUrl;
-    const catalog = `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
+    return `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
         'warehouse' = '${warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
         's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
-    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
-    const deadline = Date.now() + timeoutMs;
-    const run = async (statement: string) => {
-        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-        const rows: unknown[][] = [];
-        let token = 0;
-        let delay = 200;
-        for (;;) {
-            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-            if (page.resultType === "EOS") return rows;
-            if (page.resultType === "PAYLOAD") {
-                const data = page.results?.data ?? [];
-                rows.push(...data.map((r: any) => r.fields));
-                token++;
-                // An empty page while the query still runs: back off instead of polling the gateway in a tight loop.
-                if (data.length > 0) continue;
-            }
-            if (Date.now() + delay > deadline) throw new Error(`SQL Gateway: no result within ${timeoutMs / 1000} s for: ${statement.slice(0, 200)}`);
-            await new Promise((r) => setTimeout(r, delay));
-            delay = Math.min(delay * 2, 2000);
-        }
-    };
-    try {
-        await run(catalog);
-        return await run(sql);
-    } finally {
-        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
-    }
+}
+
+/**
+ * One batch query through the SQL Gateway in a session with the stack's Iceberg catalog; each
+ * statement bounded at `timeoutMs`.
+ */
+export async function batchQuery(warehouse: string, sql: string, timeoutMs = 180_000): Promise<unknown[][]> {
+    const gateway = endpoints()["flink-jobmanager"].gatewayUrl;
+    const secrets = [endpoints().minio.secretAccessKey];
+    return withSession(gateway, { name: "bench-batch-query", properties: { "execution.runtime-mode": "batch" } }, async (session) => {
+        await gatewayQuery(gateway, session, lakeCatalogStatement(warehouse), timeoutMs, { secrets, what: "the SQL Gateway to create the lake catalog" });
+        return gatewayQuery(gateway, session, sql, timeoutMs, { secrets });
+    });
 }
 
 /**

@@ -190,8 +190,17 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     };
 }
 
+/** The totals verifyTotals compared: the changelog's rows (in all and per operation), the changes written, and with `upsert` the upsert table's and PostgreSQL's rows. */
+export interface Totals {
+    changelogRows: number;
+    expected: number;
+    byOperation: Record<string, number>;
+    upsertRows?: number;
+    sourceRows?: number;
+}
+
 /** The final check: COUNT(*) of the changelog (and per operation) and of the upsert table through the SQL Gateway. */
-export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promise<{ changelogRows: number; expected: number; byOperation: Record<string, number>; upsertRows?: number; sourceRows?: number }> {
+export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promise<Totals> {
     const { batchQuery } = await import("./iceberg");
     const o = s.stack.outputs;
     const lake = (id: string) => `lake.${id.split(".").slice(1).join(".")}`;
@@ -208,4 +217,39 @@ export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promi
     if (opts.upsert && upsertRows !== sourceRows) problems.push(`the upsert table ${o.icebergTables.demographics} has ${upsertRows} rows, PostgreSQL ${sourceRows}`);
     if (problems.length) throw new Error(`TOTALS DO NOT MATCH:\n  ${problems.join("\n  ")}`);
     return { changelogRows, expected: s.expected, byOperation, upsertRows, sourceRows };
+}
+
+/** How a bench run ended: the totals when they matched, else why not. */
+export interface Verification {
+    verified?: Totals;
+    verifyError?: string;
+}
+
+/**
+ * The final check of a bench (verifyTotals), with its failure kept as text and logged: the figures
+ * are printed anyway and the exit code says the check failed. `stopped`: why the run itself stopped
+ * early, reported as the failure without querying.
+ */
+export async function verifyRun(s: Session, opts: { upsert: boolean }, stopped?: string): Promise<Verification> {
+    s.log("verifying totals through the SQL Gateway");
+    try {
+        if (stopped) throw new Error(stopped);
+        return { verified: await verifyTotals(s, opts) };
+    } catch (e) {
+        const verifyError = e instanceof Error ? e.message : String(e);
+        s.log(`VERIFICATION FAILED: ${verifyError}`);
+        return { verifyError };
+    }
+}
+
+/** Opens a session on `stack`, runs `work` in it, and always closes the session and tears the stack down. */
+export async function withSession<T>(stack: BenchStack, log: Log, work: (s: Session) => Promise<T>): Promise<T> {
+    let session: Session | undefined;
+    try {
+        session = await Session.open(stack, log);
+        return await work(session);
+    } finally {
+        await session?.close();
+        await stack.teardown();
+    }
 }

@@ -3,10 +3,15 @@
  *
  * The provider object is serialized into state and run later by Pulumi's dynamic provider host, so
  * its methods reach only Node built-ins and npm packages (by `require` inside the method), the pure
- * functions of this file and of ./data-guard. Credentials arrive as (secret) inputs, never from the closure.
+ * functions of this file, of ./data-guard and ./toolkit, and the shared patterns of ../config/patterns.
+ * Credentials arrive as (secret) inputs, never from the closure.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { HTTP_ENDPOINT_URL, S3_BUCKET_NAME } from "../config/patterns";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
+import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
+import { redact } from "./toolkit/redact";
+import { isKnown } from "./toolkit/unknown";
 
 /** Bumped when the provider's behaviour changes in a way existing resources must pick up. */
 export const BUCKET_PROVIDER_VERSION = 1;
@@ -35,21 +40,14 @@ export interface BucketOutputs extends BucketInputs {
 /** The bucket tag that names the resource owning the bucket. */
 export const OWNER_TAG = "lakehouse-owner";
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** Pulumi's placeholder for a value unknown during preview (never validated). */
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /** Validates inputs; each failure names the property. Unknown values (preview) are skipped. */
 export function checkBucketInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
-    if (known("bucket") && !BUCKET_NAME.test(String(news.bucket))) {
+    const known = (k: string) => isKnown(news[k]);
+    if (known("bucket") && !S3_BUCKET_NAME.test(String(news.bucket))) {
         failures.push({ property: "bucket", reason: `"${news.bucket}" is not an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'` });
     }
-    if (known("endpoint") && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(String(news.endpoint))) {
+    if (known("endpoint") && !HTTP_ENDPOINT_URL.test(String(news.endpoint))) {
         failures.push({ property: "endpoint", reason: `"${news.endpoint}" is not an http(s) URL` });
     }
     if (known("region") && !/^[a-z0-9-]+$/.test(String(news.region))) failures.push({ property: "region", reason: `"${news.region}" is not a region name` });
@@ -62,15 +60,14 @@ export function checkBucketInputs(news: Record<string, any>): { property: string
  * reaches the store, never the bucket's identity (`127.0.0.1` and `localhost` are the same server):
  * a new endpoint is an update that makes sure the bucket exists there.
  */
-export function diffBucket(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+export function diffBucket(olds: Record<string, any>, news: Record<string, any>): InputDiff {
     const keys = ["endpoint", "region", "bucket", "accessKeyId", "secretAccessKey", "forceDestroy", "dataGuard", "version"];
     // State written before `version` or `forceDestroy` existed reads as their defaults.
     const normal = (v: Record<string, any>): Record<string, any> => ({ forceDestroy: false, version: 1, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changedKeys = keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
     // A new name is a new bucket, made before the old one is deleted.
-    return { changes: changedKeys.length > 0, replaces: changedKeys.filter((k) => k === "bucket"), deleteBeforeReplace: false, changedKeys };
+    return inputDiff(keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), ["bucket"]);
 }
 
 function s3Client(inputs: Record<string, any>) {
@@ -90,6 +87,23 @@ function s3ErrorKind(err: unknown): { name: string; status?: number } {
     return { name: e.name ?? "Error", status: e.$metadata?.httpStatusCode };
 }
 
+/** True for the answer S3 gives for a bucket without tags. */
+function noTagSet(err: unknown): boolean {
+    const kind = s3ErrorKind(err);
+    return kind.name === "NoSuchTagSet" || kind.name === "NoSuchTagSetError" || kind.status === 404;
+}
+
+/** True for the answers S3 gives for a bucket that does not exist. */
+function noSuchBucket(err: unknown): boolean {
+    const kind = s3ErrorKind(err);
+    return kind.status === 404 || kind.name === "NotFound" || kind.name === "NoSuchBucket";
+}
+
+/** A failed S3 call as the user reads it: what was done, where, S3's error name and message, never the secret key. */
+function s3Failure(action: string, props: Record<string, any>, err: unknown): Error {
+    return new Error(redact(`${action} at ${props.endpoint}: ${s3ErrorKind(err).name}: ${(err as Error).message}`, [props.secretAccessKey]));
+}
+
 /** The bucket's `lakehouse-owner` tag; undefined when it has none. */
 async function ownerTag(client: any, bucket: string): Promise<string | undefined> {
     const { GetBucketTaggingCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
@@ -97,8 +111,7 @@ async function ownerTag(client: any, bucket: string): Promise<string | undefined
         const tagging = await client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
         return (tagging.TagSet ?? []).find((t: { Key?: string }) => t.Key === OWNER_TAG)?.Value;
     } catch (err) {
-        const kind = s3ErrorKind(err);
-        if (kind.name === "NoSuchTagSet" || kind.name === "NoSuchTagSetError" || kind.status === 404) return undefined;
+        if (noTagSet(err)) return undefined;
         throw err;
     }
 }
@@ -111,8 +124,7 @@ async function stampOwner(client: any, bucket: string, token: string): Promise<v
         const tagging = await client.send(new GetBucketTaggingCommand({ Bucket: bucket }));
         others = (tagging.TagSet ?? []).filter((t: { Key?: string }) => t.Key !== OWNER_TAG) as { Key: string; Value: string }[];
     } catch (err) {
-        const kind = s3ErrorKind(err);
-        if (!(kind.name === "NoSuchTagSet" || kind.name === "NoSuchTagSetError" || kind.status === 404)) throw err;
+        if (!noTagSet(err)) throw err;
     }
     await client.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [...others, { Key: OWNER_TAG, Value: token }] } }));
 }
@@ -124,9 +136,7 @@ async function ensureBucket(client: any, inputs: Record<string, any>): Promise<v
         await client.send(new CreateBucketCommand({ Bucket: inputs.bucket }));
     } catch (err) {
         // Adopting an existing bucket of ours keeps create idempotent after a crash.
-        if (s3ErrorKind(err).name !== "BucketAlreadyOwnedByYou") {
-            throw new Error(`creating bucket ${inputs.bucket} at ${inputs.endpoint}: ${s3ErrorKind(err).name}: ${(err as Error).message}`);
-        }
+        if (s3ErrorKind(err).name !== "BucketAlreadyOwnedByYou") throw s3Failure(`creating bucket ${inputs.bucket}`, inputs, err);
     }
 }
 
@@ -148,9 +158,9 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffBucket(olds, news);
-        refuseDataLoss("WarehouseBucket", replaces, olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        const diff = diffBucket(olds, news);
+        refuseDataLoss("WarehouseBucket", diff.replaces, olds, news);
+        return engineDiff(diff, olds, news);
     },
 
     async create(inputs: any) {
@@ -174,9 +184,8 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
             await client.send(new HeadBucketCommand({ Bucket: id }));
             return { id, props: { ...props, bucket: id, location: `s3://${id}/` } };
         } catch (err) {
-            const kind = s3ErrorKind(err);
-            if (kind.status === 404 || kind.name === "NotFound" || kind.name === "NoSuchBucket") return {};
-            throw new Error(`reading bucket ${id} at ${props.endpoint}: ${kind.name}: ${(err as Error).message}`);
+            if (noSuchBucket(err)) return {};
+            throw s3Failure(`reading bucket ${id}`, props, err);
         } finally {
             client.destroy();
         }
@@ -210,16 +219,15 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
             if (props.forceDestroy) await emptyBucket(client, id);
             await client.send(new DeleteBucketCommand({ Bucket: id }));
         } catch (err) {
-            const kind = s3ErrorKind(err);
-            if (kind.status === 404 || kind.name === "NoSuchBucket" || kind.name === "NotFound") return;
-            if (kind.name === "BucketNotEmpty") {
+            if (noSuchBucket(err)) return;
+            if (s3ErrorKind(err).name === "BucketNotEmpty") {
                 const page = await client.send(new ListObjectsV2Command({ Bucket: id, MaxKeys: 1000 }));
                 throw new Error(
                     `bucket ${id} at ${props.endpoint} still holds ${page.KeyCount ?? "some"}${page.IsTruncated ? "+" : ""} objects: ` +
                         "empty it, or set forceDestroy (config storage.forceDestroy: true) to delete the data with it",
                 );
             }
-            throw new Error(`deleting bucket ${id} at ${props.endpoint}: ${kind.name}: ${(err as Error).message}`);
+            throw s3Failure(`deleting bucket ${id}`, props, err);
         } finally {
             client.destroy();
         }

@@ -6,80 +6,71 @@
  *
  * - create/update: idempotent `ensure`; adopts a role or publication that already exists.
  * - read: reports a missing role or publication, a table missing from the publication or not
- *   REPLICA IDENTITY FULL, as `drift` (so `up` repairs it).
+ *   REPLICA IDENTITY FULL, as `drift`; the diff shows it as a change of the input that drifted
+ *   (`replicationUser`, `publication`, `tables`), never a replacement, so `up` repairs it.
  * - delete: drops the publication and the role only if this resource created them and they still
  *   carry its owner stamp (a comment): a replacement that adopted them stamps them as its own.
  * - The server address is how Pulumi reaches PostgreSQL, not identity: a new one is an update.
  * - Passwords are secret inputs, sent to PostgreSQL as escaped literals, never in a message.
- * Methods use only `require("pg")` and this file's functions and ./data-guard (they are serialized).
+ * Methods use only `require("pg")`, this file's functions, ./data-guard, ./postgres-client, ./toolkit
+ * and ../config/patterns (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_IDENTIFIER } from "../config/patterns";
 import { newOwnerToken, ownsObject } from "./data-guard";
+import { withPostgres } from "./postgres-client";
+import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
+import { redact } from "./toolkit/redact";
+import { isKnown } from "./toolkit/unknown";
 
 export const CDC_SOURCE_PROVIDER_VERSION = 1;
 
 /** Prefix of the owner stamp in the comment of the role and the publication. */
 export const OWNER_COMMENT_PREFIX = "lakehouse-owner ";
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /** Validates inputs (identifiers are interpolated into DDL, so they must be plain lower-case identifiers). */
 export function checkCdcSourceInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const known = (v: unknown) => v !== undefined && !isUnknown(v);
-    if (known(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address))) failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
+    if (isKnown(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address))) failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
     for (const key of ["database", "schema", "publication", "replicationUser", "adminUser"]) {
         if (news[key] === undefined) failures.push({ property: key, reason: "is required" });
-        else if (known(news[key]) && !IDENTIFIER.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be a lower-case SQL identifier (letters, digits, '_')` });
+        else if (isKnown(news[key]) && !POSTGRES_IDENTIFIER.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be a lower-case SQL identifier (letters, digits, '_')` });
     }
-    if (known(news.tables)) {
+    if (isKnown(news.tables)) {
         if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "must be a non-empty list of table names" });
-        else news.tables.forEach((t: unknown, i: number) => known(t) && !IDENTIFIER.test(String(t)) && failures.push({ property: `tables[${i}]`, reason: `"${t}" must be a lower-case SQL identifier` }));
+        else news.tables.forEach((t: unknown, i: number) => isKnown(t) && !POSTGRES_IDENTIFIER.test(String(t)) && failures.push({ property: `tables[${i}]`, reason: `"${t}" must be a lower-case SQL identifier` }));
     }
     for (const key of ["adminPassword", "replicationPassword"]) if (news[key] === undefined || news[key] === "") failures.push({ property: key, reason: "is required" });
-    if (known(news.replicationUser) && news.replicationUser === news.adminUser) failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
+    if (isKnown(news.replicationUser) && news.replicationUser === news.adminUser) failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
     return failures;
 }
 
 /**
- * The pure diff: another database or CDC role replaces; drift found by `read` is a change. The
- * address is how Pulumi reaches the server (`127.0.0.1` or `localhost`), never identity: an update.
+ * The input a line of drift (found by `read`) is about: the role (`replicationUser`), the
+ * publication, or a table (`tables`). Drift is shown as a change of that input: the stack says
+ * what it should be, the server no longer matches it.
  */
-export function diffCdcSource(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
-    const changedKeys: string[] = [];
-    const norm = (v: Record<string, any>, key: string) => (key === "tables" ? JSON.stringify([...(v.tables ?? [])].sort()) : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined)));
-    for (const key of ["address", "database", "schema", "tables", "publication", "replicationUser", "replicationPassword", "adminUser", "adminPassword", "createSeedTable", "version"]) {
-        if (norm(olds, key) !== norm(news, key)) changedKeys.push(key);
-    }
-    if ((olds.drift ?? []).length > 0) changedKeys.push("drift");
-    const replaces = changedKeys.filter((k) => k === "database" || k === "replicationUser");
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
+export function driftedInputs(drift: string[] | undefined): string[] {
+    const inputs = (drift ?? []).map((line) => (line.startsWith("role ") ? "replicationUser" : line.startsWith("publication ") ? "publication" : "tables"));
+    return [...new Set(inputs)];
 }
 
-async function withClient<T>(props: Record<string, any>, fn: (client: import("pg").Client) => Promise<T>): Promise<T> {
-    const { Client } = require("pg") as typeof import("pg");
-    const address = String(props.address);
-    const separator = address.lastIndexOf(":");
-    const client = new Client({
-        host: address.slice(0, separator),
-        port: Number(address.slice(separator + 1)),
-        user: props.adminUser,
-        password: props.adminPassword,
-        database: props.database,
-        connectionTimeoutMillis: 15_000,
-    });
-    await client.connect().catch((err: Error) => {
-        throw new Error(`CDC source: cannot connect to PostgreSQL at ${address} (database ${props.database}) as ${props.adminUser}: ${err.message}`);
-    });
-    try {
-        return await fn(client);
-    } finally {
-        await client.end().catch(() => undefined);
-    }
+/**
+ * The pure diff: another database or CDC role replaces; drift found by `read` is a change of the
+ * input that drifted, never a replacement (the same role and publication are repaired in place). The
+ * address is how Pulumi reaches the server (`127.0.0.1` or `localhost`), never identity: an update.
+ */
+export function diffCdcSource(olds: Record<string, any>, news: Record<string, any>): InputDiff {
+    const norm = (v: Record<string, any>, key: string) => (key === "tables" ? JSON.stringify([...(v.tables ?? [])].sort()) : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined)));
+    const changed = ["address", "database", "schema", "tables", "publication", "replicationUser", "replicationPassword", "adminUser", "adminPassword", "createSeedTable", "version"].filter((key) => norm(olds, key) !== norm(news, key));
+    const diff = inputDiff(changed, ["database", "replicationUser"]);
+    const drifted = driftedInputs(olds.drift).filter((k) => !changed.includes(k));
+    return drifted.length ? { ...diff, changes: true, changedKeys: [...changed, ...drifted] } : diff;
+}
+
+/** A connection to the source database as its admin. */
+function withClient<T>(props: Record<string, any>, fn: (client: import("pg").Client) => Promise<T>): Promise<T> {
+    return withPostgres({ address: props.address, user: props.adminUser, password: props.adminPassword, database: props.database, purpose: "CDC source" }, fn);
 }
 
 /** What is not as declared: a missing role/publication, a table missing from it or without REPLICA IDENTITY FULL. */
@@ -168,7 +159,7 @@ async function ensureCdcSource(props: Record<string, any>, previous: Record<stri
             };
         } catch (err) {
             await client.query("ROLLBACK").catch(() => undefined);
-            const message = String((err as Error).message).split(password).join("[secret]");
+            const message = redact(String((err as Error).message), [password, props.replicationPassword, props.adminPassword]);
             throw new Error(message.startsWith("CDC source:") ? message : `CDC source in ${props.database} at ${props.address}: ${message}`);
         }
     });
@@ -179,8 +170,7 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkCdcSourceInputs(news) };
     },
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffCdcSource(olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        return engineDiff(diffCdcSource(olds, news), olds, news);
     },
     async create(inputs: any) {
         // The id names the objects (database and publication), not the address they are reached at.

@@ -11,12 +11,27 @@
  *   stores as `database.password` is a config-provider reference (`${env:NAME}`, `${file:path:key}`)
  *   when the config holds one (the `databasePasswordReference` argument), which the worker resolves
  *   itself; only without one is the password sent (and then stored by Connect in plain text).
- * Methods use only global `fetch`, `require("pg")` and this file's functions and ./data-guard (they are serialized).
+ * - Every wait (tasks on the new config, the declared state, the slot released) is bounded by
+ *   `waitTimeoutSeconds`, backed off with jitter, and prints what it waits for.
+ * Methods use only global `fetch`, `require("pg")`, this file's functions, ./data-guard,
+ * ./postgres-client, ./not-found, ./toolkit, ../config/patterns and ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { HTTP_BASE_URL, KAFKA_CONNECT_NAME } from "../config/patterns";
+import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, refuseDataLoss } from "./data-guard";
+import { unlessNotFound } from "./not-found";
+import { withPostgres } from "./postgres-client";
+import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
+import { isNotFound, requestJson } from "./toolkit/http";
+import { pollUntil } from "./toolkit/poll";
+import { redact } from "./toolkit/redact";
+import { isKnown, isUnknown } from "./toolkit/unknown";
 
 export const CONNECTOR_PROVIDER_VERSION = 1;
+
+/** Default bound (seconds) on each wait of the connector: tasks on the new config, the declared state, the slot released on delete. */
+export const CONNECTOR_WAIT_SECONDS = 180;
 
 export type ConnectorState = "RUNNING" | "PAUSED" | "STOPPED";
 
@@ -46,10 +61,6 @@ export function isConfigProviderReference(value: unknown): boolean {
 
 const REQUIRED_KEYS = ["connector.class", "topic.prefix", "slot.name", "database.hostname", "database.port", "database.user", "database.dbname"];
 
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 /** The connector config as Connect stores it: string values, keys sorted (so diffs are exact). */
 export function normalizeConnectorConfig(config: Record<string, unknown>): Record<string, string> {
     const out: Record<string, string> = {};
@@ -64,13 +75,13 @@ export function normalizeConnectorConfig(config: Record<string, unknown>): Recor
 /** Validates inputs locally (Connect validates the rest before anything is created). */
 export function checkConnectorInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    if (news.name !== undefined && !isUnknown(news.name) && !/^[A-Za-z0-9._-]{1,200}$/.test(String(news.name))) {
+    if (isKnown(news.name) && !KAFKA_CONNECT_NAME.test(String(news.name))) {
         failures.push({ property: "name", reason: `"${news.name}" may hold only letters, digits, '.', '_' and '-'` });
     }
-    if (news.connectUrl !== undefined && !isUnknown(news.connectUrl) && !/^https?:\/\/[^\s/]+$/.test(String(news.connectUrl))) {
+    if (isKnown(news.connectUrl) && !HTTP_BASE_URL.test(String(news.connectUrl))) {
         failures.push({ property: "connectUrl", reason: `"${news.connectUrl}" must be the http(s) URL of the Connect REST API, without a path` });
     }
-    if (news.state !== undefined && !isUnknown(news.state) && !["RUNNING", "PAUSED", "STOPPED"].includes(news.state)) {
+    if (isKnown(news.state) && !["RUNNING", "PAUSED", "STOPPED"].includes(news.state)) {
         failures.push({ property: "state", reason: `"${news.state}" must be RUNNING, PAUSED or STOPPED` });
     }
     const config = news.config;
@@ -104,22 +115,17 @@ export function checkConnectorInputs(news: Record<string, any>): { property: str
  * database) replace, deleting first: two connectors on one slot cannot run. The Connect URL and the
  * database address are access paths, never identity.
  */
-export function diffConnector(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+export function diffConnector(olds: Record<string, any>, news: Record<string, any>): InputDiff {
     // Defaults of inputs added after version 1, so older state compares equal.
     const normal = (v: Record<string, any>): Record<string, any> => ({ state: "RUNNING", dropSlotOnDelete: true, version: 1, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changedKeys: string[] = [];
-    for (const key of ["connectUrl", "name", "state", "dropSlotOnDelete", "cleanupDatabaseAddress", "databasePassword", "waitTimeoutSeconds", "dataGuard", "version"]) {
-        if (JSON.stringify(o[key]) !== JSON.stringify(n[key])) changedKeys.push(key);
-    }
-    const oc = normalizeConnectorConfig(o.config ?? {});
-    const nc = normalizeConnectorConfig(n.config ?? {});
-    for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) {
-        if (oc[key] !== nc[key]) changedKeys.push(`config["${key}"]`);
-    }
-    const replaces = changedKeys.filter((k) => k === "name" || CONNECTOR_IDENTITY_KEYS.some((id) => k === `config["${id}"]`));
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+    const changedKeys = [
+        ...["connectUrl", "name", "state", "dropSlotOnDelete", "cleanupDatabaseAddress", "databasePassword", "waitTimeoutSeconds", "dataGuard", "version"].filter((key) => JSON.stringify(o[key]) !== JSON.stringify(n[key])),
+        ...changedEntries(normalizeConnectorConfig(o.config ?? {}), normalizeConnectorConfig(n.config ?? {})).map((key) => `config["${key}"]`),
+    ];
+    const identity = ["name", ...CONNECTOR_IDENTITY_KEYS.map((id) => `config["${id}"]`)];
+    return inputDiff(changedKeys, identity, true);
 }
 
 /** True when only access paths or Pulumi-side settings changed: nothing to change on Connect. */
@@ -133,173 +139,133 @@ export function connectorTopics(config: Record<string, string>): string[] {
     return tables.map((t) => `${config["topic.prefix"]}.${t}`);
 }
 
-/** A plain Error carrying Connect's status (Error subclasses do not survive closure serialization). */
-function connectError(status: number, message: string): Error & { status: number } {
-    return Object.assign(new Error(message), { status });
+/**
+ * True for the answers a worker gives while the group rebalances (e.g. right after a connector is
+ * created or deleted): 409 ("rebalance in progress") or 500 ("a rebalance is expected").
+ */
+export function isRebalancing(status: number, text: string): boolean {
+    return status === 409 || (status === 500 && /rebalance/i.test(text));
 }
 
 /**
- * Calls the Connect REST API; non-2xx become errors with Connect's message. A worker answers 409
- * ("rebalance in progress") or 500 ("a rebalance is expected") while the group rebalances, e.g. right
- * after a connector is created or deleted; those are retried with backoff for up to 90 s.
+ * Calls the Connect REST API (the toolkit's `requestJson`); a non-2xx answer throws an error with
+ * Connect's own message and the `status` (0 when Connect was not reached). Rebalance answers are
+ * retried, backed off with jitter, for up to `PROVIDER_DEFAULTS.busyRetryMs`. `secrets` never show in an error.
  */
-export async function connectRequest(baseUrl: string, method: string, path: string, body?: unknown): Promise<any> {
-    let delay = 250;
-    const retryUntil = Date.now() + 90_000;
-    for (;;) {
-        let response: Response;
-        try {
-            response = await fetch(`${baseUrl}${path}`, {
-                method,
-                headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(60_000),
-            });
-        } catch (err) {
-            const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-            throw connectError(0, `Kafka Connect ${method} ${baseUrl}${path}: ${cause}`);
-        }
-        const text = await response.text();
-        const rebalancing = response.status === 409 || (response.status === 500 && /rebalance/i.test(text));
-        if (rebalancing && Date.now() + delay < retryUntil) {
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 5000);
-            continue;
-        }
-        let json: any = {};
-        try {
-            json = text ? JSON.parse(text) : {};
-        } catch {
-            json = { message: text };
-        }
-        if (!response.ok) throw connectError(response.status, `Kafka Connect ${method} ${path}: ${response.status}: ${json.message ?? text}`);
-        return json;
-    }
+export async function connectRequest(baseUrl: string, method: string, path: string, body?: unknown, secrets?: Array<string | undefined>): Promise<any> {
+    return requestJson({
+        service: "Kafka Connect",
+        baseUrl,
+        method,
+        path,
+        body,
+        timeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs,
+        retryWhen: isRebalancing,
+        retryForMs: PROVIDER_DEFAULTS.busyRetryMs,
+        secrets,
+    });
+}
+
+/** The connector's status, or undefined when Connect has no connector of that name. */
+function connectorStatus(baseUrl: string, name: string): Promise<any | undefined> {
+    return unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`));
+}
+
+/** The bound (ms) on each wait of the connector: its `waitTimeoutSeconds`. */
+function waitMs(props: Record<string, any>): number {
+    return (props.waitTimeoutSeconds ?? CONNECTOR_WAIT_SECONDS) * 1000;
 }
 
 /** Asks the plugin to validate a full config; throws listing every field error (values never included). */
-export async function validateConnectorConfig(baseUrl: string, fullConfig: Record<string, string>): Promise<void> {
+export async function validateConnectorConfig(baseUrl: string, fullConfig: Record<string, string>, secrets?: Array<string | undefined>): Promise<void> {
     const cls = fullConfig["connector.class"];
-    const result = await connectRequest(baseUrl, "PUT", `/connector-plugins/${encodeURIComponent(cls)}/config/validate`, fullConfig);
+    const result = await connectRequest(baseUrl, "PUT", `/connector-plugins/${encodeURIComponent(cls)}/config/validate`, fullConfig, secrets);
     if (!result.error_count) return;
     const errors: string[] = [];
     for (const entry of result.configs ?? []) {
         for (const message of entry.value?.errors ?? []) errors.push(`${entry.value.name}: ${message}`);
     }
-    throw new Error(`Kafka Connect rejected the config of connector "${fullConfig.name}" (${result.error_count} error${result.error_count === 1 ? "" : "s"}):\n  - ${errors.join("\n  - ")}`);
-}
-
-/** Waits (bounded, backed off) until the connector and every task are in `state`; a FAILED one throws with its trace. */
-export async function waitForConnectorState(baseUrl: string, name: string, state: ConnectorState, timeoutMs: number): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 250;
-    let last: any;
-    for (;;) {
-        try {
-            last = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`);
-        } catch (err) {
-            // Just created: the status can lag behind the config by a moment.
-            if ((err as { status?: number }).status !== 404) throw err;
-        }
-        if (last) {
-            const failed = [last.connector, ...(last.tasks ?? [])].find((s: any) => s?.state === "FAILED");
-            if (failed) {
-                const what = failed === last.connector ? "connector" : `task ${failed.id}`;
-                throw new Error(`Kafka Connect connector "${name}": ${what} FAILED on ${failed.worker_id}:\n${String(failed.trace ?? "(no trace)").split("\n").slice(0, 30).join("\n")}`);
-            }
-            const tasks = last.tasks ?? [];
-            // A STOPPED connector has no tasks; a running or paused one has at least one, all in the same state.
-            const tasksReady = state === "STOPPED" ? tasks.length === 0 : tasks.length > 0 && tasks.every((t: any) => t.state === state);
-            if (last.connector?.state === state && tasksReady) return last;
-        }
-        if (Date.now() + delay > deadline) {
-            const seen = last ? `connector ${last.connector?.state}, tasks [${(last.tasks ?? []).map((t: any) => `${t.id}:${t.state}`).join(", ")}]` : "no status yet";
-            throw new Error(`Kafka Connect connector "${name}" did not reach ${state} within ${Math.round(timeoutMs / 1000)} s (last seen: ${seen})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-    }
+    throw new Error(redact(`Kafka Connect rejected the config of connector "${fullConfig.name}" (${result.error_count} error${result.error_count === 1 ? "" : "s"}):\n  - ${errors.join("\n  - ")}`, secrets));
 }
 
 /**
- * Waits (bounded, backed off) until every task of the connector runs with `config` (Connect copies the
- * connector config into each task's config when it reconfigures them). Until then a RUNNING status is
- * the old configuration's, and accepting it would report an update that has not happened yet.
+ * Waits (bounded, backed off, printing what it sees) until the connector and every task are in
+ * `state`; a FAILED one throws with its trace.
+ */
+export async function waitForConnectorState(baseUrl: string, name: string, state: ConnectorState, timeoutMs: number): Promise<any> {
+    return pollUntil(`Kafka Connect connector "${name}" to reach ${state}`, timeoutMs, async () => {
+        // Just created: the status can lag behind the config by a moment (a 404).
+        const status = await connectorStatus(baseUrl, name);
+        if (!status) return { done: false, seen: "no status yet" };
+        const failed = [status.connector, ...(status.tasks ?? [])].find((s: any) => s?.state === "FAILED");
+        if (failed) {
+            const what = failed === status.connector ? "connector" : `task ${failed.id}`;
+            throw new Error(`Kafka Connect connector "${name}": ${what} FAILED on ${failed.worker_id}:\n${String(failed.trace ?? "(no trace)").split("\n").slice(0, 30).join("\n")}`);
+        }
+        const tasks: any[] = status.tasks ?? [];
+        // A STOPPED connector has no tasks; a running or paused one has at least one, all in the same state.
+        const tasksReady = state === "STOPPED" ? tasks.length === 0 : tasks.length > 0 && tasks.every((t) => t.state === state);
+        if (status.connector?.state === state && tasksReady) return { done: true, value: status };
+        return { done: false, seen: `connector ${status.connector?.state}, tasks [${tasks.map((t) => `${t.id}:${t.state}`).join(", ")}]` };
+    });
+}
+
+/**
+ * Waits (bounded, backed off, printing what it sees) until every task of the connector runs with
+ * `config` (Connect copies the connector config into each task's config when it reconfigures them).
+ * Until then a RUNNING status is the old configuration's, and accepting it would report an update
+ * that has not happened yet.
  */
 export async function waitForTaskConfig(baseUrl: string, name: string, config: Record<string, string>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 250;
-    let stale = "no tasks yet";
-    for (;;) {
-        const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> = await connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`).catch((err: { status?: number }) => {
-            if (err.status === 404) return [];
-            throw err;
-        });
+    await pollUntil(`the tasks of Kafka Connect connector "${name}" to take the new config`, timeoutMs, async () => {
+        const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> = (await unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`))) ?? [];
         // A password reference counts too: Connect keeps it unresolved in task configs, so a task still holding
         // the old value (a literal, or another reference) has not been restarted with the new config yet.
         const behind = tasks.flatMap((t) => Object.keys(config).filter((k) => t.config?.[k] !== undefined && t.config[k] !== config[k]).map((k) => `task ${t.id?.task ?? "?"}: ${k}`));
-        if (tasks.length > 0 && behind.length === 0) return;
-        if (tasks.length > 0) stale = behind.join(", ");
-        if (Date.now() + delay > deadline) throw new Error(`Kafka Connect connector "${name}": its tasks did not take the new config within ${Math.round(timeoutMs / 1000)} s (still old: ${stale})`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-    }
+        if (tasks.length > 0 && behind.length === 0) return { done: true, value: undefined };
+        return { done: false, seen: tasks.length > 0 ? `still old: ${behind.join(", ")}` : "no tasks yet" };
+    });
 }
 
-/** Drops the connector's replication slot, and its publication when the connector created it; absent ones are fine. */
+/**
+ * Drops the connector's replication slot, and its publication when the connector created it; absent
+ * ones are fine. The walsender of a just-deleted connector can hold the slot for a moment, and a task
+ * that was still stopping can take it again: done only when the slot stays absent across looks 1.5 s
+ * apart (bounded by the resource's `waitTimeoutSeconds`).
+ */
 export async function dropSlotAndPublication(props: Record<string, any>): Promise<void> {
-    const { Client } = require("pg") as typeof import("pg");
     const config = props.config ?? {};
-    const address = String(props.cleanupDatabaseAddress ?? `${config["database.hostname"]}:${config["database.port"]}`);
-    const separator = address.lastIndexOf(":");
-    const client = new Client({
-        host: address.slice(0, separator),
-        port: Number(address.slice(separator + 1)),
+    const slot = config["slot.name"];
+    const target = {
+        address: String(props.cleanupDatabaseAddress ?? `${config["database.hostname"]}:${config["database.port"]}`),
         user: config["database.user"],
         password: props.databasePassword,
         database: config["database.dbname"],
-        connectionTimeoutMillis: 15_000,
-    });
-    const slot = config["slot.name"];
-    await client.connect().catch((err: Error) => {
-        throw new Error(`dropping replication slot "${slot}": cannot connect to PostgreSQL at ${address} as ${config["database.user"]}: ${err.message}`);
-    });
-    try {
-        // The walsender of a just-deleted connector can hold the slot for a moment, and a task that was
-        // still stopping can take it again: done only when the slot stays absent across two looks.
-        const deadline = Date.now() + 90_000;
-        let delay = 200;
+        purpose: `dropping replication slot "${slot}"`,
+    };
+    await withPostgres(target, async (client) => {
         let absentSince: number | undefined;
-        for (;;) {
+        await pollUntil(`replication slot "${slot}" to be dropped`, waitMs(props), async () => {
             const found = await client.query("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", [slot]);
             if (found.rowCount === 0) {
                 absentSince ??= Date.now();
-                if (Date.now() - absentSince >= 1500) break;
-            } else {
-                absentSince = undefined;
-                if (found.rows[0].active_pid === null) {
-                    await client.query("SELECT pg_drop_replication_slot($1)", [slot]).catch((err: { code?: string }) => {
-                        // 55006: taken again between the look and the drop; 42704: already gone. Both: look again.
-                        if (err.code !== "55006" && err.code !== "42704") throw err;
-                    });
-                    continue;
-                }
+                return Date.now() - absentSince >= 1500 ? { done: true, value: undefined } : { done: false, seen: "absent, looking again" };
             }
-            if (Date.now() + delay > deadline) {
-                const holder = found.rowCount ? `in use by backend ${found.rows[0].active_pid}` : "reappearing";
-                throw new Error(`replication slot "${slot}" is still ${holder} after 90 s; it was not dropped`);
-            }
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 2000);
-        }
+            absentSince = undefined;
+            const holder = found.rows[0].active_pid;
+            if (holder !== null) return { done: false, seen: `in use by backend ${holder}` };
+            await client.query("SELECT pg_drop_replication_slot($1)", [slot]).catch((err: { code?: string }) => {
+                // 55006: taken again between the look and the drop; 42704: already gone. Both: look again.
+                if (err.code !== "55006" && err.code !== "42704") throw err;
+            });
+            return { done: false, seen: "dropped, looking again" };
+        }, { initialMs: 200, maxMs: 2000 });
         const autocreate = config["publication.autocreate.mode"] ?? "all_tables";
         if (autocreate !== "disabled") {
             const publication = config["publication.name"] ?? "dbz_publication";
             await client.query(`DROP PUBLICATION IF EXISTS "${String(publication).replace(/"/g, '""')}"`);
         }
-    } finally {
-        await client.end().catch(() => undefined);
-    }
+    });
 }
 
 /** Applies create/update: validate, put config, reach the declared state, wait. Returns outputs. */
@@ -308,22 +274,20 @@ async function applyConnector(inputs: Record<string, any>, knownToExist: boolean
     const config = normalizeConnectorConfig(inputs.config);
     // Connect stores what it is given: the reference when there is one, so the password stays out of its configs topic.
     const full = { ...config, name, "database.password": config["database.password"] ?? inputs.databasePassword };
-    await validateConnectorConfig(inputs.connectUrl, full);
+    const secrets = [inputs.databasePassword];
+    await validateConnectorConfig(inputs.connectUrl, full, secrets);
     let exists = knownToExist;
     try {
         const state: ConnectorState = inputs.state ?? "RUNNING";
-        const current = await connectRequest(inputs.connectUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`).catch((err: { status?: number }) => {
-            if (err.status === 404) return undefined;
-            throw err;
-        });
+        const current = await connectorStatus(inputs.connectUrl, name);
         exists = current !== undefined;
-        await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, full);
+        await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, full, secrets);
         exists = true;
         const failed = [current?.connector, ...(current?.tasks ?? [])].some((s: any) => s?.state === "FAILED");
         if (failed) await connectRequest(inputs.connectUrl, "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
         const action = { RUNNING: "resume", PAUSED: "pause", STOPPED: "stop" }[state];
         if (current?.connector?.state !== state) await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/${action}`);
-        const timeoutMs = (inputs.waitTimeoutSeconds ?? 180) * 1000;
+        const timeoutMs = waitMs(inputs);
         // A reconfigured connector restarts its tasks: wait for tasks with the new config before their state counts.
         if (state !== "STOPPED") await waitForTaskConfig(inputs.connectUrl, name, config, timeoutMs);
         const status = await waitForConnectorState(inputs.connectUrl, name, state, timeoutMs);
@@ -345,9 +309,9 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffConnector(olds, news);
-        refuseDataLoss("DebeziumConnector", replaces, olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        const diff = diffConnector(olds, news);
+        refuseDataLoss("DebeziumConnector", diff.replaces, olds, news);
+        return engineDiff(diff, olds, news);
     },
 
     async create(inputs: any) {
@@ -359,10 +323,7 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
         if (accessOnlyChange(changedKeys)) {
             // Another way to reach the same Connect (or Pulumi-side settings): the running connector is left
             // alone, no task restarts. Where it is missing at the new URL, it is made there as declared.
-            const found = await connectRequest(news.connectUrl, "GET", `/connectors/${encodeURIComponent(news.name)}/status`).catch((err: { status?: number }) => {
-                if (err.status === 404) return undefined;
-                throw err;
-            });
+            const found = await connectorStatus(news.connectUrl, news.name);
             if (found && found.connector?.state === (news.state ?? "RUNNING")) {
                 return { outs: { ...olds, ...news, topics: olds.topics, connectorState: found.connector.state, taskStates: (found.tasks ?? []).map((t: any) => t.state) } };
             }
@@ -377,7 +338,7 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
             stored = await connectRequest(props.connectUrl, "GET", `/connectors/${encodeURIComponent(id)}/config`);
             status = await connectRequest(props.connectUrl, "GET", `/connectors/${encodeURIComponent(id)}/status`);
         } catch (err) {
-            if ((err as { status?: number }).status === 404) return {};
+            if (isNotFound(err)) return {};
             throw err;
         }
         // The worker adds `name`. A stored password reference is compared like any setting (a literal where a
@@ -411,12 +372,12 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
                 // STOPPED first), so a connector created later under this name snapshots again instead of
                 // resuming from a position that no longer exists and missing the rows in between.
                 await connectRequest(props.connectUrl, "PUT", `${path}/stop`);
-                await waitForConnectorState(props.connectUrl, id, "STOPPED", 60_000);
+                await waitForConnectorState(props.connectUrl, id, "STOPPED", waitMs(props));
                 await connectRequest(props.connectUrl, "DELETE", `${path}/offsets`);
             }
             await connectRequest(props.connectUrl, "DELETE", path);
         } catch (err) {
-            if ((err as { status?: number }).status !== 404) throw err;
+            if (!isNotFound(err)) throw err;
         }
         if (props.dropSlotOnDelete !== false) await dropSlotAndPublication(props);
     },
@@ -443,7 +404,7 @@ export interface DebeziumConnectorArgs {
     dropSlotOnDelete?: pulumi.Input<boolean>;
     /** `host:port` of the database as the machine running Pulumi reaches it, for that cleanup (default: from config). */
     cleanupDatabaseAddress?: pulumi.Input<string>;
-    /** Bound on waiting for the declared state, in seconds (default 180). */
+    /** Bound on each wait (tasks on the new config, the declared state, the slot released), in seconds (default `CONNECTOR_WAIT_SECONDS`, 180). */
     waitTimeoutSeconds?: pulumi.Input<number>;
     /** Refuse, at preview, a change that replaces the connector (its slot and offsets); default: none. */
     dataGuard?: DataGuard;
@@ -470,7 +431,7 @@ export class DebeziumConnector extends pulumi.dynamic.Resource {
                 state: args.state ?? "RUNNING",
                 dropSlotOnDelete: args.dropSlotOnDelete ?? true,
                 cleanupDatabaseAddress: args.cleanupDatabaseAddress,
-                waitTimeoutSeconds: args.waitTimeoutSeconds ?? 180,
+                waitTimeoutSeconds: args.waitTimeoutSeconds ?? CONNECTOR_WAIT_SECONDS,
                 ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
                 version: CONNECTOR_PROVIDER_VERSION,
                 topics: undefined,

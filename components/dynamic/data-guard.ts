@@ -5,8 +5,9 @@
  *
  * Serialization-safe: the providers that import these functions are serialized into state with
  * them (tests/integration/*.test.ts run every provider in its serialized form too), so nothing here
- * reaches a module-level value other than these functions, and `crypto` is `require`d inside.
+ * reaches a module-level value other than these functions and the toolkit's, and `crypto` is `require`d inside.
  */
+import { valueAt } from "./toolkit/diff";
 
 /**
  * What the program tells a data-bearing resource about the stack's choice (`lakehouse:allowDataLoss`).
@@ -23,12 +24,8 @@ export interface DataGuard {
     optIn: string;
 }
 
-/** The value at a diff path: `name` or `config["slot.name"]`. */
-export function valueAtPath(props: Record<string, any> | undefined, path: string): unknown {
-    const nested = /^([A-Za-z0-9_]+)\["(.+)"\]$/.exec(path);
-    if (nested) return props?.[nested[1]]?.[nested[2]];
-    return props?.[path];
-}
+/** The value at a diff path: `name` or `config["slot.name"]` (the toolkit's `valueAt`). */
+export const valueAtPath = valueAt;
 
 /**
  * The message that stops a preview: which config key changed (old and new value), what the
@@ -42,7 +39,7 @@ export function dataLossRefusal(resource: string, replaces: string[], olds: Reco
     const shown = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
     const changes = replaces.map((path) => {
         const key = guard.configKeys?.[path];
-        return `${key ?? path} (${shown(valueAtPath(olds, path))} -> ${shown(valueAtPath(news, path))})`;
+        return `${key ?? path} (${shown(valueAt(olds, path))} -> ${shown(valueAt(news, path))})`;
     });
     return (
         `${resource}: this change would replace ${holds}: ${changes.join(", ")}. ${guard.loss} ` +

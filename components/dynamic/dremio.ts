@@ -6,13 +6,22 @@
  *   secrets redacted and adds keys of its own, so drift compares only the keys the stack declares and
  *   never the secrets.
  *
- * Provider methods use only global `fetch` and this file's functions (they are serialized into state).
- * Credentials are secret inputs; no message carries them (see `redact`).
+ * Provider methods use only global `fetch`, this file's functions, ./not-found, ./toolkit,
+ * ../config/patterns and ../defaults (they are serialized into state). Credentials are secret inputs;
+ * no message carries them (the toolkit's `redact`).
  *
  * Tested against a local stand-in of Dremio's REST API (harness/dremio): Dremio itself is not
  * obtainable where this project is built.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DREMIO_USER_NAME, HTTP_BASE_URL, NESSIE_API_V2_URL } from "../config/patterns";
+import { PROVIDER_DEFAULTS } from "../defaults";
+import { unlessNotFound } from "./not-found";
+import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
+import { errorStatus, isNotFound, requestJson, serverMessage } from "./toolkit/http";
+import { pollUntil } from "./toolkit/poll";
+import { redact } from "./toolkit/redact";
+import { isKnown, isUnknown } from "./toolkit/unknown";
 
 export const DREMIO_PROVIDER_VERSION = 1;
 
@@ -21,96 +30,62 @@ export const DREMIO_REDACTED = "$DREMIO_EXISTING_VALUE$";
 
 type Failure = { property: string; reason: string };
 
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Dremio's message in an error body (`errorMessage`), with its `moreInfo` when it gives one. */
+function dremioMessage(json: any, text: string): string {
+    return `${serverMessage(json, text)}${json?.moreInfo ? ` (${json.moreInfo})` : ""}`;
 }
 
-/** A plain Error with Dremio's status (Error subclasses do not survive closure serialization). */
-function dremioError(status: number, message: string): Error & { status: number } {
-    return Object.assign(new Error(message), { status });
+/**
+ * Calls Dremio's REST API; a non-2xx answer throws an error with Dremio's own `errorMessage` and the
+ * `status` (0 when Dremio was not reached). `secrets` never show in an error.
+ */
+export async function dremioRequest(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown; secrets?: Array<string | undefined> } = {}): Promise<any> {
+    return requestJson({
+        service: "Dremio",
+        baseUrl,
+        method,
+        path,
+        body: options.body,
+        headers: options.token ? { Authorization: `_dremio${options.token}` } : undefined,
+        timeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs,
+        errorMessage: dremioMessage,
+        secrets: options.secrets,
+    });
 }
 
-/** Replaces every secret value in a message (Dremio may echo a config back in an error). */
-export function redact(message: string, secrets: unknown[]): string {
-    let out = message;
-    for (const secret of secrets) {
-        if (typeof secret === "string" && secret.length >= 4) out = out.split(secret).join("[secret]");
-    }
-    return out;
-}
-
-/** Calls Dremio's REST API; a non-2xx answer becomes an error carrying Dremio's `errorMessage`. */
-export async function dremioRequest(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<any> {
-    let response: Response;
-    try {
-        response = await fetch(`${baseUrl}${path}`, {
-            method,
-            headers: {
-                Accept: "application/json",
-                ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
-                ...(options.token ? { Authorization: `_dremio${options.token}` } : {}),
-            },
-            body: options.body === undefined ? undefined : JSON.stringify(options.body),
-            signal: AbortSignal.timeout(60_000),
-        });
-    } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-        throw dremioError(0, `Dremio ${method} ${baseUrl}${path}: ${cause}`);
-    }
-    const text = await response.text();
-    let json: any = {};
-    try {
-        json = text ? JSON.parse(text) : {};
-    } catch {
-        json = { errorMessage: text };
-    }
-    if (!response.ok) {
-        const detail = json.errorMessage ?? json.message ?? text;
-        throw dremioError(response.status, `Dremio ${method} ${path}: ${response.status}: ${detail}${json.moreInfo ? ` (${json.moreInfo})` : ""}`);
-    }
-    return json;
-}
-
-/** Waits, bounded and backed off, until Dremio answers its status endpoint. */
+/** Waits (bounded, backed off, printing what it sees) until Dremio answers its status endpoint. */
 export async function waitForDremio(baseUrl: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 250;
-    let last = "no answer yet";
-    for (;;) {
+    await pollUntil(`Dremio at ${baseUrl} to answer /apiv2/server_status`, timeoutMs, async () => {
         try {
             await dremioRequest(baseUrl, "GET", "/apiv2/server_status");
-            return;
+            return { done: true, value: undefined };
         } catch (err) {
-            last = (err as Error).message;
+            return { done: false, seen: (err as Error).message };
         }
-        if (Date.now() + delay > deadline) throw new Error(`Dremio at ${baseUrl} did not answer /apiv2/server_status within ${Math.round(timeoutMs / 1000)} s (last: ${last})`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-    }
+    });
 }
 
 /** Logs in and returns the session token; a rejected login names the user, never the password. */
 export async function dremioLogin(baseUrl: string, userName: string, password: string): Promise<string> {
     try {
-        const session = await dremioRequest(baseUrl, "POST", "/apiv2/login", { body: { userName, password } });
+        const session = await dremioRequest(baseUrl, "POST", "/apiv2/login", { body: { userName, password }, secrets: [password] });
         return String(session.token);
     } catch (err) {
-        throw Object.assign(new Error(redact(`logging in to Dremio at ${baseUrl} as "${userName}": ${(err as Error).message}`, [password])), { status: (err as { status?: number }).status });
+        throw Object.assign(new Error(redact(`logging in to Dremio at ${baseUrl} as "${userName}": ${(err as Error).message}`, [password])), { status: errorStatus(err) });
     }
 }
 
 // ----------------------------------------------------------------------------------------------
 // The first admin
 
-const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.@-]{0,127}$/;
-const BASE_URL = /^https?:\/\/[^\s/]+$/;
-
 /** Validates the admin's inputs, naming each bad property (never echoing the password). */
 export function checkDremioAdminInputs(news: Record<string, any>): Failure[] {
     const failures: Failure[] = [];
-    const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
-    if (known("url") && !BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
-    if (known("userName") && !USER_NAME.test(String(news.userName))) failures.push({ property: "userName", reason: `"${news.userName}" is not a Dremio user name (letters, digits, '_', '.', '@', '-')` });
+    const known = (k: string) => isKnown(news[k]);
+    if (known("url") && !HTTP_BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    if (known("userName") && !DREMIO_USER_NAME.test(String(news.userName))) {
+        failures.push({ property: "userName", reason: `"${news.userName}" is not a Dremio user name (a letter or '_', then letters, digits, '_', '.' or '-'; at most 63)` });
+    }
     if (known("email") && !/^[^\s@]+@[^\s@]+$/.test(String(news.email))) failures.push({ property: "email", reason: `"${news.email}" is not an e-mail address` });
     if (news.password === undefined || news.password === "") {
         failures.push({ property: "password", reason: "is required" });
@@ -121,12 +96,12 @@ export function checkDremioAdminInputs(news: Record<string, any>): Failure[] {
 }
 
 /** Exactly the changed inputs; another user name is another admin (replace). The URL is how Pulumi reaches Dremio: an update. */
-export function diffDremioAdmin(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; changedKeys: string[] } {
-    const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, waitTimeoutSeconds: 300, ...v });
+export function diffDremioAdmin(olds: Record<string, any>, news: Record<string, any>): InputDiff {
+    const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, waitTimeoutSeconds: PROVIDER_DEFAULTS.waitTimeoutSeconds, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changedKeys = ["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    return { changes: changedKeys.length > 0, replaces: changedKeys.filter((k) => k === "userName"), changedKeys };
+    // The old admin is kept (Dremio keeps its first admin): nothing to delete before the new one.
+    return inputDiff(["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), ["userName"]);
 }
 
 /** The user's profile as Dremio's user API takes it. */
@@ -140,21 +115,21 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces } = diffDremioAdmin(olds, news);
-        return { changes, replaces };
+        return engineDiff(diffDremioAdmin(olds, news), olds, news);
     },
 
     async create(inputs: any) {
-        await waitForDremio(inputs.url, (inputs.waitTimeoutSeconds ?? 300) * 1000);
+        await waitForDremio(inputs.url, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
         try {
             await dremioRequest(inputs.url, "PUT", "/apiv2/bootstrap/firstuser", {
                 body: { userName: inputs.userName, firstName: inputs.firstName, lastName: inputs.lastName, email: inputs.email, createdAt: Date.now(), password: inputs.password },
+                secrets: [inputs.password],
             });
         } catch (err) {
-            const status = (err as { status?: number }).status ?? 0;
+            const status = errorStatus(err) ?? 0;
             // Dremio refuses a second first user: a rerun after a crash, or an admin made by hand. Adopt it
             // when the stack's password logs in; otherwise say which setting to fix.
-            if (status === 0 || status >= 500) throw new Error(redact((err as Error).message, [inputs.password]));
+            if (status === 0 || status >= 500) throw err;
             try {
                 await dremioLogin(inputs.url, inputs.userName, inputs.password);
             } catch (loginErr) {
@@ -175,7 +150,7 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
             await dremioLogin(props.url, id, props.password);
             return { id, props: { ...props } };
         } catch (err) {
-            const status = (err as { status?: number }).status;
+            const status = errorStatus(err);
             if (status === 401 || status === 403) {
                 // The stack's password no longer logs in (changed or user removed out of band): a drift on
                 // `password`, which `up` repairs once the stack holds a password that works (see update).
@@ -210,8 +185,9 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
             await dremioRequest(news.url, "PUT", `/api/v3/user/${encodeURIComponent(user.id)}`, {
                 token,
                 body: { ...user, ...userBody(news), tag: user.tag, ...(loggedInWithNew ? {} : { password: news.password }) },
+                secrets: [news.password, olds.password],
             }).catch((err: Error) => {
-                throw new Error(redact(`updating Dremio user "${id}": ${err.message}`, [news.password, olds.password]));
+                throw new Error(`updating Dremio user "${id}": ${err.message}`);
             });
         }
         return { outs: { ...news } };
@@ -232,7 +208,7 @@ export interface DremioAdminArgs {
     firstName?: pulumi.Input<string>;
     lastName?: pulumi.Input<string>;
     email?: pulumi.Input<string>;
-    /** Bound on waiting for Dremio to answer, in seconds (default 300: a first start takes a while). */
+    /** Bound on waiting for Dremio to answer, in seconds (default `PROVIDER_DEFAULTS.waitTimeoutSeconds`: a first start takes a while). */
     waitTimeoutSeconds?: pulumi.Input<number>;
 }
 
@@ -251,7 +227,7 @@ export class DremioAdmin extends pulumi.dynamic.Resource {
                 firstName: args.firstName ?? "Lakehouse",
                 lastName: args.lastName ?? "Admin",
                 email: args.email ?? pulumi.output(args.userName).apply((u) => `${u}@lakehouse.local`),
-                waitTimeoutSeconds: args.waitTimeoutSeconds ?? 300,
+                waitTimeoutSeconds: args.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds,
                 version: DREMIO_PROVIDER_VERSION,
             },
             { ...opts, additionalSecretOutputs: ["password"] },
@@ -299,8 +275,8 @@ export function projectSourceConfig(server: Record<string, unknown>, declared: R
 /** Validates a source's inputs, naming each bad property; for NESSIE, what Dremio would refuse. */
 export function checkDremioSourceInputs(news: Record<string, any>): Failure[] {
     const failures: Failure[] = [];
-    const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
-    if (known("url") && !BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    const known = (k: string) => isKnown(news[k]);
+    if (known("url") && !HTTP_BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
     if (known("name") && !SOURCE_NAME.test(String(news.name))) failures.push({ property: "name", reason: `"${news.name}" must be 1-255 characters without '/', ':', '[' or ']'` });
     if (known("type") && !/^[A-Z0-9_]+$/.test(String(news.type))) failures.push({ property: "type", reason: `"${news.type}" is not a Dremio source type such as NESSIE` });
     for (const k of ["userName", "password"]) if (news[k] === undefined || news[k] === "") failures.push({ property: k, reason: "is required (Dremio's API needs a login)" });
@@ -314,7 +290,7 @@ export function checkDremioSourceInputs(news: Record<string, any>): Failure[] {
     if (known("type") && news.type === "NESSIE" && config && typeof config === "object") {
         const setting = (k: string) => config[k] ?? secretConfig?.[k];
         const endpoint = config.nessieEndpoint;
-        if (!isUnknown(endpoint) && !/^https?:\/\/\S+\/api\/v2$/.test(String(endpoint ?? ""))) {
+        if (!isUnknown(endpoint) && !NESSIE_API_V2_URL.test(String(endpoint ?? ""))) {
             failures.push({ property: 'config["nessieEndpoint"]', reason: `${endpoint === undefined ? "is required" : `"${endpoint}" must be`} the Nessie API v2 URL (ending in /api/v2; Dremio refuses v1)` });
         }
         if (config.nessieAuthType !== undefined && !["NONE", "BEARER"].includes(config.nessieAuthType)) failures.push({ property: 'config["nessieAuthType"]', reason: `"${config.nessieAuthType}" must be NONE or BEARER` });
@@ -330,21 +306,17 @@ export function checkDremioSourceInputs(news: Record<string, any>): Failure[] {
 }
 
 /** Exactly the changed settings (by name: secret values never appear); a new name, type or Dremio replaces. */
-export function diffDremioSource(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+export function diffDremioSource(olds: Record<string, any>, news: Record<string, any>): InputDiff {
     const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changedKeys = ["url", "name", "type", "userName", "password", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    for (const group of ["config", "secretConfig"]) {
-        const oc = normalizeSourceConfig(o[group] ?? {});
-        const nc = normalizeSourceConfig(n[group] ?? {});
-        for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) {
-            if (JSON.stringify(oc[key]) !== JSON.stringify(nc[key])) changedKeys.push(`${group}["${key}"]`);
-        }
-    }
-    // Name and type make another source; the URL is how Pulumi reaches Dremio (an update, never identity).
-    const replaces = changedKeys.filter((k) => k === "name" || k === "type");
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys };
+    const changedKeys = [
+        ...["url", "name", "type", "userName", "password", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
+        ...["config", "secretConfig"].flatMap((group) => changedEntries(normalizeSourceConfig(o[group] ?? {}), normalizeSourceConfig(n[group] ?? {})).map((key) => `${group}["${key}"]`)),
+    ];
+    // Name and type make another source (the old one deleted first: Dremio holds one source per name);
+    // the URL is how Pulumi reaches Dremio (an update, never identity).
+    return inputDiff(changedKeys, ["name", "type"], true);
 }
 
 /** The catalog body Dremio takes: the server's own keys kept, the stack's settings (and secrets) on top. */
@@ -359,13 +331,8 @@ export function sourceBody(inputs: Record<string, any>, existing?: Record<string
 }
 
 /** The source by path, or undefined when Dremio has none of that name. */
-async function findSource(url: string, token: string, name: string): Promise<any | undefined> {
-    try {
-        return await dremioRequest(url, "GET", `/api/v3/catalog/by-path/${encodeURIComponent(name)}`, { token });
-    } catch (err) {
-        if ((err as { status?: number }).status === 404) return undefined;
-        throw err;
-    }
+function findSource(url: string, token: string, name: string): Promise<any | undefined> {
+    return unlessNotFound(dremioRequest(url, "GET", `/api/v3/catalog/by-path/${encodeURIComponent(name)}`, { token }));
 }
 
 /** Creates the source or brings an existing one to the declared settings; returns the outputs. */
@@ -373,21 +340,18 @@ async function applySource(inputs: Record<string, any>, id?: string): Promise<{ 
     const secrets = [inputs.password, ...Object.values(inputs.secretConfig ?? {})];
     try {
         const token = await dremioLogin(inputs.url, inputs.userName, inputs.password);
-        let existing = id ? await dremioRequest(inputs.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token }).catch((err: { status?: number }) => {
-            if (err.status === 404) return undefined;
-            throw err;
-        }) : undefined;
+        let existing = id ? await unlessNotFound(dremioRequest(inputs.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token })) : undefined;
         existing ??= await findSource(inputs.url, token, inputs.name);
         const saved = existing
-            ? await dremioRequest(inputs.url, "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, { token, body: sourceBody(inputs, existing) })
-            : await dremioRequest(inputs.url, "POST", "/api/v3/catalog", { token, body: sourceBody(inputs) });
+            ? await dremioRequest(inputs.url, "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, { token, body: sourceBody(inputs, existing), secrets })
+            : await dremioRequest(inputs.url, "POST", "/api/v3/catalog", { token, body: sourceBody(inputs), secrets });
         return {
             id: saved.id,
             // `savedTag`: the version this resource wrote; a delete leaves a source written by another since (a replacement that adopted it).
             outs: { ...inputs, config: normalizeSourceConfig(inputs.config ?? {}), sourceId: saved.id, status: saved.state?.status ?? "unknown", savedTag: saved.tag ?? "" },
         };
     } catch (err) {
-        throw Object.assign(new Error(redact(`Dremio source "${inputs.name}": ${(err as Error).message}`, secrets)), { status: (err as { status?: number }).status });
+        throw Object.assign(new Error(redact(`Dremio source "${inputs.name}": ${(err as Error).message}`, secrets)), { status: errorStatus(err) });
     }
 }
 
@@ -398,8 +362,7 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffDremioSource(olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        return engineDiff(diffDremioSource(olds, news), olds, news);
     },
 
     async create(inputs: any) {
@@ -416,7 +379,7 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
         try {
             entity = await dremioRequest(props.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
         } catch (err) {
-            if ((err as { status?: number }).status === 404) return {};
+            if (isNotFound(err)) return {};
             throw new Error(redact((err as Error).message, [props.password]));
         }
         return {
@@ -442,7 +405,7 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
             if (props.savedTag && entity.tag !== props.savedTag) return;
             await dremioRequest(props.url, "DELETE", `/api/v3/catalog/${encodeURIComponent(id)}?tag=${encodeURIComponent(entity.tag ?? "")}`, { token });
         } catch (err) {
-            if ((err as { status?: number }).status === 404) return;
+            if (isNotFound(err)) return;
             throw new Error(redact(`deleting Dremio source "${props.name}": ${(err as Error).message}`, [props.password, ...Object.values(props.secretConfig ?? {})]));
         }
     },

@@ -8,55 +8,62 @@
  *   replication factor cannot be done in place and are refused by `check`, naming the field.
  * - read: partitions, replication factor and the declared configs as the broker reports them; a missing topic is gone.
  * - delete: keeps the topic and its data unless `deleteOnDestroy` is true.
- * Methods use only `require("kafkajs")` and this file's functions (they are serialized).
+ * Methods use only `require("kafkajs")`, this file's functions, ./toolkit, ../config/patterns and
+ * ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { KAFKA_TOPIC_NAME } from "../config/patterns";
+import { PROVIDER_DEFAULTS } from "../defaults";
+import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
+import { isKnown } from "./toolkit/unknown";
 
 export const KAFKA_TOPIC_PROVIDER_VERSION = 1;
 
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
 export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const known = (v: unknown) => v !== undefined && !isUnknown(v);
     if (news.bootstrapServers === undefined) failures.push({ property: "bootstrapServers", reason: "is required" });
-    else if (known(news.bootstrapServers) && !/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/.test(String(news.bootstrapServers))) {
+    else if (isKnown(news.bootstrapServers) && !/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/.test(String(news.bootstrapServers))) {
         failures.push({ property: "bootstrapServers", reason: `"${news.bootstrapServers}" must be host:port[,host:port...]` });
     }
-    if (known(news.topic) && !/^[A-Za-z0-9._-]{1,249}$/.test(String(news.topic))) failures.push({ property: "topic", reason: `"${news.topic}" may hold only letters, digits, '.', '_' and '-' (at most 249)` });
+    if (isKnown(news.topic) && !KAFKA_TOPIC_NAME.test(String(news.topic))) failures.push({ property: "topic", reason: `"${news.topic}" may hold only letters, digits, '.', '_' and '-' (at most 249)` });
     for (const key of ["partitions", "replicationFactor"]) {
-        if (known(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000)) failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
+        if (isKnown(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000)) failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
     }
     // The same topic (its name is its identity; the bootstrap address is only how it is reached).
     if (olds && olds.topic === news.topic) {
-        if (known(news.partitions) && olds.partitions > news.partitions) failures.push({ property: "partitions", reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic` });
-        if (known(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
+        if (isKnown(news.partitions) && olds.partitions > news.partitions) failures.push({ property: "partitions", reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic` });
+        if (isKnown(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
             failures.push({ property: "replicationFactor", reason: `cannot change from ${olds.replicationFactor} to ${news.replicationFactor} in place (that is a partition reassignment); keep ${olds.replicationFactor} or use a new topic` });
         }
     }
     return failures;
 }
 
-export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
-    const changedKeys: string[] = [];
-    for (const key of ["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"]) {
-        const fallback = key === "deleteOnDestroy" ? false : key === "version" ? 1 : undefined;
-        if (JSON.stringify(olds[key] ?? fallback) !== JSON.stringify(news[key] ?? fallback)) changedKeys.push(key);
-    }
-    const oc = olds.configs ?? {};
-    const nc = news.configs ?? {};
-    for (const key of [...new Set([...Object.keys(oc), ...Object.keys(nc)])].sort()) if (String(oc[key]) !== String(nc[key])) changedKeys.push(`configs["${key}"]`);
+export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, any>): InputDiff {
+    // Defaults of inputs added after version 1, so older state compares equal.
+    const normal = (v: Record<string, any>): Record<string, any> => ({ ...v, deleteOnDestroy: v.deleteOnDestroy ?? false, version: v.version ?? 1 });
+    const o = normal(olds);
+    const n = normal(news);
+    const changedKeys = [
+        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"].filter((key) => JSON.stringify(o[key]) !== JSON.stringify(n[key])),
+        // Configs as the broker holds them: strings.
+        ...changedEntries(o.configs, n.configs, (a, b) => String(a) === String(b)).map((key) => `configs["${key}"]`),
+    ];
     // Only a new name is another topic. The bootstrap address is how Pulumi reaches the cluster: a new
     // one is an update that makes sure the topic exists there. The old topic is kept (deleteOnDestroy).
-    const replaces = changedKeys.filter((k) => k === "topic");
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
+    return inputDiff(changedKeys, ["topic"]);
 }
 
 async function withAdmin<T>(bootstrapServers: string, fn: (admin: any) => Promise<T>): Promise<T> {
     const { Kafka, logLevel } = require("kafkajs");
-    const kafka = new Kafka({ clientId: "lakehouse-pulumi", brokers: String(bootstrapServers).split(","), logLevel: logLevel.NOTHING, connectionTimeout: 10_000, retry: { retries: 5 } });
+    const kafka = new Kafka({
+        clientId: "lakehouse-pulumi",
+        brokers: String(bootstrapServers).split(","),
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: PROVIDER_DEFAULTS.connectTimeoutMs,
+        requestTimeout: PROVIDER_DEFAULTS.requestTimeoutMs,
+        retry: { retries: 5 },
+    });
     const admin = kafka.admin();
     await admin.connect().catch((err: Error) => {
         throw new Error(`Kafka at ${bootstrapServers}: cannot connect: ${err.message}`);
@@ -90,7 +97,7 @@ async function applyTopic(inputs: Record<string, any>): Promise<Record<string, a
             await admin
                 .createTopics({
                     waitForLeaders: true,
-                    timeout: 30_000,
+                    timeout: PROVIDER_DEFAULTS.requestTimeoutMs,
                     topics: [{ topic: inputs.topic, numPartitions: inputs.partitions, replicationFactor: inputs.replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
                 })
                 .catch((err: Error) => {
@@ -118,8 +125,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkKafkaTopicInputs(olds && Object.keys(olds).length ? olds : undefined, news) };
     },
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffKafkaTopic(olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        return engineDiff(diffKafkaTopic(olds, news), olds, news);
     },
     async create(inputs: any) {
         return { id: inputs.topic, outs: await applyTopic(inputs) };
@@ -135,7 +141,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
     async delete(id: string, props: any) {
         if (!props.deleteOnDestroy) return;
         await withAdmin(props.bootstrapServers, async (admin) => {
-            if ((await admin.listTopics()).includes(props.topic ?? id)) await admin.deleteTopics({ topics: [props.topic ?? id], timeout: 30_000 });
+            if ((await admin.listTopics()).includes(props.topic ?? id)) await admin.deleteTopics({ topics: [props.topic ?? id], timeout: PROVIDER_DEFAULTS.requestTimeoutMs });
         });
     },
 };

@@ -1,76 +1,60 @@
 /**
  * Nessie branch and namespace as dynamic resources, through Nessie's REST API v2. Every write names
  * the expected commit hash; a conflict (someone committed meanwhile) is retried on the new hash.
- * Provider methods use only global `fetch`, the functions of this file and of ./data-guard (they
- * are serialized).
+ * Provider methods use only global `fetch`, the functions of this file, of ./data-guard, ./not-found,
+ * ./toolkit, ../config/patterns and ../defaults (they are serialized).
  *
  * Identity is the branch and namespace names; the API URL is how Pulumi reaches Nessie, so a new URL
  * is an update (the object is made sure of there). The namespace carries an owner stamp (its
  * property `lakehouse.owner`): a delete leaves a namespace another resource adopted since.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { NESSIE_API_V2_URL, NESSIE_REF_NAME } from "../config/patterns";
+import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
+import { unlessNotFound } from "./not-found";
+import { backoffDelay, sleep } from "./toolkit/backoff";
+import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
+import { HttpError, errorStatus, httpError, requestJson, serverMessage } from "./toolkit/http";
+import { isKnown } from "./toolkit/unknown";
 
 /** The namespace property that names the resource owning the namespace. */
 export const OWNER_PROPERTY = "lakehouse.owner";
 
 export const NESSIE_PROVIDER_VERSION = 1;
 
-/** An answer from Nessie that is not 2xx, with Nessie's own message and error code. */
-export interface NessieError extends Error {
-    status: number;
-    errorCode: string;
-}
+/** An error answer from Nessie (the toolkit's `HttpError`); its body carries Nessie's error code. */
+export type NessieError = HttpError & { body?: { errorCode?: string } };
 
-/**
- * A plain Error with the answer's status and code: an Error subclass does not survive the closure
- * serializer that ships this provider to Pulumi's dynamic provider host (its message is lost).
- */
+/** An error of this provider's own in Nessie's shape, e.g. a branch that does not exist (404, REFERENCE_NOT_FOUND). */
 export function nessieError(status: number, errorCode: string, message: string): NessieError {
-    return Object.assign(new Error(message), { status, errorCode });
+    return httpError(status, message, { errorCode }) as NessieError;
 }
 
-/** True for an error answer from Nessie with this status (and code, when given). */
+/** True for an error answer from Nessie with this status (and error code, when given). */
 export function isNessieError(err: unknown, status?: number, errorCode?: string): err is NessieError {
-    const e = err as Partial<NessieError> | undefined;
-    return typeof e?.status === "number" && (status === undefined || e.status === status) && (errorCode === undefined || e.errorCode === errorCode);
+    const actual = errorStatus(err);
+    return actual !== undefined && (status === undefined || actual === status) && (errorCode === undefined || (err as NessieError).body?.errorCode === errorCode);
 }
 
-/** Calls Nessie's API v2 (`apiUrl` ends in /api/v2); a non-2xx answer becomes a NessieError carrying the server's message. */
+/** Nessie's message in an error body, after its error code: `409: REFERENCE_CONFLICT: ...`. */
+function nessieMessage(json: any, text: string): string {
+    const message = serverMessage(json, text);
+    return json?.errorCode ? `${json.errorCode}: ${message}` : message;
+}
+
+/** Calls Nessie's API v2 (`apiUrl` ends in /api/v2); a non-2xx answer throws a NessieError carrying the server's message and code. */
 export async function nessieRequest(apiUrl: string, method: string, path: string, body?: unknown): Promise<any> {
-    let response: Response;
-    try {
-        response = await fetch(`${apiUrl}${path}`, {
-            method,
-            headers: body === undefined ? {} : { "Content-Type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(30_000),
-        });
-    } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-        throw nessieError(0, "UNREACHABLE", `Nessie ${method} ${apiUrl}${path}: ${cause}`);
-    }
-    const text = await response.text();
-    const json = text ? (() => { try { return JSON.parse(text); } catch { return { message: text }; } })() : {};
-    if (!response.ok) {
-        throw nessieError(response.status, json.errorCode ?? "", `Nessie ${method} ${path}: ${response.status} ${json.errorCode ?? response.statusText}: ${json.message ?? text}`);
-    }
-    return json;
+    return requestJson({ service: "Nessie", baseUrl: apiUrl, method, path, body, timeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs, errorMessage: nessieMessage });
 }
 
 /** The current hash of a branch, or undefined when it does not exist. */
 export async function branchHash(apiUrl: string, branch: string): Promise<string | undefined> {
-    try {
-        return (await nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}`)).reference.hash;
-    } catch (err) {
-        if (isNessieError(err, 404)) return undefined;
-        throw err;
-    }
+    return (await unlessNotFound(nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}`)))?.reference.hash;
 }
 
-/** Runs `write(hash)` against the branch's current hash, retrying with backoff while Nessie reports a conflict. */
+/** Runs `write(hash)` against the branch's current hash, retrying (backed off, with jitter) while Nessie reports a conflict. */
 export async function withFreshHash<T>(apiUrl: string, branch: string, write: (hash: string) => Promise<T>, attempts = 6): Promise<T> {
-    let delay = 200;
     for (let attempt = 1; ; attempt++) {
         const hash = await branchHash(apiUrl, branch);
         if (hash === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${branch}" does not exist at ${apiUrl}`);
@@ -78,8 +62,7 @@ export async function withFreshHash<T>(apiUrl: string, branch: string, write: (h
             return await write(hash);
         } catch (err) {
             if (!isNessieError(err, 409) || attempt >= attempts) throw err;
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 3000);
+            await sleep(backoffDelay(attempt - 1, { initialMs: 200 }));
         }
     }
 }
@@ -89,19 +72,13 @@ export function namespaceKey(namespace: string): string {
     return namespace.split(".").map(encodeURIComponent).join(".");
 }
 
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
-
-const REF_NAME = /^[A-Za-z](?:(?![.][.])[A-Za-z0-9./_-])*[A-Za-z0-9_-]$|^[A-Za-z]$/;
-
 /** Validates branch/namespace inputs, naming each bad property; unknown preview values are skipped. */
 export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "namespace"): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const known = (k: string) => news[k] !== undefined && !isUnknown(news[k]);
-    if (known("apiUrl") && !/^https?:\/\/\S+\/api\/v2$/.test(String(news.apiUrl))) failures.push({ property: "apiUrl", reason: `"${news.apiUrl}" must be an http(s) URL ending in /api/v2` });
+    const known = (k: string) => isKnown(news[k]);
+    if (known("apiUrl") && !NESSIE_API_V2_URL.test(String(news.apiUrl))) failures.push({ property: "apiUrl", reason: `"${news.apiUrl}" must be an http(s) URL ending in /api/v2` });
     for (const k of kind === "branch" ? ["branch", "from"] : ["branch"]) {
-        if (known(k) && !REF_NAME.test(String(news[k]))) failures.push({ property: k, reason: `"${news[k]}" is not a Nessie reference name` });
+        if (known(k) && !NESSIE_REF_NAME.test(String(news[k]))) failures.push({ property: k, reason: `"${news[k]}" is not a Nessie reference name` });
     }
     if (kind === "namespace" && known("namespace") && !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(String(news.namespace))) {
         failures.push({ property: "namespace", reason: `"${news.namespace}" must be dot-separated identifiers, e.g. cdc or cdc.raw` });
@@ -114,25 +91,18 @@ export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "n
  * (a branch or namespace of another name is another object; the old one is kept unless the stack
  * drops contents on delete).
  */
-export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[]): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean; changedKeys: string[] } {
+export function diffNessie(olds: Record<string, any>, news: Record<string, any>, identity: string[]): InputDiff {
     // Defaults of inputs added after version 1, so older state compares equal.
     const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, dropContentsOnDelete: false, ...v });
     const o = normal(olds);
     const n = normal(news);
-    const changedKeys = ["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-    const replaces = changedKeys.filter((k) => identity.includes(k));
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false, changedKeys };
+    return inputDiff(["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), identity);
 }
 
 /** The namespace's content (with its id and properties), or undefined when it does not exist at that hash. */
 async function namespaceContent(apiUrl: string, branch: string, hash: string, namespace: string): Promise<any | undefined> {
-    try {
-        const found = await nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}@${hash}/contents/${namespaceKey(namespace)}`);
-        return found.content?.type === "NAMESPACE" ? found.content : undefined;
-    } catch (err) {
-        if (isNessieError(err, 404)) return undefined;
-        throw err;
-    }
+    const found = await unlessNotFound(nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}@${hash}/contents/${namespaceKey(namespace)}`));
+    return found?.content?.type === "NAMESPACE" ? found.content : undefined;
 }
 
 /**
@@ -176,9 +146,9 @@ export const nessieBranchProvider: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: any, news: any) {
         // `from` only matters when the branch is made: a new one changes nothing on a branch that exists.
-        const { changes, replaces, deleteBeforeReplace } = diffNessie(olds, news, ["branch"]);
-        refuseDataLoss("NessieBranch", replaces, olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        const diff = diffNessie(olds, news, ["branch"]);
+        refuseDataLoss("NessieBranch", diff.replaces, olds, news);
+        return engineDiff(diff, olds, news);
     },
     async create(inputs: any) {
         await ensureBranch(inputs);
@@ -210,9 +180,9 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news, failures: checkNessieInputs(news, "namespace") };
     },
     async diff(_id: string, olds: any, news: any) {
-        const { changes, replaces, deleteBeforeReplace } = diffNessie(olds, news, ["branch", "namespace"]);
-        refuseDataLoss("NessieNamespace", replaces, olds, news);
-        return { changes, replaces, deleteBeforeReplace };
+        const diff = diffNessie(olds, news, ["branch", "namespace"]);
+        refuseDataLoss("NessieNamespace", diff.replaces, olds, news);
+        return engineDiff(diff, olds, news);
     },
     async create(inputs: any) {
         const ownerToken = newOwnerToken();
@@ -220,14 +190,8 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `${inputs.branch}/${inputs.namespace}`, outs: { ...inputs, ownerToken } };
     },
     async read(id: string, props: any) {
-        try {
-            const found = await nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`);
-            if (found.content?.type !== "NAMESPACE") return {};
-            return { id, props: { ...props } };
-        } catch (err) {
-            if (isNessieError(err, 404)) return {};
-            throw err;
-        }
+        const found = await unlessNotFound(nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`));
+        return found?.content?.type === "NAMESPACE" ? { id, props: { ...props } } : {};
     },
     async update(_id: string, olds: any, news: any) {
         // Another URL for Nessie (or state from before stamps): made sure of there, never taken from another owner.

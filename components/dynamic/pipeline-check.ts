@@ -16,10 +16,16 @@
  *   `pulumi up --refresh` re-runs the settle check (and fails if it still does not settle).
  * - delete: nothing to do.
  * Provider methods use only global `fetch`, `require("crypto")`, `require("@aws-sdk/client-s3")`,
- * this file's functions and ./job-failures (they are serialized into the state). The S3 secret key is a secret input.
+ * this file's functions, ./job-failures and ./toolkit (they are serialized into the state). The S3
+ * secret key is a secret input.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deterministicJobFailure, flinkRootCause } from "./job-failures";
+import { backoffDelay, sleep as wait } from "./toolkit/backoff";
+import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
+import { HttpError, errorStatus, requestJson, serverMessage } from "./toolkit/http";
+import { printProgress } from "./toolkit/progress";
+import { isKnown } from "./toolkit/unknown";
 
 export const PIPELINE_CHECK_PROVIDER_VERSION = 1;
 
@@ -53,26 +59,31 @@ export interface SettleWarehouse {
     accessKeyId: string;
 }
 
-function isUnknown(value: unknown): boolean {
-    return value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-}
+/**
+ * Bound on one probe's request (each of Flink REST, Kafka Connect, S3): short next to the settle
+ * bound (lakehouse:pipeline.verifyTimeoutSeconds, 10 s at the least), so a service that hangs is seen
+ * as waiting and probed again instead of using up the check.
+ */
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** How long the settle check waits between probes: from 0.5 s up to 3 s, with jitter. */
+const SETTLE_BACKOFF = { initialMs: 500, maxMs: 3000 };
 
 /** Validates inputs (unknown values during preview are skipped); each failure names the property. */
 export function checkPipelineCheckInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    const known = (v: unknown) => v !== undefined && !isUnknown(v);
     for (const key of ["flinkRestUrl", "connectUrl"]) {
-        if (known(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
+        if (isKnown(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
     }
-    if (known(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
+    if (isKnown(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
         failures.push({ property: "timeoutSeconds", reason: `${news.timeoutSeconds} must be a whole number of seconds from 10 to 3600 (lakehouse:pipeline.verifyTimeoutSeconds; 0 there disables the check)` });
     }
-    if (known(news.jobs) && !Array.isArray(news.jobs)) failures.push({ property: "jobs", reason: "must be a list of { table, name, jobId, sqlHash, required }" });
-    if (known(news.jobs) && Array.isArray(news.jobs) && news.jobs.some((j: any) => known(j) && j.required && known(j.jobId) && !j.jobId)) {
+    if (isKnown(news.jobs) && !Array.isArray(news.jobs)) failures.push({ property: "jobs", reason: "must be a list of { table, name, jobId, sqlHash, required }" });
+    if (isKnown(news.jobs) && Array.isArray(news.jobs) && news.jobs.some((j: any) => isKnown(j) && j.required && isKnown(j.jobId) && !j.jobId)) {
         failures.push({ property: "jobs", reason: "a job declared RUNNING has no job id" });
     }
-    if (!known(news.warehouse) && news.warehouse === undefined) failures.push({ property: "warehouse", reason: "is required ({ endpoint, region, bucket, pathStyle, accessKeyId })" });
-    if (known(news.warehouse?.endpoint) && !/^https?:\/\/[^\s]+$/.test(String(news.warehouse.endpoint))) failures.push({ property: "warehouse.endpoint", reason: `"${news.warehouse.endpoint}" must be an http(s) URL` });
+    if (news.warehouse === undefined) failures.push({ property: "warehouse", reason: "is required ({ endpoint, region, bucket, pathStyle, accessKeyId })" });
+    if (isKnown(news.warehouse?.endpoint) && !/^https?:\/\/[^\s]+$/.test(String(news.warehouse.endpoint))) failures.push({ property: "warehouse.endpoint", reason: `"${news.warehouse.endpoint}" must be an http(s) URL` });
     if (news.s3SecretAccessKey === undefined || news.s3SecretAccessKey === "") failures.push({ property: "s3SecretAccessKey", reason: "is required (the warehouse's S3 secret key)" });
     return failures;
 }
@@ -80,26 +91,22 @@ export function checkPipelineCheckInputs(news: Record<string, any>): { property:
 /** What is compared: the fingerprint of the verified pipeline, the check's own settings, and `status`. */
 const DIFF_KEYS = ["flinkRestUrl", "connectUrl", "jobs", "connector", "warehouse", "namespace", "s3SecretAccessKey", "timeoutSeconds", "status", "version"];
 
+/** A value as JSON with its object keys sorted, so key order never shows as a change. */
+export function canonicalJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+    if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as any)[k])}`).join(",")}}`;
+    return JSON.stringify(v ?? null);
+}
+
 /** The pure diff: exactly the keys that changed (a job resubmitted, the connector's config, the bucket, ...). Never a replacement. */
-export function diffPipelineCheck(olds: Record<string, any>, news: Record<string, any>): { changes: boolean; changedKeys: string[] } {
-    const canonical = (v: unknown): string => {
-        if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-        if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
-        return JSON.stringify(v ?? null);
-    };
-    const changedKeys = DIFF_KEYS.filter((k) => canonical(olds[k]) !== canonical(news[k]));
-    return { changes: changedKeys.length > 0, changedKeys };
+export function diffPipelineCheck(olds: Record<string, any>, news: Record<string, any>): InputDiff {
+    return inputDiff(DIFF_KEYS.filter((k) => canonicalJson(olds[k]) !== canonicalJson(news[k])), []);
 }
 
 /** sha256 of a value with its object keys sorted: the connector config's fingerprint (no secrets go in). */
 export function fingerprint(value: unknown): string {
     const crypto = require("crypto") as typeof import("crypto");
-    const canonical = (v: unknown): string => {
-        if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-        if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
-        return JSON.stringify(v ?? null);
-    };
-    return crypto.createHash("sha256").update(canonical(value)).digest("hex");
+    return crypto.createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
 
 /** S3 errors waiting does not fix: the bucket is gone or the credentials are refused. */
@@ -155,7 +162,7 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
             continue;
         }
         if (j.job.status !== 200) {
-            waiting.push(`${label}: Flink REST answered ${j.job.status || "nothing"}: ${j.job.error ?? ""}`.trim());
+            waiting.push(`${label}: ${answered("Flink REST", j.job)}`);
             continue;
         }
         const state: string = j.job.json?.state ?? "UNKNOWN";
@@ -201,7 +208,7 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
         const c = observation.connector;
         const label = `connector ${c.name}`;
         if (c.status.status === 404) failures.push(`${label} does not exist in Kafka Connect: run pulumi up --refresh to create it again`);
-        else if (c.status.status !== 200) waiting.push(`${label}: Kafka Connect answered ${c.status.status || "nothing"}: ${c.status.error ?? ""}`.trim());
+        else if (c.status.status !== 200) waiting.push(`${label}: ${answered("Kafka Connect", c.status)}`);
         else {
             const s = c.status.json ?? {};
             const tasks: any[] = s.tasks ?? [];
@@ -220,21 +227,24 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
     return { verdict: failures.length ? "failed" : waiting.length ? "waiting" : "settled", parts, failures, waiting };
 }
 
-/** GET of a JSON REST API, never throwing: status 0 with the error when unreachable. */
-async function getJson(url: string): Promise<HttpAnswer> {
+/** A service's answer that is not 200, as a waiting line says it: the status and the service's own words, or why it was not reached. */
+function answered(service: string, answer: HttpAnswer): string {
+    // Unreached: the error names the service, the URL and the cause (refused, timeout).
+    return answer.status ? `${service} answered ${answer.status}: ${answer.error ?? ""}`.trim() : answer.error ?? `${service} did not answer`;
+}
+
+/**
+ * GET of a JSON REST API (the toolkit's `requestJson`), never throwing: the status and the body, the
+ * service's own message (the telling line of a Java trace) on an error, status 0 when unreachable.
+ */
+async function getJson(service: string, baseUrl: string, path: string): Promise<HttpAnswer> {
+    // The service's own words, as the error message of an answer that is not 2xx ends.
+    let words: string | undefined;
+    const errorMessage = (json: any, text: string) => (words = flinkRootCause(serverMessage(json, text)));
     try {
-        const response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(20_000) });
-        const text = await response.text();
-        let json: any;
-        try {
-            json = text ? JSON.parse(text) : {};
-        } catch {
-            json = undefined;
-        }
-        const error = response.ok ? undefined : String((Array.isArray(json?.errors) ? json.errors.join("\n") : json?.message) ?? text).slice(0, 2000);
-        return { status: response.status, json, error: error === undefined ? undefined : flinkRootCause(error) };
+        return { status: 200, json: await requestJson({ service, baseUrl, path, timeoutMs: PROBE_TIMEOUT_MS, errorMessage }) };
     } catch (err) {
-        return { status: 0, error: String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message) };
+        return { status: errorStatus(err) ?? 0, json: (err as HttpError).body, error: words ?? (err as Error).message };
     }
 }
 
@@ -250,7 +260,7 @@ async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObser
         maxAttempts: 2,
     });
     try {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(20_000) as any });
+        const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) as any });
         return { ok: true, objects: page.KeyCount ?? 0 };
     } catch (err) {
         const e = err as { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
@@ -264,43 +274,46 @@ async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObser
 /** One probe of every part the check verifies (jobs declared STOPPED and a connector not declared RUNNING are left out). */
 export async function observePipeline(
     inputs: Record<string, any>,
-    get: (url: string) => Promise<HttpAnswer> = getJson,
+    get: (service: string, baseUrl: string, path: string) => Promise<HttpAnswer> = getJson,
     list: (inputs: Record<string, any>) => Promise<PipelineObservation["warehouse"]> = listWarehouse,
 ): Promise<PipelineObservation> {
-    const flink = String(inputs.flinkRestUrl ?? "").replace(/\/+$/, "");
+    const flink = (path: string) => get("Flink REST", String(inputs.flinkRestUrl ?? ""), path);
     const jobs = await Promise.all(
         ((inputs.jobs ?? []) as SettleJob[])
             .filter((j) => j.required)
             .map(async (j) => {
-                const job = await get(`${flink}/jobs/${j.jobId}`);
+                const job = await flink(`/jobs/${j.jobId}`);
                 if (job.status !== 200) return { table: j.table, name: j.name, jobId: j.jobId, job };
-                const [checkpoints, exceptions] = await Promise.all([get(`${flink}/jobs/${j.jobId}/checkpoints`), get(`${flink}/jobs/${j.jobId}/exceptions?maxExceptions=20`)]);
+                const [checkpoints, exceptions] = await Promise.all([flink(`/jobs/${j.jobId}/checkpoints`), flink(`/jobs/${j.jobId}/exceptions?maxExceptions=20`)]);
                 return { table: j.table, name: j.name, jobId: j.jobId, job, checkpoints, exceptions };
             }),
     );
     const c: SettleConnector | undefined = inputs.connector;
-    const connector = c && c.required ? { name: c.name, status: await get(`${String(inputs.connectUrl).replace(/\/+$/, "")}/connectors/${encodeURIComponent(c.name)}/status`) } : undefined;
+    const connector = c && c.required ? { name: c.name, status: await get("Kafka Connect", String(inputs.connectUrl), `/connectors/${encodeURIComponent(c.name)}/status`) } : undefined;
     return { jobs, ...(connector ? { connector } : {}), warehouse: await list(inputs) };
 }
 
 /**
  * The settle check: probes until the pipeline settles (returns the summary), a part fails in a way
- * waiting does not fix, or `timeoutMs` passes (throws naming every cause). Backs off from 0.5 s to
- * 3 s; prints what it waits for whenever that changes (the provider's output shows in `pulumi up`).
+ * waiting does not fix, or `timeoutMs` passes (throws naming every cause). Its own loop rather than the
+ * toolkit's `pollUntil`: the first probe sets the checkpoint baseline, a verdict can fail at once, and
+ * the errors name every part. Backs off with the toolkit's jittered `backoffDelay` (0.5 s to 3 s);
+ * prints what it waits for from the first probe on, whenever that changes and at least every 15 s
+ * (the provider's output shows in `pulumi up`).
  */
 export async function settlePipeline(
     inputs: Record<string, any>,
     timeoutMs: number,
     observe: () => Promise<PipelineObservation>,
-    log: (line: string) => void = (line) => console.log(line),
-    sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line: string) => void = printProgress,
+    sleep: (ms: number) => Promise<void> = wait,
 ): Promise<{ seconds: number; summary: string }> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    let delay = 500;
     let baseline: Record<string, number> | undefined;
     let said = "";
-    for (;;) {
+    let saidAt = started;
+    for (let attempt = 0; ; attempt++) {
         const observation = await observe();
         baseline ??= checkpointBaseline(observation);
         const v = judgePipeline(inputs, observation, baseline);
@@ -313,18 +326,19 @@ export async function settlePipeline(
         if (v.verdict === "failed") {
             throw new Error(`the pipeline is not working after ${seconds} s:\n  - ${[...v.failures, ...v.waiting].join("\n  - ")}`);
         }
+        const delay = backoffDelay(attempt, SETTLE_BACKOFF);
         if (Date.now() + delay > deadline) {
             throw new Error(
                 `the pipeline did not settle within ${Math.round(timeoutMs / 1000)} s (lakehouse:pipeline.verifyTimeoutSeconds); still waiting for:\n  - ${v.waiting.join("\n  - ")}${v.parts.length ? `\n  settled: ${v.parts.join("; ")}` : ""}`,
             );
         }
         const now = v.waiting.join("; ");
-        if (now !== said) {
+        if (now !== said || Date.now() - saidAt >= 15_000) {
             log(`pipeline check (${seconds} s of ${Math.round(timeoutMs / 1000)} s): waiting for ${now}`);
             said = now;
+            saidAt = Date.now();
         }
         await sleep(delay);
-        delay = Math.min(Math.round(delay * 1.5), 3000);
     }
 }
 
@@ -341,8 +355,7 @@ export const pipelineCheckProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const { changes } = diffPipelineCheck(olds, news);
-        return { changes, replaces: [], deleteBeforeReplace: false };
+        return engineDiff(diffPipelineCheck(olds, news), olds, news);
     },
 
     async create(inputs: any) {

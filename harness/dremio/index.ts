@@ -1,6 +1,6 @@
 /**
  * "dremio" in the harness is NOT Dremio: Dremio cannot be obtained on this machine (no container
- * engine, not published on any reachable registry). This runs harness/dremio/standin.ts, a local
+ * engine, not published on any reachable registry). This runs harness/dremio/standin/cli.ts, a local
  * stand-in of the slice of Dremio's REST API the project's client uses (first-admin bootstrap, login,
  * NESSIE sources in the catalog), on 127.0.0.1:9047 like Dremio's web port. See harness/dremio/README.md.
  *
@@ -61,7 +61,7 @@ const dremio: ServiceDefinition = {
             args: [
                 '-r',
                 require.resolve('ts-node/register/transpile-only', { paths: [ctx.repoDir] }),
-                path.join(ctx.repoDir, 'harness', 'dremio', 'standin.ts'),
+                path.join(ctx.repoDir, 'harness', 'dremio', 'standin', 'cli.ts'),
                 '--host',
                 '127.0.0.1',
                 '--port',

@@ -13,6 +13,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { OptionTable, splitOwnOptions } from '../../ops/args';
 import { defaultCacheDir, findOnPath } from './gobuild';
 import { DYNAMIC_PROVIDER_HOST, harnessPulumiBinary } from './install';
 
@@ -144,13 +145,40 @@ function notFoundMessage(): string {
     );
 }
 
+/** The options of `npm run pulumi` itself: none, so that every argument (`--help` too) reaches the Pulumi CLI. */
+export const PULUMI_CLI_OPTIONS = {} as const satisfies OptionTable;
+
+/** The arguments `npm run pulumi -- <args>` hands to the Pulumi CLI: all of them, in order and unchanged. */
+export function pulumiCliArgs(argv: readonly string[]): string[] {
+    return splitOwnOptions(argv, PULUMI_CLI_OPTIONS).rest;
+}
+
+/**
+ * The harness's CLI cannot start a policy pack from its directory (its Node.js language host answers
+ * "not supported", harness/pulumi/README.md): `--policy-pack <dir>` of a pack that ships a `run-pack.sh`
+ * becomes `--policy-pack <dir>/run-pack.sh`, which that CLI runs as the analyzer. Other arguments are unchanged.
+ */
+export function policyPackArgsForHarnessCli(args: readonly string[], cwd: string = process.cwd()): string[] {
+    return args.map((arg, i) => {
+        const prev = args[i - 1];
+        const inline = arg.startsWith('--policy-pack=') ? arg.slice('--policy-pack='.length) : undefined;
+        const dir = inline ?? (prev === '--policy-pack' ? arg : undefined);
+        if (dir === undefined) return arg;
+        const script = path.join(path.resolve(cwd, dir), 'run-pack.sh');
+        if (!fs.existsSync(path.join(path.resolve(cwd, dir), 'PulumiPolicy.yaml')) || !fs.existsSync(script)) return arg;
+        return inline !== undefined ? `--policy-pack=${script}` : script;
+    });
+}
+
 /** The `npm run pulumi -- <args>` entry point: inherits stdio, forwards signals, passes the exit code. */
-export function main(args: string[]): void {
+export function main(argv: string[]): void {
     const pulumiPath = resolvePulumi();
     if (!pulumiPath) {
         console.error(notFoundMessage());
         process.exit(127);
     }
+    const isHarnessCli = path.resolve(pulumiPath) === path.resolve(harnessPulumiBinary(process.env.LAKEHOUSE_CACHE || defaultCacheDir()));
+    const args = isHarnessCli ? policyPackArgsForHarnessCli(argv) : argv;
     const env = pulumiEnv({ pulumiPath });
     const child = spawn(pulumiPath, args, { stdio: 'inherit', env });
     const forward = (sig: NodeJS.Signals) => () => {
@@ -170,5 +198,5 @@ export function main(args: string[]): void {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2));
+    main(pulumiCliArgs(process.argv.slice(2)));
 }

@@ -25,7 +25,7 @@ export function goExecutable(): string {
     if (onPath) return onPath;
     const standard = '/usr/local/go/bin/go';
     if (fs.existsSync(standard)) return standard;
-    throw new Error('Go toolchain not found: install Go (>= 1.25) or set $GO to the go binary');
+    throw new Error('Go toolchain not found: install Go (>= 1.25.11, what the go.mod of the Pulumi CLI requires) or set $GO to the go binary');
 }
 
 /** First executable named `name` on `searchPath` (default: $PATH), or undefined. */

@@ -65,9 +65,20 @@ describe.each([["provider object"], ["serialized provider"]])("warehouse bucket 
         expect(await exists(bucket)).toBe(true);
         expect(await ownerTagOf(bucket)).toBe(created.outs.ownerToken);
 
-        expect(await provider.diff!(bucket, created.outs, inputs(bucket))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-        expect(await provider.diff!(bucket, created.outs, inputs(bucket, { forceDestroy: true }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-        expect(await provider.diff!(bucket, created.outs, inputs(`${bucket}-2`))).toEqual({ changes: true, replaces: ["bucket"], deleteBeforeReplace: false });
+        // The engine gets the exact property paths (detailedDiff), the replacing ones as -replace.
+        expect(await provider.diff!(bucket, created.outs, inputs(bucket))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+        expect(await provider.diff!(bucket, created.outs, inputs(bucket, { forceDestroy: true }))).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { forceDestroy: { kind: "update", inputDiff: true } },
+        });
+        expect(await provider.diff!(bucket, created.outs, inputs(`${bucket}-2`))).toEqual({
+            changes: true,
+            replaces: ["bucket"],
+            deleteBeforeReplace: false,
+            detailedDiff: { bucket: { kind: "update-replace", inputDiff: true } },
+        });
 
         const read = await provider.read!(bucket, created.outs);
         expect(read).toEqual({ id: bucket, props: created.outs });
@@ -89,7 +100,7 @@ describe.each([["provider object"], ["serialized provider"]])("warehouse bucket 
         await client.send(new PutObjectCommand({ Bucket: name, Key: "cdc/data/kept.parquet", Body: "x" }));
         const moved = inputs(name, { endpoint: minio().endpoint.replace("127.0.0.1", "localhost") });
         expect(moved.endpoint).toMatch(/^http:\/\/localhost:/);
-        expect(await provider.diff!(name, created.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff!(name, created.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { endpoint: { kind: "update", inputDiff: true } } });
         const updated = await provider.update!(name, created.outs, moved);
         expect(updated.outs).toMatchObject({ endpoint: moved.endpoint, ownerToken: created.outs.ownerToken });
         await expect(client.send(new HeadObjectCommand({ Bucket: name, Key: "cdc/data/kept.parquet" }))).resolves.toBeDefined();

@@ -75,7 +75,9 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         await sql(`ALTER PUBLICATION ${publication} DROP TABLE ${schema}.demographics`);
         const drifted = await provider.read(created.id, outs);
         expect(drifted.props.drift).toEqual([`table ${schema}.demographics is not REPLICA IDENTITY FULL`, `table ${schema}.demographics is not in publication ${publication}`]);
-        expect(diffCdcSource(drifted.props, inputs()).changedKeys).toEqual(["drift"]);
+        // Drift is a change of the input that drifted (the tables), never a replacement.
+        expect(diffCdcSource(drifted.props, inputs())).toMatchObject({ changes: true, replaces: [], changedKeys: ["tables"] });
+        expect((await provider.diff(created.id, drifted.props, inputs())).detailedDiff).toEqual({ tables: { kind: "update", inputDiff: true } });
         const repaired = (await provider.update(created.id, drifted.props, inputs())).outs;
         expect(repaired.createdRole).toBe(true);
         expect((await provider.read(created.id, repaired)).props.drift).toEqual([]);
@@ -96,7 +98,10 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         expect(await sql("SELECT 1 FROM pg_publication WHERE pubname = $1", [publication])).toEqual([]);
         expect(await sql("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).toEqual([]);
         await provider.delete(created.id, widened);
-        expect((await provider.read(created.id, widened)).props.drift).toContain(`role ${role} is missing`);
+        const gone = (await provider.read(created.id, widened)).props;
+        expect(gone.drift).toContain(`role ${role} is missing`);
+        // A missing role and publication are changes of those inputs, which `up` makes again: not a replacement.
+        expect(diffCdcSource(gone, widened)).toMatchObject({ changes: true, replaces: [], changedKeys: expect.arrayContaining(["replicationUser", "publication"]) });
     });
 
     test("a new address is an update; a replacement that adopted role and publication keeps them when the original is deleted", async () => {

@@ -120,7 +120,12 @@ describe.each([["provider object"], ["serialized provider"]])("connector identit
 
         // The Connect URL spelled another way: an update that touches nothing on Connect.
         const viaLocalhost = inputs({ connectUrl: connectUrl().replace("127.0.0.1", "localhost"), cleanupDatabaseAddress: `localhost:${pgAdmin().port}` });
-        expect(await provider.diff(name, created.outs, viaLocalhost)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(name, created.outs, viaLocalhost)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { connectUrl: { kind: "update", inputDiff: true }, cleanupDatabaseAddress: { kind: "update", inputDiff: true } },
+        });
         const moved = (await provider.update(name, created.outs, viaLocalhost)).outs;
         expect(moved).toMatchObject({ connectUrl: viaLocalhost.connectUrl, connectorState: "RUNNING" });
         // The same walsender still holds the slot: no task was restarted.
@@ -128,7 +133,12 @@ describe.each([["provider object"], ["serialized provider"]])("connector identit
 
         // The database address spelled another way: the tasks restart on the same slot, resuming from their offsets.
         const hostMoved = inputs({ connectUrl: viaLocalhost.connectUrl }, { "database.hostname": "localhost" });
-        expect(await provider.diff(name, moved, hostMoved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(name, moved, hostMoved)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { cleanupDatabaseAddress: { kind: "update", inputDiff: true }, 'config["database.hostname"]': { kind: "update", inputDiff: true } },
+        });
         const restarted = (await provider.update(name, moved, hostMoved)).outs;
         expect(restarted).toMatchObject({ connectorState: "RUNNING", taskStates: ["RUNNING"] });
         expect((await connectRequest(connectUrl(), "GET", `/connectors/${name}/config`))["database.hostname"]).toBe("localhost");
@@ -157,6 +167,12 @@ describe.each([["provider object"], ["serialized provider"]])("connector identit
         expect(String(error)).toContain(`lakehouse:kafka.topicPrefix ("ident_${id}" -> "other_${id}")`);
         expect(String(error)).toContain("lakehouse:allowDataLoss");
         // The same change on a stack that allows it is a replacement, deleting first (one slot, one connector).
-        expect(await provider.diff(name, olds, inputs({}, { "topic.prefix": `other_${id}` }))).toEqual({ changes: true, replaces: ['config["topic.prefix"]'], deleteBeforeReplace: true });
+        expect(await provider.diff(name, olds, inputs({}, { "topic.prefix": `other_${id}` }))).toEqual({
+            changes: true,
+            replaces: ['config["topic.prefix"]'],
+            deleteBeforeReplace: true,
+            // The engine gets the exact path; the guard input dropped is a change too (not a replacement).
+            detailedDiff: { dataGuard: { kind: "delete", inputDiff: false }, 'config["topic.prefix"]': { kind: "update-replace", inputDiff: true } },
+        });
     });
 });

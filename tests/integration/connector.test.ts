@@ -142,10 +142,16 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
 
         // No-op and exact diffs.
         expect(diffConnector(created.outs, inputs())).toMatchObject({ changes: false, changedKeys: [] });
-        expect(await provider.diff(name, created.outs, inputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(name, created.outs, inputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
         const changed = inputs({}, { "heartbeat.interval.ms": "5000" });
         expect(diffConnector(created.outs, changed).changedKeys).toEqual(['config["heartbeat.interval.ms"]']);
-        expect(await provider.diff(name, created.outs, inputs({}, { "slot.name": `${slot}_2` }))).toEqual({ changes: true, replaces: ['config["slot.name"]'], deleteBeforeReplace: true });
+        // The engine gets the exact path of the setting that replaces the connector.
+        expect(await provider.diff(name, created.outs, inputs({}, { "slot.name": `${slot}_2` }))).toEqual({
+            changes: true,
+            replaces: ['config["slot.name"]'],
+            deleteBeforeReplace: true,
+            detailedDiff: { 'config["slot.name"]': { kind: "update-replace", inputDiff: true } },
+        });
 
         // Update in place; then pause by declared state.
         const updated = await provider.update(name, created.outs, changed);

@@ -1,5 +1,5 @@
 /**
- * The Dremio REST STAND-IN's own contract (harness/dremio/standin.ts). This is not Dremio: Dremio
+ * The Dremio REST STAND-IN's own contract (harness/dremio/standin/). This is not Dremio: Dremio
  * cannot be obtained on this machine. These tests pin the behaviour the stand-in copies from Dremio's
  * sources (harness/dremio/README.md), so the Dremio client is tested against something that answers
  * like Dremio: statuses, bodies, tags, redacted secrets, server-added keys and Nessie validation.

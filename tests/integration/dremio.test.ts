@@ -82,14 +82,16 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         expect(String(wrong)).toContain("lakehouse:dremioAdminPassword");
         expect(String(wrong)).not.toContain("not-the-pass-2");
 
-        expect(await admin.diff!("admin", created.outs, adminInputs())).toEqual({ changes: false, replaces: [] });
+        expect(await admin.diff!("admin", created.outs, adminInputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
         expect(await admin.read!("admin", created.outs)).toEqual({ id: "admin", props: created.outs });
     });
 
     it("changes the admin's password through the user API, and reads an out-of-band change as drift", async () => {
         const olds = adminInputs();
         const news = adminInputs({ password: "rotated-pass-3" });
-        expect(await admin.diff!("admin", olds, news)).toEqual({ changes: true, replaces: [] });
+        // The engine is told which input changed, never its value.
+        const passwordChanged = { changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { password: { kind: "update", inputDiff: true } } };
+        expect(await admin.diff!("admin", olds, news)).toEqual(passwordChanged);
         await admin.update!("admin", olds, news);
         await expect(dremioLogin(standin.url, "admin", "rotated-pass-3")).resolves.toMatch(/\w+/);
         await expect(dremioLogin(standin.url, "admin", ADMIN_PASSWORD)).rejects.toMatchObject({ status: 401 });
@@ -101,7 +103,7 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         await dremioRequest(standin.url, "PUT", `/api/v3/user/${user.id}`, { token, body: { ...user, password: "changed-by-hand-4" } });
         const drift = await admin.read!("admin", news);
         expect(drift.props!.password).toBe("(rejected by Dremio)");
-        expect(await admin.diff!("admin", drift.props!, news)).toEqual({ changes: true, replaces: [] });
+        expect(await admin.diff!("admin", drift.props!, news)).toEqual(passwordChanged);
         // Neither the declared nor the recorded password logs in: up says which setting to fix, without either password.
         const stuck = await admin.update!("admin", drift.props!, news).catch((e: Error) => e);
         expect(String(stuck)).toContain("Set the secret lakehouse:dremioAdminPassword to the user's current password");
@@ -126,7 +128,7 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         // ...neither of which is drift.
         const read = await source.read!(created.id, created.outs);
         expect(read).toEqual({ id: created.id, props: created.outs });
-        expect(await source.diff!(created.id, read.props!, sourceInputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+        expect(await source.diff!(created.id, read.props!, sourceInputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
 
         // A rerun after a crash adopts the same source instead of creating a second one.
         const again = await source.create!(sourceInputs());
@@ -143,7 +145,7 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         const outs = { ...sourceInputs(), sourceId: stored.id, status: "good" };
         const read = await source.read!(stored.id, outs);
         expect((read.props as any).config.awsRootPath).toBe("/elsewhere");
-        expect(await source.diff!(stored.id, read.props!, sourceInputs())).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await source.diff!(stored.id, read.props!, sourceInputs())).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { 'config["awsRootPath"]': { kind: "update", inputDiff: true } } });
 
         const updated = await source.update!(stored.id, read.props!, sourceInputs());
         expect(updated.outs).toMatchObject({ sourceId: stored.id });
@@ -164,8 +166,9 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         const original = await source.create!(sourceInputs());
         expect(original.outs.savedTag).toEqual(expect.any(String));
         const moved = sourceInputs({ url: standin.url.replace("127.0.0.1", "localhost") });
-        expect(await source.diff!(original.id, original.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-        expect(await admin.diff!("admin", adminInputs(), adminInputs({ url: moved.url }))).toEqual({ changes: true, replaces: [] });
+        const urlChanged = { changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { url: { kind: "update", inputDiff: true } } };
+        expect(await source.diff!(original.id, original.outs, moved)).toEqual(urlChanged);
+        expect(await admin.diff!("admin", adminInputs(), adminInputs({ url: moved.url }))).toEqual(urlChanged);
         // The replacement adopts the same source (same id) and saves it: the original's delete leaves it.
         const replacement = await source.create!(sourceInputs());
         expect(replacement.id).toBe(original.id);
@@ -179,7 +182,12 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         const token = await dremioLogin(standin.url, "admin", ADMIN_PASSWORD);
         const stored = await dremioRequest(standin.url, "GET", `/api/v3/catalog/by-path/lakehouse`, { token });
         const outs = { ...sourceInputs(), sourceId: stored.id, status: "good" };
-        expect(await source.diff!(stored.id, outs, sourceInputs({ name: "lake2" }))).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: true });
+        expect(await source.diff!(stored.id, outs, sourceInputs({ name: "lake2" }))).toEqual({
+            changes: true,
+            replaces: ["name"],
+            deleteBeforeReplace: true,
+            detailedDiff: { name: { kind: "update-replace", inputDiff: true } },
+        });
 
         await source.delete!(stored.id, outs);
         await expect(dremioRequest(standin.url, "GET", `/api/v3/catalog/by-path/lakehouse`, { token })).rejects.toMatchObject({ status: 404 });

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { ensureUp } from '../../harness/cli';
 import { createContext } from '../../harness/lib/context';
 import { definitions } from '../../harness/flink';
-import { SqlGatewayClient, SqlGatewayError } from '../../harness/flink/gateway-client';
+import { errorStatus } from '../../components/dynamic/toolkit/http';
+import { SqlGatewayClient } from '../../harness/flink/gateway-client';
 import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../harness/flink/rest-client';
 
 jest.setTimeout(600000);
@@ -85,8 +86,9 @@ test('a failing statement rejects with the server-side cause', async () => {
         () => undefined,
         (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(SqlGatewayError);
-    expect((err as SqlGatewayError).message).toContain(missing);
+    // The gateway's error answer, with Flink's root cause (the missing table) in the message.
+    expect(errorStatus(err)).toBeGreaterThanOrEqual(400);
+    expect((err as Error).message).toContain(missing);
 });
 
 test('a streaming INSERT runs as a job, checkpoints, and STOP JOB WITH SAVEPOINT ends it', async () => {
@@ -122,13 +124,6 @@ test('a streaming INSERT runs as a job, checkpoints, and STOP JOB WITH SAVEPOINT
     savepoints.push(localPath(savepoint));
     expect(localPath(savepoint).startsWith(localPath(endpoints.savepointDir) + '/')).toBe(true);
     expect(fs.existsSync(path.join(localPath(savepoint), '_metadata'))).toBe(true);
-    const final = await flink.waitFor(
-        `job ${jobId} to leave RUNNING after STOP JOB`,
-        async () => {
-            const s = await flink.jobState(jobId);
-            return TERMINAL_JOB_STATES.includes(s) ? s : undefined;
-        },
-        { timeoutMs: 60000 },
-    );
+    const final = await flink.waitForJobState(jobId, ['FINISHED', 'CANCELED'], { timeoutMs: 60000 });
     expect(['FINISHED', 'CANCELED']).toContain(final);
 });

@@ -15,8 +15,7 @@ import {
     ListObjectsV2Command,
     S3Client,
 } from '@aws-sdk/client-s3';
-import { ensureUp } from '../../harness/cli';
-import { services } from '../../harness/registry';
+import { endpoints, ensureUp } from '../../harness/cli';
 import { createContext } from '../../harness/lib/context';
 import { SqlGatewayClient } from '../../harness/flink/gateway-client';
 import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../harness/flink/rest-client';
@@ -24,14 +23,11 @@ import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../harness/flink/rest-c
 jest.setTimeout(600000);
 
 const ctx = createContext();
-function endpointsOf(name: string): Record<string, string> {
-    const def = services.find((d) => d.name === name);
-    if (!def) throw new Error(`service '${name}' is not in harness/registry.ts`);
-    return def.endpoints(ctx);
-}
-const flinkEp = endpointsOf('flink-sql-gateway');
-const nessieEp = endpointsOf('nessie');
-const minioEp = endpointsOf('minio');
+/** Every harness service's endpoints (URLs, directories), by service name. */
+const ep = endpoints({ ctx });
+const flinkEp = ep['flink-sql-gateway'];
+const nessieEp = ep.nessie;
+const minioEp = ep.minio;
 
 const gateway = new SqlGatewayClient({ baseUrl: flinkEp.gatewayUrl });
 const flink = new FlinkRestClient({ baseUrl: flinkEp.restUrl });

@@ -5,21 +5,20 @@
  * update, delete, delete again, and Flink's own errors surfaced.
  */
 import { checkFlinkJobInputs, diffFlinkJob, flinkJobProvider, flinkRequest, jobState } from "../../components/dynamic/flink-job";
+import { checkpointStats, liveJobsNamed, waitForCheckpoints, waitForJobState } from "../../components/dynamic/flink/rest";
 import { endpoints } from "../../harness/cli";
 import { bothForms } from "../support/dynamic";
 
 const flink = () => endpoints()["flink-jobmanager"];
 const SECRET_MIN = "1000";
 
-async function liveJobs(name: string): Promise<string[]> {
-    const overview = await flinkRequest("Flink REST", flink().restUrl, "GET", "/jobs/overview");
-    return overview.jobs.filter((j: any) => j.name === name && !["FAILED", "CANCELED", "FINISHED"].includes(j.state)).map((j: any) => j.jid);
-}
+const liveJobs = (name: string) => liveJobsNamed(flink().restUrl, name);
 
 async function restoredFrom(jobId: string): Promise<string | undefined> {
-    const stats = await flinkRequest("Flink REST", flink().restUrl, "GET", `/jobs/${jobId}/checkpoints`);
-    return stats.latest?.restored?.external_path;
+    return (await checkpointStats(flink().restUrl, jobId)).latest?.restored?.external_path;
 }
+
+const waitForCheckpoint = (jobId: string) => waitForCheckpoints(flink().restUrl, jobId, 1, 90_000);
 
 describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on a real Flink cluster (%s)", (form) => {
     let provider: any;
@@ -88,7 +87,13 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         await waitForCheckpoint(first.jobId);
         const updatedInputs = inputs({ statements: statements(80), settings: { "parallelism.default": "2", "execution.checkpointing.interval": "2 s" } });
         const diff = await provider.diff(name, first, updatedInputs);
-        expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        // The engine is told exactly which paths changed (what `pulumi preview --diff` shows), none replacing.
+        expect(diff).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { statements: { kind: "update", inputDiff: true }, 'settings["parallelism.default"]': { kind: "update", inputDiff: true } },
+        });
         const updated = (await provider.update(name, first, updatedInputs)).outs;
         expect(updated.jobId).not.toBe(first.jobId);
         expect(await jobState(flink().restUrl, first.jobId)).toBe("FINISHED");
@@ -107,7 +112,7 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         // Drift: cancelled out of band, read reports it, the next update resubmits from its last checkpoint.
         await waitForCheckpoint(updated.jobId);
         await flinkRequest("Flink REST", flink().restUrl, "PATCH", `/jobs/${updated.jobId}?mode=cancel`);
-        await until(async () => (await jobState(flink().restUrl, updated.jobId)) === "CANCELED");
+        await waitForJobState(flink().restUrl, updated.jobId, ["CANCELED"], 60_000);
         const read = await provider.read(name, same);
         expect(read.props.state).toBe("CANCELED");
         expect(read.props.statements).toEqual(same.statements);
@@ -133,7 +138,12 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
 
         // The cluster's URLs spelled another way: an update that leaves the same job running.
         const elsewhere = { ...sameInputs, restUrl: flink().restUrl.replace("127.0.0.1", "localhost"), gatewayUrl: flink().gatewayUrl.replace("127.0.0.1", "localhost") };
-        expect(await provider.diff(name, adopted, elsewhere)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(name, adopted, elsewhere)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { gatewayUrl: { kind: "update", inputDiff: true }, restUrl: { kind: "update", inputDiff: true } },
+        });
         expect(diffFlinkJob(adopted, elsewhere).changedKeys).toEqual(["gatewayUrl", "restUrl"]);
         const moved = (await provider.update(name, adopted, elsewhere)).outs;
         expect(moved).toMatchObject({ jobId: adopted.jobId, restUrl: elsewhere.restUrl, jobState: "RUNNING" });
@@ -168,20 +178,3 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         for (const jid of await liveJobs(name)) await flinkRequest("Flink REST", flink().restUrl, "PATCH", `/jobs/${jid}?mode=cancel`);
     });
 });
-
-async function until(probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 200;
-    while (!(await probe())) {
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs / 1000} s`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 2000);
-    }
-}
-
-async function waitForCheckpoint(jobId: string): Promise<void> {
-    await until(async () => {
-        const stats = await flinkRequest("Flink REST", flink().restUrl, "GET", `/jobs/${jobId}/checkpoints`);
-        return (stats.counts?.completed ?? 0) > 0;
-    }, 90_000);
-}

@@ -7,8 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureUp } from '../../harness/cli';
-import { services } from '../../harness/registry';
+import { endpoints, ensureUp } from '../../harness/cli';
 import { createContext } from '../../harness/lib/context';
 import { SqlGatewayClient } from '../../harness/flink/gateway-client';
 import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../harness/flink/rest-client';
@@ -16,13 +15,10 @@ import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../harness/flink/rest-c
 jest.setTimeout(600000);
 
 const ctx = createContext();
-function endpointsOf(name: string): Record<string, string> {
-    const def = services.find((d) => d.name === name);
-    if (!def) throw new Error(`service '${name}' is not in harness/registry.ts`);
-    return def.endpoints(ctx);
-}
-const flinkEp = endpointsOf('flink-sql-gateway');
-const kafkaEp = endpointsOf('kafka');
+/** Every harness service's endpoints (URLs, directories), by service name. */
+const ep = endpoints({ ctx });
+const flinkEp = ep['flink-sql-gateway'];
+const kafkaEp = ep.kafka;
 const gateway = new SqlGatewayClient({ baseUrl: flinkEp.gatewayUrl });
 const flink = new FlinkRestClient({ baseUrl: flinkEp.restUrl });
 

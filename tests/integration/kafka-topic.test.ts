@@ -39,7 +39,9 @@ describe.each([["provider object"], ["serialized provider"]])("Kafka topic on re
         expect(checkKafkaTopicInputs(grown, inputs({ partitions: 2 })).map((f) => f.property)).toEqual(["partitions"]);
         expect(checkKafkaTopicInputs(grown, inputs({ partitions: 3, replicationFactor: 3 }))[0].reason).toContain("cannot change from 1 to 3 in place");
         const moved = await provider.diff(topic, grown, inputs({ partitions: 3, topic: `${topic}-2` }));
-        expect(moved).toEqual({ changes: true, replaces: ["topic"], deleteBeforeReplace: false });
+        // The engine gets each changed path: the new name replaces; the retention (still the altered one in `grown`) is an update.
+        const retention = { 'configs["retention.ms"]': { kind: "update", inputDiff: true } };
+        expect(moved).toEqual({ changes: true, replaces: ["topic"], deleteBeforeReplace: false, detailedDiff: { topic: { kind: "update-replace", inputDiff: true }, ...retention } });
         // Another spelling of the bootstrap address is the same topic: an update that keeps its messages.
         await a.connect();
         const producer = new Kafka({ clientId: "topic-test", brokers: [bootstrap()], logLevel: logLevel.NOTHING }).producer();
@@ -47,7 +49,7 @@ describe.each([["provider object"], ["serialized provider"]])("Kafka topic on re
         await producer.send({ topic, messages: [{ key: "k", value: "kept" }] });
         await producer.disconnect();
         const viaLocalhost = inputs({ partitions: 3, bootstrapServers: bootstrap().replace("127.0.0.1", "localhost") });
-        expect(await provider.diff(topic, grown, viaLocalhost)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await provider.diff(topic, grown, viaLocalhost)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { bootstrapServers: { kind: "update", inputDiff: true }, ...retention } });
         expect(checkKafkaTopicInputs(grown, { ...viaLocalhost, partitions: 2 }).map((f) => f.property)).toEqual(["partitions"]);
         const updated = (await provider.update(topic, grown, viaLocalhost)).outs;
         expect(updated).toMatchObject({ bootstrapServers: viaLocalhost.bootstrapServers, partitions: 3 });

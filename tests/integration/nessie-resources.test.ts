@@ -25,11 +25,21 @@ describe.each([["provider object"], ["serialized provider"]])("Nessie resources 
         expect(await branchExists(branch)).toBe(true);
         await expect(branchProvider.create(inputs)).resolves.toEqual(created);
         expect(await branchProvider.read(branch, created.outs)).toEqual({ id: branch, props: inputs });
-        expect(await branchProvider.diff(branch, created.outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-        expect(await branchProvider.diff(branch, created.outs, { ...inputs, branch: "other" })).toEqual({ changes: true, replaces: ["branch"], deleteBeforeReplace: false });
+        expect(await branchProvider.diff(branch, created.outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+        expect(await branchProvider.diff(branch, created.outs, { ...inputs, branch: "other" })).toEqual({
+            changes: true,
+            replaces: ["branch"],
+            deleteBeforeReplace: false,
+            detailedDiff: { branch: { kind: "update-replace", inputDiff: true } },
+        });
         // The URL is how Pulumi reaches Nessie, and `from` only matters when the branch is made: updates.
         const moved = { ...inputs, apiUrl: apiUrl.replace("127.0.0.1", "localhost"), from: "elsewhere" };
-        expect(await branchProvider.diff(branch, created.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await branchProvider.diff(branch, created.outs, moved)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { apiUrl: { kind: "update", inputDiff: true }, from: { kind: "update", inputDiff: true } },
+        });
         await expect(branchProvider.update(branch, created.outs, moved)).resolves.toEqual({ outs: moved });
         expect(await branchExists(branch)).toBe(true);
 
@@ -69,7 +79,7 @@ describe.each([["provider object"], ["serialized provider"]])("Nessie resources 
             operations: [{ type: "PUT", key: { elements: [name, "t"] }, content: { type: "ICEBERG_TABLE", metadataLocation: "s3://w/t/metadata/v1.metadata.json", snapshotId: 1, schemaId: 0, specId: 0, sortOrderId: 0 } }],
         });
         const moved = { ...ns, apiUrl: apiUrl.replace("127.0.0.1", "localhost") };
-        expect(await namespaceProvider.diff(original.id, original.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(await namespaceProvider.diff(original.id, original.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { apiUrl: { kind: "update", inputDiff: true } } });
         const updated = await namespaceProvider.update(original.id, original.outs, moved);
         expect(updated.outs.ownerToken).toBe(original.outs.ownerToken);
 

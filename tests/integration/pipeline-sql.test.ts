@@ -7,7 +7,9 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { flinkJobProvider, flinkRequest } from "../../components/dynamic/flink-job";
+import { flinkJobProvider } from "../../components/dynamic/flink-job";
+import { gatewayQuery, withSession } from "../../components/dynamic/flink/gateway";
+import { jobState } from "../../components/dynamic/flink/rest";
 import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../components/jobs";
 import { BUILTIN_TABLES, TableDefinition, parseCapturedTables } from "../../components/tables";
 import { endpoints } from "../../harness/cli";
@@ -55,33 +57,14 @@ let s3: S3Client;
 let kafka: Kafka;
 let outs: any;
 
+/** One batch query in a session of its own that declares the pipeline's catalog first. */
 async function batchQuery(sql: string): Promise<unknown[][]> {
     const gateway = ep()["flink-jobmanager"].gatewayUrl;
-    const statements = renderTableJob(readJobTemplates(REPO), values(), seedTable()).slice(0, 1);
-    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
-    try {
-        const run = async (statement: string) => {
-            const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-            const rows: unknown[][] = [];
-            let token = 0;
-            const deadline = Date.now() + 180_000;
-            for (;;) {
-                const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-                if (page.resultType === "EOS") return rows;
-                if (page.resultType === "PAYLOAD") {
-                    rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
-                    token++;
-                    continue;
-                }
-                if (Date.now() > deadline) throw new Error(`query did not finish: ${statement}`);
-                await new Promise((resolve) => setTimeout(resolve, 300));
-            }
-        };
-        await run(statements[0].replace("{{secret.s3SecretAccessKey}}", ep().minio.secretAccessKey));
-        return await run(sql);
-    } finally {
-        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
-    }
+    const catalog = renderTableJob(readJobTemplates(REPO), values(), seedTable())[0].replace("{{secret.s3SecretAccessKey}}", ep().minio.secretAccessKey);
+    return withSession(gateway, { properties: { "execution.runtime-mode": "batch" } }, async (session) => {
+        await gatewayQuery(gateway, session, catalog, 180_000);
+        return gatewayQuery(gateway, session, sql, 180_000);
+    });
 }
 
 beforeAll(async () => {
@@ -228,7 +211,7 @@ test("a column added to the table's declaration reaches both Iceberg tables: the
     await expect(flinkJobProvider.update!(JOB, outs, { ...outs, statements: renderTableJob(readJobTemplates(REPO), values(), retyped), sinkTables: sinkTables(retyped) })).rejects.toThrow(
         `column email is STRING in lake.${NAMESPACE}.demographics but declared BIGINT`,
     );
-    expect((await flinkRequest("rest", ep()["flink-jobmanager"].restUrl, "GET", `/jobs/${outs.jobId}`)).state).toBe("RUNNING");
+    expect(await jobState(ep()["flink-jobmanager"].restUrl, outs.jobId)).toBe("RUNNING");
 });
 
 test("mode upsert writes only the mirror and mode append only the changelog (a keyless table keeps every change; DECIMAL read from Debezium's string form)", async () => {

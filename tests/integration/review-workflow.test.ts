@@ -278,7 +278,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             const again = await pulumi(["preview", "-s", stack, "--refresh"]);
             expect(again.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
 
-            // 3. A column added to the source table, the documented way (README "Adding a column"):
+            // 3. A column added to the source table, the documented way (docs/configuration.md "Captured tables, modes, and adding a column"):
             //    declare it in the stack config, `up` (Iceberg tables gain it, the job resumes from its
             //    savepoint), then ALTER the PostgreSQL table. Its values reach both Iceberg tables.
             const jobBefore = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout).flinkJobs.demographics.jobId;

@@ -277,7 +277,7 @@ export const MATRIX: MatrixRow[] = [
         flag: "the steps of an allowed replacement are inferred here",
     },
 
-    // Keys the brief did not list (README configuration reference, components/config.ts): observed.
+    // Keys the brief did not list (docs/configuration.md, components/config/): observed.
     { id: "startTimeoutSeconds", group: "extra", edits: [{ key: "startTimeoutSeconds", value: 600 }], from: "300", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
     { id: "externalCheckTimeoutSeconds", group: "extra", edits: [{ key: "externalCheckTimeoutSeconds", value: 30 }], from: "default", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
     {

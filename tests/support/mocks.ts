@@ -63,6 +63,24 @@ function mockState(type: string, name: string, inputs: any): Record<string, unkn
     }
 }
 
+/** The type token of `pulumi.StackReference` (read, not registered: its id is the referenced stack's name). */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
+/** What a mocked `pulumi.StackReference` reads: the referenced stack's outputs, as the engine returns them. */
+export interface MockStackReference {
+    /** The referenced stack's outputs, resolved (secrets in plain: `secretOutputNames` marks them). */
+    outputs: Record<string, unknown>;
+    /** The outputs the referenced stack holds as secrets (default none): `getOutput` of one is a secret Output. */
+    secretOutputNames?: string[];
+}
+
+/** The state the engine gives a StackReference to `name`; fails like the engine when no such stack is mocked. */
+function stackReferenceState(name: string, stacks: Record<string, MockStackReference>): Record<string, unknown> {
+    const stack = stacks[name];
+    if (!stack) throw new Error(`unknown stack "${name}" (mocked stacks: ${Object.keys(stacks).join(", ") || "none"})`);
+    return { name, outputs: stack.outputs, secretOutputNames: stack.secretOutputNames ?? [] };
+}
+
 export interface ProgramRun {
     resources: RecordedResource[];
     outputs: Record<string, unknown>;
@@ -74,14 +92,25 @@ export interface ProgramRun {
  */
 export async function runWithMocks(
     program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
-    options: { config?: Record<string, string>; secretKeys?: string[]; project?: string; stack?: string; preview?: boolean } = {},
+    options: {
+        config?: Record<string, string>;
+        secretKeys?: string[];
+        project?: string;
+        stack?: string;
+        preview?: boolean;
+        /** The stacks a `pulumi.StackReference` of the program may read, by fully qualified name (`<org>/<project>/<stack>`). */
+        stackReferences?: Record<string, MockStackReference>;
+    } = {},
 ): Promise<ProgramRun> {
     const project = options.project ?? "cdc-lakehouse";
     const stack = options.stack ?? "dev";
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, unwrapSecrets(args.inputs)) }),
+            newResource: (args) =>
+                args.type === STACK_REFERENCE_TYPE
+                    ? { id: args.inputs.name, state: stackReferenceState(args.inputs.name, options.stackReferences ?? {}) }
+                    : { id: `${args.name}-id`, state: mockState(args.type, args.name, unwrapSecrets(args.inputs)) },
             call: (args) => args.inputs,
         },
         project,

@@ -1,46 +1,7 @@
-import { fmtNumber, parseOptions, secs, table } from "../../bench/lib/format";
+import { fmtNumber, secs, table } from "../../bench/lib/format";
 import { parseStat, parseStatusMemory } from "../../bench/lib/procs";
 import { OpPlanner } from "../../bench/lib/writer";
 import { drainBoundMs, growthAllowanceMs } from "../../bench/load";
-
-const SPEC = {
-    json: { type: "flag" },
-    changes: { type: "number", default: 1000, min: 1, integer: true },
-    rate: { type: "number", default: 50, min: 0 },
-    rates: { type: "numbers", default: [100, 0], min: 0 },
-    tunings: { type: "strings", default: ["a"], allowed: ["a", "b"] },
-} as const;
-
-describe("bench argument parsing", () => {
-    it("fills defaults and reads --name value, --name=value and flags", () => {
-        expect(parseOptions([], SPEC)).toEqual({ json: false, changes: 1000, rate: 50, rates: [100, 0], tunings: ["a"] });
-        expect(parseOptions(["--json", "--changes", "2000", "--rate=12.5", "--rates", "1,2, 3", "--tunings=b,a"], SPEC)).toEqual({
-            json: true,
-            changes: 2000,
-            rate: 12.5,
-            rates: [1, 2, 3],
-            tunings: ["b", "a"],
-        });
-    });
-
-    it("does not share the default arrays between parses", () => {
-        const a = parseOptions([], SPEC);
-        a.rates.push(7);
-        expect(parseOptions([], SPEC).rates).toEqual([100, 0]);
-    });
-
-    it("names the option and what it expects", () => {
-        expect(() => parseOptions(["--chanegs", "1"], SPEC)).toThrow("unknown option --chanegs (options: --json, --changes, --rate, --rates, --tunings)");
-        expect(() => parseOptions(["--changes"], SPEC)).toThrow("--changes needs a value");
-        expect(() => parseOptions(["--changes", "--json"], SPEC)).toThrow("--changes needs a value");
-        expect(() => parseOptions(["--changes", "1.5"], SPEC)).toThrow('--changes must be an integer >= 1, got "1.5"');
-        expect(() => parseOptions(["--changes", "0"], SPEC)).toThrow("--changes must be an integer >= 1");
-        expect(() => parseOptions(["--rates", "1,,2"], SPEC)).toThrow("--rates must be a comma-separated list of numbers >= 0");
-        expect(() => parseOptions(["--tunings", "c"], SPEC)).toThrow("--tunings: unknown value(s) c (allowed: a, b)");
-        expect(() => parseOptions(["--json=yes"], SPEC)).toThrow("--json takes no value");
-        expect(() => parseOptions(["fast"], SPEC)).toThrow('unexpected argument "fast"');
-    });
-});
 
 describe("bench tables", () => {
     it("pads columns, right-aligns numeric ones and formats numbers", () => {

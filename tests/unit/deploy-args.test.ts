@@ -13,8 +13,8 @@ describe("npm run deploy arguments", () => {
     });
 
     it("names the flag when the stack is missing or malformed", () => {
-        expect(() => parseDeployArgs(["--stack"])).toThrow("--stack needs a stack name");
-        expect(() => parseDeployArgs(["-s", "--yes"])).toThrow("-s needs a stack name");
+        expect(() => parseDeployArgs(["--stack"])).toThrow("--stack needs a value");
+        expect(() => parseDeployArgs(["-s", "--yes"])).toThrow("-s needs a value");
         expect(() => parseDeployArgs(["--stack=a b"])).toThrow('stack name "a b"');
     });
 });

@@ -12,9 +12,9 @@ import {
     diffDremioSource,
     normalizeSourceConfig,
     projectSourceConfig,
-    redact,
     sourceBody,
 } from "../../components/dynamic/dremio";
+import { redact } from "../../components/dynamic/toolkit/redact";
 import { dremioNessieSourceConfig, dremioTablePaths } from "../../components/pipeline";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -59,14 +59,27 @@ describe("Dremio admin inputs", () => {
         expect(checkDremioAdminInputs({ url: "http://d:9047", userName: "admin" })).toEqual([{ property: "password", reason: "is required" }]);
     });
 
+    it("takes the user-name rule the stack config applies (components/config/patterns.ts): a name one accepts, the other does too", () => {
+        const parse = (adminUser: string) => parseLakehouseConfig({ dremio: JSON.stringify({ adminUser }) }, new Set(), { project: "p", stack: "dev" });
+        for (const name of ["admin", "_svc.dremio-1", "a".repeat(63)]) {
+            expect(parse(name).dremio.adminUser).toBe(name);
+            expect(checkDremioAdminInputs({ userName: name, password: "a1234567" })).toEqual([]);
+        }
+        for (const name of ["ops@corp", "a".repeat(64), "9lives"]) {
+            expect(() => parse(name)).toThrow(/lakehouse:dremio\.adminUser/);
+            expect(checkDremioAdminInputs({ userName: name, password: "a1234567" }).map((f) => f.property)).toEqual(["userName"]);
+        }
+    });
+
     it("diffs exactly the changed keys; another Dremio or user name is another admin", () => {
         const base = { url: "http://d:9047", userName: "admin", password: "a1234567", firstName: "A", lastName: "B", email: "a@b", waitTimeoutSeconds: 300, version: 1 };
-        expect(diffDremioAdmin(base, { ...base })).toEqual({ changes: false, replaces: [], changedKeys: [] });
+        expect(diffDremioAdmin(base, { ...base })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
         // State written before `version`/`waitTimeoutSeconds` existed compares equal to their defaults.
         const { version: _v, waitTimeoutSeconds: _w, ...old } = base;
         expect(diffDremioAdmin(old, base).changes).toBe(false);
-        expect(diffDremioAdmin(base, { ...base, password: "b1234567" })).toEqual({ changes: true, replaces: [], changedKeys: ["password"] });
-        expect(diffDremioAdmin(base, { ...base, userName: "root", email: "r@b" })).toEqual({ changes: true, replaces: ["userName"], changedKeys: ["userName", "email"] });
+        expect(diffDremioAdmin(base, { ...base, password: "b1234567" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["password"] });
+        // The old admin is kept (Dremio keeps its first admin): the new one is made without deleting it first.
+        expect(diffDremioAdmin(base, { ...base, userName: "root", email: "r@b" })).toEqual({ changes: true, replaces: ["userName"], deleteBeforeReplace: false, changedKeys: ["userName", "email"] });
     });
 });
 

@@ -10,7 +10,6 @@ import {
     FAULTS,
     inDoubtCommitted,
     jobCell,
-    parseFaultArgs,
     resultsTable,
     ScenarioResult,
     seconds,
@@ -18,6 +17,7 @@ import {
     unexpectedRows,
     unmetExpectations,
 } from "../../bench/faults/model";
+import { parseFaultOptions } from "../../bench/faults";
 
 const ins = { id: 1, name: "kafka-1", age: 30, city: "Oslo", op: "INSERT" as const };
 const upd = { id: 1, name: "kafka-2", age: 31, city: "Lima", op: "UPDATE" as const };
@@ -99,24 +99,24 @@ describe("a change in doubt after a lost connection", () => {
 
 describe("options of npm run bench:faults", () => {
     it("defaults to every fault in order", () => {
-        expect(parseFaultArgs([])).toEqual(DEFAULT_OPTIONS);
+        expect(parseFaultOptions([])).toEqual(DEFAULT_OPTIONS);
         expect(DEFAULT_OPTIONS.faults).toEqual([...FAULTS]);
         expect(FAULTS).toEqual(["connect", "flink-taskmanager", "flink-jobmanager", "zookeeper", "kafka", "nessie", "minio", "postgres"]);
     });
     it("parses --json, --faults (canonical order, each once) and numbers in both spellings", () => {
-        const o = parseFaultArgs(["--json", "--faults", "postgres,kafka,kafka", "--rate=20", "--down-seconds", "3", "--checkpoint-interval-ms", "1000"]);
+        const o = parseFaultOptions(["--json", "--faults", "postgres,kafka,kafka", "--rate=20", "--down-seconds", "3", "--checkpoint-interval-ms", "1000"]);
         expect(o).toMatchObject({ json: true, faults: ["kafka", "postgres"], rate: 20, downSeconds: 3, checkpointIntervalMs: 1000 });
     });
     it("refuses unknown options, faults and bad values, naming them", () => {
-        expect(() => parseFaultArgs(["--nope"])).toThrow(/unknown option --nope/);
-        expect(() => parseFaultArgs(["--faults", "etcd"])).toThrow(/unknown fault\(s\) etcd/);
-        expect(parseFaultArgs(["--faults", "zookeeper,flink-jobmanager"]).faults).toEqual(["flink-jobmanager", "zookeeper"]);
-        expect(() => parseFaultArgs(["--rate"])).toThrow(/--rate needs a value/);
-        expect(() => parseFaultArgs(["--rate", "fast"])).toThrow(/--rate must be a number/);
-        expect(() => parseFaultArgs(["--checkpoint-interval-ms", "1.5"])).toThrow(/must be an integer/);
-        expect(() => parseFaultArgs(["--auto-recovery-seconds", "1"])).toThrow(/>= 10/);
-        expect(() => parseFaultArgs(["--json=yes"])).toThrow(/takes no value/);
-        expect(() => parseFaultArgs(["kafka"])).toThrow(/unexpected argument/);
+        expect(() => parseFaultOptions(["--nope"])).toThrow(/--nope/);
+        expect(() => parseFaultOptions(["--faults", "etcd"])).toThrow(/unknown value\(s\) etcd/);
+        expect(parseFaultOptions(["--faults", "zookeeper,flink-jobmanager"]).faults).toEqual(["flink-jobmanager", "zookeeper"]);
+        expect(() => parseFaultOptions(["--rate"])).toThrow(/--rate needs a value/);
+        expect(() => parseFaultOptions(["--rate", "fast"])).toThrow(/--rate must be a number/);
+        expect(() => parseFaultOptions(["--checkpoint-interval-ms", "1.5"])).toThrow(/must be an integer/);
+        expect(() => parseFaultOptions(["--auto-recovery-seconds", "1"])).toThrow(/>= 10/);
+        expect(() => parseFaultOptions(["--json=yes"])).toThrow(/--json/);
+        expect(() => parseFaultOptions(["kafka"])).toThrow(/unexpected argument/);
     });
 });
 

@@ -1,9 +1,16 @@
-/** Pure parts of the Flink SQL job: splitting, normalising, hashing, check, diff, and the job templates. */
+/**
+ * The Flink SQL job: splitting, normalising, hashing, check, diff (and the engine's detailed diff), the
+ * job templates, the provider's serialized form, and the SQL Gateway client and the wait for RUNNING
+ * against scripted stand-ins of Flink's REST APIs.
+ */
 import * as path from "path";
-import { checkFlinkJobInputs, diffFlinkJob, flinkRootCause, icebergStoredType, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../components/dynamic/flink-job";
+import { checkFlinkJobInputs, diffFlinkJob, flinkJobProvider, flinkRootCause, icebergStoredType, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../components/dynamic/flink-job";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { classifyJobFailure, deterministicFailureFix, deterministicJobFailure, waitForJobRunning } from "../../components/dynamic/flink-job";
+import { isResultTimeout, runStatement, withSession } from "../../components/dynamic/flink/gateway";
+import { errorStatus } from "../../components/dynamic/toolkit/http";
+import { loadSerializedProvider } from "../support/dynamic";
 import { FLINK_TRACES } from "./flink-traces";
 import { JobTemplateValues, jobName, readJobTemplates, renderSqlTemplate, renderTableJob } from "../../components/jobs";
 import { TableMode, parseCapturedTables } from "../../components/tables";
@@ -111,6 +118,25 @@ describe("diffFlinkJob", () => {
         expect(needsResubmit(["statements"])).toBe(true);
         expect(needsResubmit(['settings["parallelism.default"]'])).toBe(true);
         expect(needsResubmit(["state"])).toBe(true);
+    });
+
+    test("the provider hands the engine each changed path, so `pulumi preview --diff` names the setting", async () => {
+        const news = { ...base, settings: { "parallelism.default": "1", "execution.checkpointing.interval": "10 s" }, waitTimeoutSeconds: 600 };
+        expect(await flinkJobProvider.diff!("job", base, news)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: {
+                waitTimeoutSeconds: { kind: "update", inputDiff: true },
+                'settings["execution.checkpointing.interval"]': { kind: "add", inputDiff: true },
+            },
+        });
+        expect(await flinkJobProvider.diff!("job", base, base)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+    });
+
+    test("values unknown during preview count as changed instead of breaking the diff", () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        expect(diffFlinkJob(base, { ...base, statements: unknown, settings: unknown, secrets: unknown }).changedKeys).toEqual(["statements", "settings", "secrets"]);
     });
 });
 
@@ -324,10 +350,129 @@ describe("waitForJobRunning on a scripted Flink REST API", () => {
 
     test("a transient failure is waited for until the bound, and the timeout names the last exception", async () => {
         const flink = await scriptedFlink(jobId, [{ state: "RESTARTING", history: ["noSuchBucket", "noSuchBucket", "noSuchBucket"] }]);
+        const lines: string[] = [];
         try {
-            await expect(waitForJobRunning(flink.url, jobId, 2_000)).rejects.toThrow(/timed out after 2 s waiting for Flink job .* \(last seen: job RESTARTING.*last exception: .*NoSuchBucketException/);
+            await expect(waitForJobRunning(flink.url, jobId, 2_000, { progress: (l) => lines.push(l), progressEveryMs: 500, initialMs: 50, maxMs: 200 })).rejects.toThrow(
+                /timed out after 2 s waiting for Flink job .* \(last seen: job RESTARTING.*last exception: .*NoSuchBucketException/,
+            );
+            // The wait said what it waited for while it waited (`pulumi up` shows these lines).
+            expect(lines.length).toBeGreaterThan(0);
+            expect(lines[0]).toMatch(new RegExp(`^waiting for Flink job ${jobId} and all its tasks to be RUNNING \\([\\d.]+ s of 2 s\\): job RESTARTING`));
         } finally {
             await flink.close();
+        }
+    });
+});
+
+describe("the provider's serialized form", () => {
+    test("survives Pulumi's closure serializer (everything it reaches is serialization-safe) and runs", async () => {
+        const { provider, text } = await loadSerializedProvider(flinkJobProvider);
+        expect(text).not.toMatch(/class \w+ extends Error/);
+        expect(await provider.check!({}, { ...base, name: "-x" })).toMatchObject({ failures: [{ property: "name" }] });
+        expect(await provider.diff!("job", base, { ...base, settings: { "parallelism.default": "2" } })).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { 'settings["parallelism.default"]': { kind: "update", inputDiff: true } },
+        });
+    });
+});
+
+/**
+ * A scripted SQL Gateway: each operation answers its result requests from a queue of pages (the last
+ * repeats); what was requested (tokens, closes, sessions) is recorded.
+ */
+async function scriptedGateway(pagesFor: (statement: string) => { status: number; body: unknown }[]) {
+    const requested: string[] = [];
+    const queues = new Map<string, { status: number; body: unknown }[]>();
+    let ops = 0;
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+            const send = (status: number, json: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(json));
+            const url = req.url ?? "";
+            requested.push(`${req.method} ${url.replace(/\?.*$/, "")}`);
+            if (req.method === "POST" && url === "/v1/sessions") return send(200, { sessionHandle: "s1" });
+            if (req.method === "POST" && url.endsWith("/statements")) {
+                const handle = `op${ops++}`;
+                queues.set(handle, pagesFor(JSON.parse(body).statement));
+                return send(200, { operationHandle: handle });
+            }
+            const m = /operations\/(op\d+)\/result\/\d+/.exec(url);
+            if (req.method === "GET" && m) {
+                const queue = queues.get(m[1])!;
+                const page = queue.length > 1 ? queue.shift()! : queue[0];
+                return send(page.status, page.body);
+            }
+            return send(200, {});
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requested, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("the SQL Gateway client on a scripted gateway", () => {
+    const ok = (body: unknown) => ({ status: 200, body });
+    const rows = (...values: number[]) => values.map((v) => ({ kind: "INSERT", fields: [v] }));
+    const columns = [{ name: "n", logicalType: { type: "INTEGER", nullable: false } }];
+    const trace = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\nCaused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found\n>";
+    const script = (statement: string) => {
+        if (statement.startsWith("SELECT n")) {
+            return [
+                ok({ resultType: "NOT_READY" }),
+                ok({ resultType: "PAYLOAD", resultKind: "SUCCESS_WITH_CONTENT", jobID: "aaaa", results: { columns, data: rows(1, 2) } }),
+                ok({ resultType: "PAYLOAD", results: { data: [] } }),
+                ok({ resultType: "PAYLOAD", results: { data: rows(3) } }),
+                ok({ resultType: "EOS" }),
+            ];
+        }
+        if (statement.startsWith("INSERT")) return [ok({ resultType: "NOT_READY" }), ok({ resultType: "PAYLOAD", jobID: "bbbb", results: { data: [{ kind: "INSERT", fields: ["bbbb"] }] } }), ok({ resultType: "NOT_READY" })];
+        if (statement.startsWith("SELECT * FROM nope")) return [{ status: 500, body: { errors: ["Internal server error.", trace] } }];
+        return [ok({ resultType: "NOT_READY" })];
+    };
+
+    test("follows every result page (waiting while the gateway has nothing), closes the operation and the session", async () => {
+        const gw = await scriptedGateway(script);
+        const lines: string[] = [];
+        try {
+            const result = await withSession(gw.url, { name: "t", properties: { "execution.runtime-mode": "batch" } }, (session) =>
+                runStatement(gw.url, session, "SELECT n FROM t", { timeoutMs: 10_000, progress: (l) => lines.push(l) }),
+            );
+            expect(result).toEqual({ operationHandle: "op0", columns, rows: rows(1, 2, 3), jobId: "aaaa", resultKind: "SUCCESS_WITH_CONTENT", complete: true });
+            // NOT_READY asks for the same token again; each PAYLOAD moves to the next.
+            expect(gw.requested.filter((r) => r.startsWith("GET")).map((r) => Number(r.split("/").pop()))).toEqual([0, 0, 1, 2, 3]);
+            expect(gw.requested.slice(-2)).toEqual(["DELETE /v1/sessions/s1/operations/op0/close", "DELETE /v1/sessions/s1"]);
+            expect(lines).toEqual([expect.stringMatching(/^waiting for the SQL Gateway to finish SELECT n FROM t \([\d.]+ s of 10 s\): result PAYLOAD, 2 rows so far, job aaaa$/)]);
+        } finally {
+            await gw.close();
+        }
+    });
+
+    test("a streaming INSERT returns once the gateway names its job", async () => {
+        const gw = await scriptedGateway(script);
+        try {
+            const result = await runStatement(gw.url, "s1", "INSERT INTO t SELECT 1", { timeoutMs: 10_000, untilJobId: true, executionConfig: { "execution.savepoint.path": "file:/sp" } });
+            expect(result.jobId).toBe("bbbb");
+            expect(result.complete).toBe(false);
+            expect(gw.requested.filter((r) => r.startsWith("GET"))).toHaveLength(2);
+        } finally {
+            await gw.close();
+        }
+    });
+
+    test("a failed statement rejects with Flink's root cause; a wait that reaches its bound says so and is marked", async () => {
+        const gw = await scriptedGateway(script);
+        try {
+            const failed = await runStatement(gw.url, "s1", "SELECT * FROM nope", { timeoutMs: 10_000 }).catch((e) => e);
+            expect(failed.message).toBe("Flink SQL Gateway GET /v2/sessions/s1/operations/op0/result/0?rowFormat=JSON: 500: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found");
+            expect(errorStatus(failed)).toBe(500);
+            expect(isResultTimeout(failed)).toBe(false);
+            const slow = await runStatement(gw.url, "s1", "SELECT 'the-secret-value'", { timeoutMs: 300, secrets: ["the-secret-value"], progress: () => undefined }).catch((e) => e);
+            expect(slow.message).toMatch(/^timed out after 0 s waiting for the SQL Gateway to finish SELECT '\[secret\]' \(last seen: result NOT_READY\)$/);
+            expect(isResultTimeout(slow)).toBe(true);
+        } finally {
+            await gw.close();
         }
     });
 });

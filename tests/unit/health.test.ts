@@ -3,7 +3,7 @@
  * evaluation of raw measurements into PASS/WARN/FAIL, the report (lines, JSON shape, exit code), and
  * the orchestration over injected probes (no services).
  */
-import { UsageError, parseBytes, parseFlags, parseSeconds } from "../../ops/args";
+import { UsageError, parseBytes, parseCommandLine, parseSeconds } from "../../ops/args";
 import {
     DEFAULT_THRESHOLDS,
     FlinkJobMeasurement,
@@ -99,7 +99,7 @@ describe("arguments", () => {
         expect(() => parseHealthArgs([])).toThrow(/--stack <name> \(or --outputs-file <path>\) is required/);
         expect(() => parseHealthArgs(["--stack", "dev", "--jsno"])).toThrow(/unknown flag --jsno \(did you mean --json\?\)/);
         expect(() => parseHealthArgs(["--stack"])).toThrow(/--stack needs a value/);
-        expect(() => parseHealthArgs(["--stack", "dev", "--max-consumer-lag", "lots"])).toThrow(/--max-consumer-lag: "lots" is not a whole number/);
+        expect(() => parseHealthArgs(["--stack", "dev", "--max-consumer-lag", "lots"])).toThrow(/--max-consumer-lag must be an integer >= 0, got "lots"/);
         expect(() => parseHealthArgs(["--stack", "dev", "--max-slot-lag", "1 parsec"])).toThrow(UsageError);
         expect(() => parseHealthArgs(["--stack", "dev", "--timeout", "0"])).toThrow(/--timeout must be more than 0/);
         expect(() => parseHealthArgs(["--stack", "a b"])).toThrow(/stack name "a b"/);
@@ -109,7 +109,7 @@ describe("arguments", () => {
     it("reads durations and sizes", () => {
         expect([parseSeconds("90"), parseSeconds("90s"), parseSeconds("5m"), parseSeconds("1h")]).toEqual([90, 90, 300, 3600]);
         expect([parseBytes("1048576"), parseBytes("1MB"), parseBytes("1MiB"), parseBytes("1.5GiB")]).toEqual([1048576, 1e6, 2 ** 20, 1.5 * 2 ** 30]);
-        expect(parseFlags(["--json=false"], { json: "boolean" })).toEqual({ json: false });
+        expect(parseCommandLine(["--json=false"], { json: { type: "flag" } }).options).toEqual({ json: false });
     });
 });
 

@@ -12,8 +12,9 @@ import { diffDremioAdmin, diffDremioSource } from "../../components/dynamic/drem
 import { diffFlinkJob } from "../../components/dynamic/flink-job";
 import { diffKafkaTopic } from "../../components/dynamic/kafka-topic";
 import { diffNessie } from "../../components/dynamic/nessie";
+import { InputDiff, engineDiff } from "../../components/dynamic/toolkit/diff";
 
-type Diff = (olds: Record<string, any>, news: Record<string, any>) => { replaces: string[]; changes: boolean };
+type Diff = (olds: Record<string, any>, news: Record<string, any>) => InputDiff;
 
 interface Row {
     resource: string;
@@ -148,6 +149,18 @@ describe("identity versus access path", () => {
         expect(result.changes).toBe(true);
         expect(result.replaces.includes(input)).toBe(is === "replace");
         if (is === "update") expect(result.replaces).toEqual([]);
+    });
+
+    it("hands the engine exactly the changed paths, the replacing ones (and only those) as -replace", () => {
+        for (const row of ROWS) {
+            const { diff, base } = RESOURCES[row.resource];
+            const news = row.change(base);
+            const result = diff(base, news);
+            const detailed = engineDiff(result, base, news).detailedDiff;
+            expect([row.resource, row.input, Object.keys(detailed)]).toEqual([row.resource, row.input, result.changedKeys]);
+            expect([row.resource, row.input, Object.keys(detailed).some((p) => p === row.input || p.startsWith(`${row.input}[`))]).toEqual([row.resource, row.input, true]);
+            for (const [p, d] of Object.entries(detailed)) expect([row.resource, p, d.kind.endsWith("-replace")]).toEqual([row.resource, p, result.replaces.includes(p)]);
+        }
     });
 
     it("every address input of every resource is an update, never a replacement", () => {

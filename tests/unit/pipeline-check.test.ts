@@ -70,7 +70,7 @@ describe("diffPipelineCheck (the fingerprint)", () => {
         const reverse = (v: any): any => (Array.isArray(v) ? v.map(reverse) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).reverse().map((k) => [k, reverse(v[k])])) : v);
         const reordered = reverse(inputs());
         expect(Object.keys(reordered)[0]).toBe("version");
-        expect(diffPipelineCheck(olds, reordered)).toEqual({ changes: false, changedKeys: [] });
+        expect(diffPipelineCheck(olds, reordered)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
     });
 
     test("a resubmitted job, another connector config or bucket re-runs the check; exactly that key changes", () => {

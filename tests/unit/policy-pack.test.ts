@@ -206,7 +206,7 @@ describe("the pack through the SDK's analyze handlers", () => {
 
 describe("which stacks are dev", () => {
     it("reads the stack from the URN; devStacks defaults to dev", () => {
-        expect(DEFAULT_DEV_STACKS).toEqual(["dev"]);
+        expect(DEFAULT_DEV_STACKS).toEqual(["dev", "local"]);
         expect(isDevStack(`urn:pulumi:dev::${PROJECT}::docker:index/container:Container::x`)).toBe(true);
         expect(isDevStack(`urn:pulumi:prod::${PROJECT}::docker:index/container:Container::x`)).toBe(false);
         expect(isDevStack(`urn:pulumi:qa::${PROJECT}::docker:index/container:Container::x`, ["dev", "qa"])).toBe(true);

@@ -1,7 +1,8 @@
 /**
  * The whole program (index.ts) for the dev stack, with Pulumi.dev.yaml as its config: the full set
- * of stack outputs other teams consume, exactly.
+ * of stack outputs other teams consume, exactly, and which of them are secrets.
  */
+import { CREDENTIAL_OUTPUT_NAMES, StackCredentials } from "../../components/outputs";
 import { isSecretOutput, runWithMocks } from "../support/mocks";
 import { stackConfig } from "../support/stack-config";
 
@@ -25,6 +26,7 @@ describe("index.ts on the dev stack", () => {
             "cdcTopics",
             "connector",
             "credentials",
+            "dremioCredentials",
             "dremioSource",
             "dremioTables",
             "dremioUrl",
@@ -45,6 +47,7 @@ describe("index.ts on the dev stack", () => {
             "s3Region",
             "source",
             "warehouse",
+            "warehouseCredentials",
         ]);
     });
 
@@ -93,8 +96,8 @@ describe("index.ts on the dev stack", () => {
         });
     });
 
-    it("exports the credentials as one secret, and nothing else as secret", async () => {
-        expect(await isSecretOutput(program.credentials)).toBe(true);
+    it("exports every credential output as a secret, and no credential in any other output", async () => {
+        for (const name of CREDENTIAL_OUTPUT_NAMES) expect(await isSecretOutput(program[name])).toBe(true);
         expect(outputs.credentials).toEqual({
             postgres: { username: "lakehouse", password: expect.stringMatching(/^generated-/) },
             replication: { username: "debezium", password: expect.stringMatching(/^generated-/) },
@@ -103,8 +106,18 @@ describe("index.ts on the dev stack", () => {
             s3: { accessKeyId: "lakehouse", secretAccessKey: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) },
             dremio: { username: "admin", password: expect.stringMatching(/^generated-/) },
         });
-        for (const key of Object.keys(outputs).filter((k) => k !== "credentials")) {
+        for (const key of Object.keys(outputs).filter((k) => !(CREDENTIAL_OUTPUT_NAMES as readonly string[]).includes(k))) {
             expect(JSON.stringify(outputs[key])).not.toMatch(/generated-/);
+        }
+    });
+
+    it("gives a consuming team the warehouse key and Dremio's login, each without the PostgreSQL passwords", () => {
+        const all = outputs.credentials as StackCredentials;
+        expect(outputs.warehouseCredentials).toEqual(all.s3);
+        expect(outputs.dremioCredentials).toEqual({ userName: all.dremio!.username, password: all.dremio!.password });
+        for (const consumer of [outputs.warehouseCredentials, outputs.dremioCredentials]) {
+            expect(JSON.stringify(consumer)).not.toContain(all.postgres.password);
+            expect(JSON.stringify(consumer)).not.toContain(all.replication.password);
         }
     });
 });

@@ -1,0 +1,20 @@
+/**
+ * `lakehouse:kafka`: the broker count and the CDC topics' prefix.
+ */
+import { DEFAULTS } from "../defaults";
+import { KAFKA_CONNECT_NAME } from "./patterns";
+import { Reader } from "./reader";
+import { KafkaConfig } from "./types";
+
+/** Reads `lakehouse:kafka`; the replication factor follows the broker count (at most 3). */
+export function parseKafka(r: Reader, values: Record<string, string>): KafkaConfig {
+    const k = r.object(values, "kafka");
+    const brokers = r.integer(k.brokers, "kafka.brokers", DEFAULTS.kafka.brokers, 1, 9);
+    const replicationFactor = Math.min(brokers, 3);
+    return {
+        brokers,
+        topicPrefix: r.string(k.topicPrefix, "kafka.topicPrefix", DEFAULTS.kafka.topicPrefix, KAFKA_CONNECT_NAME, "letters, digits, '.', '_' or '-' (it starts every CDC topic name)"),
+        replicationFactor,
+        minInsyncReplicas: Math.max(1, replicationFactor - 1),
+    };
+}

@@ -1,0 +1,98 @@
+/**
+ * `parseLakehouseConfig`: the pure validation of a whole stack config, an outline that calls one
+ * parser per section and then the rules that span sections.
+ */
+import { DEFAULTS } from "../defaults";
+import { parseConnect } from "./connect";
+import { parseCredentialsSet } from "./credentials";
+import { parseDremio } from "./dremio";
+import { checkExternalCoverage, checkExternalStorage, parseExternal } from "./external";
+import { parseFlink } from "./flink";
+import { parseIceberg } from "./iceberg";
+import { parseImages } from "./images";
+import { parseKafka } from "./kafka";
+import { TOP_LEVEL_KEYS } from "./keys";
+import { parseKubernetes } from "./kubernetes";
+import { parseNessie } from "./nessie";
+import { parsePipeline } from "./pipeline";
+import { ConfigValidationError, Reader, unknownKeyHint } from "./reader";
+import { parseResources } from "./resources";
+import { parseSource } from "./source";
+import { parseStorage } from "./storage";
+import { parseTopLevelSettings } from "./top-level";
+import { CREDENTIAL_KEYS, CredentialKey, LakehouseConfig, PLATFORMS, PlatformKind } from "./types";
+
+/** Lower-cases and replaces what Docker and Kubernetes names do not allow. */
+function dockerSafeName(name: string): string {
+    return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50);
+}
+
+/**
+ * Validates and defaults a stack's configuration.
+ *
+ * @param values the stack's config values under the `lakehouse` namespace, keyed without it
+ *   (`platform`, `flink`, ...), as Pulumi stores them: strings, objects as JSON.
+ * @param secretKeys the keys (again without namespace) whose values are stored as secrets.
+ * @throws ConfigValidationError listing every problem, each naming the key, the value and what is allowed.
+ */
+export function parseLakehouseConfig(
+    values: Record<string, string>,
+    secretKeys: ReadonlySet<string>,
+    context: { project: string; stack: string },
+): LakehouseConfig {
+    const r = new Reader();
+    for (const key of Object.keys(values)) {
+        if (!TOP_LEVEL_KEYS.includes(key)) r.problem(key, CREDENTIAL_KEYS.includes(key as CredentialKey) ? "(a value)" : values[key], `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`);
+    }
+    const namePrefix = dockerSafeName(`${context.project}-${context.stack}`);
+
+    // Sections in this order, so the problems are listed in it.
+    const platform = r.oneOf<PlatformKind>(values.platform, "platform", DEFAULTS.platform, PLATFORMS);
+    const external = parseExternal(r, values);
+    const images = parseImages(r, values);
+    const topLevel = parseTopLevelSettings(r, values);
+    const source = parseSource(r, values);
+    const kafka = parseKafka(r, values);
+    const connect = parseConnect(r, values, context.stack);
+    const storage = parseStorage(r, values);
+    const nessie = parseNessie(r, values);
+    const iceberg = parseIceberg(r, values);
+    const flink = parseFlink(r, values, storage.bucket);
+    const dremio = parseDremio(r, values);
+    const pipeline = parsePipeline(r, values, external);
+    const resources = parseResources(r, values);
+    const credentialsSet = parseCredentialsSet(r, values, secretKeys);
+
+    checkExternalStorage(r, storage, external);
+    checkExternalCoverage(r, platform, external, { dremio: dremio.enabled, minio: storage.provider === "minio" }, credentialsSet);
+    const kubernetes = parseKubernetes(r, values, { platform, external, brokers: kafka.brokers, defaultNamespace: namePrefix });
+
+    if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
+
+    return {
+        project: context.project,
+        stack: context.stack,
+        namePrefix,
+        platform,
+        external,
+        images,
+        exposePorts: topLevel.exposePorts,
+        hostPortOffset: topLevel.hostPortOffset,
+        allowDataLoss: topLevel.allowDataLoss,
+        awsRegion: topLevel.awsRegion,
+        source,
+        kafka,
+        connect,
+        storage,
+        nessie,
+        iceberg,
+        flink,
+        dremio,
+        pipeline,
+        resources,
+        startTimeoutSeconds: topLevel.startTimeoutSeconds,
+        externalCheckTimeoutSeconds: topLevel.externalCheckTimeoutSeconds,
+        credentialsSet,
+        kubernetes,
+    };
+}

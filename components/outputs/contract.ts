@@ -1,0 +1,189 @@
+/**
+ * The stack outputs' contract with other teams, as the values a reader gets: `pulumi stack output
+ * --json --show-secrets`, or `StackReference.getOutput` in another Pulumi program (see
+ * examples/consumer). Names and shapes only change with a major version (README "Stack outputs").
+ *
+ * Self-contained (no import): a consuming program can import or vendor this file alone. The program
+ * side, where some values are still Outputs, is `LakehouseOutputs` in ./build.ts.
+ */
+
+/** How a captured table is written to Iceberg (components/tables.ts `TableMode`; tests/unit/outputs.test.ts checks they agree). */
+export type TableMode = "upsert" | "append" | "both";
+
+/**
+ * An endpoint as the stack exports it. Addresses are `host:port` (Kafka, `endpoints`) or URLs (the
+ * REST services, `nessieApiUri`, `s3Endpoint`).
+ */
+export interface UrlPair {
+    /** Reachable from other workloads on the stack's network (Docker network alias, Kubernetes Service DNS name). */
+    internal: string;
+    /** Reachable from the machine that ran Pulumi. Absent when the service's ports are not published to it. */
+    host?: string;
+}
+
+/** The captured source (output `source`). */
+export interface SourceOutput {
+    /** The PostgreSQL database. */
+    database: string;
+    /** The schema of the captured tables. */
+    schema: string;
+    /** The PostgreSQL publication Debezium reads. */
+    publication: string;
+    /** The captured tables, in config order. */
+    tables: string[];
+}
+
+/** How one captured table flows (output `pipelineTables.<table>`). */
+export interface PipelineTableOutput {
+    /** How the table is written to Iceberg: `upsert` (a mirror), `append` (a changelog) or `both`. */
+    mode: TableMode;
+    /** The table's Debezium topic, `<topicPrefix>.<schema>.<table>`. */
+    topic: string;
+    /** `<catalog>.<namespace>.<table>`: the mirror of the source table (modes upsert and both only). */
+    upsertTable?: string;
+    /** `<catalog>.<namespace>.<table>_changes`: every change appended (modes append and both only). */
+    changelogTable?: string;
+    /** The Flink job's name. */
+    job: string;
+    /** Kafka consumer groups of the table's Flink job (offsets committed on each checkpoint: their lag is the pipeline's lag). */
+    consumerGroups: string[];
+}
+
+/** The CDC connector (output `connector`). */
+export interface ConnectorOutput {
+    /** Kafka Connect's name of the connector. */
+    name: string;
+    /** The connector's state as Kafka Connect reported it at the last deploy (e.g. `RUNNING`, `PAUSED`, `FAILED`). */
+    state: string;
+    /** The PostgreSQL replication slot it reads. */
+    replicationSlot: string;
+}
+
+/** One captured table's Flink job (output `flinkJobs.<table>`). */
+export interface FlinkJobOutput {
+    /** The job's name on the Flink cluster. */
+    name: string;
+    /** The job id; changes with every upgrade (the job is resubmitted from a savepoint). */
+    jobId: string;
+    /** The job's state as Flink reported it at the last deploy (e.g. `RUNNING`). */
+    state: string;
+    /** The savepoint of the last upgrade or stop ("" before the first). */
+    lastSavepoint: string;
+}
+
+/** Dremio's Nessie source (output `dremioSource`). */
+export interface DremioSourceOutput {
+    /** The source's name: the first part of a table's path in Dremio's SQL. */
+    name: string;
+    /** Dremio's id of the source. */
+    id: string;
+}
+
+/** A user name and its password (inside the secret output `credentials`). */
+export interface UserCredentials {
+    username: string;
+    password: string;
+}
+
+/** An S3 access key. */
+export interface S3AccessKey {
+    accessKeyId: string;
+    secretAccessKey: string;
+}
+
+/** Every credential of the stack: the platform team's secret output `credentials`. */
+export interface StackCredentials {
+    /** PostgreSQL's superuser (`source.adminUser`). */
+    postgres: UserCredentials;
+    /** The CDC role Debezium logs in as (`source.replicationUser`). */
+    replication: UserCredentials;
+    /** MinIO's root key; present only on storage provider `minio` (the same values as `s3`). */
+    minio?: S3AccessKey;
+    /** The S3 key the services use, on every storage provider. */
+    s3: S3AccessKey;
+    /** Dremio's first admin; present only when Dremio is enabled. */
+    dremio?: UserCredentials;
+}
+
+/**
+ * S3 access to the warehouse for a consuming team (secret output `warehouseCredentials`), without any
+ * other credential of the stack. On storage provider `minio` it is MinIO's root key (a dedicated
+ * read-only key is future work); on `aws` it is the key of the IAM user the program created, which
+ * may read and write the warehouse bucket and nothing else.
+ */
+export type WarehouseCredentials = S3AccessKey;
+
+/**
+ * Dremio's login for a consuming team (secret output `dremioCredentials`, present only when Dremio is
+ * enabled): the first admin the program creates (a dedicated query-only user is future work).
+ */
+export interface DremioCredentials {
+    userName: string;
+    password: string;
+}
+
+/** The names of the outputs that hold a credential: each is a Pulumi secret. */
+export const CREDENTIAL_OUTPUT_NAMES = ["credentials", "warehouseCredentials", "dremioCredentials"] as const;
+
+/** An output that holds a credential. */
+export type CredentialOutputName = (typeof CREDENTIAL_OUTPUT_NAMES)[number];
+
+/**
+ * Every stack output, resolved. An optional output is absent (not null) when its condition does not
+ * hold; an endpoint's `host` is absent when the service's ports are not published to the Pulumi host.
+ */
+export interface LakehouseStackOutputs {
+    /** The renderer the stack uses: `docker`, `kubernetes` or `external`. */
+    platform: string;
+    /**
+     * Every service's `host:port` by name: `postgres`, `kafka`, `connect`, `minio` and `minioConsole`
+     * (storage provider minio), `nessie`, `flink-jobmanager`, `flink-sql-gateway`, `dremio` (when enabled).
+     */
+    endpoints: Record<string, UrlPair>;
+    /** Kafka's bootstrap servers, `host:port[,host:port...]`. */
+    kafkaBootstrapServers: UrlPair;
+    /** The CDC topic of each captured table. */
+    cdcTopics: Record<string, string>;
+    /** Kafka Connect's REST API. */
+    kafkaConnectUrl: UrlPair;
+    /** Flink's REST API and web UI. */
+    flinkRestUrl: UrlPair;
+    /** Flink's SQL Gateway REST API. */
+    flinkSqlGatewayUrl: UrlPair;
+    /** Nessie's API v2: the `uri` an Iceberg client's Nessie catalog needs. */
+    nessieApiUri: UrlPair;
+    /** The S3 API of the warehouse's object storage. */
+    s3Endpoint: UrlPair;
+    /** The S3 region. */
+    s3Region: string;
+    /** The Iceberg warehouse location, `s3://<bucket>/<path>`. */
+    warehouse: string;
+    /** The Iceberg catalog's name, the first part of each table identifier. */
+    icebergCatalog: string;
+    /** The Nessie branch the tables are on. */
+    nessieBranch: string;
+    /** The mirror (current rows) of each captured table in mode upsert or both, `<catalog>.<namespace>.<table>`. */
+    icebergTables: Record<string, string>;
+    /** The changelog of each captured table in mode append or both, `<catalog>.<namespace>.<table>_changes`. */
+    icebergChangeTables: Record<string, string>;
+    /** The captured database, schema, publication and tables. */
+    source: SourceOutput;
+    /** Per captured table: its mode, topic, Iceberg tables, Flink job and the job's consumer groups. */
+    pipelineTables: Record<string, PipelineTableOutput>;
+    /** The CDC connector; absent when the services are not reachable from the machine running Pulumi. */
+    connector?: ConnectorOutput;
+    /** The Flink job of each captured table; absent when the services are not reachable from the machine running Pulumi. */
+    flinkJobs?: Record<string, FlinkJobOutput>;
+    /** Dremio's UI and REST API; absent when Dremio is disabled. */
+    dremioUrl?: UrlPair;
+    /** Dremio's Nessie source; absent when Dremio is disabled or not reachable from the machine running Pulumi. */
+    dremioSource?: DremioSourceOutput;
+    /** Each Iceberg table's path in Dremio's SQL, `<source>.<namespace>.<table>`; present exactly when `dremioSource` is. */
+    dremioTables?: Record<string, string>;
+    /** Secret: every credential of the stack, the PostgreSQL superuser's included. For the platform team. */
+    credentials: StackCredentials;
+    /** Secret: S3 access to the warehouse, and nothing else. For consuming teams. */
+    warehouseCredentials: WarehouseCredentials;
+    /** Secret: Dremio's login; absent when Dremio is disabled. For consuming teams. */
+    dremioCredentials?: DremioCredentials;
+}

@@ -1,0 +1,146 @@
+/**
+ * What the checks of `npm run health` measure: the raw findings each probe returns (ops/probes.ts
+ * talks to the real services), where the services are reached, and the HealthProbes interface the
+ * checks are run against. Types only.
+ */
+
+/** `GET /overview` of the JobManager. */
+export interface FlinkOverview {
+    flinkVersion?: string;
+    taskManagers: number;
+    slotsTotal: number;
+    slotsAvailable: number;
+    jobsRunning: number;
+    jobsFailed: number;
+}
+
+/** A job as Flink lists it. */
+export interface FlinkJobSnapshot {
+    jobId: string;
+    name: string;
+    state: string;
+    /** Epoch ms. */
+    startTime?: number;
+}
+
+/** `GET /jobs/<id>/checkpoints`, reduced. */
+export interface CheckpointStats {
+    completed: number;
+    failed: number;
+    inProgress: number;
+    lastCompleted?: { id: number; ackTimestamp: number; durationMs?: number };
+    lastFailed?: { id: number; failureTimestamp: number; message?: string };
+}
+
+/** What the probe found of one table's job. */
+export interface FlinkJobMeasurement {
+    /** The job at the exported id; null when Flink does not know it; undefined when no id was exported. */
+    exported?: FlinkJobSnapshot | null;
+    /** Jobs carrying the exported name that have not ended. */
+    liveByName: FlinkJobSnapshot[];
+    /** Checkpoints of the chosen job (see chooseJob). */
+    checkpoints?: CheckpointStats;
+    /** Flink's root exception of the chosen job, or of the exported one when none runs. */
+    exception?: string;
+}
+
+/** One partition's watermarks. */
+export interface PartitionOffsets {
+    partition: number;
+    low: number;
+    high: number;
+}
+
+/** What the Kafka probe found. */
+export interface KafkaMeasurement {
+    brokers: number;
+    clusterId?: string;
+    /** Per topic: its partitions' watermarks, or null when the topic does not exist. */
+    topics: Record<string, PartitionOffsets[] | null>;
+    /** Per group and topic: committed offset per partition (-1: none committed); or the error reading them. */
+    groups: Record<string, Record<string, Record<number, number>> | { error: string }>;
+}
+
+/** `GET /connectors/<name>/status` (null: the connector does not exist), and the worker's version. */
+export interface ConnectorMeasurement {
+    workerVersion?: string;
+    status: null | {
+        state: string;
+        workerId?: string;
+        trace?: string;
+        tasks: { id: number; state: string; workerId?: string; trace?: string }[];
+    };
+}
+
+/** What the data-file probe found under a table's data location. */
+export interface DataFilesMeasurement {
+    /** `s3://bucket/.../data/`. */
+    location: string;
+    /** Data files (Parquet, ORC, Avro) seen. */
+    files: number;
+    /** Objects listed. */
+    scanned: number;
+    /** True when the listing stopped at its bound. */
+    truncated: boolean;
+    newest?: { key: string; lastModified: number; size: number };
+}
+
+/** Nessie's config and the branch's head. */
+export interface NessieServerMeasurement {
+    defaultBranch?: string;
+    specVersion?: string;
+    /** Head of the stack's branch, or null when the branch does not exist. */
+    hash: string | null;
+}
+
+/** A table's content on the branch and the last commit that touched it. */
+export interface NessieTableMeasurement {
+    /** null when the key holds nothing on the branch. */
+    content: null | { type: string; metadataLocation?: string; /** 64-bit, as text; "-1" before the first snapshot. */ snapshotId?: string };
+    lastCommit?: { hash: string; time: number; message: string };
+}
+
+/** A replication slot as `pg_replication_slots` shows it (null: no such slot). */
+export interface SlotMeasurement {
+    /** The database the probe connected to. */
+    database: string;
+    slot: null | { plugin: string; database: string; active: boolean; walStatus?: string; lagBytes: number | null; retainedBytes: number | null };
+}
+
+/** Dremio's view of the source (null: no source of that name). */
+export interface DremioMeasurement {
+    source: null | { id: string; type?: string; status?: string; message?: string };
+}
+
+/** Where and how S3 is reached. */
+export interface S3Target {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    /** Path-style requests (MinIO). */
+    forcePathStyle: boolean;
+}
+
+/** Where and how PostgreSQL is reached. */
+export interface PgTarget {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+}
+
+/** The I/O the checks need; each call is bounded by `timeoutMs` and throws with the service's own message. */
+export interface HealthProbes {
+    flinkOverview(restUrl: string, timeoutMs: number): Promise<FlinkOverview>;
+    flinkJob(restUrl: string, ref: { jobId?: string; name?: string }, timeoutMs: number): Promise<FlinkJobMeasurement>;
+    kafka(bootstrap: string, topics: string[], groups: { group: string; topic: string }[], timeoutMs: number): Promise<KafkaMeasurement>;
+    connector(connectUrl: string, name: string, timeoutMs: number): Promise<ConnectorMeasurement>;
+    bucket(s3: S3Target, bucket: string, timeoutMs: number): Promise<void>;
+    dataFiles(s3: S3Target, location: string, timeoutMs: number): Promise<DataFilesMeasurement>;
+    nessieServer(apiUrl: string, branch: string, timeoutMs: number): Promise<NessieServerMeasurement>;
+    nessieTable(apiUrl: string, branch: string, key: string, timeoutMs: number): Promise<NessieTableMeasurement>;
+    slot(pg: PgTarget, slot: string, timeoutMs: number): Promise<SlotMeasurement>;
+    dremio(url: string, user: string, password: string, source: string | undefined, timeoutMs: number): Promise<DremioMeasurement>;
+}
