@@ -6,7 +6,7 @@ const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
 /** @type {import('jest').Config} */
 module.exports = {
   // One test file at a time: the integration tests share one set of real services, and the fault
-  // scenarios (tests/integration/faults.test.ts) kill and restart them.
+  // scenarios (tests/integration/stack/faults.test.ts) kill and restart them.
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [

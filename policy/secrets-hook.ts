@@ -12,7 +12,7 @@
  * `proxySecrets === true`, is untouched): secrets stay in Pulumi's wire form
  * (`{ "4dabf...": "1b470...", value }`, see wire.ts), everything else is deserialized by the SDK's
  * own function. It relies on @pulumi/policy internals, which is why the package is pinned to an exact
- * version and `tests/unit/policy-pack.test.ts` drives the SDK's real analyze handlers through it:
+ * version and `tests/unit/policy/policy-pack.test.ts` drives the SDK's real analyze handlers through it:
  * an upgrade that changes them fails that test. When the hook cannot be installed the pack still
  * runs, with the secret rules limited to what needs no secret marks (see SecretRuleOptions).
  */

@@ -5,7 +5,7 @@
  *   npx ts-node --transpile-only scripts/edit-matrix-doc.ts --results <file>      # and a run's results
  *   npx ts-node --transpile-only scripts/edit-matrix-doc.ts --check                # exit 1 if the table is stale
  *
- * `<file>` is the JSON tests/integration/edit-matrix.test.ts writes ($EDIT_MATRIX_RESULTS, default
+ * `<file>` is the JSON tests/integration/stack/edit-matrix.test.ts writes ($EDIT_MATRIX_RESULTS, default
  * <tmp>/edit-matrix-results.json). Only the parts between the markers are rewritten; the prose around
  * them is kept. The test fails when the table in the document differs from the rows.
  */
@@ -25,7 +25,7 @@ function replaceBetween(doc: string, begin: string, end: string, body: string): 
 
 /** The options of scripts/edit-matrix-doc.ts. */
 export const EDIT_MATRIX_DOC_OPTIONS = {
-    results: { type: "string", value: "file", description: "also write a run's results (the JSON tests/integration/edit-matrix.test.ts writes)" },
+    results: { type: "string", value: "file", description: "also write a run's results (the JSON tests/integration/stack/edit-matrix.test.ts writes)" },
     check: { type: "flag", description: "write nothing; exit 1 if the table in docs/edit-matrix.md is stale" },
 } as const satisfies OptionTable;
 

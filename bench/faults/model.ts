@@ -1,7 +1,7 @@
 /**
  * Pure parts of the fault scenarios (issue 7): the faults, the accounting of changes (lost /
  * duplicated / unexpected in the changelog, the mirror against PostgreSQL), the result table and the
- * command-line options of `npm run bench:faults`. No I/O here; unit-tested in tests/unit/faults.test.ts.
+ * command-line options of `npm run bench:faults`. No I/O here; unit-tested in tests/unit/bench/faults.test.ts.
  */
 
 /** The harness services a scenario kills, in the order the scenarios run. */

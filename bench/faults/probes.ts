@@ -1,6 +1,6 @@
 /**
  * What the scenarios read from the running pipeline: Iceberg tables through the real SQL Gateway
- * (batch queries, as tests/integration/review-workflow.test.ts's icebergSession), the lag (Kafka
+ * (batch queries, as tests/integration/stack/review-workflow.test.ts's icebergSession), the lag (Kafka
  * consumer-group lag of the job's groups from `pipelineTables[table].consumerGroups`, and the
  * replication slot), and the states of the Flink job and the Debezium connector. Every client is
  * short-lived or reopened on failure: the services under it are being killed.

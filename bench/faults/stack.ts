@@ -1,7 +1,7 @@
 /**
  * The pipeline the fault scenarios run on: a throwaway copy of the `local` stack deployed through the
  * real Pulumi engine (the harness's offline CLI, `pulumiOn` on a temporary file backend), as
- * tests/integration/review-workflow.test.ts does: its own bucket, Iceberg namespace, schema, publication,
+ * tests/integration/stack/review-workflow.test.ts does: its own bucket, Iceberg namespace, schema, publication,
  * CDC role and topic prefix, Dremio left out. `up` runs `pulumi up` again (with `--refresh`, so the
  * resources read the services and repair drift: a Flink job that is gone or FAILED is resubmitted
  * from its last restore point); `teardown` destroys it and removes what destroy keeps (topics,

@@ -1,6 +1,6 @@
 /**
  * A throwaway copy of the `local` stack deployed through the real Pulumi engine (the offline CLI on a
- * temporary file backend), as tests/integration/local-stack.test.ts does: its own bucket, Iceberg
+ * temporary file backend), as tests/integration/stack/local-stack.test.ts does: its own bucket, Iceberg
  * namespace, schema, publication, CDC role and topic prefix, so nothing of a developer's own `local`
  * deployment or another test is touched. `reconfigure` rewrites the stack file and runs `up` again;
  * `teardown` destroys, removes the stack and cleans what destroy keeps (topics, the schema).

@@ -1,6 +1,6 @@
 /**
  * Pure figures for the benchmarks: percentiles, latency assignment from Iceberg snapshots, lag
- * boundedness. No I/O here (unit-tested in tests/unit/bench-stats.test.ts).
+ * boundedness. No I/O here (unit-tested in tests/unit/bench/bench-stats.test.ts).
  */
 
 /** Nearest-rank percentile (p in (0, 100]) of `values`; undefined for an empty list. */

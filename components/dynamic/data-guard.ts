@@ -4,7 +4,7 @@
  * deleting the object it adopted.
  *
  * Serialization-safe: the providers that import these functions are serialized into state with
- * them (tests/integration/*.test.ts run every provider in its serialized form too), so nothing here
+ * them (tests/integration/<service>/*.test.ts run every provider in its serialized form too), so nothing here
  * reaches a module-level value other than these functions and the toolkit's, and `crypto` is `require`d inside.
  */
 import { valueAt } from "./toolkit/diff";

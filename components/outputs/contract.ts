@@ -7,7 +7,7 @@
  * side, where some values are still Outputs, is `LakehouseOutputs` in ./build.ts.
  */
 
-/** How a captured table is written to Iceberg (components/tables.ts `TableMode`; tests/unit/outputs.test.ts checks they agree). */
+/** How a captured table is written to Iceberg (components/tables.ts `TableMode`; tests/unit/program/outputs.test.ts checks they agree). */
 export type TableMode = "upsert" | "append" | "both";
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Pure configuration of the harness's ZooKeeper: the settings read from harness/versions.json and
- * the server's `zoo.cfg`. No I/O here (unit-tested in tests/unit/zookeeper-config.test.ts).
+ * the server's `zoo.cfg`. No I/O here (unit-tested in tests/unit/harness/zookeeper-config.test.ts).
  */
 
 export interface ZooKeeperSettings {

@@ -1,5 +1,5 @@
 /**
- * The edit matrix: every stack-config edit of a live `external` stack that tests/integration/edit-matrix.test.ts
+ * The edit matrix: every stack-config edit of a live `external` stack that tests/integration/stack/edit-matrix.test.ts
  * applies to a copy of the `local` stack, with what `pulumi preview` must classify for each resource
  * and what must (not) happen to the data. docs/edit-matrix.md is generated from these rows
  * (`npx ts-node --transpile-only scripts/edit-matrix-doc.ts`), and the test fails when the document

@@ -1,0 +1,217 @@
+/**
+ * The `local` stack through the real Pulumi engine (the harness's CLI, offline, file backend) against
+ * the harness's real services: preview, up, an idempotent second up, the outputs, no plaintext
+ * secret in state, destroy; and a wrong endpoint failing fast with the service and endpoint named.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { dremioLogin, dremioRequest } from "../../../components/dynamic/dremio";
+import { flinkRequest, jobState } from "../../../components/dynamic/flink-job";
+import { nessieRequest } from "../../../components/dynamic/nessie";
+import { endpoints } from "../../../harness/cli";
+import { minioEndpoints } from "../../../harness/minio";
+import { REPO_DIR } from "../../../harness/pulumi/cli";
+import { pgQuery, pulumiOn } from "../../support/e2e";
+
+const NESSIE_API = "http://127.0.0.1:19120/api/v2";
+
+async function bucketExists(bucket: string): Promise<boolean> {
+    const m = minioEndpoints();
+    const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        return true;
+    } catch {
+        return false;
+    } finally {
+        client.destroy();
+    }
+}
+
+const SECRETS = ["lakehouse-local-pg", "lakehouse-local-cdc", "lakehouse-local-secret", "lakehouse-local-dremio1"];
+/** The harness's Dremio stand-in (harness/dremio): Dremio itself is not obtainable here. */
+const DREMIO = "http://127.0.0.1:9047";
+
+async function flinkJobState(jobId: string): Promise<string> {
+    return jobState(endpoints()["flink-jobmanager"].restUrl, jobId);
+}
+
+/** Polls (bounded) a batch SELECT of an Iceberg table through the real SQL Gateway until it has `n` rows. */
+async function waitForIcebergRows(bucket: string, namespace: string, table: string, n: number, timeoutMs: number): Promise<unknown[][]> {
+    const ep = endpoints();
+    const gateway = ep["flink-jobmanager"].gatewayUrl;
+    const catalog = `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
+        'warehouse' = 's3://${bucket}/', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
+        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
+    const run = async (session: string, statement: string) => {
+        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
+        const rows: unknown[][] = [];
+        for (let token = 0, tries = 0; tries < 600; tries++) {
+            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
+            if (page.resultType === "EOS") return rows;
+            if (page.resultType === "PAYLOAD") {
+                rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
+                token++;
+            } else await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        throw new Error(`no result for ${statement}`);
+    };
+    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+    try {
+        await run(session, catalog);
+        const deadline = Date.now() + timeoutMs;
+        let rows: unknown[][] = [];
+        let delay = 1000;
+        for (;;) {
+            rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch(() => []);
+            if (rows.length >= n) return rows;
+            if (Date.now() + delay > deadline) throw new Error(`Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s`);
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            delay = Math.min(delay * 2, 5000);
+        }
+    } finally {
+        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+    }
+}
+
+describe("pulumi up -s local (real engine, real services)", () => {
+    let stateDir: string;
+    const pulumi = pulumiOn(() => stateDir);
+
+    beforeAll(() => {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-local-stack-"));
+    });
+    afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+    it("previews, deploys, changes nothing on a second up, exports the harness endpoints, and destroys", async () => {
+        // A copy of the local stack with its own bucket and namespace, so a developer's own `local`
+        // deployment on the same harness is never touched.
+        const id = Date.now().toString(36);
+        const stack = `local-test-${id}`;
+        const bucket = `local-test-${id}`;
+        const namespace = `local_test_${id}`;
+        const file = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
+        const schema = `local_test_${id}`;
+        let deployed = false;
+        const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
+        Object.assign(local.config["lakehouse:storage"], { bucket, forceDestroy: true });
+        local.config["lakehouse:iceberg"] = { namespace };
+        // Its own schema, publication, CDC role and topics too.
+        Object.assign(local.config["lakehouse:source"], { schema, publication: `pub_${id}`, replicationUser: `dbz_${id}` });
+        local.config["lakehouse:kafka"] = { topicPrefix: `local_test_${id}` };
+        local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
+        local.config["lakehouse:dremio"] = { enabled: true, sourceName: `local_test_${id}` };
+        fs.writeFileSync(file, yaml.dump(local));
+        try {
+            await pulumi(["stack", "init", stack]);
+            const preview = await pulumi(["preview", "-s", stack, "--diff"]);
+            expect(preview.stdout).toMatch(/\+ 19 to create/);
+
+            deployed = true;
+            const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
+            expect(up.stdout).toMatch(/\+ 19 created/);
+            const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
+            expect(again.stdout).toMatch(/Resources:\s+19 unchanged\s/);
+            expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+            const refreshed = await pulumi(["preview", "-s", stack, "--refresh", "--diff"]);
+            expect(refreshed.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
+
+            // What lives inside the services exists for real.
+            expect(await bucketExists(bucket)).toBe(true);
+            expect((await nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).content.type).toBe("NAMESPACE");
+
+            // The pipeline runs: a row inserted in PostgreSQL arrives in the Iceberg table through
+            // Debezium, Kafka and the Flink job the stack submitted.
+            await pgQuery(`INSERT INTO ${schema}.demographics (name, age, city) VALUES ('ada', 36, 'London'), ('grace', 45, 'Arlington')`);
+            await pgQuery(`UPDATE ${schema}.demographics SET city = 'New York' WHERE name = 'grace'`);
+            const rows = await waitForIcebergRows(bucket, namespace, "demographics", 2, 180_000);
+            expect(rows.map((r) => r.slice(1))).toEqual([
+                ["ada", 36, "London"],
+                ["grace", 45, "New York"],
+            ]);
+
+            const outputs = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
+            expect(outputs).toMatchObject({
+                platform: "external",
+                kafkaBootstrapServers: { internal: "127.0.0.1:9092", host: "127.0.0.1:9092" },
+                kafkaConnectUrl: { host: "http://127.0.0.1:8083" },
+                flinkRestUrl: { host: "http://127.0.0.1:8081" },
+                flinkSqlGatewayUrl: { host: "http://127.0.0.1:8084" },
+                nessieApiUri: { host: "http://127.0.0.1:19120/api/v2" },
+                s3Endpoint: { host: "http://127.0.0.1:9000" },
+                warehouse: `s3://${bucket}/`,
+                credentials: "[secret]",
+            });
+            expect(outputs).toMatchObject({
+                dremioUrl: { host: DREMIO },
+                dremioSource: { name: `local_test_${id}`, id: expect.any(String) },
+                dremioTables: { demographics: `local_test_${id}.${namespace}.demographics` },
+            });
+            // Dremio (the stand-in) holds the Nessie source, pointing at the real Nessie the stand-in checked.
+            const dremioToken = await dremioLogin(DREMIO, "admin", "lakehouse-local-dremio1");
+            const dremioSource = await dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken });
+            expect(dremioSource).toMatchObject({ id: outputs.dremioSource.id, type: "NESSIE", config: { nessieEndpoint: "http://127.0.0.1:19120/api/v2", awsRootPath: `/${bucket}` } });
+            const shown = JSON.parse((await pulumi(["stack", "output", "-s", stack, "credentials", "--show-secrets", "--json"])).stdout);
+            expect(shown).toEqual({
+                postgres: { username: "postgres", password: "lakehouse-local-pg" },
+                replication: { username: `dbz_${id}`, password: "lakehouse-local-cdc" },
+                minio: { accessKeyId: "lakehouse-admin", secretAccessKey: "lakehouse-local-secret" },
+                s3: { accessKeyId: "lakehouse-admin", secretAccessKey: "lakehouse-local-secret" },
+                dremio: { username: "admin", password: "lakehouse-local-dremio1" },
+            });
+
+            expect(outputs.connector).toMatchObject({ name: `cdc-lakehouse-${stack}-postgres-cdc`, state: "RUNNING" });
+            expect(outputs.flinkJobs.demographics).toMatchObject({ name: `cdc-lakehouse-${stack}-demographics-to-iceberg`, state: "RUNNING" });
+            const jobId = outputs.flinkJobs.demographics.jobId;
+            expect(await flinkJobState(jobId)).toBe("RUNNING");
+
+            const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "cdc-lakehouse", `${stack}.json`), "utf8");
+            for (const secret of SECRETS) expect(state).not.toContain(secret);
+
+            // Destroy (this stack sets storage.forceDestroy): the job stopped with a savepoint; the slot,
+            // publication and CDC role gone; the bucket and the namespace with its tables gone.
+            const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
+            deployed = false;
+            expect(destroyed.stdout).toMatch(/- 19 deleted/);
+            expect(await bucketExists(bucket)).toBe(false);
+            await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).rejects.toMatchObject({ status: 404 });
+            await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}.demographics`)).rejects.toMatchObject({ status: 404 });
+            expect(await flinkJobState(jobId)).toBe("FINISHED");
+            await expect(dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken })).rejects.toMatchObject({ status: 404 });
+            expect(await pgQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", [`%${id}%`])).toEqual([]);
+            expect(await pgQuery("SELECT 1 FROM pg_publication WHERE pubname = $1", [`pub_${id}`])).toEqual([]);
+            expect(await pgQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [`dbz_${id}`])).toEqual([]);
+            await pulumi(["stack", "rm", stack, "--yes", "--force"]);
+        } finally {
+            // A failed assertion must not leave a job, connector or replication slot running on the harness.
+            if (deployed) await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"], false);
+            fs.rmSync(file, { force: true });
+            await pgQuery(`DROP SCHEMA IF EXISTS local_test_${id} CASCADE`).catch(() => undefined);
+        }
+    });
+
+    it("fails a preview within the bound when an existing service is unreachable, naming it and its endpoint", async () => {
+        // A throwaway stack: the local config with Kafka pointed at a port nothing listens on.
+        const stack = `local-bad-${Date.now().toString(36)}`;
+        const file = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
+        const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
+        local.config["lakehouse:external"].kafka.bootstrapServers = "127.0.0.1:1";
+        local.config["lakehouse:externalCheckTimeoutSeconds"] = 5;
+        fs.writeFileSync(file, yaml.dump(local));
+        try {
+            await pulumi(["stack", "init", stack]);
+            const preview = await pulumi(["preview", "-s", stack], false);
+            expect(preview.code).not.toBe(0);
+            expect(preview.stdout + preview.stderr).toContain("existing kafka at 127.0.0.1:1 is unreachable: ECONNREFUSED");
+            // The check gives up at its 5 s bound and says so (wall time is not asserted: the CLI build here
+            // takes a further minute or more to exit after a failing program, longer on a loaded machine).
+            expect(preview.stdout + preview.stderr).toMatch(/unreachable: ECONNREFUSED.*\(gave up after \d+ attempts? in 5 s\)/);
+            await pulumi(["stack", "rm", stack, "--yes", "--force"]);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    });
+});

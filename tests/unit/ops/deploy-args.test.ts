@@ -1,0 +1,20 @@
+import { parseDeployArgs } from "../../../scripts/deploy";
+
+describe("npm run deploy arguments", () => {
+    it("deploys the dev stack by default and passes other flags to pulumi up", () => {
+        expect(parseDeployArgs([])).toEqual({ stack: "dev", upFlags: [] });
+        expect(parseDeployArgs(["--yes", "--diff"])).toEqual({ stack: "dev", upFlags: ["--yes", "--diff"] });
+    });
+
+    it("takes the stack from --stack, -s or --stack=", () => {
+        expect(parseDeployArgs(["--stack", "staging", "--yes"])).toEqual({ stack: "staging", upFlags: ["--yes"] });
+        expect(parseDeployArgs(["-s", "prod"]).stack).toBe("prod");
+        expect(parseDeployArgs(["--stack=local"]).stack).toBe("local");
+    });
+
+    it("names the flag when the stack is missing or malformed", () => {
+        expect(() => parseDeployArgs(["--stack"])).toThrow("--stack needs a value");
+        expect(() => parseDeployArgs(["-s", "--yes"])).toThrow("-s needs a value");
+        expect(() => parseDeployArgs(["--stack=a b"])).toThrow('stack name "a b"');
+    });
+});

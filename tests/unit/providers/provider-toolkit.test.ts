@@ -1,0 +1,163 @@
+/**
+ * The provider toolkit (components/dynamic/toolkit/): backoff with jitter, the poll loop's bound and
+ * progress lines, redaction, the engine's detailed diff, and that a function reaching all of it
+ * survives Pulumi's closure serialization (as every provider must).
+ */
+import * as http from "http";
+import { AddressInfo } from "net";
+import { backoffDelay } from "../../../components/dynamic/toolkit/backoff";
+import { engineDiff, inputDiff, changedEntries } from "../../../components/dynamic/toolkit/diff";
+import { requestJson, isNotFound } from "../../../components/dynamic/toolkit/http";
+import { pollUntil } from "../../../components/dynamic/toolkit/poll";
+import { redact } from "../../../components/dynamic/toolkit/redact";
+import { isKnown, isUnknown } from "../../../components/dynamic/toolkit/unknown";
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+describe("backoffDelay", () => {
+    it("doubles up to the ceiling and jitters within its upper half", () => {
+        expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, { initialMs: 100, maxMs: 1000 }, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+        expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, { initialMs: 100, maxMs: 1000 }, () => 0))).toEqual([50, 100, 200, 400, 500]);
+    });
+});
+
+describe("pollUntil", () => {
+    function clock() {
+        let t = 0;
+        return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    }
+
+    it("returns the value once the probe is done, printing a line when what it sees changes", async () => {
+        const lines: string[] = [];
+        const seen = ["CREATED", "CREATED", "INITIALIZING", "INITIALIZING"];
+        let i = 0;
+        const value = await pollUntil("job x RUNNING", 60_000, async () => (i < seen.length ? { done: false, seen: seen[i++] } : { done: true, value: 42 }), { ...clock(), progress: (l) => lines.push(l) });
+        expect(value).toBe(42);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^waiting for job x RUNNING \([\d.]+ s of 60 s\): INITIALIZING$/);
+    });
+
+    it("repeats the line while nothing changes, and gives up at the bound naming what it saw last", async () => {
+        const lines: string[] = [];
+        await expect(pollUntil("connector c RUNNING", 40_000, async () => ({ done: false, seen: "connector UNASSIGNED" }), { ...clock(), progress: (l) => lines.push(l), progressEveryMs: 10_000 })).rejects.toThrow(
+            "timed out after 40 s waiting for connector c RUNNING (last seen: connector UNASSIGNED)",
+        );
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        expect(lines.every((l) => l.endsWith("connector UNASSIGNED"))).toBe(true);
+    });
+});
+
+describe("redact", () => {
+    it("replaces every secret value, the longest first, and leaves short ones alone", () => {
+        expect(redact("user=app password=hunter22 token=hunter22xyz", ["hunter22", "hunter22xyz", "abc", undefined])).toBe("user=app password=[secret] token=[secret]");
+        expect(redact("a=s3cr3t", { pw: "s3cr3t" })).toBe("a=[secret]");
+        expect(redact("nothing", undefined)).toBe("nothing");
+    });
+});
+
+describe("unknown", () => {
+    it("knows the engine's sentinel", () => {
+        expect(isUnknown(UNKNOWN)).toBe(true);
+        expect(isKnown(UNKNOWN)).toBe(false);
+        expect(isKnown(undefined)).toBe(false);
+        expect(isKnown("")).toBe(true);
+    });
+});
+
+describe("engineDiff", () => {
+    it("hands every changed path to the engine, replacing ones marked -replace", () => {
+        const olds = { name: "a", config: { "slot.name": "s1", "poll.interval.ms": "500" } };
+        const news = { name: "a", config: { "slot.name": "s2", "poll.interval.ms": "500", "heartbeat.interval.ms": "1000" } };
+        const keys = changedEntries(olds.config, news.config).map((k) => `config["${k}"]`);
+        const diff = inputDiff(keys, (p) => p === 'config["slot.name"]', true);
+        expect(engineDiff(diff, olds, news)).toEqual({
+            changes: true,
+            replaces: ['config["slot.name"]'],
+            deleteBeforeReplace: true,
+            detailedDiff: {
+                'config["heartbeat.interval.ms"]': { kind: "add", inputDiff: true },
+                'config["slot.name"]': { kind: "update-replace", inputDiff: true },
+            },
+        });
+    });
+
+    it("says delete for a removed input and nothing for no change", () => {
+        expect(engineDiff(inputDiff(["region"], []), { region: "eu" }, {}).detailedDiff).toEqual({ region: { kind: "delete", inputDiff: false } });
+        expect(engineDiff(inputDiff([], ["bucket"]), { bucket: "b" }, { bucket: "b" })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+    });
+});
+
+/** A local port nothing listens on. */
+async function closedPort(): Promise<number> {
+    const s = http.createServer();
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+}
+
+describe("requestJson", () => {
+    let server: http.Server;
+    let base: string;
+    let busy = 0;
+    beforeAll(async () => {
+        server = http.createServer((req, res) => {
+            if (req.url === "/busy" && busy-- > 0) return void res.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "rebalance in progress" }));
+            if (req.url === "/busy") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true }));
+            if (req.url === "/missing") return void res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "Connector lh not found" }));
+            res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "bad password hunter22" }));
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+        base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it("retries busy answers within the bound, then returns the body", async () => {
+        busy = 2;
+        await expect(requestJson({ service: "Kafka Connect", baseUrl: base, path: "/busy", retryWhen: (s) => s === 409, backoff: { initialMs: 10, maxMs: 20 } })).resolves.toEqual({ ok: true });
+    });
+
+    it("gives up on busy answers at the bound with the server's message", async () => {
+        busy = 1000;
+        await expect(requestJson({ service: "Kafka Connect", baseUrl: base, path: "/busy", retryWhen: (s) => s === 409, retryForMs: 100, backoff: { initialMs: 10, maxMs: 20 } })).rejects.toThrow("Kafka Connect GET /busy: 409: rebalance in progress");
+    });
+
+    it("surfaces the server's own message with the status, secrets redacted, and 404 as gone", async () => {
+        const err = await requestJson({ service: "Dremio", baseUrl: base, method: "POST", path: "/login", body: {}, secrets: ["hunter22"] }).catch((e) => e);
+        expect(err.message).toBe("Dremio POST /login: 400: bad password [secret]");
+        expect(err.status).toBe(400);
+        expect(isNotFound(await requestJson({ service: "Kafka Connect", baseUrl: base, path: "/missing" }).catch((e) => e))).toBe(true);
+    });
+
+    it("names the URL and the cause when nothing answers", async () => {
+        const port = await closedPort();
+        const err = await requestJson({ service: "Nessie", baseUrl: `http://127.0.0.1:${port}`, path: "/api/v2/config" }).catch((e) => e);
+        expect(err.status).toBe(0);
+        expect(err.message).toBe(`Nessie GET http://127.0.0.1:${port}/api/v2/config: ECONNREFUSED`);
+    });
+});
+
+describe("serialization", () => {
+    it("a function reaching every toolkit file survives Pulumi's closure serializer and runs", async () => {
+        const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure");
+        const base = `http://127.0.0.1:${await closedPort()}`;
+        const fn = async () => {
+            const diff = engineDiff(inputDiff(["bucket"], ["bucket"]), { bucket: "a" }, { bucket: "b" });
+            const polled = await pollUntil("x", 1000, async () => ({ done: true as const, value: 1 }));
+            const failed = await requestJson({ service: "S", baseUrl: base, path: "/" }).catch((e: Error) => e.message);
+            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0 };
+        };
+        const serialized = await serializeFunction(fn, { allowSecrets: true });
+        const Module = require("module");
+        const m = new Module("serialized-toolkit");
+        m._compile(serialized.text, "serialized-toolkit.js");
+        const result = await m.exports.handler();
+        expect(result).toEqual({
+            diff: { changes: true, replaces: ["bucket"], deleteBeforeReplace: false, detailedDiff: { bucket: { kind: "update-replace", inputDiff: true } } },
+            polled: 1,
+            failed: "S GET [secret]/: ECONNREFUSED",
+            known: true,
+            delay: true,
+        });
+    });
+});
