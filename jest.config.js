@@ -1,30 +1,30 @@
 // Two kinds of tests: `unit` (pure functions and Pulumi mocks, seconds) and `integration`
 // (real PostgreSQL, Kafka, Connect, Flink, Nessie, MinIO and Pulumi CLI started by the harness).
 // `npm test` runs both; `npm run test:unit` is the inner loop.
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ["ts-jest", { isolatedModules: true, diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // One test file at a time: the integration tests share one set of real services, and the fault
-  // scenarios (tests/integration/stack/faults.test.ts) kill and restart them.
-  maxWorkers: 1,
-  reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
-  projects: [
-    {
-      displayName: 'unit',
-      testEnvironment: 'node',
-      roots: ['<rootDir>/tests/unit'],
-      testMatch: ['**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
-    },
-    {
-      displayName: 'integration',
-      testEnvironment: 'node',
-      roots: ['<rootDir>/tests/integration'],
-      testMatch: ['**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
-      globalSetup: '<rootDir>/tests/integration/setup.ts',
-      setupFilesAfterEnv: ['<rootDir>/tests/support/integration-timeout.ts'],
-    },
-  ],
+    // One test file at a time: the integration tests share one set of real services, and the fault
+    // scenarios (tests/integration/stack/faults.test.ts) kill and restart them.
+    maxWorkers: 1,
+    reporters: ["default", "<rootDir>/tests/support/summary-reporter.js"],
+    projects: [
+        {
+            displayName: "unit",
+            testEnvironment: "node",
+            roots: ["<rootDir>/tests/unit"],
+            testMatch: ["**/*.test.ts"],
+            transform: { "^.+\\.ts$": tsJest },
+        },
+        {
+            displayName: "integration",
+            testEnvironment: "node",
+            roots: ["<rootDir>/tests/integration"],
+            testMatch: ["**/*.test.ts"],
+            transform: { "^.+\\.ts$": tsJest },
+            globalSetup: "<rootDir>/tests/integration/setup.ts",
+            setupFilesAfterEnv: ["<rootDir>/tests/support/integration-timeout.ts"],
+        },
+    ],
 };

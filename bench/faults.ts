@@ -19,16 +19,35 @@ import { benchLog, runBench } from "./lib/cli";
 /** The options of `npm run bench:faults` (defaults: DEFAULT_OPTIONS of bench/faults/model.ts). */
 export const FAULT_OPTIONS = {
     json: { type: "flag", description: "print one JSON object instead of the table" },
-    faults: { type: "strings", default: DEFAULT_OPTIONS.faults, allowed: FAULTS, description: "services to kill, one scenario each, run in this order whatever the order given" },
+    faults: {
+        type: "strings",
+        default: DEFAULT_OPTIONS.faults,
+        allowed: FAULTS,
+        description: "services to kill, one scenario each, run in this order whatever the order given",
+    },
     rate: { type: "number", default: DEFAULT_OPTIONS.rate, min: 0.1, description: "writer rate, changes per second" },
     "warmup-seconds": { type: "number", default: DEFAULT_OPTIONS.warmupSeconds, min: 0, description: "writing before the kill, seconds" },
     "down-seconds": { type: "number", default: DEFAULT_OPTIONS.downSeconds, min: 0, description: "between the kill and the restart, seconds" },
-    "auto-recovery-seconds": { type: "number", default: DEFAULT_OPTIONS.autoRecoverySeconds, min: 10, description: "how long the pipeline may take to recover by itself before `pulumi up --refresh`, seconds" },
-    "checkpoint-interval-ms": { type: "number", default: DEFAULT_OPTIONS.checkpointIntervalMs, min: 100, integer: true, description: "Flink checkpoint interval, ms" },
+    "auto-recovery-seconds": {
+        type: "number",
+        default: DEFAULT_OPTIONS.autoRecoverySeconds,
+        min: 10,
+        description: "how long the pipeline may take to recover by itself before `pulumi up --refresh`, seconds",
+    },
+    "checkpoint-interval-ms": {
+        type: "number",
+        default: DEFAULT_OPTIONS.checkpointIntervalMs,
+        min: 100,
+        integer: true,
+        description: "Flink checkpoint interval, ms",
+    },
 } as const satisfies OptionTable;
 
 /** The text `npm run bench:faults -- --help` prints. */
-export const FAULTS_USAGE = formatUsage("usage: npm run bench:faults -- [options]\nKILLS SHARED SERVICES: run it only when nobody else uses the harness.", FAULT_OPTIONS);
+export const FAULTS_USAGE = formatUsage(
+    "usage: npm run bench:faults -- [options]\nKILLS SHARED SERVICES: run it only when nobody else uses the harness.",
+    FAULT_OPTIONS,
+);
 
 /** Parses `npm run bench:faults` arguments; UsageError on anything wrong. */
 export function parseFaultOptions(argv: readonly string[]): FaultOptions {
@@ -65,12 +84,12 @@ async function main(opts: FaultOptions): Promise<void> {
     const close = () => (closing ??= closeFaultEnv(env));
     const onSignal = (sig: NodeJS.Signals) => {
         log(`${sig}: destroying the stack before exiting`);
-        close().finally(() => process.exit(130));
+        void close().finally(() => process.exit(130));
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     const results: ScenarioResult[] = [];
-    let teardownProblems: string[] = [];
+    let teardownProblems: string[];
     try {
         env = await prepareFaultEnv(opts, log);
         for (const fault of opts.faults) results.push(await runScenario(env, fault));
@@ -79,7 +98,15 @@ async function main(opts: FaultOptions): Promise<void> {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
     }
-    const out = { bench: "faults", stack: env?.stack.name, options: opts, definitions: describe(opts), wallSeconds: (Date.now() - started) / 1000, results, teardownProblems };
+    const out = {
+        bench: "faults",
+        stack: env?.stack.name,
+        options: opts,
+        definitions: describe(opts),
+        wallSeconds: (Date.now() - started) / 1000,
+        results,
+        teardownProblems,
+    };
     if (opts.json) {
         console.log(JSON.stringify(out, null, 2));
     } else {

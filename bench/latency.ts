@@ -52,7 +52,13 @@ async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> 
             log(`warm-up visible after ${(warm / 1000).toFixed(1)} s (groups: ${session.lag.groups.join(", ")})`);
             latencyRuns.push(await measure(session, `latency @${interval / 1000}s`, { changes: opts.changes, rate: opts.rate, batch: 1 }));
             if (opts["throughput-seconds"] > 0) {
-                throughputRuns.push(await measure(session, `throughput @${interval / 1000}s`, { durationMs: opts["throughput-seconds"] * 1000, rate: 0, batch: opts["throughput-batch"] }));
+                throughputRuns.push(
+                    await measure(session, `throughput @${interval / 1000}s`, {
+                        durationMs: opts["throughput-seconds"] * 1000,
+                        rate: 0,
+                        batch: opts["throughput-batch"],
+                    }),
+                );
             }
         }
         return verifyRun(session, { upsert: true });
@@ -61,7 +67,8 @@ async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> 
         bench: "latency",
         stack: stack.name,
         seedBoundMs: SEED_BOUND_MS,
-        visibility: "Nessie commitTime of the commit that makes the changelog table's snapshot covering the change current; commit time = client clock after COMMIT returned",
+        visibility:
+            "Nessie commitTime of the commit that makes the changelog table's snapshot covering the change current; commit time = client clock after COMMIT returned",
         machine: "2 cores, shared with other engineers' concurrent tests",
         wallSeconds: (Date.now() - started) / 1000,
         reconfigureMs,
@@ -71,19 +78,27 @@ async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> 
         verifyError,
     };
     if (emitJsonResult(result, opts, verifyError !== undefined)) return;
-    console.log(`Change-to-queryable latency: PostgreSQL COMMIT -> change visible in the Iceberg changelog (${stack.outputs.icebergChangeTables.demographics})`);
-    console.log(`stack ${stack.name} (throwaway copy of local, real services), seed bound ${SEED_BOUND_MS / 1000} s; machine: 2 cores shared with other engineers' concurrent work`);
+    console.log(
+        `Change-to-queryable latency: PostgreSQL COMMIT -> change visible in the Iceberg changelog (${stack.outputs.icebergChangeTables.demographics})`,
+    );
+    console.log(
+        `stack ${stack.name} (throwaway copy of local, real services), seed bound ${SEED_BOUND_MS / 1000} s; machine: 2 cores shared with other engineers' concurrent work`,
+    );
     console.log("");
     console.log(latencyTable([...latencyRuns, ...throughputRuns]));
     console.log("");
-    console.log("Throughput and drain (times after the last COMMIT; lag 0 = Flink groups' committed offsets at the topic end AND the slot confirmed the last write's LSN):");
+    console.log(
+        "Throughput and drain (times after the last COMMIT; lag 0 = Flink groups' committed offsets at the topic end AND the slot confirmed the last write's LSN):",
+    );
     console.log(throughputTable([...latencyRuns, ...throughputRuns]));
     console.log("");
     console.log("Services during each run (from /proc of the harness pids):");
     console.log(serviceTable([...latencyRuns, ...throughputRuns]));
     console.log("");
     for (const r of [...latencyRuns, ...throughputRuns]) {
-        console.log(`${r.label}: snapshot created -> Nessie commit median ${r.snapshotToNessieMedianMs?.toFixed(0) ?? "-"} ms; bench process CPU ${r.benchProcessCpuSeconds.toFixed(1)} s`);
+        console.log(
+            `${r.label}: snapshot created -> Nessie commit median ${r.snapshotToNessieMedianMs?.toFixed(0) ?? "-"} ms; bench process CPU ${r.benchProcessCpuSeconds.toFixed(1)} s`,
+        );
     }
     for (const [k, v] of Object.entries(reconfigureMs)) console.log(`pulumi up to checkpoint interval ${k} ms took ${(v / 1000).toFixed(1)} s`);
     console.log(verificationLine({ verified, verifyError }));

@@ -21,12 +21,18 @@ import { serviceTable, verificationLine } from "./report";
 
 /** Each tuning is the baseline with one change. */
 export const TUNINGS: Record<string, { describe: string; settings: BenchStackSettings }> = {
-    baseline: { describe: "checkpoint 1 s, parallelism 1, Debezium defaults (max.batch.size 2048, max.queue.size 8192, poll.interval.ms 500), producer linger.ms 0", settings: { checkpointIntervalMs: 1000 } },
+    baseline: {
+        describe: "checkpoint 1 s, parallelism 1, Debezium defaults (max.batch.size 2048, max.queue.size 8192, poll.interval.ms 500), producer linger.ms 0",
+        settings: { checkpointIntervalMs: 1000 },
+    },
     "dbz-batch": {
         describe: "Debezium max.batch.size 8192, max.queue.size 32768, poll.interval.ms 50",
         settings: { checkpointIntervalMs: 1000, connectorConfig: { "max.batch.size": "8192", "max.queue.size": "32768", "poll.interval.ms": "50" } },
     },
-    linger: { describe: "Connect producer override linger.ms 20 (producer.override.linger.ms)", settings: { checkpointIntervalMs: 1000, connectorConfig: { "producer.override.linger.ms": "20" } } },
+    linger: {
+        describe: "Connect producer override linger.ms 20 (producer.override.linger.ms)",
+        settings: { checkpointIntervalMs: 1000, connectorConfig: { "producer.override.linger.ms": "20" } },
+    },
     p2: { describe: "Flink parallelism 2", settings: { checkpointIntervalMs: 1000, parallelism: 2 } },
     ckpt10s: { describe: "checkpoint interval 10 s", settings: { checkpointIntervalMs: 10000 } },
 };
@@ -34,7 +40,12 @@ export const TUNINGS: Record<string, { describe: string; settings: BenchStackSet
 /** The options of `npm run bench:load`. */
 export const LOAD_OPTIONS = {
     json: { type: "flag", description: "print one JSON object instead of the tables" },
-    rates: { type: "numbers", default: [100, 400, 1000, 0], min: 0, description: "single-row change rates of the baseline ladder, per second (0: as fast as one connection commits)" },
+    rates: {
+        type: "numbers",
+        default: [100, 400, 1000, 0],
+        min: 0,
+        description: "single-row change rates of the baseline ladder, per second (0: as fast as one connection commits)",
+    },
     "batch-rates": { type: "numbers", default: [2000, 5000, 10000, 0], min: 0, description: "change rates of the baseline's batch ladder, per second" },
     batch: { type: "number", default: 100, min: 2, integer: true, description: "changes per transaction in the batch ladders" },
     "step-seconds": { type: "number", default: 20, min: 1, description: "seconds of writing per step" },
@@ -96,10 +107,18 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
                     const label = `${name} ${w.batch === 1 ? "1/tx" : `${w.batch}/tx`} ${w.rate > 0 ? `${w.rate}/s` : "max"}`;
                     const run = await measure(session, label, { durationMs: opts["step-seconds"] * 1000, rate: w.rate, batch: w.batch, maxInFlight: 1 });
                     const during = run.lag.series.filter((x) => x.atMs <= run.writeWindow.endMs);
-                    const verdict = lagBounded(during, run.drain.visibleMs, drainBoundMs(run.checkpointIntervalMs), run.trend, growthAllowanceMs(run.checkpointIntervalMs));
+                    const verdict = lagBounded(
+                        during,
+                        run.drain.visibleMs,
+                        drainBoundMs(run.checkpointIntervalMs),
+                        run.trend,
+                        growthAllowanceMs(run.checkpointIntervalMs),
+                    );
                     const sustained = verdict.bounded && (w.rate === 0 || run.achievedRate >= 0.9 * w.rate);
                     steps.push({ tuning: name, run, verdict, sustained });
-                    log(`${label}: ${run.achievedRate.toFixed(0)}/s, p99 ${secs(run.latency.p99Ms)} s, ${verdict.bounded ? "bounded" : `NOT bounded (${verdict.reason})`}`);
+                    log(
+                        `${label}: ${run.achievedRate.toFixed(0)}/s, p99 ${secs(run.latency.p99Ms)} s, ${verdict.bounded ? "bounded" : `NOT bounded (${verdict.reason})`}`,
+                    );
                 }
             }
         } catch (e) {
@@ -110,9 +129,14 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         return verifyRun(session, { upsert: false }, stopped);
     });
 
-    const best = (filter: (s: Step) => boolean) => steps.filter((s) => s.sustained && filter(s)).reduce<Step | undefined>((b, s) => (!b || s.run.achievedRate > b.run.achievedRate ? s : b), undefined);
+    const best = (filter: (s: Step) => boolean) =>
+        steps.filter((s) => s.sustained && filter(s)).reduce<Step | undefined>((b, s) => (!b || s.run.achievedRate > b.run.achievedRate ? s : b), undefined);
     const highest: Record<string, { single?: number; batch?: number }> = {};
-    for (const t of tunings) highest[t] = { single: best((s) => s.tuning === t && s.run.target.batch === 1)?.run.achievedRate, batch: best((s) => s.tuning === t && s.run.target.batch > 1)?.run.achievedRate };
+    for (const t of tunings)
+        highest[t] = {
+            single: best((s) => s.tuning === t && s.run.target.batch === 1)?.run.achievedRate,
+            batch: best((s) => s.tuning === t && s.run.target.batch > 1)?.run.achievedRate,
+        };
     const result = {
         bench: "load",
         stack: stack.name,
@@ -126,12 +150,32 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         verifyError,
     };
     if (emitJsonResult(result, opts, verifyError !== undefined)) return;
-    console.log(`Load: PostgreSQL change rate ladder through the whole pipeline to Iceberg, ${opts["step-seconds"]} s per step (stack ${stack.name}, real services)`);
-    console.log(`machine: 2 cores, shared with other engineers' concurrent work; one writer connection (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction)`);
+    console.log(
+        `Load: PostgreSQL change rate ladder through the whole pipeline to Iceberg, ${opts["step-seconds"]} s per step (stack ${stack.name}, real services)`,
+    );
+    console.log(
+        `machine: 2 cores, shared with other engineers' concurrent work; one writer connection (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction)`,
+    );
     console.log("");
     console.log(
         table(
-            ["tuning", "tx", "target/s", "achieved/s", "changes", "p50 s", "p95 s", "p99 s", "p50 1st/last quarter s", "max consumer lag", "max slot lag KiB", "visible after", "lag 0 after", "bounded", "commit every"],
+            [
+                "tuning",
+                "tx",
+                "target/s",
+                "achieved/s",
+                "changes",
+                "p50 s",
+                "p95 s",
+                "p99 s",
+                "p50 1st/last quarter s",
+                "max consumer lag",
+                "max slot lag KiB",
+                "visible after",
+                "lag 0 after",
+                "bounded",
+                "commit every",
+            ],
             steps.map((s) => [
                 s.tuning,
                 s.run.target.batch === 1 ? "1 row" : `${s.run.target.batch} rows`,
@@ -153,17 +197,30 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
     );
     console.log("");
     console.log("Highest sustained rate (achieved, with lag bounded) per tuning:");
-    console.log(table(["tuning", "what", "single-row tx /s", `${opts.batch}-row tx changes/s`], tunings.map((t) => [t, TUNINGS[t].describe, highest[t].single ?? "-", highest[t].batch ?? "-"])));
+    console.log(
+        table(
+            ["tuning", "what", "single-row tx /s", `${opts.batch}-row tx changes/s`],
+            tunings.map((t) => [t, TUNINGS[t].describe, highest[t].single ?? "-", highest[t].batch ?? "-"]),
+        ),
+    );
     console.log("");
     for (const t of tunings) {
         console.log(`Services, tuning ${t} (cpu s over the step incl. drain, cpu % of one core, peak RSS of the pid; grp = with child processes):`);
-        console.log(serviceTable(steps.filter((s) => s.tuning === t).map((s) => ({ label: s.run.label.slice(t.length + 1), services: s.run.services, machineBusyPercent: s.run.machineBusyPercent }))));
+        console.log(
+            serviceTable(
+                steps
+                    .filter((s) => s.tuning === t)
+                    .map((s) => ({ label: s.run.label.slice(t.length + 1), services: s.run.services, machineBusyPercent: s.run.machineBusyPercent })),
+            ),
+        );
         console.log("");
     }
     for (const [k, v] of Object.entries(reconfigureMs)) console.log(`pulumi up to tuning ${k} took ${(v / 1000).toFixed(1)} s`);
     console.log(verificationLine({ verified, verifyError }));
     if (!verified) process.exitCode = 1;
-    console.log(`bench process CPU over all steps: ${fmtNumber(steps.reduce((a, s) => a + s.run.benchProcessCpuSeconds, 0))} s; wall time ${(result.wallSeconds / 60).toFixed(1)} min`);
+    console.log(
+        `bench process CPU over all steps: ${fmtNumber(steps.reduce((a, s) => a + s.run.benchProcessCpuSeconds, 0))} s; wall time ${(result.wallSeconds / 60).toFixed(1)} min`,
+    );
 }
 
 if (require.main === module) runBench(process.argv.slice(2), LOAD_USAGE, parseLoadArgs, main);

@@ -41,7 +41,13 @@ async function measureOnce(): Promise<Sample> {
     const run = await runWithMocks(() => require("../index")(), { config: stackConfig("dev"), stack: "dev" });
     const done = process.hrtime.bigint();
     const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
-    return { loadMs: ms(start, loaded), registerMs: ms(loaded, done), totalMs: ms(start, done), resources: run.resources.length, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+    return {
+        loadMs: ms(start, loaded),
+        registerMs: ms(loaded, done),
+        totalMs: ms(start, done),
+        resources: run.resources.length,
+        rssMiB: process.memoryUsage().rss / 2 ** 20,
+    };
 }
 
 function stats(values: number[]): { min: number; median: number; max: number } {
@@ -57,7 +63,9 @@ async function main(opts: ParsedOptions<typeof PREVIEW_OPTIONS>): Promise<void> 
     const runs = opts.runs;
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-        const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "preview.ts"), "--once"], { encoding: "utf8" });
+        const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "preview.ts"), "--once"], {
+            encoding: "utf8",
+        });
         samples.push(JSON.parse(out));
     }
     const summary = {
@@ -72,7 +80,8 @@ async function main(opts: ParsedOptions<typeof PREVIEW_OPTIONS>): Promise<void> 
         console.log(JSON.stringify(summary, null, 2));
         return;
     }
-    const f = (s: { min: number; median: number; max: number }, unit: string) => `median ${s.median.toFixed(0)} ${unit} (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`;
+    const f = (s: { min: number; median: number; max: number }, unit: string) =>
+        `median ${s.median.toFixed(0)} ${unit} (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`;
     console.log(`Full-program registration, dev stack, under mocks: ${runs} runs in fresh processes, ${summary.resources} resources`);
     console.log(`  total (load + register): ${f(summary.totalMs, "ms")}`);
     console.log(`  module load:             ${f(summary.loadMs, "ms")}`);

@@ -29,7 +29,20 @@ export function latencyTable(runs: readonly RunResult[]): string {
 /** Per run: write and end-to-end rates, the largest lags, and how long after the last commit each lag drained. */
 export function throughputTable(runs: readonly RunResult[]): string {
     return table(
-        ["run", "ckpt", "changes", "write s", "written/s", "end-to-end/s", "max consumer lag", "max slot lag KiB", "visible after", "lag 0 after", "consumer 0", "slot 0"],
+        [
+            "run",
+            "ckpt",
+            "changes",
+            "write s",
+            "written/s",
+            "end-to-end/s",
+            "max consumer lag",
+            "max slot lag KiB",
+            "visible after",
+            "lag 0 after",
+            "consumer 0",
+            "slot 0",
+        ],
         runs.map((r) => [
             r.label,
             `${r.checkpointIntervalMs / 1000} s`,
@@ -65,7 +78,8 @@ export function verificationLine(v: Verification): string {
     if (!v.verified) return `VERIFICATION FAILED: ${v.verifyError}`;
     const t = v.verified;
     return (
-        `verified through the SQL Gateway: changelog ${t.changelogRows} rows = ${t.expected} changes written (${Object.entries(t.byOperation).map(([k, n]) => `${k} ${n}`).join(", ")})` +
-        (t.upsertRows !== undefined ? `; upsert table ${t.upsertRows} rows = PostgreSQL ${t.sourceRows}` : "")
+        `verified through the SQL Gateway: changelog ${t.changelogRows} rows = ${t.expected} changes written (${Object.entries(t.byOperation)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")})` + (t.upsertRows !== undefined ? `; upsert table ${t.upsertRows} rows = PostgreSQL ${t.sourceRows}` : "")
     );
 }

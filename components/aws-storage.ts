@@ -63,7 +63,11 @@ export class AwsWarehouse extends pulumi.ComponentResource {
         super("lakehouse:storage:AwsWarehouse", name, {}, opts);
         const provider = args.provider ?? new aws.Provider(`${name}-provider`, { region: args.region as aws.Region }, { parent: this });
         const child = { parent: this, provider };
-        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: args.forceDestroy }, { ...child, protect: args.protect ?? false });
+        this.bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucket, forceDestroy: args.forceDestroy },
+            { ...child, protect: args.protect ?? false },
+        );
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access`,
             { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -74,7 +78,11 @@ export class AwsWarehouse extends pulumi.ComponentResource {
             { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             child,
         );
-        const user = new aws.iam.User(`${name}-user`, { name: `${args.namePrefix}-lakehouse`, tags: { "lakehouse:purpose": "warehouse access for Flink, Nessie and Dremio" } }, child);
+        const user = new aws.iam.User(
+            `${name}-user`,
+            { name: `${args.namePrefix}-lakehouse`, tags: { "lakehouse:purpose": "warehouse access for Flink, Nessie and Dremio" } },
+            child,
+        );
         const policy = new aws.iam.UserPolicy(`${name}-policy`, { user: user.name, policy: this.bucket.arn.apply(warehouseAccessPolicy) }, child);
         const key = new aws.iam.AccessKey(`${name}-key`, { user: user.name }, { ...child, dependsOn: [policy] });
         this.api = awsS3Endpoint(args.region);

@@ -54,7 +54,13 @@ export function optInText(kind: DataKind): string {
  *
  * @param configKeys the stack config key behind each input path whose change replaces the resource.
  */
-export function dataGuardFor(allowed: readonly DataKind[], kind: DataKind, holds: string, loss: string, configKeys: Record<string, string>): DataGuard | undefined {
+export function dataGuardFor(
+    allowed: readonly DataKind[],
+    kind: DataKind,
+    holds: string,
+    loss: string,
+    configKeys: Record<string, string>,
+): DataGuard | undefined {
     if (!protectsData(allowed, kind)) return undefined;
     return { holds, loss, configKeys, optIn: optInText(kind) };
 }

@@ -62,7 +62,9 @@ export function flinkHighAvailability(
 ): FlinkHighAvailability | undefined {
     if (!args.flink.highAvailability || args.external || kind === "external") return undefined;
     if (!K8S_NAME.test(args.clusterId)) {
-        throw new Error(`Flink high availability: cluster id "${args.clusterId}" must be 1-42 lower-case letters, digits and '-' (it names Kubernetes ConfigMaps and ZooKeeper nodes); shorten the project or stack name, or set lakehouse:flink.highAvailability false`);
+        throw new Error(
+            `Flink high availability: cluster id "${args.clusterId}" must be 1-42 lower-case letters, digits and '-' (it names Kubernetes ConfigMaps and ZooKeeper nodes); shorten the project or stack name, or set lakehouse:flink.highAvailability false`,
+        );
     }
     const storageDir = args.flink.highAvailabilityStorageUri;
     if (kind === "kubernetes") return { type: "kubernetes", clusterId: args.clusterId, storageDir, serviceAccount: FLINK_HA.serviceAccount };
@@ -151,10 +153,14 @@ export function flinkProperties(args: FlinkWorkloadArgs): string {
  * service discovery: several JobManager pods must not share the Service's name) and each process is
  * told its namespace (`-D kubernetes.namespace=...`; Flink's default is `default`).
  */
-function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): { role: (command: string[], jobManager: boolean) => string[]; extra: Partial<WorkloadSpec> } {
+function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): {
+    role: (command: string[], jobManager: boolean) => string[];
+    extra: Partial<WorkloadSpec>;
+} {
     if (ha?.type !== "kubernetes") return { role: (command) => command, extra: {} };
     return {
-        role: (command, jobManager) => (jobManager ? [...command, "$(POD_IP)", "-D", "kubernetes.namespace=$(POD_NAMESPACE)"] : [...command, "-Dkubernetes.namespace=$(POD_NAMESPACE)"]),
+        role: (command, jobManager) =>
+            jobManager ? [...command, "$(POD_IP)", "-D", "kubernetes.namespace=$(POD_NAMESPACE)"] : [...command, "-Dkubernetes.namespace=$(POD_NAMESPACE)"],
         extra: {
             podFieldEnv: { POD_IP: "status.podIP", POD_NAMESPACE: "metadata.namespace" },
             kubernetesApi: { serviceAccount: ha.serviceAccount, rules: FLINK_HA_RBAC_RULES },
@@ -166,7 +172,9 @@ function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): { role:
 export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
     const version = flinkVersionOf(args.baseImage);
     if (!version || !version.startsWith(`${FLINK_MINOR}.`)) {
-        throw new Error(`flinkWorkloads: base image "${args.baseImage}" is not a Flink ${FLINK_MINOR}.x image; the connector jars are built for ${FLINK_MINOR}`);
+        throw new Error(
+            `flinkWorkloads: base image "${args.baseImage}" is not a Flink ${FLINK_MINOR}.x image; the connector jars are built for ${FLINK_MINOR}`,
+        );
     }
     const image: ImageSpec = { kind: "build", context: FLINK_IMAGE_CONTEXT, repository: args.imageRepository, args: { FLINK_IMAGE: args.baseImage } };
     const env: Record<string, string> = {
@@ -184,7 +192,18 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
         AWS_SECRET_ACCESS_KEY: args.s3SecretKey ?? { secret: MINIO_SECRETS.rootPassword },
     };
     const ha = kubernetesHaPodSettings(args.highAvailability);
-    const common = { service: "flink", image, env, secretEnv, volumes: [], files: [], stateful: false, resources: args.resources, runAsUser: 9999, ...ha.extra };
+    const common = {
+        service: "flink",
+        image,
+        env,
+        secretEnv,
+        volumes: [],
+        files: [],
+        stateful: false,
+        resources: args.resources,
+        runAsUser: 9999,
+        ...ha.extra,
+    };
     const zookeeper = args.highAvailability?.type === "zookeeper" ? [ZOOKEEPER_WORKLOAD] : [];
     return [
         {
@@ -266,7 +285,12 @@ export class Flink extends pulumi.ComponentResource {
         if (args.flink.highAvailability && !external && kind === "docker") {
             this.zookeeper = new ZooKeeper(
                 `${name}-zookeeper`,
-                { image: FLINK_HA.zookeeperImage, resources: FLINK_HA.zookeeperResources, volumeSizeGiB: FLINK_HA.zookeeperVolumeSizeGiB, platform: args.platform },
+                {
+                    image: FLINK_HA.zookeeperImage,
+                    resources: FLINK_HA.zookeeperResources,
+                    volumeSizeGiB: FLINK_HA.zookeeperVolumeSizeGiB,
+                    platform: args.platform,
+                },
                 { parent: this },
             );
         }

@@ -67,7 +67,8 @@ export function renderSqlTemplate(template: string, values: Record<string, strin
     const problems: string[] = [];
     const rendered = template.replace(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g, (match, key: string) => {
         if (key.startsWith("secret.")) {
-            if (!(JOB_SECRETS as readonly string[]).includes(key.slice("secret.".length))) problems.push(`${match} is not a known secret (known: ${JOB_SECRETS.map((s) => `secret.${s}`).join(", ")})`);
+            if (!(JOB_SECRETS as readonly string[]).includes(key.slice("secret.".length)))
+                problems.push(`${match} is not a known secret (known: ${JOB_SECRETS.map((s) => `secret.${s}`).join(", ")})`);
             return match;
         }
         if (fragments[key] !== undefined) return fragments[key];

@@ -51,7 +51,11 @@ export function kafkaWorkloads(args: Omit<KafkaArgs, "platform">): WorkloadSpec[
     return Array.from({ length: brokers }, (_, i) => {
         const name = brokerName(i);
         const externalPort: PortSpec = { name: "external", port: PORTS.kafkaExternal, hostPort: brokerHostPort(i) };
-        const address = args.externalAddress ? args.externalAddress(name, externalPort) : args.exposePorts ? `localhost:${brokerHostPort(i) + args.hostPortOffset}` : undefined;
+        const address = args.externalAddress
+            ? args.externalAddress(name, externalPort)
+            : args.exposePorts
+              ? `localhost:${brokerHostPort(i) + args.hostPortOffset}`
+              : undefined;
         const external = address ? `,EXTERNAL://${address}` : "";
         return {
             name,
@@ -78,11 +82,7 @@ export function kafkaWorkloads(args: Omit<KafkaArgs, "platform">): WorkloadSpec[
                 KAFKA_HEAP_OPTS: `-Xms${heapMiB}m -Xmx${heapMiB}m`,
             },
             secretEnv: {},
-            ports: [
-                { name: "internal", port: PORTS.kafkaInternal },
-                { name: "controller", port: PORTS.kafkaController },
-                externalPort,
-            ],
+            ports: [{ name: "internal", port: PORTS.kafkaInternal }, { name: "controller", port: PORTS.kafkaController }, externalPort],
             volumes: [{ name: "data", mountPath: "/var/lib/kafka/data", sizeGiB: args.volumeSizeGiB }],
             files: [],
             health: {

@@ -22,7 +22,17 @@ import { Kafka, KafkaArgs } from "./kafka";
 import { MINIO_SECRETS, Minio, MinioArgs } from "./minio";
 import { NESSIE_DATABASE, Nessie, NessieArgs } from "./nessie";
 import { LakehouseOutputs, lakehouseOutputs, urls } from "./outputs";
-import { cdcTopicNames, connectorName, connectorPasswordReference, debeziumConnectorConfig, dremioNessieSourceConfig, jobSettings, jobSinkTables, jobTemplateValues, replicationSlotName } from "./pipeline";
+import {
+    cdcTopicNames,
+    connectorName,
+    connectorPasswordReference,
+    debeziumConnectorConfig,
+    dremioNessieSourceConfig,
+    jobSettings,
+    jobSinkTables,
+    jobTemplateValues,
+    replicationSlotName,
+} from "./pipeline";
 import { DeployedWorkload, Endpoint, Platform, Renderer, SecretEnvRef, SecretRegistry, validateSpecs } from "./platform";
 import { DockerPlatform } from "./platform/docker";
 import { KubernetesPlatform } from "./platform/kubernetes";
@@ -156,11 +166,21 @@ export class Lakehouse extends pulumi.ComponentResource {
         this.kafka = new Kafka(`${name}-kafka`, kafkaArgs(cfg, this.platform), child);
         this.connect = new KafkaConnect(`${name}-connect`, connectArgs(cfg, this.platform, this.kafka), child);
         if (!this.awsWarehouse) this.minio = new Minio(`${name}-minio`, minioArgs(cfg, this.platform), child);
-        this.objectStore = this.awsWarehouse ? awsObjectStore(this.awsWarehouse) : minioObjectStore(cfg, this.minio!, this.credentials.values.minioRootPassword!);
+        this.objectStore = this.awsWarehouse
+            ? awsObjectStore(this.awsWarehouse)
+            : minioObjectStore(cfg, this.minio!, this.credentials.values.minioRootPassword!);
         this.nessie = new Nessie(`${name}-nessie`, nessieArgs(cfg, this.platform, this.postgres), child);
         this.flink = new Flink(`${name}-flink`, flinkArgs(cfg, this.platform, this.objectStore, this.kafka, this.nessie), child);
         if (cfg.dremio.enabled) this.dremio = new Dremio(`${name}-dremio`, dremioArgs(cfg, this.platform, this.nessie, this.objectStore), child);
-        const problems = workloadProblems([this.postgres.workload, ...this.kafka.brokers, this.connect.workload, ...(this.minio ? [this.minio.workload] : []), this.nessie.workload, ...this.flink.workloads, ...(this.dremio ? [this.dremio.workload] : [])]);
+        const problems = workloadProblems([
+            this.postgres.workload,
+            ...this.kafka.brokers,
+            this.connect.workload,
+            ...(this.minio ? [this.minio.workload] : []),
+            this.nessie.workload,
+            ...this.flink.workloads,
+            ...(this.dremio ? [this.dremio.workload] : []),
+        ]);
         if (problems.length) throw new pulumi.ResourceError(`The lakehouse's workloads are inconsistent:\n  - ${problems.join("\n  - ")}`, this);
 
         // What lives inside the services: managed where Pulumi reaches them, once the external services
@@ -216,7 +236,13 @@ export class Lakehouse extends pulumi.ComponentResource {
                   );
         return new NessieNamespace(
             `${name}-namespace`,
-            { apiUrl, branch: branch ? branch.branch : cfg.nessie.branch, namespace: cfg.iceberg.namespace, dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.namespace },
+            {
+                apiUrl,
+                branch: branch ? branch.branch : cfg.nessie.branch,
+                namespace: cfg.iceberg.namespace,
+                dropContentsOnDelete: cfg.storage.forceDestroy,
+                dataGuard: guards.namespace,
+            },
             { parent: this, dependsOn: [...this.nessie.workload.ready, ...(branch ? [branch] : [])], protect },
         );
     }
@@ -228,7 +254,13 @@ export class Lakehouse extends pulumi.ComponentResource {
      * the endpoints as the services reach each other. None unless Pulumi reaches every service and
      * both the bucket and the namespace are managed.
      */
-    private createPipeline(name: string, cfg: LakehouseConfig, args: LakehouseArgs, reach: PulumiReach, connectorGuard: DataGuards["connector"]): PipelineResources | undefined {
+    private createPipeline(
+        name: string,
+        cfg: LakehouseConfig,
+        args: LakehouseArgs,
+        reach: PulumiReach,
+        connectorGuard: DataGuards["connector"],
+    ): PipelineResources | undefined {
         const { postgres: pgHost, kafka: kafkaHost, connect: connectHost, flinkRest: flinkRestHost, sqlGateway: gatewayHost } = reach;
         if (!pgHost || !kafkaHost || !connectHost || !flinkRestHost || !gatewayHost || !this.bucket || !this.namespace) return undefined;
         const v = this.credentials.values;
@@ -277,7 +309,11 @@ export class Lakehouse extends pulumi.ComponentResource {
                 cleanupDatabaseAddress: pgHost,
                 dataGuard: connectorGuard,
             },
-            { parent: this, dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready], protect: protectsData(cfg.allowDataLoss, "slot") },
+            {
+                parent: this,
+                dependsOn: [cdcSource, ...Object.values(topics), ...this.connect.workload.ready],
+                protect: protectsData(cfg.allowDataLoss, "slot"),
+            },
         );
         const flinkSide = {
             nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
@@ -295,7 +331,11 @@ export class Lakehouse extends pulumi.ComponentResource {
                         restUrl: flinkRestHost,
                         name: jobName(cfg.namePrefix, table),
                         // The AWS access key id is known only once the key exists: render then.
-                        statements: pulumi.output(store.accessKeyId).apply((s3AccessKeyId) => renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table), cfg.source.tableDefinitions[table])),
+                        statements: pulumi
+                            .output(store.accessKeyId)
+                            .apply((s3AccessKeyId) =>
+                                renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table), cfg.source.tableDefinitions[table]),
+                            ),
                         // Columns added to the config reach the existing Iceberg tables before the job resumes.
                         sinkTables: jobSinkTables(cfg, table),
                         settings: jobSettings(cfg),
@@ -303,7 +343,10 @@ export class Lakehouse extends pulumi.ComponentResource {
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,
                     },
-                    { parent: this, dependsOn: [topics[table], this.bucket!, this.namespace!, ...this.flink.sqlGateway.ready, ...this.flink.taskManagers.ready] },
+                    {
+                        parent: this,
+                        dependsOn: [topics[table], this.bucket!, this.namespace!, ...this.flink.sqlGateway.ready, ...this.flink.taskManagers.ready],
+                    },
                 ),
             ]),
         );
@@ -359,9 +402,21 @@ export class Lakehouse extends pulumi.ComponentResource {
                 flinkRestUrl: reach.flinkRest!,
                 connectUrl: reach.connect!,
                 // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
-                jobs: cfg.source.tables.map((table) => ({ table, name: jobName(cfg.namePrefix, table), jobId: jobs[table].jobId, sqlHash: jobs[table].sqlHash, required: cfg.pipeline.jobState === "RUNNING" })),
+                jobs: cfg.source.tables.map((table) => ({
+                    table,
+                    name: jobName(cfg.namePrefix, table),
+                    jobId: jobs[table].jobId,
+                    sqlHash: jobs[table].sqlHash,
+                    required: cfg.pipeline.jobState === "RUNNING",
+                })),
                 connector: connectorSettleFingerprint(cfg, this.postgres.endpoint.internal),
-                warehouse: pulumi.output(store.accessKeyId).apply((accessKeyId) => ({ endpoint: urls(store.api).host ?? urls(store.api).internal, region: cfg.awsRegion, bucket: cfg.storage.bucket, pathStyle: store.pathStyle, accessKeyId })),
+                warehouse: pulumi.output(store.accessKeyId).apply((accessKeyId) => ({
+                    endpoint: urls(store.api).host ?? urls(store.api).internal,
+                    region: cfg.awsRegion,
+                    bucket: cfg.storage.bucket,
+                    pathStyle: store.pathStyle,
+                    accessKeyId,
+                })),
                 s3SecretAccessKey: store.secretAccessKey,
                 namespace: `${cfg.nessie.branch}:${cfg.iceberg.namespace}`,
                 timeoutSeconds: cfg.pipeline.verifyTimeoutSeconds,
@@ -390,7 +445,13 @@ export function neededCredentials(cfg: LakehouseConfig): CredentialKey[] {
 
 /** The warehouse on AWS S3 (storage.provider aws): its bucket, protected unless the stack allows losing it. */
 export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
-    return { bucket: cfg.storage.bucket, region: cfg.awsRegion, forceDestroy: cfg.storage.forceDestroy, namePrefix: cfg.namePrefix, protect: protectsData(cfg.allowDataLoss, "bucket") };
+    return {
+        bucket: cfg.storage.bucket,
+        region: cfg.awsRegion,
+        forceDestroy: cfg.storage.forceDestroy,
+        namePrefix: cfg.namePrefix,
+        protect: protectsData(cfg.allowDataLoss, "bucket"),
+    };
 }
 
 /** PostgreSQL, with Nessie's database when Nessie keeps its versions there (`nessie.versionStore` jdbc). */
@@ -435,7 +496,14 @@ export function connectArgs(cfg: LakehouseConfig, platform: Platform, kafka: Kaf
 
 /** MinIO (storage.provider minio), its root user `storage.rootUser`. */
 export function minioArgs(cfg: LakehouseConfig, platform: Platform): MinioArgs {
-    return { image: cfg.images.minio, rootUser: cfg.storage.rootUser, region: cfg.awsRegion, resources: cfg.resources.minio, volumeSizeGiB: DEFAULTS.volumeSizeGiB, platform };
+    return {
+        image: cfg.images.minio,
+        rootUser: cfg.storage.rootUser,
+        region: cfg.awsRegion,
+        resources: cfg.resources.minio,
+        volumeSizeGiB: DEFAULTS.volumeSizeGiB,
+        platform,
+    };
 }
 
 /** The warehouse on AWS S3 as the services see it: virtual-hosted requests with the program's IAM key, passed to workloads as secrets. */
@@ -497,7 +565,13 @@ export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: Objec
 
 /** Dremio (when `dremio.enabled`), started after Nessie and the object storage. */
 export function dremioArgs(cfg: LakehouseConfig, platform: Platform, nessie: Nessie, store: ObjectStore): DremioArgs {
-    return { image: cfg.images.dremio, dependsOn: [nessie.workload.spec.name, ...store.workloads], resources: cfg.resources.dremio, volumeSizeGiB: DEFAULTS.volumeSizeGiB, platform };
+    return {
+        image: cfg.images.dremio,
+        dependsOn: [nessie.workload.spec.name, ...store.workloads],
+        resources: cfg.resources.dremio,
+        volumeSizeGiB: DEFAULTS.volumeSizeGiB,
+        platform,
+    };
 }
 
 /** What is inconsistent between the workloads (see `validateSpecs`): the deployed ones' specs, checked against the names of the external ones. */
@@ -527,7 +601,11 @@ export function pulumiReach(services: Pick<Lakehouse, "postgres" | "kafka" | "co
 export function connectorSettleFingerprint(cfg: LakehouseConfig, databaseAddress: string): { name: string; configHash: string; required: boolean } {
     const config = debeziumConnectorConfig(cfg, databaseAddress);
     const passwordReference = connectorPasswordReference(cfg).reference ?? "";
-    return { name: connectorName(cfg), configHash: fingerprint({ config, state: cfg.pipeline.connectorState, passwordReference }), required: cfg.pipeline.connectorState === "RUNNING" };
+    return {
+        name: connectorName(cfg),
+        configHash: fingerprint({ config, state: cfg.pipeline.connectorState, passwordReference }),
+        required: cfg.pipeline.connectorState === "RUNNING",
+    };
 }
 
 /** The warning of a stack whose bucket, namespace or pipeline Pulumi cannot manage (it does not reach the services), with what to do. */
@@ -590,10 +668,26 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPasswor
     const ext = cfg.external;
     const checks: PreflightCheck[] = [];
     const base = (url: string) => url.replace(/\/+$/, "");
-    if (ext.postgres) checks.push({ service: "postgres", kind: "postgres", address: ext.postgres.address, user: cfg.source.adminUser, password: secrets.pgPassword ?? "", database: cfg.source.database });
+    if (ext.postgres)
+        checks.push({
+            service: "postgres",
+            kind: "postgres",
+            address: ext.postgres.address,
+            user: cfg.source.adminUser,
+            password: secrets.pgPassword ?? "",
+            database: cfg.source.database,
+        });
     if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
     if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${base(ext.connect.url)}/connector-plugins` });
-    if (ext.minio) checks.push({ service: "minio", kind: "s3", endpoint: ext.minio.endpoint, region: cfg.awsRegion, accessKeyId: cfg.storage.rootUser, secretAccessKey: secrets.s3Secret ?? "" });
+    if (ext.minio)
+        checks.push({
+            service: "minio",
+            kind: "s3",
+            endpoint: ext.minio.endpoint,
+            region: cfg.awsRegion,
+            accessKeyId: cfg.storage.rootUser,
+            secretAccessKey: secrets.s3Secret ?? "",
+        });
     if (ext.nessie) checks.push({ service: "nessie", kind: "http", url: `${base(ext.nessie.url)}/api/v2/config` });
     if (ext.flink) {
         checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview` });

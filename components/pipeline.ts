@@ -92,7 +92,7 @@ export function connectorPasswordReference(cfg: LakehouseConfig): { reference?: 
             `The existing Kafka Connect at ${cfg.external.connect.url} gets the replication password itself as the connector's database.password, ` +
             "and stores it in plain text (GET /connectors/<name>/config and its configs topic show it). Give its workers a config provider " +
             "(e.g. config.providers=env, config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider, and the password in " +
-            "an env variable) and set `lakehouse:pipeline.replicationPasswordReference` to the reference, e.g. \"${env:LAKEHOUSE_REPLICATION_PASSWORD}\".",
+            'an env variable) and set `lakehouse:pipeline.replicationPasswordReference` to the reference, e.g. "${env:LAKEHOUSE_REPLICATION_PASSWORD}".',
     };
 }
 

@@ -82,10 +82,14 @@ export function postgresWorkload(args: Omit<PostgresArgs, "platform">): Workload
         image: { kind: "remote", ref: args.image },
         command: [
             "postgres",
-            "-c", "wal_level=logical",
-            "-c", `max_replication_slots=${s.maxReplicationSlots}`,
-            "-c", `max_wal_senders=${s.maxWalSenders}`,
-            "-c", `max_slot_wal_keep_size=${s.maxSlotWalKeepSize}`,
+            "-c",
+            "wal_level=logical",
+            "-c",
+            `max_replication_slots=${s.maxReplicationSlots}`,
+            "-c",
+            `max_wal_senders=${s.maxWalSenders}`,
+            "-c",
+            `max_slot_wal_keep_size=${s.maxSlotWalKeepSize}`,
         ],
         env: {
             POSTGRES_USER: s.adminUser,

@@ -24,7 +24,12 @@ export interface RetryOptions {
  * Runs `attempt` until it resolves or `timeoutMs` has passed, pausing with exponential backoff.
  * `fatal(err)` stops at once (e.g. wrong credentials: retrying will not help).
  */
-export async function retryUntil<T>(what: string, attempt: () => Promise<T>, options: RetryOptions, fatal: (err: unknown) => boolean = () => false): Promise<T> {
+export async function retryUntil<T>(
+    what: string,
+    attempt: () => Promise<T>,
+    options: RetryOptions,
+    fatal: (err: unknown) => boolean = () => false,
+): Promise<T> {
     const deadline = Date.now() + options.timeoutMs;
     let delay = options.initialDelayMs ?? 250;
     let attempts = 0;
@@ -36,7 +41,9 @@ export async function retryUntil<T>(what: string, attempt: () => Promise<T>, opt
             const reason = err instanceof Error ? err.message : String(err);
             if (fatal(err)) throw new PreflightError(`${what}: ${reason}`);
             if (Date.now() + delay > deadline) {
-                throw new PreflightError(`${what}: ${reason} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${Math.round(options.timeoutMs / 1000)} s)`);
+                throw new PreflightError(
+                    `${what}: ${reason} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${Math.round(options.timeoutMs / 1000)} s)`,
+                );
             }
             await new Promise((resolve) => setTimeout(resolve, delay));
             delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
@@ -87,7 +94,14 @@ export class CredentialsRejected extends Error {}
 export async function postgresLogin(address: string, user: string, password: string, database: string, timeoutMs: number): Promise<void> {
     const { Client } = require("pg") as typeof import("pg");
     const separator = address.lastIndexOf(":");
-    const client = new Client({ host: address.slice(0, separator), port: Number(address.slice(separator + 1)), user, password, database, connectionTimeoutMillis: timeoutMs });
+    const client = new Client({
+        host: address.slice(0, separator),
+        port: Number(address.slice(separator + 1)),
+        user,
+        password,
+        database,
+        connectionTimeoutMillis: timeoutMs,
+    });
     try {
         await client.connect();
         await client.query("SELECT 1");
@@ -109,7 +123,8 @@ export async function s3Login(endpoint: string, region: string, accessKeyId: str
         await client.send(new ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
         const name = (err as Error).name;
-        if (name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "AccessDenied") throw new CredentialsRejected(`${name}: the S3 store refused the access key`);
+        if (name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "AccessDenied")
+            throw new CredentialsRejected(`${name}: the S3 store refused the access key`);
         const cause = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
         throw new Error(cause ?? (err as Error).message);
     } finally {
@@ -150,9 +165,19 @@ export async function runPreflight(checks: PreflightCheck[], timeoutMs: number):
                 case "http":
                     return retryUntil(`${what} does not answer`, () => httpGet(c.url, perAttempt), { timeoutMs });
                 case "postgres":
-                    return retryUntil(`${what} refused user "${c.user}" or is unreachable`, () => postgresLogin(c.address, c.user, c.password, c.database, perAttempt), { timeoutMs }, fatal);
+                    return retryUntil(
+                        `${what} refused user "${c.user}" or is unreachable`,
+                        () => postgresLogin(c.address, c.user, c.password, c.database, perAttempt),
+                        { timeoutMs },
+                        fatal,
+                    );
                 case "s3":
-                    return retryUntil(`${what} refused the access key "${c.accessKeyId}" or is unreachable`, () => s3Login(c.endpoint, c.region, c.accessKeyId, c.secretAccessKey, perAttempt), { timeoutMs }, fatal);
+                    return retryUntil(
+                        `${what} refused the access key "${c.accessKeyId}" or is unreachable`,
+                        () => s3Login(c.endpoint, c.region, c.accessKeyId, c.secretAccessKey, perAttempt),
+                        { timeoutMs },
+                        fatal,
+                    );
             }
         }),
     );

@@ -67,9 +67,11 @@ export const DEFAULT_TABLE_MODE: TableMode = "both";
  * program sets: `decimal.handling.mode=string`, `time.precision.mode=connect`) Flink's JSON format
  * reads as is. Temporal columns arrive as numbers (epoch milliseconds / days) and are declared BIGINT / INT.
  */
-const COLUMN_TYPE = /^(BOOLEAN|TINYINT|SMALLINT|INT|INTEGER|BIGINT|FLOAT|DOUBLE|STRING|BYTES|VARCHAR\(\d{1,5}\)|CHAR\(\d{1,5}\)|DECIMAL\(\d{1,2}, ?\d{1,2}\))( NOT NULL)?$/;
+const COLUMN_TYPE =
+    /^(BOOLEAN|TINYINT|SMALLINT|INT|INTEGER|BIGINT|FLOAT|DOUBLE|STRING|BYTES|VARCHAR\(\d{1,5}\)|CHAR\(\d{1,5}\)|DECIMAL\(\d{1,2}, ?\d{1,2}\))( NOT NULL)?$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-export const COLUMN_TYPE_HINT = "a Flink SQL type: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, STRING, BYTES, VARCHAR(n), CHAR(n) or DECIMAL(p, s), optionally followed by NOT NULL (temporal columns arrive from Debezium as epoch numbers: declare them BIGINT or INT)";
+export const COLUMN_TYPE_HINT =
+    "a Flink SQL type: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, STRING, BYTES, VARCHAR(n), CHAR(n) or DECIMAL(p, s), optionally followed by NOT NULL (temporal columns arrive from Debezium as epoch numbers: declare them BIGINT or INT)";
 
 export interface TableProblem {
     /** Key below `source.tables`, e.g. `demographics.columns.age`. */
@@ -102,7 +104,12 @@ export function parseCapturedTables(raw: unknown, defaultTables: string[]): { ta
             } else {
                 const def = builtin(name);
                 if (def) tables[name] = def;
-                else problems.push({ key: `[${i}]`, found: name, expected: `a table with a built-in definition (${Object.keys(BUILTIN_TABLES).join(", ")}), or declare it: source.tables as a map, e.g. { ${name}: { primaryKey: [id], columns: ["id INT", ...] } }` });
+                else
+                    problems.push({
+                        key: `[${i}]`,
+                        found: name,
+                        expected: `a table with a built-in definition (${Object.keys(BUILTIN_TABLES).join(", ")}), or declare it: source.tables as a map, e.g. { ${name}: { primaryKey: [id], columns: ["id INT", ...] } }`,
+                    });
             }
         }
     };
@@ -134,7 +141,9 @@ function parseTableSpec(name: string, spec: unknown, problems: TableProblem[]): 
     }
     const s = spec as Record<string, unknown>;
     const before = problems.length;
-    for (const key of Object.keys(s)) if (!["mode", "primaryKey", "columns"].includes(key)) problems.push({ key: `${name}.${key}`, found: s[key], expected: "no such key: one of mode, primaryKey, columns" });
+    for (const key of Object.keys(s))
+        if (!["mode", "primaryKey", "columns"].includes(key))
+            problems.push({ key: `${name}.${key}`, found: s[key], expected: "no such key: one of mode, primaryKey, columns" });
     const mode = s.mode === undefined ? DEFAULT_TABLE_MODE : s.mode;
     if (!TABLE_MODES.includes(mode as TableMode)) problems.push({ key: `${name}.mode`, found: mode, expected: `one of ${TABLE_MODES.join(", ")}` });
 
@@ -157,25 +166,45 @@ function parseTableSpec(name: string, spec: unknown, problems: TableProblem[]): 
                 continue;
             }
             const [, column, type] = match;
-            const normalized = type.toUpperCase().replace(/\s+/g, " ").replace(/\s*,\s*/g, ", ").replace(/\(\s*/g, "(").replace(/\s*\)/g, ")");
-            if (!IDENTIFIER.test(column)) problems.push({ key: where, found: entry, expected: "a column name that is a lower-case SQL identifier, then its type" });
-            else if (CHANGELOG_METADATA_COLUMNS.includes(column as (typeof CHANGELOG_METADATA_COLUMNS)[number])) problems.push({ key: where, found: entry, expected: `another name: ${CHANGELOG_METADATA_COLUMNS.join(", ")} are the changelog's own columns` });
-            else if (columns.some((c) => c.name === column)) problems.push({ key: where, found: entry, expected: `a column declared once (${column} is already declared)` });
+            const normalized = type
+                .toUpperCase()
+                .replace(/\s+/g, " ")
+                .replace(/\s*,\s*/g, ", ")
+                .replace(/\(\s*/g, "(")
+                .replace(/\s*\)/g, ")");
+            if (!IDENTIFIER.test(column))
+                problems.push({ key: where, found: entry, expected: "a column name that is a lower-case SQL identifier, then its type" });
+            else if (CHANGELOG_METADATA_COLUMNS.includes(column as (typeof CHANGELOG_METADATA_COLUMNS)[number]))
+                problems.push({ key: where, found: entry, expected: `another name: ${CHANGELOG_METADATA_COLUMNS.join(", ")} are the changelog's own columns` });
+            else if (columns.some((c) => c.name === column))
+                problems.push({ key: where, found: entry, expected: `a column declared once (${column} is already declared)` });
             else if (!COLUMN_TYPE.test(normalized)) problems.push({ key: where, found: entry, expected: COLUMN_TYPE_HINT });
-            else columns.push({ name: column, type: normalized.replace(/ NOT NULL$/, "").replace(/^INTEGER$/, "INT"), nullable: !normalized.endsWith(" NOT NULL") });
+            else
+                columns.push({
+                    name: column,
+                    type: normalized.replace(/ NOT NULL$/, "").replace(/^INTEGER$/, "INT"),
+                    nullable: !normalized.endsWith(" NOT NULL"),
+                });
         }
     }
 
     // A built-in table keeps its key while its key columns are declared.
-    const rawKey = s.primaryKey === undefined && builtin && builtin.primaryKey.every((k) => columns.some((c) => c.name === k)) ? builtin.primaryKey : s.primaryKey;
+    const rawKey =
+        s.primaryKey === undefined && builtin && builtin.primaryKey.every((k) => columns.some((c) => c.name === k)) ? builtin.primaryKey : s.primaryKey;
     let primaryKey: string[] = [];
     if (rawKey === undefined) {
-        if (mode !== "append") problems.push({ key: `${name}.primaryKey`, found: undefined, expected: `the key columns, e.g. [id] (mode ${mode} mirrors the table by its key; only mode append works without one)` });
+        if (mode !== "append")
+            problems.push({
+                key: `${name}.primaryKey`,
+                found: undefined,
+                expected: `the key columns, e.g. [id] (mode ${mode} mirrors the table by its key; only mode append works without one)`,
+            });
     } else if (!Array.isArray(rawKey) || rawKey.length === 0 || !rawKey.every((k) => typeof k === "string")) {
         problems.push({ key: `${name}.primaryKey`, found: rawKey, expected: "a non-empty list of column names, e.g. [id]" });
     } else {
         const unknown = rawKey.filter((k) => !columns.some((c) => c.name === k));
-        if (unknown.length && columns.length) problems.push({ key: `${name}.primaryKey`, found: rawKey, expected: `columns declared in ${name}.columns (not declared: ${unknown.join(", ")})` });
+        if (unknown.length && columns.length)
+            problems.push({ key: `${name}.primaryKey`, found: rawKey, expected: `columns declared in ${name}.columns (not declared: ${unknown.join(", ")})` });
         else if (new Set(rawKey).size !== rawKey.length) problems.push({ key: `${name}.primaryKey`, found: rawKey, expected: "a list without duplicates" });
         else primaryKey = rawKey as string[];
     }

@@ -13,10 +13,10 @@
  *
  * Also a library: ensureUp(), stopServices(), status(), endpoints(), installServices().
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from './lib/types';
-import { createContext, scopedContext } from './lib/context';
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "./lib/types";
+import { createContext, scopedContext } from "./lib/context";
 import {
     isRecordAlive,
     logFile,
@@ -28,14 +28,14 @@ import {
     tailLog,
     treePssKiB,
     treeRssKiB,
-} from './lib/process';
-import { waitFor, withTimeout } from './lib/wait';
-import { services as registered } from './registry';
-import { installPulumi } from './pulumi/install';
-import { OptionTable, Printer, parseCommandLine, readCommandLine } from '../ops/args';
+} from "./lib/process";
+import { waitFor, withTimeout } from "./lib/wait";
+import { services as registered } from "./registry";
+import { installPulumi } from "./pulumi/install";
+import { OptionTable, Printer, parseCommandLine, readCommandLine } from "../ops/args";
 
-export { createContext } from './lib/context';
-export { waitFor } from './lib/wait';
+export { createContext } from "./lib/context";
+export { waitFor } from "./lib/wait";
 
 const TAIL_LINES = 60;
 
@@ -55,17 +55,17 @@ function unknownNames(names: string[], defs: ServiceDefinition[]): string[] {
 export function dependencyOrder(defs: ServiceDefinition[]): ServiceDefinition[] {
     const map = byName(defs);
     const out: ServiceDefinition[] = [];
-    const state = new Map<string, 'visiting' | 'done'>();
+    const state = new Map<string, "visiting" | "done">();
     const visit = (d: ServiceDefinition, trail: string[]) => {
         const s = state.get(d.name);
-        if (s === 'done') return;
-        if (s === 'visiting') throw new Error(`dependency cycle: ${[...trail, d.name].join(' -> ')}`);
-        state.set(d.name, 'visiting');
+        if (s === "done") return;
+        if (s === "visiting") throw new Error(`dependency cycle: ${[...trail, d.name].join(" -> ")}`);
+        state.set(d.name, "visiting");
         for (const dep of d.dependsOn) {
             const dd = map.get(dep);
             if (dd) visit(dd, [...trail, d.name]);
         }
-        state.set(d.name, 'done');
+        state.set(d.name, "done");
         out.push(d);
     };
     for (const d of defs) visit(d, []);
@@ -76,7 +76,7 @@ export function dependencyOrder(defs: ServiceDefinition[]): ServiceDefinition[] 
 export function withDependencies(names: string[] | undefined, defs: ServiceDefinition[] = registered): ServiceDefinition[] {
     if (!names || names.length === 0) return dependencyOrder(defs);
     const bad = unknownNames(names, defs);
-    if (bad.length) throw new Error(`unknown service(s): ${bad.join(', ')} (known: ${defs.map((d) => d.name).join(', ')})`);
+    if (bad.length) throw new Error(`unknown service(s): ${bad.join(", ")} (known: ${defs.map((d) => d.name).join(", ")})`);
     const map = byName(defs);
     const want = new Set<string>();
     const add = (n: string) => {
@@ -92,7 +92,7 @@ export function withDependencies(names: string[] | undefined, defs: ServiceDefin
 export function withDependents(names: string[] | undefined, defs: ServiceDefinition[] = registered): ServiceDefinition[] {
     if (!names || names.length === 0) return dependencyOrder(defs);
     const bad = unknownNames(names, defs);
-    if (bad.length) throw new Error(`unknown service(s): ${bad.join(', ')} (known: ${defs.map((d) => d.name).join(', ')})`);
+    if (bad.length) throw new Error(`unknown service(s): ${bad.join(", ")} (known: ${defs.map((d) => d.name).join(", ")})`);
     const want = new Set<string>(names);
     let grew = true;
     while (grew) {
@@ -111,16 +111,16 @@ export function withDependents(names: string[] | undefined, defs: ServiceDefinit
 // A lock so that two `up`/`down` runs (e.g. a test run's setup and a person) do not race.
 
 async function withLock<T>(ctx: HarnessContext, what: string, fn: () => Promise<T>): Promise<T> {
-    const lock = path.join(ctx.runDir, 'harness.lock');
+    const lock = path.join(ctx.runDir, "harness.lock");
     const tryTake = (): boolean => {
         try {
-            const fd = fs.openSync(lock, 'wx');
+            const fd = fs.openSync(lock, "wx");
             fs.writeSync(fd, `${process.pid}\n`);
             fs.closeSync(fd);
             return true;
         } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-            const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+            const holder = Number(fs.readFileSync(lock, "utf8").trim());
             let alive = false;
             try {
                 if (holder > 0) {
@@ -180,7 +180,7 @@ export async function installServices(names?: string[], options: HarnessOptions 
     }
 }
 
-type UpResult = 'already-healthy' | 'started';
+type UpResult = "already-healthy" | "started";
 
 export class ServiceStartError extends Error {
     constructor(
@@ -189,7 +189,7 @@ export class ServiceStartError extends Error {
         public readonly logTail: string,
     ) {
         super(message);
-        this.name = 'ServiceStartError';
+        this.name = "ServiceStartError";
     }
 }
 
@@ -218,10 +218,10 @@ async function startOne(ctx: HarnessContext, def: ServiceDefinition, dependencyR
     if (diedOnUs) sctx.log(`process ${record!.pid} recorded for ${def.name} is gone: starting it again`);
     if (!diedOnUs && (await isHealthy(sctx, def))) {
         if (!(dependencyRestarted && ours)) {
-            sctx.log(ours ? `already healthy (pid ${record!.pid})` : 'already healthy (not started by this harness)');
-            return 'already-healthy';
+            sctx.log(ours ? `already healthy (pid ${record!.pid})` : "already healthy (not started by this harness)");
+            return "already-healthy";
         }
-        sctx.log('a dependency was restarted: restarting this service too');
+        sctx.log("a dependency was restarted: restarting this service too");
     } else if (ours) {
         sctx.log(`process ${record!.pid} is running but not healthy: restarting it`);
     }
@@ -232,7 +232,7 @@ async function startOne(ctx: HarnessContext, def: ServiceDefinition, dependencyR
             throw new ServiceStartError(
                 def.name,
                 `${def.name}: port ${port} (${portName}) on 127.0.0.1 is already in use by a process this harness did not start, and ${def.name} is not healthy there. Stop that process and run up again.`,
-                '',
+                "",
             );
         }
     }
@@ -254,7 +254,7 @@ async function startOne(ctx: HarnessContext, def: ServiceDefinition, dependencyR
         await stopOne(ctx, def).catch((e) => sctx.log(`stop after failed start failed: ${(e as Error).message}`));
         throw new ServiceStartError(def.name, `${def.name} did not become healthy: ${(err as Error).message}`, tail);
     }
-    return 'started';
+    return "started";
 }
 
 /**
@@ -265,9 +265,12 @@ async function startOne(ctx: HarnessContext, def: ServiceDefinition, dependencyR
 export async function ensureUp(names?: string[], options: HarnessOptions = {}): Promise<void> {
     const ctx = options.ctx || createContext();
     const selected = withDependencies(names);
-    await withLock(ctx, 'up', async () => {
+    await withLock(ctx, "up", async () => {
         const t0 = Date.now();
-        await installServices(selected.map((d) => d.name), { ctx });
+        await installServices(
+            selected.map((d) => d.name),
+            { ctx },
+        );
         const results = new Map<string, Promise<UpResult>>();
         for (const def of selected) {
             results.set(
@@ -278,18 +281,18 @@ export async function ensureUp(names?: string[], options: HarnessOptions = {}): 
                     try {
                         depResults = await Promise.all(deps.map((d) => results.get(d)!));
                     } catch {
-                        throw new Error(`${def.name} not started: a dependency (${deps.join(', ')}) failed`);
+                        throw new Error(`${def.name} not started: a dependency (${deps.join(", ")}) failed`);
                     }
-                    return startOne(ctx, def, depResults.includes('started'));
+                    return startOne(ctx, def, depResults.includes("started"));
                 })(),
             );
         }
         const settled = await Promise.allSettled([...results.values()]);
         const failures = settled
-            .map((s, i) => (s.status === 'rejected' ? `${selected[i].name}: ${(s.reason as Error).message}` : undefined))
+            .map((s, i) => (s.status === "rejected" ? `${selected[i].name}: ${(s.reason as Error).message}` : undefined))
             .filter((x): x is string => x !== undefined);
-        if (failures.length) throw new Error(`services failed to start:\n  ${failures.join('\n  ')}`);
-        ctx.log(`all healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${selected.map((d) => d.name).join(', ')}`);
+        if (failures.length) throw new Error(`services failed to start:\n  ${failures.join("\n  ")}`);
+        ctx.log(`all healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${selected.map((d) => d.name).join(", ")}`);
     });
 }
 
@@ -298,7 +301,7 @@ export async function stopServices(names?: string[], options: HarnessOptions = {
     const ctx = options.ctx || createContext();
     const selected = withDependents(names).reverse();
     const stopped: string[] = [];
-    await withLock(ctx, 'down', async () => {
+    await withLock(ctx, "down", async () => {
         for (const def of selected) {
             const record = readPidRecord(ctx, def.name);
             if (!record) continue;
@@ -306,7 +309,7 @@ export async function stopServices(names?: string[], options: HarnessOptions = {
             removePidRecord(ctx, def.name);
         }
     });
-    ctx.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing the harness started was running');
+    ctx.log(stopped.length ? `stopped: ${stopped.join(", ")}` : "nothing the harness started was running");
     return stopped;
 }
 
@@ -368,24 +371,30 @@ export function endpoints(options: HarnessOptions = {}): Record<string, Record<s
 // CLI
 
 function formatStatus(rows: ServiceStatus[]): string {
-    const header = ['SERVICE', 'HEALTHY', 'PID', 'RSS(MiB)', 'PSS(MiB)', 'PORTS'];
+    const header = ["SERVICE", "HEALTHY", "PID", "RSS(MiB)", "PSS(MiB)", "PORTS"];
     const lines = rows.map((r) => [
         r.name,
-        r.healthy ? 'yes' : 'no',
-        r.pid === null ? '-' : String(r.pid),
-        r.running ? String(r.rssMiB) : '-',
-        r.running ? String(r.pssMiB) : '-',
+        r.healthy ? "yes" : "no",
+        r.pid === null ? "-" : String(r.pid),
+        r.running ? String(r.rssMiB) : "-",
+        r.running ? String(r.pssMiB) : "-",
         Object.entries(r.ports)
             .map(([k, v]) => `${k}=${v}`)
-            .join(' '),
+            .join(" "),
     ]);
     const all = [header, ...lines];
     const widths = header.map((_, i) => Math.max(...all.map((l) => l[i].length)));
     const total = rows.reduce((s, r) => s + r.rssKiB, 0);
     const totalPss = rows.reduce((s, r) => s + r.pssMiB, 0);
     return (
-        all.map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') +
-        `\ntotal of running services: RSS ${Math.round(total / 1024)} MiB, PSS ${totalPss} MiB\n`
+        all
+            .map((l) =>
+                l
+                    .map((c, i) => c.padEnd(widths[i]))
+                    .join("  ")
+                    .trimEnd(),
+            )
+            .join("\n") + `\ntotal of running services: RSS ${Math.round(total / 1024)} MiB, PSS ${totalPss} MiB\n`
     );
 }
 
@@ -396,12 +405,12 @@ const USAGE = `usage: harness <command>
   logs <name> [--lines N]
   install [name...]       downloads/builds only; with no name, also the offline Pulumi CLI
   endpoints [--json]
-services: ${registered.map((d) => d.name).join(', ')}`;
+services: ${registered.map((d) => d.name).join(", ")}`;
 
 /** The options of `npm run harness`; the command and service names are positional. */
 export const HARNESS_OPTIONS = {
-    json: { type: 'flag' },
-    lines: { type: 'number', integer: true, min: 1, default: 100 },
+    json: { type: "flag" },
+    lines: { type: "number", integer: true, min: 1, default: 100 },
 } as const satisfies OptionTable;
 
 /** What `npm run harness -- <command> ...` was asked. */
@@ -423,51 +432,49 @@ export function parseHarnessArgs(argv: readonly string[]): HarnessArgs {
     return { ...(cmd !== undefined ? { cmd } : {}), names, json: options.json, lines: options.lines };
 }
 
-const STDIO: Printer = { out: (text) => process.stdout.write(text + '\n'), err: (text) => process.stderr.write(text + '\n') };
+const STDIO: Printer = { out: (text) => process.stdout.write(text + "\n"), err: (text) => process.stderr.write(text + "\n") };
 
 /** Runs `npm run harness` with `argv`; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
     const command = readCommandLine(argv, USAGE, parseHarnessArgs, STDIO);
-    if ('exitCode' in command) return command.exitCode;
+    if ("exitCode" in command) return command.exitCode;
     const { cmd, names: positional, json, lines } = command.args;
     switch (cmd) {
-        case 'up':
+        case "up":
             await ensureUp(positional);
             return 0;
-        case 'down':
+        case "down":
             await stopServices(positional);
             return 0;
-        case 'install':
+        case "install":
             await installServices(positional);
             // Everything, when no service is named: the Pulumi CLI too (what `npm run deploy` needs).
             if (positional.length === 0) await installPulumi(createContext());
             return 0;
-        case 'status': {
+        case "status": {
             const rows = await status(positional);
-            if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+            if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
             else process.stdout.write(formatStatus(rows));
             return rows.every((r) => r.healthy) ? 0 : 1;
         }
-        case 'logs': {
-            if (positional.length !== 1) throw new Error('usage: logs <name> [--lines N]');
+        case "logs": {
+            if (positional.length !== 1) throw new Error("usage: logs <name> [--lines N]");
             withDependencies(positional); // validates the name
             const ctx = createContext();
             const file = logFile(ctx, positional[0]);
             if (!fs.existsSync(file)) throw new Error(`no log yet for ${positional[0]} (${file})`);
-            process.stdout.write(tailLog(ctx, positional[0], lines) + '\n');
+            process.stdout.write(tailLog(ctx, positional[0], lines) + "\n");
             return 0;
         }
-        case 'endpoints': {
+        case "endpoints": {
             const all = endpoints();
-            if (json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
-            else
-                for (const [svc, eps] of Object.entries(all))
-                    for (const [k, v] of Object.entries(eps)) process.stdout.write(`${svc}.${k}=${v}\n`);
+            if (json) process.stdout.write(JSON.stringify(all, null, 2) + "\n");
+            else for (const [svc, eps] of Object.entries(all)) for (const [k, v] of Object.entries(eps)) process.stdout.write(`${svc}.${k}=${v}\n`);
             return 0;
         }
         case undefined:
-        case 'help':
-            process.stdout.write(USAGE + '\n');
+        case "help":
+            process.stdout.write(USAGE + "\n");
             return cmd === undefined ? 2 : 0;
         default:
             process.stderr.write(`unknown command '${cmd}'\n${USAGE}\n`);

@@ -3,20 +3,19 @@
  * `definitions: ServiceDefinition[]`. Order here is only a tie-break: the harness starts services
  * in dependency order (`dependsOn`) and stops them in reverse.
  */
-import { ServiceDefinition } from './lib/types';
+import { ServiceDefinition } from "./lib/types";
 
 type ServiceModule = { definitions: ServiceDefinition[] };
 
-/* eslint-disable @typescript-eslint/no-var-requires */
 const modules: ServiceModule[] = [
-    require('./postgres'),
-    require('./kafka'),
-    require('./connect'),
-    require('./minio'),
-    require('./nessie'),
-    require('./dremio'),
-    require('./zookeeper'),
-    require('./flink'),
+    require("./postgres"),
+    require("./kafka"),
+    require("./connect"),
+    require("./minio"),
+    require("./nessie"),
+    require("./dremio"),
+    require("./zookeeper"),
+    require("./flink"),
 ];
 
 function validate(defs: ServiceDefinition[]): ServiceDefinition[] {

@@ -29,7 +29,15 @@ export type OptionSpec = OptionKind & { short?: string; description?: string; va
 /** An entry point's options, by long name (without `--`). */
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
-type ValueOf<S> = S extends { type: "flag" } ? boolean : S extends { type: "string" } ? string : S extends { type: "numbers" } ? number[] : S extends { type: "strings" } ? string[] : number;
+type ValueOf<S> = S extends { type: "flag" }
+    ? boolean
+    : S extends { type: "string" }
+      ? string
+      : S extends { type: "numbers" }
+        ? number[]
+        : S extends { type: "strings" }
+          ? string[]
+          : number;
 
 /** The values of a table's options: flags are booleans; an option without a default may be undefined. */
 export type ParsedOptions<T extends OptionTable> = {
@@ -102,8 +110,10 @@ export function splitOwnOptions<T extends OptionTable>(argv: readonly string[], 
         if (t.kind === "option-terminator") break;
         if (t.kind !== "option" || !Object.hasOwn(table, t.name)) continue;
         const spec = table[t.name];
-        if (spec.type !== "flag" && (t.value === undefined || t.value === "" || (!t.inlineValue && t.value.startsWith("-")))) throw new UsageError(`${t.rawName} needs a value`);
-        if (tokens.some((o) => o !== t && o.kind === "option" && o.index === t.index)) throw new UsageError(`write ${t.rawName} on its own, not grouped in "${argv[t.index]}"`);
+        if (spec.type !== "flag" && (t.value === undefined || t.value === "" || (!t.inlineValue && t.value.startsWith("-"))))
+            throw new UsageError(`${t.rawName} needs a value`);
+        if (tokens.some((o) => o !== t && o.kind === "option" && o.index === t.index))
+            throw new UsageError(`write ${t.rawName} on its own, not grouped in "${argv[t.index]}"`);
         consumed.add(t.index);
         if (t.value !== undefined && !t.inlineValue) consumed.add(t.index + 1);
         raw[t.name] = t.value ?? true;
@@ -126,7 +136,12 @@ const CONSOLE: Printer = { out: (text) => console.log(text), err: (text) => cons
  * argv, and a UsageError prints its message and `usage` to standard error (exit code 2). Other
  * errors propagate.
  */
-export function readCommandLine<A>(argv: readonly string[], usage: string, parse: (argv: readonly string[]) => A, printer: Printer = CONSOLE): { args: A } | { exitCode: number } {
+export function readCommandLine<A>(
+    argv: readonly string[],
+    usage: string,
+    parse: (argv: readonly string[]) => A,
+    printer: Printer = CONSOLE,
+): { args: A } | { exitCode: number } {
     if (asksForHelp(argv)) {
         printer.out(usage);
         return { exitCode: 0 };
@@ -167,10 +182,22 @@ export function formatUsage(synopsis: string, table: OptionTable): string {
     return [synopsis, "", ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`.trimEnd())].join("\n");
 }
 
-const VALUE_NAMES: Record<Exclude<OptionKind["type"], "flag">, string> = { string: "value", seconds: "duration", bytes: "size", number: "n", numbers: "n,...", strings: "a,..." };
+const VALUE_NAMES: Record<Exclude<OptionKind["type"], "flag">, string> = {
+    string: "value",
+    seconds: "duration",
+    bytes: "size",
+    number: "n",
+    numbers: "n,...",
+    strings: "a,...",
+};
 
 function nodeOptions(table: OptionTable): Record<string, { type: "string" | "boolean"; short?: string }> {
-    return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.type === "flag" ? "boolean" : "string", ...(spec.short ? { short: spec.short } : {}) }]));
+    return Object.fromEntries(
+        Object.entries(table).map(([name, spec]) => [
+            name,
+            { type: spec.type === "flag" ? "boolean" : "string", ...(spec.short ? { short: spec.short } : {}) },
+        ]),
+    );
 }
 
 /**
@@ -220,7 +247,8 @@ function unknownFlag(rawName: string, table: OptionTable): string {
 function distance(a: string, b: string): number {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length][b.length];
 }
 
@@ -246,7 +274,9 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): unknown
         case "number": {
             const v = Number(text);
             if (text.trim() === "" || !Number.isFinite(v) || (spec.integer && !Number.isInteger(v)) || (spec.min !== undefined && v < spec.min)) {
-                throw new UsageError(`${flag} must be ${spec.integer ? "an integer" : "a number"}${spec.min !== undefined ? ` >= ${spec.min}` : ""}, got ${JSON.stringify(text)}`);
+                throw new UsageError(
+                    `${flag} must be ${spec.integer ? "an integer" : "a number"}${spec.min !== undefined ? ` >= ${spec.min}` : ""}, got ${JSON.stringify(text)}`,
+                );
             }
             return v;
         }
@@ -254,12 +284,17 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): unknown
             const parts = text.split(",").map((p) => p.trim());
             const vs = parts.map(Number);
             if (parts.some((p) => p === "") || vs.some((v) => !Number.isFinite(v) || (spec.min !== undefined && v < spec.min))) {
-                throw new UsageError(`${flag} must be a comma-separated list of numbers${spec.min !== undefined ? ` >= ${spec.min}` : ""}, got ${JSON.stringify(text)}`);
+                throw new UsageError(
+                    `${flag} must be a comma-separated list of numbers${spec.min !== undefined ? ` >= ${spec.min}` : ""}, got ${JSON.stringify(text)}`,
+                );
             }
             return vs;
         }
         case "strings": {
-            const vs = text.split(",").map((p) => p.trim()).filter(Boolean);
+            const vs = text
+                .split(",")
+                .map((p) => p.trim())
+                .filter(Boolean);
             if (vs.length === 0) throw new UsageError(`${flag} needs at least one value`);
             const bad = spec.allowed ? vs.filter((v) => !spec.allowed!.includes(v)) : [];
             if (bad.length) throw new UsageError(`${flag}: unknown value(s) ${bad.join(", ")} (allowed: ${spec.allowed!.join(", ")})`);

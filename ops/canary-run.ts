@@ -11,7 +11,22 @@ import { Client } from "pg";
 import { closeSession, gatewayQuery, isResultTimeout, openSession } from "../components/dynamic/flink/gateway";
 import { splitSqlStatements } from "../components/dynamic/flink/sql";
 import { CATALOG_TEMPLATE, JOBS_DIR, renderSqlTemplate } from "../components/jobs";
-import { CanaryResult, Marker, SourceColumn, TableVisibility, canaryLatency, canaryTargets, catalogTemplateValues, checkCanaryColumns, chooseCanaryTable, makeMarker, markerSelect, markerSql, nextDelay, pickCatalogStatement } from "./canary";
+import {
+    CanaryResult,
+    Marker,
+    SourceColumn,
+    TableVisibility,
+    canaryLatency,
+    canaryTargets,
+    catalogTemplateValues,
+    checkCanaryColumns,
+    chooseCanaryTable,
+    makeMarker,
+    markerSelect,
+    markerSql,
+    nextDelay,
+    pickCatalogStatement,
+} from "./canary";
 import { requestJson } from "./http";
 import { REPO_DIR } from "../harness/pulumi/cli";
 import { StackOutputs, parseHostPort, redact, secretValues } from "./outputs";
@@ -86,7 +101,8 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     if (!pgAddress) throw new Error("stack output endpoints.postgres.host missing: PostgreSQL is not published to this machine");
     const pgCreds = outputs.credentials?.postgres;
     if (!pgCreds) throw new Error("stack output credentials.postgres missing: read the outputs with --show-secrets");
-    if (!outputs.source?.database) throw new Error("stack output source missing: the source database is unknown (deploy the stack with a program that exports `source`)");
+    if (!outputs.source?.database)
+        throw new Error("stack output source missing: the source database is unknown (deploy the stack with a program that exports `source`)");
     const schema = outputs.source.schema;
     const gateway = outputs.flinkSqlGatewayUrl?.host;
     if (!gateway) throw new Error("stack output flinkSqlGatewayUrl.host missing: the Flink SQL Gateway is not published to this machine");
@@ -95,16 +111,23 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     const nessie = outputs.nessieApiUri?.host;
     const branch = outputs.nessieBranch ?? "main";
     const template = fs.readFileSync(path.join(opts.repoRoot ?? REPO_DIR, JOBS_DIR, CATALOG_TEMPLATE), "utf8");
-    const catalogSql = pickCatalogStatement(splitSqlStatements(renderSqlTemplate(template, catalogTemplateValues(outputs, tp), `${JOBS_DIR}/${CATALOG_TEMPLATE}`))).replace(
-        /\{\{\s*secret\.s3SecretAccessKey\s*\}\}/g,
-        s3Secret.replace(/'/g, "''"),
-    );
+    const catalogSql = pickCatalogStatement(
+        splitSqlStatements(renderSqlTemplate(template, catalogTemplateValues(outputs, tp), `${JOBS_DIR}/${CATALOG_TEMPLATE}`)),
+    ).replace(/\{\{\s*secret\.s3SecretAccessKey\s*\}\}/g, s3Secret.replace(/'/g, "''"));
     const source = `${schema}.${tp.table}`;
     const sql = markerSql(schema, tp.table);
 
     const { host, port } = parseHostPort(pgAddress, 5432);
     const connect = async () => {
-        const c = new Client({ host, port, user: pgCreds.username, password: pgCreds.password, database: outputs.source!.database, connectionTimeoutMillis: 15_000, statement_timeout: 30_000 });
+        const c = new Client({
+            host,
+            port,
+            user: pgCreds.username,
+            password: pgCreds.password,
+            database: outputs.source!.database,
+            connectionTimeoutMillis: 15_000,
+            statement_timeout: 30_000,
+        });
         c.on("error", () => undefined);
         await c.connect();
         return c;
@@ -134,7 +157,8 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
         log(`opening a Flink SQL Gateway session at ${gateway} (batch) with the stack's Iceberg catalog`);
         // Every wait for a statement's rows says what it waits for in the canary's log, and stops on Ctrl-C.
         const wait = { progress: log, sleep: (ms: number) => sleep(ms, opts.signal), secrets };
-        const query = (statement: string, timeoutMs: number, what: string) => gatewayQuery(gateway, session!, statement, Math.max(timeoutMs, 1), { ...wait, what });
+        const query = (statement: string, timeoutMs: number, what: string) =>
+            gatewayQuery(gateway, session!, statement, Math.max(timeoutMs, 1), { ...wait, what });
         session = await openSession(gateway, { name: "lakehouse-canary", properties: { "execution.runtime-mode": "batch" } });
         await query(catalogSql, 60_000, "the SQL Gateway to create the stack's Iceberg catalog");
 
@@ -146,7 +170,9 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
         await client.query(sql.insert, [marker.id, marker.name]);
         const insertedAt = Date.now();
         result.insertedAt = new Date(insertedAt).toISOString();
-        log(`inserted marker ${marker.name} (id ${marker.id}) into ${source}; waiting up to ${opts.timeoutSeconds} s for it in ${targets.map((t) => t.identifier).join(" and ")}`);
+        log(
+            `inserted marker ${marker.name} (id ${marker.id}) into ${source}; waiting up to ${opts.timeoutSeconds} s for it in ${targets.map((t) => t.identifier).join(" and ")}`,
+        );
 
         const deadline = insertedAt + opts.timeoutSeconds * 1000;
         let delay: number | undefined;
@@ -165,10 +191,19 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
                 const startedMs = Date.now() - insertedAt;
                 let rows: unknown[][];
                 try {
-                    rows = await query(markerSelect(fresh.map((i) => targets[i].identifier), marker), deadline - Date.now(), `a batch SELECT from ${fresh.map((i) => targets[i].identifier).join(", ")}`);
+                    rows = await query(
+                        markerSelect(
+                            fresh.map((i) => targets[i].identifier),
+                            marker,
+                        ),
+                        deadline - Date.now(),
+                        `a batch SELECT from ${fresh.map((i) => targets[i].identifier).join(", ")}`,
+                    );
                 } catch (err) {
                     if (!isResultTimeout(err)) throw err;
-                    throw new Error(`timed out after ${opts.timeoutSeconds} s waiting for marker ${marker.name}: the batch SELECT had not finished (${(err as Error).message}; are Flink slots free?)`);
+                    throw new Error(
+                        `timed out after ${opts.timeoutSeconds} s waiting for marker ${marker.name}: the batch SELECT had not finished (${(err as Error).message}; are Flink slots free?)`,
+                    );
                 }
                 const seen = new Set(rows.map((r) => Number(r[0])));
                 for (const [n, i] of fresh.entries()) {
@@ -186,7 +221,9 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
                     if (before && after && before.hash === after.hash && before.time >= insertedAt - 1000) {
                         vis.commit = { hash: before.hash, time: new Date(before.time).toISOString(), afterInsertMs: Math.max(0, before.time - insertedAt) };
                     }
-                    log(`marker visible in ${targets[i].identifier} (SELECT started ${(startedMs / 1000).toFixed(1)} s after the insert${vis.commit ? `; committed to Nessie ${(vis.commit.afterInsertMs / 1000).toFixed(1)} s after it` : ""})`);
+                    log(
+                        `marker visible in ${targets[i].identifier} (SELECT started ${(startedMs / 1000).toFixed(1)} s after the insert${vis.commit ? `; committed to Nessie ${(vis.commit.afterInsertMs / 1000).toFixed(1)} s after it` : ""})`,
+                    );
                 }
             }
             const pending = targets.filter((_, i) => tables[i].visibleAfterMs === null);
@@ -195,13 +232,17 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
             if (remaining <= 0) {
                 const why = pending.map((t) => {
                     const v = tables[targets.indexOf(t)];
-                    return v.queries ? `${t.identifier}: not found by ${v.queries} SELECT(s)` : `${t.identifier}: no new Nessie commit on ${t.key} since the insert (is the job running and checkpointing?)`;
+                    return v.queries
+                        ? `${t.identifier}: not found by ${v.queries} SELECT(s)`
+                        : `${t.identifier}: no new Nessie commit on ${t.key} since the insert (is the job running and checkpointing?)`;
                 });
                 throw new Error(`timed out after ${opts.timeoutSeconds} s waiting for marker ${marker.name}: ${why.join("; ")}`);
             }
             delay = nextDelay(delay, remaining);
             const elapsed = ((Date.now() - insertedAt) / 1000).toFixed(1);
-            log(`waiting for marker ${marker.name} (id ${marker.id}) in ${pending.map((t) => t.identifier).join(" and ")}: ${nessie ? "a new Nessie commit on the table, then a batch SELECT" : "a batch SELECT"}; ${elapsed} s of ${opts.timeoutSeconds} s, next poll in ${(delay / 1000).toFixed(1)} s`);
+            log(
+                `waiting for marker ${marker.name} (id ${marker.id}) in ${pending.map((t) => t.identifier).join(" and ")}: ${nessie ? "a new Nessie commit on the table, then a batch SELECT" : "a batch SELECT"}; ${elapsed} s of ${opts.timeoutSeconds} s, next poll in ${(delay / 1000).toFixed(1)} s`,
+            );
             await sleep(delay, opts.signal);
         }
         result.latencyMs = canaryLatency(tables);

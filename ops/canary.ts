@@ -55,7 +55,8 @@ export function parseCanaryArgs(argv: readonly string[]): CanaryArgs {
     const { options: o } = parseCommandLine(argv, CANARY_OPTIONS);
     const target = stackTarget(o);
     if (o.timeout <= 0) throw new UsageError("--timeout must be more than 0");
-    if (o.table !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(o.table)) throw new UsageError(`--table "${o.table}" is not a captured table name (lower-case identifier)`);
+    if (o.table !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(o.table))
+        throw new UsageError(`--table "${o.table}" is not a captured table name (lower-case identifier)`);
     return { ...target, json: o.json, timeoutSeconds: o.timeout, ...(o.table !== undefined ? { table: o.table } : {}) };
 }
 
@@ -111,7 +112,8 @@ export function checkCanaryColumns(table: string, columns: SourceColumn[]): stri
     else if (!TEXT_TYPES.includes(name.dataType)) problems.push(`${table}.name is ${name.dataType}; the canary needs a text column`);
     else if (name.maxLength && name.maxLength < 19) problems.push(`${table}.name holds at most ${name.maxLength} characters; the marker needs 19`);
     for (const c of columns) {
-        if (c.name !== "id" && c.name !== "name" && !c.nullable && !c.fillsItself) problems.push(`${table}.${c.name} is NOT NULL without a default: the canary cannot fill it`);
+        if (c.name !== "id" && c.name !== "name" && !c.nullable && !c.fillsItself)
+            problems.push(`${table}.${c.name} is NOT NULL without a default: the canary cannot fill it`);
     }
     return problems;
 }
@@ -268,10 +270,14 @@ export function formatCanary(r: CanaryResult): string {
         else {
             const bounds = t.notVisibleAtMs !== null ? ` (not by the one at ${(t.notVisibleAtMs / 1000).toFixed(1)} s)` : "";
             const commit = t.commit ? `; arrived with Nessie commit ${t.commit.hash.slice(0, 12)} at ${t.commit.time}` : "";
-            lines.push(`PASS  ${t.identifier} (${t.kind}): latency ${((tableLatency(t) ?? 0) / 1000).toFixed(1)} s; seen by the SELECT started ${(t.visibleAfterMs / 1000).toFixed(1)} s after the insert${bounds}${commit}`);
+            lines.push(
+                `PASS  ${t.identifier} (${t.kind}): latency ${((tableLatency(t) ?? 0) / 1000).toFixed(1)} s; seen by the SELECT started ${(t.visibleAfterMs / 1000).toFixed(1)} s after the insert${bounds}${commit}`,
+            );
         }
     }
     const latency = r.latencyMs !== null ? `end-to-end latency ${(r.latencyMs / 1000).toFixed(1)} s` : "no latency measured";
-    lines.push(`${r.ok ? "PASS" : "FAIL"}  canary ${r.marker.name} (id ${r.marker.id}) in ${r.source}: ${latency}; marker row ${r.cleanedUp ? "deleted" : `NOT deleted: DELETE FROM ${r.source} WHERE id = ${r.marker.id} AND name = '${r.marker.name}'`}${r.error ? `; ${r.error}` : ""}`);
+    lines.push(
+        `${r.ok ? "PASS" : "FAIL"}  canary ${r.marker.name} (id ${r.marker.id}) in ${r.source}: ${latency}; marker row ${r.cleanedUp ? "deleted" : `NOT deleted: DELETE FROM ${r.source} WHERE id = ${r.marker.id} AND name = '${r.marker.name}'`}${r.error ? `; ${r.error}` : ""}`,
+    );
     return lines.join("\n");
 }

@@ -37,9 +37,12 @@ export function serverMessage(body: string): string {
     else if (typeof json?.errorMessage === "string") message = json.errorMessage;
     else if (typeof json?.message === "string") message = json.message;
     else message = body;
-    const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = message
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
     const causes = lines.filter((l) => l.startsWith("Caused by: "));
-    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines.find((l) => !/^<Exception on server side:$/.test(l)) ?? "";
+    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : (lines.find((l) => !/^<Exception on server side:$/.test(l)) ?? "");
     return line.replace(/^<Exception on server side:\s*/, "").slice(0, 500) || "(empty answer)";
 }
 
@@ -71,7 +74,13 @@ export async function requestJson(service: string, baseUrl: string, method: stri
  * Like requestJson, but resolves with the answer's text (for values JSON.parse would round, such as
  * Iceberg's 64-bit snapshot ids).
  */
-export async function requestText(service: string, baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<{ text: string; status: number; request: string }> {
+export async function requestText(
+    service: string,
+    baseUrl: string,
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+): Promise<{ text: string; status: number; request: string }> {
     const url = `${baseUrl.replace(/\/+$/, "")}${path}`;
     const request = `${service} ${method} ${url}`;
     const timeoutMs = options.timeoutMs ?? 10_000;
@@ -89,7 +98,7 @@ export async function requestText(service: string, baseUrl: string, method: stri
         });
     } catch (err) {
         const e = err as Error & { cause?: { code?: string; message?: string } };
-        const reason = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : e.cause?.code ?? e.cause?.message ?? e.message;
+        const reason = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
         throw httpError(0, request, `${request}: ${reason}`);
     }
     const text = await response.text();

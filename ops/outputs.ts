@@ -31,7 +31,9 @@ type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
  * Every output is optional (a check whose input is missing says so), and so are the fields a stack
  * deployed by an older version, or not yet deployed, may lack.
  */
-export interface StackOutputs extends Partial<Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "dremioSource" | contract.CredentialOutputName>> {
+export interface StackOutputs extends Partial<
+    Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "dremioSource" | contract.CredentialOutputName>
+> {
     connector?: WithOptional<contract.ConnectorOutput, "state" | "replicationSlot">;
     flinkJobs?: Record<string, WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
     dremioSource?: WithOptional<contract.DremioSourceOutput, "id">;
@@ -61,7 +63,8 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
     const urlPair = (key: string): UrlPair | undefined => {
         const v = raw[key];
         if (v === undefined) return undefined;
-        if (isObject(v) && isString(v.internal) && (v.host === undefined || isString(v.host))) return { internal: v.internal, ...(isString(v.host) ? { host: v.host } : {}) };
+        if (isObject(v) && isString(v.internal) && (v.host === undefined || isString(v.host)))
+            return { internal: v.internal, ...(isString(v.host) ? { host: v.host } : {}) };
         problems.push(`output ${key}: expected { internal, host }`);
         return undefined;
     };
@@ -94,7 +97,8 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             out.endpoints = eps;
         } else problems.push("output endpoints: expected a map of { internal, host }");
     }
-    for (const key of ["kafkaBootstrapServers", "kafkaConnectUrl", "flinkRestUrl", "flinkSqlGatewayUrl", "nessieApiUri", "s3Endpoint", "dremioUrl"] as const) set(key, urlPair(key));
+    for (const key of ["kafkaBootstrapServers", "kafkaConnectUrl", "flinkRestUrl", "flinkSqlGatewayUrl", "nessieApiUri", "s3Endpoint", "dremioUrl"] as const)
+        set(key, urlPair(key));
     for (const key of ["cdcTopics", "icebergTables", "icebergChangeTables", "dremioTables"] as const) set(key, stringMap(key));
     for (const key of ["s3Region", "warehouse", "icebergCatalog", "nessieBranch"] as const) set(key, str(key));
 
@@ -108,7 +112,14 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         if (isObject(raw.pipelineTables)) {
             const tables: Record<string, PipelineTableOutput> = {};
             for (const [table, t] of Object.entries(raw.pipelineTables)) {
-                if (isObject(t) && ["append", "upsert", "both"].includes(t.mode as string) && isString(t.topic) && isString(t.job) && Array.isArray(t.consumerGroups) && t.consumerGroups.every(isString)) {
+                if (
+                    isObject(t) &&
+                    ["append", "upsert", "both"].includes(t.mode as string) &&
+                    isString(t.topic) &&
+                    isString(t.job) &&
+                    Array.isArray(t.consumerGroups) &&
+                    t.consumerGroups.every(isString)
+                ) {
                     tables[table] = {
                         mode: t.mode as PipelineTableOutput["mode"],
                         topic: t.topic,
@@ -125,7 +136,11 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
     if (raw.connector !== undefined) {
         const c = raw.connector;
         if (isObject(c) && isString(c.name)) {
-            out.connector = { name: c.name, ...(isString(c.state) ? { state: c.state } : {}), ...(isString(c.replicationSlot) ? { replicationSlot: c.replicationSlot } : {}) };
+            out.connector = {
+                name: c.name,
+                ...(isString(c.state) ? { state: c.state } : {}),
+                ...(isString(c.replicationSlot) ? { replicationSlot: c.replicationSlot } : {}),
+            };
         } else problems.push("output connector: expected { name, state, replicationSlot }");
     }
     if (raw.flinkJobs !== undefined) {
@@ -133,7 +148,12 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             const jobs: NonNullable<StackOutputs["flinkJobs"]> = {};
             for (const [table, j] of Object.entries(raw.flinkJobs)) {
                 if (isObject(j) && isString(j.name)) {
-                    jobs[table] = { name: j.name, ...(isString(j.jobId) ? { jobId: j.jobId } : {}), ...(isString(j.state) ? { state: j.state } : {}), ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}) };
+                    jobs[table] = {
+                        name: j.name,
+                        ...(isString(j.jobId) ? { jobId: j.jobId } : {}),
+                        ...(isString(j.state) ? { state: j.state } : {}),
+                        ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}),
+                    };
                 } else problems.push(`output flinkJobs.${table}: expected { name, jobId, state }`);
             }
             out.flinkJobs = jobs;
@@ -144,8 +164,12 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         if (isObject(d) && isString(d.name)) out.dremioSource = { name: d.name, ...(isString(d.id) ? { id: d.id } : {}) };
         else problems.push("output dremioSource: expected { name, id }");
     }
-    const userPass = (v: unknown) => (isObject(v) && isString(v.username) && typeof v.password === "string" ? { username: v.username, password: v.password } : undefined);
-    const keys = (v: unknown) => (isObject(v) && isString(v.accessKeyId) && typeof v.secretAccessKey === "string" ? { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey } : undefined);
+    const userPass = (v: unknown) =>
+        isObject(v) && isString(v.username) && typeof v.password === "string" ? { username: v.username, password: v.password } : undefined;
+    const keys = (v: unknown) =>
+        isObject(v) && isString(v.accessKeyId) && typeof v.secretAccessKey === "string"
+            ? { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey }
+            : undefined;
     if (raw.credentials !== undefined) {
         if (raw.credentials === "[secret]") {
             problems.push("output credentials is hidden ([secret]): read the outputs with `pulumi stack output --json --show-secrets`");
@@ -182,9 +206,15 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
 /** Every secret value of the outputs (for redaction): passwords and secret keys. */
 export function secretValues(outputs: StackOutputs): string[] {
     const c = outputs.credentials ?? {};
-    return [c.postgres?.password, c.replication?.password, c.s3?.secretAccessKey, c.minio?.secretAccessKey, c.dremio?.password, outputs.warehouseCredentials?.secretAccessKey, outputs.dremioCredentials?.password].filter(
-        (s): s is string => typeof s === "string" && s.length > 0,
-    );
+    return [
+        c.postgres?.password,
+        c.replication?.password,
+        c.s3?.secretAccessKey,
+        c.minio?.secretAccessKey,
+        c.dremio?.password,
+        outputs.warehouseCredentials?.secretAccessKey,
+        outputs.dremioCredentials?.password,
+    ].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
 /** Replaces every occurrence of a secret (at least 4 characters) by `[secret]`. */
@@ -227,7 +257,8 @@ export interface TablePipeline {
  */
 export function pipelineView(o: StackOutputs): TablePipeline[] {
     const names = new Set<string>([...(o.source?.tables ?? []), ...Object.keys(o.pipelineTables ?? {})]);
-    if (names.size === 0) for (const t of [...Object.keys(o.cdcTopics ?? {}), ...Object.keys(o.flinkJobs ?? {}), ...Object.keys(o.icebergTables ?? {})]) names.add(t);
+    if (names.size === 0)
+        for (const t of [...Object.keys(o.cdcTopics ?? {}), ...Object.keys(o.flinkJobs ?? {}), ...Object.keys(o.icebergTables ?? {})]) names.add(t);
     return [...names].map((table) => {
         const p = o.pipelineTables?.[table];
         const job = o.flinkJobs?.[table];
@@ -235,7 +266,16 @@ export function pipelineView(o: StackOutputs): TablePipeline[] {
             const icebergTables: IcebergTableRef[] = [];
             if (p.upsertTable) icebergTables.push({ kind: "upsert", identifier: p.upsertTable });
             if (p.changelogTable) icebergTables.push({ kind: "changelog", identifier: p.changelogTable });
-            return { table, mode: p.mode, topic: p.topic, jobName: p.job, ...(job?.jobId ? { jobId: job.jobId } : {}), consumerGroups: p.consumerGroups, icebergTables, derived: [] };
+            return {
+                table,
+                mode: p.mode,
+                topic: p.topic,
+                jobName: p.job,
+                ...(job?.jobId ? { jobId: job.jobId } : {}),
+                consumerGroups: p.consumerGroups,
+                icebergTables,
+                derived: [],
+            };
         }
         const derived = ["pipelineTables output absent: consumer groups and tables derived from the older outputs"];
         const icebergTables: IcebergTableRef[] = [];
@@ -245,7 +285,16 @@ export function pipelineView(o: StackOutputs): TablePipeline[] {
         if (changelog) icebergTables.push({ kind: "changelog", identifier: changelog });
         const mode = upsert && changelog ? "both" : changelog ? "append" : "upsert";
         const consumerGroups = job ? [...(upsert ? [`${job.name}-current`] : []), ...(changelog ? [`${job.name}-changes`] : [])] : [];
-        return { table, mode, topic: o.cdcTopics?.[table], jobName: job?.name, ...(job?.jobId ? { jobId: job.jobId } : {}), consumerGroups, icebergTables, derived };
+        return {
+            table,
+            mode,
+            topic: o.cdcTopics?.[table],
+            jobName: job?.name,
+            ...(job?.jobId ? { jobId: job.jobId } : {}),
+            consumerGroups,
+            icebergTables,
+            derived,
+        };
     });
 }
 
@@ -297,7 +346,10 @@ export async function readStackOutputs(src: OutputsSource): Promise<ParsedOutput
             throw new Error(`cannot read the outputs file ${src.outputsFile}: ${(err as Error).message}`);
         }
     } else {
-        const result = await runPulumi(["stack", "output", "--json", "--show-secrets", "--stack", src.stack], { cwd: src.cwd ?? REPO_DIR, timeoutMs: src.timeoutMs ?? 60_000 });
+        const result = await runPulumi(["stack", "output", "--json", "--show-secrets", "--stack", src.stack], {
+            cwd: src.cwd ?? REPO_DIR,
+            timeoutMs: src.timeoutMs ?? 60_000,
+        });
         if (result.code !== 0) {
             const why = result.timedOut ? `timed out after ${Math.round((src.timeoutMs ?? 60_000) / 1000)} s` : `exited ${result.code}`;
             throw new Error(`\`pulumi stack output --stack ${src.stack}\` ${why}: ${result.stderr.trim().split("\n").slice(-5).join(" ") || "no message"}`);

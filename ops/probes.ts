@@ -35,7 +35,12 @@ export const MAX_LIST_PAGES = 20;
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0)) || 0;
 
 function snapshot(j: any): FlinkJobSnapshot {
-    return { jobId: String(j.jid), name: String(j.name ?? ""), state: String(j.state), ...(typeof j["start-time"] === "number" && j["start-time"] > 0 ? { startTime: j["start-time"] } : {}) };
+    return {
+        jobId: String(j.jid),
+        name: String(j.name ?? ""),
+        state: String(j.state),
+        ...(typeof j["start-time"] === "number" && j["start-time"] > 0 ? { startTime: j["start-time"] } : {}),
+    };
 }
 
 /** `GET /overview`. */
@@ -60,8 +65,24 @@ export function reduceCheckpoints(stats: any): CheckpointStats {
         completed: num(counts.completed),
         failed: num(counts.failed),
         inProgress: num(counts.in_progress),
-        ...(c && c.latest_ack_timestamp ? { lastCompleted: { id: num(c.id), ackTimestamp: num(c.latest_ack_timestamp), ...(c.end_to_end_duration !== undefined ? { durationMs: num(c.end_to_end_duration) } : {}) } } : {}),
-        ...(f && f.failure_timestamp ? { lastFailed: { id: num(f.id), failureTimestamp: num(f.failure_timestamp), ...(f.failure_message ? { message: String(f.failure_message).split("\n")[0].slice(0, 300) } : {}) } } : {}),
+        ...(c && c.latest_ack_timestamp
+            ? {
+                  lastCompleted: {
+                      id: num(c.id),
+                      ackTimestamp: num(c.latest_ack_timestamp),
+                      ...(c.end_to_end_duration !== undefined ? { durationMs: num(c.end_to_end_duration) } : {}),
+                  },
+              }
+            : {}),
+        ...(f && f.failure_timestamp
+            ? {
+                  lastFailed: {
+                      id: num(f.id),
+                      failureTimestamp: num(f.failure_timestamp),
+                      ...(f.failure_message ? { message: String(f.failure_message).split("\n")[0].slice(0, 300) } : {}),
+                  },
+              }
+            : {}),
     };
 }
 
@@ -70,7 +91,10 @@ export async function flinkJobException(restUrl: string, jobId: string, timeoutM
     const r = await requestJson("Flink REST", restUrl, "GET", `/jobs/${jobId}/exceptions`, { timeoutMs }).catch(() => ({}));
     const text = String(r["root-exception"] ?? r.exceptionHistory?.entries?.[0]?.stacktrace ?? "");
     if (!text) return "";
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
     const causes = lines.filter((l) => l.startsWith("Caused by: "));
     const first = lines[0] ?? "";
     const cause = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : "";
@@ -106,10 +130,18 @@ export async function flinkJob(restUrl: string, ref: { jobId?: string; name?: st
 }
 
 /** Brokers, the topics' watermarks and the groups' committed offsets, through one admin connection. */
-export async function kafkaOffsets(bootstrap: string, topics: string[], groups: { group: string; topic: string }[], timeoutMs: number): Promise<KafkaMeasurement> {
+export async function kafkaOffsets(
+    bootstrap: string,
+    topics: string[],
+    groups: { group: string; topic: string }[],
+    timeoutMs: number,
+): Promise<KafkaMeasurement> {
     const kafka = new Kafka({
         clientId: "lakehouse-health",
-        brokers: bootstrap.split(",").map((b) => b.trim()).filter(Boolean),
+        brokers: bootstrap
+            .split(",")
+            .map((b) => b.trim())
+            .filter(Boolean),
         connectionTimeout: Math.min(timeoutMs, 10_000),
         requestTimeout: timeoutMs,
         retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 2000 },
@@ -122,14 +154,18 @@ export async function kafkaOffsets(bootstrap: string, topics: string[], groups: 
         const existing = new Set(await admin.listTopics());
         const m: KafkaMeasurement = { brokers: cluster.brokers.length, ...(cluster.clusterId ? { clusterId: cluster.clusterId } : {}), topics: {}, groups: {} };
         for (const topic of [...new Set(topics)]) {
-            m.topics[topic] = existing.has(topic) ? (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })) : null;
+            m.topics[topic] = existing.has(topic)
+                ? (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))
+                : null;
         }
         const byGroup = new Map<string, string[]>();
         for (const { group, topic } of groups) if (existing.has(topic)) byGroup.set(group, [...(byGroup.get(group) ?? []), topic]);
         for (const [group, groupTopics] of byGroup) {
             try {
                 const offsets = await admin.fetchOffsets({ groupId: group, topics: groupTopics });
-                m.groups[group] = Object.fromEntries(offsets.map((t) => [t.topic, Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]))]));
+                m.groups[group] = Object.fromEntries(
+                    offsets.map((t) => [t.topic, Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]))]),
+                );
             } catch (err) {
                 m.groups[group] = { error: (err as Error).message };
             }
@@ -151,7 +187,12 @@ export async function connectorStatus(connectUrl: string, name: string, timeoutM
                 state: String(s.connector?.state ?? "UNKNOWN"),
                 ...(s.connector?.worker_id ? { workerId: String(s.connector.worker_id) } : {}),
                 ...(s.connector?.trace ? { trace: String(s.connector.trace) } : {}),
-                tasks: (s.tasks ?? []).map((t: any) => ({ id: num(t.id), state: String(t.state), ...(t.worker_id ? { workerId: String(t.worker_id) } : {}), ...(t.trace ? { trace: String(t.trace) } : {}) })),
+                tasks: (s.tasks ?? []).map((t: any) => ({
+                    id: num(t.id),
+                    state: String(t.state),
+                    ...(t.worker_id ? { workerId: String(t.worker_id) } : {}),
+                    ...(t.trace ? { trace: String(t.trace) } : {}),
+                })),
             },
         };
     } catch (err) {
@@ -178,7 +219,10 @@ export function s3ErrorText(err: unknown, bucket: string): string {
     if (status === 404 || e.name === "NotFound" || e.name === "NoSuchBucket") return `bucket ${bucket} does not exist`;
     if (status === 403) return `access denied to bucket ${bucket} (${e.name ?? "Forbidden"}): check credentials.s3`;
     const msg = e.message && e.message !== "UnknownError" ? e.message : "";
-    return [e.name ?? e.code ?? "error", msg, status ? `(HTTP ${status})` : ""].filter(Boolean).join(": ").replace(/: \(HTTP/, " (HTTP");
+    return [e.name ?? e.code ?? "error", msg, status ? `(HTTP ${status})` : ""]
+        .filter(Boolean)
+        .join(": ")
+        .replace(/: \(HTTP/, " (HTTP");
 }
 
 /** HEAD of the warehouse bucket. */
@@ -207,7 +251,9 @@ export async function dataFiles(s3: S3Target, location: string, timeoutMs: numbe
                 m.truncated = true;
                 break;
             }
-            const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+            const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), {
+                abortSignal: AbortSignal.timeout(timeoutMs),
+            });
             for (const o of r.Contents ?? []) {
                 m.scanned++;
                 if (!o.Key || !DATA_FILE.test(o.Key)) continue;
@@ -235,7 +281,11 @@ export async function nessieServer(apiUrl: string, branch: string, timeoutMs: nu
     } catch (err) {
         if (!isHttpError(err, 404)) throw err;
     }
-    return { ...(config.defaultBranch ? { defaultBranch: String(config.defaultBranch) } : {}), ...(config.specVersion ? { specVersion: String(config.specVersion) } : {}), hash };
+    return {
+        ...(config.defaultBranch ? { defaultBranch: String(config.defaultBranch) } : {}),
+        ...(config.specVersion ? { specVersion: String(config.specVersion) } : {}),
+        hash,
+    };
 }
 
 /** The CEL filter of the commits that touched `key` (a content key such as `ns.table`). */
@@ -246,13 +296,17 @@ export function commitFilter(key: string): string {
 /** A table's content on `branch`, and the newest commit that touched it (server-side CEL filter). */
 export async function nessieTable(apiUrl: string, branch: string, key: string, timeoutMs: number): Promise<NessieTableMeasurement> {
     const ref = encodeURIComponent(branch);
-    let content: NessieTableMeasurement["content"] = null;
+    let content: NessieTableMeasurement["content"];
     try {
         const { text } = await requestText("Nessie", apiUrl, "GET", `/trees/${ref}/contents/${encodeURIComponent(key)}`, { timeoutMs });
         const c = JSON.parse(text).content ?? {};
         // Snapshot ids are 64-bit: read them from the text, JSON numbers would round them.
         const snapshotId = /"snapshotId"\s*:\s*(-?\d+)/.exec(text)?.[1];
-        content = { type: String(c.type), ...(c.metadataLocation ? { metadataLocation: String(c.metadataLocation) } : {}), ...(snapshotId !== undefined ? { snapshotId } : {}) };
+        content = {
+            type: String(c.type),
+            ...(c.metadataLocation ? { metadataLocation: String(c.metadataLocation) } : {}),
+            ...(snapshotId !== undefined ? { snapshotId } : {}),
+        };
     } catch (err) {
         if (!isHttpError(err, 404)) throw err;
         return { content: null };
@@ -260,12 +314,24 @@ export async function nessieTable(apiUrl: string, branch: string, key: string, t
     const query = new URLSearchParams({ fetch: "ALL", maxRecords: "1", filter: commitFilter(key) });
     const log = await requestJson("Nessie", apiUrl, "GET", `/trees/${ref}/history?${query}`, { timeoutMs });
     const meta = log.logEntries?.[0]?.commitMeta;
-    return { content, ...(meta?.hash ? { lastCommit: { hash: String(meta.hash), time: Date.parse(meta.commitTime), message: String(meta.message ?? "") } } : {}) };
+    return {
+        content,
+        ...(meta?.hash ? { lastCommit: { hash: String(meta.hash), time: Date.parse(meta.commitTime), message: String(meta.message ?? "") } } : {}),
+    };
 }
 
 /** The slot's row in pg_replication_slots, with its lag behind the current WAL position in bytes. */
 export async function replicationSlot(pg: PgTarget, slot: string, timeoutMs: number): Promise<SlotMeasurement> {
-    const client = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
+    const client = new Client({
+        host: pg.host,
+        port: pg.port,
+        user: pg.user,
+        password: pg.password,
+        database: pg.database,
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        query_timeout: timeoutMs,
+    });
     // A connection dropped by the server after connect surfaces here, not as an unhandled event.
     client.on("error", () => undefined);
     await client.connect();
@@ -281,7 +347,16 @@ export async function replicationSlot(pg: PgTarget, slot: string, timeoutMs: num
         const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
         return {
             database: pg.database,
-            slot: row ? { plugin: String(row.plugin), database: String(row.database), active: row.active === true, ...(row.wal_status ? { walStatus: String(row.wal_status) } : {}), lagBytes: n(row.lag_bytes), retainedBytes: n(row.retained_bytes) } : null,
+            slot: row
+                ? {
+                      plugin: String(row.plugin),
+                      database: String(row.database),
+                      active: row.active === true,
+                      ...(row.wal_status ? { walStatus: String(row.wal_status) } : {}),
+                      lagBytes: n(row.lag_bytes),
+                      retainedBytes: n(row.retained_bytes),
+                  }
+                : null,
         };
     } finally {
         await client.end().catch(() => undefined);
@@ -298,9 +373,22 @@ export async function dremioSource(url: string, user: string, password: string, 
     }
     if (!source) return { source: null };
     try {
-        const s = await requestJson("Dremio", url, "GET", `/api/v3/catalog/by-path/${encodeURIComponent(source)}`, { headers: { Authorization: `_dremio${token}` }, timeoutMs });
-        const message = (s.state?.messages ?? []).map((x: any) => x.message).filter(Boolean).join("; ");
-        return { source: { id: String(s.id), ...(s.type ? { type: String(s.type) } : {}), ...(s.state?.status ? { status: String(s.state.status) } : {}), ...(message ? { message } : {}) } };
+        const s = await requestJson("Dremio", url, "GET", `/api/v3/catalog/by-path/${encodeURIComponent(source)}`, {
+            headers: { Authorization: `_dremio${token}` },
+            timeoutMs,
+        });
+        const message = (s.state?.messages ?? [])
+            .map((x: any) => x.message)
+            .filter(Boolean)
+            .join("; ");
+        return {
+            source: {
+                id: String(s.id),
+                ...(s.type ? { type: String(s.type) } : {}),
+                ...(s.state?.status ? { status: String(s.state.status) } : {}),
+                ...(message ? { message } : {}),
+            },
+        };
     } catch (err) {
         if (isHttpError(err, 404)) return { source: null };
         throw err;

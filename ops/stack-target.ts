@@ -22,7 +22,7 @@ export interface StackTarget {
 
 /** A stack name as Pulumi accepts it (same rule as `npm run deploy`, plus `/` for org/project/stack). */
 export function checkStackName(stack: string): string {
-    if (!/^[A-Za-z0-9_.\/-]+$/.test(stack)) throw new UsageError(`stack name "${stack}" may hold only letters, digits, '_', '.', '-' and '/'`);
+    if (!/^[A-Za-z0-9_./-]+$/.test(stack)) throw new UsageError(`stack name "${stack}" may hold only letters, digits, '_', '.', '-' and '/'`);
     return stack;
 }
 
@@ -39,7 +39,10 @@ export function stackTarget(options: { stack?: string; "outputs-file"?: string }
  * Reads the target's outputs; when that fails, prints `cannot read the outputs of stack <name>: <why>`
  * to standard error and resolves with exit code 2 instead.
  */
-export async function readTargetOutputs(target: StackTarget, printer: Pick<Printer, "err"> = { err: (text) => console.error(text) }): Promise<ParsedOutputs | { exitCode: number }> {
+export async function readTargetOutputs(
+    target: StackTarget,
+    printer: Pick<Printer, "err"> = { err: (text) => console.error(text) },
+): Promise<ParsedOutputs | { exitCode: number }> {
     try {
         return await readStackOutputs({ stack: target.stack ?? "", ...(target.outputsFile ? { outputsFile: target.outputsFile } : {}) });
     } catch (err) {

@@ -77,13 +77,38 @@ export function option(options: Record<string, string>, key: string): string | u
 
 const UNIT_MS: Record<string, number> = {
     "": 1,
-    ns: 1e-6, nano: 1e-6, nanos: 1e-6, nanosecond: 1e-6, nanoseconds: 1e-6,
-    us: 1e-3, "µs": 1e-3, micro: 1e-3, micros: 1e-3, microsecond: 1e-3, microseconds: 1e-3,
-    ms: 1, milli: 1, millis: 1, millisecond: 1, milliseconds: 1,
-    s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-    m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-    h: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-    d: 86_400_000, day: 86_400_000, days: 86_400_000,
+    ns: 1e-6,
+    nano: 1e-6,
+    nanos: 1e-6,
+    nanosecond: 1e-6,
+    nanoseconds: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    micro: 1e-3,
+    micros: 1e-3,
+    microsecond: 1e-3,
+    microseconds: 1e-3,
+    ms: 1,
+    milli: 1,
+    millis: 1,
+    millisecond: 1,
+    milliseconds: 1,
+    s: 1000,
+    sec: 1000,
+    secs: 1000,
+    second: 1000,
+    seconds: 1000,
+    m: 60_000,
+    min: 60_000,
+    mins: 60_000,
+    minute: 60_000,
+    minutes: 60_000,
+    h: 3_600_000,
+    hour: 3_600_000,
+    hours: 3_600_000,
+    d: 86_400_000,
+    day: 86_400_000,
+    days: 86_400_000,
 };
 
 /** A Flink duration (`10000`, `10000 ms`, `10 s`, `1 min`, ISO `PT10S`) in milliseconds, or undefined when unreadable. */
@@ -105,7 +130,10 @@ export function parseFlinkProperties(text: string): Record<string, string> {
         if (!trimmed || trimmed.startsWith("#")) continue;
         const colon = trimmed.indexOf(":");
         if (colon <= 0) continue;
-        out[trimmed.slice(0, colon).trim()] = trimmed.slice(colon + 1).trim().replace(/^(['"])(.*)\1$/, "$2");
+        out[trimmed.slice(0, colon).trim()] = trimmed
+            .slice(colon + 1)
+            .trim()
+            .replace(/^(['"])(.*)\1$/, "$2");
     }
     return out;
 }

@@ -61,7 +61,13 @@ export function isDevStack(urn: string | undefined, devStacks: string[] = DEFAUL
 }
 
 function view(args: { type: string; name: string; urn: string; props: Record<string, any>; opts?: { protect?: boolean } }): ResourceView {
-    return { type: args.type, name: args.name, urn: args.urn, props: withoutProxy(args.props) ?? {}, ...(args.opts ? { protect: args.opts.protect === true } : {}) };
+    return {
+        type: args.type,
+        name: args.name,
+        urn: args.urn,
+        props: withoutProxy(args.props) ?? {},
+        ...(args.opts ? { protect: args.opts.protect === true } : {}),
+    };
 }
 
 function devStacksOf(args: { getConfig<T extends object>(): T }): string[] {
@@ -94,7 +100,8 @@ export function lakehousePolicies(opts: SecretRuleOptions = { secretsVisible: tr
     const stackOutputs: StackValidationPolicy = {
         name: POLICY_NAMES.secretOutputs,
         description: "Stack outputs carry no secret in plain text (secret-looking names, or values the stack holds as secrets).",
-        remediationSteps: "Export credentials with pulumi.secret(...) (the program exports them as secrets: `credentials`, `warehouseCredentials`, `dremioCredentials`).",
+        remediationSteps:
+            "Export credentials with pulumi.secret(...) (the program exports them as secrets: `credentials`, `warehouseCredentials`, `dremioCredentials`).",
         severity: "critical",
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             for (const f of plaintextSecretOutputs(args.resources.map(view), opts)) reportViolation(f.message, f.urn);

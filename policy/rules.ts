@@ -201,7 +201,8 @@ export function flinkCheckpointing(r: ResourceView): string[] {
         }
         if (props.fromRef || props.unknown || props.value === undefined) continue;
         const problem = intervalProblem(parseFlinkProperties(props.value)[CHECKPOINT_INTERVAL_KEY]);
-        if (problem) out.push(`${w.label}: ${CHECKPOINT_INTERVAL_KEY} in FLINK_PROPERTIES ${problem}. The Iceberg sink commits only on checkpoints: set it above zero.`);
+        if (problem)
+            out.push(`${w.label}: ${CHECKPOINT_INTERVAL_KEY} in FLINK_PROPERTIES ${problem}. The Iceberg sink commits only on checkpoints: set it above zero.`);
     }
     return out;
 }
@@ -227,7 +228,9 @@ export function nessiePersistentVersionStore(r: ResourceView): string[] {
                 );
             }
         } else if (!store.fromRef && !store.unknown && (store.value ?? "").trim().toUpperCase().replace(/-/g, "_") === "IN_MEMORY") {
-            out.push(`${w.label} runs Nessie with the IN_MEMORY version store: a restart loses every table of the catalog. Use lakehouse:nessie.versionStore jdbc (or rocksdb).`);
+            out.push(
+                `${w.label} runs Nessie with the IN_MEMORY version store: a restart loses every table of the catalog. Use lakehouse:nessie.versionStore jdbc (or rocksdb).`,
+            );
         }
     }
     return out;
@@ -254,7 +257,11 @@ export function looksSecret(name: string): boolean {
  * marker, a Kafka config-provider reference (`${env:NAME}`, `${file:path:key}`: Connect's worker resolves it).
  */
 export function isPlaceholder(value: string): boolean {
-    return /^\s*(\{\{\s*secret\.[A-Za-z0-9_]+\s*\}\}\s*)+$/.test(value) || value === "$DREMIO_EXISTING_VALUE$" || /^\$\{[A-Za-z0-9_-]+:(?:[^:{}\s]+:)?[^:{}\s]+\}$/.test(value);
+    return (
+        /^\s*(\{\{\s*secret\.[A-Za-z0-9_]+\s*\}\}\s*)+$/.test(value) ||
+        value === "$DREMIO_EXISTING_VALUE$" ||
+        /^\$\{[A-Za-z0-9_-]+:(?:[^:{}\s]+:)?[^:{}\s]+\}$/.test(value)
+    );
 }
 
 function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string | undefined {
@@ -263,7 +270,8 @@ function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string |
         if (e.fromRef) return undefined;
         return `${w.label}: env ${e.name} is a literal value in the pod spec, readable by anyone who can read the workload. Reference a Secret (valueFrom.secretKeyRef).`;
     }
-    if (opts.secretsVisible && !e.secret) return `${w.label}: env ${e.name} is plain text in the stack's state and diffs. Make the entry a secret (pulumi.secret).`;
+    if (opts.secretsVisible && !e.secret)
+        return `${w.label}: env ${e.name} is plain text in the stack's state and diffs. Make the entry a secret (pulumi.secret).`;
     return undefined;
 }
 
@@ -279,10 +287,11 @@ function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string |
 export function plaintextSecretInputs(r: ResourceView, opts: SecretRuleOptions = { secretsVisible: true }): string[] {
     const out: string[] = [];
     const workloads = workloadsOf(r);
-    for (const w of workloads) for (const e of w.env) {
-        const problem = plaintextEnv(w, e, opts);
-        if (problem) out.push(problem);
-    }
+    for (const w of workloads)
+        for (const e of w.env) {
+            const problem = plaintextEnv(w, e, opts);
+            if (problem) out.push(problem);
+        }
     if (isFlinkSqlJob(r)) {
         for (const s of knownStatements(r)) {
             if (s.secret) continue;
@@ -291,7 +300,9 @@ export function plaintextSecretInputs(r: ResourceView, opts: SecretRuleOptions =
                 const key = m[1].replace(/''/g, "'");
                 const value = m[2].replace(/''/g, "'");
                 if (looksSecret(key) && value !== "" && !isPlaceholder(value)) {
-                    out.push(`${jobLabel(r)}: statements[${s.index}] holds '${key}' as a literal, in plain text in state, diffs and errors. Use a {{secret.<name>}} placeholder filled from the job's secret \`secrets\`.`);
+                    out.push(
+                        `${jobLabel(r)}: statements[${s.index}] holds '${key}' as a literal, in plain text in state, diffs and errors. Use a {{secret.<name>}} placeholder filled from the job's secret \`secrets\`.`,
+                    );
                 }
             }
         }
@@ -311,7 +322,9 @@ export function plaintextSecretInputs(r: ResourceView, opts: SecretRuleOptions =
         if (workloads.length && (top === "envs" || leaf.path.includes("env"))) continue; // judged above, variable by variable
         const key = [...leaf.path].reverse().find((p): p is string => typeof p === "string");
         if (key !== undefined && looksSecret(key)) {
-            out.push(`${r.type.split(":").pop()} ${r.name}: ${formatPath(leaf.path)} is plain text in the stack's state and diffs. Make it a secret (pulumi.secret).`);
+            out.push(
+                `${r.type.split(":").pop()} ${r.name}: ${formatPath(leaf.path)} is plain text in the stack's state and diffs. Make it a secret (pulumi.secret).`,
+            );
         }
     }
     return out;
@@ -362,13 +375,27 @@ export function plaintextSecretOutputs(resources: ResourceView[], opts: SecretRu
     const secrets = knownSecretValues(resources);
     const out: StackFinding[] = [];
     for (const leaf of leaves(stack.props)) {
-        if (leaf.secret || typeof leaf.value !== "string" || leaf.value === "" || isUnknownValue(leaf.value) || isPlaceholder(leaf.value) || NOT_SECRET_VALUE.test(leaf.value)) continue;
+        if (
+            leaf.secret ||
+            typeof leaf.value !== "string" ||
+            leaf.value === "" ||
+            isUnknownValue(leaf.value) ||
+            isPlaceholder(leaf.value) ||
+            NOT_SECRET_VALUE.test(leaf.value)
+        )
+            continue;
         const output = formatPath(leaf.path);
         const key = [...leaf.path].reverse().find((p): p is string => typeof p === "string");
         if (key !== undefined && looksSecret(key)) {
-            out.push({ message: `Stack output ${output} looks like a secret and is exported in plain text. Export it with pulumi.secret(...).`, urn: stack.urn });
+            out.push({
+                message: `Stack output ${output} looks like a secret and is exported in plain text. Export it with pulumi.secret(...).`,
+                urn: stack.urn,
+            });
         } else if (secrets.has(leaf.value)) {
-            out.push({ message: `Stack output ${output} exports in plain text the value of a secret (${secrets.get(leaf.value)}). Export it with pulumi.secret(...) or drop it.`, urn: stack.urn });
+            out.push({
+                message: `Stack output ${output} exports in plain text the value of a secret (${secrets.get(leaf.value)}). Export it with pulumi.secret(...) or drop it.`,
+                urn: stack.urn,
+            });
         }
     }
     return out;

@@ -65,7 +65,8 @@ export interface Leaf {
 export function leaves(value: unknown, path: (string | number)[] = [], secret = false, out: Leaf[] = []): Leaf[] {
     if (isSecretValue(value)) return leaves(value.value, path, true, out);
     if (Array.isArray(value)) value.forEach((v, i) => leaves(v, [...path, i], secret, out));
-    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value as Record<string, unknown>)) leaves(v, [...path, k], secret, out);
+    else if (value !== null && typeof value === "object")
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) leaves(v, [...path, k], secret, out);
     else out.push({ path, value, secret });
     return out;
 }

@@ -182,7 +182,9 @@ export function workloadsOf(resource: ResourceView): Workload[] {
                 service: labels["app.kubernetes.io/name"],
                 component: labels["app.kubernetes.io/component"] ?? containerName,
                 image: typeof c.image === "string" && !isUnknownValue(c.image) ? c.image : undefined,
-                command: [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].filter((x: unknown): x is string => typeof x === "string"),
+                command: [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].filter(
+                    (x: unknown): x is string => typeof x === "string",
+                ),
                 env,
                 envIncomplete: incomplete || (Array.isArray(c.envFrom) && c.envFrom.length > 0),
             });

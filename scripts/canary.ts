@@ -30,7 +30,13 @@ export async function main(argv: string[]): Promise<number> {
     // Progress goes to stderr with --json (stdout holds only the JSON), to stdout otherwise.
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     try {
-        const result = await runCanary(parsed.outputs, { stack: args.stack ?? null, timeoutSeconds: args.timeoutSeconds, ...(args.table ? { table: args.table } : {}), log, signal: controller.signal });
+        const result = await runCanary(parsed.outputs, {
+            stack: args.stack ?? null,
+            timeoutSeconds: args.timeoutSeconds,
+            ...(args.table ? { table: args.table } : {}),
+            log,
+            signal: controller.signal,
+        });
         console.log(args.json ? JSON.stringify(result, null, 2) : formatCanary(result));
         return controller.signal.aborted ? 130 : canaryExitCode(result);
     } catch (err) {

@@ -43,7 +43,13 @@ export function changeKey(c: { id: number; name: string; age: number | null; cit
 
 /** A changelog row as read back (`SELECT id, name, age, city, operation_type`), as a key. */
 export function changelogRowKey(r: readonly unknown[]): string {
-    return changeKey({ id: Number(r[0]), name: String(r[1]), age: r[2] === null || r[2] === undefined ? null : Number(r[2]), city: (r[3] as string | null) ?? null, op: String(r[4]) });
+    return changeKey({
+        id: Number(r[0]),
+        name: String(r[1]),
+        age: r[2] === null || r[2] === undefined ? null : Number(r[2]),
+        city: (r[3] as string | null) ?? null,
+        op: String(r[4]),
+    });
 }
 
 export interface ChangelogAccount {
@@ -109,7 +115,8 @@ export function unexpectedRows(occurrences: ReadonlyMap<string, number>, expecte
     return { rows, examples };
 }
 
-const rowKey = (r: readonly unknown[]) => JSON.stringify([Number(r[0]), String(r[1]), r[2] === null || r[2] === undefined ? null : Number(r[2]), (r[3] as string | null) ?? null]);
+const rowKey = (r: readonly unknown[]) =>
+    JSON.stringify([Number(r[0]), String(r[1]), r[2] === null || r[2] === undefined ? null : Number(r[2]), (r[3] as string | null) ?? null]);
 
 export interface MirrorDiff {
     equal: boolean;
@@ -253,14 +260,21 @@ export function unmetExpectations(r: ScenarioResult, e: FaultExpectation = FAULT
     if (e.automatic && r.pulumiUpMs !== undefined) out.push("a pulumi command ran during the recovery");
     if (!(r.recoveryMs !== undefined && r.recoveryMs > 0)) out.push("no recovery time: nothing written after the kill became visible in Iceberg");
     if (r.lagZeroMs === undefined) out.push("lag never drained to zero");
-    if (!r.mirror?.equal) out.push(r.mirror ? `the Iceberg mirror differs from PostgreSQL (${r.mirror.missing} missing, ${r.mirror.extra} extra, ${r.mirror.differing} differ)` : "the mirror was not compared");
+    if (!r.mirror?.equal)
+        out.push(
+            r.mirror
+                ? `the Iceberg mirror differs from PostgreSQL (${r.mirror.missing} missing, ${r.mirror.extra} extra, ${r.mirror.differing} differ)`
+                : "the mirror was not compared",
+        );
     if (r.lost !== 0) out.push(`${r.lost} committed change(s) missing from the changelog`);
     if (!r.healthyAfter) out.push("services not all healthy after the scenario");
-    if (e.sameJob && !(r.jobBefore && r.jobAfter === r.jobBefore)) out.push(`the Flink job was not recovered under its id (before ${r.jobBefore ?? "none"}, after ${r.jobAfter ?? "none live"})`);
+    if (e.sameJob && !(r.jobBefore && r.jobAfter === r.jobBefore))
+        out.push(`the Flink job was not recovered under its id (before ${r.jobBefore ?? "none"}, after ${r.jobAfter ?? "none live"})`);
     if (e.restoredFromLatestCheckpoint) {
         if (!r.restored) out.push("the recovered job restored no checkpoint");
         else if (r.restored.isSavepoint) out.push(`the recovered job restored savepoint ${r.restored.path}, not its latest checkpoint`);
-        else if (r.checkpointBeforeKill !== undefined && r.restored.id < r.checkpointBeforeKill) out.push(`the recovered job restored checkpoint ${r.restored.id}, older than ${r.checkpointBeforeKill} completed before the kill`);
+        else if (r.checkpointBeforeKill !== undefined && r.restored.id < r.checkpointBeforeKill)
+            out.push(`the recovered job restored checkpoint ${r.restored.id}, older than ${r.checkpointBeforeKill} completed before the kill`);
     }
     return out;
 }
@@ -283,13 +297,30 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
     const all = [header, ...rows];
     const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
     const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^(-|-?\d+(\.\d+)?)$/.test(r[i])));
-    const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    const line = (r: readonly string[]) =>
+        r
+            .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
     return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 /** The summary table of `npm run bench:faults`. */
 export function resultsTable(results: readonly ScenarioResult[]): string {
-    const header = ["fault", "recovered", "recovery s", "job RUNNING s", "lag 0 s", "restart s", "job", "changes", "rows lost", "duplicates", "mirror = source", "healthy after"];
+    const header = [
+        "fault",
+        "recovered",
+        "recovery s",
+        "job RUNNING s",
+        "lag 0 s",
+        "restart s",
+        "job",
+        "changes",
+        "rows lost",
+        "duplicates",
+        "mirror = source",
+        "healthy after",
+    ];
     const rows = results.map((r) => [
         r.label,
         r.recovered === "automatic" ? "yes (automatic)" : r.recovered === "no" ? "no" : `yes (${r.recovered})`,
@@ -332,7 +363,6 @@ export const DEFAULT_OPTIONS: FaultOptions = {
     autoRecoverySeconds: 400,
     checkpointIntervalMs: 2000,
 };
-
 
 /** Exponential backoff delays: first, first*factor, ... capped at max. */
 export function backoff(attempt: number, firstMs = 500, maxMs = 5000, factor = 2): number {

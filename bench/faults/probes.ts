@@ -32,7 +32,10 @@ export class IcebergReader {
         const properties = { "execution.runtime-mode": "batch", "parallelism.default": "1", "table.exec.iceberg.infer-source-parallelism": "false" };
         const session = await openSession(this.gateway, { name: "faults-iceberg-reader", properties });
         try {
-            await gatewayQuery(this.gateway, session, lakeCatalogStatement(this.warehouse), 60_000, { secrets: [endpoints().minio.secretAccessKey], what: "the SQL Gateway to create the lake catalog" });
+            await gatewayQuery(this.gateway, session, lakeCatalogStatement(this.warehouse), 60_000, {
+                secrets: [endpoints().minio.secretAccessKey],
+                what: "the SQL Gateway to create the lake catalog",
+            });
         } catch (e) {
             await closeSession(this.gateway, session).catch(() => undefined);
             throw e;
@@ -75,7 +78,12 @@ export interface LagReading {
 
 /** Consumer-group lag of `groups` on `topic` and the slot's position against `lsn`, on short-lived clients. */
 export async function readLag(topic: string, groups: readonly string[], slot: string, lsn: string): Promise<LagReading> {
-    const admin = new Kafka({ clientId: `faults-lag-${process.pid}`, brokers: [endpoints().kafka.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+    const admin = new Kafka({
+        clientId: `faults-lag-${process.pid}`,
+        brokers: [endpoints().kafka.bootstrapServers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 1 },
+    }).admin();
     const byGroup: Record<string, number> = {};
     try {
         await admin.connect();
@@ -139,7 +147,11 @@ export interface ConnectorView {
 export async function connectorStatus(name: string): Promise<ConnectorView> {
     const s = await connectRequest(endpoints().connect.url, "GET", `/connectors/${encodeURIComponent(name)}/status`);
     const failed = (s.tasks ?? []).find((t: any) => t.state === "FAILED");
-    return { connector: s.connector?.state, tasks: (s.tasks ?? []).map((t: any) => t.state), trace: failed?.trace ? String(failed.trace).split("\n")[0] : undefined };
+    return {
+        connector: s.connector?.state,
+        tasks: (s.tasks ?? []).map((t: any) => t.state),
+        trace: failed?.trace ? String(failed.trace).split("\n")[0] : undefined,
+    };
 }
 
 /** What a user does for a failed connector task: Connect's restart of the failed instances. */
@@ -151,10 +163,17 @@ export async function restartFailedConnectorTasks(name: string): Promise<void> {
  * Polls `probe` with backoff until it returns a value other than undefined, bounded by `timeoutMs`;
  * logs what it is waiting for (and the last thing seen) about every 15 s.
  */
-export async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<{ value?: T; seen: string }>, log: (m: string) => void, firstMs = 500, maxMs = 5000): Promise<T> {
+export async function waitUntil<T>(
+    what: string,
+    timeoutMs: number,
+    probe: () => Promise<{ value?: T; seen: string }>,
+    log: (m: string) => void,
+    firstMs = 500,
+    maxMs = 5000,
+): Promise<T> {
     const started = Date.now();
     let lastLog = started;
-    let seen = "nothing yet";
+    let seen: string;
     for (let attempt = 0; ; attempt++) {
         try {
             const r = await probe();
@@ -181,7 +200,10 @@ export async function jobCheckpoints(jobId: string): Promise<{ latestCompleted?:
     const r = stats?.latest?.restored;
     return {
         latestCompleted: done && typeof done.id === "number" ? done.id : undefined,
-        restored: r && typeof r.id === "number" ? { id: r.id, path: String(r.external_path ?? ""), isSavepoint: Boolean(r.is_savepoint), at: Number(r.restore_timestamp ?? 0) } : undefined,
+        restored:
+            r && typeof r.id === "number"
+                ? { id: r.id, path: String(r.external_path ?? ""), isSavepoint: Boolean(r.is_savepoint), at: Number(r.restore_timestamp ?? 0) }
+                : undefined,
     };
 }
 

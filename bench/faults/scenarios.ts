@@ -20,8 +20,35 @@ import { ensureUp, status } from "../../harness/cli";
 import { createContext } from "../../harness/lib/context";
 import { isRecordAlive, processTree, readPidRecord } from "../../harness/lib/process";
 import { HarnessContext } from "../../harness/lib/types";
-import { accountChangelog, changeKey, changelogRowKey, ChangelogAccount, countKeys, diffMirror, Fault, FAULT_EXPECTATIONS, FAULT_LABELS, FaultOptions, MirrorDiff, ScenarioResult, unexpectedRows } from "./model";
-import { connectorStatus, flinkJobException, flinkJobs, inReaderCatalog, IcebergReader, jobCheckpoints, jobRestarts, jobRestoredFrom, readLag, restartFailedConnectorTasks, waitUntil, watchJobRecovery } from "./probes";
+import {
+    accountChangelog,
+    changeKey,
+    changelogRowKey,
+    ChangelogAccount,
+    countKeys,
+    diffMirror,
+    Fault,
+    FAULT_EXPECTATIONS,
+    FAULT_LABELS,
+    FaultOptions,
+    MirrorDiff,
+    ScenarioResult,
+    unexpectedRows,
+} from "./model";
+import {
+    connectorStatus,
+    flinkJobException,
+    flinkJobs,
+    inReaderCatalog,
+    IcebergReader,
+    jobCheckpoints,
+    jobRestarts,
+    jobRestoredFrom,
+    readLag,
+    restartFailedConnectorTasks,
+    waitUntil,
+    watchJobRecovery,
+} from "./probes";
 import { deployFaultStack, FaultStack } from "./stack";
 import { FaultWriter, pgRows } from "./writer";
 
@@ -52,10 +79,17 @@ export async function killService(service: string, log: Log): Promise<{ pid: num
             /* already gone */
         }
     }
-    await waitUntil(`${service}'s processes to be gone after SIGKILL`, 30_000, async () => {
-        const left = processTree(record);
-        return left.length === 0 ? { value: true, seen: "gone" } : { seen: `${left.length} left` };
-    }, log, 100, 500);
+    await waitUntil(
+        `${service}'s processes to be gone after SIGKILL`,
+        30_000,
+        async () => {
+            const left = processTree(record);
+            return left.length === 0 ? { value: true, seen: "gone" } : { seen: `${left.length} left` };
+        },
+        log,
+        100,
+        500,
+    );
     return { pid: record.pid, pids };
 }
 
@@ -130,15 +164,33 @@ export async function waitLagZero(env: FaultEnv, lsn: string, timeoutMs: number)
 /** Compares (bounded waits, as commits may trail the offsets): the mirror equal to PostgreSQL, every change in the changelog. */
 export async function compare(env: FaultEnv, timeoutMs: number): Promise<{ mirror: MirrorDiff; changelog: Awaited<ReturnType<typeof readChangelog>> }> {
     let mirror: MirrorDiff | undefined;
-    await waitUntil(`the Iceberg upsert table ${pt(env).upsertTable} to equal ${env.stack.schema}.${TABLE}`, timeoutMs, async () => {
-        mirror = await readMirror(env);
-        return mirror.equal ? { value: true, seen: "equal" } : { seen: `${mirror.sourceRows} rows in PostgreSQL, ${mirror.icebergRows} in Iceberg; ${mirror.examples.slice(0, 2).join("; ")}` };
-    }, env.log, 2000, 5000).catch((e) => env.log(String(e)));
+    await waitUntil(
+        `the Iceberg upsert table ${pt(env).upsertTable} to equal ${env.stack.schema}.${TABLE}`,
+        timeoutMs,
+        async () => {
+            mirror = await readMirror(env);
+            return mirror.equal
+                ? { value: true, seen: "equal" }
+                : { seen: `${mirror.sourceRows} rows in PostgreSQL, ${mirror.icebergRows} in Iceberg; ${mirror.examples.slice(0, 2).join("; ")}` };
+        },
+        env.log,
+        2000,
+        5000,
+    ).catch((e) => env.log(String(e)));
     let changelog: Awaited<ReturnType<typeof readChangelog>> | undefined;
-    await waitUntil(`the Iceberg changelog ${pt(env).changelogTable} to hold all ${env.writer.changes.length} changes`, timeoutMs, async () => {
-        changelog = await readChangelog(env);
-        return changelog.account.lost === 0 ? { value: true, seen: "all present" } : { seen: `${changelog.account.lost} missing, e.g. ${changelog.account.lostExamples[0]}` };
-    }, env.log, 2000, 5000).catch((e) => env.log(String(e)));
+    await waitUntil(
+        `the Iceberg changelog ${pt(env).changelogTable} to hold all ${env.writer.changes.length} changes`,
+        timeoutMs,
+        async () => {
+            changelog = await readChangelog(env);
+            return changelog.account.lost === 0
+                ? { value: true, seen: "all present" }
+                : { seen: `${changelog.account.lost} missing, e.g. ${changelog.account.lostExamples[0]}` };
+        },
+        env.log,
+        2000,
+        5000,
+    ).catch((e) => env.log(String(e)));
     if (!mirror || !changelog) throw new Error("could not read the Iceberg tables through the SQL Gateway");
     return { mirror, changelog };
 }
@@ -151,7 +203,9 @@ async function stuck(env: FaultEnv, noLiveJobSince: { at?: number }): Promise<st
         if (jobs.live.length === 0) {
             noLiveJobSince.at ??= Date.now();
             if (Date.now() - noLiveJobSince.at >= 10_000) {
-                const why = jobs.newest ? `${jobs.newest.state}: ${(await flinkJobException(jobs.newest.id)).slice(0, 300)}` : "the JobManager does not know it (MISSING)";
+                const why = jobs.newest
+                    ? `${jobs.newest.state}: ${(await flinkJobException(jobs.newest.id)).slice(0, 300)}`
+                    : "the JobManager does not know it (MISSING)";
                 return `no live Flink job ${jobName} for 10 s (newest: ${why})`;
             }
         } else noLiveJobSince.at = undefined;
@@ -160,7 +214,8 @@ async function stuck(env: FaultEnv, noLiveJobSince: { at?: number }): Promise<st
     }
     try {
         const c = await connectorStatus(env.stack.outputs.connector.name);
-        if (c.connector === "FAILED" || c.tasks.includes("FAILED")) return `connector ${c.connector}, tasks ${c.tasks.join(",")}${c.trace ? `: ${c.trace.slice(0, 300)}` : ""}`;
+        if (c.connector === "FAILED" || c.tasks.includes("FAILED"))
+            return `connector ${c.connector}, tasks ${c.tasks.join(",")}${c.trace ? `: ${c.trace.slice(0, 300)}` : ""}`;
     } catch {
         /* Connect unreachable or rebalancing right now */
     }
@@ -168,7 +223,12 @@ async function stuck(env: FaultEnv, noLiveJobSince: { at?: number }): Promise<st
 }
 
 /** Waits until the change is in the changelog (polling every 2 s), or the pipeline is stuck, or the time is up. */
-async function waitVisible(env: FaultEnv, firstAfter: () => { id: number; name: string } | undefined, timeoutMs: number, allowStuck: boolean): Promise<{ visibleAt?: number; stuck?: string }> {
+async function waitVisible(
+    env: FaultEnv,
+    firstAfter: () => { id: number; name: string } | undefined,
+    timeoutMs: number,
+    allowStuck: boolean,
+): Promise<{ visibleAt?: number; stuck?: string }> {
     const deadline = Date.now() + timeoutMs;
     const since: { at?: number } = {};
     let lastLog = Date.now();
@@ -177,7 +237,10 @@ async function waitVisible(env: FaultEnv, firstAfter: () => { id: number; name: 
         const c = firstAfter();
         if (c) {
             try {
-                const rows = await env.reader.query(`SELECT COUNT(*) FROM ${inReaderCatalog(pt(env).changelogTable!)} WHERE id = ${c.id} AND name = '${c.name}'`, 60_000);
+                const rows = await env.reader.query(
+                    `SELECT COUNT(*) FROM ${inReaderCatalog(pt(env).changelogTable!)} WHERE id = ${c.id} AND name = '${c.name}'`,
+                    60_000,
+                );
                 if (Number(rows[0]?.[0]) > 0) return { visibleAt: Date.now() };
                 seen = `${c.name} (id ${c.id}) not in the changelog yet`;
             } catch (e) {
@@ -203,7 +266,9 @@ async function ensurePipeline(env: FaultEnv, notes: string[]): Promise<void> {
     const c = await connectorStatus(env.stack.outputs.connector.name).catch(() => ({ connector: "UNKNOWN", tasks: [] as string[] }));
     const ok = jobs.live.some((j) => j.state === "RUNNING") && c.connector === "RUNNING" && c.tasks.length > 0 && c.tasks.every((t) => t === "RUNNING");
     if (!ok) {
-        notes.push(`before the kill: job ${jobs.live.map((j) => j.state).join(",") || "not live"}, connector ${c.connector} [${c.tasks.join(",")}]: ran pulumi up first`);
+        notes.push(
+            `before the kill: job ${jobs.live.map((j) => j.state).join(",") || "not live"}, connector ${c.connector} [${c.tasks.join(",")}]: ran pulumi up first`,
+        );
         await env.stack.up();
     }
 }
@@ -212,7 +277,19 @@ async function ensurePipeline(env: FaultEnv, notes: string[]): Promise<void> {
 export async function runScenario(env: FaultEnv, fault: Fault): Promise<ScenarioResult> {
     const { log, opts, writer } = env;
     const notes: string[] = [];
-    const result: ScenarioResult = { fault, label: FAULT_LABELS[fault], recovered: "no", changesWritten: 0, inDoubt: 0, lost: 0, duplicates: 0, unexpected: 0, restartedAfter: [], healthyAfter: false, notes };
+    const result: ScenarioResult = {
+        fault,
+        label: FAULT_LABELS[fault],
+        recovered: "no",
+        changesWritten: 0,
+        inDoubt: 0,
+        lost: 0,
+        duplicates: 0,
+        unexpected: 0,
+        restartedAfter: [],
+        healthyAfter: false,
+        notes,
+    };
     const startIndex = writer.changes.length;
     const inDoubtBefore = writer.inDoubt;
     let killAt = 0;
@@ -245,7 +322,8 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
         if (jobWatch.runningAgainAt) {
             result.jobRunningAgainMs = jobWatch.runningAgainAt - killAt;
             log(`[${fault}] Flink job RUNNING again ${(result.jobRunningAgainMs / 1000).toFixed(1)} s after the kill`);
-        } else if (jobWatch.downSeen) notes.push(`the Flink job was seen down and not RUNNING again before the first change was visible (last seen: ${jobWatch.lastSeen})`);
+        } else if (jobWatch.downSeen)
+            notes.push(`the Flink job was seen down and not RUNNING again before the first change was visible (last seen: ${jobWatch.lastSeen})`);
         if (r.visibleAt) {
             result.recovered = "automatic";
         } else if (mustBeAutomatic) {
@@ -258,14 +336,21 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
             try {
                 const up = await env.stack.up();
                 result.pulumiUpMs = up.ms;
-                const summary = up.stdout.split("\n").filter((l) => /^\s+[~+-]\s+\d+ (updated|created|replaced|deleted)/.test(l) || /^\s+\d+ unchanged/.test(l)).map((l) => l.trim());
+                const summary = up.stdout
+                    .split("\n")
+                    .filter((l) => /^\s+[~+-]\s+\d+ (updated|created|replaced|deleted)/.test(l) || /^\s+\d+ unchanged/.test(l))
+                    .map((l) => l.trim());
                 const newJob = env.stack.outputs.flinkJobs[TABLE].jobId;
                 const restored = await jobRestoredFrom(newJob);
-                notes.push(`pulumi up --refresh (${(up.ms / 1000).toFixed(1)} s): ${summary.join(", ")}; job ${newJob} ${restored ? `restored from ${restored}` : "started WITHOUT state (no checkpoint or savepoint to restore): its Kafka sources resume from the offsets their consumer groups committed on the last checkpoint"}`);
+                notes.push(
+                    `pulumi up --refresh (${(up.ms / 1000).toFixed(1)} s): ${summary.join(", ")}; job ${newJob} ${restored ? `restored from ${restored}` : "started WITHOUT state (no checkpoint or savepoint to restore): its Kafka sources resume from the offsets their consumer groups committed on the last checkpoint"}`,
+                );
                 result.recovered = "pulumi up";
                 const c = await connectorStatus(env.stack.outputs.connector.name).catch(() => undefined);
                 if (c && (c.connector === "FAILED" || c.tasks.includes("FAILED"))) {
-                    log(`[${fault}] connector still ${c.connector} [${c.tasks.join(",")}] after pulumi up: restarting its failed tasks through Connect's REST API`);
+                    log(
+                        `[${fault}] connector still ${c.connector} [${c.tasks.join(",")}] after pulumi up: restarting its failed tasks through Connect's REST API`,
+                    );
                     await restartFailedConnectorTasks(env.stack.outputs.connector.name);
                     result.recovered = "pulumi up + connector task restart";
                 }
@@ -283,7 +368,9 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
         await sleep(3000);
         const lsn = await writer.stop();
         result.writerStoppedMs = Date.now() - killAt;
-        log(`[${fault}] writer stopped ${(result.writerStoppedMs / 1000).toFixed(1)} s after the kill (${writer.changes.length - startIndex} changes in this scenario, last LSN ${lsn})`);
+        log(
+            `[${fault}] writer stopped ${(result.writerStoppedMs / 1000).toFixed(1)} s after the kill (${writer.changes.length - startIndex} changes in this scenario, last LSN ${lsn})`,
+        );
         try {
             await waitLagZero(env, lsn, result.recovered === "no" ? 60_000 : 300_000);
             result.lagZeroMs = Date.now() - killAt;
@@ -296,7 +383,10 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
             // Only a restore during this scenario counts (the statistics keep the last one, maybe from an earlier scenario).
             const restored = (await jobCheckpoints(jobAfter).catch(() => undefined))?.restored;
             if (restored && restored.at >= killAt) result.restored = { id: restored.id, path: restored.path, isSavepoint: restored.isSavepoint };
-            if (result.restored) notes.push(`Flink job ${jobAfter} restored ${result.restored.isSavepoint ? "savepoint" : "checkpoint"} ${result.restored.id} (${result.restored.path}); last completed before the kill: ${result.checkpointBeforeKill ?? "-"}`);
+            if (result.restored)
+                notes.push(
+                    `Flink job ${jobAfter} restored ${result.restored.isSavepoint ? "savepoint" : "checkpoint"} ${result.restored.id} (${result.restored.path}); last completed before the kill: ${result.checkpointBeforeKill ?? "-"}`,
+                );
         }
         if (jobAfter && jobAfter === jobBefore) {
             const n = await jobRestarts(jobAfter);
@@ -310,7 +400,10 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
         result.duplicates = changelog.account.duplicates - prev.account.duplicates;
         result.unexpected = changelog.unexpected - prev.unexpected;
         if (changelog.account.lost) notes.push(`lost changes (whole table ${changelog.account.lost}), e.g. ${changelog.account.lostExamples.join(" ")}`);
-        if (changelog.account.duplicates) notes.push(`changelog: ${changelog.account.duplicatedChanges} of ${changelog.account.expected} changes present more than once (${changelog.account.duplicates} extra rows in all so far)`);
+        if (changelog.account.duplicates)
+            notes.push(
+                `changelog: ${changelog.account.duplicatedChanges} of ${changelog.account.expected} changes present more than once (${changelog.account.duplicates} extra rows in all so far)`,
+            );
         if (changelog.unexpected) notes.push(`changelog rows that are no written change: ${changelog.unexpected} in all, e.g. ${changelog.examples.join(" ")}`);
         if (changelog.snapshotRows) notes.push(`changelog: ${changelog.snapshotRows} SNAPSHOT rows (Debezium re-snapshotted)`);
         if (!mirror.equal) notes.push(`mirror differs: ${mirror.examples.join("; ")}`);
@@ -335,7 +428,9 @@ export async function runScenario(env: FaultEnv, fault: Fault): Promise<Scenario
             notes.push(`services up failed: ${(e as Error).message.slice(0, 500)}`);
         }
     }
-    log(`[${fault}] ${result.recovered}; recovery ${result.recoveryMs ?? "-"} ms; lost ${result.lost}; duplicates ${result.duplicates}; notes: ${notes.join(" | ")}`);
+    log(
+        `[${fault}] ${result.recovered}; recovery ${result.recoveryMs ?? "-"} ms; lost ${result.lost}; duplicates ${result.duplicates}; notes: ${notes.join(" | ")}`,
+    );
     return result;
 }
 
@@ -347,14 +442,17 @@ export async function prepareFaultEnv(opts: FaultOptions, log: Log): Promise<Fau
     try {
         writer = await FaultWriter.open(stack.schema, log);
         const env: FaultEnv = { stack, reader: new IcebergReader(stack.outputs.warehouse), writer, opts, log };
-        log(`stack ${stack.name} deployed: job ${stack.outputs.flinkJobs[TABLE].jobId}, connector ${stack.outputs.connector.name}, groups ${pt(env).consumerGroups.join(", ")}`);
+        log(
+            `stack ${stack.name} deployed: job ${stack.outputs.flinkJobs[TABLE].jobId}, connector ${stack.outputs.connector.name}, groups ${pt(env).consumerGroups.join(", ")}`,
+        );
         // Baseline without a fault: changes reach both tables, lag drains.
         writer.start(opts.rate, "baseline");
         await sleep(5000);
         const lsn = await writer.stop();
         await waitLagZero(env, lsn, 300_000);
         const { mirror, changelog } = await compare(env, 180_000);
-        if (!mirror.equal || changelog.account.lost) throw new Error(`the pipeline does not work before any fault: mirror ${JSON.stringify(mirror)}; changelog ${JSON.stringify(changelog.account)}`);
+        if (!mirror.equal || changelog.account.lost)
+            throw new Error(`the pipeline does not work before any fault: mirror ${JSON.stringify(mirror)}; changelog ${JSON.stringify(changelog.account)}`);
         env.last = { account: changelog.account, unexpected: changelog.unexpected };
         log(`baseline: ${writer.changes.length} changes in both tables, lag zero`);
         return env;

@@ -85,7 +85,11 @@ export async function deployFaultStack(checkpointIntervalMs: number, log: Log): 
         if (initialized) {
             // Retry once: a destroy right after a fault can meet a service still settling.
             for (let attempt = 1; attempt <= 2 && deployed; attempt++) {
-                const r = await pulumi(["destroy", "-s", name, "--yes", "--skip-preview", ...(attempt === 2 ? ["--refresh"] : [])], false).catch((e) => ({ code: -1, stdout: "", stderr: String(e) }));
+                const r = await pulumi(["destroy", "-s", name, "--yes", "--skip-preview", ...(attempt === 2 ? ["--refresh"] : [])], false).catch((e) => ({
+                    code: -1,
+                    stdout: "",
+                    stderr: String(e),
+                }));
                 if (r.code === 0) deployed = false;
                 else problems.push(`pulumi destroy -s ${name} (attempt ${attempt}) exited ${r.code}: ${(r.stdout + r.stderr).slice(-1500)}`);
             }
@@ -105,7 +109,9 @@ export async function deployFaultStack(checkpointIntervalMs: number, log: Log): 
                     await admin.deleteGroups(groups);
                     break;
                 } catch (e) {
-                    const detail = ((e as { groups?: { groupId: string; error?: { type?: string } }[] }).groups ?? []).map((g) => `${g.groupId}: ${g.error?.type ?? "ok"}`).join(", ");
+                    const detail = ((e as { groups?: { groupId: string; error?: { type?: string } }[] }).groups ?? [])
+                        .map((g) => `${g.groupId}: ${g.error?.type ?? "ok"}`)
+                        .join(", ");
                     if (attempt === 5) problems.push(`deleting consumer groups (kept; Kafka expires them): ${e} ${detail}`);
                     else await new Promise((r) => setTimeout(r, 3000));
                 }
@@ -117,7 +123,9 @@ export async function deployFaultStack(checkpointIntervalMs: number, log: Log): 
         }
         await pgRows(`DROP SCHEMA IF EXISTS ${ids.schema} CASCADE`).catch((e) => problems.push(`dropping schema ${ids.schema}: ${e}`));
         if (deployed) {
-            problems.push(`LEFT BEHIND: stack ${name} is still deployed; state in ${stateDir}, config ${file}. Destroy with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`);
+            problems.push(
+                `LEFT BEHIND: stack ${name} is still deployed; state in ${stateDir}, config ${file}. Destroy with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`,
+            );
         } else {
             fs.rmSync(file, { force: true });
             fs.rmSync(stateDir, { recursive: true, force: true });

@@ -88,10 +88,27 @@ export class FaultWriter {
         const ids = [...this.live.keys()];
         if (ids.length < 10 || r < 0.5) {
             const id = this.nextId++;
-            return { op: "INSERT", id, name, age, city, sql: `INSERT INTO ${this.table} (id, name, age, city) VALUES ($1, $2, $3, $4)`, params: [id, name, age, city] };
+            return {
+                op: "INSERT",
+                id,
+                name,
+                age,
+                city,
+                sql: `INSERT INTO ${this.table} (id, name, age, city) VALUES ($1, $2, $3, $4)`,
+                params: [id, name, age, city],
+            };
         }
         const id = ids[Math.floor(this.random() * ids.length)];
-        if (r < 0.8) return { op: "UPDATE", id, name, age, city, sql: `UPDATE ${this.table} SET name = $2, age = $3, city = $4 WHERE id = $1`, params: [id, name, age, city] };
+        if (r < 0.8)
+            return {
+                op: "UPDATE",
+                id,
+                name,
+                age,
+                city,
+                sql: `UPDATE ${this.table} SET name = $2, age = $3, city = $4 WHERE id = $1`,
+                params: [id, name, age, city],
+            };
         const before = this.live.get(id)!;
         return { op: "DELETE", id, name: before.name, age: before.age, city: before.city, sql: `DELETE FROM ${this.table} WHERE id = $1`, params: [id] };
     }

@@ -4,9 +4,15 @@
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
     const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === "number" ? fmtNumber(c) : c)))];
     for (const r of cells) if (r.length !== header.length) throw new Error(`row has ${r.length} cells, header ${header.length}: ${r.join(" | ")}`);
-    const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || /^-?[\d.,]+( ?[a-zA-Z%/]+)?$/.test(String(r[i])) || r[i] === "-"));
+    const numeric = header.map(
+        (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || /^-?[\d.,]+( ?[a-zA-Z%/]+)?$/.test(String(r[i])) || r[i] === "-"),
+    );
     const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-    const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    const line = (r: readonly string[]) =>
+        r
+            .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
     return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 

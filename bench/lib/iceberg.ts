@@ -36,7 +36,12 @@ export class IcebergTableProbe {
         readonly branch = "main",
     ) {
         const m = endpoints().minio;
-        this.s3 = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+        this.s3 = new S3Client({
+            endpoint: m.endpoint,
+            region: m.region,
+            forcePathStyle: true,
+            credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+        });
     }
 
     /** The table's current metadata location, or undefined while the table does not exist. */

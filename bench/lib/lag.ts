@@ -31,7 +31,10 @@ export class LagProbe {
     /** The Flink job's consumer groups: every group named after the job (`<job>-changes`, `<job>-current`). */
     async refreshGroups(): Promise<string[]> {
         const listed = await this.admin.listGroups();
-        this.groups = listed.groups.map((g) => g.groupId).filter((g) => g.startsWith(this.groupPrefix)).sort();
+        this.groups = listed.groups
+            .map((g) => g.groupId)
+            .filter((g) => g.startsWith(this.groupPrefix))
+            .sort();
         return this.groups;
     }
 
@@ -64,7 +67,10 @@ export class LagProbe {
 
     /** True once the slot has confirmed everything up to `lsn`. */
     async slotConfirmed(lsn: string): Promise<boolean> {
-        const r = await this.pg.query("SELECT pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0 AS ok FROM pg_replication_slots WHERE slot_name = $1", [this.slot, lsn]);
+        const r = await this.pg.query("SELECT pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0 AS ok FROM pg_replication_slots WHERE slot_name = $1", [
+            this.slot,
+            lsn,
+        ]);
         return Boolean(r.rows[0]?.ok);
     }
 

@@ -63,7 +63,7 @@ function readGroup(svc: ServicePid): ProcReading {
         }
     }
     const members = new Set<number>([...all].filter(([pid, st]) => pid === svc.pid || st.pgrp === svc.pgid).map(([pid]) => pid));
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
         grew = false;
         for (const [pid, st] of all) {
             if (!members.has(pid) && members.has(st.ppid)) {

@@ -42,11 +42,24 @@ export class Session {
     async warmUp(n = 5, timeoutMs = 240_000): Promise<number> {
         const r = await this.writer.write({ changes: n, rate: 0, batch: 1 });
         this.count(r.ops);
-        const ms = await waitFor(`the warm-up's ${n} changes in ${this.changes.key} (${this.expected} rows in all)`, async () => (await this.changes.totalRecords()) >= this.expected, timeoutMs, 250, 2000);
+        const ms = await waitFor(
+            `the warm-up's ${n} changes in ${this.changes.key} (${this.expected} rows in all)`,
+            async () => (await this.changes.totalRecords()) >= this.expected,
+            timeoutMs,
+            250,
+            2000,
+        );
         // Flink commits the source offsets to Kafka when a checkpoint completes (the same notification the Iceberg commit runs on).
-        await waitFor(`the consumer groups of Flink job ${this.stack.outputs.flinkJobs.demographics.name} to commit offsets at the topic end`, async () => (await this.lag.consumerLag()).total === 0, timeoutMs, 250, 2000);
+        await waitFor(
+            `the consumer groups of Flink job ${this.stack.outputs.flinkJobs.demographics.name} to commit offsets at the topic end`,
+            async () => (await this.lag.consumerLag()).total === 0,
+            timeoutMs,
+            250,
+            2000,
+        );
         const total = await this.changes.totalRecords();
-        if (total !== this.expected) throw new Error(`${this.changes.key} holds ${total} changes, expected ${this.expected}: the changelog does not match what was written`);
+        if (total !== this.expected)
+            throw new Error(`${this.changes.key} holds ${total} changes, expected ${this.expected}: the changelog does not match what was written`);
         return ms;
     }
 
@@ -108,7 +121,9 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     const cpu0 = machineCpu();
     const self0 = process.cpuUsage();
     const sampler = s.lag.startSampling(1000);
-    s.log(`${label}: writing ${w.changes !== undefined ? `${w.changes} changes` : `for ${(w.durationMs! / 1000).toFixed(0)} s`} at ${w.rate > 0 ? `${w.rate}/s` : "max rate"}, ${w.batch} per transaction`);
+    s.log(
+        `${label}: writing ${w.changes !== undefined ? `${w.changes} changes` : `for ${(w.durationMs! / 1000).toFixed(0)} s`} at ${w.rate > 0 ? `${w.rate}/s` : "max rate"}, ${w.batch} per transaction`,
+    );
     let r;
     try {
         r = await s.writer.write(w);
@@ -124,7 +139,13 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     }
     const lastCommit = r.commitAtMs[n - 1];
     s.log(`${label}: ${n} changes in ${((r.endedAtMs - r.startedAtMs) / 1000).toFixed(1)} s; waiting for them in Iceberg`);
-    await waitFor(`${n} changes of "${label}" in ${s.changes.key} (${s.expected} in all)`, async () => (await s.changes.totalRecords()) >= s.expected, drainTimeoutMs, 100, 500);
+    await waitFor(
+        `${n} changes of "${label}" in ${s.changes.key} (${s.expected} in all)`,
+        async () => (await s.changes.totalRecords()) >= s.expected,
+        drainTimeoutMs,
+        100,
+        500,
+    );
     let consumerLagZeroMs: number | undefined;
     let slotConfirmedMs: number | undefined;
     await waitFor(
@@ -144,7 +165,8 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     const self1 = process.cpuUsage(self0);
 
     const totalAfter = await s.changes.totalRecords();
-    if (totalAfter !== s.expected) throw new Error(`${s.changes.key} holds ${totalAfter} changes after "${label}", expected ${s.expected}: changes lost or duplicated`);
+    if (totalAfter !== s.expected)
+        throw new Error(`${s.changes.key} holds ${totalAfter} changes after "${label}", expected ${s.expected}: changes lost or duplicated`);
 
     const loc = await s.changes.metadataLocation();
     const md = await s.changes.metadata(loc);
@@ -180,7 +202,12 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
             slotConfirmedMs,
             lagZeroMs: consumerLagZeroMs !== undefined && slotConfirmedMs !== undefined ? Math.max(consumerLagZeroMs, slotConfirmedMs) : undefined,
         },
-        lag: { samples: series.length, maxConsumerLag: maxOf(series.map((x) => x.consumerLag)), maxSlotLagBytes: maxOf(series.map((x) => x.slotLagBytes)), series },
+        lag: {
+            samples: series.length,
+            maxConsumerLag: maxOf(series.map((x) => x.consumerLag)),
+            maxSlotLagBytes: maxOf(series.map((x) => x.slotLagBytes)),
+            series,
+        },
         icebergCommits: inRun.length,
         commitIntervalMedianMs: percentile(intervals, 50),
         snapshotToNessieMedianMs: percentile(snapToNessie, 50),
@@ -212,9 +239,12 @@ export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promi
     const upsertRows = opts.upsert ? Number((await batchQuery(o.warehouse, `SELECT COUNT(*) FROM ${lake(o.icebergTables.demographics)}`))[0]?.[0]) : undefined;
     const sourceRows = opts.upsert ? Number((await s.writer.query(`SELECT COUNT(*) AS c FROM ${s.stack.schema}.demographics`))[0].c) : undefined;
     const problems: string[] = [];
-    if (changelogRows !== s.expected) problems.push(`the changelog ${o.icebergChangeTables.demographics} has ${changelogRows} rows through the SQL Gateway, expected ${s.expected}`);
-    for (const [op, k] of Object.entries(s.opsTotal)) if ((byOperation[op] ?? 0) !== k) problems.push(`${op}: ${byOperation[op] ?? 0} changelog rows, ${k} written`);
-    if (opts.upsert && upsertRows !== sourceRows) problems.push(`the upsert table ${o.icebergTables.demographics} has ${upsertRows} rows, PostgreSQL ${sourceRows}`);
+    if (changelogRows !== s.expected)
+        problems.push(`the changelog ${o.icebergChangeTables.demographics} has ${changelogRows} rows through the SQL Gateway, expected ${s.expected}`);
+    for (const [op, k] of Object.entries(s.opsTotal))
+        if ((byOperation[op] ?? 0) !== k) problems.push(`${op}: ${byOperation[op] ?? 0} changelog rows, ${k} written`);
+    if (opts.upsert && upsertRows !== sourceRows)
+        problems.push(`the upsert table ${o.icebergTables.demographics} has ${upsertRows} rows, PostgreSQL ${sourceRows}`);
     if (problems.length) throw new Error(`TOTALS DO NOT MATCH:\n  ${problems.join("\n  ")}`);
     return { changelogRows, expected: s.expected, byOperation, upsertRows, sourceRows };
 }

@@ -53,7 +53,10 @@ async function pulumi(stateDir: string, args: string[], log: Log, expectOk = tru
     log(`pulumi ${args.join(" ")} ...`);
     const r = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 600_000 });
     log(`pulumi ${args[0]} exited ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (expectOk && r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    if (expectOk && r.code !== 0)
+        throw new Error(
+            `pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+        );
     return r;
 }
 
@@ -67,7 +70,11 @@ function stackFile(base: any, ids: { bucket: string; namespace: string; schema: 
     // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
     cfg.config["lakehouse:dremio"] = { enabled: false };
     // Jobs are stopped with a savepoint on reconfigure (their update path); cancel on destroy is enough.
-    cfg.config["lakehouse:pipeline"] = { ...cfg.config["lakehouse:pipeline"], jobDeleteMode: "cancel", ...(s.connectorConfig && Object.keys(s.connectorConfig).length ? { connectorConfig: s.connectorConfig } : {}) };
+    cfg.config["lakehouse:pipeline"] = {
+        ...cfg.config["lakehouse:pipeline"],
+        jobDeleteMode: "cancel",
+        ...(s.connectorConfig && Object.keys(s.connectorConfig).length ? { connectorConfig: s.connectorConfig } : {}),
+    };
     return yaml.dump(cfg);
 }
 
@@ -124,7 +131,9 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
             await pg.end().catch(() => undefined);
         }
         if (deployed) {
-            log(`LEFT BEHIND: stack ${name} is still deployed; its state is in ${stateDir} and its config in ${file}. Destroy it with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`);
+            log(
+                `LEFT BEHIND: stack ${name} is still deployed; its state is in ${stateDir} and its config in ${file}. Destroy it with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`,
+            );
         } else {
             fs.rmSync(file, { force: true });
             fs.rmSync(stateDir, { recursive: true, force: true });
@@ -133,7 +142,7 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
     };
     const onSignal = (sig: NodeJS.Signals) => {
         log(`${sig}: tearing down stack ${name} before exiting`);
-        teardown().finally(() => process.exit(130));
+        void teardown().finally(() => process.exit(130));
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

@@ -55,7 +55,9 @@ export function assignVisibility(n: number, points: readonly VisibilityPoint[]):
     const sorted = [...points].sort((a, b) => a.visibleAtMs - b.visibleAtMs);
     for (let i = 1; i < sorted.length; i++) {
         if (sorted[i].cumulative < sorted[i - 1].cumulative) {
-            throw new Error(`changelog count went down from ${sorted[i - 1].cumulative} to ${sorted[i].cumulative} at ${new Date(sorted[i].visibleAtMs).toISOString()}: not an append-only history`);
+            throw new Error(
+                `changelog count went down from ${sorted[i - 1].cumulative} to ${sorted[i].cumulative} at ${new Date(sorted[i].visibleAtMs).toISOString()}: not an append-only history`,
+            );
         }
     }
     const out: (number | undefined)[] = new Array(n).fill(undefined);
@@ -97,7 +99,12 @@ export interface IcebergSnapshot {
  * change) and commits before `sinceMs` are skipped; when several commits carry one snapshot, the
  * earliest counts. A commit whose snapshot is missing from the metadata is an error.
  */
-export function visibilityPoints(commits: readonly TableCommit[], snapshots: readonly IcebergSnapshot[], baselineTotal: number, sinceMs: number): VisibilityPoint[] {
+export function visibilityPoints(
+    commits: readonly TableCommit[],
+    snapshots: readonly IcebergSnapshot[],
+    baselineTotal: number,
+    sinceMs: number,
+): VisibilityPoint[] {
     const byId = new Map(snapshots.map((s) => [String(s["snapshot-id"]), s]));
     const earliest = new Map<string, number>();
     for (const c of commits) {
@@ -183,9 +190,14 @@ export function lagBounded(
     const latencyGrowthMs = trend ? trend.lastQuarterP50Ms - trend.firstQuarterP50Ms : undefined;
     const base = { lagGrowthPerS, maxConsumerLag, maxSlotLagBytes, latencyGrowthMs };
     if (drainMs === undefined) return { bounded: false, ...base, reason: "backlog did not drain" };
-    if (drainMs > drainBoundMs) return { bounded: false, ...base, reason: `drain took ${(drainMs / 1000).toFixed(1)} s > ${(drainBoundMs / 1000).toFixed(0)} s` };
+    if (drainMs > drainBoundMs)
+        return { bounded: false, ...base, reason: `drain took ${(drainMs / 1000).toFixed(1)} s > ${(drainBoundMs / 1000).toFixed(0)} s` };
     if (latencyGrowthMs !== undefined && latencyGrowthMs > growthAllowanceMs) {
-        return { bounded: false, ...base, reason: `latency grew ${(latencyGrowthMs / 1000).toFixed(1)} s over the run (> ${(growthAllowanceMs / 1000).toFixed(1)} s)` };
+        return {
+            bounded: false,
+            ...base,
+            reason: `latency grew ${(latencyGrowthMs / 1000).toFixed(1)} s over the run (> ${(growthAllowanceMs / 1000).toFixed(1)} s)`,
+        };
     }
     return { bounded: true, ...base, reason: "ok" };
 }

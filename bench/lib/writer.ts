@@ -148,7 +148,7 @@ export class ChangeWriter {
             if (t >= endBy) break;
             const due = o.rate > 0 ? Math.floor(((t - startedAtMs) / 1000) * o.rate) + 1 : Number.POSITIVE_INFINITY;
             if (issued >= due) {
-                const waitMs = ((issued / o.rate) * 1000 + startedAtMs) - t;
+                const waitMs = (issued / o.rate) * 1000 + startedAtMs - t;
                 await new Promise((r) => setTimeout(r, Math.max(0, Math.min(waitMs, 50))));
                 continue;
             }
@@ -169,7 +169,8 @@ export class ChangeWriter {
                     const at = now();
                     const results = Array.isArray(res) ? res.filter((r: any) => r.command !== "BEGIN" && r.command !== "COMMIT") : [res];
                     const touched = results.reduce((s: number, r: any) => s + (r.rowCount ?? 0), 0);
-                    if (touched !== n) throw new Error(`a transaction of ${n} planned changes touched ${touched} rows: the change count would not match the changelog`);
+                    if (touched !== n)
+                        throw new Error(`a transaction of ${n} planned changes touched ${touched} rows: the change count would not match the changelog`);
                     for (let k = 0; k < n; k++) commitAtMs[first + k] = at;
                 })
                 .catch((e: unknown) => {

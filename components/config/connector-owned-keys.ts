@@ -7,7 +7,16 @@
  * Debezium settings the program derives from other config (connection, slot, publication, topics,
  * captured tables): `pipeline.connectorConfig` may not set them.
  */
-export const CONNECTOR_OWNED_KEYS: readonly (string | RegExp)[] = ["connector.class", "name", /^database\./, "slot.name", "topic.prefix", "table.include.list", "schema.include.list", /^publication\./];
+export const CONNECTOR_OWNED_KEYS: readonly (string | RegExp)[] = [
+    "connector.class",
+    "name",
+    /^database\./,
+    "slot.name",
+    "topic.prefix",
+    "table.include.list",
+    "schema.include.list",
+    /^publication\./,
+];
 
 /** True when the program owns a Debezium setting (see CONNECTOR_OWNED_KEYS). */
 export function isOwnedConnectorKey(key: string): boolean {

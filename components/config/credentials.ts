@@ -13,7 +13,11 @@ export function parseCredentialsSet(r: Reader, values: Record<string, string>, s
         if (values[key] === undefined) continue;
         // The value itself never goes into a message.
         if (!secretKeys.has(key)) {
-            r.problem(key, "a plain-text value", `a secret: run \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\` (or remove it and let the program generate one)`);
+            r.problem(
+                key,
+                "a plain-text value",
+                `a secret: run \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\` (or remove it and let the program generate one)`,
+            );
         } else if (values[key].length < 8) {
             r.problem(key, `a secret of ${values[key].length} characters`, "at least 8 characters (MinIO and Dremio reject shorter ones)");
         }

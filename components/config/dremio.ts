@@ -12,6 +12,12 @@ export function parseDremio(r: Reader, values: Record<string, string>): DremioCo
     return {
         enabled: r.boolean(dr.enabled, "dremio.enabled", DEFAULTS.dremio.enabled),
         adminUser: r.string(dr.adminUser, "dremio.adminUser", DEFAULTS.dremio.adminUser, DREMIO_USER_NAME, "a user name: letters, digits, '_', '.' or '-'"),
-        sourceName: r.string(dr.sourceName, "dremio.sourceName", DEFAULTS.dremio.sourceName, DREMIO_SOURCE_NAME, "a Dremio source name: a letter, then letters, digits, '_' or '-' (it starts every table path in Dremio's SQL)"),
+        sourceName: r.string(
+            dr.sourceName,
+            "dremio.sourceName",
+            DEFAULTS.dremio.sourceName,
+            DREMIO_SOURCE_NAME,
+            "a Dremio source name: a letter, then letters, digits, '_' or '-' (it starts every table path in Dremio's SQL)",
+        ),
     };
 }

@@ -44,7 +44,12 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
                 if (typeof v !== "string" || !v.split(",").every((hp) => HOST_PORT.test(hp.trim()))) {
                     r.problem("external.kafka.bootstrapServers", v, "host:port[,host:port...] of the brokers (no scheme), e.g. broker-1:9092,broker-2:9092");
                 } else {
-                    external.kafka = { bootstrapServers: v.split(",").map((hp) => hp.trim()).join(",") };
+                    external.kafka = {
+                        bootstrapServers: v
+                            .split(",")
+                            .map((hp) => hp.trim())
+                            .join(","),
+                    };
                 }
                 break;
             }
@@ -60,7 +65,8 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
             }
             case "nessie": {
                 const u = need("url", HTTP_URL, `${url}; the program adds /api/v2`);
-                if (u && /\/api\/v[12]$/.test(u)) r.problem("external.nessie.url", g.url, "the server's base URL without /api/v1 or /api/v2 (the program uses API v2)");
+                if (u && /\/api\/v[12]$/.test(u))
+                    r.problem("external.nessie.url", g.url, "the server's base URL without /api/v1 or /api/v2 (the program uses API v2)");
                 else if (u) external.nessie = { url: u };
                 break;
             }
@@ -83,7 +89,11 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
 /** With `storage.provider: aws` the program creates the bucket: an external MinIO has no place. */
 export function checkExternalStorage(r: Reader, storage: StorageConfig, external: ExternalServices): void {
     if (storage.provider === "aws" && external.minio) {
-        r.problem("external.minio", external.minio.endpoint, 'nothing with storage.provider "aws" (the warehouse is an S3 bucket the program creates); remove it, or use storage.provider "minio"');
+        r.problem(
+            "external.minio",
+            external.minio.endpoint,
+            'nothing with storage.provider "aws" (the warehouse is an S3 bucket the program creates); remove it, or use storage.provider "minio"',
+        );
     }
 }
 
@@ -102,14 +112,22 @@ export function checkExternalCoverage(
     if (platform === "external") {
         const missing = wanted.filter((s) => external[s] === undefined);
         if (missing.length) {
-            r.problem("external", Object.keys(external), `an entry for every service on platform "external"; missing: ${missing.join(", ")} (or set dremio.enabled: false)`);
+            r.problem(
+                "external",
+                Object.keys(external),
+                `an entry for every service on platform "external"; missing: ${missing.join(", ")} (or set dremio.enabled: false)`,
+            );
         }
     }
     for (const service of wanted) {
         if (external[service] === undefined) continue;
         for (const key of EXTERNAL_CREDENTIALS[service] ?? []) {
             if (!credentialsSet[key]) {
-                r.problem(key, "nothing", `a secret with the password of the existing ${service} (\`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`): the program cannot generate a password for a service it does not run`);
+                r.problem(
+                    key,
+                    "nothing",
+                    `a secret with the password of the existing ${service} (\`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\`): the program cannot generate a password for a service it does not run`,
+                );
             }
         }
     }
@@ -119,7 +137,11 @@ export function checkExternalCoverage(
             if (!ext) continue;
             const address = Object.values(ext).join(",");
             if (/(^|[/,@])(localhost|127\.\d+\.\d+\.\d+)([:/,]|$)/.test(address)) {
-                r.problem(`external.${service}`, address, `an address the ${platform} containers can reach: localhost inside a container is the container itself (use the host's name or address)`);
+                r.problem(
+                    `external.${service}`,
+                    address,
+                    `an address the ${platform} containers can reach: localhost inside a container is the container itself (use the host's name or address)`,
+                );
             }
         }
     }

@@ -17,8 +17,20 @@ export function parseFlink(r: Reader, values: Record<string, string>, bucket: st
         slotsPerTaskManager: r.integer(f.slotsPerTaskManager, "flink.slotsPerTaskManager", fd.slotsPerTaskManager, 1, 64),
         parallelism: r.integer(f.parallelism, "flink.parallelism", fd.parallelism, 1, 1024),
         checkpointIntervalMs: r.integer(f.checkpointIntervalMs, "flink.checkpointIntervalMs", fd.checkpointIntervalMs, 100, 3_600_000),
-        checkpointsUri: r.string(f.checkpointsUri, "flink.checkpointsUri", `s3://${bucket}/flink/checkpoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/checkpoints (checkpoints must outlive a container)"),
-        savepointsUri: r.string(f.savepointsUri, "flink.savepointsUri", `s3://${bucket}/flink/savepoints`, STORAGE_URI, "a durable URI such as s3://warehouse/flink/savepoints"),
+        checkpointsUri: r.string(
+            f.checkpointsUri,
+            "flink.checkpointsUri",
+            `s3://${bucket}/flink/checkpoints`,
+            STORAGE_URI,
+            "a durable URI such as s3://warehouse/flink/checkpoints (checkpoints must outlive a container)",
+        ),
+        savepointsUri: r.string(
+            f.savepointsUri,
+            "flink.savepointsUri",
+            `s3://${bucket}/flink/savepoints`,
+            STORAGE_URI,
+            "a durable URI such as s3://warehouse/flink/savepoints",
+        ),
         highAvailability: r.boolean(f.highAvailability, "flink.highAvailability", fd.highAvailability),
         highAvailabilityStorageUri: r.string(
             f.highAvailabilityStorageUri,
@@ -29,7 +41,11 @@ export function parseFlink(r: Reader, values: Record<string, string>, bucket: st
         ),
     };
     if (flink.parallelism > flink.taskManagers * flink.slotsPerTaskManager) {
-        r.problem("flink.parallelism", flink.parallelism, `at most flink.taskManagers x flink.slotsPerTaskManager = ${flink.taskManagers * flink.slotsPerTaskManager} (the job could never be scheduled)`);
+        r.problem(
+            "flink.parallelism",
+            flink.parallelism,
+            `at most flink.taskManagers x flink.slotsPerTaskManager = ${flink.taskManagers * flink.slotsPerTaskManager} (the job could never be scheduled)`,
+        );
     }
     return flink;
 }

@@ -23,9 +23,13 @@ export function parseImages(r: Reader, values: Record<string, string>): Record<S
         const ref = imagesRaw[service];
         if (ref === undefined) continue;
         if (typeof ref !== "string" || !isPinnedImage(ref)) {
-            r.problem(`images.${service}`, ref, "an image pinned to an exact tag or digest, e.g. \"postgres:15.10\" (not \"latest\", not untagged)");
+            r.problem(`images.${service}`, ref, 'an image pinned to an exact tag or digest, e.g. "postgres:15.10" (not "latest", not untagged)');
         } else if (service === "flink" && !/^1\.20\.\d+/.test(ref.slice(ref.lastIndexOf("/") + 1).split(":")[1] ?? "")) {
-            r.problem("images.flink", ref, 'a Flink 1.20.x image such as "flink:1.20.1-scala_2.12-java17" (the connector jars in components/images/flink/pom.xml are built for 1.20)');
+            r.problem(
+                "images.flink",
+                ref,
+                'a Flink 1.20.x image such as "flink:1.20.1-scala_2.12-java17" (the connector jars in components/images/flink/pom.xml are built for 1.20)',
+            );
         } else {
             images[service] = ref;
         }

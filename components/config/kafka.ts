@@ -13,7 +13,13 @@ export function parseKafka(r: Reader, values: Record<string, string>): KafkaConf
     const replicationFactor = Math.min(brokers, 3);
     return {
         brokers,
-        topicPrefix: r.string(k.topicPrefix, "kafka.topicPrefix", DEFAULTS.kafka.topicPrefix, KAFKA_CONNECT_NAME, "letters, digits, '.', '_' or '-' (it starts every CDC topic name)"),
+        topicPrefix: r.string(
+            k.topicPrefix,
+            "kafka.topicPrefix",
+            DEFAULTS.kafka.topicPrefix,
+            KAFKA_CONNECT_NAME,
+            "letters, digits, '.', '_' or '-' (it starts every CDC topic name)",
+        ),
         replicationFactor,
         minInsyncReplicas: Math.max(1, replicationFactor - 1),
     };

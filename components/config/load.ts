@@ -14,7 +14,11 @@ export type ConfiguredCredentials = Partial<Record<CredentialKey, pulumi.Output<
  * Reads and validates the current stack's configuration. Throws a `pulumi.RunError` (printed without
  * a stack trace) before any resource is registered when anything is wrong.
  */
-export function loadLakehouseConfig(): { config: LakehouseConfig; credentials: ConfiguredCredentials; credentialValues: Partial<Record<CredentialKey, string>> } {
+export function loadLakehouseConfig(): {
+    config: LakehouseConfig;
+    credentials: ConfiguredCredentials;
+    credentialValues: Partial<Record<CredentialKey, string>>;
+} {
     const prefix = `${CONFIG_NAMESPACE}:`;
     const all = pulumi.runtime.allConfig();
     const values: Record<string, string> = {};

@@ -24,7 +24,11 @@ import { CREDENTIAL_KEYS, CredentialKey, LakehouseConfig, PLATFORMS, PlatformKin
 
 /** Lower-cases and replaces what Docker and Kubernetes names do not allow. */
 function dockerSafeName(name: string): string {
-    return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50);
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 50);
 }
 
 /**
@@ -42,7 +46,8 @@ export function parseLakehouseConfig(
 ): LakehouseConfig {
     const r = new Reader();
     for (const key of Object.keys(values)) {
-        if (!TOP_LEVEL_KEYS.includes(key)) r.problem(key, CREDENTIAL_KEYS.includes(key as CredentialKey) ? "(a value)" : values[key], `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`);
+        if (!TOP_LEVEL_KEYS.includes(key))
+            r.problem(key, CREDENTIAL_KEYS.includes(key as CredentialKey) ? "(a value)" : values[key], `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`);
     }
     const namePrefix = dockerSafeName(`${context.project}-${context.stack}`);
 

@@ -15,7 +15,11 @@ export function parsePipeline(r: Reader, values: Record<string, string>, externa
     const pl = r.object(values, "pipeline");
     const pd = DEFAULTS.pipeline;
     const pipeline: PipelineConfig = {
-        connectorState: r.oneOf(pl.connectorState, "pipeline.connectorState", pd.connectorState as PipelineConfig["connectorState"], ["RUNNING", "PAUSED", "STOPPED"]),
+        connectorState: r.oneOf(pl.connectorState, "pipeline.connectorState", pd.connectorState as PipelineConfig["connectorState"], [
+            "RUNNING",
+            "PAUSED",
+            "STOPPED",
+        ]),
         jobState: r.oneOf(pl.jobState, "pipeline.jobState", pd.jobState as PipelineConfig["jobState"], ["RUNNING", "STOPPED"]),
         jobDeleteMode: r.oneOf(pl.jobDeleteMode, "pipeline.jobDeleteMode", pd.jobDeleteMode as PipelineConfig["jobDeleteMode"], ["savepoint", "cancel"]),
         dropSlotOnDelete: r.boolean(pl.dropSlotOnDelete, "pipeline.dropSlotOnDelete", pd.dropSlotOnDelete),
@@ -23,7 +27,11 @@ export function parsePipeline(r: Reader, values: Record<string, string>, externa
         verifyTimeoutSeconds: r.integer(pl.verifyTimeoutSeconds, "pipeline.verifyTimeoutSeconds", pd.verifyTimeoutSeconds, 0, 3600),
     };
     if (pipeline.verifyTimeoutSeconds > 0 && pipeline.verifyTimeoutSeconds < 10) {
-        r.problem("pipeline.verifyTimeoutSeconds", pipeline.verifyTimeoutSeconds, "0 (no settle check) or 10 to 3600 seconds: the check waits for a checkpoint, so give it at least a few checkpoint intervals");
+        r.problem(
+            "pipeline.verifyTimeoutSeconds",
+            pipeline.verifyTimeoutSeconds,
+            "0 (no settle check) or 10 to 3600 seconds: the check waits for a checkpoint, so give it at least a few checkpoint intervals",
+        );
     }
     if (pl.replicationPasswordReference !== undefined) {
         const reference = parseReplicationPasswordReference(r, pl.replicationPasswordReference, external);
@@ -41,7 +49,7 @@ function parseReplicationPasswordReference(r: Reader, reference: unknown, extern
         r.problem(
             where,
             typeof reference === "string" && !/^\$\{/.test(reference) ? "a value that is not a reference" : reference,
-            "one Kafka config-provider reference that your Connect workers resolve to the replication password, `${provider:key}` or `${provider:path:key}`, e.g. \"${env:LAKEHOUSE_REPLICATION_PASSWORD}\" (worker config `config.providers=env`, `config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`) or \"${file:/etc/kafka/secrets.properties:replication.password}\" (FileConfigProvider). The password itself goes in the secret `lakehouse:replicationPassword`",
+            'one Kafka config-provider reference that your Connect workers resolve to the replication password, `${provider:key}` or `${provider:path:key}`, e.g. "${env:LAKEHOUSE_REPLICATION_PASSWORD}" (worker config `config.providers=env`, `config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`) or "${file:/etc/kafka/secrets.properties:replication.password}" (FileConfigProvider). The password itself goes in the secret `lakehouse:replicationPassword`',
         );
         return undefined;
     }
@@ -64,7 +72,11 @@ function parseConnectorConfig(r: Reader, raw: unknown): Record<string, string> {
     for (const [key, value] of Object.entries(extra)) {
         const where = `pipeline.connectorConfig["${key}"]`;
         if (isOwnedConnectorKey(key)) {
-            r.problem(where, key === "database.password" ? "(a value)" : value, `no override: the program owns "${key}"; remove it from lakehouse:pipeline.connectorConfig (${ownedConnectorKeyFix(key)})`);
+            r.problem(
+                where,
+                key === "database.password" ? "(a value)" : value,
+                `no override: the program owns "${key}"; remove it from lakehouse:pipeline.connectorConfig (${ownedConnectorKeyFix(key)})`,
+            );
         } else if (!DEBEZIUM_SETTING_NAME.test(key)) {
             r.problem(where, value, "a Debezium setting name: letters, digits, '.', '_' or '-'");
         } else if (typeof value !== "string") {

@@ -25,12 +25,22 @@ export function parseSource(r: Reader, values: Record<string, string>): SourceCo
         publication: r.string(s.publication, "source.publication", d.publication, POSTGRES_IDENTIFIER, ident),
         adminUser: r.string(s.adminUser, "source.adminUser", d.adminUser, POSTGRES_IDENTIFIER, ident),
         replicationUser: r.string(s.replicationUser, "source.replicationUser", d.replicationUser, POSTGRES_IDENTIFIER, ident),
-        maxSlotWalKeepSize: r.string(s.maxSlotWalKeepSize, "source.maxSlotWalKeepSize", d.maxSlotWalKeepSize, WAL_SIZE, 'a PostgreSQL size such as "10GB", "512MB", or "-1" for unlimited'),
+        maxSlotWalKeepSize: r.string(
+            s.maxSlotWalKeepSize,
+            "source.maxSlotWalKeepSize",
+            d.maxSlotWalKeepSize,
+            WAL_SIZE,
+            'a PostgreSQL size such as "10GB", "512MB", or "-1" for unlimited',
+        ),
         maxReplicationSlots: r.integer(s.maxReplicationSlots, "source.maxReplicationSlots", d.maxReplicationSlots, 4, 1000),
         maxWalSenders: r.integer(s.maxWalSenders, "source.maxWalSenders", d.maxWalSenders, 4, 1000),
     };
     if (source.adminUser === source.replicationUser) {
-        r.problem("source.replicationUser", source.replicationUser, `a role other than source.adminUser ("${source.adminUser}"): the CDC role gets only REPLICATION and SELECT`);
+        r.problem(
+            "source.replicationUser",
+            source.replicationUser,
+            `a role other than source.adminUser ("${source.adminUser}"): the CDC role gets only REPLICATION and SELECT`,
+        );
     }
     if (source.createSeedTable && !source.tables.includes("demographics")) {
         r.problem("source.createSeedTable", true, 'false, or "demographics" in source.tables (the seed table is demographics)');

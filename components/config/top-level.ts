@@ -22,10 +22,22 @@ export function parseTopLevelSettings(r: Reader, values: Record<string, string>)
     const exposePorts = r.boolean(values.exposePorts, "exposePorts", DEFAULTS.exposePorts);
     // The highest published base port is Dremio's Flight port; the offset must keep it a valid port.
     const hostPortOffset = r.integer(values.hostPortOffset, "hostPortOffset", DEFAULTS.hostPortOffset, 0, 65535 - PORTS.dremioFlight);
-    const awsRegion = r.string(values.awsRegion, "awsRegion", DEFAULTS.awsRegion, AWS_REGION, 'an AWS-style region such as "us-east-1" (S3 clients refuse to start without one)');
+    const awsRegion = r.string(
+        values.awsRegion,
+        "awsRegion",
+        DEFAULTS.awsRegion,
+        AWS_REGION,
+        'an AWS-style region such as "us-east-1" (S3 clients refuse to start without one)',
+    );
     const startTimeoutSeconds = r.integer(values.startTimeoutSeconds, "startTimeoutSeconds", DEFAULTS.startTimeoutSeconds, 10, 3600);
     const dataLoss = parseAllowDataLoss(values.allowDataLoss);
     if (dataLoss.problem) r.problem("allowDataLoss", dataLoss.problem.found, dataLoss.problem.expected);
-    const externalCheckTimeoutSeconds = r.integer(values.externalCheckTimeoutSeconds, "externalCheckTimeoutSeconds", DEFAULTS.externalCheckTimeoutSeconds, 1, 600);
+    const externalCheckTimeoutSeconds = r.integer(
+        values.externalCheckTimeoutSeconds,
+        "externalCheckTimeoutSeconds",
+        DEFAULTS.externalCheckTimeoutSeconds,
+        1,
+        600,
+    );
     return { exposePorts, hostPortOffset, awsRegion, startTimeoutSeconds, allowDataLoss: dataLoss.allowed, externalCheckTimeoutSeconds };
 }

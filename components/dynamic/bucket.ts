@@ -67,7 +67,10 @@ export function diffBucket(olds: Record<string, any>, news: Record<string, any>)
     const o = normal(olds);
     const n = normal(news);
     // A new name is a new bucket, made before the old one is deleted.
-    return inputDiff(keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), ["bucket"]);
+    return inputDiff(
+        keys.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
+        ["bucket"],
+    );
 }
 
 function s3Client(inputs: Record<string, any>) {

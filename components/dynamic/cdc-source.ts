@@ -31,17 +31,27 @@ export const OWNER_COMMENT_PREFIX = "lakehouse-owner ";
 /** Validates inputs (identifiers are interpolated into DDL, so they must be plain lower-case identifiers). */
 export function checkCdcSourceInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
-    if (isKnown(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address))) failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
+    if (isKnown(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address)))
+        failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
     for (const key of ["database", "schema", "publication", "replicationUser", "adminUser"]) {
         if (news[key] === undefined) failures.push({ property: key, reason: "is required" });
-        else if (isKnown(news[key]) && !POSTGRES_IDENTIFIER.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be a lower-case SQL identifier (letters, digits, '_')` });
+        else if (isKnown(news[key]) && !POSTGRES_IDENTIFIER.test(String(news[key])))
+            failures.push({ property: key, reason: `"${news[key]}" must be a lower-case SQL identifier (letters, digits, '_')` });
     }
     if (isKnown(news.tables)) {
         if (!Array.isArray(news.tables) || news.tables.length === 0) failures.push({ property: "tables", reason: "must be a non-empty list of table names" });
-        else news.tables.forEach((t: unknown, i: number) => isKnown(t) && !POSTGRES_IDENTIFIER.test(String(t)) && failures.push({ property: `tables[${i}]`, reason: `"${t}" must be a lower-case SQL identifier` }));
+        else
+            news.tables.forEach(
+                (t: unknown, i: number) =>
+                    isKnown(t) &&
+                    !POSTGRES_IDENTIFIER.test(String(t)) &&
+                    failures.push({ property: `tables[${i}]`, reason: `"${t}" must be a lower-case SQL identifier` }),
+            );
     }
-    for (const key of ["adminPassword", "replicationPassword"]) if (news[key] === undefined || news[key] === "") failures.push({ property: key, reason: "is required" });
-    if (isKnown(news.replicationUser) && news.replicationUser === news.adminUser) failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
+    for (const key of ["adminPassword", "replicationPassword"])
+        if (news[key] === undefined || news[key] === "") failures.push({ property: key, reason: "is required" });
+    if (isKnown(news.replicationUser) && news.replicationUser === news.adminUser)
+        failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
     return failures;
 }
 
@@ -61,8 +71,23 @@ export function driftedInputs(drift: string[] | undefined): string[] {
  * address is how Pulumi reaches the server (`127.0.0.1` or `localhost`), never identity: an update.
  */
 export function diffCdcSource(olds: Record<string, any>, news: Record<string, any>): InputDiff {
-    const norm = (v: Record<string, any>, key: string) => (key === "tables" ? JSON.stringify([...(v.tables ?? [])].sort()) : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined)));
-    const changed = ["address", "database", "schema", "tables", "publication", "replicationUser", "replicationPassword", "adminUser", "adminPassword", "createSeedTable", "version"].filter((key) => norm(olds, key) !== norm(news, key));
+    const norm = (v: Record<string, any>, key: string) =>
+        key === "tables"
+            ? JSON.stringify([...(v.tables ?? [])].sort())
+            : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined));
+    const changed = [
+        "address",
+        "database",
+        "schema",
+        "tables",
+        "publication",
+        "replicationUser",
+        "replicationPassword",
+        "adminUser",
+        "adminPassword",
+        "createSeedTable",
+        "version",
+    ].filter((key) => norm(olds, key) !== norm(news, key));
     const diff = inputDiff(changed, ["database", "replicationUser"]);
     const drifted = driftedInputs(olds.drift).filter((k) => !changed.includes(k));
     return drifted.length ? { ...diff, changes: true, changedKeys: [...changed, ...drifted] } : diff;
@@ -95,7 +120,8 @@ async function findDrift(client: import("pg").Client, props: Record<string, any>
         if (identity.rows[0].relreplident !== "f") drift.push(`table ${props.schema}.${table} is not REPLICA IDENTITY FULL`);
         if (publication.rowCount !== 0 && !inPublication.has(table)) drift.push(`table ${props.schema}.${table} is not in publication ${props.publication}`);
     }
-    for (const extra of [...inPublication].filter((t) => !(props.tables ?? []).includes(t)).sort()) drift.push(`table ${props.schema}.${extra} is in publication ${props.publication} but not captured`);
+    for (const extra of [...inPublication].filter((t) => !(props.tables ?? []).includes(t)).sort())
+        drift.push(`table ${props.schema}.${extra} is in publication ${props.publication} but not captured`);
     return drift;
 }
 
@@ -116,7 +142,12 @@ async function ownerStamps(client: import("pg").Client, role: string, publicatio
  * `claim`: stamp role and publication as this resource's (a create: the newest owner wins), otherwise
  * stamp only what carries no stamp yet.
  */
-async function ensureCdcSource(props: Record<string, any>, previous: Record<string, any> | undefined, ownerToken: string, claim: boolean): Promise<Record<string, any>> {
+async function ensureCdcSource(
+    props: Record<string, any>,
+    previous: Record<string, any> | undefined,
+    ownerToken: string,
+    claim: boolean,
+): Promise<Record<string, any>> {
     return withClient(props, async (client) => {
         const s = props.schema;
         const role = props.replicationUser;
@@ -130,20 +161,27 @@ async function ensureCdcSource(props: Record<string, any>, previous: Record<stri
             await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
             await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
             if (props.createSeedTable) {
-                await client.query(`CREATE TABLE IF NOT EXISTS ${qualified("demographics")} (id SERIAL PRIMARY KEY, name TEXT NOT NULL, age INTEGER, city TEXT)`);
+                await client.query(
+                    `CREATE TABLE IF NOT EXISTS ${qualified("demographics")} (id SERIAL PRIMARY KEY, name TEXT NOT NULL, age INTEGER, city TEXT)`,
+                );
             }
             const missing: string[] = [];
             for (const table of props.tables) {
                 if ((await client.query("SELECT to_regclass($1) AS oid", [qualified(table)])).rows[0].oid === null) missing.push(qualified(table));
             }
-            if (missing.length) throw new Error(`CDC source: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist in database ${props.database}; create ${missing.length === 1 ? "it" : "them"} first, or remove ${missing.length === 1 ? "it" : "them"} from lakehouse:source.tables`);
+            if (missing.length)
+                throw new Error(
+                    `CDC source: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist in database ${props.database}; create ${missing.length === 1 ? "it" : "them"} first, or remove ${missing.length === 1 ? "it" : "them"} from lakehouse:source.tables`,
+                );
             for (const table of props.tables) {
                 await client.query(`ALTER TABLE ${qualified(table)} REPLICA IDENTITY FULL`);
                 await client.query(`GRANT SELECT ON ${qualified(table)} TO ${role}`);
             }
             const publicationExists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [props.publication])).rowCount !== 0;
             const list = props.tables.map(qualified).join(", ");
-            await client.query(publicationExists ? `ALTER PUBLICATION ${props.publication} SET TABLE ${list}` : `CREATE PUBLICATION ${props.publication} FOR TABLE ${list}`);
+            await client.query(
+                publicationExists ? `ALTER PUBLICATION ${props.publication} SET TABLE ${list}` : `CREATE PUBLICATION ${props.publication} FOR TABLE ${list}`,
+            );
             const stamps = await ownerStamps(client, role, props.publication);
             const stamp = client.escapeLiteral(`${OWNER_COMMENT_PREFIX}${ownerToken}`);
             if (claim || !stamps.role) await client.query(`COMMENT ON ROLE ${role} IS ${stamp}`);
@@ -179,7 +217,8 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         const outs = await ensureCdcSource(news, olds, olds.ownerToken ?? newOwnerToken(), false);
         // A publication renamed in place: the old one, if this resource created it, goes.
-        if (olds.publication !== news.publication && olds.createdPublication) await withClient(news, (c) => c.query(`DROP PUBLICATION IF EXISTS ${olds.publication}`));
+        if (olds.publication !== news.publication && olds.createdPublication)
+            await withClient(news, (c) => c.query(`DROP PUBLICATION IF EXISTS ${olds.publication}`));
         return { outs };
     },
     async read(id: string, props: any) {
@@ -190,8 +229,13 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
         await withClient(props, async (client) => {
             // What another resource adopted since (a replacement of this one) carries its stamp: kept.
             const stamps = await ownerStamps(client, props.replicationUser, props.publication);
-            if (props.createdPublication && ownsObject(stamps.publication, props.ownerToken)) await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
-            if (props.createdRole && ownsObject(stamps.role, props.ownerToken) && (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [props.replicationUser])).rowCount !== 0) {
+            if (props.createdPublication && ownsObject(stamps.publication, props.ownerToken))
+                await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
+            if (
+                props.createdRole &&
+                ownsObject(stamps.role, props.ownerToken) &&
+                (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [props.replicationUser])).rowCount !== 0
+            ) {
                 // Its grants go first; a slot still held by the role's walsender keeps the role (the connector drops its slot before this runs).
                 await client.query(`DROP OWNED BY ${props.replicationUser}`);
                 await client.query(`DROP ROLE ${props.replicationUser}`);

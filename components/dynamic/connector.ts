@@ -97,12 +97,18 @@ export function checkConnectorInputs(news: Record<string, any>): { property: str
                 if (key === "database.password" && isConfigProviderReference(value)) continue;
                 failures.push({
                     property: `config["${key}"]`,
-                    reason: key === "name" ? "is set by the resource's `name`" : "goes in the secret `databasePassword` input, not in config; config may only hold a config-provider reference such as ${env:NAME} or ${file:/path/secrets.properties:key} (the `databasePasswordReference` argument)",
+                    reason:
+                        key === "name"
+                            ? "is set by the resource's `name`"
+                            : "goes in the secret `databasePassword` input, not in config; config may only hold a config-provider reference such as ${env:NAME} or ${file:/path/secrets.properties:key} (the `databasePasswordReference` argument)",
                 });
             }
             const slot = config["slot.name"];
             if (typeof slot === "string" && !isUnknown(slot) && !/^[a-z0-9_]{1,63}$/.test(slot)) {
-                failures.push({ property: 'config["slot.name"]', reason: `"${slot}" must be 1-63 lower-case letters, digits or '_' (a PostgreSQL replication slot name)` });
+                failures.push({
+                    property: 'config["slot.name"]',
+                    reason: `"${slot}" must be 1-63 lower-case letters, digits or '_' (a PostgreSQL replication slot name)`,
+                });
             }
         }
     }
@@ -121,7 +127,17 @@ export function diffConnector(olds: Record<string, any>, news: Record<string, an
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = [
-        ...["connectUrl", "name", "state", "dropSlotOnDelete", "cleanupDatabaseAddress", "databasePassword", "waitTimeoutSeconds", "dataGuard", "version"].filter((key) => JSON.stringify(o[key]) !== JSON.stringify(n[key])),
+        ...[
+            "connectUrl",
+            "name",
+            "state",
+            "dropSlotOnDelete",
+            "cleanupDatabaseAddress",
+            "databasePassword",
+            "waitTimeoutSeconds",
+            "dataGuard",
+            "version",
+        ].filter((key) => JSON.stringify(o[key]) !== JSON.stringify(n[key])),
         ...changedEntries(normalizeConnectorConfig(o.config ?? {}), normalizeConnectorConfig(n.config ?? {})).map((key) => `config["${key}"]`),
     ];
     const identity = ["name", ...CONNECTOR_IDENTITY_KEYS.map((id) => `config["${id}"]`)];
@@ -135,7 +151,10 @@ export function accessOnlyChange(changedKeys: string[]): boolean {
 
 /** Topics the connector writes: `<topic.prefix>.<schema>.<table>` for each entry of `table.include.list`. */
 export function connectorTopics(config: Record<string, string>): string[] {
-    const tables = (config["table.include.list"] ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+    const tables = (config["table.include.list"] ?? "")
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
     return tables.map((t) => `${config["topic.prefix"]}.${t}`);
 }
 
@@ -185,7 +204,12 @@ export async function validateConnectorConfig(baseUrl: string, fullConfig: Recor
     for (const entry of result.configs ?? []) {
         for (const message of entry.value?.errors ?? []) errors.push(`${entry.value.name}: ${message}`);
     }
-    throw new Error(redact(`Kafka Connect rejected the config of connector "${fullConfig.name}" (${result.error_count} error${result.error_count === 1 ? "" : "s"}):\n  - ${errors.join("\n  - ")}`, secrets));
+    throw new Error(
+        redact(
+            `Kafka Connect rejected the config of connector "${fullConfig.name}" (${result.error_count} error${result.error_count === 1 ? "" : "s"}):\n  - ${errors.join("\n  - ")}`,
+            secrets,
+        ),
+    );
 }
 
 /**
@@ -200,7 +224,12 @@ export async function waitForConnectorState(baseUrl: string, name: string, state
         const failed = [status.connector, ...(status.tasks ?? [])].find((s: any) => s?.state === "FAILED");
         if (failed) {
             const what = failed === status.connector ? "connector" : `task ${failed.id}`;
-            throw new Error(`Kafka Connect connector "${name}": ${what} FAILED on ${failed.worker_id}:\n${String(failed.trace ?? "(no trace)").split("\n").slice(0, 30).join("\n")}`);
+            throw new Error(
+                `Kafka Connect connector "${name}": ${what} FAILED on ${failed.worker_id}:\n${String(failed.trace ?? "(no trace)")
+                    .split("\n")
+                    .slice(0, 30)
+                    .join("\n")}`,
+            );
         }
         const tasks: any[] = status.tasks ?? [];
         // A STOPPED connector has no tasks; a running or paused one has at least one, all in the same state.
@@ -218,10 +247,15 @@ export async function waitForConnectorState(baseUrl: string, name: string, state
  */
 export async function waitForTaskConfig(baseUrl: string, name: string, config: Record<string, string>, timeoutMs: number): Promise<void> {
     await pollUntil(`the tasks of Kafka Connect connector "${name}" to take the new config`, timeoutMs, async () => {
-        const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> = (await unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`))) ?? [];
+        const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> =
+            (await unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`))) ?? [];
         // A password reference counts too: Connect keeps it unresolved in task configs, so a task still holding
         // the old value (a literal, or another reference) has not been restarted with the new config yet.
-        const behind = tasks.flatMap((t) => Object.keys(config).filter((k) => t.config?.[k] !== undefined && t.config[k] !== config[k]).map((k) => `task ${t.id?.task ?? "?"}: ${k}`));
+        const behind = tasks.flatMap((t) =>
+            Object.keys(config)
+                .filter((k) => t.config?.[k] !== undefined && t.config[k] !== config[k])
+                .map((k) => `task ${t.id?.task ?? "?"}: ${k}`),
+        );
         if (tasks.length > 0 && behind.length === 0) return { done: true, value: undefined };
         return { done: false, seen: tasks.length > 0 ? `still old: ${behind.join(", ")}` : "no tasks yet" };
     });
@@ -245,21 +279,26 @@ export async function dropSlotAndPublication(props: Record<string, any>): Promis
     };
     await withPostgres(target, async (client) => {
         let absentSince: number | undefined;
-        await pollUntil(`replication slot "${slot}" to be dropped`, waitMs(props), async () => {
-            const found = await client.query("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", [slot]);
-            if (found.rowCount === 0) {
-                absentSince ??= Date.now();
-                return Date.now() - absentSince >= 1500 ? { done: true, value: undefined } : { done: false, seen: "absent, looking again" };
-            }
-            absentSince = undefined;
-            const holder = found.rows[0].active_pid;
-            if (holder !== null) return { done: false, seen: `in use by backend ${holder}` };
-            await client.query("SELECT pg_drop_replication_slot($1)", [slot]).catch((err: { code?: string }) => {
-                // 55006: taken again between the look and the drop; 42704: already gone. Both: look again.
-                if (err.code !== "55006" && err.code !== "42704") throw err;
-            });
-            return { done: false, seen: "dropped, looking again" };
-        }, { initialMs: 200, maxMs: 2000 });
+        await pollUntil(
+            `replication slot "${slot}" to be dropped`,
+            waitMs(props),
+            async () => {
+                const found = await client.query("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", [slot]);
+                if (found.rowCount === 0) {
+                    absentSince ??= Date.now();
+                    return Date.now() - absentSince >= 1500 ? { done: true, value: undefined } : { done: false, seen: "absent, looking again" };
+                }
+                absentSince = undefined;
+                const holder = found.rows[0].active_pid;
+                if (holder !== null) return { done: false, seen: `in use by backend ${holder}` };
+                await client.query("SELECT pg_drop_replication_slot($1)", [slot]).catch((err: { code?: string }) => {
+                    // 55006: taken again between the look and the drop; 42704: already gone. Both: look again.
+                    if (err.code !== "55006" && err.code !== "42704") throw err;
+                });
+                return { done: false, seen: "dropped, looking again" };
+            },
+            { initialMs: 200, maxMs: 2000 },
+        );
         const autocreate = config["publication.autocreate.mode"] ?? "all_tables";
         if (autocreate !== "disabled") {
             const publication = config["publication.name"] ?? "dbz_publication";
@@ -291,7 +330,13 @@ async function applyConnector(inputs: Record<string, any>, knownToExist: boolean
         // A reconfigured connector restarts its tasks: wait for tasks with the new config before their state counts.
         if (state !== "STOPPED") await waitForTaskConfig(inputs.connectUrl, name, config, timeoutMs);
         const status = await waitForConnectorState(inputs.connectUrl, name, state, timeoutMs);
-        return { ...inputs, config, topics: connectorTopics(config), connectorState: status.connector.state, taskStates: (status.tasks ?? []).map((t: any) => t.state) };
+        return {
+            ...inputs,
+            config,
+            topics: connectorTopics(config),
+            connectorState: status.connector.state,
+            taskStates: (status.tasks ?? []).map((t: any) => t.state),
+        };
     } catch (err) {
         if (!exists) throw err;
         // The connector exists but did not get ready: record it, so the next `up` repairs instead of leaking it.
@@ -305,7 +350,10 @@ async function applyConnector(inputs: Record<string, any>, knownToExist: boolean
 
 export const connectorProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
-        return { inputs: { ...news, config: news.config && !isUnknown(news.config) ? normalizeConnectorConfig(news.config) : news.config }, failures: checkConnectorInputs(news) };
+        return {
+            inputs: { ...news, config: news.config && !isUnknown(news.config) ? normalizeConnectorConfig(news.config) : news.config },
+            failures: checkConnectorInputs(news),
+        };
     },
 
     async diff(_id: string, olds: any, news: any) {
@@ -325,7 +373,15 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
             // alone, no task restarts. Where it is missing at the new URL, it is made there as declared.
             const found = await connectorStatus(news.connectUrl, news.name);
             if (found && found.connector?.state === (news.state ?? "RUNNING")) {
-                return { outs: { ...olds, ...news, topics: olds.topics, connectorState: found.connector.state, taskStates: (found.tasks ?? []).map((t: any) => t.state) } };
+                return {
+                    outs: {
+                        ...olds,
+                        ...news,
+                        topics: olds.topics,
+                        connectorState: found.connector.state,
+                        taskStates: (found.tasks ?? []).map((t: any) => t.state),
+                    },
+                };
             }
         }
         return { outs: await applyConnector(news, true) };
@@ -426,7 +482,9 @@ export class DebeziumConnector extends pulumi.dynamic.Resource {
                 config:
                     args.databasePasswordReference === undefined
                         ? args.config
-                        : pulumi.all([args.config, args.databasePasswordReference]).apply(([config, reference]) => (reference === undefined ? config : { ...config, "database.password": reference })),
+                        : pulumi
+                              .all([args.config, args.databasePasswordReference])
+                              .apply(([config, reference]) => (reference === undefined ? config : { ...config, "database.password": reference })),
                 databasePassword: pulumi.secret(args.databasePassword),
                 state: args.state ?? "RUNNING",
                 dropSlotOnDelete: args.dropSlotOnDelete ?? true,

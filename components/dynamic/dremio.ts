@@ -39,7 +39,12 @@ function dremioMessage(json: any, text: string): string {
  * Calls Dremio's REST API; a non-2xx answer throws an error with Dremio's own `errorMessage` and the
  * `status` (0 when Dremio was not reached). `secrets` never show in an error.
  */
-export async function dremioRequest(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown; secrets?: Array<string | undefined> } = {}): Promise<any> {
+export async function dremioRequest(
+    baseUrl: string,
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; secrets?: Array<string | undefined> } = {},
+): Promise<any> {
     return requestJson({
         service: "Dremio",
         baseUrl,
@@ -71,7 +76,9 @@ export async function dremioLogin(baseUrl: string, userName: string, password: s
         const session = await dremioRequest(baseUrl, "POST", "/apiv2/login", { body: { userName, password }, secrets: [password] });
         return String(session.token);
     } catch (err) {
-        throw Object.assign(new Error(redact(`logging in to Dremio at ${baseUrl} as "${userName}": ${(err as Error).message}`, [password])), { status: errorStatus(err) });
+        throw Object.assign(new Error(redact(`logging in to Dremio at ${baseUrl} as "${userName}": ${(err as Error).message}`, [password])), {
+            status: errorStatus(err),
+        });
     }
 }
 
@@ -82,11 +89,16 @@ export async function dremioLogin(baseUrl: string, userName: string, password: s
 export function checkDremioAdminInputs(news: Record<string, any>): Failure[] {
     const failures: Failure[] = [];
     const known = (k: string) => isKnown(news[k]);
-    if (known("url") && !HTTP_BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    if (known("url") && !HTTP_BASE_URL.test(String(news.url)))
+        failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
     if (known("userName") && !DREMIO_USER_NAME.test(String(news.userName))) {
-        failures.push({ property: "userName", reason: `"${news.userName}" is not a Dremio user name (a letter or '_', then letters, digits, '_', '.' or '-'; at most 63)` });
+        failures.push({
+            property: "userName",
+            reason: `"${news.userName}" is not a Dremio user name (a letter or '_', then letters, digits, '_', '.' or '-'; at most 63)`,
+        });
     }
-    if (known("email") && !/^[^\s@]+@[^\s@]+$/.test(String(news.email))) failures.push({ property: "email", reason: `"${news.email}" is not an e-mail address` });
+    if (known("email") && !/^[^\s@]+@[^\s@]+$/.test(String(news.email)))
+        failures.push({ property: "email", reason: `"${news.email}" is not an e-mail address` });
     if (news.password === undefined || news.password === "") {
         failures.push({ property: "password", reason: "is required" });
     } else if (known("password") && !(String(news.password).length >= 8 && /[A-Za-z]/.test(news.password) && /\d/.test(news.password))) {
@@ -101,7 +113,12 @@ export function diffDremioAdmin(olds: Record<string, any>, news: Record<string, 
     const o = normal(olds);
     const n = normal(news);
     // The old admin is kept (Dremio keeps its first admin): nothing to delete before the new one.
-    return inputDiff(["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), ["userName"]);
+    return inputDiff(
+        ["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter(
+            (k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]),
+        ),
+        ["userName"],
+    );
 }
 
 /** The user's profile as Dremio's user API takes it. */
@@ -122,7 +139,14 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
         await waitForDremio(inputs.url, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
         try {
             await dremioRequest(inputs.url, "PUT", "/apiv2/bootstrap/firstuser", {
-                body: { userName: inputs.userName, firstName: inputs.firstName, lastName: inputs.lastName, email: inputs.email, createdAt: Date.now(), password: inputs.password },
+                body: {
+                    userName: inputs.userName,
+                    firstName: inputs.firstName,
+                    lastName: inputs.lastName,
+                    email: inputs.email,
+                    createdAt: Date.now(),
+                    password: inputs.password,
+                },
                 secrets: [inputs.password],
             });
         } catch (err) {
@@ -276,29 +300,45 @@ export function projectSourceConfig(server: Record<string, unknown>, declared: R
 export function checkDremioSourceInputs(news: Record<string, any>): Failure[] {
     const failures: Failure[] = [];
     const known = (k: string) => isKnown(news[k]);
-    if (known("url") && !HTTP_BASE_URL.test(String(news.url))) failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
-    if (known("name") && !SOURCE_NAME.test(String(news.name))) failures.push({ property: "name", reason: `"${news.name}" must be 1-255 characters without '/', ':', '[' or ']'` });
-    if (known("type") && !/^[A-Z0-9_]+$/.test(String(news.type))) failures.push({ property: "type", reason: `"${news.type}" is not a Dremio source type such as NESSIE` });
-    for (const k of ["userName", "password"]) if (news[k] === undefined || news[k] === "") failures.push({ property: k, reason: "is required (Dremio's API needs a login)" });
+    if (known("url") && !HTTP_BASE_URL.test(String(news.url)))
+        failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    if (known("name") && !SOURCE_NAME.test(String(news.name)))
+        failures.push({ property: "name", reason: `"${news.name}" must be 1-255 characters without '/', ':', '[' or ']'` });
+    if (known("type") && !/^[A-Z0-9_]+$/.test(String(news.type)))
+        failures.push({ property: "type", reason: `"${news.type}" is not a Dremio source type such as NESSIE` });
+    for (const k of ["userName", "password"])
+        if (news[k] === undefined || news[k] === "") failures.push({ property: k, reason: "is required (Dremio's API needs a login)" });
     const config = known("config") ? news.config : undefined;
     const secretConfig = known("secretConfig") ? news.secretConfig : undefined;
-    if (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config))) failures.push({ property: "config", reason: "must be a map of source settings" });
-    if (secretConfig !== undefined && (secretConfig === null || typeof secretConfig !== "object" || Array.isArray(secretConfig))) failures.push({ property: "secretConfig", reason: "must be a map of secret source settings" });
+    if (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config)))
+        failures.push({ property: "config", reason: "must be a map of source settings" });
+    if (secretConfig !== undefined && (secretConfig === null || typeof secretConfig !== "object" || Array.isArray(secretConfig)))
+        failures.push({ property: "secretConfig", reason: "must be a map of secret source settings" });
     if (config && typeof config === "object" && secretConfig && typeof secretConfig === "object") {
-        for (const k of Object.keys(secretConfig).filter((k) => k in config)) failures.push({ property: `config["${k}"]`, reason: "is also in secretConfig: a setting belongs in one of them" });
+        for (const k of Object.keys(secretConfig).filter((k) => k in config))
+            failures.push({ property: `config["${k}"]`, reason: "is also in secretConfig: a setting belongs in one of them" });
     }
     if (known("type") && news.type === "NESSIE" && config && typeof config === "object") {
         const setting = (k: string) => config[k] ?? secretConfig?.[k];
         const endpoint = config.nessieEndpoint;
         if (!isUnknown(endpoint) && !NESSIE_API_V2_URL.test(String(endpoint ?? ""))) {
-            failures.push({ property: 'config["nessieEndpoint"]', reason: `${endpoint === undefined ? "is required" : `"${endpoint}" must be`} the Nessie API v2 URL (ending in /api/v2; Dremio refuses v1)` });
+            failures.push({
+                property: 'config["nessieEndpoint"]',
+                reason: `${endpoint === undefined ? "is required" : `"${endpoint}" must be`} the Nessie API v2 URL (ending in /api/v2; Dremio refuses v1)`,
+            });
         }
-        if (config.nessieAuthType !== undefined && !["NONE", "BEARER"].includes(config.nessieAuthType)) failures.push({ property: 'config["nessieAuthType"]', reason: `"${config.nessieAuthType}" must be NONE or BEARER` });
+        if (config.nessieAuthType !== undefined && !["NONE", "BEARER"].includes(config.nessieAuthType))
+            failures.push({ property: 'config["nessieAuthType"]', reason: `"${config.nessieAuthType}" must be NONE or BEARER` });
         if ((config.storageProvider ?? "AWS") === "AWS") {
-            if (!config.awsRootPath) failures.push({ property: 'config["awsRootPath"]', reason: "is required: the bucket (and folder) Dremio writes new tables under, e.g. /warehouse" });
+            if (!config.awsRootPath)
+                failures.push({
+                    property: 'config["awsRootPath"]',
+                    reason: "is required: the bucket (and folder) Dremio writes new tables under, e.g. /warehouse",
+                });
             if ((config.credentialType ?? "ACCESS_KEY") === "ACCESS_KEY") {
                 if (!setting("awsAccessKey")) failures.push({ property: 'config["awsAccessKey"]', reason: "is required with credentialType ACCESS_KEY" });
-                if (!setting("awsAccessSecret")) failures.push({ property: 'secretConfig["awsAccessSecret"]', reason: "is required with credentialType ACCESS_KEY" });
+                if (!setting("awsAccessSecret"))
+                    failures.push({ property: 'secretConfig["awsAccessSecret"]', reason: "is required with credentialType ACCESS_KEY" });
             }
         }
     }
@@ -312,7 +352,9 @@ export function diffDremioSource(olds: Record<string, any>, news: Record<string,
     const n = normal(news);
     const changedKeys = [
         ...["url", "name", "type", "userName", "password", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
-        ...["config", "secretConfig"].flatMap((group) => changedEntries(normalizeSourceConfig(o[group] ?? {}), normalizeSourceConfig(n[group] ?? {})).map((key) => `${group}["${key}"]`)),
+        ...["config", "secretConfig"].flatMap((group) =>
+            changedEntries(normalizeSourceConfig(o[group] ?? {}), normalizeSourceConfig(n[group] ?? {})).map((key) => `${group}["${key}"]`),
+        ),
     ];
     // Name and type make another source (the old one deleted first: Dremio holds one source per name);
     // the URL is how Pulumi reaches Dremio (an update, never identity).
@@ -343,12 +385,22 @@ async function applySource(inputs: Record<string, any>, id?: string): Promise<{ 
         let existing = id ? await unlessNotFound(dremioRequest(inputs.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token })) : undefined;
         existing ??= await findSource(inputs.url, token, inputs.name);
         const saved = existing
-            ? await dremioRequest(inputs.url, "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, { token, body: sourceBody(inputs, existing), secrets })
+            ? await dremioRequest(inputs.url, "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, {
+                  token,
+                  body: sourceBody(inputs, existing),
+                  secrets,
+              })
             : await dremioRequest(inputs.url, "POST", "/api/v3/catalog", { token, body: sourceBody(inputs), secrets });
         return {
             id: saved.id,
             // `savedTag`: the version this resource wrote; a delete leaves a source written by another since (a replacement that adopted it).
-            outs: { ...inputs, config: normalizeSourceConfig(inputs.config ?? {}), sourceId: saved.id, status: saved.state?.status ?? "unknown", savedTag: saved.tag ?? "" },
+            outs: {
+                ...inputs,
+                config: normalizeSourceConfig(inputs.config ?? {}),
+                sourceId: saved.id,
+                status: saved.state?.status ?? "unknown",
+                savedTag: saved.tag ?? "",
+            },
         };
     } catch (err) {
         throw Object.assign(new Error(redact(`Dremio source "${inputs.name}": ${(err as Error).message}`, secrets)), { status: errorStatus(err) });
@@ -406,7 +458,9 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
             await dremioRequest(props.url, "DELETE", `/api/v3/catalog/${encodeURIComponent(id)}?tag=${encodeURIComponent(entity.tag ?? "")}`, { token });
         } catch (err) {
             if (isNotFound(err)) return;
-            throw new Error(redact(`deleting Dremio source "${props.name}": ${(err as Error).message}`, [props.password, ...Object.values(props.secretConfig ?? {})]));
+            throw new Error(
+                redact(`deleting Dremio source "${props.name}": ${(err as Error).message}`, [props.password, ...Object.values(props.secretConfig ?? {})]),
+            );
         }
     },
 };

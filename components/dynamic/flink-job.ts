@@ -33,7 +33,17 @@ export type { JobExceptionEntry } from "./job-failures";
 export { classifyJobFailure, deterministicJobFailure, flinkRootCause } from "./job-failures";
 export { normalizeSettings, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash, stripSqlComments } from "./flink/sql";
 export { flinkRequest } from "./flink/request";
-export { cancelJob, deterministicFailureFix, jobException, jobExceptionHistory, jobState, latestRestorePoint, liveJobsNamed, stopWithSavepoint, waitForJobRunning } from "./flink/rest";
+export {
+    cancelJob,
+    deterministicFailureFix,
+    jobException,
+    jobExceptionHistory,
+    jobState,
+    latestRestorePoint,
+    liveJobsNamed,
+    stopWithSavepoint,
+    waitForJobRunning,
+} from "./flink/rest";
 export { gatewayQuery } from "./flink/gateway";
 export { submitStatements } from "./flink/submit";
 export type { FlinkSinkTable } from "./flink/schema";
@@ -61,21 +71,32 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
     if (news.gatewayUrl === undefined) failures.push({ property: "gatewayUrl", reason: "is required (the Flink SQL Gateway REST URL)" });
     if (news.restUrl === undefined) failures.push({ property: "restUrl", reason: "is required (the Flink JobManager REST URL)" });
     if (known(news.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(String(news.name))) {
-        failures.push({ property: "name", reason: `"${news.name}" must start with a letter or digit and hold only letters, digits, '.', '_' and '-' (it is the Flink job name)` });
+        failures.push({
+            property: "name",
+            reason: `"${news.name}" must start with a letter or digit and hold only letters, digits, '.', '_' and '-' (it is the Flink job name)`,
+        });
     }
-    if (known(news.state) && !["RUNNING", "STOPPED"].includes(news.state)) failures.push({ property: "state", reason: `"${news.state}" must be RUNNING or STOPPED` });
-    if (known(news.deleteMode) && !["savepoint", "cancel"].includes(news.deleteMode)) failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
+    if (known(news.state) && !["RUNNING", "STOPPED"].includes(news.state))
+        failures.push({ property: "state", reason: `"${news.state}" must be RUNNING or STOPPED` });
+    if (known(news.deleteMode) && !["savepoint", "cancel"].includes(news.deleteMode))
+        failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
     if (known(news.waitTimeoutSeconds) && !(Number.isInteger(news.waitTimeoutSeconds) && news.waitTimeoutSeconds >= 10 && news.waitTimeoutSeconds <= 3600)) {
         failures.push({ property: "waitTimeoutSeconds", reason: `${news.waitTimeoutSeconds} must be a whole number of seconds from 10 to 3600` });
     }
     const statements = news.statements;
     if (known(statements)) {
         if (!Array.isArray(statements) || statements.length === 0) {
-            failures.push({ property: "statements", reason: "must be a non-empty list of SQL statements; the last one submits the job (INSERT or EXECUTE STATEMENT SET)" });
+            failures.push({
+                property: "statements",
+                reason: "must be a non-empty list of SQL statements; the last one submits the job (INSERT or EXECUTE STATEMENT SET)",
+            });
         } else if (statements.every((s) => typeof s === "string" && !isUnknown(s))) {
             const last = normalizeSqlStatement(statements[statements.length - 1]).toUpperCase();
             if (!/^(INSERT\s|EXECUTE\s+STATEMENT\s+SET\b|EXECUTE\s+INSERT\s|BEGIN\s+STATEMENT\s+SET\b)/.test(last)) {
-                failures.push({ property: `statements[${statements.length - 1}]`, reason: "the last statement must submit the job: INSERT INTO ... or EXECUTE STATEMENT SET BEGIN ... END" });
+                failures.push({
+                    property: `statements[${statements.length - 1}]`,
+                    reason: "the last statement must submit the job: INSERT INTO ... or EXECUTE STATEMENT SET BEGIN ... END",
+                });
             }
             statements.forEach((s, i) => {
                 if (!normalizeSqlStatement(s)) failures.push({ property: `statements[${i}]`, reason: "is empty" });
@@ -85,7 +106,8 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
             const secrets = news.secrets;
             if (known(secrets)) {
                 for (const name of secretPlaceholders(statements)) {
-                    if (!secrets || typeof secrets !== "object" || secrets[name] === undefined) failures.push({ property: "secrets", reason: `has no value for {{secret.${name}}} used by the statements` });
+                    if (!secrets || typeof secrets !== "object" || secrets[name] === undefined)
+                        failures.push({ property: "secrets", reason: `has no value for {{secret.${name}}} used by the statements` });
                 }
             }
         }
@@ -95,15 +117,23 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
         if (!Array.isArray(tables)) failures.push({ property: "sinkTables", reason: "must be a list of { identifier, columns: [{ name, type }] }" });
         else
             tables.forEach((t: any, i: number) => {
-                if (!t || typeof t.identifier !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){2}$/.test(t.identifier)) failures.push({ property: `sinkTables[${i}].identifier`, reason: "must be <catalog>.<database>.<table>" });
-                if (!t || !Array.isArray(t.columns) || !t.columns.every((c: any) => c && typeof c.name === "string" && typeof c.type === "string" && /^[A-Za-z0-9_(), ]+$/.test(c.type))) {
+                if (!t || typeof t.identifier !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){2}$/.test(t.identifier))
+                    failures.push({ property: `sinkTables[${i}].identifier`, reason: "must be <catalog>.<database>.<table>" });
+                if (
+                    !t ||
+                    !Array.isArray(t.columns) ||
+                    !t.columns.every((c: any) => c && typeof c.name === "string" && typeof c.type === "string" && /^[A-Za-z0-9_(), ]+$/.test(c.type))
+                ) {
                     failures.push({ property: `sinkTables[${i}].columns`, reason: "must be a list of { name, type } with Flink SQL types" });
                 }
             });
     }
     if (known(news.settings)) {
         if (news.settings === null || typeof news.settings !== "object") failures.push({ property: "settings", reason: "must be a map of Flink settings" });
-        else for (const key of SETTING_KEYS_OWNED) if (news.settings[key] !== undefined) failures.push({ property: `settings["${key}"]`, reason: "is set by the resource (the job name is `name`; restores are managed)" });
+        else
+            for (const key of SETTING_KEYS_OWNED)
+                if (news.settings[key] !== undefined)
+                    failures.push({ property: `settings["${key}"]`, reason: "is set by the resource (the job name is `name`; restores are managed)" });
     }
     return failures;
 }
@@ -112,7 +142,18 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
 const RESUBMIT_KEYS = ["name", "statements", "settings", "secrets", "sinkTables", "allowNonRestoredState", "version"];
 
 /** Inputs compared as they are (JSON), in the order the diff lists them. */
-const PLAIN_KEYS = ["gatewayUrl", "restUrl", "name", "state", "deleteMode", "savepointDirectory", "allowNonRestoredState", "waitTimeoutSeconds", "version", "sinkTables"];
+const PLAIN_KEYS = [
+    "gatewayUrl",
+    "restUrl",
+    "name",
+    "state",
+    "deleteMode",
+    "savepointDirectory",
+    "allowNonRestoredState",
+    "waitTimeoutSeconds",
+    "version",
+    "sinkTables",
+];
 
 /** The statements as compared: their hash, or the value itself while it is unknown (preview). */
 function comparableStatements(statements: unknown): string {

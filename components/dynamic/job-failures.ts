@@ -9,8 +9,13 @@
 export function flinkRootCause(text: string): string {
     const lines = text.split("\n");
     const causes = lines.filter((l) => l.startsWith("Caused by: "));
-    const line = causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines.find((l) => l.trim() && !/^<Exception on server side:\s*$/.test(l.trim())) ?? "";
-    return line.replace(/^<Exception on server side:\s*/, "").trim().slice(0, 1500);
+    const line = causes.length
+        ? causes[causes.length - 1].slice("Caused by: ".length)
+        : (lines.find((l) => l.trim() && !/^<Exception on server side:\s*$/.test(l.trim())) ?? "");
+    return line
+        .replace(/^<Exception on server side:\s*/, "")
+        .trim()
+        .slice(0, 1500);
 }
 
 /** One entry of Flink's exception history (`GET /jobs/<id>/exceptions`), newest first. */
@@ -26,10 +31,13 @@ export interface JobExceptionEntry {
  * waiting: parse, deserialization and type errors. `strong` ones tell on a single attempt; the others
  * (a message the format could not read) must be seen on two consecutive attempts.
  */
-const DETERMINISTIC_STRONG = /\b(NumberFormatException|DateTimeParseException|ClassCastException|ArithmeticException)\b|is NOT NULL, however, a null value is being written into it/;
-const DETERMINISTIC_WEAK = /\b(JsonParseException|JsonMappingException|MismatchedInputException|InvalidFormatException|DeserializationException|SerializationException)\b|Failed to deserialize|Corrupt [A-Za-z]+ JSON message|Could not deserialize/i;
+const DETERMINISTIC_STRONG =
+    /\b(NumberFormatException|DateTimeParseException|ClassCastException|ArithmeticException)\b|is NOT NULL, however, a null value is being written into it/;
+const DETERMINISTIC_WEAK =
+    /\b(JsonParseException|JsonMappingException|MismatchedInputException|InvalidFormatException|DeserializationException|SerializationException)\b|Failed to deserialize|Corrupt [A-Za-z]+ JSON message|Could not deserialize/i;
 /** Failures that go away by themselves (a service down or restarting, a TaskManager lost): keep waiting. Checked first. */
-const TRANSIENT = /\b(ConnectException|NoRouteToHostException|UnknownHostException|SocketTimeoutException|SocketException|TimeoutException|NoResourceAvailableException|NoSuchBucket(Exception)?|RpcConnectionException|RecipientUnreachableException|ClosedChannelException|SdkClientException|DisconnectException|NotLeaderOrFollowerException|NetworkException|PartitionNotFoundException)\b|Connection refused|Connection reset|Broken pipe|Unable to execute HTTP request|ServiceUnavailable|SlowDown|TaskManager[^\n]*(lost|no longer reachable|disconnected|shutting down)|Heartbeat of TaskManager|heartbeat[^\n]*timed out|The TaskExecutor is shutting down|JobManager[^\n]*lost|bucket does not exist/i;
+const TRANSIENT =
+    /\b(ConnectException|NoRouteToHostException|UnknownHostException|SocketTimeoutException|SocketException|TimeoutException|NoResourceAvailableException|NoSuchBucket(Exception)?|RpcConnectionException|RecipientUnreachableException|ClosedChannelException|SdkClientException|DisconnectException|NotLeaderOrFollowerException|NetworkException|PartitionNotFoundException)\b|Connection refused|Connection reset|Broken pipe|Unable to execute HTTP request|ServiceUnavailable|SlowDown|TaskManager[^\n]*(lost|no longer reachable|disconnected|shutting down)|Heartbeat of TaskManager|heartbeat[^\n]*timed out|The TaskExecutor is shutting down|JobManager[^\n]*lost|bucket does not exist/i;
 
 /**
  * Classifies one Flink exception text (its first line and `Caused by:` lines, with quoted payloads
@@ -37,7 +45,12 @@ const TRANSIENT = /\b(ConnectException|NoRouteToHostException|UnknownHostExcepti
  * `deterministic` (never fail fast on something waiting fixes); the rest is `unknown` (waited for).
  * `exception` is the telling class, `message` the deepest cause.
  */
-export function classifyJobFailure(stacktrace: string): { kind: "deterministic" | "transient" | "unknown"; strong: boolean; exception: string; message: string } {
+export function classifyJobFailure(stacktrace: string): {
+    kind: "deterministic" | "transient" | "unknown";
+    strong: boolean;
+    exception: string;
+    message: string;
+} {
     const lines = String(stacktrace ?? "").split("\n");
     const heads = [lines[0] ?? "", ...lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length))]
         .map((l) => l.replace(/'[^']*'/g, "''").replace(/"\{[^\n]*\}"/g, '""'))
@@ -60,7 +73,10 @@ export function classifyJobFailure(stacktrace: string): { kind: "deterministic" 
  * (after `sinceMs`, Flink's clock) is a strong deterministic error, or it and the one before it are
  * deterministic with the same exception class (two consecutive attempts).
  */
-export function deterministicJobFailure(entries: JobExceptionEntry[], sinceMs = 0): { exception: string; message: string; attempts: number; taskName: string } | undefined {
+export function deterministicJobFailure(
+    entries: JobExceptionEntry[],
+    sinceMs = 0,
+): { exception: string; message: string; attempts: number; taskName: string } | undefined {
     const recent = (entries ?? []).filter((e) => e && (e.timestamp ?? 0) >= sinceMs && (e.stacktrace || e.exceptionName));
     if (!recent.length) return undefined;
     const verdicts = recent.map((e) => classifyJobFailure(e.stacktrace || String(e.exceptionName)));

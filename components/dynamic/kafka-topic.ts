@@ -25,15 +25,24 @@ export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, new
     else if (isKnown(news.bootstrapServers) && !/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/.test(String(news.bootstrapServers))) {
         failures.push({ property: "bootstrapServers", reason: `"${news.bootstrapServers}" must be host:port[,host:port...]` });
     }
-    if (isKnown(news.topic) && !KAFKA_TOPIC_NAME.test(String(news.topic))) failures.push({ property: "topic", reason: `"${news.topic}" may hold only letters, digits, '.', '_' and '-' (at most 249)` });
+    if (isKnown(news.topic) && !KAFKA_TOPIC_NAME.test(String(news.topic)))
+        failures.push({ property: "topic", reason: `"${news.topic}" may hold only letters, digits, '.', '_' and '-' (at most 249)` });
     for (const key of ["partitions", "replicationFactor"]) {
-        if (isKnown(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000)) failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
+        if (isKnown(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000))
+            failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
     }
     // The same topic (its name is its identity; the bootstrap address is only how it is reached).
     if (olds && olds.topic === news.topic) {
-        if (isKnown(news.partitions) && olds.partitions > news.partitions) failures.push({ property: "partitions", reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic` });
+        if (isKnown(news.partitions) && olds.partitions > news.partitions)
+            failures.push({
+                property: "partitions",
+                reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic`,
+            });
         if (isKnown(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
-            failures.push({ property: "replicationFactor", reason: `cannot change from ${olds.replicationFactor} to ${news.replicationFactor} in place (that is a partition reassignment); keep ${olds.replicationFactor} or use a new topic` });
+            failures.push({
+                property: "replicationFactor",
+                reason: `cannot change from ${olds.replicationFactor} to ${news.replicationFactor} in place (that is a partition reassignment); keep ${olds.replicationFactor} or use a new topic`,
+            });
         }
     }
     return failures;
@@ -45,7 +54,9 @@ export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, a
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = [
-        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"].filter((key) => JSON.stringify(o[key]) !== JSON.stringify(n[key])),
+        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"].filter(
+            (key) => JSON.stringify(o[key]) !== JSON.stringify(n[key]),
+        ),
         // Configs as the broker holds them: strings.
         ...changedEntries(o.configs, n.configs, (a, b) => String(a) === String(b)).map((key) => `configs["${key}"]`),
     ];
@@ -76,7 +87,11 @@ async function withAdmin<T>(bootstrapServers: string, fn: (admin: any) => Promis
 }
 
 /** Partitions, replication factor and the named configs of a topic; undefined when it does not exist. */
-async function describeTopic(admin: any, topic: string, configNames: string[]): Promise<{ partitions: number; replicationFactor: number; configs: Record<string, string> } | undefined> {
+async function describeTopic(
+    admin: any,
+    topic: string,
+    configNames: string[],
+): Promise<{ partitions: number; replicationFactor: number; configs: Record<string, string> } | undefined> {
     if (!(await admin.listTopics()).includes(topic)) return undefined;
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = meta.topics[0].partitions;
@@ -98,7 +113,14 @@ async function applyTopic(inputs: Record<string, any>): Promise<Record<string, a
                 .createTopics({
                     waitForLeaders: true,
                     timeout: PROVIDER_DEFAULTS.requestTimeoutMs,
-                    topics: [{ topic: inputs.topic, numPartitions: inputs.partitions, replicationFactor: inputs.replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+                    topics: [
+                        {
+                            topic: inputs.topic,
+                            numPartitions: inputs.partitions,
+                            replicationFactor: inputs.replicationFactor,
+                            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+                        },
+                    ],
                 })
                 .catch((err: Error) => {
                     throw new Error(`Kafka rejected topic "${inputs.topic}": ${err.message}`);
@@ -107,14 +129,21 @@ async function applyTopic(inputs: Record<string, any>): Promise<Record<string, a
         }
         if (!current) throw new Error(`Kafka topic "${inputs.topic}" was created but is not listed`);
         if (current.replicationFactor !== inputs.replicationFactor) {
-            throw new Error(`Kafka topic "${inputs.topic}" exists with replication factor ${current.replicationFactor}, not ${inputs.replicationFactor}; set replicationFactor to ${current.replicationFactor} or use another topic`);
+            throw new Error(
+                `Kafka topic "${inputs.topic}" exists with replication factor ${current.replicationFactor}, not ${inputs.replicationFactor}; set replicationFactor to ${current.replicationFactor} or use another topic`,
+            );
         }
         if (current.partitions < inputs.partitions) await admin.createPartitions({ topicPartitions: [{ topic: inputs.topic, count: inputs.partitions }] });
         const changed = Object.entries(configs).filter(([k, v]) => current!.configs[k] !== v);
         if (changed.length) {
-            await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: inputs.topic, configEntries: changed.map(([name, value]) => ({ name, value })) }] }).catch((err: Error) => {
-                throw new Error(`Kafka rejected configs ${changed.map(([k]) => k).join(", ")} of topic "${inputs.topic}": ${err.message}`);
-            });
+            await admin
+                .alterConfigs({
+                    validateOnly: false,
+                    resources: [{ type: 2, name: inputs.topic, configEntries: changed.map(([name, value]) => ({ name, value })) }],
+                })
+                .catch((err: Error) => {
+                    throw new Error(`Kafka rejected configs ${changed.map(([k]) => k).join(", ")} of topic "${inputs.topic}": ${err.message}`);
+                });
         }
         return { ...inputs, configs, partitions: Math.max(current.partitions, inputs.partitions) };
     });
@@ -136,12 +165,21 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
     async read(id: string, props: any) {
         const current = await withAdmin(props.bootstrapServers, (admin) => describeTopic(admin, props.topic ?? id, Object.keys(props.configs ?? {})));
         if (!current) return {};
-        return { id, props: { ...props, partitions: current.partitions, replicationFactor: current.replicationFactor, configs: { ...(props.configs ?? {}), ...current.configs } } };
+        return {
+            id,
+            props: {
+                ...props,
+                partitions: current.partitions,
+                replicationFactor: current.replicationFactor,
+                configs: { ...(props.configs ?? {}), ...current.configs },
+            },
+        };
     },
     async delete(id: string, props: any) {
         if (!props.deleteOnDestroy) return;
         await withAdmin(props.bootstrapServers, async (admin) => {
-            if ((await admin.listTopics()).includes(props.topic ?? id)) await admin.deleteTopics({ topics: [props.topic ?? id], timeout: PROVIDER_DEFAULTS.requestTimeoutMs });
+            if ((await admin.listTopics()).includes(props.topic ?? id))
+                await admin.deleteTopics({ topics: [props.topic ?? id], timeout: PROVIDER_DEFAULTS.requestTimeoutMs });
         });
     },
 };
@@ -163,6 +201,13 @@ export class KafkaTopic extends pulumi.dynamic.Resource {
     declare readonly partitions: pulumi.Output<number>;
 
     constructor(name: string, args: KafkaTopicArgs, opts?: pulumi.CustomResourceOptions) {
-        super(kafkaTopicProvider, name, { ...args, configs: args.configs ?? {}, deleteOnDestroy: args.deleteOnDestroy ?? false, version: KAFKA_TOPIC_PROVIDER_VERSION }, opts, "lakehouse", "KafkaTopic");
+        super(
+            kafkaTopicProvider,
+            name,
+            { ...args, configs: args.configs ?? {}, deleteOnDestroy: args.deleteOnDestroy ?? false, version: KAFKA_TOPIC_PROVIDER_VERSION },
+            opts,
+            "lakehouse",
+            "KafkaTopic",
+        );
     }
 }

@@ -34,7 +34,9 @@ export function nessieError(status: number, errorCode: string, message: string):
 /** True for an error answer from Nessie with this status (and error code, when given). */
 export function isNessieError(err: unknown, status?: number, errorCode?: string): err is NessieError {
     const actual = errorStatus(err);
-    return actual !== undefined && (status === undefined || actual === status) && (errorCode === undefined || (err as NessieError).body?.errorCode === errorCode);
+    return (
+        actual !== undefined && (status === undefined || actual === status) && (errorCode === undefined || (err as NessieError).body?.errorCode === errorCode)
+    );
 }
 
 /** Nessie's message in an error body, after its error code: `409: REFERENCE_CONFLICT: ...`. */
@@ -76,7 +78,8 @@ export function namespaceKey(namespace: string): string {
 export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "namespace"): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
     const known = (k: string) => isKnown(news[k]);
-    if (known("apiUrl") && !NESSIE_API_V2_URL.test(String(news.apiUrl))) failures.push({ property: "apiUrl", reason: `"${news.apiUrl}" must be an http(s) URL ending in /api/v2` });
+    if (known("apiUrl") && !NESSIE_API_V2_URL.test(String(news.apiUrl)))
+        failures.push({ property: "apiUrl", reason: `"${news.apiUrl}" must be an http(s) URL ending in /api/v2` });
     for (const k of kind === "branch" ? ["branch", "from"] : ["branch"]) {
         if (known(k) && !NESSIE_REF_NAME.test(String(news[k]))) failures.push({ property: k, reason: `"${news[k]}" is not a Nessie reference name` });
     }
@@ -96,7 +99,10 @@ export function diffNessie(olds: Record<string, any>, news: Record<string, any>,
     const normal = (v: Record<string, any>): Record<string, any> => ({ version: 1, dropContentsOnDelete: false, ...v });
     const o = normal(olds);
     const n = normal(news);
-    return inputDiff(["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])), identity);
+    return inputDiff(
+        ["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
+        identity,
+    );
 }
 
 /** The namespace's content (with its id and properties), or undefined when it does not exist at that hash. */
@@ -130,9 +136,18 @@ async function ensureBranch(inputs: Record<string, any>): Promise<void> {
     const existing = await branchHash(inputs.apiUrl, inputs.branch);
     if (existing === undefined) {
         const source = await branchHash(inputs.apiUrl, inputs.from);
-        if (source === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${inputs.apiUrl}`);
+        if (source === undefined)
+            throw nessieError(
+                404,
+                "REFERENCE_NOT_FOUND",
+                `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${inputs.apiUrl}`,
+            );
         try {
-            await nessieRequest(inputs.apiUrl, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, { type: "BRANCH", name: inputs.from, hash: source });
+            await nessieRequest(inputs.apiUrl, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, {
+                type: "BRANCH",
+                name: inputs.from,
+                hash: source,
+            });
         } catch (err) {
             // Created by a concurrent run: adopt it.
             if (!isNessieError(err, 409, "REFERENCE_ALREADY_EXISTS")) throw err;
@@ -190,7 +205,9 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `${inputs.branch}/${inputs.namespace}`, outs: { ...inputs, ownerToken } };
     },
     async read(id: string, props: any) {
-        const found = await unlessNotFound(nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`));
+        const found = await unlessNotFound(
+            nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`),
+        );
         return found?.content?.type === "NAMESPACE" ? { id, props: { ...props } } : {};
     },
     async update(_id: string, olds: any, news: any) {
@@ -230,7 +247,12 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
                     operations: [...contents.map((key) => ({ type: "DELETE", key: { elements: key } })), { type: "DELETE", key: { elements } }],
                 }).catch((err) => {
                     if (isNessieError(err, 409) || /not empty/i.test((err as Error).message)) {
-                        throw Object.assign(new Error(`${(err as Error).message}\n(the namespace holds tables: drop them first, or set storage.forceDestroy: true to delete the data with the stack)`), { status: (err as any).status });
+                        throw Object.assign(
+                            new Error(
+                                `${(err as Error).message}\n(the namespace holds tables: drop them first, or set storage.forceDestroy: true to delete the data with the stack)`,
+                            ),
+                            { status: (err as any).status },
+                        );
                     }
                     throw err;
                 });

@@ -73,18 +73,25 @@ const SETTLE_BACKOFF = { initialMs: 500, maxMs: 3000 };
 export function checkPipelineCheckInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
     for (const key of ["flinkRestUrl", "connectUrl"]) {
-        if (isKnown(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key]))) failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
+        if (isKnown(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key])))
+            failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
     }
     if (isKnown(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
-        failures.push({ property: "timeoutSeconds", reason: `${news.timeoutSeconds} must be a whole number of seconds from 10 to 3600 (lakehouse:pipeline.verifyTimeoutSeconds; 0 there disables the check)` });
+        failures.push({
+            property: "timeoutSeconds",
+            reason: `${news.timeoutSeconds} must be a whole number of seconds from 10 to 3600 (lakehouse:pipeline.verifyTimeoutSeconds; 0 there disables the check)`,
+        });
     }
-    if (isKnown(news.jobs) && !Array.isArray(news.jobs)) failures.push({ property: "jobs", reason: "must be a list of { table, name, jobId, sqlHash, required }" });
+    if (isKnown(news.jobs) && !Array.isArray(news.jobs))
+        failures.push({ property: "jobs", reason: "must be a list of { table, name, jobId, sqlHash, required }" });
     if (isKnown(news.jobs) && Array.isArray(news.jobs) && news.jobs.some((j: any) => isKnown(j) && j.required && isKnown(j.jobId) && !j.jobId)) {
         failures.push({ property: "jobs", reason: "a job declared RUNNING has no job id" });
     }
     if (news.warehouse === undefined) failures.push({ property: "warehouse", reason: "is required ({ endpoint, region, bucket, pathStyle, accessKeyId })" });
-    if (isKnown(news.warehouse?.endpoint) && !/^https?:\/\/[^\s]+$/.test(String(news.warehouse.endpoint))) failures.push({ property: "warehouse.endpoint", reason: `"${news.warehouse.endpoint}" must be an http(s) URL` });
-    if (news.s3SecretAccessKey === undefined || news.s3SecretAccessKey === "") failures.push({ property: "s3SecretAccessKey", reason: "is required (the warehouse's S3 secret key)" });
+    if (isKnown(news.warehouse?.endpoint) && !/^https?:\/\/[^\s]+$/.test(String(news.warehouse.endpoint)))
+        failures.push({ property: "warehouse.endpoint", reason: `"${news.warehouse.endpoint}" must be an http(s) URL` });
+    if (news.s3SecretAccessKey === undefined || news.s3SecretAccessKey === "")
+        failures.push({ property: "s3SecretAccessKey", reason: "is required (the warehouse's S3 secret key)" });
     return failures;
 }
 
@@ -94,13 +101,20 @@ const DIFF_KEYS = ["flinkRestUrl", "connectUrl", "jobs", "connector", "warehouse
 /** A value as JSON with its object keys sorted, so key order never shows as a change. */
 export function canonicalJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-    if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as any)[k])}`).join(",")}}`;
+    if (v && typeof v === "object")
+        return `{${Object.keys(v)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as any)[k])}`)
+            .join(",")}}`;
     return JSON.stringify(v ?? null);
 }
 
 /** The pure diff: exactly the keys that changed (a job resubmitted, the connector's config, the bucket, ...). Never a replacement. */
 export function diffPipelineCheck(olds: Record<string, any>, news: Record<string, any>): InputDiff {
-    return inputDiff(DIFF_KEYS.filter((k) => canonicalJson(olds[k]) !== canonicalJson(news[k])), []);
+    return inputDiff(
+        DIFF_KEYS.filter((k) => canonicalJson(olds[k]) !== canonicalJson(news[k])),
+        [],
+    );
 }
 
 /** sha256 of a value with its object keys sorted: the connector config's fingerprint (no secrets go in). */
@@ -194,7 +208,8 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
         if (baseline) {
             const since = baseline[j.jobId] ?? 0;
             if (!completed || Number(completed.id) <= since) {
-                const lastFailed = failed && Number(failed.id) > since ? `; checkpoint ${failed.id} failed: ${String(failed.failure_message ?? "").slice(0, 500)}` : "";
+                const lastFailed =
+                    failed && Number(failed.id) > since ? `; checkpoint ${failed.id} failed: ${String(failed.failure_message ?? "").slice(0, 500)}` : "";
                 waiting.push(`${label}: RUNNING, waiting for a checkpoint to complete after #${since}${lastFailed}`);
                 continue;
             }
@@ -213,9 +228,16 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
             const s = c.status.json ?? {};
             const tasks: any[] = s.tasks ?? [];
             const failedTasks = tasks.filter((t) => t.state === "FAILED");
-            if (s.connector?.state === "FAILED") failures.push(`${label} is FAILED on ${s.connector.worker_id ?? "its worker"}: ${flinkRootCause(String(s.connector.trace ?? "no trace"))}`);
-            else if (failedTasks.length) failures.push(...failedTasks.map((t) => `${label} task ${t.id} is FAILED on ${t.worker_id ?? "its worker"}: ${flinkRootCause(String(t.trace ?? "no trace"))}`));
-            else if (s.connector?.state === "RUNNING" && tasks.length > 0 && tasks.every((t) => t.state === "RUNNING")) parts.push(`${label} RUNNING (${tasks.length} task${tasks.length > 1 ? "s" : ""})`);
+            if (s.connector?.state === "FAILED")
+                failures.push(`${label} is FAILED on ${s.connector.worker_id ?? "its worker"}: ${flinkRootCause(String(s.connector.trace ?? "no trace"))}`);
+            else if (failedTasks.length)
+                failures.push(
+                    ...failedTasks.map(
+                        (t) => `${label} task ${t.id} is FAILED on ${t.worker_id ?? "its worker"}: ${flinkRootCause(String(t.trace ?? "no trace"))}`,
+                    ),
+                );
+            else if (s.connector?.state === "RUNNING" && tasks.length > 0 && tasks.every((t) => t.state === "RUNNING"))
+                parts.push(`${label} RUNNING (${tasks.length} task${tasks.length > 1 ? "s" : ""})`);
             else waiting.push(`${label}: ${s.connector?.state ?? "UNKNOWN"}, tasks [${tasks.map((t) => `${t.id}: ${t.state}`).join(", ")}]`);
         }
     }
@@ -230,7 +252,7 @@ export function judgePipeline(inputs: Record<string, any>, observation: Pipeline
 /** A service's answer that is not 200, as a waiting line says it: the status and the service's own words, or why it was not reached. */
 function answered(service: string, answer: HttpAnswer): string {
     // Unreached: the error names the service, the URL and the cause (refused, timeout).
-    return answer.status ? `${service} answered ${answer.status}: ${answer.error ?? ""}`.trim() : answer.error ?? `${service} did not answer`;
+    return answer.status ? `${service} answered ${answer.status}: ${answer.error ?? ""}`.trim() : (answer.error ?? `${service} did not answer`);
 }
 
 /**
@@ -260,7 +282,9 @@ async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObser
         maxAttempts: 2,
     });
     try {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) as any });
+        const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), {
+            abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) as any,
+        });
         return { ok: true, objects: page.KeyCount ?? 0 };
     } catch (err) {
         const e = err as { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
@@ -284,12 +308,18 @@ export async function observePipeline(
             .map(async (j) => {
                 const job = await flink(`/jobs/${j.jobId}`);
                 if (job.status !== 200) return { table: j.table, name: j.name, jobId: j.jobId, job };
-                const [checkpoints, exceptions] = await Promise.all([flink(`/jobs/${j.jobId}/checkpoints`), flink(`/jobs/${j.jobId}/exceptions?maxExceptions=20`)]);
+                const [checkpoints, exceptions] = await Promise.all([
+                    flink(`/jobs/${j.jobId}/checkpoints`),
+                    flink(`/jobs/${j.jobId}/exceptions?maxExceptions=20`),
+                ]);
                 return { table: j.table, name: j.name, jobId: j.jobId, job, checkpoints, exceptions };
             }),
     );
     const c: SettleConnector | undefined = inputs.connector;
-    const connector = c && c.required ? { name: c.name, status: await get("Kafka Connect", String(inputs.connectUrl), `/connectors/${encodeURIComponent(c.name)}/status`) } : undefined;
+    const connector =
+        c && c.required
+            ? { name: c.name, status: await get("Kafka Connect", String(inputs.connectUrl), `/connectors/${encodeURIComponent(c.name)}/status`) }
+            : undefined;
     return { jobs, ...(connector ? { connector } : {}), warehouse: await list(inputs) };
 }
 

@@ -33,7 +33,11 @@ export async function withPostgres<T>(target: PostgresTarget, fn: (client: impor
         connectionTimeoutMillis: PROVIDER_DEFAULTS.connectTimeoutMs,
     });
     await client.connect().catch((err: Error) => {
-        throw new Error(redact(`${target.purpose}: cannot connect to PostgreSQL at ${address} (database ${target.database}) as ${target.user}: ${err.message}`, [target.password]));
+        throw new Error(
+            redact(`${target.purpose}: cannot connect to PostgreSQL at ${address} (database ${target.database}) as ${target.user}: ${err.message}`, [
+                target.password,
+            ]),
+        );
     });
     try {
         return await fn(client);

@@ -25,7 +25,19 @@ export interface LakehouseOutputs extends Omit<LakehouseStackOutputs, "connector
 /** The parts of a Lakehouse its outputs are built from. */
 export type OutputSources = Pick<
     Lakehouse,
-    "config" | "credentials" | "postgres" | "kafka" | "connect" | "minio" | "nessie" | "flink" | "dremio" | "objectStore" | "pipeline" | "dremioCatalog" | "externalChecks"
+    | "config"
+    | "credentials"
+    | "postgres"
+    | "kafka"
+    | "connect"
+    | "minio"
+    | "nessie"
+    | "flink"
+    | "dremio"
+    | "objectStore"
+    | "pipeline"
+    | "dremioCatalog"
+    | "externalChecks"
 >;
 
 /** An HTTP endpoint as URLs (https and a base path kept for external services); `suffix` (default none) is appended to the path. */
@@ -44,7 +56,9 @@ export function hostPorts(endpoint: Endpoint): UrlPair {
 }
 
 /** Every service's endpoint by name (the `endpoints` output): MinIO's only on storage provider minio, Dremio's only when enabled. */
-export function serviceEndpoints(lakehouse: Pick<OutputSources, "postgres" | "kafka" | "connect" | "minio" | "nessie" | "flink" | "dremio">): Record<string, Endpoint> {
+export function serviceEndpoints(
+    lakehouse: Pick<OutputSources, "postgres" | "kafka" | "connect" | "minio" | "nessie" | "flink" | "dremio">,
+): Record<string, Endpoint> {
     const { postgres, kafka, connect, minio, nessie, flink, dremio } = lakehouse;
     return {
         postgres: postgres.endpoint,
@@ -91,7 +105,10 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
             ? {
                   connector: { name: connectorName(cfg), state: pipeline.connector.connectorState, replicationSlot: replicationSlotName(cfg) },
                   flinkJobs: Object.fromEntries(
-                      Object.entries(pipeline.jobs).map(([table, job]) => [table, { name: jobName(cfg.namePrefix, table), jobId: job.jobId, state: job.jobState, lastSavepoint: job.lastSavepoint }]),
+                      Object.entries(pipeline.jobs).map(([table, job]) => [
+                          table,
+                          { name: jobName(cfg.namePrefix, table), jobId: job.jobId, state: job.jobState, lastSavepoint: job.lastSavepoint },
+                      ]),
                   ),
               }
             : {}),

@@ -41,13 +41,15 @@ export function credentialOutputs(cfg: LakehouseConfig, from: CredentialSources)
 export function stackCredentials(cfg: LakehouseConfig, from: CredentialSources): pulumi.Output<StackCredentials> {
     const p = from.passwords;
     return pulumi.secret(
-        pulumi.all([p.postgresPassword!, p.replicationPassword!, from.s3.accessKeyId, from.s3.secretAccessKey, p.dremioAdminPassword ?? "", from.externalChecks]).apply(([pg, repl, s3Key, s3Secret, dremio]) => ({
-            postgres: { username: cfg.source.adminUser, password: pg },
-            replication: { username: cfg.source.replicationUser, password: repl },
-            ...(from.onMinio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
-            s3: { accessKeyId: s3Key, secretAccessKey: s3Secret },
-            ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
-        })),
+        pulumi
+            .all([p.postgresPassword!, p.replicationPassword!, from.s3.accessKeyId, from.s3.secretAccessKey, p.dremioAdminPassword ?? "", from.externalChecks])
+            .apply(([pg, repl, s3Key, s3Secret, dremio]) => ({
+                postgres: { username: cfg.source.adminUser, password: pg },
+                replication: { username: cfg.source.replicationUser, password: repl },
+                ...(from.onMinio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
+                s3: { accessKeyId: s3Key, secretAccessKey: s3Secret },
+                ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
+            })),
     );
 }
 
@@ -57,7 +59,11 @@ export function stackCredentials(cfg: LakehouseConfig, from: CredentialSources):
  * which the program does not drive yet); on AWS the program's IAM user's key, scoped to the bucket.
  */
 export function warehouseCredentials(from: CredentialSources): pulumi.Output<WarehouseCredentials> {
-    return pulumi.secret(pulumi.all([from.s3.accessKeyId, from.s3.secretAccessKey, from.externalChecks]).apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey })));
+    return pulumi.secret(
+        pulumi
+            .all([from.s3.accessKeyId, from.s3.secretAccessKey, from.externalChecks])
+            .apply(([accessKeyId, secretAccessKey]) => ({ accessKeyId, secretAccessKey })),
+    );
 }
 
 /** Secret output `dremioCredentials`: Dremio's first admin; undefined when Dremio is disabled. */

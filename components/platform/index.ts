@@ -35,7 +35,9 @@ export type SecretRegistry = Record<string, pulumi.Output<string>>;
 export function requireSecret(secrets: SecretRegistry, workload: string, secret: string): pulumi.Output<string> {
     const value = secrets[secret];
     if (value === undefined) {
-        throw new Error(`workload "${workload}" references secret "${secret}", which the platform was not given (known: ${Object.keys(secrets).sort().join(", ")})`);
+        throw new Error(
+            `workload "${workload}" references secret "${secret}", which the platform was not given (known: ${Object.keys(secrets).sort().join(", ")})`,
+        );
     }
     return value;
 }

@@ -115,7 +115,8 @@ export function kubernetesApiManifests(
 ): { name: string; serviceAccount: k8s.core.v1.ServiceAccountArgs; role: k8s.rbac.v1.RoleArgs; roleBinding: k8s.rbac.v1.RoleBindingArgs } | undefined {
     const api = spec.kubernetesApi;
     if (!api) return undefined;
-    if (!DNS_SUBDOMAIN.test(api.serviceAccount)) throw new Error(`workload "${spec.name}": service account "${api.serviceAccount}" is not a valid Kubernetes object name`);
+    if (!DNS_SUBDOMAIN.test(api.serviceAccount))
+        throw new Error(`workload "${spec.name}": service account "${api.serviceAccount}" is not a valid Kubernetes object name`);
     if (api.rules.length === 0) throw new Error(`workload "${spec.name}": service account "${api.serviceAccount}" has no rules (drop kubernetesApi instead)`);
     const name = api.serviceAccount;
     const metadata = { name, namespace: t.namespace, labels: { ...stackLabels(t), "app.kubernetes.io/name": spec.service } };
@@ -243,7 +244,8 @@ export function claimMounts(spec: WorkloadSpec): VolumeMount[] {
 /** Container ports, named as in the spec (Services target them by name). */
 export function containerPorts(spec: WorkloadSpec): k8s.types.input.core.v1.ContainerPort[] {
     return spec.ports.map((p) => {
-        if (!PORT_NAME.test(p.name)) throw new Error(`workload "${spec.name}": port name "${p.name}" is not a Kubernetes port name (at most 15 lower-case letters, digits and '-')`);
+        if (!PORT_NAME.test(p.name))
+            throw new Error(`workload "${spec.name}": port name "${p.name}" is not a Kubernetes port name (at most 15 lower-case letters, digits and '-')`);
         return { name: p.name, containerPort: p.port, protocol: "TCP" };
     });
 }
@@ -288,9 +290,7 @@ export function podTemplate(spec: WorkloadSpec, image: pulumi.Input<string>, t: 
     };
 }
 
-export type WorkloadManifest =
-    | { kind: "StatefulSet"; args: k8s.apps.v1.StatefulSetArgs }
-    | { kind: "Deployment"; args: k8s.apps.v1.DeploymentArgs };
+export type WorkloadManifest = { kind: "StatefulSet"; args: k8s.apps.v1.StatefulSetArgs } | { kind: "Deployment"; args: k8s.apps.v1.DeploymentArgs };
 
 /**
  * A stateful workload as a StatefulSet with claim templates (its claims are kept when the set is
@@ -406,7 +406,13 @@ export function serviceManifests(spec: WorkloadSpec, t: KubernetesTarget): { nam
                 spec: {
                     type: "NodePort",
                     selector,
-                    ports: published.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP", nodePort: nodePortOf(spec.name, p.name, t.nodePortBase) })),
+                    ports: published.map((p) => ({
+                        name: p.name,
+                        port: p.port,
+                        targetPort: p.name,
+                        protocol: "TCP",
+                        nodePort: nodePortOf(spec.name, p.name, t.nodePortBase),
+                    })),
                     ...(spec.stateful ? { publishNotReadyAddresses: true } : {}),
                 },
             },

@@ -121,7 +121,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
         if (existing) return existing;
         const registry = this.args.kubernetes.imageRegistry;
         if (!registry) {
-            throw new pulumi.ResourceError(`workload "${workload}" runs an image the program builds; set lakehouse:kubernetes.imageRegistry to a registry the cluster pulls from`, this);
+            throw new pulumi.ResourceError(
+                `workload "${workload}" runs an image the program builds; set lakehouse:kubernetes.imageRegistry to a registry the cluster pulls from`,
+                this,
+            );
         }
         const contextDir = path.join(this.args.repoRoot, image.context);
         const ref = builtImageRef(registry, image.repository, buildContextHash(contextDir, image.args));
@@ -146,7 +149,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
         const name = secretObjectName(secret);
         const created = new k8s.core.v1.Secret(
             `${this.args.namePrefix}-secret-${name}`,
-            { metadata: { name, namespace: this.target.namespace, labels: stackLabels(this.target) }, type: "Opaque", stringData: { [SECRET_KEY]: pulumi.secret(value) } },
+            {
+                metadata: { name, namespace: this.target.namespace, labels: stackLabels(this.target) },
+                type: "Opaque",
+                stringData: { [SECRET_KEY]: pulumi.secret(value) },
+            },
             this.opts(this),
         );
         this.secretObjects.set(secret, created);
@@ -190,7 +197,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
 
         // Created only once what it needs is ready (Pulumi awaits StatefulSets and Deployments until their pods are ready).
         const timeouts = { create: `${this.args.startTimeoutSeconds}s`, update: `${this.args.startTimeoutSeconds}s` };
-        const workloadOpts = { ...this.opts(parent, [...secrets, ...configMaps, ...services, ...apiAccess, ...upstream.flatMap((u) => u.ready)]), customTimeouts: timeouts };
+        const workloadOpts = {
+            ...this.opts(parent, [...secrets, ...configMaps, ...services, ...apiAccess, ...upstream.flatMap((u) => u.ready)]),
+            customTimeouts: timeouts,
+        };
         const workload =
             manifest.kind === "StatefulSet"
                 ? new k8s.apps.v1.StatefulSet(prefix, manifest.args, workloadOpts)

@@ -114,7 +114,8 @@ export interface KubernetesPolicyRule {
  */
 export function bashHttpProbe(port: number, path: string): string[] {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bashHttpProbe: port ${port} is not a TCP port`);
-    if (!/^\/[A-Za-z0-9._~/?=&%-]*$/.test(path)) throw new Error(`bashHttpProbe: path ${JSON.stringify(path)} must start with / and hold only URL-safe characters`);
+    if (!/^\/[A-Za-z0-9._~/?=&%-]*$/.test(path))
+        throw new Error(`bashHttpProbe: path ${JSON.stringify(path)} must start with / and hold only URL-safe characters`);
     const request = `GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n`;
     return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf '${request}' >&3 && head -n 1 <&3 | grep -Eq '^HTTP/1\\.[01] 2[0-9][0-9]'`];
 }

@@ -6,7 +6,10 @@
 import type { LakehouseStackOutputs, UrlPair, WarehouseCredentials } from "../../components/outputs/contract";
 
 /** The lakehouse outputs this program reads, besides `warehouseCredentials`. */
-export type LakehouseView = Pick<LakehouseStackOutputs, "kafkaBootstrapServers" | "cdcTopics" | "icebergCatalog" | "nessieApiUri" | "nessieBranch" | "warehouse" | "s3Endpoint" | "s3Region">;
+export type LakehouseView = Pick<
+    LakehouseStackOutputs,
+    "kafkaBootstrapServers" | "cdcTopics" | "icebergCatalog" | "nessieApiUri" | "nessieBranch" | "warehouse" | "s3Endpoint" | "s3Region"
+>;
 
 /**
  * Which address of an endpoint the consumer's jobs use: `internal` (they run on the lakehouse's

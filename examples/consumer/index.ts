@@ -10,7 +10,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseStackOutputs } from "../../components/outputs/contract";
-import { LakehouseView, cdcStreams, endpointSide, sparkCatalogCredentials, sparkCatalogProperties, trinoCatalogCredentials, trinoCatalogProperties } from "./catalog";
+import {
+    LakehouseView,
+    cdcStreams,
+    endpointSide,
+    sparkCatalogCredentials,
+    sparkCatalogProperties,
+    trinoCatalogCredentials,
+    trinoCatalogProperties,
+} from "./catalog";
 
 export = async () => {
     const config = new pulumi.Config();

@@ -6,15 +6,15 @@
  * holds `${env:LAKEHOUSE_REPLICATION_PASSWORD}` as its password, which the worker resolves from its
  * environment (the local stack's dev replication password), so Connect stores only the reference.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { ensureInstalled } from '../lib/install';
-import { mavenCopy, mavenCopyDependencies } from '../lib/maven';
-import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from '../lib/java';
-import { runCheckedAsync } from '../lib/process';
-import { loadVersions } from '../lib/context';
-import { httpGetJson } from '../lib/http';
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { ensureInstalled } from "../lib/install";
+import { mavenCopy, mavenCopyDependencies } from "../lib/maven";
+import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from "../lib/java";
+import { runCheckedAsync } from "../lib/process";
+import { loadVersions } from "../lib/context";
+import { httpGetJson } from "../lib/http";
 
 function cfg(ctx: HarnessContext) {
     const c = ctx.versions.connect;
@@ -39,46 +39,46 @@ export function replicationPasswordReference(ctx: HarnessContext): string {
 }
 
 export function connectLibDir(ctx: HarnessContext): string {
-    return path.join(ctx.cacheDir, 'connect', cfg(ctx).kafkaVersion, 'libs');
+    return path.join(ctx.cacheDir, "connect", cfg(ctx).kafkaVersion, "libs");
 }
 
 /** The plugin.path directory: one sub-directory per plugin. */
 export function pluginPath(ctx: HarnessContext): string {
-    return path.join(ctx.cacheDir, 'debezium', cfg(ctx).debeziumVersion, 'plugins');
+    return path.join(ctx.cacheDir, "debezium", cfg(ctx).debeziumVersion, "plugins");
 }
 
 function dirs(ctx: HarnessContext) {
-    const base = path.join(ctx.runDir, 'connect');
-    return { base, config: path.join(base, 'connect-distributed.properties'), log4j: path.join(base, 'log4j.properties') };
+    const base = path.join(ctx.runDir, "connect");
+    return { base, config: path.join(base, "connect-distributed.properties"), log4j: path.join(base, "log4j.properties") };
 }
 
 export function workerProperties(ctx: HarnessContext): Record<string, string | number> {
     const c = cfg(ctx);
     return {
-        'bootstrap.servers': `127.0.0.1:${ctx.versions.kafka.brokerPort}`,
-        'group.id': c.groupId,
-        'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'key.converter.schemas.enable': 'false',
-        'value.converter.schemas.enable': 'false',
-        'config.storage.topic': `${c.groupId}-configs`,
-        'offset.storage.topic': `${c.groupId}-offsets`,
-        'status.storage.topic': `${c.groupId}-status`,
-        'config.storage.replication.factor': 1,
-        'offset.storage.replication.factor': 1,
-        'status.storage.replication.factor': 1,
-        'offset.storage.partitions': 5,
-        'status.storage.partitions': 1,
-        'offset.flush.interval.ms': 5000,
+        "bootstrap.servers": `127.0.0.1:${ctx.versions.kafka.brokerPort}`,
+        "group.id": c.groupId,
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter.schemas.enable": "false",
+        "config.storage.topic": `${c.groupId}-configs`,
+        "offset.storage.topic": `${c.groupId}-offsets`,
+        "status.storage.topic": `${c.groupId}-status`,
+        "config.storage.replication.factor": 1,
+        "offset.storage.replication.factor": 1,
+        "status.storage.replication.factor": 1,
+        "offset.storage.partitions": 5,
+        "status.storage.partitions": 1,
+        "offset.flush.interval.ms": 5000,
         // As the program sets it (components/connect.ts): tasks come back 30 s after a rebalance, not 5 min.
-        'scheduled.rebalance.max.delay.ms': 30000,
+        "scheduled.rebalance.max.delay.ms": 30000,
         listeners: `http://127.0.0.1:${c.port}`,
-        'rest.advertised.host.name': '127.0.0.1',
-        'rest.advertised.port': c.port,
-        'plugin.path': pluginPath(ctx),
-        'topic.creation.enable': 'true',
+        "rest.advertised.host.name": "127.0.0.1",
+        "rest.advertised.port": c.port,
+        "plugin.path": pluginPath(ctx),
+        "topic.creation.enable": "true",
         // Resolves `${env:<var>}` in connector configs; only the one variable the start command sets.
-        'config.providers': c.providers.name,
+        "config.providers": c.providers.name,
         [`config.providers.${c.providers.name}.class`]: c.providers.class,
         [`config.providers.${c.providers.name}.param.allowlist.pattern`]: `^${c.providers.replicationPasswordEnv}$`,
     };
@@ -89,34 +89,49 @@ export function connectUrl(ctx: HarnessContext): string {
 }
 
 const connect: ServiceDefinition = {
-    name: 'connect',
+    name: "connect",
     ports: { http: loadVersions().connect.port },
-    dependsOn: ['kafka'],
+    dependsOn: ["kafka"],
     startTimeoutMs: 300000,
 
     async install(ctx) {
         const c = cfg(ctx);
-        await ensureInstalled(ctx, `Kafka Connect ${c.kafkaVersion}`, path.dirname(connectLibDir(ctx)), { artifacts: c.artifacts, layout: 1 }, async (scratch) => {
-            await mavenCopyDependencies(ctx, `connect-${c.kafkaVersion}`, c.artifacts, path.join(scratch, 'libs'));
-        });
-        await ensureInstalled(ctx, `Debezium PostgreSQL connector ${c.debeziumVersion}`, path.dirname(pluginPath(ctx)), { plugin: c.debeziumPlugin, layout: 1 }, async (scratch) => {
-            const [archive] = await mavenCopy(ctx, [c.debeziumPlugin], path.join(scratch, 'download'));
-            const plugins = path.join(scratch, 'plugins');
-            fs.mkdirSync(plugins, { recursive: true });
-            await runCheckedAsync('tar', ['-xzf', archive, '-C', plugins]);
-            fs.rmSync(path.join(scratch, 'download'), { recursive: true, force: true });
-            const entries = fs.readdirSync(plugins);
-            if (!entries.some((e) => e.startsWith('debezium-connector-postgres'))) {
-                throw new Error(`unexpected layout of ${archive}: ${entries.join(', ')}`);
-            }
-        });
+        await ensureInstalled(
+            ctx,
+            `Kafka Connect ${c.kafkaVersion}`,
+            path.dirname(connectLibDir(ctx)),
+            { artifacts: c.artifacts, layout: 1 },
+            async (scratch) => {
+                await mavenCopyDependencies(ctx, `connect-${c.kafkaVersion}`, c.artifacts, path.join(scratch, "libs"));
+            },
+        );
+        await ensureInstalled(
+            ctx,
+            `Debezium PostgreSQL connector ${c.debeziumVersion}`,
+            path.dirname(pluginPath(ctx)),
+            { plugin: c.debeziumPlugin, layout: 1 },
+            async (scratch) => {
+                const [archive] = await mavenCopy(ctx, [c.debeziumPlugin], path.join(scratch, "download"));
+                const plugins = path.join(scratch, "plugins");
+                fs.mkdirSync(plugins, { recursive: true });
+                await runCheckedAsync("tar", ["-xzf", archive, "-C", plugins]);
+                fs.rmSync(path.join(scratch, "download"), { recursive: true, force: true });
+                const entries = fs.readdirSync(plugins);
+                if (!entries.some((e) => e.startsWith("debezium-connector-postgres"))) {
+                    throw new Error(`unexpected layout of ${archive}: ${entries.join(", ")}`);
+                }
+            },
+        );
     },
 
     async prepare(ctx) {
         const d = dirs(ctx);
         fs.mkdirSync(d.base, { recursive: true });
         fs.writeFileSync(d.config, propertiesText(workerProperties(ctx)));
-        fs.writeFileSync(d.log4j, log4jConsoleProperties('INFO', ['org.reflections', 'org.apache.kafka.clients', 'org.apache.kafka.common.utils.AppInfoParser', 'org.eclipse.jetty']));
+        fs.writeFileSync(
+            d.log4j,
+            log4jConsoleProperties("INFO", ["org.reflections", "org.apache.kafka.clients", "org.apache.kafka.common.utils.AppInfoParser", "org.eclipse.jetty"]),
+        );
     },
 
     start(ctx) {
@@ -125,12 +140,12 @@ const connect: ServiceDefinition = {
             command: javaBin(),
             args: [
                 ...jvmFlags(cfg(ctx).heap),
-                '-Xms128m',
+                "-Xms128m",
                 `-Dlog4j.configuration=file:${d.log4j}`,
                 `-Dkafka.logs.dir=${d.base}`,
-                '-cp',
+                "-cp",
                 `${connectLibDir(ctx)}/*`,
-                'org.apache.kafka.connect.cli.ConnectDistributed',
+                "org.apache.kafka.connect.cli.ConnectDistributed",
                 d.config,
             ],
             // In the worker's environment only (not in a file): what `${env:...}` references resolve to.
@@ -140,7 +155,7 @@ const connect: ServiceDefinition = {
     },
 
     health: {
-        describe: 'Kafka Connect REST on 127.0.0.1:8083 lists the Debezium PostgreSQL connector plugin',
+        describe: "Kafka Connect REST on 127.0.0.1:8083 lists the Debezium PostgreSQL connector plugin",
         async check(ctx) {
             const plugins = (await httpGetJson(`${connectUrl(ctx)}/connector-plugins`, 5000)) as Array<{ class: string }>;
             return Array.isArray(plugins) && plugins.some((p) => p.class === cfg(ctx).connectorClass);

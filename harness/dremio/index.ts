@@ -10,11 +10,11 @@
  * The first admin is NOT created by the harness: the client's bootstrap is what creates it, with the
  * credentials endpoints() gives.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { loadVersions } from '../lib/context';
-import { httpGet } from '../lib/http';
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { loadVersions } from "../lib/context";
+import { httpGet } from "../lib/http";
 
 function cfg(ctx: HarnessContext) {
     const d = ctx.versions.dremio;
@@ -34,17 +34,17 @@ export function dremioUrl(ctx: HarnessContext): string {
 }
 
 function dataDir(ctx: HarnessContext): string {
-    return path.join(ctx.runDir, 'dremio');
+    return path.join(ctx.runDir, "dremio");
 }
 
 export function standinDataFile(ctx: HarnessContext): string {
-    return path.join(dataDir(ctx), 'standin.json');
+    return path.join(dataDir(ctx), "standin.json");
 }
 
 const dremio: ServiceDefinition = {
-    name: 'dremio',
+    name: "dremio",
     ports: { http: loadVersions().dremio.port },
-    dependsOn: ['nessie'],
+    dependsOn: ["nessie"],
     startTimeoutMs: 60000,
 
     async install() {
@@ -59,17 +59,17 @@ const dremio: ServiceDefinition = {
         return {
             command: process.execPath,
             args: [
-                '-r',
-                require.resolve('ts-node/register/transpile-only', { paths: [ctx.repoDir] }),
-                path.join(ctx.repoDir, 'harness', 'dremio', 'standin', 'cli.ts'),
-                '--host',
-                '127.0.0.1',
-                '--port',
+                "-r",
+                require.resolve("ts-node/register/transpile-only", { paths: [ctx.repoDir] }),
+                path.join(ctx.repoDir, "harness", "dremio", "standin", "cli.ts"),
+                "--host",
+                "127.0.0.1",
+                "--port",
                 String(cfg(ctx).port),
-                '--data-file',
+                "--data-file",
                 standinDataFile(ctx),
             ],
-            env: { TS_NODE_PROJECT: path.join(ctx.repoDir, 'tsconfig.json') },
+            env: { TS_NODE_PROJECT: path.join(ctx.repoDir, "tsconfig.json") },
             cwd: ctx.repoDir,
         };
     },
@@ -78,7 +78,7 @@ const dremio: ServiceDefinition = {
         describe: 'Dremio REST stand-in on 127.0.0.1:9047 answers GET /apiv2/server_status with "OK"',
         async check(ctx) {
             const { status, body } = await httpGet(`${dremioUrl(ctx)}/apiv2/server_status`, 5000);
-            return status === 200 && JSON.parse(body) === 'OK';
+            return status === 200 && JSON.parse(body) === "OK";
         },
     },
 
@@ -93,7 +93,7 @@ const dremio: ServiceDefinition = {
             firstName: c.adminFirstName,
             lastName: c.adminLastName,
             email: c.adminEmail,
-            standIn: 'true',
+            standIn: "true",
             standInOf: c.follows,
             dataFile: standinDataFile(ctx),
         };

@@ -3,13 +3,8 @@
  * (components/dynamic/flink/gateway.ts) bound to a base URL, with the wait bound as a budget object.
  * Errors are the client's: Flink's root cause in the message, the HTTP `status` on the error.
  */
-import {
-    closeSession,
-    gatewayInfo,
-    openSession,
-    runStatement,
-} from '../../components/dynamic/flink/gateway';
-import type { GatewayColumn, ResultRow, SessionSpec, StatementResult } from '../../components/dynamic/flink/gateway';
+import { closeSession, gatewayInfo, openSession, runStatement } from "../../components/dynamic/flink/gateway";
+import type { GatewayColumn, ResultRow, SessionSpec, StatementResult } from "../../components/dynamic/flink/gateway";
 
 export type { GatewayColumn as ColumnInfo, ResultRow, StatementResult };
 

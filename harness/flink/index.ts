@@ -6,15 +6,15 @@
  * Iceberg AWS bundle and the Hadoop client jars; every JVM gets AWS_REGION. Configuration is built by
  * the pure functions in ./config.ts.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { ensureInstalled, fingerprint } from '../lib/install';
-import { mavenRepoDir } from '../lib/maven';
-import { javaBin } from '../lib/java';
-import { loadVersions } from '../lib/context';
-import { logFile, readPidRecord, runCheckedAsync } from '../lib/process';
-import { httpGetJson } from '../lib/http';
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { ensureInstalled, fingerprint } from "../lib/install";
+import { mavenRepoDir } from "../lib/maven";
+import { javaBin } from "../lib/java";
+import { loadVersions } from "../lib/context";
+import { logFile, readPidRecord, runCheckedAsync } from "../lib/process";
+import { httpGetJson } from "../lib/http";
 import {
     FlinkPaths,
     FlinkRole,
@@ -27,10 +27,10 @@ import {
     log4j2Properties,
     pomProperties,
     renderConfigYaml,
-} from './config';
+} from "./config";
 
 /** The pom that names the classpath (kept in the repository, versions passed in from versions.json). */
-export const POM_FILE = path.join(__dirname, 'pom.xml');
+export const POM_FILE = path.join(__dirname, "pom.xml");
 
 function settings(ctx: HarnessContext): FlinkSettings {
     return flinkSettings(ctx.versions);
@@ -38,7 +38,7 @@ function settings(ctx: HarnessContext): FlinkSettings {
 
 /** What one install of the classpath is made of: the pom's text and the versions passed to it. */
 function installSpec(ctx: HarnessContext) {
-    return { pom: fs.readFileSync(POM_FILE, 'utf8'), props: pomProperties(settings(ctx)), layout: 1 };
+    return { pom: fs.readFileSync(POM_FILE, "utf8"), props: pomProperties(settings(ctx)), layout: 1 };
 }
 
 /**
@@ -48,22 +48,22 @@ function installSpec(ctx: HarnessContext) {
  */
 export function installDir(ctx: HarnessContext): string {
     const s = settings(ctx);
-    return path.join(ctx.cacheDir, 'flink', `${s.version}-iceberg-${s.icebergVersion}-${fingerprint(installSpec(ctx)).slice(0, 8)}`);
+    return path.join(ctx.cacheDir, "flink", `${s.version}-iceberg-${s.icebergVersion}-${fingerprint(installSpec(ctx)).slice(0, 8)}`);
 }
 
 export function libDir(ctx: HarnessContext): string {
-    return path.join(installDir(ctx), 'lib');
+    return path.join(installDir(ctx), "lib");
 }
 
 export function flinkPaths(ctx: HarnessContext): FlinkPaths {
-    const base = path.join(ctx.runDir, 'flink');
+    const base = path.join(ctx.runDir, "flink");
     return {
-        confDir: path.join(base, 'conf'),
-        checkpointDir: path.join(base, 'checkpoints'),
-        savepointDir: path.join(base, 'savepoints'),
-        tmpDir: path.join(base, 'tmp'),
-        pluginsDir: path.join(base, 'plugins'),
-        haDir: path.join(base, 'ha'),
+        confDir: path.join(base, "conf"),
+        checkpointDir: path.join(base, "checkpoints"),
+        savepointDir: path.join(base, "savepoints"),
+        tmpDir: path.join(base, "tmp"),
+        pluginsDir: path.join(base, "plugins"),
+        haDir: path.join(base, "ha"),
     };
 }
 
@@ -78,25 +78,25 @@ export function gatewayUrl(ctx: HarnessContext): string {
 /** Runs maven-dependency-plugin:copy-dependencies on harness/flink/pom.xml into `outDir`. */
 async function copyClasspath(ctx: HarnessContext, outDir: string): Promise<void> {
     const s = settings(ctx);
-    const plugin = ctx.versions.mavenDependencyPlugin || 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+    const plugin = ctx.versions.mavenDependencyPlugin || "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
     const props = Object.entries(pomProperties(s)).map(([k, v]) => `-D${k}=${v}`);
     ctx.log(`mvn copy-dependencies of ${path.relative(ctx.repoDir, POM_FILE)} (Flink ${s.version}, Iceberg ${s.icebergVersion}) into ${outDir}`);
     await runCheckedAsync(
-        'mvn',
+        "mvn",
         [
-            '-q',
-            '-B',
+            "-q",
+            "-B",
             `-Dmaven.repo.local=${mavenRepoDir(ctx)}`,
-            '-f',
+            "-f",
             POM_FILE,
             `${plugin}:copy-dependencies`,
             `-DoutputDirectory=${outDir}`,
-            '-DincludeScope=runtime',
+            "-DincludeScope=runtime",
             ...props,
         ],
         { cwd: path.dirname(outDir), timeoutMs: 30 * 60 * 1000 },
     );
-    const jars = fs.readdirSync(outDir).filter((f) => f.endsWith('.jar'));
+    const jars = fs.readdirSync(outDir).filter((f) => f.endsWith(".jar"));
     const must = [
         `flink-runtime-${s.version}.jar`,
         `flink-sql-gateway-${s.version}.jar`,
@@ -112,7 +112,7 @@ async function copyClasspath(ctx: HarnessContext, outDir: string): Promise<void>
         `flink-shaded-zookeeper-3-${s.shadedZookeeperVersion}.jar`,
     ];
     const missing = must.filter((j) => !jars.includes(j));
-    if (missing.length) throw new Error(`Flink classpath in ${outDir} lacks ${missing.join(', ')}`);
+    if (missing.length) throw new Error(`Flink classpath in ${outDir} lacks ${missing.join(", ")}`);
     ctx.log(`Flink classpath: ${jars.length} jars`);
 }
 
@@ -121,7 +121,7 @@ async function installFlink(ctx: HarnessContext): Promise<void> {
     const s = settings(ctx);
     const spec = installSpec(ctx);
     await ensureInstalled(ctx, `Flink ${s.version} + Iceberg ${s.icebergVersion} classpath`, installDir(ctx), spec, async (scratch) => {
-        await copyClasspath(ctx, path.join(scratch, 'lib'));
+        await copyClasspath(ctx, path.join(scratch, "lib"));
     });
 }
 
@@ -130,16 +130,16 @@ function writeConfig(ctx: HarnessContext): void {
     const s = settings(ctx);
     const p = flinkPaths(ctx);
     for (const dir of [p.confDir, p.checkpointDir, p.savepointDir, p.tmpDir, p.pluginsDir, p.haDir]) fs.mkdirSync(dir, { recursive: true });
-    for (const sub of ['web', 'web-upload', 'blob', 'io']) fs.mkdirSync(path.join(p.tmpDir, sub), { recursive: true });
+    for (const sub of ["web", "web-upload", "blob", "io"]) fs.mkdirSync(path.join(p.tmpDir, sub), { recursive: true });
     // Flink 1.20 prefers a legacy flink-conf.yaml over config.yaml when both exist: never leave one.
-    fs.rmSync(path.join(p.confDir, 'flink-conf.yaml'), { force: true });
-    writeIfChanged(path.join(p.confDir, 'config.yaml'), renderConfigYaml(flinkConfig(s, p)));
-    writeIfChanged(path.join(p.confDir, 'log4j2.properties'), log4j2Properties());
+    fs.rmSync(path.join(p.confDir, "flink-conf.yaml"), { force: true });
+    writeIfChanged(path.join(p.confDir, "config.yaml"), renderConfigYaml(flinkConfig(s, p)));
+    writeIfChanged(path.join(p.confDir, "log4j2.properties"), log4j2Properties());
 }
 
 function writeIfChanged(file: string, text: string): void {
     try {
-        if (fs.readFileSync(file, 'utf8') === text) return;
+        if (fs.readFileSync(file, "utf8") === text) return;
     } catch {
         /* absent: write it */
     }
@@ -161,9 +161,9 @@ function startCommand(ctx: HarnessContext, role: FlinkRole, name: string) {
 
 interface Overview {
     taskmanagers: number;
-    'slots-total': number;
-    'slots-available': number;
-    'flink-version': string;
+    "slots-total": number;
+    "slots-available": number;
+    "flink-version": string;
 }
 
 interface TaskManagerInfo {
@@ -195,36 +195,36 @@ function clusterEndpoints(ctx: HarnessContext): Record<string, string> {
 const v = loadVersions().flink;
 
 const jobmanager: ServiceDefinition = {
-    name: 'flink-jobmanager',
+    name: "flink-jobmanager",
     ports: { rest: v.restPort, rpc: v.rpcPort },
     // High availability: leader election and the job/checkpoint pointers live in ZooKeeper.
-    dependsOn: ['zookeeper'],
+    dependsOn: ["zookeeper"],
     startTimeoutMs: 180000,
     install: installFlink,
     async prepare(ctx) {
         writeConfig(ctx);
     },
-    start: (ctx) => startCommand(ctx, 'jobmanager', 'flink-jobmanager'),
+    start: (ctx) => startCommand(ctx, "jobmanager", "flink-jobmanager"),
     health: {
         describe: `Flink JobManager REST on 127.0.0.1:${v.restPort} answers GET /overview`,
         async check(ctx) {
             const o = (await httpGetJson(`${restUrl(ctx)}/overview`, 3000)) as Overview;
-            return typeof o['flink-version'] === 'string';
+            return typeof o["flink-version"] === "string";
         },
     },
     endpoints: clusterEndpoints,
 };
 
 const taskmanager: ServiceDefinition = {
-    name: 'flink-taskmanager',
+    name: "flink-taskmanager",
     ports: {},
-    dependsOn: ['flink-jobmanager'],
+    dependsOn: ["flink-jobmanager"],
     startTimeoutMs: 180000,
     install: installFlink,
     async prepare(ctx) {
         writeConfig(ctx);
     },
-    start: (ctx) => startCommand(ctx, 'taskmanager', 'flink-taskmanager'),
+    start: (ctx) => startCommand(ctx, "taskmanager", "flink-taskmanager"),
     health: {
         describe: `TaskManager '${TASK_MANAGER_RESOURCE_ID}' registered at the JobManager (GET /taskmanagers on 127.0.0.1:${v.restPort}) with its ${v.taskSlots} slots`,
         async check(ctx) {
@@ -233,7 +233,7 @@ const taskmanager: ServiceDefinition = {
             if (!tm || tm.slotsNumber < 1) return false;
             // The JobManager lists a killed TaskManager until its heartbeat times out: the one this
             // harness started must have been heard from since it started.
-            const record = readPidRecord(ctx, 'flink-taskmanager');
+            const record = readPidRecord(ctx, "flink-taskmanager");
             return !record || (tm.timeSinceLastHeartbeat ?? 0) >= Date.parse(record.startedAt);
         },
     },
@@ -241,20 +241,20 @@ const taskmanager: ServiceDefinition = {
 };
 
 const gateway: ServiceDefinition = {
-    name: 'flink-sql-gateway',
+    name: "flink-sql-gateway",
     ports: { rest: v.gatewayPort },
-    dependsOn: ['flink-jobmanager'],
+    dependsOn: ["flink-jobmanager"],
     startTimeoutMs: 180000,
     install: installFlink,
     async prepare(ctx) {
         writeConfig(ctx);
     },
-    start: (ctx) => startCommand(ctx, 'sql-gateway', 'flink-sql-gateway'),
+    start: (ctx) => startCommand(ctx, "sql-gateway", "flink-sql-gateway"),
     health: {
         describe: `Flink SQL Gateway REST on 127.0.0.1:${v.gatewayPort} answers GET /v1/info`,
         async check(ctx) {
             const info = (await httpGetJson(`${gatewayUrl(ctx)}/v1/info`, 3000)) as { productName?: string; version?: string };
-            return typeof info.version === 'string';
+            return typeof info.version === "string";
         },
     },
     endpoints: clusterEndpoints,

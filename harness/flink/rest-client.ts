@@ -11,8 +11,8 @@ import {
     stopWithSavepoint,
     waitForCheckpoints,
     waitForJobState,
-} from '../../components/dynamic/flink/rest';
-import type { CheckpointCounts, ClusterOverview, JobOverview, JobState } from '../../components/dynamic/flink/rest';
+} from "../../components/dynamic/flink/rest";
+import type { CheckpointCounts, ClusterOverview, JobOverview, JobState } from "../../components/dynamic/flink/rest";
 
 export type { CheckpointCounts, ClusterOverview, JobOverview, JobState };
 export { TERMINAL_JOB_STATES };

@@ -2,25 +2,25 @@
  * Builds the HarnessContext: where the repository, the download cache and the run state live,
  * the pinned versions, and a progress logger.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { HarnessContext } from './types';
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { HarnessContext } from "./types";
 
 /** Repository root: harness/lib/ is two levels below it. */
-export const repoDir: string = path.resolve(__dirname, '..', '..');
+export const repoDir: string = path.resolve(__dirname, "..", "..");
 
 export function defaultCacheDir(): string {
-    return process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), '.cache', 'cdc-lakehouse');
+    return process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), ".cache", "cdc-lakehouse");
 }
 
 export function defaultRunDir(): string {
-    return process.env.LAKEHOUSE_RUN || path.join(os.homedir(), '.local', 'state', 'cdc-lakehouse');
+    return process.env.LAKEHOUSE_RUN || path.join(os.homedir(), ".local", "state", "cdc-lakehouse");
 }
 
 export function loadVersions(dir: string = repoDir): Record<string, any> {
-    const file = path.join(dir, 'harness', 'versions.json');
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    const file = path.join(dir, "harness", "versions.json");
+    return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
 function timestamp(): string {
@@ -42,8 +42,8 @@ export function createContext(options: ContextOptions = {}): HarnessContext {
     const cacheDir = path.resolve(options.cacheDir || defaultCacheDir());
     const runDir = path.resolve(options.runDir || defaultRunDir());
     fs.mkdirSync(cacheDir, { recursive: true });
-    fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
-    fs.mkdirSync(path.join(runDir, 'pids'), { recursive: true });
+    fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
+    fs.mkdirSync(path.join(runDir, "pids"), { recursive: true });
     return {
         repoDir,
         cacheDir,

@@ -4,20 +4,20 @@
  * else is rebuilt in a scratch directory and moved into place, so an interrupted install never
  * looks finished.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext } from './types';
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext } from "./types";
 
-const MARKER = '.installed';
+const MARKER = ".installed";
 
 export function fingerprint(value: unknown): string {
-    return crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+    return crypto.createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
 
 export function isInstalled(dir: string, print: string): boolean {
     try {
-        return fs.readFileSync(path.join(dir, MARKER), 'utf8').trim() === print;
+        return fs.readFileSync(path.join(dir, MARKER), "utf8").trim() === print;
     } catch {
         return false;
     }
@@ -43,7 +43,7 @@ export async function ensureInstalled(
     fs.mkdirSync(scratch, { recursive: true });
     try {
         await build(scratch);
-        fs.writeFileSync(path.join(scratch, MARKER), print + '\n');
+        fs.writeFileSync(path.join(scratch, MARKER), print + "\n");
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(path.dirname(dir), { recursive: true });
         fs.renameSync(scratch, dir);

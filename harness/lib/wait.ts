@@ -22,11 +22,8 @@ export class WaitTimeoutError extends Error {
         public readonly elapsedMs: number,
         public readonly lastReason?: string,
     ) {
-        super(
-            `Timed out after ${(elapsedMs / 1000).toFixed(1)} s waiting for ${description}` +
-                (lastReason ? ` (last check: ${lastReason})` : ''),
-        );
-        this.name = 'WaitTimeoutError';
+        super(`Timed out after ${(elapsedMs / 1000).toFixed(1)} s waiting for ${description}` + (lastReason ? ` (last check: ${lastReason})` : ""));
+        this.name = "WaitTimeoutError";
     }
 }
 
@@ -36,7 +33,7 @@ export class WaitAbortedError extends Error {
         public readonly reason: string,
     ) {
         super(`Gave up waiting for ${description}: ${reason}`);
-        this.name = 'WaitAbortedError';
+        this.name = "WaitAbortedError";
     }
 }
 
@@ -79,7 +76,7 @@ export async function waitFor<T>(
                 options.log?.(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s: ${description}`);
                 return result as T;
             }
-            lastReason = 'not ready yet';
+            lastReason = "not ready yet";
         } catch (err) {
             lastReason = reasonOf(err);
         }

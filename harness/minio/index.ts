@@ -5,21 +5,10 @@
  * MinIO's RELEASE.* tags are not semantic versions) into <cache>/bin/minio; a marker file makes
  * it a no-op once built. The S3 API listens on 127.0.0.1:9000, the console on 127.0.0.1:9001.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import type { HarnessContext, ServiceDefinition } from '../lib/types';
-import {
-    binDir,
-    downloadModule,
-    goEnv,
-    goExecutable,
-    isInstalled,
-    placeBinary,
-    run,
-    tail,
-    writableCopy,
-    writeMarker,
-} from '../pulumi/gobuild';
+import * as fs from "fs";
+import * as path from "path";
+import type { HarnessContext, ServiceDefinition } from "../lib/types";
+import { binDir, downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "../pulumi/gobuild";
 
 /** The pinned build; harness/versions.json (`minio` section) overrides it. */
 export interface MinioVersion {
@@ -34,24 +23,24 @@ export interface MinioVersion {
 }
 
 export const DEFAULT_MINIO_VERSION: MinioVersion = {
-    module: 'github.com/minio/minio',
-    version: 'v0.0.0-20250907161309-07c3a429bfed',
-    release: 'RELEASE.2025-09-07T16-13-09Z',
-    commit: '07c3a429bfed433e49018cb0f78a52145d4bedeb',
+    module: "github.com/minio/minio",
+    version: "v0.0.0-20250907161309-07c3a429bfed",
+    release: "RELEASE.2025-09-07T16-13-09Z",
+    commit: "07c3a429bfed433e49018cb0f78a52145d4bedeb",
 };
 
-export const MINIO_HOST = '127.0.0.1';
+export const MINIO_HOST = "127.0.0.1";
 export const MINIO_API_PORT = 9000;
 export const MINIO_CONSOLE_PORT = 9001;
-export const MINIO_REGION = 'us-east-1';
+export const MINIO_REGION = "us-east-1";
 
 /**
  * Local test credentials of the harness's MinIO: loopback only, never used anywhere else.
  * This is the one place they are written; everything else reads them from `endpoints()`.
  */
 export const MINIO_LOCAL_CREDENTIALS = {
-    accessKeyId: 'lakehouse-admin',
-    secretAccessKey: 'lakehouse-local-secret',
+    accessKeyId: "lakehouse-admin",
+    secretAccessKey: "lakehouse-local-secret",
 } as const;
 
 /** Endpoints and credentials of the harness's MinIO (the same for every context). */
@@ -64,17 +53,17 @@ export function minioEndpoints(): Record<string, string> {
         region: MINIO_REGION,
         accessKeyId: MINIO_LOCAL_CREDENTIALS.accessKeyId,
         secretAccessKey: MINIO_LOCAL_CREDENTIALS.secretAccessKey,
-        pathStyle: 'true',
+        pathStyle: "true",
     };
 }
 
-export function minioVersion(ctx: Pick<HarnessContext, 'versions'>): MinioVersion {
+export function minioVersion(ctx: Pick<HarnessContext, "versions">): MinioVersion {
     const v = (ctx.versions && ctx.versions.minio) || {};
     return { ...DEFAULT_MINIO_VERSION, ...v };
 }
 
 export function minioBinary(cacheDir: string): string {
-    return path.join(binDir(cacheDir), 'minio');
+    return path.join(binDir(cacheDir), "minio");
 }
 
 /** Linker flags MinIO's own build uses, so `minio --version` names the release and commit. */
@@ -83,22 +72,22 @@ export function minioLdflags(v: MinioVersion): string {
     const m = /^RELEASE\.(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})Z/.exec(v.release);
     const stamp = m ? `${m[1]}T${m[2]}:${m[3]}:${m[4]}Z` : v.release;
     const year = m ? m[1].slice(0, 4) : String(new Date().getUTCFullYear());
-    const p = 'github.com/minio/minio/cmd';
+    const p = "github.com/minio/minio/cmd";
     return [
-        '-s -w',
+        "-s -w",
         `-X ${p}.Version=${stamp}`,
         `-X ${p}.CopyrightYear=${year}`,
         `-X ${p}.ReleaseTag=${v.release}`,
         `-X ${p}.CommitID=${v.commit}`,
         `-X ${p}.ShortCommitID=${v.commit.slice(0, 12)}`,
-    ].join(' ');
+    ].join(" ");
 }
 
 /** Idempotent build of the MinIO server into <cache>/bin/minio. */
-export async function installMinio(ctx: Pick<HarnessContext, 'cacheDir' | 'versions' | 'log'>): Promise<void> {
+export async function installMinio(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log">): Promise<void> {
     const v = minioVersion(ctx);
-    const work = path.join(ctx.cacheDir, 'minio');
-    const marker = path.join(work, 'installed.json');
+    const work = path.join(ctx.cacheDir, "minio");
+    const marker = path.join(work, "installed.json");
     const bin = minioBinary(ctx.cacheDir);
     const want = { module: v.module, version: v.version, release: v.release };
     if (isInstalled(marker, want, [bin])) {
@@ -110,12 +99,12 @@ export async function installMinio(ctx: Pick<HarnessContext, 'cacheDir' | 'versi
     fs.writeFileSync(logFile, `building ${v.module}@${v.version} (${v.release}) at ${new Date().toISOString()}\n`);
     ctx.log(`building ${v.release} from Go module ${v.module}@${v.version} (takes minutes on 2 cores; log: ${logFile})`);
     const started = Date.now();
-    const gobin = path.join(work, 'gobin');
+    const gobin = path.join(work, "gobin");
     fs.rmSync(gobin, { recursive: true, force: true });
     fs.mkdirSync(gobin, { recursive: true });
-    const flags = ['-tags', 'kqueue', '-trimpath', '-ldflags', minioLdflags(v)];
-    const built = path.join(gobin, 'minio');
-    const inst = await run(goExecutable(), ['install', ...flags, `${v.module}@${v.version}`], {
+    const flags = ["-tags", "kqueue", "-trimpath", "-ldflags", minioLdflags(v)];
+    const built = path.join(gobin, "minio");
+    const inst = await run(goExecutable(), ["install", ...flags, `${v.module}@${v.version}`], {
         env: goEnv({ GOBIN: gobin }),
         logFile,
         cwd: work,
@@ -125,21 +114,21 @@ export async function installMinio(ctx: Pick<HarnessContext, 'cacheDir' | 'versi
         if (!/replace directives|must not contain directives/.test(inst.stderr)) {
             throw new Error(`minio: go install failed (exit ${inst.code}); tail of ${logFile}:\n${tail(logFile)}`);
         }
-        ctx.log('go install refused the module (replace directives); building inside a copy of the module');
+        ctx.log("go install refused the module (replace directives); building inside a copy of the module");
         const dir = await downloadModule(v.module, v.version, logFile);
         const src = path.join(work, `src-${v.release}`);
         writableCopy(dir, src);
-        const b = await run(goExecutable(), ['build', ...flags, '-o', built, '.'], { env: goEnv(), logFile, cwd: src });
+        const b = await run(goExecutable(), ["build", ...flags, "-o", built, "."], { env: goEnv(), logFile, cwd: src });
         if (b.code !== 0) throw new Error(`minio: go build failed (exit ${b.code}); tail of ${logFile}:\n${tail(logFile)}`);
         fs.rmSync(src, { recursive: true, force: true });
     }
     placeBinary(built, bin);
     fs.rmSync(gobin, { recursive: true, force: true });
-    const ver = await run(bin, ['--version'], { logFile });
+    const ver = await run(bin, ["--version"], { logFile });
     if (ver.code !== 0) throw new Error(`minio: built binary does not run; tail of ${logFile}:\n${tail(logFile)}`);
     const seconds = Math.round((Date.now() - started) / 1000);
     writeMarker(marker, { ...want, builtAt: new Date().toISOString(), buildSeconds: seconds, binary: bin });
-    ctx.log(`built ${v.release} in ${seconds}s (${ver.stdout.split('\n')[0].trim()})`);
+    ctx.log(`built ${v.release} in ${seconds}s (${ver.stdout.split("\n")[0].trim()})`);
 }
 
 /** One bounded HTTP GET; true on 200. */
@@ -154,22 +143,22 @@ async function httpOk(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 export const minio: ServiceDefinition = {
-    name: 'minio',
+    name: "minio",
     ports: { api: MINIO_API_PORT, console: MINIO_CONSOLE_PORT },
     dependsOn: [],
     install: installMinio,
     async prepare(ctx) {
-        fs.mkdirSync(path.join(ctx.runDir, 'minio-data'), { recursive: true });
+        fs.mkdirSync(path.join(ctx.runDir, "minio-data"), { recursive: true });
     },
     start(ctx) {
         return {
             command: minioBinary(ctx.cacheDir),
             args: [
-                'server',
-                path.join(ctx.runDir, 'minio-data'),
-                '--address',
+                "server",
+                path.join(ctx.runDir, "minio-data"),
+                "--address",
                 `${MINIO_HOST}:${MINIO_API_PORT}`,
-                '--console-address',
+                "--console-address",
                 `${MINIO_HOST}:${MINIO_CONSOLE_PORT}`,
             ],
             env: {
@@ -179,8 +168,8 @@ export const minio: ServiceDefinition = {
                 MINIO_REGION: MINIO_REGION,
                 MINIO_SITE_REGION: MINIO_REGION,
                 // Same behaviour locally as under CI (CI=true flips it too): small buffer pool, no root-drive checks.
-                MINIO_CI_CD: 'on',
-                MINIO_UPDATE: 'off',
+                MINIO_CI_CD: "on",
+                MINIO_UPDATE: "off",
             },
             cwd: ctx.runDir,
         };

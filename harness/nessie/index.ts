@@ -3,14 +3,14 @@
  * 9000 is MinIO's). Version store: RocksDB under the run dir, so the catalog survives restarts
  * and Nessie needs no other service.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { ensureInstalled } from '../lib/install';
-import { artifactFileName, mavenCopy, parseCoordinate } from '../lib/maven';
-import { ensureJava21, java21Bin, jvmFlags } from '../lib/java';
-import { loadVersions } from '../lib/context';
-import { httpGetJson } from '../lib/http';
+import * as fs from "fs";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { ensureInstalled } from "../lib/install";
+import { artifactFileName, mavenCopy, parseCoordinate } from "../lib/maven";
+import { ensureJava21, java21Bin, jvmFlags } from "../lib/java";
+import { loadVersions } from "../lib/context";
+import { httpGetJson } from "../lib/http";
 
 function cfg(ctx: HarnessContext) {
     const n = ctx.versions.nessie;
@@ -25,7 +25,7 @@ function cfg(ctx: HarnessContext) {
 }
 
 function installDir(ctx: HarnessContext): string {
-    return path.join(ctx.cacheDir, 'nessie', cfg(ctx).version);
+    return path.join(ctx.cacheDir, "nessie", cfg(ctx).version);
 }
 
 export function runnerJar(ctx: HarnessContext): string {
@@ -33,8 +33,8 @@ export function runnerJar(ctx: HarnessContext): string {
 }
 
 function dirs(ctx: HarnessContext) {
-    const base = path.join(ctx.runDir, 'nessie');
-    return { base, rocks: path.join(base, 'rocksdb'), tmp: path.join(base, 'tmp') };
+    const base = path.join(ctx.runDir, "nessie");
+    return { base, rocks: path.join(base, "rocksdb"), tmp: path.join(base, "tmp") };
 }
 
 export function nessieUrl(ctx: HarnessContext): string {
@@ -42,7 +42,7 @@ export function nessieUrl(ctx: HarnessContext): string {
 }
 
 const nessie: ServiceDefinition = {
-    name: 'nessie',
+    name: "nessie",
     ports: { http: loadVersions().nessie.port, management: loadVersions().nessie.managementPort },
     dependsOn: [],
     startTimeoutMs: 240000,
@@ -69,14 +69,14 @@ const nessie: ServiceDefinition = {
             args: [
                 ...jvmFlags(c.heap),
                 `-Djava.io.tmpdir=${d.tmp}`,
-                '-Dquarkus.http.host=127.0.0.1',
+                "-Dquarkus.http.host=127.0.0.1",
                 `-Dquarkus.http.port=${c.port}`,
-                '-Dquarkus.management.host=127.0.0.1',
+                "-Dquarkus.management.host=127.0.0.1",
                 `-Dquarkus.management.port=${c.managementPort}`,
                 `-Dnessie.version.store.type=${c.versionStore}`,
                 `-Dnessie.version.store.persist.rocks.database-path=${d.rocks}`,
-                '-Dquarkus.otel.sdk.disabled=true',
-                '-jar',
+                "-Dquarkus.otel.sdk.disabled=true",
+                "-jar",
                 runnerJar(ctx),
             ],
             cwd: d.base,
@@ -84,10 +84,10 @@ const nessie: ServiceDefinition = {
     },
 
     health: {
-        describe: 'Nessie REST on 127.0.0.1:19120 answers GET /api/v2/config',
+        describe: "Nessie REST on 127.0.0.1:19120 answers GET /api/v2/config",
         async check(ctx) {
             const config = (await httpGetJson(`${nessieUrl(ctx)}/api/v2/config`, 5000)) as { defaultBranch?: string };
-            return typeof config.defaultBranch === 'string';
+            return typeof config.defaultBranch === "string";
         },
     },
 
@@ -97,7 +97,7 @@ const nessie: ServiceDefinition = {
             apiV2: `${nessieUrl(ctx)}/api/v2`,
             icebergRest: `${nessieUrl(ctx)}/iceberg`,
             management: `http://127.0.0.1:${cfg(ctx).managementPort}`,
-            defaultBranch: 'main',
+            defaultBranch: "main",
         };
     },
 };

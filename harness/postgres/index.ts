@@ -4,15 +4,15 @@
  * the superuser `postgres`; the Unix socket lives in the service's own directory (no clash with a
  * Debian-managed cluster's /var/run/postgresql).
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
-import { Client } from 'pg';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { loadVersions } from '../lib/context';
-import { isRecordAlive, lookupUser, readPidRecord, runChecked } from '../lib/process';
-import { waitFor, withTimeout } from '../lib/wait';
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { Client } from "pg";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { loadVersions } from "../lib/context";
+import { isRecordAlive, lookupUser, readPidRecord, runChecked } from "../lib/process";
+import { waitFor, withTimeout } from "../lib/wait";
 
 function cfg(ctx: HarnessContext) {
     const p = ctx.versions.postgres;
@@ -37,7 +37,7 @@ function runAsUser(ctx: HarnessContext): string | undefined {
 function canUserReach(user: string | undefined, dir: string): boolean {
     if (!user) return true;
     const u = lookupUser(user);
-    const r = spawnSync('test', ['-x', dir, '-a', '-r', dir], { uid: u.uid, gid: u.gid });
+    const r = spawnSync("test", ["-x", dir, "-a", "-r", dir], { uid: u.uid, gid: u.gid });
     return r.status === 0;
 }
 
@@ -46,20 +46,20 @@ function canUserReach(user: string | undefined, dir: string): boolean {
  * under /root) a directory the postgres user owns under /var/tmp, linked from runDir/postgres.
  */
 export function postgresBaseDir(ctx: HarnessContext): string {
-    const inRun = path.join(ctx.runDir, 'postgres');
+    const inRun = path.join(ctx.runDir, "postgres");
     try {
         if (fs.lstatSync(inRun).isSymbolicLink()) return fs.realpathSync(inRun);
     } catch {
         /* not there yet */
     }
     if (canUserReach(runAsUser(ctx), ctx.runDir)) return inRun;
-    const hash = crypto.createHash('sha256').update(ctx.runDir).digest('hex').slice(0, 10);
-    return path.join('/var/tmp', `cdc-lakehouse-postgres-${hash}`);
+    const hash = crypto.createHash("sha256").update(ctx.runDir).digest("hex").slice(0, 10);
+    return path.join("/var/tmp", `cdc-lakehouse-postgres-${hash}`);
 }
 
 function dirs(ctx: HarnessContext) {
     const base = postgresBaseDir(ctx);
-    return { base, data: path.join(base, 'data'), socket: path.join(base, 'socket') };
+    return { base, data: path.join(base, "data"), socket: path.join(base, "socket") };
 }
 
 function ownDir(dir: string, user: string | undefined): void {
@@ -77,18 +77,18 @@ function bin(ctx: HarnessContext, name: string): string {
 
 export function connectionConfig(ctx: HarnessContext) {
     const c = cfg(ctx);
-    return { host: '127.0.0.1', port: c.port, user: c.superuser, password: c.password, database: c.database };
+    return { host: "127.0.0.1", port: c.port, user: c.superuser, password: c.password, database: c.database };
 }
 
 const postgres: ServiceDefinition = {
-    name: 'postgres',
+    name: "postgres",
     ports: { postgres: loadVersions().postgres.port },
     dependsOn: [],
     startTimeoutMs: 90000,
 
     async install(ctx) {
         const c = cfg(ctx);
-        for (const tool of ['initdb', 'postgres']) {
+        for (const tool of ["initdb", "postgres"]) {
             if (!fs.existsSync(bin(ctx, tool))) {
                 throw new Error(
                     `PostgreSQL ${c.major} is not installed: ${bin(ctx, tool)} is missing. ` +
@@ -96,7 +96,7 @@ const postgres: ServiceDefinition = {
                 );
             }
         }
-        const version = runChecked(bin(ctx, 'postgres'), ['--version']).trim();
+        const version = runChecked(bin(ctx, "postgres"), ["--version"]).trim();
         if (!new RegExp(`\\b${c.major}\\.`).test(version)) throw new Error(`expected PostgreSQL ${c.major}, found: ${version}`);
         if (runAsUser(ctx)) lookupUser(c.osUser);
     },
@@ -105,13 +105,13 @@ const postgres: ServiceDefinition = {
         const c = cfg(ctx);
         const user = runAsUser(ctx);
         const d = dirs(ctx);
-        const inRun = path.join(ctx.runDir, 'postgres');
+        const inRun = path.join(ctx.runDir, "postgres");
         if (d.base !== inRun && !fs.existsSync(inRun)) fs.symlinkSync(d.base, inRun);
         ownDir(d.base, user);
         ownDir(d.socket, user);
-        const versionFile = path.join(d.data, 'PG_VERSION');
+        const versionFile = path.join(d.data, "PG_VERSION");
         if (fs.existsSync(versionFile)) {
-            const found = fs.readFileSync(versionFile, 'utf8').trim();
+            const found = fs.readFileSync(versionFile, "utf8").trim();
             if (found !== String(c.major)) {
                 throw new Error(`data directory ${d.data} is for PostgreSQL ${found}, not ${c.major}: remove it (this loses its data) and run up again`);
             }
@@ -119,16 +119,28 @@ const postgres: ServiceDefinition = {
         }
         ctx.log(`initdb ${d.data}`);
         fs.rmSync(d.data, { recursive: true, force: true });
-        const pwfile = path.join(d.base, 'initdb-password');
-        fs.writeFileSync(pwfile, c.password + '\n', { mode: 0o600 });
+        const pwfile = path.join(d.base, "initdb-password");
+        fs.writeFileSync(pwfile, c.password + "\n", { mode: 0o600 });
         if (user) {
             const u = lookupUser(user);
             fs.chownSync(pwfile, u.uid, u.gid);
         }
         try {
             runChecked(
-                bin(ctx, 'initdb'),
-                ['-D', d.data, '-U', c.superuser, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync'],
+                bin(ctx, "initdb"),
+                [
+                    "-D",
+                    d.data,
+                    "-U",
+                    c.superuser,
+                    `--pwfile=${pwfile}`,
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--no-sync",
+                ],
                 { user, cwd: d.base, timeoutMs: 120000 },
             );
         } finally {
@@ -140,36 +152,36 @@ const postgres: ServiceDefinition = {
         const c = cfg(ctx);
         const d = dirs(ctx);
         const settings: Record<string, string | number> = {
-            listen_addresses: '127.0.0.1',
+            listen_addresses: "127.0.0.1",
             port: c.port,
             unix_socket_directories: d.socket,
-            wal_level: 'logical',
+            wal_level: "logical",
             max_replication_slots: c.maxReplicationSlots,
             max_wal_senders: c.maxWalSenders,
             // An abandoned Debezium slot must not fill the disk.
-            max_slot_wal_keep_size: '2GB',
-            password_encryption: 'scram-sha-256',
-            logging_collector: 'off',
-            shared_buffers: '128MB',
+            max_slot_wal_keep_size: "2GB",
+            password_encryption: "scram-sha-256",
+            logging_collector: "off",
+            shared_buffers: "128MB",
             max_connections: 100,
         };
-        const args = ['-D', d.data];
-        for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-        return { command: bin(ctx, 'postgres'), args, cwd: d.base, user: runAsUser(ctx) };
+        const args = ["-D", d.data];
+        for (const [k, v] of Object.entries(settings)) args.push("-c", `${k}=${v}`);
+        return { command: bin(ctx, "postgres"), args, cwd: d.base, user: runAsUser(ctx) };
     },
 
     health: {
-        describe: 'PostgreSQL on 127.0.0.1:5432 accepts a password login and reports wal_level=logical',
+        describe: "PostgreSQL on 127.0.0.1:5432 accepts a password login and reports wal_level=logical",
         async check(ctx) {
             const client = new Client({ ...connectionConfig(ctx), connectionTimeoutMillis: 3000, query_timeout: 5000 });
-            client.on('error', () => undefined);
+            client.on("error", () => undefined);
             try {
-                await withTimeout(client.connect(), 5000, 'PostgreSQL connect');
-                const r = await client.query('SHOW wal_level');
-                if (r.rows[0]?.wal_level !== 'logical') throw new Error(`wal_level is ${r.rows[0]?.wal_level}, not logical`);
+                await withTimeout(client.connect(), 5000, "PostgreSQL connect");
+                const r = await client.query("SHOW wal_level");
+                if (r.rows[0]?.wal_level !== "logical") throw new Error(`wal_level is ${r.rows[0]?.wal_level}, not logical`);
                 return true;
             } finally {
-                await withTimeout(client.end(), 3000, 'PostgreSQL disconnect').catch(() => undefined);
+                await withTimeout(client.end(), 3000, "PostgreSQL disconnect").catch(() => undefined);
             }
         },
     },
@@ -178,22 +190,22 @@ const postgres: ServiceDefinition = {
         // Keep the password in step with versions.json even for a data dir made with an older one (socket auth is trust).
         const c = cfg(ctx);
         const client = new Client({ host: dirs(ctx).socket, port: c.port, user: c.superuser, database: c.database, query_timeout: 5000 });
-        client.on('error', () => undefined);
+        client.on("error", () => undefined);
         try {
-            await withTimeout(client.connect(), 5000, 'PostgreSQL socket connect');
+            await withTimeout(client.connect(), 5000, "PostgreSQL socket connect");
             await client.query(`ALTER ROLE ${c.superuser} WITH PASSWORD '${c.password.replace(/'/g, "''")}'`);
         } finally {
-            await withTimeout(client.end(), 3000, 'PostgreSQL disconnect').catch(() => undefined);
+            await withTimeout(client.end(), 3000, "PostgreSQL disconnect").catch(() => undefined);
         }
     },
 
     async stop(ctx) {
         // Fast shutdown: SIGINT to the postmaster only (it ends its own backends), then wait for it.
-        const record = readPidRecord(ctx, 'postgres');
+        const record = readPidRecord(ctx, "postgres");
         if (!record || !isRecordAlive(record)) return;
         ctx.log(`fast shutdown of PostgreSQL (postmaster ${record.pid})`);
-        process.kill(record.pid, 'SIGINT');
-        await waitFor('PostgreSQL postmaster to finish its fast shutdown', () => !isRecordAlive(record), {
+        process.kill(record.pid, "SIGINT");
+        await waitFor("PostgreSQL postmaster to finish its fast shutdown", () => !isRecordAlive(record), {
             timeoutMs: 60000,
             initialDelayMs: 100,
             maxDelayMs: 1000,

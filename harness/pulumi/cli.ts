@@ -9,25 +9,25 @@
  *   node_modules/@pulumi/pulumi last as a fallback for the dynamic provider host.
  * No shell is involved; arguments and the exit code pass through unchanged.
  */
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { OptionTable, splitOwnOptions } from '../../ops/args';
-import { defaultCacheDir, findOnPath } from './gobuild';
-import { DYNAMIC_PROVIDER_HOST, harnessPulumiBinary } from './install';
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { OptionTable, splitOwnOptions } from "../../ops/args";
+import { defaultCacheDir, findOnPath } from "./gobuild";
+import { DYNAMIC_PROVIDER_HOST, harnessPulumiBinary } from "./install";
 
 /** Repository root (harness/pulumi/ is two levels below it). */
-export const REPO_DIR = path.resolve(__dirname, '..', '..');
+export const REPO_DIR = path.resolve(__dirname, "..", "..");
 
 /**
  * The passphrase of the local `passphrase` secrets provider for throwaway local stacks. Not a secret:
  * it only protects state on this machine's file backend. Set PULUMI_CONFIG_PASSPHRASE to use another.
  */
-export const LOCAL_PASSPHRASE = 'lakehouse-local-passphrase';
+export const LOCAL_PASSPHRASE = "lakehouse-local-passphrase";
 
 export function defaultStateDir(repoDir: string = REPO_DIR): string {
-    return path.join(repoDir, '.pulumi-state');
+    return path.join(repoDir, ".pulumi-state");
 }
 
 /** The CLI to run: the harness build if present, else `pulumi` on PATH, else undefined. */
@@ -35,7 +35,7 @@ export function resolvePulumi(opts: { cacheDir?: string; env?: NodeJS.ProcessEnv
     const env = opts.env ?? process.env;
     const harness = harnessPulumiBinary(opts.cacheDir ?? (env.LAKEHOUSE_CACHE || defaultCacheDir()));
     if (fs.existsSync(harness)) return harness;
-    return findOnPath('pulumi', env.PATH || '');
+    return findOnPath("pulumi", env.PATH || "");
 }
 
 export interface PulumiEnvOptions {
@@ -57,15 +57,15 @@ export function pulumiEnv(opts: PulumiEnvOptions): NodeJS.ProcessEnv {
         const dir = path.resolve(opts.stateDir ?? defaultStateDir(repoDir));
         env.PULUMI_BACKEND_URL = `file://${dir}`;
     }
-    if (env.PULUMI_BACKEND_URL.startsWith('file://')) {
-        const dir = env.PULUMI_BACKEND_URL.slice('file://'.length).replace(/^~(?=\/|$)/, process.env.HOME || '~');
+    if (env.PULUMI_BACKEND_URL.startsWith("file://")) {
+        const dir = env.PULUMI_BACKEND_URL.slice("file://".length).replace(/^~(?=\/|$)/, process.env.HOME || "~");
         if (dir) fs.mkdirSync(dir, { recursive: true });
     }
     if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) env.PULUMI_CONFIG_PASSPHRASE = LOCAL_PASSPHRASE;
-    env.PULUMI_SKIP_UPDATE_CHECK = 'true';
-    env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = 'true';
-    const parts = [path.dirname(opts.pulumiPath), ...(base.PATH || '').split(path.delimiter).filter(Boolean)];
-    const sdkDir = path.join(repoDir, 'node_modules', '@pulumi', 'pulumi');
+    env.PULUMI_SKIP_UPDATE_CHECK = "true";
+    env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+    const parts = [path.dirname(opts.pulumiPath), ...(base.PATH || "").split(path.delimiter).filter(Boolean)];
+    const sdkDir = path.join(repoDir, "node_modules", "@pulumi", "pulumi");
     if (!fs.existsSync(path.join(path.dirname(opts.pulumiPath), DYNAMIC_PROVIDER_HOST)) && fs.existsSync(path.join(sdkDir, DYNAMIC_PROVIDER_HOST))) {
         parts.push(sdkDir);
     }
@@ -102,25 +102,25 @@ export function runPulumi(args: string[], opts: RunPulumiOptions = {}): Promise<
     const env = pulumiEnv({ env: baseEnv, pulumiPath, stateDir: opts.stateDir });
     const timeoutMs = opts.timeoutMs ?? 600_000;
     return new Promise((resolve, reject) => {
-        const child = spawn(pulumiPath, args, { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(pulumiPath, args, { cwd: opts.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let timedOut = false;
         let killTimer: NodeJS.Timeout | undefined;
         const timer = setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
-            killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.kill("SIGTERM");
+            killTimer = setTimeout(() => child.kill("SIGKILL"), 10_000);
         }, timeoutMs);
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(opts.input ?? '');
-        child.on('error', (e) => {
+        child.stdout.on("data", (b: Buffer) => out.push(b));
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(opts.input ?? "");
+        child.on("error", (e) => {
             clearTimeout(timer);
             reject(e);
         });
-        child.on('close', (code, signal) => {
+        child.on("close", (code, signal) => {
             clearTimeout(timer);
             if (killTimer) clearTimeout(killTimer);
             resolve({
@@ -135,7 +135,7 @@ export function runPulumi(args: string[], opts: RunPulumiOptions = {}): Promise<
 
 function signalNumber(signal: NodeJS.Signals): number | undefined {
     const n = (os.constants.signals as Record<string, number | undefined>)[signal];
-    return typeof n === 'number' ? n : undefined;
+    return typeof n === "number" ? n : undefined;
 }
 
 function notFoundMessage(): string {
@@ -161,11 +161,11 @@ export function pulumiCliArgs(argv: readonly string[]): string[] {
 export function policyPackArgsForHarnessCli(args: readonly string[], cwd: string = process.cwd()): string[] {
     return args.map((arg, i) => {
         const prev = args[i - 1];
-        const inline = arg.startsWith('--policy-pack=') ? arg.slice('--policy-pack='.length) : undefined;
-        const dir = inline ?? (prev === '--policy-pack' ? arg : undefined);
+        const inline = arg.startsWith("--policy-pack=") ? arg.slice("--policy-pack=".length) : undefined;
+        const dir = inline ?? (prev === "--policy-pack" ? arg : undefined);
         if (dir === undefined) return arg;
-        const script = path.join(path.resolve(cwd, dir), 'run-pack.sh');
-        if (!fs.existsSync(path.join(path.resolve(cwd, dir), 'PulumiPolicy.yaml')) || !fs.existsSync(script)) return arg;
+        const script = path.join(path.resolve(cwd, dir), "run-pack.sh");
+        if (!fs.existsSync(path.join(path.resolve(cwd, dir), "PulumiPolicy.yaml")) || !fs.existsSync(script)) return arg;
         return inline !== undefined ? `--policy-pack=${script}` : script;
     });
 }
@@ -180,20 +180,20 @@ export function main(argv: string[]): void {
     const isHarnessCli = path.resolve(pulumiPath) === path.resolve(harnessPulumiBinary(process.env.LAKEHOUSE_CACHE || defaultCacheDir()));
     const args = isHarnessCli ? policyPackArgsForHarnessCli(argv) : argv;
     const env = pulumiEnv({ pulumiPath });
-    const child = spawn(pulumiPath, args, { stdio: 'inherit', env });
+    const child = spawn(pulumiPath, args, { stdio: "inherit", env });
     const forward = (sig: NodeJS.Signals) => () => {
         child.kill(sig);
     };
-    const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]).map((s) => [s, forward(s)]);
+    const handlers: [NodeJS.Signals, () => void][] = (["SIGINT", "SIGTERM", "SIGHUP"] as NodeJS.Signals[]).map((s) => [s, forward(s)]);
     for (const [s, h] of handlers) process.on(s, h);
-    child.on('error', (e) => {
+    child.on("error", (e) => {
         console.error(`failed to run ${pulumiPath}: ${e.message}`);
         process.exit(127);
     });
-    child.on('close', (code, signal) => {
+    child.on("close", (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
         if (code !== null) process.exit(code);
-        process.exit(128 + (signal ? signalNumber(signal) ?? 0 : 0));
+        process.exit(128 + (signal ? (signalNumber(signal) ?? 0) : 0));
     });
 }
 

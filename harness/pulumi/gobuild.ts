@@ -3,33 +3,33 @@
  * `go env GOPROXY` names), shared by the MinIO and Pulumi installers. No shell: every command is
  * spawned with an argument vector, its output appended to a build log in the cache.
  */
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /** The cache root: `$LAKEHOUSE_CACHE` or `~/.cache/cdc-lakehouse`. */
 export function defaultCacheDir(): string {
-    return process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), '.cache', 'cdc-lakehouse');
+    return process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), ".cache", "cdc-lakehouse");
 }
 
 /** Where the harness's built binaries go. */
 export function binDir(cacheDir: string): string {
-    return path.join(cacheDir, 'bin');
+    return path.join(cacheDir, "bin");
 }
 
 /** The `go` executable: `$GO`, else `go` on PATH, else the standard /usr/local/go install. */
 export function goExecutable(): string {
     if (process.env.GO) return process.env.GO;
-    const onPath = findOnPath('go');
+    const onPath = findOnPath("go");
     if (onPath) return onPath;
-    const standard = '/usr/local/go/bin/go';
+    const standard = "/usr/local/go/bin/go";
     if (fs.existsSync(standard)) return standard;
-    throw new Error('Go toolchain not found: install Go (>= 1.25.11, what the go.mod of the Pulumi CLI requires) or set $GO to the go binary');
+    throw new Error("Go toolchain not found: install Go (>= 1.25.11, what the go.mod of the Pulumi CLI requires) or set $GO to the go binary");
 }
 
 /** First executable named `name` on `searchPath` (default: $PATH), or undefined. */
-export function findOnPath(name: string, searchPath: string = process.env.PATH || ''): string | undefined {
+export function findOnPath(name: string, searchPath: string = process.env.PATH || ""): string | undefined {
     for (const dir of searchPath.split(path.delimiter)) {
         if (!dir) continue;
         const candidate = path.join(dir, name);
@@ -59,31 +59,31 @@ export function run(
     opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-        const log = opts.logFile ? fs.openSync(opts.logFile, 'a') : undefined;
+        const log = opts.logFile ? fs.openSync(opts.logFile, "a") : undefined;
         if (log !== undefined) {
-            fs.writeSync(log, `\n$ (cd ${opts.cwd ?? process.cwd()}) ${command} ${args.join(' ')}\n`);
+            fs.writeSync(log, `\n$ (cd ${opts.cwd ?? process.cwd()}) ${command} ${args.join(" ")}\n`);
         }
-        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let timer: NodeJS.Timeout | undefined;
         if (opts.timeoutMs) {
-            timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+            timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
         }
-        child.stdout.on('data', (b: Buffer) => {
+        child.stdout.on("data", (b: Buffer) => {
             out.push(b);
             if (log !== undefined) fs.writeSync(log, b);
         });
-        child.stderr.on('data', (b: Buffer) => {
+        child.stderr.on("data", (b: Buffer) => {
             err.push(b);
             if (log !== undefined) fs.writeSync(log, b);
         });
-        child.on('error', (e) => {
+        child.on("error", (e) => {
             if (timer) clearTimeout(timer);
             if (log !== undefined) fs.closeSync(log);
             reject(e);
         });
-        child.on('close', (code, signal) => {
+        child.on("close", (code, signal) => {
             if (timer) clearTimeout(timer);
             if (log !== undefined) {
                 fs.writeSync(log, `[exit ${code ?? signal}]\n`);
@@ -97,10 +97,10 @@ export function run(
 /** Last `n` lines of a file, for error messages. */
 export function tail(file: string, n = 30): string {
     try {
-        const lines = fs.readFileSync(file, 'utf8').split('\n');
-        return lines.slice(-n).join('\n');
+        const lines = fs.readFileSync(file, "utf8").split("\n");
+        return lines.slice(-n).join("\n");
     } catch {
-        return '';
+        return "";
     }
 }
 
@@ -108,16 +108,16 @@ export function tail(file: string, n = 30): string {
 export function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return {
         ...process.env,
-        GOTOOLCHAIN: 'local',
-        GOFLAGS: '-buildvcs=false',
-        CGO_ENABLED: '0',
+        GOTOOLCHAIN: "local",
+        GOFLAGS: "-buildvcs=false",
+        CGO_ENABLED: "0",
         ...extra,
     };
 }
 
 /** `go mod download -json module@version`: the read-only directory of that module in the module cache. */
 export async function downloadModule(module: string, version: string, logFile: string): Promise<string> {
-    const r = await run(goExecutable(), ['mod', 'download', '-json', `${module}@${version}`], { env: goEnv(), logFile, cwd: os.tmpdir() });
+    const r = await run(goExecutable(), ["mod", "download", "-json", `${module}@${version}`], { env: goEnv(), logFile, cwd: os.tmpdir() });
     let info: { Dir?: string; Error?: string } = {};
     try {
         info = JSON.parse(r.stdout);
@@ -150,7 +150,7 @@ function makeWritable(p: string): void {
 /** A small JSON marker that says "this exact thing is built"; install steps compare it to skip work. */
 export function readMarker(file: string): Record<string, unknown> | undefined {
     try {
-        return JSON.parse(fs.readFileSync(file, 'utf8'));
+        return JSON.parse(fs.readFileSync(file, "utf8"));
     } catch {
         return undefined;
     }
@@ -158,7 +158,7 @@ export function readMarker(file: string): Record<string, unknown> | undefined {
 
 export function writeMarker(file: string, value: Record<string, unknown>): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+    fs.writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
 }
 
 /** True when every key of `want` equals the marker's value and every file exists. */

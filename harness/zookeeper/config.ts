@@ -24,12 +24,12 @@ function req<T>(value: T | undefined, what: string): T {
 export function zookeeperSettings(versions: Record<string, any>): ZooKeeperSettings {
     const z = req(versions.zookeeper, 'section "zookeeper"');
     return {
-        version: req(z.version, 'zookeeper.version'),
-        artifacts: req(z.artifacts, 'zookeeper.artifacts'),
+        version: req(z.version, "zookeeper.version"),
+        artifacts: req(z.artifacts, "zookeeper.artifacts"),
         excludeArtifactIds: z.excludeArtifactIds ?? [],
-        port: req(z.port, 'zookeeper.port'),
-        heap: req(z.heap, 'zookeeper.heap'),
-        tickTimeMs: req(z.tickTimeMs, 'zookeeper.tickTimeMs'),
+        port: req(z.port, "zookeeper.port"),
+        heap: req(z.heap, "zookeeper.heap"),
+        tickTimeMs: req(z.tickTimeMs, "zookeeper.tickTimeMs"),
     };
 }
 
@@ -44,15 +44,15 @@ export function zooCfg(s: ZooKeeperSettings, dataDir: string): Record<string, st
         syncLimit: 5,
         dataDir,
         clientPort: s.port,
-        clientPortAddress: '127.0.0.1',
+        clientPortAddress: "127.0.0.1",
         maxClientCnxns: 60,
         // Sessions between 2 and 20 ticks: Flink asks for its session timeout within these bounds.
         minSessionTimeout: 2 * s.tickTimeMs,
         maxSessionTimeout: 20 * s.tickTimeMs,
-        'admin.enableServer': 'false',
-        '4lw.commands.whitelist': 'ruok,srvr,stat',
-        'autopurge.snapRetainCount': 3,
-        'autopurge.purgeInterval': 1,
-        standaloneEnabled: 'true',
+        "admin.enableServer": "false",
+        "4lw.commands.whitelist": "ruok,srvr,stat",
+        "autopurge.snapRetainCount": 3,
+        "autopurge.purgeInterval": 1,
+        standaloneEnabled: "true",
     };
 }

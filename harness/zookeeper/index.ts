@@ -5,27 +5,27 @@
  * Data under the run dir (kept across restarts: a restarted ZooKeeper must still know the jobs).
  * Configuration is built by the pure functions in ./config.ts.
  */
-import * as fs from 'fs';
-import * as net from 'net';
-import * as path from 'path';
-import { HarnessContext, ServiceDefinition } from '../lib/types';
-import { ensureInstalled } from '../lib/install';
-import { mavenCopyDependencies } from '../lib/maven';
-import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from '../lib/java';
-import { loadVersions } from '../lib/context';
-import { ZooKeeperSettings, zooCfg, zookeeperSettings } from './config';
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { HarnessContext, ServiceDefinition } from "../lib/types";
+import { ensureInstalled } from "../lib/install";
+import { mavenCopyDependencies } from "../lib/maven";
+import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from "../lib/java";
+import { loadVersions } from "../lib/context";
+import { ZooKeeperSettings, zooCfg, zookeeperSettings } from "./config";
 
 function settings(ctx: HarnessContext): ZooKeeperSettings {
     return zookeeperSettings(ctx.versions);
 }
 
 export function zookeeperLibDir(ctx: HarnessContext): string {
-    return path.join(ctx.cacheDir, 'zookeeper', settings(ctx).version, 'lib');
+    return path.join(ctx.cacheDir, "zookeeper", settings(ctx).version, "lib");
 }
 
 function dirs(ctx: HarnessContext) {
-    const base = path.join(ctx.runDir, 'zookeeper');
-    return { base, data: path.join(base, 'data'), config: path.join(base, 'zoo.cfg'), log4j: path.join(base, 'log4j.properties') };
+    const base = path.join(ctx.runDir, "zookeeper");
+    return { base, data: path.join(base, "data"), config: path.join(base, "zoo.cfg"), log4j: path.join(base, "log4j.properties") };
 }
 
 /** `host:port` of the server (Flink's `high-availability.zookeeper.quorum`). */
@@ -39,28 +39,28 @@ export function quorum(ctx: HarnessContext): string {
  */
 export function fourLetterWord(port: number, word: string, timeoutMs = 3000): Promise<string> {
     return new Promise((resolve, reject) => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        let answer = '';
+        const socket = net.connect({ host: "127.0.0.1", port });
+        let answer = "";
         const done = (err?: Error) => {
             socket.destroy();
             if (err) reject(err);
             else resolve(answer);
         };
         socket.setTimeout(timeoutMs, () => done(new Error(`ZooKeeper on 127.0.0.1:${port} did not answer '${word}' within ${timeoutMs} ms`)));
-        socket.once('connect', () => socket.write(word));
-        socket.on('data', (chunk) => {
-            answer += chunk.toString('utf8');
+        socket.once("connect", () => socket.write(word));
+        socket.on("data", (chunk) => {
+            answer += chunk.toString("utf8");
             if (answer.length > 65536) done();
         });
-        socket.once('end', () => done());
-        socket.once('error', (err) => done(err));
+        socket.once("end", () => done());
+        socket.once("error", (err) => done(err));
     });
 }
 
 const v = loadVersions().zookeeper;
 
 const zookeeper: ServiceDefinition = {
-    name: 'zookeeper',
+    name: "zookeeper",
     ports: { client: v.port },
     dependsOn: [],
     startTimeoutMs: 120000,
@@ -69,9 +69,10 @@ const zookeeper: ServiceDefinition = {
         const s = settings(ctx);
         const dir = path.dirname(zookeeperLibDir(ctx));
         await ensureInstalled(ctx, `ZooKeeper ${s.version}`, dir, { artifacts: s.artifacts, exclude: s.excludeArtifactIds, layout: 1 }, async (scratch) => {
-            await mavenCopyDependencies(ctx, `zookeeper-${s.version}`, s.artifacts, path.join(scratch, 'lib'), { excludeArtifactIds: s.excludeArtifactIds });
-            const jars = fs.readdirSync(path.join(scratch, 'lib'));
-            if (!jars.includes(`zookeeper-${s.version}.jar`)) throw new Error(`ZooKeeper classpath lacks zookeeper-${s.version}.jar (found: ${jars.join(', ')})`);
+            await mavenCopyDependencies(ctx, `zookeeper-${s.version}`, s.artifacts, path.join(scratch, "lib"), { excludeArtifactIds: s.excludeArtifactIds });
+            const jars = fs.readdirSync(path.join(scratch, "lib"));
+            if (!jars.includes(`zookeeper-${s.version}.jar`))
+                throw new Error(`ZooKeeper classpath lacks zookeeper-${s.version}.jar (found: ${jars.join(", ")})`);
         });
     },
 
@@ -79,7 +80,7 @@ const zookeeper: ServiceDefinition = {
         const d = dirs(ctx);
         fs.mkdirSync(d.data, { recursive: true });
         fs.writeFileSync(d.config, propertiesText(zooCfg(settings(ctx), d.data)));
-        fs.writeFileSync(d.log4j, log4jConsoleProperties('INFO', ['org.apache.zookeeper.server.PrepRequestProcessor', 'org.apache.zookeeper.audit']));
+        fs.writeFileSync(d.log4j, log4jConsoleProperties("INFO", ["org.apache.zookeeper.server.PrepRequestProcessor", "org.apache.zookeeper.audit"]));
     },
 
     start(ctx) {
@@ -88,13 +89,13 @@ const zookeeper: ServiceDefinition = {
             command: javaBin(),
             args: [
                 ...jvmFlags(settings(ctx).heap),
-                '-Xms32m',
+                "-Xms32m",
                 `-Dlog4j.configuration=file:${d.log4j}`,
                 // No JMX agent, no admin server (its default port 8080 clashes too easily).
-                '-Dzookeeper.jmx.log4j.disable=true',
-                '-cp',
+                "-Dzookeeper.jmx.log4j.disable=true",
+                "-cp",
                 `${zookeeperLibDir(ctx)}/*`,
-                'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                 d.config,
             ],
             cwd: d.base,
@@ -105,8 +106,8 @@ const zookeeper: ServiceDefinition = {
         describe: `ZooKeeper on 127.0.0.1:${v.port} answers 'ruok' with 'imok' and 'srvr' with Mode: standalone`,
         async check(ctx) {
             const port = settings(ctx).port;
-            if ((await fourLetterWord(port, 'ruok')) !== 'imok') return false;
-            return /Mode: standalone/.test(await fourLetterWord(port, 'srvr'));
+            if ((await fourLetterWord(port, "ruok")) !== "imok") return false;
+            return /Mode: standalone/.test(await fourLetterWord(port, "srvr"));
         },
     },
 

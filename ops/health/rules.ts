@@ -72,7 +72,14 @@ export function chooseJob(m: Pick<FlinkJobMeasurement, "exported" | "liveByName"
 
 /** `flink.cluster`: FAIL when no TaskManager is registered. */
 export function evaluateFlinkCluster(restUrl: string, o: FlinkOverview): CheckResult {
-    const metrics = { taskManagers: o.taskManagers, slotsTotal: o.slotsTotal, slotsAvailable: o.slotsAvailable, jobsRunning: o.jobsRunning, jobsFailed: o.jobsFailed, flinkVersion: o.flinkVersion ?? null };
+    const metrics = {
+        taskManagers: o.taskManagers,
+        slotsTotal: o.slotsTotal,
+        slotsAvailable: o.slotsAvailable,
+        jobsRunning: o.jobsRunning,
+        jobsFailed: o.jobsFailed,
+        flinkVersion: o.flinkVersion ?? null,
+    };
     const text = `Flink ${o.flinkVersion ?? "?"} at ${restUrl}: ${o.taskManagers} TaskManager(s), ${o.slotsAvailable}/${o.slotsTotal} slots free, ${o.jobsRunning} job(s) running`;
     if (o.taskManagers === 0) return { name: "flink.cluster", status: "FAIL", detail: `${text}; no TaskManager registered: jobs cannot run`, metrics };
     return { name: "flink.cluster", status: "PASS", detail: text, metrics };
@@ -83,10 +90,24 @@ export function evaluateFlinkCluster(restUrl: string, o: FlinkOverview): CheckRe
  * older than `maxCheckpointAgeSeconds`; WARN for a stale exported job id, no checkpoint yet, or a
  * failed checkpoint after the last completed one.
  */
-export function evaluateFlinkJob(table: string, ref: { name?: string; jobId?: string }, m: FlinkJobMeasurement, t: HealthThresholds, nowMs: number): CheckResult {
+export function evaluateFlinkJob(
+    table: string,
+    ref: { name?: string; jobId?: string },
+    m: FlinkJobMeasurement,
+    t: HealthThresholds,
+    nowMs: number,
+): CheckResult {
     const name = `flink.job.${table}`;
     const { job, stale } = chooseJob(m);
-    const metrics: Record<string, MetricValue> = { jobId: job?.jobId ?? null, exportedJobId: ref.jobId ?? null, state: job?.state ?? "MISSING", staleJobId: stale, checkpointAgeSeconds: null, checkpointsCompleted: null, checkpointsFailed: null };
+    const metrics: Record<string, MetricValue> = {
+        jobId: job?.jobId ?? null,
+        exportedJobId: ref.jobId ?? null,
+        state: job?.state ?? "MISSING",
+        staleJobId: stale,
+        checkpointAgeSeconds: null,
+        checkpointsCompleted: null,
+        checkpointsFailed: null,
+    };
     const label = `"${ref.name ?? job?.name ?? "?"}"`;
     if (!job || job.state !== "RUNNING") {
         const what = job ? `is ${job.state}` : ref.jobId ? `${ref.jobId} is unknown to Flink` : "has no exported job id";
@@ -116,7 +137,9 @@ export function evaluateFlinkJob(table: string, ref: { name?: string; jobId?: st
             metrics.lastCheckpointId = cp.lastCompleted.id;
             if (age > t.maxCheckpointAgeSeconds) {
                 statuses.push("FAIL");
-                parts.push(`last completed checkpoint #${cp.lastCompleted.id} is ${formatAge(age)} old (more than ${formatAge(t.maxCheckpointAgeSeconds)}): the Iceberg tables get no commits`);
+                parts.push(
+                    `last completed checkpoint #${cp.lastCompleted.id} is ${formatAge(age)} old (more than ${formatAge(t.maxCheckpointAgeSeconds)}): the Iceberg tables get no commits`,
+                );
             } else parts.push(`last checkpoint #${cp.lastCompleted.id} ${formatAge(age)} ago`);
         } else {
             const running = job.startTime ? (nowMs - job.startTime) / 1000 : Infinity;
@@ -130,7 +153,9 @@ export function evaluateFlinkJob(table: string, ref: { name?: string; jobId?: st
         }
         if (cp.lastFailed && (!cp.lastCompleted || cp.lastFailed.failureTimestamp > cp.lastCompleted.ackTimestamp)) {
             statuses.push("WARN");
-            parts.push(`checkpoint #${cp.lastFailed.id} failed ${formatAge((nowMs - cp.lastFailed.failureTimestamp) / 1000)} ago${cp.lastFailed.message ? `: ${cp.lastFailed.message}` : ""}`);
+            parts.push(
+                `checkpoint #${cp.lastFailed.id} failed ${formatAge((nowMs - cp.lastFailed.failureTimestamp) / 1000)} ago${cp.lastFailed.message ? `: ${cp.lastFailed.message}` : ""}`,
+            );
         }
     } else {
         statuses.push("WARN");
@@ -154,10 +179,21 @@ export function topicMessageCount(partitions: PartitionOffsets[]): number {
 /** `kafka.topic.<table>`: FAIL when the topic does not exist. */
 export function evaluateTopic(table: string, topic: string, partitions: PartitionOffsets[] | null): CheckResult {
     const name = `kafka.topic.${table}`;
-    if (partitions === null) return { name, status: "FAIL", detail: `topic ${topic} does not exist (deleted out of band? the Flink job's Kafka source fails on a missing topic): run \`${REPAIR_COMMAND}\` to recreate it (and resubmit the job if it failed)`, metrics: { topic, messages: null, partitions: null } };
+    if (partitions === null)
+        return {
+            name,
+            status: "FAIL",
+            detail: `topic ${topic} does not exist (deleted out of band? the Flink job's Kafka source fails on a missing topic): run \`${REPAIR_COMMAND}\` to recreate it (and resubmit the job if it failed)`,
+            metrics: { topic, messages: null, partitions: null },
+        };
     const messages = topicMessageCount(partitions);
     const end = partitions.reduce((s, p) => s + p.high, 0);
-    return { name, status: "PASS", detail: `topic ${topic}: ${messages} message(s) in ${partitions.length} partition(s) (end offset ${end})`, metrics: { topic, messages, partitions: partitions.length, endOffset: end } };
+    return {
+        name,
+        status: "PASS",
+        detail: `topic ${topic}: ${messages} message(s) in ${partitions.length} partition(s) (end offset ${end})`,
+        metrics: { topic, messages, partitions: partitions.length, endOffset: end },
+    };
 }
 
 /**
@@ -178,7 +214,13 @@ export function consumerLag(partitions: PartitionOffsets[], committed: Record<nu
 }
 
 /** `kafka.lag.<group>`: FAIL when the group is more than `maxConsumerLag` messages behind; WARN for partitions without a committed offset. */
-export function evaluateConsumerGroup(group: string, topic: string, partitions: PartitionOffsets[] | null, committed: Record<number, number> | { error: string } | undefined, t: HealthThresholds): CheckResult {
+export function evaluateConsumerGroup(
+    group: string,
+    topic: string,
+    partitions: PartitionOffsets[] | null,
+    committed: Record<number, number> | { error: string } | undefined,
+    t: HealthThresholds,
+): CheckResult {
     const name = `kafka.lag.${group}`;
     const metrics: Record<string, MetricValue> = { group, topic, lag: null };
     if (partitions === null) return { name, status: "FAIL", detail: `group ${group}: topic ${topic} does not exist`, metrics };
@@ -187,18 +229,34 @@ export function evaluateConsumerGroup(group: string, topic: string, partitions: 
     const { lag, uncommitted } = consumerLag(partitions, committed);
     metrics.lag = lag;
     metrics.uncommittedPartitions = uncommitted.length;
-    if (uncommitted.length === partitions.length && lag === 0) return { name, status: "PASS", detail: `group ${group} on ${topic}: no offsets committed, nothing to consume (lag 0)`, metrics };
-    if (lag > t.maxConsumerLag) return { name, status: "FAIL", detail: `group ${group} is ${lag} message(s) behind ${topic} (more than ${t.maxConsumerLag})${uncommitted.length ? `; no committed offset on partition(s) ${uncommitted.join(", ")}` : ""}`, metrics };
-    if (uncommitted.length) return { name, status: "WARN", detail: `group ${group} on ${topic}: no committed offset on partition(s) ${uncommitted.join(", ")} (${lag} message(s) retained); Flink commits offsets on completed checkpoints`, metrics };
+    if (uncommitted.length === partitions.length && lag === 0)
+        return { name, status: "PASS", detail: `group ${group} on ${topic}: no offsets committed, nothing to consume (lag 0)`, metrics };
+    if (lag > t.maxConsumerLag)
+        return {
+            name,
+            status: "FAIL",
+            detail: `group ${group} is ${lag} message(s) behind ${topic} (more than ${t.maxConsumerLag})${uncommitted.length ? `; no committed offset on partition(s) ${uncommitted.join(", ")}` : ""}`,
+            metrics,
+        };
+    if (uncommitted.length)
+        return {
+            name,
+            status: "WARN",
+            detail: `group ${group} on ${topic}: no committed offset on partition(s) ${uncommitted.join(", ")} (${lag} message(s) retained); Flink commits offsets on completed checkpoints`,
+            metrics,
+        };
     return { name, status: "PASS", detail: `group ${group} is ${lag} message(s) behind ${topic}`, metrics };
 }
 
 /** The telling line of a Java trace: the deepest `Caused by:`, else the first line. */
 export function traceCause(trace: string | undefined): string {
     if (!trace) return "";
-    const lines = trace.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = trace
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
     const causes = lines.filter((l) => l.startsWith("Caused by: "));
-    return (causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : lines[0] ?? "").slice(0, 400);
+    return (causes.length ? causes[causes.length - 1].slice("Caused by: ".length) : (lines[0] ?? "")).slice(0, 400);
 }
 
 /**
@@ -207,17 +265,46 @@ export function traceCause(trace: string | undefined): string {
  */
 export function evaluateConnector(name: string, declaredState: string | undefined, m: ConnectorMeasurement, connectUrl?: string): CheckResult {
     const check = "connect.connector";
-    const rest = (method: string, path: string) => (connectUrl ? `curl -X ${method} '${connectUrl.replace(/\/+$/, "")}${path}'` : `${method} ${path} on the Connect REST API`);
-    if (!m.status) return { name: check, status: "FAIL", detail: `connector ${name} does not exist on the Connect cluster (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`, metrics: { connector: name, state: "MISSING", tasks: 0, tasksRunning: 0 } };
+    const rest = (method: string, path: string) =>
+        connectUrl ? `curl -X ${method} '${connectUrl.replace(/\/+$/, "")}${path}'` : `${method} ${path} on the Connect REST API`;
+    if (!m.status)
+        return {
+            name: check,
+            status: "FAIL",
+            detail: `connector ${name} does not exist on the Connect cluster (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`,
+            metrics: { connector: name, state: "MISSING", tasks: 0, tasksRunning: 0 },
+        };
     const s = m.status;
     const running = s.tasks.filter((t) => t.state === "RUNNING").length;
     const metrics = { connector: name, state: s.state, tasks: s.tasks.length, tasksRunning: running };
     const tasks = s.tasks.map((t) => `task ${t.id} ${t.state}`).join(", ") || "no tasks";
-    const failed = [s.state === "FAILED" ? `connector: ${traceCause(s.trace)}` : "", ...s.tasks.filter((t) => t.state === "FAILED").map((t) => `task ${t.id}: ${traceCause(t.trace)}`)].filter(Boolean);
-    if (s.state === "RUNNING" && s.tasks.length > 0 && running === s.tasks.length) return { name: check, status: "PASS", detail: `connector ${name} RUNNING, ${tasks}${m.workerVersion ? ` (Connect ${m.workerVersion})` : ""}`, metrics };
-    if (failed.length) return { name: check, status: "FAIL", detail: `connector ${name} ${s.state}, ${tasks}; ${failed.join("; ")}; once the cause is fixed, restart the failed parts: ${rest("POST", `/connectors/${name}/restart?includeTasks=true&onlyFailed=true`)}`, metrics };
-    if ((s.state === "PAUSED" || s.state === "STOPPED") && declaredState === s.state) return { name: check, status: "WARN", detail: `connector ${name} is ${s.state} as the stack declares (pipeline.connectorState): no changes are captured`, metrics };
-    if (s.state === "PAUSED" || s.state === "STOPPED") return { name: check, status: "FAIL", detail: `connector ${name} is ${s.state} (the stack declares ${declaredState ?? "RUNNING"}): no changes are captured; run \`${REPAIR_COMMAND}\` to put it back in the declared state (or resume it: ${rest("PUT", `/connectors/${name}/resume`)})`, metrics };
+    const failed = [
+        s.state === "FAILED" ? `connector: ${traceCause(s.trace)}` : "",
+        ...s.tasks.filter((t) => t.state === "FAILED").map((t) => `task ${t.id}: ${traceCause(t.trace)}`),
+    ].filter(Boolean);
+    if (s.state === "RUNNING" && s.tasks.length > 0 && running === s.tasks.length)
+        return { name: check, status: "PASS", detail: `connector ${name} RUNNING, ${tasks}${m.workerVersion ? ` (Connect ${m.workerVersion})` : ""}`, metrics };
+    if (failed.length)
+        return {
+            name: check,
+            status: "FAIL",
+            detail: `connector ${name} ${s.state}, ${tasks}; ${failed.join("; ")}; once the cause is fixed, restart the failed parts: ${rest("POST", `/connectors/${name}/restart?includeTasks=true&onlyFailed=true`)}`,
+            metrics,
+        };
+    if ((s.state === "PAUSED" || s.state === "STOPPED") && declaredState === s.state)
+        return {
+            name: check,
+            status: "WARN",
+            detail: `connector ${name} is ${s.state} as the stack declares (pipeline.connectorState): no changes are captured`,
+            metrics,
+        };
+    if (s.state === "PAUSED" || s.state === "STOPPED")
+        return {
+            name: check,
+            status: "FAIL",
+            detail: `connector ${name} is ${s.state} (the stack declares ${declaredState ?? "RUNNING"}): no changes are captured; run \`${REPAIR_COMMAND}\` to put it back in the declared state (or resume it: ${rest("PUT", `/connectors/${name}/resume`)})`,
+            metrics,
+        };
     return { name: check, status: "FAIL", detail: `connector ${name} ${s.state}, ${tasks}: not capturing`, metrics };
 }
 
@@ -231,13 +318,20 @@ export function evaluateDataFiles(identifier: string, m: DataFilesMeasurement, t
     const name = `s3.data.${identifier}`;
     const metrics: Record<string, MetricValue> = { location: m.location, dataFiles: m.files, newestAgeSeconds: null, newestFile: null, truncated: m.truncated };
     const scope = m.truncated ? ` (listing stopped after ${m.scanned} objects)` : "";
-    if (!m.newest) return { name, status: "WARN", detail: `no data files under ${m.location} yet${scope}: nothing has been written (no changes captured, or no checkpoint completed)`, metrics };
+    if (!m.newest)
+        return {
+            name,
+            status: "WARN",
+            detail: `no data files under ${m.location} yet${scope}: nothing has been written (no changes captured, or no checkpoint completed)`,
+            metrics,
+        };
     const age = Math.max(0, (nowMs - m.newest.lastModified) / 1000);
     metrics.newestAgeSeconds = Math.round(age);
     metrics.newestFile = m.newest.key;
     metrics.newestModified = new Date(m.newest.lastModified).toISOString();
     const text = `${m.files} data file(s) under ${m.location}; newest ${formatAge(age)} old (${m.newest.key.split("/").pop()})${scope}`;
-    if (t.maxDataAgeSeconds !== undefined && age > t.maxDataAgeSeconds) return { name, status: "FAIL", detail: `${text}: older than ${formatAge(t.maxDataAgeSeconds)}`, metrics };
+    if (t.maxDataAgeSeconds !== undefined && age > t.maxDataAgeSeconds)
+        return { name, status: "FAIL", detail: `${text}: older than ${formatAge(t.maxDataAgeSeconds)}`, metrics };
     return { name, status: "PASS", detail: text, metrics };
 }
 
@@ -245,46 +339,92 @@ export function evaluateDataFiles(identifier: string, m: DataFilesMeasurement, t
 export function evaluateNessieServer(apiUrl: string, branch: string, m: NessieServerMeasurement): CheckResult {
     const metrics = { branch, hash: m.hash, specVersion: m.specVersion ?? null };
     if (m.hash === null) return { name: "nessie.server", status: "FAIL", detail: `Nessie at ${apiUrl} has no branch ${branch} (the tables' branch)`, metrics };
-    return { name: "nessie.server", status: "PASS", detail: `Nessie ${m.specVersion ?? ""} at ${apiUrl}: branch ${branch} at ${m.hash.slice(0, 12)}`.replace("  ", " "), metrics };
+    return {
+        name: "nessie.server",
+        status: "PASS",
+        detail: `Nessie ${m.specVersion ?? ""} at ${apiUrl}: branch ${branch} at ${m.hash.slice(0, 12)}`.replace("  ", " "),
+        metrics,
+    };
 }
 
 /** `nessie.table.<table>`: FAIL when the table is missing or not Iceberg, or its last commit is older than `maxCommitAgeSeconds` (when set). */
-export function evaluateNessieTable(identifier: string, key: string, branch: string, m: NessieTableMeasurement, t: HealthThresholds, nowMs: number): CheckResult {
+export function evaluateNessieTable(
+    identifier: string,
+    key: string,
+    branch: string,
+    m: NessieTableMeasurement,
+    t: HealthThresholds,
+    nowMs: number,
+): CheckResult {
     const name = `nessie.table.${identifier}`;
-    const metrics: Record<string, MetricValue> = { key, lastCommitHash: m.lastCommit?.hash ?? null, lastCommitTime: m.lastCommit ? new Date(m.lastCommit.time).toISOString() : null, lastCommitAgeSeconds: null, snapshotId: m.content?.snapshotId ?? null };
-    if (!m.content) return { name, status: "FAIL", detail: `table ${key} does not exist on branch ${branch} (the Flink job creates it when it starts)`, metrics };
-    if (m.content.type !== "ICEBERG_TABLE") return { name, status: "FAIL", detail: `${key} on branch ${branch} is a ${m.content.type}, not an Iceberg table`, metrics };
+    const metrics: Record<string, MetricValue> = {
+        key,
+        lastCommitHash: m.lastCommit?.hash ?? null,
+        lastCommitTime: m.lastCommit ? new Date(m.lastCommit.time).toISOString() : null,
+        lastCommitAgeSeconds: null,
+        snapshotId: m.content?.snapshotId ?? null,
+    };
+    if (!m.content)
+        return { name, status: "FAIL", detail: `table ${key} does not exist on branch ${branch} (the Flink job creates it when it starts)`, metrics };
+    if (m.content.type !== "ICEBERG_TABLE")
+        return { name, status: "FAIL", detail: `${key} on branch ${branch} is a ${m.content.type}, not an Iceberg table`, metrics };
     if (!m.lastCommit) return { name, status: "WARN", detail: `table ${key} exists, but no commit touching it was found on ${branch}`, metrics };
     const age = Math.max(0, (nowMs - m.lastCommit.time) / 1000);
     metrics.lastCommitAgeSeconds = Math.round(age);
     const snapshot = m.content.snapshotId === undefined || m.content.snapshotId.startsWith("-") ? "no snapshot yet" : `snapshot ${m.content.snapshotId}`;
     const text = `table ${key}: last commit ${m.lastCommit.hash.slice(0, 12)} ${formatAge(age)} ago at ${new Date(m.lastCommit.time).toISOString()} ("${m.lastCommit.message.slice(0, 80)}"), ${snapshot}`;
-    if (t.maxCommitAgeSeconds !== undefined && age > t.maxCommitAgeSeconds) return { name, status: "FAIL", detail: `${text}: older than ${formatAge(t.maxCommitAgeSeconds)}`, metrics };
+    if (t.maxCommitAgeSeconds !== undefined && age > t.maxCommitAgeSeconds)
+        return { name, status: "FAIL", detail: `${text}: older than ${formatAge(t.maxCommitAgeSeconds)}`, metrics };
     return { name, status: "PASS", detail: text, metrics };
 }
 
 /** `postgres.slot`: FAIL when the slot is missing, inactive, lost, or more than `maxSlotLagBytes` behind. */
 export function evaluateSlot(slotName: string, m: SlotMeasurement, t: HealthThresholds): CheckResult {
     const name = "postgres.slot";
-    if (!m.slot) return { name, status: "FAIL", detail: `replication slot ${slotName} does not exist (in the cluster of database ${m.database}): Debezium has not started, or the slot was dropped`, metrics: { slot: slotName, active: null, lagBytes: null } };
+    if (!m.slot)
+        return {
+            name,
+            status: "FAIL",
+            detail: `replication slot ${slotName} does not exist (in the cluster of database ${m.database}): Debezium has not started, or the slot was dropped`,
+            metrics: { slot: slotName, active: null, lagBytes: null },
+        };
     const s = m.slot;
     const metrics = { slot: slotName, active: s.active, lagBytes: s.lagBytes, retainedBytes: s.retainedBytes, walStatus: s.walStatus ?? null };
     const lag = s.lagBytes === null ? "lag unknown (no confirmed position yet)" : `${formatBytes(s.lagBytes)} behind the current WAL`;
     const text = `slot ${slotName} (${s.plugin}, database ${s.database}) ${s.active ? "active" : "INACTIVE"}, ${lag}${s.retainedBytes !== null ? `, ${formatBytes(s.retainedBytes)} of WAL retained` : ""}`;
-    if (s.walStatus === "lost") return { name, status: "FAIL", detail: `${text}; wal_status lost: PostgreSQL removed WAL the slot needed (max_slot_wal_keep_size): the connector must re-snapshot`, metrics };
+    if (s.walStatus === "lost")
+        return {
+            name,
+            status: "FAIL",
+            detail: `${text}; wal_status lost: PostgreSQL removed WAL the slot needed (max_slot_wal_keep_size): the connector must re-snapshot`,
+            metrics,
+        };
     if (!s.active) return { name, status: "FAIL", detail: `${text}: no connector is reading it (connector stopped or failed?) and it holds WAL`, metrics };
-    if (s.lagBytes !== null && s.lagBytes > t.maxSlotLagBytes) return { name, status: "FAIL", detail: `${text}: more than ${formatBytes(t.maxSlotLagBytes)}`, metrics };
+    if (s.lagBytes !== null && s.lagBytes > t.maxSlotLagBytes)
+        return { name, status: "FAIL", detail: `${text}: more than ${formatBytes(t.maxSlotLagBytes)}`, metrics };
     return { name, status: "PASS", detail: text, metrics };
 }
 
 /** `dremio.source`: FAIL when the source is missing or bad; WARN when its id differs from the exported one or Dremio warns. */
 export function evaluateDremio(name: string, exportedId: string | undefined, m: DremioMeasurement): CheckResult {
     const check = "dremio.source";
-    if (!m.source) return { name: check, status: "FAIL", detail: `Dremio has no source ${name} (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`, metrics: { source: name, id: null } };
+    if (!m.source)
+        return {
+            name: check,
+            status: "FAIL",
+            detail: `Dremio has no source ${name} (deleted out of band?): run \`${REPAIR_COMMAND}\` to recreate it`,
+            metrics: { source: name, id: null },
+        };
     const metrics = { source: name, id: m.source.id, type: m.source.type ?? null, state: m.source.status ?? null };
     const text = `source ${name} (${m.source.type ?? "?"}) present, id ${m.source.id}${m.source.status ? `, state ${m.source.status}` : ""}`;
     if (m.source.status === "bad") return { name: check, status: "FAIL", detail: `${text}: ${m.source.message ?? "Dremio reports it unusable"}`, metrics };
-    if (exportedId && exportedId !== m.source.id) return { name: check, status: "WARN", detail: `${text}, but the stack exported id ${exportedId} (recreated out of band?): run \`${REPAIR_COMMAND}\` to adopt it and export its id`, metrics };
+    if (exportedId && exportedId !== m.source.id)
+        return {
+            name: check,
+            status: "WARN",
+            detail: `${text}, but the stack exported id ${exportedId} (recreated out of band?): run \`${REPAIR_COMMAND}\` to adopt it and export its id`,
+            metrics,
+        };
     if (m.source.status === "warn") return { name: check, status: "WARN", detail: `${text}: ${m.source.message ?? ""}`, metrics };
     return { name: check, status: "PASS", detail: text, metrics };
 }

@@ -55,7 +55,13 @@ export function s3Target(o: StackOutputs): S3Target | string {
     const endpoint = hostUrl(o.s3Endpoint);
     if (!endpoint) return "s3Endpoint.host (the S3 endpoint as this machine reaches it)";
     if (!o.credentials?.s3) return "credentials.s3 (read the outputs with --show-secrets)";
-    return { endpoint, region: o.s3Region ?? "us-east-1", accessKeyId: o.credentials.s3.accessKeyId, secretAccessKey: o.credentials.s3.secretAccessKey, forcePathStyle: s3PathStyle(o) };
+    return {
+        endpoint,
+        region: o.s3Region ?? "us-east-1",
+        accessKeyId: o.credentials.s3.accessKeyId,
+        secretAccessKey: o.credentials.s3.secretAccessKey,
+        forcePathStyle: s3PathStyle(o),
+    };
 }
 
 /** The table location of an Iceberg metadata file: `<location>/metadata/<file>` -> `<location>`. */
@@ -68,7 +74,13 @@ export function tableLocation(metadataLocation: string): string {
  * Every check of the stack, in a fixed order (Flink, Kafka, Connect, S3, Nessie, PostgreSQL, Dremio).
  * The services are probed concurrently; a probe's error becomes its check's FAIL, with secrets redacted.
  */
-export async function runHealthChecks(outputs: StackOutputs, problems: string[], t: HealthThresholds, probes: HealthProbes, now: () => number = Date.now): Promise<CheckResult[]> {
+export async function runHealthChecks(
+    outputs: StackOutputs,
+    problems: string[],
+    t: HealthThresholds,
+    probes: HealthProbes,
+    now: () => number = Date.now,
+): Promise<CheckResult[]> {
     const ms = t.timeoutSeconds * 1000;
     const tables = pipelineView(outputs);
     const secrets = secretValues(outputs);
@@ -91,10 +103,21 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
         const jobs = await Promise.all(
             tables.map(async (tp) => {
                 const name = `flink.job.${tp.table}`;
-                if (!tp.jobName && !tp.jobId) return missing(name, [`flinkJobs.${tp.table}`, `pipelineTables.${tp.table}.job`], "the stack manages no Flink job for this table (services not reachable from Pulumi?)");
+                if (!tp.jobName && !tp.jobId)
+                    return missing(
+                        name,
+                        [`flinkJobs.${tp.table}`, `pipelineTables.${tp.table}.job`],
+                        "the stack manages no Flink job for this table (services not reachable from Pulumi?)",
+                    );
                 const ref = { ...(tp.jobId ? { jobId: tp.jobId } : {}), ...(tp.jobName ? { name: tp.jobName } : {}) };
                 try {
-                    return evaluateFlinkJob(tp.table, ref, await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${tp.jobName ?? tp.jobId}`), t, now());
+                    return evaluateFlinkJob(
+                        tp.table,
+                        ref,
+                        await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${tp.jobName ?? tp.jobId}`),
+                        t,
+                        now(),
+                    );
                 } catch (err) {
                     return fail(name, `reading job ${tp.jobName ?? tp.jobId}: ${errorText(err)}`);
                 }
@@ -123,11 +146,19 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
             }
             const partitions = m.topics[tp.topic] ?? null;
             out.push(evaluateTopic(tp.table, tp.topic, partitions));
-            if (!tp.consumerGroups.length) out.push(missing(`kafka.lag.${tp.table}`, [`pipelineTables.${tp.table}.consumerGroups`, `flinkJobs.${tp.table}`], "the job's consumer groups are unknown"));
+            if (!tp.consumerGroups.length)
+                out.push(
+                    missing(
+                        `kafka.lag.${tp.table}`,
+                        [`pipelineTables.${tp.table}.consumerGroups`, `flinkJobs.${tp.table}`],
+                        "the job's consumer groups are unknown",
+                    ),
+                );
             for (const group of tp.consumerGroups) {
                 const g = m.groups[group];
                 // A group that never committed on the topic reads as no commits ({}), not as an error.
-                const committed = g === undefined ? undefined : "error" in g ? (g as { error: string }) : (g as Record<string, Record<number, number>>)[tp.topic] ?? {};
+                const committed =
+                    g === undefined ? undefined : "error" in g ? (g as { error: string }) : ((g as Record<string, Record<number, number>>)[tp.topic] ?? {});
                 const c = evaluateConsumerGroup(group, tp.topic, partitions, committed, t);
                 if (tp.derived.length) c.detail += ` (group name derived: ${derivedNote})`;
                 out.push(c);
@@ -142,7 +173,14 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
         if (!url) return [missing("connect.connector", ["kafkaConnectUrl.host"], "Kafka Connect is not published to this machine")];
         if (!outputs.connector) return [missing("connect.connector", ["connector"], "the stack manages no connector (services not reachable from Pulumi?)")];
         try {
-            return [evaluateConnector(outputs.connector.name, outputs.connector.state, await withTimeout(probes.connector(url, outputs.connector.name, ms), ms * 2, `Kafka Connect at ${url}`), url)];
+            return [
+                evaluateConnector(
+                    outputs.connector.name,
+                    outputs.connector.state,
+                    await withTimeout(probes.connector(url, outputs.connector.name, ms), ms * 2, `Kafka Connect at ${url}`),
+                    url,
+                ),
+            ];
         } catch (err) {
             return [fail("connect.connector", `Kafka Connect at ${url}: ${errorText(err)}`)];
         }
@@ -185,7 +223,9 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
                 try {
                     const m = await withTimeout(probes.nessieTable(api, branch, key, ms), ms * 2, `Nessie table ${key}`);
                     nessieChecks.push(evaluateNessieTable(id, key, branch, m, t, now()));
-                    locations[id] = m.content?.metadataLocation ? tableLocation(m.content.metadataLocation) : { error: `table ${key} has no metadata location in Nessie` };
+                    locations[id] = m.content?.metadataLocation
+                        ? tableLocation(m.content.metadataLocation)
+                        : { error: `table ${key} has no metadata location in Nessie` };
                 } catch (err) {
                     nessieChecks.push(fail(name, `reading ${key} from Nessie: ${errorText(err)}`));
                     locations[id] = { error: errorText(err) };
@@ -217,7 +257,9 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
                         continue;
                     }
                     try {
-                        out.push(evaluateDataFiles(id, await withTimeout(probes.dataFiles(target, `${loc}/data/`, ms), ms * 3, `listing ${loc}/data/`), t, now()));
+                        out.push(
+                            evaluateDataFiles(id, await withTimeout(probes.dataFiles(target, `${loc}/data/`, ms), ms * 3, `listing ${loc}/data/`), t, now()),
+                        );
                     } catch (err) {
                         out.push(fail(name, `listing ${loc}/data/: ${errorText(err)}`));
                     }
@@ -238,7 +280,11 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
         const database = outputs.source?.database ?? "postgres";
         const pg: PgTarget = { host, port, user: outputs.credentials.postgres.username, password: outputs.credentials.postgres.password, database };
         try {
-            const c = evaluateSlot(outputs.connector.replicationSlot, await withTimeout(probes.slot(pg, outputs.connector.replicationSlot, ms), ms * 2, `PostgreSQL at ${address}`), t);
+            const c = evaluateSlot(
+                outputs.connector.replicationSlot,
+                await withTimeout(probes.slot(pg, outputs.connector.replicationSlot, ms), ms * 2, `PostgreSQL at ${address}`),
+                t,
+            );
             if (!outputs.source) c.detail += " (source output absent: connected to database postgres)";
             return [c];
         } catch (err) {
@@ -255,7 +301,15 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
             if (!creds) return [missing("dremio.source", ["credentials.dremio"], "read the outputs with --show-secrets")];
             try {
                 const m = await withTimeout(probes.dremio(url, creds.username, creds.password, outputs.dremioSource?.name, ms), ms * 2, `Dremio at ${url}`);
-                if (!outputs.dremioSource) return [{ name: "dremio.source", status: "WARN", detail: `Dremio at ${url} answers and logs in, but the stack exports no dremioSource (not managed from here)`, metrics: {} }];
+                if (!outputs.dremioSource)
+                    return [
+                        {
+                            name: "dremio.source",
+                            status: "WARN",
+                            detail: `Dremio at ${url} answers and logs in, but the stack exports no dremioSource (not managed from here)`,
+                            metrics: {},
+                        },
+                    ];
                 return [evaluateDremio(outputs.dremioSource.name, outputs.dremioSource.id, m)];
             } catch (err) {
                 return [fail("dremio.source", `Dremio at ${url}: ${errorText(err)}`)];
@@ -264,7 +318,8 @@ export async function runHealthChecks(outputs: StackOutputs, problems: string[],
     }
 
     const results = (await Promise.all(groups)).flat();
-    if (problems.length) results.unshift({ name: "outputs", status: "WARN", detail: `malformed stack outputs: ${problems.join("; ")}`, metrics: { problems: problems.length } });
+    if (problems.length)
+        results.unshift({ name: "outputs", status: "WARN", detail: `malformed stack outputs: ${problems.join("; ")}`, metrics: { problems: problems.length } });
     if (!tables.length) results.unshift(fail("outputs", "no captured tables in the stack outputs (source.tables, pipelineTables, cdcTopics)"));
     return results.map((r) => ({ ...r, detail: redact(r.detail, secrets) }));
 }

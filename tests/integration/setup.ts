@@ -5,8 +5,8 @@
  * stops services: they are shared with other test runs and with people; `npm run harness -- down`
  * stops them.
  */
-import { createContext, ensureUp } from '../../harness/cli';
-import { installPulumi } from '../../harness/pulumi/install';
+import { createContext, ensureUp } from "../../harness/cli";
+import { installPulumi } from "../../harness/pulumi/install";
 
 export default async function globalSetup(): Promise<void> {
     await installPulumi(createContext());

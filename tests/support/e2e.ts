@@ -26,7 +26,8 @@ export async function pgQuery(query: string, params: unknown[] = []): Promise<an
 export function pulumiOn(stateDir: () => string) {
     return async (args: string[], expectOk = true): Promise<RunPulumiResult> => {
         const result = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir()}` }, timeoutMs: 300_000 });
-        if (expectOk && result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}${result.timedOut ? " (timed out)" : ""}:\n${result.stdout}\n${result.stderr}`);
+        if (expectOk && result.code !== 0)
+            throw new Error(`pulumi ${args.join(" ")} exited ${result.code}${result.timedOut ? " (timed out)" : ""}:\n${result.stdout}\n${result.stderr}`);
         return result;
     };
 }

@@ -20,7 +20,12 @@ type Log = (msg: string) => void;
 /** Every key of a bucket (ListObjectsV2, all pages) with its size. */
 export async function listBucket(bucket: string): Promise<Map<string, number>> {
     const m = endpoints().minio;
-    const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    const client = new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
     const out = new Map<string, number>();
     try {
         let token: string | undefined;
@@ -77,7 +82,15 @@ export async function readSlot(slot: string): Promise<SlotReading> {
     );
     if (!rows.length) return { exists: false };
     const r = rows[0];
-    return { exists: true, plugin: r.plugin, database: r.database, restartLsn: r.restart, confirmedFlushLsn: r.confirmed, totalTxns: r.total_txns === null ? undefined : Number(r.total_txns), totalBytes: r.total_bytes === null ? undefined : Number(r.total_bytes) };
+    return {
+        exists: true,
+        plugin: r.plugin,
+        database: r.database,
+        restartLsn: r.restart,
+        confirmedFlushLsn: r.confirmed,
+        totalTxns: r.total_txns === null ? undefined : Number(r.total_txns),
+        totalBytes: r.total_bytes === null ? undefined : Number(r.total_bytes),
+    };
 }
 
 /** Problems between two readings of the slot: gone, another database or plugin, a position or a count going back. */
@@ -85,11 +98,15 @@ export function slotRegressions(before: SlotReading, after: SlotReading): string
     const out: string[] = [];
     if (!after.exists) return ["the replication slot is gone"];
     if (!before.exists) return [];
-    if (after.database !== before.database || after.plugin !== before.plugin) out.push(`slot now on ${after.database}/${after.plugin}, was ${before.database}/${before.plugin}`);
+    if (after.database !== before.database || after.plugin !== before.plugin)
+        out.push(`slot now on ${after.database}/${after.plugin}, was ${before.database}/${before.plugin}`);
     if (lsnValue(after.restartLsn) < lsnValue(before.restartLsn)) out.push(`slot restart_lsn went back: ${before.restartLsn} -> ${after.restartLsn}`);
-    if (lsnValue(after.confirmedFlushLsn) < lsnValue(before.confirmedFlushLsn)) out.push(`slot confirmed_flush_lsn went back: ${before.confirmedFlushLsn} -> ${after.confirmedFlushLsn}`);
-    if (before.totalTxns !== undefined && after.totalTxns !== undefined && after.totalTxns < before.totalTxns) out.push(`slot total_txns went back ${before.totalTxns} -> ${after.totalTxns} (dropped and re-made)`);
-    if (before.totalBytes !== undefined && after.totalBytes !== undefined && after.totalBytes < before.totalBytes) out.push(`slot total_bytes went back ${before.totalBytes} -> ${after.totalBytes} (dropped and re-made)`);
+    if (lsnValue(after.confirmedFlushLsn) < lsnValue(before.confirmedFlushLsn))
+        out.push(`slot confirmed_flush_lsn went back: ${before.confirmedFlushLsn} -> ${after.confirmedFlushLsn}`);
+    if (before.totalTxns !== undefined && after.totalTxns !== undefined && after.totalTxns < before.totalTxns)
+        out.push(`slot total_txns went back ${before.totalTxns} -> ${after.totalTxns} (dropped and re-made)`);
+    if (before.totalBytes !== undefined && after.totalBytes !== undefined && after.totalBytes < before.totalBytes)
+        out.push(`slot total_bytes went back ${before.totalBytes} -> ${after.totalBytes} (dropped and re-made)`);
     return out;
 }
 
@@ -115,7 +132,8 @@ export class SlotWatch {
             readSlot(this.slot)
                 .then((r) => {
                     this.samples++;
-                    if (this.last) for (const p of slotRegressions(this.last, r)) if (this.problems.length < 20) this.problems.push(`${new Date().toISOString()}: ${p}`);
+                    if (this.last)
+                        for (const p of slotRegressions(this.last, r)) if (this.problems.length < 20) this.problems.push(`${new Date().toISOString()}: ${p}`);
                     if (r.exists) this.last = r;
                 })
                 .catch(() => undefined)

@@ -10,7 +10,17 @@
 export type StepKind = "same" | "update" | "create" | "replace" | "delete";
 
 /** The dynamic resources of the pipeline, by the name the program gives them (`lakehouse-<suffix>`). */
-export const RESOURCE_KINDS = ["WarehouseBucket", "NessieBranch", "NessieNamespace", "CdcSource", "KafkaTopic", "DebeziumConnector", "FlinkSqlJob", "DremioAdmin", "DremioSource"] as const;
+export const RESOURCE_KINDS = [
+    "WarehouseBucket",
+    "NessieBranch",
+    "NessieNamespace",
+    "CdcSource",
+    "KafkaTopic",
+    "DebeziumConnector",
+    "FlinkSqlJob",
+    "DremioAdmin",
+    "DremioSource",
+] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /**
@@ -128,7 +138,8 @@ export const MATRIX: MatrixRow[] = [
         expect: { steps: upd("DebeziumConnector") },
         up: { job: "same", connector: "unchanged" },
         cumulative: true,
-        incident: "incident 2: external.connect.url 127.0.0.1 -> localhost replaced the connector delete-first, dropped its slot, reset its offsets and re-snapshotted every table",
+        incident:
+            "incident 2: external.connect.url 127.0.0.1 -> localhost replaced the connector delete-first, dropped its slot, reset its offsets and re-snapshotted every table",
         data: "nothing changes in Connect: same connector, slot and offsets, no new snapshot",
     },
     {
@@ -139,7 +150,8 @@ export const MATRIX: MatrixRow[] = [
         expect: { steps: upd("WarehouseBucket", "FlinkSqlJob", "DremioSource") },
         up: { job: "resubmitted", connector: "unchanged" },
         cumulative: true,
-        incident: "incident 1: external.minio.endpoint 127.0.0.1 -> localhost replaced WarehouseBucket and the replaced one emptied and deleted the bucket it shared",
+        incident:
+            "incident 1: external.minio.endpoint 127.0.0.1 -> localhost replaced WarehouseBucket and the replaced one emptied and deleted the bucket it shared",
         data: "bucket untouched (every object kept); job resubmitted from a savepoint; Dremio source updated",
     },
     {
@@ -187,22 +199,62 @@ export const MATRIX: MatrixRow[] = [
         group: "endpoint",
         edits: ENDPOINTS.map((e) => ({ key: e.key, value: e.local })),
         from: "localhost (all eight)",
-        expect: { steps: upd("WarehouseBucket", "NessieNamespace", "CdcSource", "KafkaTopic", "DebeziumConnector", "FlinkSqlJob", "DremioAdmin", "DremioSource") },
+        expect: {
+            steps: upd("WarehouseBucket", "NessieNamespace", "CdcSource", "KafkaTopic", "DebeziumConnector", "FlinkSqlJob", "DremioAdmin", "DremioSource"),
+        },
         up: { job: "resubmitted", connector: { changed: ["database.hostname"] } },
         cumulative: true,
         data: "every resource updated in place at once; job resubmitted from a savepoint; connector on the same slot",
     },
 
     // The guard: a change that would replace a data-bearing resource stops at preview.
-    { id: "guard storage.bucket", group: "guard", edits: [{ key: "storage.bucket", value: "{bucket}-moved" }], from: "{bucket}", expect: { refused: { mentions: ["storage.bucket", "allowDataLoss"], lost: /bucket|object|file/i } }, data: "refused at preview: every Iceberg file is in the old bucket" },
-    { id: "guard iceberg.namespace", group: "guard", edits: [{ key: "iceberg.namespace", value: "{namespace}_moved" }], from: "{namespace}", expect: { refused: { mentions: ["iceberg.namespace", "allowDataLoss"], lost: /table|namespace/i } }, data: "refused at preview: the namespace's tables would be dropped" },
-    { id: "guard nessie.branch", group: "guard", edits: [{ key: "nessie.branch", value: "edit_matrix_{id}" }], from: "main", expect: { refused: { mentions: ["nessie.branch", "allowDataLoss"], lost: /table|namespace|branch/i } }, data: "refused at preview: the tables on the old branch would be dropped" },
-    { id: "guard kafka.topicPrefix", group: "guard", edits: [{ key: "kafka.topicPrefix", value: "{prefix}_moved" }], from: "{prefix}", expect: { refused: { mentions: ["kafka.topicPrefix", "allowDataLoss"], lost: /slot|offset|snapshot/i } }, data: "refused at preview: the slot and offsets would be dropped, every table re-snapshotted" },
-    { id: "guard source.database", group: "guard", edits: [{ key: "source.database", value: "{database}" }], from: "postgres", expect: { refused: { mentions: ["source.database", "allowDataLoss"], lost: /slot|offset|snapshot/i } }, data: "refused at preview: the slot and offsets would be dropped" },
+    {
+        id: "guard storage.bucket",
+        group: "guard",
+        edits: [{ key: "storage.bucket", value: "{bucket}-moved" }],
+        from: "{bucket}",
+        expect: { refused: { mentions: ["storage.bucket", "allowDataLoss"], lost: /bucket|object|file/i } },
+        data: "refused at preview: every Iceberg file is in the old bucket",
+    },
+    {
+        id: "guard iceberg.namespace",
+        group: "guard",
+        edits: [{ key: "iceberg.namespace", value: "{namespace}_moved" }],
+        from: "{namespace}",
+        expect: { refused: { mentions: ["iceberg.namespace", "allowDataLoss"], lost: /table|namespace/i } },
+        data: "refused at preview: the namespace's tables would be dropped",
+    },
+    {
+        id: "guard nessie.branch",
+        group: "guard",
+        edits: [{ key: "nessie.branch", value: "edit_matrix_{id}" }],
+        from: "main",
+        expect: { refused: { mentions: ["nessie.branch", "allowDataLoss"], lost: /table|namespace|branch/i } },
+        data: "refused at preview: the tables on the old branch would be dropped",
+    },
+    {
+        id: "guard kafka.topicPrefix",
+        group: "guard",
+        edits: [{ key: "kafka.topicPrefix", value: "{prefix}_moved" }],
+        from: "{prefix}",
+        expect: { refused: { mentions: ["kafka.topicPrefix", "allowDataLoss"], lost: /slot|offset|snapshot/i } },
+        data: "refused at preview: the slot and offsets would be dropped, every table re-snapshotted",
+    },
+    {
+        id: "guard source.database",
+        group: "guard",
+        edits: [{ key: "source.database", value: "{database}" }],
+        from: "postgres",
+        expect: { refused: { mentions: ["source.database", "allowDataLoss"], lost: /slot|offset|snapshot/i } },
+        data: "refused at preview: the slot and offsets would be dropped",
+    },
     {
         id: "guard kafka.topicPrefix, allowDataLoss [bucket]",
         group: "guard",
-        edits: [{ key: "kafka.topicPrefix", value: "{prefix}_moved" }, { key: "allowDataLoss", value: ["bucket"] }],
+        edits: [
+            { key: "kafka.topicPrefix", value: "{prefix}_moved" },
+            { key: "allowDataLoss", value: ["bucket"] },
+        ],
         from: "{prefix}",
         expect: { refused: { mentions: ["kafka.topicPrefix", "allowDataLoss"], lost: /slot|offset|snapshot/i } },
         data: "refused at preview: the list allows losing the bucket, not the slot",
@@ -232,16 +284,73 @@ export const MATRIX: MatrixRow[] = [
     },
 
     // Plain updates, previewed.
-    { id: "flink.parallelism", group: "update", edits: [{ key: "flink.parallelism", value: 2 }], from: "1", expect: { steps: upd("FlinkSqlJob") }, data: "job stopped with a savepoint, resubmitted from it" },
-    { id: "pipeline.jobDeleteMode", group: "update", edits: [{ key: "pipeline.jobDeleteMode", value: "cancel" }], from: "savepoint", expect: { steps: upd("FlinkSqlJob") }, data: "no remote change (recorded for the next delete)" },
-    { id: "pipeline.dropSlotOnDelete", group: "update", edits: [{ key: "pipeline.dropSlotOnDelete", value: false }], from: "true", expect: { steps: upd("DebeziumConnector") }, data: "no remote change (recorded for the next delete)" },
-    { id: "storage.forceDestroy", group: "update", edits: [{ key: "storage.forceDestroy", value: false }], from: "true", expect: { steps: { WarehouseBucket: ["update"], NessieNamespace: ["update", "same"] } }, data: "no remote change (recorded for the next delete)", flag: "NessieNamespace's dropContentsOnDelete follows forceDestroy: update or nothing accepted" },
-    { id: "source.publication", group: "update", edits: [{ key: "source.publication", value: "pub2_{id}" }], from: "pub_{id}", expect: { steps: upd("CdcSource", "DebeziumConnector") }, data: "the publication re-made under the new name, the connector reads it with the same slot" },
-    { id: "awsRegion", group: "update", edits: [{ key: "awsRegion", value: "eu-west-1" }], from: "us-east-1", expect: { steps: { WarehouseBucket: ["update"], FlinkSqlJob: ["update"], DremioSource: ["update", "same"] } }, data: "clients sign for another region; job resubmitted from a savepoint" },
+    {
+        id: "flink.parallelism",
+        group: "update",
+        edits: [{ key: "flink.parallelism", value: 2 }],
+        from: "1",
+        expect: { steps: upd("FlinkSqlJob") },
+        data: "job stopped with a savepoint, resubmitted from it",
+    },
+    {
+        id: "pipeline.jobDeleteMode",
+        group: "update",
+        edits: [{ key: "pipeline.jobDeleteMode", value: "cancel" }],
+        from: "savepoint",
+        expect: { steps: upd("FlinkSqlJob") },
+        data: "no remote change (recorded for the next delete)",
+    },
+    {
+        id: "pipeline.dropSlotOnDelete",
+        group: "update",
+        edits: [{ key: "pipeline.dropSlotOnDelete", value: false }],
+        from: "true",
+        expect: { steps: upd("DebeziumConnector") },
+        data: "no remote change (recorded for the next delete)",
+    },
+    {
+        id: "storage.forceDestroy",
+        group: "update",
+        edits: [{ key: "storage.forceDestroy", value: false }],
+        from: "true",
+        expect: { steps: { WarehouseBucket: ["update"], NessieNamespace: ["update", "same"] } },
+        data: "no remote change (recorded for the next delete)",
+        flag: "NessieNamespace's dropContentsOnDelete follows forceDestroy: update or nothing accepted",
+    },
+    {
+        id: "source.publication",
+        group: "update",
+        edits: [{ key: "source.publication", value: "pub2_{id}" }],
+        from: "pub_{id}",
+        expect: { steps: upd("CdcSource", "DebeziumConnector") },
+        data: "the publication re-made under the new name, the connector reads it with the same slot",
+    },
+    {
+        id: "awsRegion",
+        group: "update",
+        edits: [{ key: "awsRegion", value: "eu-west-1" }],
+        from: "us-east-1",
+        expect: { steps: { WarehouseBucket: ["update"], FlinkSqlJob: ["update"], DremioSource: ["update", "same"] } },
+        data: "clients sign for another region; job resubmitted from a savepoint",
+    },
 
     // Keys that do nothing on the external platform.
-    { id: "images", group: "no-op", edits: [{ key: "images.flink", value: "flink:1.20.1-scala_2.12-java17" }], from: "flink:1.20.3-scala_2.12-java17 (default)", expect: { steps: {} }, data: "nothing changes (no image runs on external)" },
-    { id: "resources", group: "no-op", edits: [{ key: "resources.flink", value: { memoryMiB: 4096, cpus: 2 } }], from: "default 2048 MiB", expect: { steps: {} }, data: "nothing changes" },
+    {
+        id: "images",
+        group: "no-op",
+        edits: [{ key: "images.flink", value: "flink:1.20.1-scala_2.12-java17" }],
+        from: "flink:1.20.3-scala_2.12-java17 (default)",
+        expect: { steps: {} },
+        data: "nothing changes (no image runs on external)",
+    },
+    {
+        id: "resources",
+        group: "no-op",
+        edits: [{ key: "resources.flink", value: { memoryMiB: 4096, cpus: 2 } }],
+        from: "default 2048 MiB",
+        expect: { steps: {} },
+        data: "nothing changes",
+    },
     {
         id: "kafka.brokers",
         group: "guard",
@@ -254,13 +363,23 @@ export const MATRIX: MatrixRow[] = [
     { id: "flink.taskManagers", group: "no-op", edits: [{ key: "flink.taskManagers", value: 2 }], from: "1", expect: { steps: {} }, data: "nothing changes" },
     { id: "exposePorts", group: "no-op", edits: [{ key: "exposePorts", value: false }], from: "true", expect: { steps: {} }, data: "nothing changes" },
     { id: "hostPortOffset", group: "no-op", edits: [{ key: "hostPortOffset", value: 100 }], from: "0", expect: { steps: {} }, data: "nothing changes" },
-    { id: "nessie.versionStore", group: "no-op", edits: [{ key: "nessie.versionStore", value: "rocksdb" }], from: "jdbc", expect: { steps: {} }, data: "nothing changes" },
+    {
+        id: "nessie.versionStore",
+        group: "no-op",
+        edits: [{ key: "nessie.versionStore", value: "rocksdb" }],
+        from: "jdbc",
+        expect: { steps: {} },
+        data: "nothing changes",
+    },
 
     // The opt-in lets a replacement through.
     {
         id: "opt-in storage.bucket, allowDataLoss [bucket]",
         group: "opt-in",
-        edits: [{ key: "storage.bucket", value: "{bucket}-moved" }, { key: "allowDataLoss", value: ["bucket"] }],
+        edits: [
+            { key: "storage.bucket", value: "{bucket}-moved" },
+            { key: "allowDataLoss", value: ["bucket"] },
+        ],
         from: "{bucket}",
         expect: { steps: { WarehouseBucket: ["replace"], FlinkSqlJob: ["update"], DremioSource: ["update"] } },
         data: "previewed only: a new bucket; the old one is deleted with its files (opted in)",
@@ -269,17 +388,44 @@ export const MATRIX: MatrixRow[] = [
     {
         id: "opt-in kafka.topicPrefix, allowDataLoss true",
         group: "opt-in",
-        edits: [{ key: "kafka.topicPrefix", value: "{prefix}_moved" }, { key: "allowDataLoss", value: true }],
+        edits: [
+            { key: "kafka.topicPrefix", value: "{prefix}_moved" },
+            { key: "allowDataLoss", value: true },
+        ],
         from: "{prefix}",
         // The opt-in lifts the bucket's and the namespace's guard (an input): an update with no remote change.
-        expect: { steps: { KafkaTopic: ["replace"], DebeziumConnector: ["replace"], FlinkSqlJob: ["update"], WarehouseBucket: ["update"], NessieNamespace: ["update"] } },
+        expect: {
+            steps: {
+                KafkaTopic: ["replace"],
+                DebeziumConnector: ["replace"],
+                FlinkSqlJob: ["update"],
+                WarehouseBucket: ["update"],
+                NessieNamespace: ["update"],
+            },
+        },
         data: "previewed only: a new connector, slot and topics; a new snapshot (opted in); the bucket and namespace only lose their guard",
         flag: "the steps of an allowed replacement are inferred here",
     },
 
     // Keys the brief did not list (docs/configuration.md, components/config/): observed.
-    { id: "startTimeoutSeconds", group: "extra", edits: [{ key: "startTimeoutSeconds", value: 600 }], from: "300", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "externalCheckTimeoutSeconds", group: "extra", edits: [{ key: "externalCheckTimeoutSeconds", value: 30 }], from: "default", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
+    {
+        id: "startTimeoutSeconds",
+        group: "extra",
+        edits: [{ key: "startTimeoutSeconds", value: 600 }],
+        from: "300",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
+    {
+        id: "externalCheckTimeoutSeconds",
+        group: "extra",
+        edits: [{ key: "externalCheckTimeoutSeconds", value: 30 }],
+        from: "default",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
     {
         id: "source.replicationUser",
         group: "extra",
@@ -289,17 +435,105 @@ export const MATRIX: MatrixRow[] = [
         data: "a new CDC role first; the connector moves to it on the same slot; the old role is dropped after (no data in a role)",
         flag: "not in the brief",
     },
-    { id: "source.schema", group: "extra", edits: [{ key: "source.schema", value: "{schema}_other" }], from: "{schema}", expect: { safe: true }, data: "see the observed column", flag: "not in the brief: other captured tables, other topics" },
-    { id: "source.createSeedTable", group: "extra", edits: [{ key: "source.createSeedTable", value: false }], from: "true", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "source.maxSlotWalKeepSize", group: "extra", edits: [{ key: "source.maxSlotWalKeepSize", value: "5GB" }], from: "10GB", expect: { safe: true }, data: "see the observed column", flag: "not in the brief (server setting: nothing to do on external)" },
-    { id: "connect.groupId", group: "extra", edits: [{ key: "connect.groupId", value: "edit-matrix-{id}" }], from: "<stack>-connect", expect: { safe: true }, data: "see the observed column", flag: "not in the brief (worker setting: nothing to do on external)" },
-    { id: "iceberg.catalog", group: "extra", edits: [{ key: "iceberg.catalog", value: "lake2" }], from: "nessie", expect: { safe: true }, data: "see the observed column", flag: "not in the brief (the catalog's name in the job's session)" },
-    { id: "flink.slotsPerTaskManager", group: "extra", edits: [{ key: "flink.slotsPerTaskManager", value: 8 }], from: "4", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "flink.checkpointsUri", group: "extra", edits: [{ key: "flink.checkpointsUri", value: "s3://{bucket}/flink/checkpoints2" }], from: "s3://{bucket}/flink/checkpoints", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "dremio.sourceName", group: "extra", edits: [{ key: "dremio.sourceName", value: "edit_matrix_{id}_2" }], from: "edit_matrix_{id}", expect: { safe: true }, data: "see the observed column (a Dremio source holds no data)", flag: "not in the brief" },
-    { id: "dremio.enabled", group: "extra", edits: [{ key: "dremio.enabled", value: false }], from: "true", expect: { safe: true }, data: "see the observed column (a Dremio source holds no data)", flag: "not in the brief" },
-    { id: "pipeline.connectorState", group: "extra", edits: [{ key: "pipeline.connectorState", value: "PAUSED" }], from: "RUNNING", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
-    { id: "pipeline.jobState", group: "extra", edits: [{ key: "pipeline.jobState", value: "STOPPED" }], from: "RUNNING", expect: { safe: true }, data: "see the observed column", flag: "not in the brief" },
+    {
+        id: "source.schema",
+        group: "extra",
+        edits: [{ key: "source.schema", value: "{schema}_other" }],
+        from: "{schema}",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief: other captured tables, other topics",
+    },
+    {
+        id: "source.createSeedTable",
+        group: "extra",
+        edits: [{ key: "source.createSeedTable", value: false }],
+        from: "true",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
+    {
+        id: "source.maxSlotWalKeepSize",
+        group: "extra",
+        edits: [{ key: "source.maxSlotWalKeepSize", value: "5GB" }],
+        from: "10GB",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief (server setting: nothing to do on external)",
+    },
+    {
+        id: "connect.groupId",
+        group: "extra",
+        edits: [{ key: "connect.groupId", value: "edit-matrix-{id}" }],
+        from: "<stack>-connect",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief (worker setting: nothing to do on external)",
+    },
+    {
+        id: "iceberg.catalog",
+        group: "extra",
+        edits: [{ key: "iceberg.catalog", value: "lake2" }],
+        from: "nessie",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief (the catalog's name in the job's session)",
+    },
+    {
+        id: "flink.slotsPerTaskManager",
+        group: "extra",
+        edits: [{ key: "flink.slotsPerTaskManager", value: 8 }],
+        from: "4",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
+    {
+        id: "flink.checkpointsUri",
+        group: "extra",
+        edits: [{ key: "flink.checkpointsUri", value: "s3://{bucket}/flink/checkpoints2" }],
+        from: "s3://{bucket}/flink/checkpoints",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
+    {
+        id: "dremio.sourceName",
+        group: "extra",
+        edits: [{ key: "dremio.sourceName", value: "edit_matrix_{id}_2" }],
+        from: "edit_matrix_{id}",
+        expect: { safe: true },
+        data: "see the observed column (a Dremio source holds no data)",
+        flag: "not in the brief",
+    },
+    {
+        id: "dremio.enabled",
+        group: "extra",
+        edits: [{ key: "dremio.enabled", value: false }],
+        from: "true",
+        expect: { safe: true },
+        data: "see the observed column (a Dremio source holds no data)",
+        flag: "not in the brief",
+    },
+    {
+        id: "pipeline.connectorState",
+        group: "extra",
+        edits: [{ key: "pipeline.connectorState", value: "PAUSED" }],
+        from: "RUNNING",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
+    {
+        id: "pipeline.jobState",
+        group: "extra",
+        edits: [{ key: "pipeline.jobState", value: "STOPPED" }],
+        from: "RUNNING",
+        expect: { safe: true },
+        data: "see the observed column",
+        flag: "not in the brief",
+    },
 ];
 
 /** The names of the test copy, for the `{...}` placeholders. */
@@ -479,9 +713,13 @@ export function renderMatrixTable(rows: readonly MatrixRow[] = MATRIX): string {
         if (!mine.length) continue;
         out.push(`### ${GROUP_TITLES[group]}`, "", "| row | edit | from | expected preview | `up` | what happens to the data |", "|---|---|---|---|---|---|");
         for (const r of mine) {
-            const up = r.up ? `yes (job ${r.up.job}; connector ${r.up.connector === "unchanged" ? "unchanged" : `changes ${r.up.connector.changed.join(", ")}`})` : "no";
+            const up = r.up
+                ? `yes (job ${r.up.job}; connector ${r.up.connector === "unchanged" ? "unchanged" : `changes ${r.up.connector.changed.join(", ")}`})`
+                : "no";
             const name = r.incident ? `${r.id} (**${r.incident.split(":")[0]}**)` : r.id;
-            out.push(`| ${cell(name)} | ${cell(describeEdit(r))} | ${cell(r.from)} | ${cell(describeExpectation(r))} | ${cell(up)} | ${cell(r.data)}${r.flag ? ` (flag: ${cell(r.flag)})` : ""} |`);
+            out.push(
+                `| ${cell(name)} | ${cell(describeEdit(r))} | ${cell(r.from)} | ${cell(describeExpectation(r))} | ${cell(up)} | ${cell(r.data)}${r.flag ? ` (flag: ${cell(r.flag)})` : ""} |`,
+            );
         }
         out.push("");
     }
@@ -519,7 +757,9 @@ export function renderResults(r: MatrixResults, rows: readonly MatrixRow[] = MAT
             out.push(`| ${cell(row.id)} | (not run) | - | - | - | |`);
             continue;
         }
-        out.push(`| ${cell(row.id)} | ${cell(res.observed)} | ${res.ok ? "yes" : "**no**"} | ${s(res.previewMs)} | ${s(res.upMs)} | ${cell(res.problems.join("; ").slice(0, 600))} |`);
+        out.push(
+            `| ${cell(row.id)} | ${cell(res.observed)} | ${res.ok ? "yes" : "**no**"} | ${s(res.previewMs)} | ${s(res.upMs)} | ${cell(res.problems.join("; ").slice(0, 600))} |`,
+        );
     }
     if (r.notes.length) out.push("", ...r.notes.map((n) => `- ${n}`));
     return out.join("\n") + "\n";

@@ -76,7 +76,12 @@ export function ofType(resources: RecordedResource[], type: string): RecordedRes
 /** The one object of a kind with `metadata.name` = name. */
 export function object(resources: RecordedResource[], type: string, name: string): RecordedResource {
     const found = resources.filter((r) => r.type === type && r.inputs.metadata?.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type).map((r) => r.inputs.metadata?.name).join(", ")}`);
+    if (found.length !== 1)
+        throw new Error(
+            `expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type)
+                .map((r) => r.inputs.metadata?.name)
+                .join(", ")}`,
+        );
     return found[0];
 }
 
@@ -100,7 +105,9 @@ export function plainEnv(container: any): Record<string, string> {
 /** Env entries that reference a Secret, as name -> "secret/key". */
 export function secretRefs(container: any): Record<string, string> {
     return Object.fromEntries(
-        (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => [e.name, `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`]),
+        (container.env ?? [])
+            .filter((e: any) => e.valueFrom?.secretKeyRef)
+            .map((e: any) => [e.name, `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`]),
     );
 }
 

@@ -91,7 +91,14 @@ export async function gatewayInfo(gateway: string, options: FlinkRequestOptions 
 
 /** Opens a session; `properties` are session configuration (e.g. `execution.runtime-mode`). Returns its handle. */
 export async function openSession(gateway: string, spec: SessionSpec = {}, options: FlinkRequestOptions = {}): Promise<string> {
-    const r = await flinkRequest(SERVICE, gateway, "POST", "/v1/sessions", { ...(spec.name ? { sessionName: spec.name } : {}), properties: spec.properties ?? {} }, options);
+    const r = await flinkRequest(
+        SERVICE,
+        gateway,
+        "POST",
+        "/v1/sessions",
+        { ...(spec.name ? { sessionName: spec.name } : {}), properties: spec.properties ?? {} },
+        options,
+    );
     return String(r.sessionHandle);
 }
 
@@ -123,13 +130,25 @@ export async function withSession<T>(gateway: string, spec: SessionSpec, use: (s
 }
 
 /** Submits one statement; returns its operation handle at once (the work runs asynchronously). */
-export async function executeStatement(gateway: string, session: string, statement: string, executionConfig?: Record<string, string>, options: FlinkRequestOptions = {}): Promise<string> {
+export async function executeStatement(
+    gateway: string,
+    session: string,
+    statement: string,
+    executionConfig?: Record<string, string>,
+    options: FlinkRequestOptions = {},
+): Promise<string> {
     const body = { statement, ...(executionConfig && Object.keys(executionConfig).length ? { executionConfig } : {}) };
     return String((await flinkRequest(SERVICE, gateway, "POST", `/v1/sessions/${session}/statements`, body, options)).operationHandle);
 }
 
 /** One page of an operation's results. A failed statement surfaces here, with Flink's root cause. */
-export async function fetchResultPage(gateway: string, session: string, operation: string, token: number, options: FlinkRequestOptions = {}): Promise<ResultPage> {
+export async function fetchResultPage(
+    gateway: string,
+    session: string,
+    operation: string,
+    token: number,
+    options: FlinkRequestOptions = {},
+): Promise<ResultPage> {
     return flinkRequest(SERVICE, gateway, "GET", `/v2/sessions/${session}/operations/${operation}/result/${token}?rowFormat=JSON`, undefined, options);
 }
 
@@ -169,7 +188,7 @@ export async function fetchResults(gateway: string, session: string, operation: 
                         if (page.jobID) out.jobId = String(page.jobID);
                         if (page.resultKind) out.resultKind = page.resultKind;
                         if (page.results?.columns?.length) out.columns = page.results.columns;
-                        const data = page.resultType === "PAYLOAD" ? page.results?.data ?? [] : [];
+                        const data = page.resultType === "PAYLOAD" ? (page.results?.data ?? []) : [];
                         if (page.resultType === "PAYLOAD") {
                             out.rows.push(...data);
                             token++;
@@ -213,6 +232,12 @@ export async function runStatement(gateway: string, session: string, statement: 
 }
 
 /** Runs one statement to its end and returns its rows' fields, bounded by `timeoutMs`. */
-export async function gatewayQuery(gateway: string, session: string, statement: string, timeoutMs: number, options: Omit<RunStatementOptions, "timeoutMs"> = {}): Promise<unknown[][]> {
+export async function gatewayQuery(
+    gateway: string,
+    session: string,
+    statement: string,
+    timeoutMs: number,
+    options: Omit<RunStatementOptions, "timeoutMs"> = {},
+): Promise<unknown[][]> {
     return (await runStatement(gateway, session, statement, { ...options, timeoutMs })).rows.map((r) => r.fields);
 }

@@ -29,7 +29,14 @@ export function flinkErrorMessage(json: any, text: string): string {
  * `HttpError` (`status`, Flink's root cause in the message); an unreachable server one with status 0.
  * `service` names who is called in errors (`Flink REST`, `Flink SQL Gateway`).
  */
-export async function flinkRequest(service: string, baseUrl: string, method: string, path: string, body?: unknown, options: FlinkRequestOptions = {}): Promise<any> {
+export async function flinkRequest(
+    service: string,
+    baseUrl: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    options: FlinkRequestOptions = {},
+): Promise<any> {
     return requestJson({
         service,
         baseUrl,

@@ -17,7 +17,19 @@ const SERVICE = "Flink REST";
 export const TERMINAL_JOB_STATES: readonly string[] = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
 
 /** A job's state as Flink names it, or MISSING when the cluster does not know the job. */
-export type JobState = "INITIALIZING" | "CREATED" | "RUNNING" | "FAILING" | "FAILED" | "CANCELLING" | "CANCELED" | "FINISHED" | "RESTARTING" | "SUSPENDED" | "RECONCILING" | "MISSING";
+export type JobState =
+    | "INITIALIZING"
+    | "CREATED"
+    | "RUNNING"
+    | "FAILING"
+    | "FAILED"
+    | "CANCELLING"
+    | "CANCELED"
+    | "FINISHED"
+    | "RESTARTING"
+    | "SUSPENDED"
+    | "RECONCILING"
+    | "MISSING";
 
 /** One job of `GET /jobs/overview`. */
 export interface JobOverview {
@@ -104,7 +116,8 @@ export async function jobException(restUrl: string, jobId: string): Promise<stri
  * (`<prefix>-<table>-to-iceberg`); otherwise the key is named with `<table>`.
  */
 export function deterministicFailureFix(jobName: string | undefined, taskName: string | undefined): string {
-    const table = /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(taskName ?? "")?.[1] ?? /-([A-Za-z_][A-Za-z0-9_]*)-to-iceberg$/.exec(jobName ?? "")?.[1] ?? "<table>";
+    const table =
+        /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(taskName ?? "")?.[1] ?? /-([A-Za-z_][A-Za-z0-9_]*)-to-iceberg$/.exec(jobName ?? "")?.[1] ?? "<table>";
     return `the declared column types do not fit the data the job reads: fix the column's Flink SQL type in lakehouse:source.tables.${table}.columns (docs/configuration.md "Captured tables, modes, and adding a column"), then run pulumi up (the job fails the same way on every restart; waiting does not help)`;
 }
 
@@ -130,7 +143,8 @@ export async function waitForJobRunning(restUrl: string, jobId: string, timeoutM
             }
             const vertices: any[] = job.vertices ?? [];
             const tasks = vertices.map((v) => `${v.name?.slice(0, 40)}: ${v.status}`).join("; ");
-            if (job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED")) return { done: true, value: undefined };
+            if (job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED"))
+                return { done: true, value: undefined };
             if (job.state !== "UNKNOWN" && job.state !== "INITIALIZING") {
                 // Between restarts the job shows RUNNING with tasks still deploying: look at its failures on every probe.
                 const history = await jobExceptionHistory(restUrl, jobId);
@@ -159,7 +173,10 @@ export async function waitForJobState(restUrl: string, jobId: string, states: Jo
         async () => {
             const state = await jobState(restUrl, jobId);
             if (states.includes(state)) return { done: true, value: state };
-            if (ended(state)) throw new Error(`Flink job ${jobId} ended ${state} while waiting for ${states.join("/")}: ${(await jobException(restUrl, jobId)) || "no exception recorded"}`);
+            if (ended(state))
+                throw new Error(
+                    `Flink job ${jobId} ended ${state} while waiting for ${states.join("/")}: ${(await jobException(restUrl, jobId)) || "no exception recorded"}`,
+                );
             return { done: false, seen: `state ${state}` };
         },
         options,
@@ -185,7 +202,13 @@ export async function checkpointStats(restUrl: string, jobId: string): Promise<a
 }
 
 /** Waits until the job has at least `count` completed checkpoints; returns the counts. */
-export async function waitForCheckpoints(restUrl: string, jobId: string, count: number, timeoutMs: number, options: WaitOptions = {}): Promise<CheckpointCounts> {
+export async function waitForCheckpoints(
+    restUrl: string,
+    jobId: string,
+    count: number,
+    timeoutMs: number,
+    options: WaitOptions = {},
+): Promise<CheckpointCounts> {
     return pollUntil(
         `${count} completed checkpoint${count > 1 ? "s" : ""} of Flink job ${jobId}`,
         timeoutMs,
@@ -207,7 +230,13 @@ export async function latestRestorePoint(restUrl: string, jobId: string): Promis
 }
 
 /** Stops the job with a savepoint, waits for it and for the job to end; returns the savepoint's location. */
-export async function stopWithSavepoint(restUrl: string, jobId: string, targetDirectory: string | undefined, timeoutMs: number, options: WaitOptions = {}): Promise<string> {
+export async function stopWithSavepoint(
+    restUrl: string,
+    jobId: string,
+    targetDirectory: string | undefined,
+    timeoutMs: number,
+    options: WaitOptions = {},
+): Promise<string> {
     const request = await flinkRequest(SERVICE, restUrl, "POST", `/jobs/${jobId}/stop`, { ...(targetDirectory ? { targetDirectory } : {}), drain: false });
     const requestId = request["request-id"];
     const location = await pollUntil(

@@ -22,7 +22,11 @@ const ALTER_ATTEMPTS = 6;
 
 /** A Flink type as Iceberg stores it (Iceberg has one string, one int below BIGINT): for comparing declared with found. */
 export function icebergStoredType(type: string): string {
-    const t = type.toUpperCase().replace(/\s+NOT NULL$/, "").replace(/\s+/g, " ").trim();
+    const t = type
+        .toUpperCase()
+        .replace(/\s+NOT NULL$/, "")
+        .replace(/\s+/g, " ")
+        .trim();
     if (/^(VARCHAR|CHAR)\(\d+\)$/.test(t) || t === "STRING") return "STRING";
     if (["TINYINT", "SMALLINT", "INT", "INTEGER"].includes(t)) return "INT";
     if (/^(VARBINARY|BINARY)\(\d+\)$/.test(t) || t === "BYTES") return "BYTES";
@@ -52,7 +56,12 @@ async function addMissingColumns(gateway: string, session: string, table: FlinkS
     const missing = table.columns.filter((c) => !found.has(c.name));
     if (!missing.length) return [];
     // New columns are nullable: rows written before them read as NULL.
-    await gatewayQuery(gateway, session, `ALTER TABLE ${path} ADD (${missing.map((c) => `${quoteIdentifier(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`, timeoutMs);
+    await gatewayQuery(
+        gateway,
+        session,
+        `ALTER TABLE ${path} ADD (${missing.map((c) => `${quoteIdentifier(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`,
+        timeoutMs,
+    );
     return missing.map((c) => `${table.identifier}.${c.name}`);
 }
 
@@ -81,7 +90,10 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
                 { name: `${inputs.name}-schema`, properties: { "execution.runtime-mode": "batch" } },
                 async (session) => {
                     for (const statement of setup) {
-                        await gatewayQuery(gateway, session, fillSecrets(statement, secrets), timeoutMs, { secrets: secretValues, what: `the SQL Gateway to finish ${statementLabel(statement)}` });
+                        await gatewayQuery(gateway, session, fillSecrets(statement, secrets), timeoutMs, {
+                            secrets: secretValues,
+                            what: `the SQL Gateway to finish ${statementLabel(statement)}`,
+                        });
                     }
                     for (const table of tables) added.push(...(await addMissingColumns(gateway, session, table, timeoutMs)));
                     return added;
@@ -94,7 +106,9 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
                 await sleep(backoffDelay(attempt, { initialMs: 500, maxMs: 8000 }));
                 continue;
             }
-            throw new Error(redact(`Flink SQL job "${inputs.name}": evolving its Iceberg tables failed${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${message}`, secrets));
+            throw new Error(
+                redact(`Flink SQL job "${inputs.name}": evolving its Iceberg tables failed${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${message}`, secrets),
+            );
         }
     }
 }

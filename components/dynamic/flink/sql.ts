@@ -67,7 +67,9 @@ export function splitSqlStatements(text: string): string[] {
 
 /** True inside `EXECUTE STATEMENT SET BEGIN` until its `END` (its inner `;` do not end it). */
 function insideStatementSet(sofar: string): boolean {
-    const words = stripSqlComments(sofar).replace(/'(?:[^']|'')*'/g, "''").toUpperCase();
+    const words = stripSqlComments(sofar)
+        .replace(/'(?:[^']|'')*'/g, "''")
+        .toUpperCase();
     return /\bSTATEMENT\s+SET\s+BEGIN\b/.test(words) && !/\bEND\s*$/.test(words.trim());
 }
 
@@ -127,7 +129,10 @@ export function statementLabel(sql: string, max = 80): string {
 /** sha256 of the normalised statements: what the diff compares, so formatting and comments never cause a resubmission. */
 export function sqlHash(statements: string[]): string {
     const crypto = require("crypto") as typeof import("crypto");
-    return crypto.createHash("sha256").update(JSON.stringify(statements.map(normalizeSqlStatement))).digest("hex");
+    return crypto
+        .createHash("sha256")
+        .update(JSON.stringify(statements.map(normalizeSqlStatement)))
+        .digest("hex");
 }
 
 /** Settings (session properties) as compared and sent: string values, keys sorted, unset ones left out. */

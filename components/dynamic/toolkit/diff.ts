@@ -28,7 +28,11 @@ export function inputDiff(changedKeys: string[], replacing: string[] | ((path: s
 }
 
 /** The keys of both objects whose values differ (compared as JSON), sorted. */
-export function changedEntries(olds: Record<string, unknown> | undefined, news: Record<string, unknown> | undefined, equal: (a: unknown, b: unknown) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b)): string[] {
+export function changedEntries(
+    olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown> | undefined,
+    equal: (a: unknown, b: unknown) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b),
+): string[] {
     const o = olds ?? {};
     const n = news ?? {};
     return [...new Set([...Object.keys(o), ...Object.keys(n)])].sort().filter((k) => !equal(o[k], n[k]));
@@ -58,7 +62,8 @@ export function detailedDiff(diff: InputDiff, olds: Record<string, any>, news: R
         const before = valueAt(olds, path);
         const after = valueAt(news, path);
         const replace = diff.replaces.includes(path);
-        const base = before === undefined && after !== undefined && !isUnknown(after) ? "add" : after === undefined && before !== undefined ? "delete" : "update";
+        const base =
+            before === undefined && after !== undefined && !isUnknown(after) ? "add" : after === undefined && before !== undefined ? "delete" : "update";
         out[path] = { kind: (replace ? `${base}-replace` : base) as PropertyDiff["kind"], inputDiff: after !== undefined || before === undefined };
     }
     return out;

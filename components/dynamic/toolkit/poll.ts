@@ -32,7 +32,7 @@ export async function pollUntil<T>(what: string, timeoutMs: number, probe: () =>
     const every = options.progressEveryMs ?? 15_000;
     const started = now();
     const deadline = started + timeoutMs;
-    let seen = "nothing yet";
+    let seen: string;
     let reported: string | undefined;
     let lastReportAt = started;
     for (let attempt = 0; ; attempt++) {

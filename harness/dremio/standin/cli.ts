@@ -3,10 +3,10 @@
  * `node -r ts-node/register/transpile-only harness/dremio/standin/cli.ts --port 9047 --data-file <file> [--host 127.0.0.1]`.
  * Logs one line per request to stdout; SIGTERM or SIGINT closes the server and exits 0.
  */
-import { parseArgs } from 'node:util';
-import { createDremioStandin } from './server';
+import { parseArgs } from "node:util";
+import { createDremioStandin } from "./server";
 
-const USAGE = 'usage: cli.ts --port <port> --data-file <file> [--host 127.0.0.1]\n';
+const USAGE = "usage: cli.ts --port <port> --data-file <file> [--host 127.0.0.1]\n";
 
 function usageError(problem: string): never {
     process.stderr.write(`${problem}\n${USAGE}`);
@@ -15,14 +15,14 @@ function usageError(problem: string): never {
 
 /** The command line's options, or a usage error (exit 2). */
 function readOptions(argv: string[]): { port: number; host: string; dataFile: string } {
-    let values: { port?: string; host?: string; 'data-file'?: string };
+    let values: { port?: string; host?: string; "data-file"?: string };
     try {
         ({ values } = parseArgs({
             args: argv,
             options: {
-                port: { type: 'string', default: '9047' },
-                host: { type: 'string', default: '127.0.0.1' },
-                'data-file': { type: 'string' },
+                port: { type: "string", default: "9047" },
+                host: { type: "string", default: "127.0.0.1" },
+                "data-file": { type: "string" },
             },
             strict: true,
             allowPositionals: false,
@@ -32,8 +32,8 @@ function readOptions(argv: string[]): { port: number; host: string; dataFile: st
     }
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`--port must be a port number, not ${values.port}`);
-    if (!values['data-file']) usageError('--data-file is required');
-    return { port, host: values.host ?? '127.0.0.1', dataFile: values['data-file'] };
+    if (!values["data-file"]) usageError("--data-file is required");
+    return { port, host: values.host ?? "127.0.0.1", dataFile: values["data-file"] };
 }
 
 if (require.main === module) {
@@ -48,8 +48,8 @@ if (require.main === module) {
             const stop = () => {
                 void s.close().finally(() => process.exit(0));
             };
-            process.on('SIGTERM', stop);
-            process.on('SIGINT', stop);
+            process.on("SIGTERM", stop);
+            process.on("SIGINT", stop);
         },
         (e) => {
             process.stderr.write(`Dremio REST stand-in failed to start: ${(e as Error).stack ?? e}\n`);

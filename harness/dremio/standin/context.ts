@@ -2,9 +2,9 @@
  * What every request handler of one stand-in instance shares: the loaded store and how to persist it,
  * the write lock, the log and the instance's settings.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { loadStore, saveStore, StoreContents } from './store';
+import * as fs from "fs";
+import * as path from "path";
+import { loadStore, saveStore, StoreContents } from "./store";
 
 /** One running stand-in's state, passed to every operation. */
 export interface StandinContext {

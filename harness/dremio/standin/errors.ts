@@ -16,32 +16,32 @@ export class HttpError extends Error {
         readonly status: number,
         /** The answer's body: JSON-encoded, or sent as it is when it is a string and contentType is text/plain; undefined sends no body. */
         readonly body: unknown,
-        readonly contentType = 'application/json',
+        readonly contentType = "application/json",
     ) {
-        super(typeof body === 'object' && body && 'errorMessage' in body ? String((body as any).errorMessage) : String(body));
+        super(typeof body === "object" && body && "errorMessage" in body ? String((body as any).errorMessage) : String(body));
     }
 }
 
 /** WebApplicationException / IllegalArgumentException / ConcurrentModificationException via GenericExceptionMapper: stackTrace null -> omitted. */
 export function genericError(status: number, message: string): HttpError {
-    return new HttpError(status, { errorMessage: message, moreInfo: '' });
+    return new HttpError(status, { errorMessage: message, moreInfo: "" });
 }
 
 /** `new GenericErrorMessage(message)`: moreInfo "" and an empty stackTrace array (login, NoUserFilter, JSON mapping). */
 export function genericErrorWithTrace(status: number, message: string): HttpError {
-    return new HttpError(status, { errorMessage: message, moreInfo: '', stackTrace: [] });
+    return new HttpError(status, { errorMessage: message, moreInfo: "", stackTrace: [] });
 }
 
 /** UserException via UserExceptionMapper: 400, or 409 for CONCURRENT_MODIFICATION; context without RESPONSE_STATUS. */
-export function userException(kind: 'validation' | 'concurrent' | 'resource' | 'invalidMetadata', message: string): HttpError {
-    return new HttpError(kind === 'concurrent' ? 409 : 400, { errorMessage: message, moreInfo: '', context: [] });
+export function userException(kind: "validation" | "concurrent" | "resource" | "invalidMetadata", message: string): HttpError {
+    return new HttpError(kind === "concurrent" ? 409 : 400, { errorMessage: message, moreInfo: "", context: [] });
 }
 
 /** Input validation failure (`Invalid input`, with the field's message under validationErrorMessages): 400. */
 export function validationError(field: string, message: string): HttpError {
     return new HttpError(400, {
         errorMessage: `Invalid input \n${field}: ${message}`,
-        moreInfo: '',
+        moreInfo: "",
         validationErrorMessages: { fieldErrorMessages: { [field]: [message] }, globalErrorMessages: [] },
     });
 }

@@ -24,8 +24,8 @@
  * views, functions, other source types, SQL/jobs, reflections, users other than the first, the
  * contents of a source (children are always []), by-path below a source root.
  */
-export { createDremioStandin } from './server';
-export type { DremioStandin, DremioStandinOptions } from './server';
-export { FIRST_USER_ERROR_MSG } from './users';
-export { USE_EXISTING_SECRET_VALUE } from './nessie-config';
-export { FOLLOWS_DREMIO_VERSION } from './session';
+export { createDremioStandin } from "./server";
+export type { DremioStandin, DremioStandinOptions } from "./server";
+export { FIRST_USER_ERROR_MSG } from "./users";
+export { USE_EXISTING_SECRET_VALUE } from "./nessie-config";
+export { FOLLOWS_DREMIO_VERSION } from "./session";

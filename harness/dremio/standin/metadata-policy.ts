@@ -5,8 +5,8 @@
  *     sabot/kernel/src/main/java/com/dremio/exec/store/CatalogService.java (DEFAULT_METADATA_POLICY,
  *       NEVER_REFRESH_POLICY: a versioned source's policy becomes NEVER_REFRESH on its first update)
  */
-import { genericError, genericErrorWithTrace } from './errors';
-import { MetadataPolicy } from './store';
+import { genericError, genericErrorWithTrace } from "./errors";
+import { MetadataPolicy } from "./store";
 
 const ONE_MINUTE_IN_MS = 60000;
 const HOUR = 3600000;
@@ -19,7 +19,7 @@ export function defaultMetadataPolicy(): MetadataPolicy {
         namesRefreshMs: HOUR,
         datasetRefreshAfterMs: HOUR,
         datasetExpireAfterMs: 3 * HOUR,
-        datasetUpdateMode: 'PREFETCH_QUERIED',
+        datasetUpdateMode: "PREFETCH_QUERIED",
         deleteUnavailableDatasets: true,
         autoPromoteDatasets: false,
     };
@@ -32,7 +32,7 @@ export function neverRefreshMetadataPolicy(): MetadataPolicy {
         namesRefreshMs: CENTURY_MILLIS,
         datasetRefreshAfterMs: CENTURY_MILLIS,
         datasetExpireAfterMs: CENTURY_MILLIS,
-        datasetUpdateMode: 'PREFETCH',
+        datasetUpdateMode: "PREFETCH",
         deleteUnavailableDatasets: true,
         autoPromoteDatasets: false,
     };
@@ -42,34 +42,34 @@ export function neverRefreshMetadataPolicy(): MetadataPolicy {
 export function readMetadataPolicy(raw: unknown): MetadataPolicy {
     const d = defaultMetadataPolicy();
     if (raw === undefined || raw === null) return d;
-    if (typeof raw !== 'object') throw genericErrorWithTrace(400, 'Invalid value found at: metadataPolicy');
+    if (typeof raw !== "object") throw genericErrorWithTrace(400, "Invalid value found at: metadataPolicy");
     const r = raw as Record<string, unknown>;
     // Source.setMetadataPolicy -> setMetadataPolicyDefaults: 0 (absent) numbers take the defaults.
     const num = (k: keyof MetadataPolicy, dflt: number) => {
         const v = r[k];
         if (v === undefined || v === null || v === 0) return dflt;
-        if (typeof v !== 'number') throw genericErrorWithTrace(400, `Invalid value found at: metadataPolicy.${k}`);
+        if (typeof v !== "number") throw genericErrorWithTrace(400, `Invalid value found at: metadataPolicy.${k}`);
         return v;
     };
     const p: MetadataPolicy = {
-        authTTLMs: num('authTTLMs', d.authTTLMs),
-        namesRefreshMs: num('namesRefreshMs', d.namesRefreshMs),
-        datasetRefreshAfterMs: num('datasetRefreshAfterMs', d.datasetRefreshAfterMs),
-        datasetExpireAfterMs: num('datasetExpireAfterMs', d.datasetExpireAfterMs),
+        authTTLMs: num("authTTLMs", d.authTTLMs),
+        namesRefreshMs: num("namesRefreshMs", d.namesRefreshMs),
+        datasetRefreshAfterMs: num("datasetRefreshAfterMs", d.datasetRefreshAfterMs),
+        datasetExpireAfterMs: num("datasetExpireAfterMs", d.datasetExpireAfterMs),
         datasetUpdateMode: r.datasetUpdateMode as string,
         deleteUnavailableDatasets: Boolean(r.deleteUnavailableDatasets),
         autoPromoteDatasets: Boolean(r.autoPromoteDatasets),
     };
-    if (!['PREFETCH', 'PREFETCH_QUERIED', 'INLINE'].includes(p.datasetUpdateMode)) {
+    if (!["PREFETCH", "PREFETCH_QUERIED", "INLINE"].includes(p.datasetUpdateMode)) {
         // MetadataPolicy.toMetadataPolicy: UpdateMode.valueOf(null) -> NullPointerException -> 500
-        if (p.datasetUpdateMode == null) throw genericError(500, 'Name is null');
+        if (p.datasetUpdateMode == null) throw genericError(500, "Name is null");
         throw genericError(400, `No enum constant com.dremio.service.namespace.source.proto.UpdateMode.${p.datasetUpdateMode}`);
     }
     const checks: [number, string][] = [
-        [p.authTTLMs, 'authTTLMs'],
-        [p.datasetExpireAfterMs, 'datasetExpireAfterMs'],
-        [p.datasetRefreshAfterMs, 'datasetRefreshAfterMs'],
-        [p.namesRefreshMs, 'namesRefreshMs'],
+        [p.authTTLMs, "authTTLMs"],
+        [p.datasetExpireAfterMs, "datasetExpireAfterMs"],
+        [p.datasetRefreshAfterMs, "datasetRefreshAfterMs"],
+        [p.namesRefreshMs, "namesRefreshMs"],
     ];
     for (const [v, n] of checks) {
         if (v < ONE_MINUTE_IN_MS) throw genericError(400, `Source metadata policy ${n} must be greater than or equal to ${ONE_MINUTE_IN_MS}.`);

@@ -9,10 +9,10 @@
  *       becomes the error message), and projectnessie/nessie
  *       api/client/src/main/java/org/projectnessie/client/http/NessieApiCompatibility.java (v1 vs v2 detection).
  */
-import { notImplemented, userException } from './errors';
-import { isBlank } from './nessie-config';
+import { notImplemented, userException } from "./errors";
+import { isBlank } from "./nessie-config";
 
-const AWS_BUCKET = '[a-z0-9](?!.*\\.\\.)[a-z0-9.\\-]{1,61}[a-z0-9]';
+const AWS_BUCKET = "[a-z0-9](?!.*\\.\\.)[a-z0-9.\\-]{1,61}[a-z0-9]";
 const AWS_ROOT_PATH = new RegExp(`^/?(${AWS_BUCKET})(/[^/]+)*/?$`);
 
 /** How the checks reach Nessie. */
@@ -23,7 +23,7 @@ export interface NessieCheckOptions {
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<{ status: number; json: any }> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' } });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: "application/json" } });
     const text = await res.text();
     let json: unknown;
     try {
@@ -49,43 +49,43 @@ function compareSemver(a: string, b: string): number {
  * plugin would start, throws the 400 UserException carrying the message it would fail with otherwise.
  */
 export async function startNessiePlugin(name: string, c: Record<string, unknown>, options: NessieCheckOptions): Promise<void> {
-    const fail = (message: string) => userException('validation', message);
+    const fail = (message: string) => userException("validation", message);
     // NessiePlugin constructor: NessieClientBuilder.withUri(URI.create(nessieEndpoint)).
     const endpoint = c.nessieEndpoint;
     let endpointUrl: URL | undefined;
     try {
-        endpointUrl = typeof endpoint === 'string' ? new URL(endpoint) : undefined;
+        endpointUrl = typeof endpoint === "string" ? new URL(endpoint) : undefined;
     } catch {
         endpointUrl = undefined;
     }
-    if (!endpointUrl || !['http:', 'https:'].includes(endpointUrl.protocol)) {
-        throw fail(`Unable to create source [${name}], ${endpoint ?? 'null'} must be a valid http or https address`);
+    if (!endpointUrl || !["http:", "https:"].includes(endpointUrl.protocol)) {
+        throw fail(`Unable to create source [${name}], ${endpoint ?? "null"} must be a valid http or https address`);
     }
     // NessiePlugin.validateNessieAuthSettings
     switch (c.nessieAuthType) {
         case null:
         case undefined:
             throw fail(`Unable to create source [${name}], Invalid Nessie Auth type`);
-        case 'BEARER':
+        case "BEARER":
             if (isBlank(c.nessieAccessToken)) throw fail(`Unable to create source [${name}], bearer token provided is empty`);
             break;
-        case 'OAUTH2':
+        case "OAUTH2":
             if (c.oauth2TokenEndpointURI == null) throw fail(`Unable to create source [${name}], OAuth2 URI must not be null`);
             if (c.oauth2ClientId == null) throw fail(`Unable to create source [${name}], OAuth2 ClientId must not be null`);
             if (c.oauth2ClientSecret == null) throw fail(`Unable to create source [${name}], OAuth2 ClientSecret must not be null`);
-            throw notImplemented('A NESSIE source with OAUTH2 authentication');
+            throw notImplemented("A NESSIE source with OAUTH2 authentication");
         default:
             break;
     }
-    const storage = (c.storageProvider as string | null | undefined) ?? 'AWS';
-    if (storage !== 'AWS') throw notImplemented(`storageProvider ${storage}`);
+    const storage = (c.storageProvider as string | null | undefined) ?? "AWS";
+    if (storage !== "AWS") throw notImplemented(`storageProvider ${storage}`);
     // DataplanePlugin.validateRootPath
     const root = c.awsRootPath;
-    if (typeof root !== 'string' || !AWS_ROOT_PATH.test(root)) {
-        throw fail('Failure creating or updating Nessie source. Invalid AWS S3 root path. You must provide a valid AWS S3 path. Example: /bucket-name/path');
+    if (typeof root !== "string" || !AWS_ROOT_PATH.test(root)) {
+        throw fail("Failure creating or updating Nessie source. Invalid AWS S3 root path. You must provide a valid AWS S3 path. Example: /bucket-name/path");
     }
     // DataplanePlugin.validateNessieSpecificationVersion -> NessiePluginUtils (a real GET <endpoint>/config)
-    const base = String(endpoint).replace(/\/+$/, '');
+    const base = String(endpoint).replace(/\/+$/, "");
     let config: { status: number; json: any };
     try {
         config = await getJson(`${base}/config`, options.timeoutMs);
@@ -96,7 +96,7 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
     if (config.status === 401 || config.status === 403) {
         throw fail(`Unable to create source [${name}], Make sure that the token is valid and not expired`);
     }
-    if (config.status < 200 || config.status >= 300 || !config.json || typeof config.json !== 'object') {
+    if (config.status < 200 || config.status >= 300 || !config.json || typeof config.json !== "object") {
         throw fail(`Unable to create source [${name}], Make sure that Nessie endpoint URL [${endpoint}] is valid.`);
     }
     const cfg = config.json as { minSupportedApiVersion?: number; maxSupportedApiVersion?: number; actualApiVersion?: number; specVersion?: string };
@@ -109,7 +109,7 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
         );
     }
     const spec = cfg.specVersion;
-    const specOk = typeof spec === 'string' && /^\d+\.\d+\.\d+/.test(spec) && compareSemver(spec, '2.0.0') >= 0;
+    const specOk = typeof spec === "string" && /^\d+\.\d+\.\d+/.test(spec) && compareSemver(spec, "2.0.0") >= 0;
     if (!specOk) {
         throw fail(
             `Unable to create source [${name}], Nessie Server should comply with Nessie specification version 2.0.0 or later. Also make sure that Nessie endpoint URL is valid.`,
@@ -122,17 +122,17 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
     } catch {
         throw fail(`Unable to create source [${name}], Could not connect to [${name}]. Connection refused while connecting to the Nessie Server.`);
     }
-    if (branch.status !== 200 || branch.json?.reference?.type !== 'BRANCH') {
+    if (branch.status !== 200 || branch.json?.reference?.type !== "BRANCH") {
         throw fail(`Unable to create source [${name}], Could not connect to [${name}]. No default branch exists in the Nessie server.`);
     }
     // FileSystemPlugin start -> getProperties -> NessiePluginUtils.getCredentialProperties
     switch (c.credentialType) {
         case null:
         case undefined:
-            throw fail('Failure creating an S3 connection. You must provide an authentication method [credentialType].');
-        case 'ACCESS_KEY':
+            throw fail("Failure creating an S3 connection. You must provide an authentication method [credentialType].");
+        case "ACCESS_KEY":
             if (isBlank(c.awsAccessKey) || isBlank(c.awsAccessSecret)) {
-                throw fail('Failure creating an S3 connection. You must provide an AWS access key and AWS access secret [awsAccessKey, awsAccessSecret].');
+                throw fail("Failure creating an S3 connection. You must provide an AWS access key and AWS access secret [awsAccessKey, awsAccessSecret].");
             }
             break;
         default:

@@ -3,15 +3,15 @@
  * runs its layers (a non-JSON body's 415 before the auth filter's 401, the entity parsed after it, and
  * every write serialised). What each call answers is described in harness/dremio/README.md.
  */
-import * as http from 'http';
-import { authenticate, requireAnyUser } from './auth';
-import { checkCreatableEntityType, createSource, deleteEntity, entityById, entityByPath, listCatalog, updateSource } from './catalog';
-import { StandinContext } from './context';
-import { jsonText, objectBody, parseJson } from './request';
-import { Router } from './router';
-import { login, logout } from './session';
-import { StoredUser } from './store';
-import { bootstrapFirstUser, updateUser, userById, userByName } from './users';
+import * as http from "http";
+import { authenticate, requireAnyUser } from "./auth";
+import { checkCreatableEntityType, createSource, deleteEntity, entityById, entityByPath, listCatalog, updateSource } from "./catalog";
+import { StandinContext } from "./context";
+import { jsonText, objectBody, parseJson } from "./request";
+import { Router } from "./router";
+import { login, logout } from "./session";
+import { StoredUser } from "./store";
+import { bootstrapFirstUser, updateUser, userById, userByName } from "./users";
 
 /** A router answering /apiv2 (status, bootstrap, login) and /api/v3 (user, catalog) over the instance's context. */
 export function standinRouter(ctx: StandinContext): Router {
@@ -26,7 +26,7 @@ export function standinRouter(ctx: StandinContext): Router {
 
     /* ServerStatusResource (dac/backend/.../dac/resource/ServerStatusResource.java, model/system/ServerStatus.java) */
     router.route(/^\/apiv2\/server_status$/, {
-        GET: async () => ({ status: 200, body: 'OK' }),
+        GET: async () => ({ status: 200, body: "OK" }),
     });
 
     router.route(/^\/apiv2\/bootstrap\/firstuser$/, {
@@ -40,7 +40,7 @@ export function standinRouter(ctx: StandinContext): Router {
         POST: async (req) => {
             requireAnyUser(ctx);
             const raw = parseJson(await jsonText(req));
-            const body = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+            const body = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
             return { status: 200, body: login(ctx, body) };
         },
         GET: async (req) => {
@@ -90,8 +90,8 @@ export function standinRouter(ctx: StandinContext): Router {
         GET: async (req, params) => {
             authenticate(ctx, req);
             const segments = params[0]
-                .split('/')
-                .filter((p) => p !== '')
+                .split("/")
+                .filter((p) => p !== "")
                 .map((p) => decodeURIComponent(p));
             return { status: 200, body: entityByPath(ctx, segments) };
         },
@@ -110,7 +110,7 @@ export function standinRouter(ctx: StandinContext): Router {
         DELETE: async (req, params, query) => {
             authenticate(ctx, req);
             const id = decodeURIComponent(params[0]);
-            const tag = query.get('tag') ?? undefined;
+            const tag = query.get("tag") ?? undefined;
             await ctx.serial(async () => deleteEntity(ctx, id, tag));
             return { status: 204 };
         },

@@ -2,10 +2,10 @@
  * One stand-in instance: its context (store, lock, log), its routes, and the HTTP server that listens
  * for them until close().
  */
-import * as http from 'http';
-import { DEFAULT_TOKEN_TTL_MS } from './auth';
-import { createStandinContext } from './context';
-import { standinRouter } from './routes';
+import * as http from "http";
+import { DEFAULT_TOKEN_TTL_MS } from "./auth";
+import { createStandinContext } from "./context";
+import { standinRouter } from "./routes";
 
 /** How to run a stand-in instance. */
 export interface DremioStandinOptions {
@@ -30,7 +30,7 @@ export interface DremioStandin {
 
 /** Starts a stand-in of Dremio's REST API (NOT Dremio) listening on opts.host:opts.port, state in opts.dataFile. */
 export async function createDremioStandin(opts: DremioStandinOptions): Promise<DremioStandin> {
-    const host = opts.host ?? '127.0.0.1';
+    const host = opts.host ?? "127.0.0.1";
     const log = opts.log ?? (() => undefined);
     const ctx = createStandinContext({
         dataFile: opts.dataFile,
@@ -47,9 +47,9 @@ export async function createDremioStandin(opts: DremioStandinOptions): Promise<D
         });
     });
     await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once("error", reject);
         server.listen(opts.port, host, () => {
-            server.off('error', reject);
+            server.off("error", reject);
             resolve();
         });
     });

@@ -5,12 +5,12 @@
  *     dac/backend/src/main/java/com/dremio/dac/model/usergroup/{UserLoginSession,SessionPermissions}.java,
  *     services/users/src/main/java/com/dremio/service/users/UserLoginException.java
  */
-import { newToken, passwordMatches, tokenFromHeader } from './auth';
-import { StandinContext } from './context';
-import { genericErrorWithTrace } from './errors';
+import { newToken, passwordMatches, tokenFromHeader } from "./auth";
+import { StandinContext } from "./context";
+import { genericErrorWithTrace } from "./errors";
 
 /** The Dremio release whose sources this stand-in follows. */
-export const FOLLOWS_DREMIO_VERSION = '25.2.0';
+export const FOLLOWS_DREMIO_VERSION = "25.2.0";
 
 /** SessionPermissions: all true except canChatForSupport (Dremio takes the first four from support options). */
 const SESSION_PERMISSIONS = {
@@ -37,8 +37,8 @@ export function login(ctx: StandinContext, body: Record<string, unknown>) {
     const { store } = ctx;
     const userName = body.userName;
     const password = body.password;
-    if (typeof userName !== 'string' || userName === '' || typeof password !== 'string' || password === '') {
-        throw genericErrorWithTrace(401, 'user name or password cannot be null or empty');
+    if (typeof userName !== "string" || userName === "" || typeof password !== "string" || password === "") {
+        throw genericErrorWithTrace(401, "user name or password cannot be null or empty");
     }
     const user = store.users.find((u) => u.userName === userName);
     const ok = user && user.active && passwordMatches(user, password);

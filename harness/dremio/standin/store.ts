@@ -4,8 +4,8 @@
  * version what is stored. Tags follow services/datastore/src/main/java/com/dremio/datastore/ByteStore.java
  * (github.com/dremio/dremio-oss).
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
+import * as crypto from "crypto";
+import * as fs from "fs";
 
 /** A user (SimpleUser): the first admin is the only one the stand-in creates. */
 export interface StoredUser {
@@ -89,7 +89,7 @@ export interface StoreContents {
 /** Reads the data file, or starts an empty store (a new cluster id) when there is none. */
 export function loadStore(file: string): StoreContents {
     if (fs.existsSync(file)) {
-        const s = JSON.parse(fs.readFileSync(file, 'utf8')) as StoreContents;
+        const s = JSON.parse(fs.readFileSync(file, "utf8")) as StoreContents;
         s.tokens ??= {};
         s.homes ??= [];
         return s;
@@ -108,6 +108,6 @@ export function saveStore(file: string, contents: StoreContents): void {
 export function newTag(value: unknown): string {
     // ByteStore.generateTagFromBytes: base-64 of a 64-bit fingerprint of the stored value. A random
     // salt makes two identical writes still get different tags, like lastModifiedAt does in Dremio.
-    const h = crypto.createHash('sha256').update(JSON.stringify(value)).update(crypto.randomBytes(8)).digest();
-    return h.subarray(0, 8).toString('base64');
+    const h = crypto.createHash("sha256").update(JSON.stringify(value)).update(crypto.randomBytes(8)).digest();
+    return h.subarray(0, 8).toString("base64");
 }

@@ -26,7 +26,6 @@ const TABLE = "public.connect_secrets_test";
 const groupId = loadVersions().connect.groupId as string;
 const INTERNAL_TOPICS = [`${groupId}-configs`, `${groupId}-offsets`, `${groupId}-status`];
 
-
 const kafka = () => new Kafka({ clientId: "connect-secrets-test", brokers: [eps.kafka.bootstrapServers], logLevel: logLevel.NOTHING });
 
 /** Every record of a topic from its first offset up to its end at call time, as text (key and value). */
@@ -53,7 +52,9 @@ async function readWholeTopic(topic: string): Promise<string[]> {
                 if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) reached.add(partition);
             },
         });
-        await waitFor(`every record of ${topic} up to offsets ${JSON.stringify([...ends].map(([p, o]) => `${p}:${o}`))}`, () => reached.size === ends.size, { timeoutMs: 60_000 });
+        await waitFor(`every record of ${topic} up to offsets ${JSON.stringify([...ends].map(([p, o]) => `${p}:${o}`))}`, () => reached.size === ends.size, {
+            timeoutMs: 60_000,
+        });
     } finally {
         await consumer.disconnect();
     }
@@ -149,7 +150,12 @@ function inputs(id: string, extra: Record<string, unknown> = {}, config: Record<
 
 describe("Kafka Connect resolves config-provider references (the harness worker)", () => {
     const validate = (config: Record<string, string>) =>
-        connectRequest(connectUrl, "PUT", `/connector-plugins/${encodeURIComponent("io.debezium.connector.postgresql.PostgresConnector")}/config/validate`, config);
+        connectRequest(
+            connectUrl,
+            "PUT",
+            `/connector-plugins/${encodeURIComponent("io.debezium.connector.postgresql.PostgresConnector")}/config/validate`,
+            config,
+        );
     const base = (password: string) => ({ ...inputs("validate").config, name: "lakehouse-secrets-validate", "database.password": password });
 
     it("validates with the reference: Debezium logs in to PostgreSQL with the resolved password", async () => {
@@ -260,7 +266,11 @@ describe("a connector created with the password itself (an external Connect with
         current = { ...outs, databasePassword: PASSWORD };
         const declared = inputs(id, {}, { "database.user": role });
         // (Here the password changed too, as the role's did; a stack that only adds the reference changes just that key.)
-        expect(diffConnector(read.props, declared)).toMatchObject({ changes: true, changedKeys: expect.arrayContaining(['config["database.password"]']), replaces: [] });
+        expect(diffConnector(read.props, declared)).toMatchObject({
+            changes: true,
+            changedKeys: expect.arrayContaining(['config["database.password"]']),
+            replaces: [],
+        });
         expect(diffConnector(read.props, { ...declared, databasePassword: literal }).changedKeys).toEqual(['config["database.password"]']);
         const updated = (await provider.update(name, read.props, declared)).outs;
         current = updated;

@@ -40,15 +40,17 @@ async function events(topic: string, atLeast: number, timeoutMs = 60_000): Promi
             const seen: any[] = [];
             await new Promise<void>((resolve, reject) => {
                 const timer = setTimeout(() => reject(new Error(`read ${seen.length} of ${total} events of ${topic} within 30 s`)), 30_000);
-                consumer.run({
-                    eachMessage: async ({ message }) => {
-                        if (message.value) seen.push(JSON.parse(message.value.toString()));
-                        if (seen.length >= total) {
-                            clearTimeout(timer);
-                            resolve();
-                        }
-                    },
-                });
+                consumer
+                    .run({
+                        eachMessage: async ({ message }) => {
+                            if (message.value) seen.push(JSON.parse(message.value.toString()));
+                            if (seen.length >= total) {
+                                clearTimeout(timer);
+                                resolve();
+                            }
+                        },
+                    })
+                    .catch(reject);
             });
             await consumer.disconnect();
             return seen;
@@ -159,7 +161,7 @@ describe.each([["provider object"], ["serialized provider"]])("connector identit
             holds: `the CDC connector "${name}" with its replication slot "${slot}" and offsets`,
             loss: "The new one snapshots every captured table again.",
             configKeys: { 'config["topic.prefix"]': "lakehouse:kafka.topicPrefix" },
-            optIn: 'allow it with `pulumi config set --path lakehouse:allowDataLoss[0] slot`',
+            optIn: "allow it with `pulumi config set --path lakehouse:allowDataLoss[0] slot`",
         };
         const olds = { ...inputs({ dataGuard: guard }), topics: [topic], connectorState: "RUNNING", taskStates: ["RUNNING"] };
         const error = await provider.diff(name, olds, inputs({ dataGuard: guard }, { "topic.prefix": `other_${id}` })).catch((e: Error) => e);

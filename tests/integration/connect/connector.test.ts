@@ -106,7 +106,9 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
 
     it("rejects a config Connect's validation refuses, listing the field errors and creating nothing", async () => {
         const error: Error = await provider.create(inputs({ databasePassword: "wrong-password-9" })).catch((e: Error) => e);
-        expect(error.message).toMatch(/Kafka Connect rejected the config of connector "lakehouse-test-[a-z0-9]+" \(1 error\):\n  - database\.hostname: .*password authentication failed for user "dbz_test"/);
+        expect(error.message).toMatch(
+            /Kafka Connect rejected the config of connector "lakehouse-test-[a-z0-9]+" \(1 error\):\n {2}- database\.hostname: .*password authentication failed for user "dbz_test"/,
+        );
         expect(error.message).not.toContain("wrong-password-9");
         await expect(connectRequest(connectUrl(), "GET", `/connectors/${name}`)).rejects.toMatchObject({ status: 404 });
     });
@@ -127,15 +129,17 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
         await consumer.subscribe({ topic: `test_${id}.public.connector_test`, fromBeginning: true });
         const event = await new Promise<any>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error("no change event within 60 s")), 60_000);
-            consumer.run({
-                eachMessage: async ({ message }) => {
-                    const value = JSON.parse(message.value!.toString());
-                    if (value.after?.name === `row-${id}`) {
-                        clearTimeout(timer);
-                        resolve(value);
-                    }
-                },
-            });
+            consumer
+                .run({
+                    eachMessage: async ({ message }) => {
+                        const value = JSON.parse(message.value!.toString());
+                        if (value.after?.name === `row-${id}`) {
+                            clearTimeout(timer);
+                            resolve(value);
+                        }
+                    },
+                })
+                .catch(reject);
         });
         await consumer.disconnect();
         expect(event).toMatchObject({ op: "c", before: null, after: { name: `row-${id}`, age: 42, city: "Oslo" } });
@@ -167,7 +171,12 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
         // Read: unchanged reads back equal; an out-of-band edit and a resume show as drift.
         const readBack = await provider.read(name, paused.outs);
         expect(diffConnector(paused.outs, readBack.props)).toMatchObject({ changes: false });
-        await connectRequest(connectUrl(), "PUT", `/connectors/${name}/config`, { ...paused.outs.config, name, "database.password": REPLICATION_PASSWORD, "heartbeat.interval.ms": "9999" });
+        await connectRequest(connectUrl(), "PUT", `/connectors/${name}/config`, {
+            ...paused.outs.config,
+            name,
+            "database.password": REPLICATION_PASSWORD,
+            "heartbeat.interval.ms": "9999",
+        });
         await connectRequest(connectUrl(), "PUT", `/connectors/${name}/resume`);
         const drifted = await provider.read(name, paused.outs);
         expect(diffConnector(drifted.props, { ...changed, state: "PAUSED" }).changedKeys).toEqual(expect.arrayContaining(['config["heartbeat.interval.ms"]']));
@@ -188,7 +197,10 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
 
     it("keeps the slot when the stack opts out of cleanup", async () => {
         const ours = `${publication}_keep`;
-        const keep = inputs({ name: `${name}-keep`, dropSlotOnDelete: false }, { "slot.name": `${slot}_keep`, "publication.autocreate.mode": "disabled", "publication.name": ours });
+        const keep = inputs(
+            { name: `${name}-keep`, dropSlotOnDelete: false },
+            { "slot.name": `${slot}_keep`, "publication.autocreate.mode": "disabled", "publication.name": ours },
+        );
         await sql(`CREATE PUBLICATION ${ours} FOR TABLE public.connector_test`);
         const created = await provider.create(keep);
         await provider.delete(`${name}-keep`, created.outs);
@@ -206,12 +218,15 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
 
 describe("connector check", () => {
     it("names each bad property", async () => {
-        const result = await connectorProvider.check!({}, {
-            connectUrl: "http://connect:8083/connectors",
-            name: "bad name",
-            state: "SLEEPING",
-            config: { "connector.class": "x", "database.password": "p", "slot.name": "Bad-Slot" },
-        });
+        const result = await connectorProvider.check!(
+            {},
+            {
+                connectUrl: "http://connect:8083/connectors",
+                name: "bad name",
+                state: "SLEEPING",
+                config: { "connector.class": "x", "database.password": "p", "slot.name": "Bad-Slot" },
+            },
+        );
         expect(result.failures).toEqual(
             expect.arrayContaining([
                 { property: "name", reason: expect.stringContaining('"bad name"') },

@@ -128,7 +128,12 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         // ...neither of which is drift.
         const read = await source.read!(created.id, created.outs);
         expect(read).toEqual({ id: created.id, props: created.outs });
-        expect(await source.diff!(created.id, read.props!, sourceInputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+        expect(await source.diff!(created.id, read.props!, sourceInputs())).toEqual({
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: {},
+        });
 
         // A rerun after a crash adopts the same source instead of creating a second one.
         const again = await source.create!(sourceInputs());
@@ -141,11 +146,19 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         const token = await dremioLogin(standin.url, "admin", ADMIN_PASSWORD);
         const stored = await dremioRequest(standin.url, "GET", `/api/v3/catalog/by-path/lakehouse`, { token });
         // Someone edits the source in Dremio's UI (secrets come back redacted; sending that keeps them).
-        await dremioRequest(standin.url, "PUT", `/api/v3/catalog/${stored.id}`, { token, body: { ...stored, config: { ...stored.config, awsRootPath: "/elsewhere" } } });
+        await dremioRequest(standin.url, "PUT", `/api/v3/catalog/${stored.id}`, {
+            token,
+            body: { ...stored, config: { ...stored.config, awsRootPath: "/elsewhere" } },
+        });
         const outs = { ...sourceInputs(), sourceId: stored.id, status: "good" };
         const read = await source.read!(stored.id, outs);
         expect((read.props as any).config.awsRootPath).toBe("/elsewhere");
-        expect(await source.diff!(stored.id, read.props!, sourceInputs())).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { 'config["awsRootPath"]': { kind: "update", inputDiff: true } } });
+        expect(await source.diff!(stored.id, read.props!, sourceInputs())).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { 'config["awsRootPath"]': { kind: "update", inputDiff: true } },
+        });
 
         const updated = await source.update!(stored.id, read.props!, sourceInputs());
         expect(updated.outs).toMatchObject({ sourceId: stored.id });

@@ -5,27 +5,21 @@
  * streaming INSERT commits on a checkpoint while it is still running. Unique names per run; the
  * test drops what it creates and deletes its bucket.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import {
-    CreateBucketCommand,
-    DeleteBucketCommand,
-    DeleteObjectsCommand,
-    ListObjectsV2Command,
-    S3Client,
-} from '@aws-sdk/client-s3';
-import { endpoints, ensureUp } from '../../../harness/cli';
-import { createContext } from '../../../harness/lib/context';
-import { SqlGatewayClient } from '../../../harness/flink/gateway-client';
-import { FlinkRestClient, TERMINAL_JOB_STATES } from '../../../harness/flink/rest-client';
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { endpoints, ensureUp } from "../../../harness/cli";
+import { createContext } from "../../../harness/lib/context";
+import { SqlGatewayClient } from "../../../harness/flink/gateway-client";
+import { FlinkRestClient, TERMINAL_JOB_STATES } from "../../../harness/flink/rest-client";
 
 jest.setTimeout(600000);
 
 const ctx = createContext();
 /** Every harness service's endpoints (URLs, directories), by service name. */
 const ep = endpoints({ ctx });
-const flinkEp = ep['flink-sql-gateway'];
+const flinkEp = ep["flink-sql-gateway"];
 const nessieEp = ep.nessie;
 const minioEp = ep.minio;
 
@@ -38,9 +32,9 @@ const s3 = new S3Client({
     credentials: { accessKeyId: minioEp.accessKeyId, secretAccessKey: minioEp.secretAccessKey },
 });
 
-const RUN = crypto.randomBytes(4).toString('hex');
+const RUN = crypto.randomBytes(4).toString("hex");
 const BUCKET = `flink-iceberg-it-${RUN}`;
-const CATALOG = 'lake';
+const CATALOG = "lake";
 const NAMESPACE = `flink_it_${RUN}`;
 const BATCH_TABLE = `${CATALOG}.${NAMESPACE}.customers`;
 const STREAM_TABLE = `${CATALOG}.${NAMESPACE}.events`;
@@ -59,21 +53,21 @@ function sqlString(s: string): string {
 /** The catalog DDL the product issues too: NessieCatalog over S3FileIO on MinIO. */
 function createCatalogSql(): string {
     const props: Record<string, string> = {
-        type: 'iceberg',
-        'catalog-impl': 'org.apache.iceberg.nessie.NessieCatalog',
+        type: "iceberg",
+        "catalog-impl": "org.apache.iceberg.nessie.NessieCatalog",
         uri: nessieEp.apiV2,
-        ref: nessieEp.defaultBranch || 'main',
+        ref: nessieEp.defaultBranch || "main",
         warehouse: `s3://${BUCKET}/warehouse`,
-        'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO',
-        's3.endpoint': minioEp.endpoint,
-        's3.path-style-access': 'true',
-        's3.access-key-id': minioEp.accessKeyId,
-        's3.secret-access-key': minioEp.secretAccessKey,
-        'client.region': minioEp.region,
+        "io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        "s3.endpoint": minioEp.endpoint,
+        "s3.path-style-access": "true",
+        "s3.access-key-id": minioEp.accessKeyId,
+        "s3.secret-access-key": minioEp.secretAccessKey,
+        "client.region": minioEp.region,
     };
     const body = Object.entries(props)
         .map(([k, v]) => `  ${sqlString(k)} = ${sqlString(v)}`)
-        .join(',\n');
+        .join(",\n");
     return `CREATE CATALOG ${CATALOG} WITH (\n${body}\n)`;
 }
 
@@ -89,7 +83,7 @@ async function listKeys(prefix: string): Promise<string[]> {
 }
 
 async function nessieContent(key: string): Promise<{ type: string; metadataLocation?: string } | undefined> {
-    const res = await fetch(`${nessieEp.apiV2}/trees/${nessieEp.defaultBranch || 'main'}/contents/${encodeURIComponent(key)}`, {
+    const res = await fetch(`${nessieEp.apiV2}/trees/${nessieEp.defaultBranch || "main"}/contents/${encodeURIComponent(key)}`, {
         signal: AbortSignal.timeout(10000),
     });
     if (res.status === 404) return undefined;
@@ -98,12 +92,12 @@ async function nessieContent(key: string): Promise<{ type: string; metadataLocat
 }
 
 beforeAll(async () => {
-    await ensureUp(['minio', 'nessie', 'flink-jobmanager', 'flink-taskmanager', 'flink-sql-gateway'], { ctx });
+    await ensureUp(["minio", "nessie", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway"], { ctx });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     bucketCreated = true;
     session = await gateway.openSession({
         name: `flink-iceberg-test-${RUN}`,
-        properties: { 'execution.runtime-mode': 'batch', 'table.dml-sync': 'true' },
+        properties: { "execution.runtime-mode": "batch", "table.dml-sync": "true" },
     });
     await gateway.run(session, createCatalogSql(), STEP);
 });
@@ -122,18 +116,18 @@ afterAll(async () => {
             const state = await flink.jobState(jobId);
             if (!TERMINAL_JOB_STATES.includes(state)) await flink.cancelAndWait(jobId, { timeoutMs: 60000 });
             // Retained checkpoints of our own job (RETAIN_ON_CANCELLATION keeps them otherwise).
-            fs.rmSync(path.join(flinkEp.checkpointDir.replace(/^file:\/*/, '/'), jobId), { recursive: true, force: true });
+            fs.rmSync(path.join(flinkEp.checkpointDir.replace(/^file:\/*/, "/"), jobId), { recursive: true, force: true });
         });
     }
     if (session) {
         for (const t of createdTables.reverse()) await attempt(`drop ${t}`, () => gateway.run(session!, `DROP TABLE IF EXISTS ${t}`, STEP));
         if (namespaceCreated) await attempt(`drop ${NAMESPACE}`, () => gateway.run(session!, `DROP DATABASE IF EXISTS ${CATALOG}.${NAMESPACE}`, STEP));
-        await attempt('close session', () => gateway.closeSession(session!));
+        await attempt("close session", () => gateway.closeSession(session!));
     }
     if (bucketCreated) {
         await attempt(`empty and delete bucket ${BUCKET}`, async () => {
             for (;;) {
-                const keys = await listKeys('');
+                const keys = await listKeys("");
                 if (!keys.length) break;
                 await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.slice(0, 1000).map((Key) => ({ Key })) } }));
             }
@@ -141,22 +135,22 @@ afterAll(async () => {
         });
     }
     s3.destroy();
-    if (problems.length) throw new Error(`cleanup problems:\n  ${problems.join('\n  ')}`);
+    if (problems.length) throw new Error(`cleanup problems:\n  ${problems.join("\n  ")}`);
 });
 
-test('CREATE DATABASE makes a Nessie namespace', async () => {
+test("CREATE DATABASE makes a Nessie namespace", async () => {
     await gateway.run(session!, `CREATE DATABASE ${CATALOG}.${NAMESPACE}`, STEP);
     namespaceCreated = true;
     const content = await nessieContent(NAMESPACE);
-    expect(content?.type).toBe('NAMESPACE');
+    expect(content?.type).toBe("NAMESPACE");
     const dbs = await gateway.run(session!, `SHOW DATABASES IN ${CATALOG}`, STEP).catch(() =>
         // Older syntax: USE CATALOG then SHOW DATABASES.
-        gateway.run(session!, `USE CATALOG ${CATALOG}`, STEP).then(() => gateway.run(session!, 'SHOW DATABASES', STEP)),
+        gateway.run(session!, `USE CATALOG ${CATALOG}`, STEP).then(() => gateway.run(session!, "SHOW DATABASES", STEP)),
     );
     expect(dbs.rows.map((r) => r.fields[0])).toContain(NAMESPACE);
 });
 
-test('a batch INSERT commits to an Iceberg v2 upsert table and a batch SELECT reads the rows back', async () => {
+test("a batch INSERT commits to an Iceberg v2 upsert table and a batch SELECT reads the rows back", async () => {
     await gateway.run(
         session!,
         `CREATE TABLE ${BATCH_TABLE} (
@@ -171,30 +165,30 @@ test('a batch INSERT commits to an Iceberg v2 upsert table and a batch SELECT re
 
     // The table is in Nessie, its metadata on MinIO under the warehouse.
     const content = await nessieContent(`${NAMESPACE}.customers`);
-    expect(content?.type).toBe('ICEBERG_TABLE');
+    expect(content?.type).toBe("ICEBERG_TABLE");
     expect(content?.metadataLocation).toMatch(new RegExp(`^s3://${BUCKET}/warehouse/`));
 
     // table.dml-sync=true: the statement's results end only when the job has finished (and committed).
     const insert = await gateway.run(session!, `INSERT INTO ${BATCH_TABLE} VALUES (1, 'ada', 9.5), (2, 'grace', 8.25), (3, 'edsger', 7.0)`, STEP);
     expect(insert.jobId).toBeDefined();
-    expect(await flink.jobState(insert.jobId!)).toBe('FINISHED');
+    expect(await flink.jobState(insert.jobId!)).toBe("FINISHED");
 
     // An upsert on the primary key replaces the row instead of adding one.
     await gateway.run(session!, `INSERT INTO ${BATCH_TABLE} VALUES (2, 'grace hopper', 10.0)`, STEP);
 
     const r = await gateway.run(session!, `SELECT id, name, score FROM ${BATCH_TABLE} ORDER BY id`, STEP);
     expect(r.rows.map((row) => row.fields)).toEqual([
-        [1, 'ada', 9.5],
-        [2, 'grace hopper', 10.0],
-        [3, 'edsger', 7.0],
+        [1, "ada", 9.5],
+        [2, "grace hopper", 10.0],
+        [3, "edsger", 7.0],
     ]);
 
     const files = await listKeys(`warehouse/`);
-    expect(files.some((k) => k.includes('customers') && k.endsWith('.parquet'))).toBe(true);
-    expect(files.some((k) => k.includes('customers') && k.endsWith('.metadata.json'))).toBe(true);
+    expect(files.some((k) => k.includes("customers") && k.endsWith(".parquet"))).toBe(true);
+    expect(files.some((k) => k.includes("customers") && k.endsWith(".metadata.json"))).toBe(true);
 });
 
-test('a streaming INSERT commits on a checkpoint while the job keeps running', async () => {
+test("a streaming INSERT commits on a checkpoint while the job keeps running", async () => {
     await gateway.run(session!, `CREATE TABLE ${STREAM_TABLE} (id BIGINT, payload STRING) WITH ('format-version' = '2')`, STEP);
     createdTables.push(STREAM_TABLE);
     const src = `gen_${RUN}`;
@@ -208,24 +202,24 @@ test('a streaming INSERT commits on a checkpoint while the job keeps running', a
     );
     const jobId = await gateway.submitJob(session!, `INSERT INTO ${STREAM_TABLE} SELECT id, payload FROM ${src}`, {
         ...STEP,
-        executionConfig: { 'execution.runtime-mode': 'streaming', 'table.dml-sync': 'false' },
+        executionConfig: { "execution.runtime-mode": "streaming", "table.dml-sync": "false" },
     });
     startedJobs.push(jobId);
-    expect(await flink.waitForJobState(jobId, ['RUNNING'], STEP)).toBe('RUNNING');
+    expect(await flink.waitForJobState(jobId, ["RUNNING"], STEP)).toBe("RUNNING");
 
     // Nothing is visible before a checkpoint; after one completes, the Iceberg committer has committed.
     const counts = await flink.waitForCheckpoints(jobId, 2, { timeoutMs: 120000 });
     expect(counts.completed).toBeGreaterThanOrEqual(2);
-    expect(await flink.jobState(jobId)).toBe('RUNNING');
+    expect(await flink.jobState(jobId)).toBe("RUNNING");
 
     const r = await gateway.run(session!, `SELECT COUNT(*) AS n, MIN(id) AS lo FROM ${STREAM_TABLE}`, {
         ...STEP,
-        executionConfig: { 'execution.runtime-mode': 'batch' },
+        executionConfig: { "execution.runtime-mode": "batch" },
     });
     const [n, lo] = r.rows[0].fields as number[];
     expect(n).toBeGreaterThan(0);
     expect(lo).toBe(1);
 
     await flink.cancelAndWait(jobId, { timeoutMs: 60000 });
-    expect(await flink.jobState(jobId)).toBe('CANCELED');
+    expect(await flink.jobState(jobId)).toBe("CANCELED");
 });

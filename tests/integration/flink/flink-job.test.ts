@@ -57,7 +57,10 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
     });
 
     test("check names the bad fields", async () => {
-        const { failures } = await provider.check({}, inputs({ name: "bad name!", state: "ON", statements: ["SELECT 1"], secrets: {}, settings: { "pipeline.name": "x" } }));
+        const { failures } = await provider.check(
+            {},
+            inputs({ name: "bad name!", state: "ON", statements: ["SELECT 1"], secrets: {}, settings: { "pipeline.name": "x" } }),
+        );
         const fields = failures.map((f: { property: string }) => f.property).sort();
         expect(fields).toEqual(["name", 'settings["pipeline.name"]', "state", "statements[0]"]);
         const missingSecret = checkFlinkJobInputs(inputs({ secrets: {} }));
@@ -137,7 +140,11 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         expect(await liveJobs(name)).toEqual([adopted.jobId]);
 
         // The cluster's URLs spelled another way: an update that leaves the same job running.
-        const elsewhere = { ...sameInputs, restUrl: flink().restUrl.replace("127.0.0.1", "localhost"), gatewayUrl: flink().gatewayUrl.replace("127.0.0.1", "localhost") };
+        const elsewhere = {
+            ...sameInputs,
+            restUrl: flink().restUrl.replace("127.0.0.1", "localhost"),
+            gatewayUrl: flink().gatewayUrl.replace("127.0.0.1", "localhost"),
+        };
         expect(await provider.diff(name, adopted, elsewhere)).toEqual({
             changes: true,
             replaces: [],

@@ -41,7 +41,10 @@ const values = (): JobTemplateValues => ({
 const REPO = path.resolve(__dirname, "../../..");
 /** The seed table in mode both, as the default config declares it; `withEmail` adds a column as a user would. */
 const seedTable = (extraColumns: string[] = []): TableDefinition => {
-    const parsed = parseCapturedTables({ demographics: { mode: "both", primaryKey: ["id"], columns: [...BUILTIN_TABLES.demographics.columns, ...extraColumns] } }, []);
+    const parsed = parseCapturedTables(
+        { demographics: { mode: "both", primaryKey: ["id"], columns: [...BUILTIN_TABLES.demographics.columns, ...extraColumns] } },
+        [],
+    );
     expect(parsed.problems).toEqual([]);
     return parsed.tables.demographics;
 };
@@ -49,7 +52,12 @@ const sinkTables = (def: TableDefinition) => [
     { identifier: `lake.${NAMESPACE}.demographics`, columns: def.columns.map((c) => ({ name: c.name, type: c.type })) },
     {
         identifier: `lake.${NAMESPACE}.demographics_changes`,
-        columns: [...def.columns.map((c) => ({ name: c.name, type: c.type })), { name: "operation_type", type: "STRING" }, { name: "event_time", type: "TIMESTAMP_LTZ(6)" }, { name: "processing_time", type: "TIMESTAMP_LTZ(6)" }],
+        columns: [
+            ...def.columns.map((c) => ({ name: c.name, type: c.type })),
+            { name: "operation_type", type: "STRING" },
+            { name: "event_time", type: "TIMESTAMP_LTZ(6)" },
+            { name: "processing_time", type: "TIMESTAMP_LTZ(6)" },
+        ],
     },
 ];
 
@@ -68,7 +76,12 @@ async function batchQuery(sql: string): Promise<unknown[][]> {
 }
 
 beforeAll(async () => {
-    s3 = new S3Client({ endpoint: ep().minio.endpoint, region: ep().minio.region, forcePathStyle: true, credentials: { accessKeyId: ep().minio.accessKeyId, secretAccessKey: ep().minio.secretAccessKey } });
+    s3 = new S3Client({
+        endpoint: ep().minio.endpoint,
+        region: ep().minio.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: ep().minio.accessKeyId, secretAccessKey: ep().minio.secretAccessKey },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     kafka = new Kafka({ clientId: JOB, brokers: [ep().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -118,7 +131,10 @@ test("jobs/upsert.sql and jobs/append.sql (mode both) turn change events into cu
     const producer = kafka.producer();
     await producer.connect();
     const row = (id: number, name: string, age: number, city: string) => ({ id, name, age, city });
-    const event = (op: string, before: object | null, after: object | null, ts: number) => ({ key: JSON.stringify({ id: ((after ?? before) as any).id }), value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }) });
+    const event = (op: string, before: object | null, after: object | null, ts: number) => ({
+        key: JSON.stringify({ id: ((after ?? before) as any).id }),
+        value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }),
+    });
     const t0 = Date.parse("2026-11-24T10:00:00Z");
     await producer.send({
         topic: TOPIC,
@@ -139,7 +155,9 @@ test("jobs/upsert.sql and jobs/append.sql (mode both) turn change events into cu
     while (changes.length < 5) {
         if (Date.now() > deadline) throw new Error(`only ${changes.length} of 5 changes arrived in Iceberg within 180 s`);
         await new Promise((resolve) => setTimeout(resolve, 3000));
-        changes = await batchQuery(`SELECT id, name, age, city, operation_type, CAST(event_time AS STRING), processing_time IS NOT NULL FROM lake.${NAMESPACE}.demographics_changes ORDER BY event_time`);
+        changes = await batchQuery(
+            `SELECT id, name, age, city, operation_type, CAST(event_time AS STRING), processing_time IS NOT NULL FROM lake.${NAMESPACE}.demographics_changes ORDER BY event_time`,
+        );
     }
     expect(changes.map((r) => r.slice(0, 5))).toEqual([
         [1, "ada", 36, "London", "SNAPSHOT"],
@@ -176,8 +194,26 @@ test("a column added to the table's declaration reaches both Iceberg tables: the
     await producer.send({
         topic: TOPIC,
         messages: [
-            { key: JSON.stringify({ id: 2 }), value: JSON.stringify({ before: { ...grace, email: null }, after: { ...grace, age: 47, email: "grace@navy.mil" }, op: "u", ts_ms: t0, source: {} }) },
-            { key: JSON.stringify({ id: 4 }), value: JSON.stringify({ before: null, after: { id: 4, name: "barbara", age: 30, city: "Boston", email: "bl@mit.edu" }, op: "c", ts_ms: t0 + 1000, source: {} }) },
+            {
+                key: JSON.stringify({ id: 2 }),
+                value: JSON.stringify({
+                    before: { ...grace, email: null },
+                    after: { ...grace, age: 47, email: "grace@navy.mil" },
+                    op: "u",
+                    ts_ms: t0,
+                    source: {},
+                }),
+            },
+            {
+                key: JSON.stringify({ id: 4 }),
+                value: JSON.stringify({
+                    before: null,
+                    after: { id: 4, name: "barbara", age: 30, city: "Boston", email: "bl@mit.edu" },
+                    op: "c",
+                    ts_ms: t0 + 1000,
+                    source: {},
+                }),
+            },
         ],
     });
     await producer.disconnect();
@@ -208,9 +244,13 @@ test("a column added to the table's declaration reaches both Iceberg tables: the
 
     // Declaring an existing column with another type is refused before the running job is touched.
     const retyped = seedTable(["email BIGINT"]);
-    await expect(flinkJobProvider.update!(JOB, outs, { ...outs, statements: renderTableJob(readJobTemplates(REPO), values(), retyped), sinkTables: sinkTables(retyped) })).rejects.toThrow(
-        `column email is STRING in lake.${NAMESPACE}.demographics but declared BIGINT`,
-    );
+    await expect(
+        flinkJobProvider.update!(JOB, outs, {
+            ...outs,
+            statements: renderTableJob(readJobTemplates(REPO), values(), retyped),
+            sinkTables: sinkTables(retyped),
+        }),
+    ).rejects.toThrow(`column email is STRING in lake.${NAMESPACE}.demographics but declared BIGINT`);
     expect(await jobState(ep()["flink-jobmanager"].restUrl, outs.jobId)).toBe("RUNNING");
 });
 
@@ -235,7 +275,11 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
                 gatewayUrl: ep()["flink-jobmanager"].gatewayUrl,
                 restUrl: ep()["flink-jobmanager"].restUrl,
                 name: `${JOB}-${table}`,
-                statements: renderTableJob(readJobTemplates(REPO), { ...values(), table, topic: topic(table), consumerGroup: `${JOB}-${table}` }, defs.tables[table]),
+                statements: renderTableJob(
+                    readJobTemplates(REPO),
+                    { ...values(), table, topic: topic(table), consumerGroup: `${JOB}-${table}` },
+                    defs.tables[table],
+                ),
                 settings: { "parallelism.default": "1", "execution.checkpointing.interval": "2 s" },
                 secrets: { s3SecretAccessKey: ep().minio.secretAccessKey },
                 state: "RUNNING",
@@ -249,7 +293,9 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
         const producer = kafka.producer();
         await producer.connect();
         const t0 = Date.parse("2026-11-24T12:00:00Z");
-        const env = (op: string, before: object | null, after: object | null, ts: number) => ({ value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }) });
+        const env = (op: string, before: object | null, after: object | null, ts: number) => ({
+            value: JSON.stringify({ before, after, op, ts_ms: ts, source: {} }),
+        });
         await producer.send({
             topic: topic("accounts"),
             messages: [
@@ -261,7 +307,11 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
         });
         await producer.send({
             topic: topic("audit"),
-            messages: [env("c", null, { kind: "login", detail: "ada" }, t0), env("c", null, { kind: "login", detail: "ada" }, t0 + 1), env("d", { kind: "login", detail: "ada" }, null, t0 + 2)],
+            messages: [
+                env("c", null, { kind: "login", detail: "ada" }, t0),
+                env("c", null, { kind: "login", detail: "ada" }, t0 + 1),
+                env("d", { kind: "login", detail: "ada" }, null, t0 + 2),
+            ],
         });
         await producer.disconnect();
 
@@ -269,7 +319,8 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
         let accounts: unknown[][] = [];
         let audit: unknown[][] = [];
         while (JSON.stringify(accounts) !== JSON.stringify([[1, "ada", "7.25"]]) || audit.length < 3) {
-            if (Date.now() > deadline) throw new Error(`Iceberg did not reach the expected rows within 180 s: accounts ${JSON.stringify(accounts)}, audit ${JSON.stringify(audit)}`);
+            if (Date.now() > deadline)
+                throw new Error(`Iceberg did not reach the expected rows within 180 s: accounts ${JSON.stringify(accounts)}, audit ${JSON.stringify(audit)}`);
             await new Promise((resolve) => setTimeout(resolve, 3000));
             accounts = await batchQuery(`SELECT id, owner, CAST(balance AS STRING) FROM lake.${NAMESPACE}.accounts ORDER BY id`).catch(() => []);
             audit = await batchQuery(`SELECT kind, detail, operation_type FROM lake.${NAMESPACE}.audit_changes ORDER BY event_time`).catch(() => []);

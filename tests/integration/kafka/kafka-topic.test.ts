@@ -9,7 +9,16 @@ const bootstrap = () => endpoints().kafka.bootstrapServers;
 describe.each([["provider object"], ["serialized provider"]])("Kafka topic on real Kafka (%s)", (form) => {
     let provider: any;
     const topic = `topic-test-${form.startsWith("s") ? "ser" : "obj"}-${Date.now().toString(36)}`;
-    const inputs = (extra: Record<string, unknown> = {}) => ({ bootstrapServers: bootstrap(), topic, partitions: 1, replicationFactor: 1, configs: { "retention.ms": "604800000" }, deleteOnDestroy: false, version: 1, ...extra });
+    const inputs = (extra: Record<string, unknown> = {}) => ({
+        bootstrapServers: bootstrap(),
+        topic,
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { "retention.ms": "604800000" },
+        deleteOnDestroy: false,
+        version: 1,
+        ...extra,
+    });
     const admin = () => new Kafka({ clientId: "topic-test", brokers: [bootstrap()], logLevel: logLevel.NOTHING }).admin();
 
     beforeAll(async () => {
@@ -34,14 +43,21 @@ describe.each([["provider object"], ["serialized provider"]])("Kafka topic on re
         // Out of band: a config edited on the broker shows as exactly that key.
         await a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name: "retention.ms", value: "1000" }] }] });
         const drifted = await provider.read(topic, grown);
-        expect(diffKafkaTopic(drifted.props, inputs({ partitions: 3, configs: { "retention.ms": "86400000" } })).changedKeys).toEqual(['configs["retention.ms"]']);
+        expect(diffKafkaTopic(drifted.props, inputs({ partitions: 3, configs: { "retention.ms": "86400000" } })).changedKeys).toEqual([
+            'configs["retention.ms"]',
+        ]);
 
         expect(checkKafkaTopicInputs(grown, inputs({ partitions: 2 })).map((f) => f.property)).toEqual(["partitions"]);
         expect(checkKafkaTopicInputs(grown, inputs({ partitions: 3, replicationFactor: 3 }))[0].reason).toContain("cannot change from 1 to 3 in place");
         const moved = await provider.diff(topic, grown, inputs({ partitions: 3, topic: `${topic}-2` }));
         // The engine gets each changed path: the new name replaces; the retention (still the altered one in `grown`) is an update.
         const retention = { 'configs["retention.ms"]': { kind: "update", inputDiff: true } };
-        expect(moved).toEqual({ changes: true, replaces: ["topic"], deleteBeforeReplace: false, detailedDiff: { topic: { kind: "update-replace", inputDiff: true }, ...retention } });
+        expect(moved).toEqual({
+            changes: true,
+            replaces: ["topic"],
+            deleteBeforeReplace: false,
+            detailedDiff: { topic: { kind: "update-replace", inputDiff: true }, ...retention },
+        });
         // Another spelling of the bootstrap address is the same topic: an update that keeps its messages.
         await a.connect();
         const producer = new Kafka({ clientId: "topic-test", brokers: [bootstrap()], logLevel: logLevel.NOTHING }).producer();
@@ -49,7 +65,12 @@ describe.each([["provider object"], ["serialized provider"]])("Kafka topic on re
         await producer.send({ topic, messages: [{ key: "k", value: "kept" }] });
         await producer.disconnect();
         const viaLocalhost = inputs({ partitions: 3, bootstrapServers: bootstrap().replace("127.0.0.1", "localhost") });
-        expect(await provider.diff(topic, grown, viaLocalhost)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { bootstrapServers: { kind: "update", inputDiff: true }, ...retention } });
+        expect(await provider.diff(topic, grown, viaLocalhost)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { bootstrapServers: { kind: "update", inputDiff: true }, ...retention },
+        });
         expect(checkKafkaTopicInputs(grown, { ...viaLocalhost, partitions: 2 }).map((f) => f.property)).toEqual(["partitions"]);
         const updated = (await provider.update(topic, grown, viaLocalhost)).outs;
         expect(updated).toMatchObject({ bootstrapServers: viaLocalhost.bootstrapServers, partitions: 3 });

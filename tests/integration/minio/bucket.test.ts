@@ -12,12 +12,26 @@ const minio = () => minioEndpoints();
 
 function inputs(bucket: string, extra: Record<string, unknown> = {}) {
     const m = minio();
-    return { endpoint: m.endpoint, region: m.region, bucket, accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey, forceDestroy: false, version: BUCKET_PROVIDER_VERSION, ...extra };
+    return {
+        endpoint: m.endpoint,
+        region: m.region,
+        bucket,
+        accessKeyId: m.accessKeyId,
+        secretAccessKey: m.secretAccessKey,
+        forceDestroy: false,
+        version: BUCKET_PROVIDER_VERSION,
+        ...extra,
+    };
 }
 
 function s3(): S3Client {
     const m = minio();
-    return new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    return new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
 }
 
 async function ownerTagOf(bucket: string): Promise<string | undefined> {
@@ -66,7 +80,12 @@ describe.each([["provider object"], ["serialized provider"]])("warehouse bucket 
         expect(await ownerTagOf(bucket)).toBe(created.outs.ownerToken);
 
         // The engine gets the exact property paths (detailedDiff), the replacing ones as -replace.
-        expect(await provider.diff!(bucket, created.outs, inputs(bucket))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+        expect(await provider.diff!(bucket, created.outs, inputs(bucket))).toEqual({
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: {},
+        });
         expect(await provider.diff!(bucket, created.outs, inputs(bucket, { forceDestroy: true }))).toEqual({
             changes: true,
             replaces: [],
@@ -100,7 +119,12 @@ describe.each([["provider object"], ["serialized provider"]])("warehouse bucket 
         await client.send(new PutObjectCommand({ Bucket: name, Key: "cdc/data/kept.parquet", Body: "x" }));
         const moved = inputs(name, { endpoint: minio().endpoint.replace("127.0.0.1", "localhost") });
         expect(moved.endpoint).toMatch(/^http:\/\/localhost:/);
-        expect(await provider.diff!(name, created.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { endpoint: { kind: "update", inputDiff: true } } });
+        expect(await provider.diff!(name, created.outs, moved)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { endpoint: { kind: "update", inputDiff: true } },
+        });
         const updated = await provider.update!(name, created.outs, moved);
         expect(updated.outs).toMatchObject({ endpoint: moved.endpoint, ownerToken: created.outs.ownerToken });
         await expect(client.send(new HeadObjectCommand({ Bucket: name, Key: "cdc/data/kept.parquet" }))).resolves.toBeDefined();
@@ -140,7 +164,9 @@ describe.each([["provider object"], ["serialized provider"]])("warehouse bucket 
         expect(String(error)).toMatch(/WarehouseBucket: this change would replace the warehouse bucket .*lakehouse:storage\.bucket \(".*" -> ".*-2"\)/);
         expect(String(error)).toMatch(/lakehouse:allowDataLoss/);
         // An endpoint change of a protected bucket goes ahead (an update).
-        await expect(provider.diff!(bucket, olds, inputs(bucket, { dataGuard: guard, endpoint: "http://localhost:9000" }))).resolves.toMatchObject({ replaces: [] });
+        await expect(provider.diff!(bucket, olds, inputs(bucket, { dataGuard: guard, endpoint: "http://localhost:9000" }))).resolves.toMatchObject({
+            replaces: [],
+        });
     });
 
     it("refuses to delete a bucket holding data unless forceDestroy, naming the way out", async () => {

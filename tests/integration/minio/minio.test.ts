@@ -2,7 +2,7 @@
  * MinIO smoke test against the harness's real MinIO (started by the shared setup, or by
  * `npm run harness -- up`): a fresh bucket, put/get/delete of an object, bytes compared.
  */
-import { randomBytes } from 'crypto';
+import { randomBytes } from "crypto";
 import {
     CreateBucketCommand,
     DeleteBucketCommand,
@@ -12,8 +12,8 @@ import {
     HeadObjectCommand,
     PutObjectCommand,
     S3Client,
-} from '@aws-sdk/client-s3';
-import { minio, minioEndpoints } from '../../../harness/minio';
+} from "@aws-sdk/client-s3";
+import { minio, minioEndpoints } from "../../../harness/minio";
 
 /** Bounded, backed-off wait for the health check; says what it waits for. */
 async function waitHealthy(timeoutMs: number): Promise<void> {
@@ -30,7 +30,7 @@ async function waitHealthy(timeoutMs: number): Promise<void> {
     }
 }
 
-describe('MinIO (real server)', () => {
+describe("MinIO (real server)", () => {
     const ep = minioEndpoints();
     const s3 = new S3Client({
         endpoint: ep.endpoint,
@@ -39,18 +39,18 @@ describe('MinIO (real server)', () => {
         credentials: { accessKeyId: ep.accessKeyId, secretAccessKey: ep.secretAccessKey },
         maxAttempts: 2,
     });
-    const bucket = `smoke-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const bucket = `smoke-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 
     // Explicit ceilings: jest ignores `testTimeout` inside a `projects` entry.
     beforeAll(() => waitHealthy(30_000), 60_000);
     afterAll(() => s3.destroy());
 
-    it('puts, gets and deletes an object in a fresh bucket', async () => {
-        const key = 'dir/object.bin';
+    it("puts, gets and deletes an object in a fresh bucket", async () => {
+        const key = "dir/object.bin";
         const body = randomBytes(64 * 1024 + 7);
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));
         try {
-            const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }));
+            const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/octet-stream" }));
             expect(put.ETag).toBeTruthy();
 
             const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -68,10 +68,10 @@ describe('MinIO (real server)', () => {
         }
     }, 60_000);
 
-    it('enforces its configured region (us-east-1) on signed bucket requests', async () => {
+    it("enforces its configured region (us-east-1) on signed bucket requests", async () => {
         const other = new S3Client({
             endpoint: ep.endpoint,
-            region: 'eu-west-1',
+            region: "eu-west-1",
             forcePathStyle: true,
             credentials: { accessKeyId: ep.accessKeyId, secretAccessKey: ep.secretAccessKey },
             maxAttempts: 1,
@@ -89,12 +89,12 @@ describe('MinIO (real server)', () => {
         }
     }, 60_000);
 
-    it('rejects wrong credentials (it is the real server, not an open stand-in)', async () => {
+    it("rejects wrong credentials (it is the real server, not an open stand-in)", async () => {
         const bad = new S3Client({
             endpoint: ep.endpoint,
             region: ep.region,
             forcePathStyle: true,
-            credentials: { accessKeyId: ep.accessKeyId, secretAccessKey: 'not-the-secret' },
+            credentials: { accessKeyId: ep.accessKeyId, secretAccessKey: "not-the-secret" },
             maxAttempts: 1,
         });
         try {

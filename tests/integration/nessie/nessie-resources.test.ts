@@ -5,7 +5,10 @@ import { bothForms } from "../../support/dynamic";
 const apiUrl = "http://127.0.0.1:19120/api/v2";
 
 async function branchExists(branch: string): Promise<boolean> {
-    return nessieRequest(apiUrl, "GET", `/trees/${branch}`).then(() => true, () => false);
+    return nessieRequest(apiUrl, "GET", `/trees/${branch}`).then(
+        () => true,
+        () => false,
+    );
 }
 
 describe.each([["provider object"], ["serialized provider"]])("Nessie resources on real Nessie (%s)", (form) => {
@@ -76,10 +79,28 @@ describe.each([["provider object"], ["serialized provider"]])("Nessie resources 
         const hash = (await nessieRequest(apiUrl, "GET", "/trees/main")).reference.hash;
         await nessieRequest(apiUrl, "POST", `/trees/main@${hash}/history/commit`, {
             commitMeta: { message: "a table" },
-            operations: [{ type: "PUT", key: { elements: [name, "t"] }, content: { type: "ICEBERG_TABLE", metadataLocation: "s3://w/t/metadata/v1.metadata.json", snapshotId: 1, schemaId: 0, specId: 0, sortOrderId: 0 } }],
+            operations: [
+                {
+                    type: "PUT",
+                    key: { elements: [name, "t"] },
+                    content: {
+                        type: "ICEBERG_TABLE",
+                        metadataLocation: "s3://w/t/metadata/v1.metadata.json",
+                        snapshotId: 1,
+                        schemaId: 0,
+                        specId: 0,
+                        sortOrderId: 0,
+                    },
+                },
+            ],
         });
         const moved = { ...ns, apiUrl: apiUrl.replace("127.0.0.1", "localhost") };
-        expect(await namespaceProvider.diff(original.id, original.outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, detailedDiff: { apiUrl: { kind: "update", inputDiff: true } } });
+        expect(await namespaceProvider.diff(original.id, original.outs, moved)).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: { apiUrl: { kind: "update", inputDiff: true } },
+        });
         const updated = await namespaceProvider.update(original.id, original.outs, moved);
         expect(updated.outs.ownerToken).toBe(original.outs.ownerToken);
 
@@ -106,16 +127,28 @@ describe.each([["provider object"], ["serialized provider"]])("Nessie resources 
     });
 
     it("reports drift when the namespace is dropped out of band", async () => {
-        const ns = { apiUrl, branch: "main", namespace: `drift_${form.startsWith("s") ? "ser" : "obj"}_${Date.now().toString(36)}`, version: NESSIE_PROVIDER_VERSION };
+        const ns = {
+            apiUrl,
+            branch: "main",
+            namespace: `drift_${form.startsWith("s") ? "ser" : "obj"}_${Date.now().toString(36)}`,
+            version: NESSIE_PROVIDER_VERSION,
+        };
         const made = await namespaceProvider.create(ns);
         const hash = (await nessieRequest(apiUrl, "GET", "/trees/main")).reference.hash;
-        await nessieRequest(apiUrl, "POST", `/trees/main@${hash}/history/commit`, { commitMeta: { message: "out of band" }, operations: [{ type: "DELETE", key: { elements: [ns.namespace] } }] });
+        await nessieRequest(apiUrl, "POST", `/trees/main@${hash}/history/commit`, {
+            commitMeta: { message: "out of band" },
+            operations: [{ type: "DELETE", key: { elements: [ns.namespace] } }],
+        });
         expect(await namespaceProvider.read(made.id, made.outs)).toEqual({});
     });
 
     it("surfaces Nessie's own message when the source branch does not exist", async () => {
-        await expect(branchProvider.create({ apiUrl, branch: `${branch}-x`, from: "no-such-branch", version: 1 })).rejects.toThrow('Nessie branch "no-such-branch" (the source of');
-        await expect(namespaceProvider.create({ apiUrl, branch: "no-such-branch", namespace: "cdc", version: 1 })).rejects.toThrow('Nessie branch "no-such-branch" does not exist');
+        await expect(branchProvider.create({ apiUrl, branch: `${branch}-x`, from: "no-such-branch", version: 1 })).rejects.toThrow(
+            'Nessie branch "no-such-branch" (the source of',
+        );
+        await expect(namespaceProvider.create({ apiUrl, branch: "no-such-branch", namespace: "cdc", version: 1 })).rejects.toThrow(
+            'Nessie branch "no-such-branch" does not exist',
+        );
     });
 });
 

@@ -11,7 +11,14 @@ const pg = () => endpoints().postgres;
 
 async function sql(query: string, params: unknown[] = [], as?: { user: string; password: string; replication?: boolean }): Promise<any[]> {
     const p = pg();
-    const client = new Client({ host: p.host, port: Number(p.port), user: as?.user ?? p.user, password: as?.password ?? p.password, database: p.database, ...(as?.replication ? { replication: "database" } : {}) } as any);
+    const client = new Client({
+        host: p.host,
+        port: Number(p.port),
+        user: as?.user ?? p.user,
+        password: as?.password ?? p.password,
+        database: p.database,
+        ...(as?.replication ? { replication: "database" } : {}),
+    } as any);
     await client.connect();
     try {
         return (await client.query(query, params)).rows;
@@ -49,7 +56,9 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
     afterAll(async () => {
         await sql(`DROP PUBLICATION IF EXISTS ${publication}`);
         await sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await sql(`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN EXECUTE 'DROP OWNED BY ${role}'; EXECUTE 'DROP ROLE ${role}'; END IF; END $$`);
+        await sql(
+            `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN EXECUTE 'DROP OWNED BY ${role}'; EXECUTE 'DROP ROLE ${role}'; END IF; END $$`,
+        );
     });
 
     test("creates, reports drift, repairs, adds a table, and drops only what it created", async () => {
@@ -62,7 +71,9 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         expect(ident[0].dbname).toBe(pg().database);
         await sql(`INSERT INTO ${schema}.demographics (name, age, city) VALUES ('ada', 36, 'London')`);
         expect(await sql(`SELECT name FROM ${schema}.demographics`, [], { user: role, password })).toEqual([{ name: "ada" }]);
-        expect(await sql("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1", [publication])).toEqual([{ schemaname: schema, tablename: "demographics" }]);
+        expect(await sql("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1", [publication])).toEqual([
+            { schemaname: schema, tablename: "demographics" },
+        ]);
         expect(await sql(`SELECT relreplident FROM pg_class WHERE oid = '${schema}.demographics'::regclass`)).toEqual([{ relreplident: "f" }]);
 
         // Unchanged: no diff, and read finds no drift (inputs come back as they were).
@@ -74,7 +85,10 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         await sql(`ALTER TABLE ${schema}.demographics REPLICA IDENTITY DEFAULT`);
         await sql(`ALTER PUBLICATION ${publication} DROP TABLE ${schema}.demographics`);
         const drifted = await provider.read(created.id, outs);
-        expect(drifted.props.drift).toEqual([`table ${schema}.demographics is not REPLICA IDENTITY FULL`, `table ${schema}.demographics is not in publication ${publication}`]);
+        expect(drifted.props.drift).toEqual([
+            `table ${schema}.demographics is not REPLICA IDENTITY FULL`,
+            `table ${schema}.demographics is not in publication ${publication}`,
+        ]);
         // Drift is a change of the input that drifted (the tables), never a replacement.
         expect(diffCdcSource(drifted.props, inputs())).toMatchObject({ changes: true, replaces: [], changedKeys: ["tables"] });
         expect((await provider.diff(created.id, drifted.props, inputs())).detailedDiff).toEqual({ tables: { kind: "update", inputDiff: true } });
@@ -86,11 +100,16 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         await sql(`CREATE TABLE ${schema}.orders (id INT PRIMARY KEY, total NUMERIC)`);
         expect(diffCdcSource(repaired, inputs({ tables: ["demographics", "orders"] })).changedKeys).toEqual(["tables"]);
         const widened = (await provider.update(created.id, repaired, inputs({ tables: ["demographics", "orders"] }))).outs;
-        expect((await sql("SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1", [publication])).map((r) => r.tablename)).toEqual(["demographics", "orders"]);
+        expect((await sql("SELECT tablename FROM pg_publication_tables WHERE pubname = $1 ORDER BY 1", [publication])).map((r) => r.tablename)).toEqual([
+            "demographics",
+            "orders",
+        ]);
 
         // A table that does not exist: a clear error, nothing changed, no password in it.
         const error = await provider.update(created.id, widened, inputs({ tables: ["demographics", "orders", "missing_table"] })).catch((e: Error) => e);
-        expect(error.message).toBe(`CDC source: ${schema}.missing_table does not exist in database ${pg().database}; create it first, or remove it from lakehouse:source.tables`);
+        expect(error.message).toBe(
+            `CDC source: ${schema}.missing_table does not exist in database ${pg().database}; create it first, or remove it from lakehouse:source.tables`,
+        );
         expect((await sql("SELECT count(*)::int AS n FROM pg_publication_tables WHERE pubname = $1", [publication]))[0].n).toBe(2);
 
         // Delete drops the publication and the role it created; delete again is a no-op.
@@ -101,7 +120,11 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         const gone = (await provider.read(created.id, widened)).props;
         expect(gone.drift).toContain(`role ${role} is missing`);
         // A missing role and publication are changes of those inputs, which `up` makes again: not a replacement.
-        expect(diffCdcSource(gone, widened)).toMatchObject({ changes: true, replaces: [], changedKeys: expect.arrayContaining(["replicationUser", "publication"]) });
+        expect(diffCdcSource(gone, widened)).toMatchObject({
+            changes: true,
+            replaces: [],
+            changedKeys: expect.arrayContaining(["replicationUser", "publication"]),
+        });
     });
 
     test("a new address is an update; a replacement that adopted role and publication keeps them when the original is deleted", async () => {
@@ -119,7 +142,9 @@ describe.each([["provider object"], ["serialized provider"]])("CDC source on rea
         const replacement = await provider.create(moved);
         expect([replacement.outs.createdRole, replacement.outs.createdPublication]).toEqual([false, false]);
         expect(replacement.outs.ownerToken).not.toBe(original.outs.ownerToken);
-        expect(await sql("SELECT shobj_description(oid, 'pg_authid') AS c FROM pg_roles WHERE rolname = $1", [role])).toEqual([{ c: `lakehouse-owner ${replacement.outs.ownerToken}` }]);
+        expect(await sql("SELECT shobj_description(oid, 'pg_authid') AS c FROM pg_roles WHERE rolname = $1", [role])).toEqual([
+            { c: `lakehouse-owner ${replacement.outs.ownerToken}` },
+        ]);
         await provider.delete(original.id, updated);
         expect(await sql("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).toHaveLength(1);
         expect(await sql("SELECT 1 FROM pg_publication WHERE pubname = $1", [publication])).toHaveLength(1);

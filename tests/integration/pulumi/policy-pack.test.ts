@@ -61,7 +61,9 @@ describe("policy pack on a copy of the local stack (real engine, preview only)",
         fs.writeFileSync(file, yaml.dump(local));
         const unprotected = await pulumi(["preview", "-s", stack, "--policy-pack", pack], false);
         expect(unprotected.code).not.toBe(0);
-        const found = [...`${unprotected.stdout}\n${unprotected.stderr}`.matchAll(/\[mandatory\] (?:\[severity: \w+\] +)?([a-z-]+) +\(([^)]*)\)/g)].map((m) => `${m[1]} on ${m[2]}`);
+        const found = [...`${unprotected.stdout}\n${unprotected.stderr}`.matchAll(/\[mandatory\] (?:\[severity: \w+\] +)?([a-z-]+) +\(([^)]*)\)/g)].map(
+            (m) => `${m[1]} on ${m[2]}`,
+        );
         expect(found.sort()).toEqual([
             "data-bearing-protected on pulumi-nodejs:dynamic/lakehouse:DebeziumConnector: lakehouse-connector",
             "data-bearing-protected on pulumi-nodejs:dynamic/lakehouse:NessieNamespace: lakehouse-namespace",

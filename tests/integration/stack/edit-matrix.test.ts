@@ -110,7 +110,14 @@ function programKnowsAllowDataLoss(config: Record<string, any>): boolean {
 describe("editing a live stack never destroys data (edit matrix: real engine, real services, a writer throughout)", () => {
     const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
     const stack = `edit-matrix-${id}`;
-    const names: CopyNames = { id, bucket: `edit-matrix-${id}`, namespace: `edit_matrix_${id}`, schema: `edit_matrix_${id}`, prefix: `edit_matrix_${id}`, database: `edit_matrix_${id}_db` };
+    const names: CopyNames = {
+        id,
+        bucket: `edit-matrix-${id}`,
+        namespace: `edit_matrix_${id}`,
+        schema: `edit_matrix_${id}`,
+        prefix: `edit_matrix_${id}`,
+        database: `edit_matrix_${id}_db`,
+    };
     const stackFile = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
     let stateDir = "";
     let workDir = "";
@@ -120,7 +127,10 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
      */
     const pulumi = async (args: string[], expectOk = true): Promise<RunPulumiResult> => {
         const r = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 600_000 });
-        if (expectOk && r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+        if (expectOk && r.code !== 0)
+            throw new Error(
+                `pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+            );
         return r;
     };
     /** What the rows observed so far, written after every row (a run cut short still leaves them). */
@@ -173,22 +183,36 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         try {
             // The pipeline runs: one live job under the name, RUNNING; the connector and its tasks RUNNING.
             const jobs = await flinkJobs(pt().job);
-            if (jobs.live.length !== 1 || jobs.live[0].state !== "RUNNING") problems.push(`Flink job ${pt().job}: live ${JSON.stringify(jobs.live)} (want exactly one, RUNNING)`);
-            const c = await connectorStatus(outputs!.connector.name).catch((e) => ({ connector: `unreadable (${(e as Error).message})`, tasks: [] as string[] }));
-            if (c.connector !== "RUNNING" || !c.tasks.length || c.tasks.some((s) => s !== "RUNNING")) problems.push(`connector ${c.connector} [${c.tasks.join(",")}]`);
+            if (jobs.live.length !== 1 || jobs.live[0].state !== "RUNNING")
+                problems.push(`Flink job ${pt().job}: live ${JSON.stringify(jobs.live)} (want exactly one, RUNNING)`);
+            const c = await connectorStatus(outputs!.connector.name).catch((e) => ({
+                connector: `unreadable (${(e as Error).message})`,
+                tasks: [] as string[],
+            }));
+            if (c.connector !== "RUNNING" || !c.tasks.length || c.tasks.some((s) => s !== "RUNNING"))
+                problems.push(`connector ${c.connector} [${c.tasks.join(",")}]`);
 
             await waitLagZero(pt(), slotName(), lsn, 240_000, log).catch((e) => problems.push((e as Error).message));
             // The whole-table comparison (Iceberg read back through Flink) on the baseline, the incident rows and
             // at the end; every other row checks the cheap invariants below (slot, offsets, objects, Nessie ids).
-            const { mirror, changelog, error } = full ? await waitMirrorAndChangelog(reader!, names.schema, pt(), changes, 300_000, log) : { mirror: undefined, changelog: undefined, error: undefined };
+            const { mirror, changelog, error } = full
+                ? await waitMirrorAndChangelog(reader!, names.schema, pt(), changes, 300_000, log)
+                : { mirror: undefined, changelog: undefined, error: undefined };
             if (error) problems.push(error);
-            if (mirror && !mirror.equal) problems.push(`mirror differs from PostgreSQL: ${mirror.missing} missing, ${mirror.extra} extra, ${mirror.differing} differing (${mirror.examples.slice(0, 3).join("; ")})`);
+            if (mirror && !mirror.equal)
+                problems.push(
+                    `mirror differs from PostgreSQL: ${mirror.missing} missing, ${mirror.extra} extra, ${mirror.differing} differing (${mirror.examples.slice(0, 3).join("; ")})`,
+                );
             if (changelog) {
                 if (changelog.lost) problems.push(`changelog: ${changelog.lost} of ${changelog.expected} changes lost (${changelog.examples.join("; ")})`);
                 if (changelog.duplicates) problems.push(`changelog: ${changelog.duplicates} duplicate rows`);
-                if (changelog.unexpected) problems.push(`changelog: ${changelog.unexpected} rows that are no change the writer made (${changelog.examples.join("; ")})`);
+                if (changelog.unexpected)
+                    problems.push(`changelog: ${changelog.unexpected} rows that are no change the writer made (${changelog.examples.join("; ")})`);
                 if (checkNo === 1) baselineSnapshotRows = changelog.snapshotRows;
-                else if (changelog.snapshotRows !== baselineSnapshotRows) problems.push(`changelog: ${changelog.snapshotRows} SNAPSHOT (read) rows, ${baselineSnapshotRows} after the first deploy: Debezium snapshotted again`);
+                else if (changelog.snapshotRows !== baselineSnapshotRows)
+                    problems.push(
+                        `changelog: ${changelog.snapshotRows} SNAPSHOT (read) rows, ${baselineSnapshotRows} after the first deploy: Debezium snapshotted again`,
+                    );
             }
 
             // The slot: the same slot, never gone, only forward.
@@ -199,11 +223,15 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             if (watch?.problems.length) problems.push(...watch.problems.map((p) => `slot watch: ${p}`));
 
             // The connector's offsets: never reset.
-            const off = await connectorOffsets(outputs!.connector.name).catch((e) => ({ lsn: undefined, error: String(e) }) as { lsn?: number; error?: string });
+            const off = await connectorOffsets(outputs!.connector.name).catch(
+                (e) => ({ lsn: undefined, error: String(e) }) as { lsn?: number; error?: string },
+            );
             if (off.lsn === undefined) {
-                if (lastOffsetLsn !== undefined) problems.push(`connector offsets are gone (were at lsn ${lastOffsetLsn})${"error" in off ? `: ${off.error}` : ""}`);
+                if (lastOffsetLsn !== undefined)
+                    problems.push(`connector offsets are gone (were at lsn ${lastOffsetLsn})${"error" in off ? `: ${off.error}` : ""}`);
             } else {
-                if (lastOffsetLsn !== undefined && off.lsn < lastOffsetLsn) problems.push(`connector offsets went back: lsn ${lastOffsetLsn} -> ${off.lsn} (reset)`);
+                if (lastOffsetLsn !== undefined && off.lsn < lastOffsetLsn)
+                    problems.push(`connector offsets went back: lsn ${lastOffsetLsn} -> ${off.lsn} (reset)`);
                 lastOffsetLsn = off.lsn;
             }
 
@@ -214,7 +242,10 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             });
             if (now) {
                 const lost = lostObjects(everyObject, now, [checkpointsPrefix()]);
-                if (lost.length) problems.push(`${lost.length} of ${everyObject.size} objects of bucket ${names.bucket} gone: ${lost.slice(0, 8).join(", ")}${lost.length > 8 ? ", ..." : ""}`);
+                if (lost.length)
+                    problems.push(
+                        `${lost.length} of ${everyObject.size} objects of bucket ${names.bucket} gone: ${lost.slice(0, 8).join(", ")}${lost.length > 8 ? ", ..." : ""}`,
+                    );
                 for (const [k, v] of now) everyObject.set(k, v);
             }
 
@@ -223,7 +254,8 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             const ids = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await nessieContentId(k).catch(() => undefined)] as const)));
             for (const k of keys) {
                 if (!ids[k]) problems.push(`Nessie: ${k} does not exist on main`);
-                else if (contentIds[k] && contentIds[k] !== ids[k]) problems.push(`Nessie: ${k} is another object now (content id ${contentIds[k]} -> ${ids[k]})`);
+                else if (contentIds[k] && contentIds[k] !== ids[k])
+                    problems.push(`Nessie: ${k} is another object now (content id ${contentIds[k]} -> ${ids[k]})`);
             }
             contentIds = { ...contentIds, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v)) };
             log(
@@ -236,7 +268,10 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
     }
 
     /** `pulumi preview --json` of a config (in a file of its own); the steps' classification or the failure's text. */
-    async function preview(config: Record<string, any>, rowId: string): Promise<{ code: number; text: string; classification?: ReturnType<typeof classifySteps>; ms: number }> {
+    async function preview(
+        config: Record<string, any>,
+        rowId: string,
+    ): Promise<{ code: number; text: string; classification?: ReturnType<typeof classifySteps>; ms: number }> {
         const file = path.join(workDir, `preview-${rowId.replace(/[^A-Za-z0-9]+/g, "_")}.yaml`);
         writeFile(file, config);
         const t = Date.now();
@@ -262,7 +297,14 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
     const previewNoOpsTogether = () =>
         (noOpTogether ??= (async () => {
             const rows = MATRIX.filter((r) => r.group === "no-op");
-            const p = await preview(applyEdits(applied, rows.flatMap((r) => r.edits), names), "no-op keys together");
+            const p = await preview(
+                applyEdits(
+                    applied,
+                    rows.flatMap((r) => r.edits),
+                    names,
+                ),
+                "no-op keys together",
+            );
             const clean = p.code === 0 && !!p.classification && describeClassification(p.classification) === "no changes";
             log(`preview [no-op keys together]: ${clean ? "no changes" : "changes or a failure: each key is previewed alone"}`);
             return { clean, ms: p.ms };
@@ -290,7 +332,9 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         try {
             const p = await preview(next, row.id);
             result.previewMs = p.ms;
-            const firstError = (p.text.match(/error: .*/g) ?? []).map((l) => l.trim()).filter((l) => !/^error: preview failed$/i.test(l))[0] ?? p.text.trim().split("\n").slice(-3).join(" ");
+            const firstError =
+                (p.text.match(/error: .*/g) ?? []).map((l) => l.trim()).filter((l) => !/^error: preview failed$/i.test(l))[0] ??
+                p.text.trim().split("\n").slice(-3).join(" ");
             if ("refused" in row.expect) {
                 if (p.code === 0) {
                     result.observed = `NOT refused: ${describeClassification(p.classification ?? { byKind: {}, others: [] })}`;
@@ -306,7 +350,12 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             } else {
                 const c = p.classification;
                 result.observed = describeClassification(c);
-                const reasons = c.details.filter((d) => d.step !== "same").map((d) => `${d.name} ${d.step}${d.replace.length ? ` (replace: ${d.replace.join(", ")})` : d.diff.length ? ` (${d.diff.join(", ")})` : ""}`);
+                const reasons = c.details
+                    .filter((d) => d.step !== "same")
+                    .map(
+                        (d) =>
+                            `${d.name} ${d.step}${d.replace.length ? ` (replace: ${d.replace.join(", ")})` : d.diff.length ? ` (${d.diff.join(", ")})` : ""}`,
+                    );
                 if (reasons.length) log(`preview [${row.id}]: ${reasons.join("; ")}`);
                 if ("safe" in row.expect) problems.push(...unsafeSteps(c).map((s) => `a data-bearing resource would be lost: ${s}`));
                 else problems.push(...classificationMismatches(c, row.expect.steps));
@@ -314,7 +363,9 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
                 if (row.up) {
                     const destructive = RESOURCE_KINDS.filter((k) => ["replace", "delete", "create"].includes(c.byKind[k] ?? "same"));
                     if (destructive.length || c.others.some((o) => !o.startsWith("update"))) {
-                        problems.push(`up not run: the preview plans ${destructive.map((k) => `${k} ${c.byKind[k]}`).join(", ")}${c.others.length ? ` ${c.others.join(", ")}` : ""}; running it would destroy what the following rows check`);
+                        problems.push(
+                            `up not run: the preview plans ${destructive.map((k) => `${k} ${c.byKind[k]}`).join(", ")}${c.others.length ? ` ${c.others.join(", ")}` : ""}; running it would destroy what the following rows check`,
+                        );
                     } else {
                         await applyRow(row, next, result);
                     }
@@ -340,8 +391,23 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"], false);
         result.upMs = Date.now() - t;
         log(`up [${row.id}] exited ${up.code} after ${(result.upMs / 1000).toFixed(1)} s`);
-        if (up.code !== 0) problems.push(`up exited ${up.code}: ${(up.stdout + up.stderr).split("\n").filter((l) => /error/i.test(l)).slice(0, 5).join(" ").slice(0, 1500)}`);
-        if (/\d+ (replaced|deleted|created)/.test(up.stdout)) problems.push(`up: ${up.stdout.split("\n").filter((l) => /\d+ (replaced|deleted|created)/.test(l)).map((l) => l.trim()).join(", ")}`);
+        if (up.code !== 0)
+            problems.push(
+                `up exited ${up.code}: ${(up.stdout + up.stderr)
+                    .split("\n")
+                    .filter((l) => /error/i.test(l))
+                    .slice(0, 5)
+                    .join(" ")
+                    .slice(0, 1500)}`,
+            );
+        if (/\d+ (replaced|deleted|created)/.test(up.stdout))
+            problems.push(
+                `up: ${up.stdout
+                    .split("\n")
+                    .filter((l) => /\d+ (replaced|deleted|created)/.test(l))
+                    .map((l) => l.trim())
+                    .join(", ")}`,
+            );
         outputs = await readOutputs();
         const job = outputs.flinkJobs[TABLE];
         if (row.up!.job === "same") {
@@ -352,12 +418,14 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             const restored = await jobRestoredFrom(job.jobId);
             const norm = (s?: string) => (s ?? "").replace(/^s3a?:\/\//, "").replace(/\/$/, "");
             if (!restored) problems.push(`the new Flink job ${job.jobId} started without state (not restored from a savepoint)`);
-            else if (job.lastSavepoint && norm(restored) !== norm(job.lastSavepoint)) problems.push(`the new Flink job restored from ${restored}, not from the savepoint the update took (${job.lastSavepoint})`);
+            else if (job.lastSavepoint && norm(restored) !== norm(job.lastSavepoint))
+                problems.push(`the new Flink job restored from ${restored}, not from the savepoint the update took (${job.lastSavepoint})`);
         }
         const after = await connectorConfig(outputs.connector.name);
         const changed = changedKeys(before.connector, after);
         const want = row.up!.connector === "unchanged" ? [] : [...row.up!.connector.changed].sort();
-        if (JSON.stringify(changed) !== JSON.stringify(want)) problems.push(`connector config in Connect: changed ${JSON.stringify(changed)}, expected ${JSON.stringify(want)}`);
+        if (JSON.stringify(changed) !== JSON.stringify(want))
+            problems.push(`connector config in Connect: changed ${JSON.stringify(changed)}, expected ${JSON.stringify(want)}`);
         problems.push(...(await checkInvariants(`after ${row.id}`, `after_${row.id}`, !!row.incident)));
     }
 
@@ -419,7 +487,11 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             // Protected resources (allowDataLoss off) must be unprotected before the copy can go.
             await pulumi(["state", "unprotect", "--all", "--yes", "-s", stack], false).catch(() => undefined);
             for (let attempt = 1; attempt <= 2 && deployed; attempt++) {
-                const r = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview", ...(attempt === 2 ? ["--refresh"] : [])], false).catch((e) => ({ code: -1, stdout: "", stderr: String(e) }));
+                const r = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview", ...(attempt === 2 ? ["--refresh"] : [])], false).catch((e) => ({
+                    code: -1,
+                    stdout: "",
+                    stderr: String(e),
+                }));
                 if (r.code === 0) deployed = false;
                 else problems.push(`destroy (attempt ${attempt}) exited ${r.code}: ${(r.stdout + r.stderr).slice(-1500)}`);
             }
@@ -446,7 +518,12 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         }
         fs.rmSync(workDir, { recursive: true, force: true });
         const totalMs = Date.now() - started;
-        const out: MatrixResults = { startedAt: new Date(started).toISOString(), totalMs, rows: results, notes: [...notes, ...problems.map((p) => `teardown: ${p}`)] };
+        const out: MatrixResults = {
+            startedAt: new Date(started).toISOString(),
+            totalMs,
+            rows: results,
+            notes: [...notes, ...problems.map((p) => `teardown: ${p}`)],
+        };
         fs.writeFileSync(RESULTS_FILE, JSON.stringify(out, null, 2));
         log(`done in ${(totalMs / 60000).toFixed(1)} min; results in ${RESULTS_FILE}${problems.length ? `; teardown problems: ${problems.join(" | ")}` : ""}`);
     }, 900_000);
@@ -482,7 +559,9 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
     });
 
     for (const row of MATRIX) {
-        const title = row.incident ? `${row.incident.split(":")[0]} (regression): ${row.id} ${row.edits.map((e) => `-> ${JSON.stringify(e.value)}`).join(" ")} keeps every object, the slot and the offsets` : `[${row.group}] ${row.id}`;
+        const title = row.incident
+            ? `${row.incident.split(":")[0]} (regression): ${row.id} ${row.edits.map((e) => `-> ${JSON.stringify(e.value)}`).join(" ")} keeps every object, the slot and the offsets`
+            : `[${row.group}] ${row.id}`;
         // A preview and an up (each bounded at 10 min) and the invariants' bounded waits.
         it(title, () => runRow(row), 1_800_000);
     }
@@ -494,7 +573,9 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         // into an upsert table nothing compacts yet (issue 18), one read of it takes minutes here.
         const problems = await checkInvariants("end", "end", false);
         log(`slot watch: ${watch?.samples} samples, ${watch?.problems.length} problems`);
-        notes.push(`slot watch: ${watch?.samples} samples of pg_replication_slots, ${watch?.problems.length} problems; ${writer?.changes.length} changes written`);
+        notes.push(
+            `slot watch: ${watch?.samples} samples of pg_replication_slots, ${watch?.problems.length} problems; ${writer?.changes.length} changes written`,
+        );
         results.push({ id: "invariants at the end", observed: problems.length ? "violated" : "kept", ok: problems.length === 0, problems });
         saveResults();
         expect(watch!.samples).toBeGreaterThan(10);

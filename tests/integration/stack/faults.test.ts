@@ -41,7 +41,9 @@ describe("fault injection: kill each service while writing; the pipeline recover
             expect(env).toBeDefined();
             const r = await runScenario(env!, fault);
             results.push(r);
-            log(`[${fault}] recovered ${r.recovered}: first change after the kill in Iceberg after ${seconds(r.recoveryMs)} s, job RUNNING again after ${seconds(r.jobRunningAgainMs)} s, lag 0 after ${seconds(r.lagZeroMs)} s`);
+            log(
+                `[${fault}] recovered ${r.recovered}: first change after the kill in Iceberg after ${seconds(r.recoveryMs)} s, job RUNNING again after ${seconds(r.jobRunningAgainMs)} s, lag 0 after ${seconds(r.lagZeroMs)} s`,
+            );
             expect(r.error).toBeUndefined();
             expect(r.changesWritten).toBeGreaterThan(0);
             expect(r.recovered).not.toBe("no");

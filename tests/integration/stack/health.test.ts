@@ -55,7 +55,7 @@ async function connectorState(name: string): Promise<string> {
 async function waitConnector(name: string, state: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let delay = 250;
-    let seen = "";
+    let seen: string;
     while ((seen = await connectorState(name)) !== `${state},${state}`) {
         if (Date.now() + delay > deadline) throw new Error(`connector ${name} not ${state} within ${timeoutMs / 1000} s (last: ${seen})`);
         await new Promise((r) => setTimeout(r, delay));
@@ -99,7 +99,14 @@ afterAll(async () => {
 });
 
 async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: string): Promise<void> {
-    const kafka = new Kafka({ clientId: "health-test-cleanup", brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING, connectionTimeout: 10_000, requestTimeout: 30_000, retry: { retries: 2 } });
+    const kafka = new Kafka({
+        clientId: "health-test-cleanup",
+        brokers: ["127.0.0.1:9092"],
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 10_000,
+        requestTimeout: 30_000,
+        retry: { retries: 2 },
+    });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -117,7 +124,13 @@ test("canary: the marker row reaches both Iceberg tables, the latency is measure
     const r = await run(canaryMain, ["--stack", stack, "--json", "--timeout", "120"]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out);
-    expect(result).toMatchObject({ stack, ok: true, source: `${schema}.demographics`, cleanedUp: true, marker: { name: expect.stringMatching(/^canary-[0-9a-f]{12}$/) } });
+    expect(result).toMatchObject({
+        stack,
+        ok: true,
+        source: `${schema}.demographics`,
+        cleanedUp: true,
+        marker: { name: expect.stringMatching(/^canary-[0-9a-f]{12}$/) },
+    });
     expect(result.marker.id).toBeLessThan(0);
     expect(result.latencyMs).toBeGreaterThan(0);
     expect(result.tables.map((t: any) => [t.identifier, t.kind])).toEqual([
@@ -145,7 +158,8 @@ async function waitForCommittedOffsets(timeoutMs: number): Promise<void> {
         const report = JSON.parse((await run(healthMain, ["--stack", stack, "--json"])).out);
         const lag = report.checks.filter((c: any) => c.name.startsWith("kafka.lag."));
         if (lag.length === 2 && lag.every((c: any) => c.metrics.uncommittedPartitions === 0)) return;
-        if (Date.now() + delay > deadline) throw new Error(`the job's consumer groups committed no offsets within ${timeoutMs / 1000} s: ${lag.map((c: any) => c.detail).join("; ")}`);
+        if (Date.now() + delay > deadline)
+            throw new Error(`the job's consumer groups committed no offsets within ${timeoutMs / 1000} s: ${lag.map((c: any) => c.detail).join("; ")}`);
         console.log(`waiting for the Flink job to commit its Kafka offsets: ${lag.map((c: any) => `${c.status} ${c.name}`).join(", ")}`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);
@@ -156,8 +170,15 @@ test("canary: a timeout fails with exit code 1, says what it waited for, and sti
     const r = await run(canaryMain, ["--stack", stack, "--json", "--timeout", "1"]);
     expect(r.code).toBe(1);
     const result = JSON.parse(r.out);
-    expect(result).toMatchObject({ ok: false, latencyMs: null, cleanedUp: true, error: expect.stringMatching(/^timed out after 1 s waiting for marker canary-[0-9a-f]{12}/) });
-    expect(r.err).toMatch(/waiting for marker canary-[0-9a-f]{12} \(id -\d+\) in nessie\.health_it_\w+\.demographics and nessie\.health_it_\w+\.demographics_changes/);
+    expect(result).toMatchObject({
+        ok: false,
+        latencyMs: null,
+        cleanedUp: true,
+        error: expect.stringMatching(/^timed out after 1 s waiting for marker canary-[0-9a-f]{12}/),
+    });
+    expect(r.err).toMatch(
+        /waiting for marker canary-[0-9a-f]{12} \(id -\d+\) in nessie\.health_it_\w+\.demographics and nessie\.health_it_\w+\.demographics_changes/,
+    );
     expect(await pgQuery(`SELECT * FROM ${schema}.demographics WHERE id = $1`, [result.marker.id])).toEqual([]);
 });
 
@@ -168,7 +189,17 @@ test("health: every check PASSes on the running pipeline (human lines and --json
     expect(lines[0]).toMatch(new RegExp(`^health of stack ${stack} at `));
     const checks = lines.slice(1, -1);
     expect(checks.filter((l) => !l.startsWith("PASS  "))).toEqual([]);
-    for (const name of ["flink.cluster", "flink.job.demographics", "kafka.broker", "kafka.topic.demographics", "connect.connector", "s3.bucket", "nessie.server", "postgres.slot", "dremio.source"]) {
+    for (const name of [
+        "flink.cluster",
+        "flink.job.demographics",
+        "kafka.broker",
+        "kafka.topic.demographics",
+        "connect.connector",
+        "s3.bucket",
+        "nessie.server",
+        "postgres.slot",
+        "dremio.source",
+    ]) {
         expect(checks.some((l) => l.startsWith(`PASS  ${name} `))).toBe(true);
     }
     expect(checks.filter((l) => /^PASS {2}kafka\.lag\./.test(l))).toHaveLength(2);
@@ -201,7 +232,12 @@ test("health: a connector paused out of band is a FAIL line and exit code 1", as
         await waitConnector(name, "PAUSED", 60_000);
         const r = await run(healthMain, ["--stack", stack]);
         expect(r.code).toBe(1);
-        expect(r.out).toMatch(new RegExp(`^FAIL {2}connect\\.connector +connector ${name} is PAUSED \\(the stack declares RUNNING\\): no changes are captured; run \`pulumi up --refresh\` to put it back in the declared state \\(or resume it: curl -X PUT 'http[^']+/connectors/${name}/resume'\\)$`, "m"));
+        expect(r.out).toMatch(
+            new RegExp(
+                `^FAIL {2}connect\\.connector +connector ${name} is PAUSED \\(the stack declares RUNNING\\): no changes are captured; run \`pulumi up --refresh\` to put it back in the declared state \\(or resume it: curl -X PUT 'http[^']+/connectors/${name}/resume'\\)$`,
+                "m",
+            ),
+        );
         expect(r.out).toMatch(/\d+ checks: \d+ PASS, \d+ WARN, 1 FAIL {2}\(unhealthy\)$/);
     } finally {
         await fetch(`${CONNECT}/connectors/${name}/resume`, { method: "PUT", signal: AbortSignal.timeout(10_000) });

@@ -20,7 +20,12 @@ const NESSIE_API = "http://127.0.0.1:19120/api/v2";
 
 async function bucketExists(bucket: string): Promise<boolean> {
     const m = minioEndpoints();
-    const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    const client = new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
     try {
         await client.send(new HeadBucketCommand({ Bucket: bucket }));
         return true;
@@ -68,7 +73,8 @@ async function waitForIcebergRows(bucket: string, namespace: string, table: stri
         for (;;) {
             rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch(() => []);
             if (rows.length >= n) return rows;
-            if (Date.now() + delay > deadline) throw new Error(`Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s`);
+            if (Date.now() + delay > deadline)
+                throw new Error(`Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s`);
             await new Promise((resolve) => setTimeout(resolve, delay));
             delay = Math.min(delay * 2, 5000);
         }
@@ -153,7 +159,11 @@ describe("pulumi up -s local (real engine, real services)", () => {
             // Dremio (the stand-in) holds the Nessie source, pointing at the real Nessie the stand-in checked.
             const dremioToken = await dremioLogin(DREMIO, "admin", "lakehouse-local-dremio1");
             const dremioSource = await dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken });
-            expect(dremioSource).toMatchObject({ id: outputs.dremioSource.id, type: "NESSIE", config: { nessieEndpoint: "http://127.0.0.1:19120/api/v2", awsRootPath: `/${bucket}` } });
+            expect(dremioSource).toMatchObject({
+                id: outputs.dremioSource.id,
+                type: "NESSIE",
+                config: { nessieEndpoint: "http://127.0.0.1:19120/api/v2", awsRootPath: `/${bucket}` },
+            });
             const shown = JSON.parse((await pulumi(["stack", "output", "-s", stack, "credentials", "--show-secrets", "--json"])).stdout);
             expect(shown).toEqual({
                 postgres: { username: "postgres", password: "lakehouse-local-pg" },
@@ -180,7 +190,9 @@ describe("pulumi up -s local (real engine, real services)", () => {
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).rejects.toMatchObject({ status: 404 });
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}.demographics`)).rejects.toMatchObject({ status: 404 });
             expect(await flinkJobState(jobId)).toBe("FINISHED");
-            await expect(dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken })).rejects.toMatchObject({ status: 404 });
+            await expect(dremioRequest(DREMIO, "GET", `/api/v3/catalog/by-path/local_test_${id}`, { token: dremioToken })).rejects.toMatchObject({
+                status: 404,
+            });
             expect(await pgQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", [`%${id}%`])).toEqual([]);
             expect(await pgQuery("SELECT 1 FROM pg_publication WHERE pubname = $1", [`pub_${id}`])).toEqual([]);
             expect(await pgQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [`dbz_${id}`])).toEqual([]);

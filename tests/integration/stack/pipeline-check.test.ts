@@ -26,7 +26,12 @@ const ep = () => endpoints();
 
 function s3(): S3Client {
     const m = ep().minio;
-    return new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    return new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
 }
 
 /** Empties and deletes a bucket (out of band, as in the incident). */
@@ -52,7 +57,13 @@ async function produce(rows: { id: number; placed: unknown }[]): Promise<void> {
     const producer = kafka().producer();
     await producer.connect();
     try {
-        await producer.send({ topic, messages: rows.map((r) => ({ key: JSON.stringify({ id: r.id }), value: JSON.stringify({ before: null, after: { id: r.id, placed: r.placed }, op: "c" }) })) });
+        await producer.send({
+            topic,
+            messages: rows.map((r) => ({
+                key: JSON.stringify({ id: r.id }),
+                value: JSON.stringify({ before: null, after: { id: r.id, placed: r.placed }, op: "c" }),
+            })),
+        });
     } finally {
         await producer.disconnect();
     }
@@ -65,7 +76,11 @@ function jobStatements(table: string, topicName: string, placedType: string, sin
         'connector' = 'kafka', 'topic' = '${topicName}', 'properties.bootstrap.servers' = '${ep().kafka.bootstrapServers}',
         'properties.group.id' = 'pipeline-check-${id}-${table}', 'scan.startup.mode' = 'earliest-offset', 'format' = 'debezium-json')`;
     if (sink === "blackhole") {
-        return [source, `CREATE TEMPORARY TABLE ${table}_sink (id BIGINT, placed ${placedType}, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'blackhole')`, `INSERT INTO ${table}_sink SELECT id, placed FROM ${table}_cdc`];
+        return [
+            source,
+            `CREATE TEMPORARY TABLE ${table}_sink (id BIGINT, placed ${placedType}, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
+            `INSERT INTO ${table}_sink SELECT id, placed FROM ${table}_cdc`,
+        ];
     }
     return [
         `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep().nessie.apiV2}', 'ref' = 'main',
@@ -143,13 +158,20 @@ describe("pipeline settle check and fail-fast on real Kafka, Flink, Nessie and M
         client.destroy();
         const admin = kafka().admin();
         await admin.connect();
-        await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }, { topic: `${topic}_bad`, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+        await admin.createTopics({
+            topics: [
+                { topic, numPartitions: 1, replicationFactor: 1 },
+                { topic: `${topic}_bad`, numPartitions: 1, replicationFactor: 1 },
+            ],
+            waitForLeaders: true,
+        });
         await admin.disconnect();
     });
 
     afterAll(async () => {
         // Nothing left running, whatever a failed assertion skipped.
-        for (const j of created) await flinkRequest("Flink REST", ep()["flink-jobmanager"].restUrl, "PATCH", `/jobs/${j.jobId}?mode=cancel`).catch(() => undefined);
+        for (const j of created)
+            await flinkRequest("Flink REST", ep()["flink-jobmanager"].restUrl, "PATCH", `/jobs/${j.jobId}?mode=cancel`).catch(() => undefined);
         await deleteBucket(bucket).catch(() => undefined);
         const admin = kafka().admin();
         await admin.connect();
@@ -160,7 +182,10 @@ describe("pipeline settle check and fail-fast on real Kafka, Flink, Nessie and M
     test("(c) a declared column type that does not fit the data fails the FlinkSqlJob within seconds, naming Flink's exception and the config key", async () => {
         const producer = kafka().producer();
         await producer.connect();
-        await producer.send({ topic: `${topic}_bad`, messages: [{ value: JSON.stringify({ before: null, after: { id: 1, placed: "2024-05-01T10:00:00Z" }, op: "c" }) }] });
+        await producer.send({
+            topic: `${topic}_bad`,
+            messages: [{ value: JSON.stringify({ before: null, after: { id: 1, placed: "2024-05-01T10:00:00Z" }, op: "c" }) }],
+        });
         await producer.disconnect();
         const started = Date.now();
         let message = "";
@@ -201,7 +226,13 @@ describe("pipeline settle check and fail-fast on real Kafka, Flink, Nessie and M
         // (b1) the job made to fail: a value its declared BIGINT column cannot hold.
         await produce([{ id: 2, placed: "2024-05-01T10:00:00Z" }]);
         const trace = await waitForJobFailure(job.jobId, 60_000);
-        console.log(`(b) Flink's exception for the bad value:\n${trace.split("\n").filter((l) => !l.startsWith("\tat ")).join("\n").slice(0, 3000)}`);
+        console.log(
+            `(b) Flink's exception for the bad value:\n${trace
+                .split("\n")
+                .filter((l) => !l.startsWith("\tat "))
+                .join("\n")
+                .slice(0, 3000)}`,
+        );
         const [, provider] = forms[1];
         const read = await provider.read("pipeline-check-test", { ...checkInputs(jobs), settledSeconds: 1 });
         expect(read.props.status).toMatch(/^unhealthy: .*NumberFormatException/);
@@ -217,7 +248,9 @@ describe("pipeline settle check and fail-fast on real Kafka, Flink, Nessie and M
         await flinkRequest("Flink REST", ep()["flink-jobmanager"].restUrl, "PATCH", `/jobs/${job.jobId}?mode=cancel`);
         await deleteBucket(bucket);
         started = Date.now();
-        await expect(provider.create(checkInputs([]))).rejects.toThrow(new RegExp(`warehouse s3://${bucket}/ at .* is not readable: NoSuchBucket: The specified bucket does not exist`));
+        await expect(provider.create(checkInputs([]))).rejects.toThrow(
+            new RegExp(`warehouse s3://${bucket}/ at .* is not readable: NoSuchBucket: The specified bucket does not exist`),
+        );
         expect(Date.now() - started).toBeLessThan(20_000);
         expect((await provider.read("pipeline-check-test", { ...checkInputs([]), settledSeconds: 1 })).props.status).toMatch(/^unhealthy: .*NoSuchBucket/);
     }, 600_000);

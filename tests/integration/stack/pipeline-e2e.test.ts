@@ -26,7 +26,12 @@ import { pgQuery, pulumiOn } from "../../support/e2e";
 /** Empties and deletes a bucket of the harness's MinIO (out of band). */
 async function deleteBucket(name: string): Promise<void> {
     const m = endpoints().minio;
-    const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey } });
+    const client = new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
     try {
         for (;;) {
             const page = await client.send(new ListObjectsV2Command({ Bucket: name }));
@@ -94,7 +99,9 @@ describe("pulumi up verifies the pipeline it changed (real engine, real services
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
             const upSeconds = (Date.now() - started) / 1000;
             expect(up.stdout).toMatch(/\+ \d+ created/);
-            expect(up.stdout).toMatch(/pipeline settled in [\d.]+ s: .*-demographics-to-iceberg RUNNING \(checkpoint \d+ completed\); connector .* RUNNING \(1 task\); warehouse s3:\/\/verify-test-/);
+            expect(up.stdout).toMatch(
+                /pipeline settled in [\d.]+ s: .*-demographics-to-iceberg RUNNING \(checkpoint \d+ completed\); connector .* RUNNING \(1 task\); warehouse s3:\/\/verify-test-/,
+            );
             const exported = JSON.parse((await pulumi(["stack", "export", "-s", stack])).stdout);
             const check = checkState(exported);
             expect(check.status).toBe("settled");
@@ -122,9 +129,13 @@ describe("pulumi up verifies the pipeline it changed (real engine, real services
             const failedText = `${failed.stdout}\n${failed.stderr}`;
             expect(failed.code).not.toBe(0);
             expect(failedText).toMatch(/the pipeline is not working after [\d.]+ s/);
-            expect(failedText).toMatch(/fails deterministically \((java\.lang\.NumberFormatException, \d+ attempts?|org\.apache\.flink\.formats\.json\.JsonParseException, [2-9]\d* attempts)/);
+            expect(failedText).toMatch(
+                /fails deterministically \((java\.lang\.NumberFormatException, \d+ attempts?|org\.apache\.flink\.formats\.json\.JsonParseException, [2-9]\d* attempts)/,
+            );
             expect(failedText).toContain("lakehouse:source.tables.demographics.columns");
-            console.log(`up after a change with a job failing deterministically exited ${failed.code} after ${failedSeconds.toFixed(1)} s; ${/the pipeline is not working after [\d.]+ s/.exec(failedText)![0]}`);
+            console.log(
+                `up after a change with a job failing deterministically exited ${failed.code} after ${failedSeconds.toFixed(1)} s; ${/the pipeline is not working after [\d.]+ s/.exec(failedText)![0]}`,
+            );
 
             // 3. The warehouse deleted out of band, then a change that does not touch the jobs: up names S3's error.
             //    (A change that resubmits a job fails earlier, in the job's own update, on the same NoSuchBucket.)
@@ -151,8 +162,12 @@ describe("pulumi up verifies the pipeline it changed (real engine, real services
             // Whatever destroy could not do: no job, slot or schema left on the harness.
             const restUrl = endpoints()["flink-jobmanager"].restUrl;
             const overview = await flinkRequest("Flink REST", restUrl, "GET", "/jobs/overview").catch(() => ({ jobs: [] }));
-            for (const j of overview.jobs ?? []) if (String(j.name).includes(stack) && !["FAILED", "CANCELED", "FINISHED"].includes(j.state)) await flinkRequest("Flink REST", restUrl, "PATCH", `/jobs/${j.jid}?mode=cancel`).catch(() => undefined);
-            await pgQuery(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1 AND NOT active`, [`%${id}%`]).catch(() => undefined);
+            for (const j of overview.jobs ?? [])
+                if (String(j.name).includes(stack) && !["FAILED", "CANCELED", "FINISHED"].includes(j.state))
+                    await flinkRequest("Flink REST", restUrl, "PATCH", `/jobs/${j.jid}?mode=cancel`).catch(() => undefined);
+            await pgQuery(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1 AND NOT active`, [`%${id}%`]).catch(
+                () => undefined,
+            );
             await pgQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
             await deleteBucket(bucket).catch(() => undefined);
         }

@@ -35,7 +35,8 @@ async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promis
     for (;;) {
         const value = await probe();
         if (done(value)) return value;
-        if (Date.now() + delay > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s; last seen: ${JSON.stringify(value).slice(0, 2000)}`);
+        if (Date.now() + delay > deadline)
+            throw new Error(`${what}: not reached within ${timeoutMs / 1000} s; last seen: ${JSON.stringify(value).slice(0, 2000)}`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 5000);
     }
@@ -50,7 +51,7 @@ async function icebergSession(bucket: string): Promise<{ query: (sql: string) =>
         const rows: unknown[][] = [];
         const deadline = Date.now() + 120_000;
         let delay = 100;
-        for (let token = 0; ; ) {
+        for (let token = 0; ;) {
             const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
             if (page.resultType === "EOS") break;
             if (page.resultType === "PAYLOAD") {
@@ -80,7 +81,8 @@ async function icebergSession(bucket: string): Promise<{ query: (sql: string) =>
     };
 }
 
-const sortChanges = (changes: Change[]): Change[] => [...changes].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
+const sortChanges = (changes: Change[]): Change[] =>
+    [...changes].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 
 /** The lines of `pulumi preview --diff` output inside the blocks of the named resource types. */
 function linesOf(diff: string, types: string[]): string[] {
@@ -135,7 +137,8 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             const [row] = await pgQuery(`DELETE FROM ${schema}.demographics WHERE id = $1 RETURNING id, name, age, city`, [rowId]);
             history.push([row.id, row.name, row.age, row.city, "DELETE"]);
         };
-        const sourceRows = async (): Promise<Row[]> => (await pgQuery(`SELECT id, name, age, city FROM ${schema}.demographics ORDER BY id`)).map((r) => [r.id, r.name, r.age, r.city]);
+        const sourceRows = async (): Promise<Row[]> =>
+            (await pgQuery(`SELECT id, name, age, city FROM ${schema}.demographics ORDER BY id`)).map((r) => [r.id, r.name, r.age, r.city]);
 
         let deployed = false;
         let lake: Awaited<ReturnType<typeof icebergSession>> | undefined;
@@ -249,7 +252,11 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             await pollUntil(
                 `connector ${connector} to be gone from Connect`,
                 60_000,
-                () => connectRequest(CONNECT, "GET", `/connectors/${connector}/status`).then(() => 200, (err: { status?: number }) => err.status ?? 0),
+                () =>
+                    connectRequest(CONNECT, "GET", `/connectors/${connector}/status`).then(
+                        () => 200,
+                        (err: { status?: number }) => err.status ?? 0,
+                    ),
                 (status) => status === 404,
             );
             const refreshed = await pulumi(["refresh", "-s", stack, "--yes", "--skip-preview"]);
@@ -299,16 +306,30 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             const widenedJob = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout).flinkJobs.demographics;
             expect(widenedJob.jobId).not.toBe(jobBefore);
             const restUrlNow = endpoints()["flink-jobmanager"].restUrl;
-            expect((await flinkRequest("Flink REST", restUrlNow, "GET", `/jobs/${widenedJob.jobId}/checkpoints`)).latest?.restored?.external_path).toBe(widenedJob.lastSavepoint);
+            expect((await flinkRequest("Flink REST", restUrlNow, "GET", `/jobs/${widenedJob.jobId}/checkpoints`)).latest?.restored?.external_path).toBe(
+                widenedJob.lastSavepoint,
+            );
             await pgQuery(`ALTER TABLE ${schema}.demographics ADD COLUMN email TEXT`);
-            const [hopper] = await pgQuery(`INSERT INTO ${schema}.demographics (name, age, city, email) VALUES ('hopper', 85, 'Arlington', 'grace@navy.mil') RETURNING id`);
+            const [hopper] = await pgQuery(
+                `INSERT INTO ${schema}.demographics (name, age, city, email) VALUES ('hopper', 85, 'Arlington', 'grace@navy.mil') RETURNING id`,
+            );
             history.push([hopper.id, "hopper", 85, "Arlington", "INSERT"]);
-            const [adaRow] = await pgQuery(`UPDATE ${schema}.demographics SET email = 'ada@analytical.engine' WHERE id = $1 RETURNING id, name, age, city`, [ada]);
+            const [adaRow] = await pgQuery(`UPDATE ${schema}.demographics SET email = 'ada@analytical.engine' WHERE id = $1 RETURNING id, name, age, city`, [
+                ada,
+            ]);
             history.push([adaRow.id, adaRow.name, adaRow.age, adaRow.city, "UPDATE"]);
             await expectIcebergMatchesSource(240_000);
-            const withEmail = (await pgQuery(`SELECT id, name, age, city, email FROM ${schema}.demographics ORDER BY id`)).map((r) => [r.id, r.name, r.age, r.city, r.email]);
+            const withEmail = (await pgQuery(`SELECT id, name, age, city, email FROM ${schema}.demographics ORDER BY id`)).map((r) => [
+                r.id,
+                r.name,
+                r.age,
+                r.city,
+                r.email,
+            ]);
             expect(await lake!.query(`SELECT id, name, age, city, email FROM lake.${namespace}.demographics ORDER BY id`)).toEqual(withEmail);
-            const emailChanges = await lake!.query(`SELECT id, email, operation_type FROM lake.${namespace}.demographics_changes WHERE email IS NOT NULL ORDER BY event_time`);
+            const emailChanges = await lake!.query(
+                `SELECT id, email, operation_type FROM lake.${namespace}.demographics_changes WHERE email IS NOT NULL ORDER BY event_time`,
+            );
             expect(emailChanges).toEqual([
                 [hopper.id, "grace@navy.mil", "INSERT"],
                 [ada, "ada@analytical.engine", "UPDATE"],

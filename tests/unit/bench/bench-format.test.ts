@@ -5,10 +5,13 @@ import { drainBoundMs, growthAllowanceMs } from "../../../bench/load";
 
 describe("bench tables", () => {
     it("pads columns, right-aligns numeric ones and formats numbers", () => {
-        const out = table(["run", "n", "p50 s"], [
-            ["a", 1000, "1.20"],
-            ["longer", 5, "12.00"],
-        ]);
+        const out = table(
+            ["run", "n", "p50 s"],
+            [
+                ["a", 1000, "1.20"],
+                ["longer", 5, "12.00"],
+            ],
+        );
         expect(out.split("\n")).toEqual(["run        n  p50 s", "------  ----  -----", "a       1000   1.20", "longer     5  12.00"]);
     });
 

@@ -47,7 +47,12 @@ describe("bench visibility assignment", () => {
     });
 
     it("refuses a count that goes down (the changelog is append-only)", () => {
-        expect(() => assignVisibility(2, [{ cumulative: 3, visibleAtMs: 1 }, { cumulative: 2, visibleAtMs: 2 }])).toThrow("count went down from 3 to 2");
+        expect(() =>
+            assignVisibility(2, [
+                { cumulative: 3, visibleAtMs: 1 },
+                { cumulative: 2, visibleAtMs: 2 },
+            ]),
+        ).toThrow("count went down from 3 to 2");
     });
 
     it("turns Nessie commits and snapshots into points above the baseline", () => {
@@ -67,7 +72,9 @@ describe("bench visibility assignment", () => {
             { cumulative: 3, visibleAtMs: 2000 },
             { cumulative: 10, visibleAtMs: 3000 },
         ]);
-        expect(() => visibilityPoints([{ snapshotId: "99", commitTimeMs: 5000 }], snapshots, 0, 0)).toThrow("snapshot 99, which the table metadata does not list");
+        expect(() => visibilityPoints([{ snapshotId: "99", commitTimeMs: 5000 }], snapshots, 0, 0)).toThrow(
+            "snapshot 99, which the table metadata does not list",
+        );
         expect(() => visibilityPoints([{ snapshotId: "1", commitTimeMs: 5000 }], [{ "snapshot-id": 1, "timestamp-ms": 1 }], 0, 0)).toThrow("no total-records");
     });
 
@@ -84,9 +91,20 @@ describe("bench lag boundedness", () => {
         Array.from({ length: n }, (_, i) => ({ atMs: i * 1000, consumerLag: (i % 3) * 100 + growthPerS * i, slotLagBytes: 1000 + i }));
 
     it("computes a least-squares slope", () => {
-        expect(slope([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])).toBeCloseTo(2);
+        expect(
+            slope([
+                { x: 0, y: 1 },
+                { x: 1, y: 3 },
+                { x: 2, y: 5 },
+            ]),
+        ).toBeCloseTo(2);
         expect(slope([{ x: 1, y: 1 }])).toBe(0);
-        expect(slope([{ x: 1, y: 1 }, { x: 1, y: 5 }])).toBe(0);
+        expect(
+            slope([
+                { x: 1, y: 1 },
+                { x: 1, y: 5 },
+            ]),
+        ).toBe(0);
     });
 
     const flat = { firstQuarterP50Ms: 1500, lastQuarterP50Ms: 1700 };
@@ -99,7 +117,10 @@ describe("bench lag boundedness", () => {
     });
 
     it("calls a growing latency, a slow drain or no drain unbounded, saying why", () => {
-        expect(lagBounded(sawtooth(20, 0), 3000, 16_000, { firstQuarterP50Ms: 1500, lastQuarterP50Ms: 9000 }, 4000)).toMatchObject({ bounded: false, reason: "latency grew 7.5 s over the run (> 4.0 s)" });
+        expect(lagBounded(sawtooth(20, 0), 3000, 16_000, { firstQuarterP50Ms: 1500, lastQuarterP50Ms: 9000 }, 4000)).toMatchObject({
+            bounded: false,
+            reason: "latency grew 7.5 s over the run (> 4.0 s)",
+        });
         expect(lagBounded(sawtooth(20, 0), 30_000, 16_000, flat, 4000)).toMatchObject({ bounded: false, reason: "drain took 30.0 s > 16 s" });
         expect(lagBounded(sawtooth(20, 0), undefined, 16_000, flat, 4000)).toMatchObject({ bounded: false, reason: "backlog did not drain" });
     });

@@ -55,7 +55,12 @@ describe("changelog accounting", () => {
     });
 
     it("finds rows that are no written change, ignoring initial-snapshot rows", () => {
-        const occ = countKeys([changeKey(ins), changeKey({ ...ins, name: "bogus" }), changeKey({ ...ins, name: "bogus" }), changeKey({ ...ins, op: "SNAPSHOT" } as any)]);
+        const occ = countKeys([
+            changeKey(ins),
+            changeKey({ ...ins, name: "bogus" }),
+            changeKey({ ...ins, name: "bogus" }),
+            changeKey({ ...ins, op: "SNAPSHOT" } as any),
+        ]);
         const u = unexpectedRows(occ, new Set([changeKey(ins)]));
         expect(u.rows).toBe(2);
         expect(u.examples).toEqual([changeKey({ ...ins, name: "bogus" })]);
@@ -68,7 +73,12 @@ describe("mirror comparison", () => {
         [2, "b", null, null],
     ];
     it("is equal for the same rows whatever the order and number types", () => {
-        expect(diffMirror(pg, [["2", "b", null, null], ["1", "a", "30", "Oslo"]]).equal).toBe(true);
+        expect(
+            diffMirror(pg, [
+                ["2", "b", null, null],
+                ["1", "a", "30", "Oslo"],
+            ]).equal,
+        ).toBe(true);
     });
     it("reports missing, extra, differing and doubled rows", () => {
         const d = diffMirror(pg, [
@@ -163,15 +173,37 @@ describe("what each fault must show", () => {
             "the Flink job was not recovered under its id (before j1, after j2)",
             "the recovered job restored no checkpoint",
         ]);
-        expect(unmetExpectations({ ...ok, restored: { id: 5, path: "file:/x/chk-5", isSavepoint: false } })).toEqual(["the recovered job restored checkpoint 5, older than 7 completed before the kill"]);
-        expect(unmetExpectations({ ...ok, restored: { id: 9, path: "file:/x/savepoint-1", isSavepoint: true } })).toEqual(["the recovered job restored savepoint file:/x/savepoint-1, not its latest checkpoint"]);
+        expect(unmetExpectations({ ...ok, restored: { id: 5, path: "file:/x/chk-5", isSavepoint: false } })).toEqual([
+            "the recovered job restored checkpoint 5, older than 7 completed before the kill",
+        ]);
+        expect(unmetExpectations({ ...ok, restored: { id: 9, path: "file:/x/savepoint-1", isSavepoint: true } })).toEqual([
+            "the recovered job restored savepoint file:/x/savepoint-1, not its latest checkpoint",
+        ]);
         expect(unmetExpectations({ ...ok, jobAfter: undefined })).toEqual(["the Flink job was not recovered under its id (before j1, after none live)"]);
     });
 
     it("allows the user's step for the other faults, but never a loss, a differing mirror or an unhealthy end", () => {
-        const kafka: ScenarioResult = { ...ok, fault: "kafka", label: "Kafka broker", recovered: "pulumi up", pulumiUpMs: 30_000, jobAfter: "j2", restored: undefined };
+        const kafka: ScenarioResult = {
+            ...ok,
+            fault: "kafka",
+            label: "Kafka broker",
+            recovered: "pulumi up",
+            pulumiUpMs: 30_000,
+            jobAfter: "j2",
+            restored: undefined,
+        };
         expect(unmetExpectations(kafka)).toEqual([]);
-        expect(unmetExpectations({ ...kafka, recovered: "no", recoveryMs: undefined, lagZeroMs: undefined, lost: 2, healthyAfter: false, mirror: { ...ok.mirror!, equal: false, missing: 1 } })).toEqual([
+        expect(
+            unmetExpectations({
+                ...kafka,
+                recovered: "no",
+                recoveryMs: undefined,
+                lagZeroMs: undefined,
+                lost: 2,
+                healthyAfter: false,
+                mirror: { ...ok.mirror!, equal: false, missing: 1 },
+            }),
+        ).toEqual([
             "the pipeline did not recover",
             "no recovery time: nothing written after the kill became visible in Iceberg",
             "lag never drained to zero",
@@ -179,7 +211,10 @@ describe("what each fault must show", () => {
             "2 committed change(s) missing from the changelog",
             "services not all healthy after the scenario",
         ]);
-        expect(unmetExpectations({ ...kafka, error: "Error: boom\n    at x", changesWritten: 0 })).toEqual(["the scenario failed: Error: boom", "no change was written during the scenario"]);
+        expect(unmetExpectations({ ...kafka, error: "Error: boom\n    at x", changesWritten: 0 })).toEqual([
+            "the scenario failed: Error: boom",
+            "no change was written during the scenario",
+        ]);
     });
 
     it("names the job after the fault: the same (and the checkpoint it restored) or a new one", () => {
@@ -199,7 +234,15 @@ describe("formatting", () => {
         expect(seconds(undefined)).toBe("-");
     });
     it("pads text columns and right-aligns numeric ones", () => {
-        expect(textTable(["a", "n"], [["x", "1"], ["yyy", "10.5"]]).split("\n")).toEqual(["a       n", "---  ----", "x       1", "yyy  10.5"]);
+        expect(
+            textTable(
+                ["a", "n"],
+                [
+                    ["x", "1"],
+                    ["yyy", "10.5"],
+                ],
+            ).split("\n"),
+        ).toEqual(["a       n", "---  ----", "x       1", "yyy  10.5"]);
         expect(() => textTable(["a"], [["x", "y"]])).toThrow(/2 cells/);
     });
     it("renders one row per scenario with how it recovered", () => {
@@ -222,14 +265,27 @@ describe("formatting", () => {
         };
         const text = resultsTable([
             { ...base, jobBefore: "j1", jobAfter: "j1" },
-            { ...base, fault: "flink-jobmanager", label: "Flink JobManager", jobRunningAgainMs: 21_400, jobBefore: "j1", jobAfter: "j1", restored: { id: 12, path: "file:/run/flink/checkpoints/j1/chk-12", isSavepoint: false }, restartedAfter: ["flink-taskmanager"] },
+            {
+                ...base,
+                fault: "flink-jobmanager",
+                label: "Flink JobManager",
+                jobRunningAgainMs: 21_400,
+                jobBefore: "j1",
+                jobAfter: "j1",
+                restored: { id: 12, path: "file:/run/flink/checkpoints/j1/chk-12", isSavepoint: false },
+                restartedAfter: ["flink-taskmanager"],
+            },
             { ...base, fault: "connect", label: "Kafka Connect worker", recovered: "pulumi up", duplicates: 900, jobBefore: "j1", jobAfter: "j2" },
             { ...base, label: "Nessie", recovered: "no", recoveryMs: undefined, mirror: undefined, healthyAfter: false },
         ]);
         const lines = text.split("\n");
-        expect(lines[0]).toMatch(/^fault\s+recovered\s+recovery s\s+job RUNNING s\s+lag 0 s\s+restart s\s+job\s+changes\s+rows lost\s+duplicates\s+mirror = source\s+healthy after$/);
+        expect(lines[0]).toMatch(
+            /^fault\s+recovered\s+recovery s\s+job RUNNING s\s+lag 0 s\s+restart s\s+job\s+changes\s+rows lost\s+duplicates\s+mirror = source\s+healthy after$/,
+        );
         expect(lines[2]).toMatch(/^Kafka broker\s+yes \(automatic\)\s+12\.3\s+-\s+30\.0\s+4\.0\s+same\s+250\s+0\s+3\s+yes\s+yes$/);
-        expect(lines[3]).toMatch(/^Flink JobManager\s+yes \(automatic\)\s+12\.3\s+21\.4\s+30\.0\s+4\.0\s+same \(from chk 12\)\s+250.*yes \(up restarted flink-taskmanager\)$/);
+        expect(lines[3]).toMatch(
+            /^Flink JobManager\s+yes \(automatic\)\s+12\.3\s+21\.4\s+30\.0\s+4\.0\s+same \(from chk 12\)\s+250.*yes \(up restarted flink-taskmanager\)$/,
+        );
         expect(lines[4]).toMatch(/yes \(pulumi up\).*new.*900.*yes$/);
         expect(lines[5]).toMatch(/^Nessie\s+no\s+-\s.*-\s+no$/);
     });

@@ -70,7 +70,12 @@ describe("parseLakehouseConfig defaults", () => {
 describe("parseLakehouseConfig rejects bad config, naming key, value and what is allowed", () => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
         ["unknown platform", { platform: "nomad" }, "lakehouse:platform", /found "nomad"; expected one of docker, kubernetes, external/],
-        ["kubernetes without a registry for the built Flink image", { platform: "kubernetes" }, "lakehouse:kubernetes.imageRegistry", /registry the cluster pulls the built Flink image from/],
+        [
+            "kubernetes without a registry for the built Flink image",
+            { platform: "kubernetes" },
+            "lakehouse:kubernetes.imageRegistry",
+            /registry the cluster pulls the built Flink image from/,
+        ],
         ["unpinned image", { images: { postgres: "postgres:latest" } }, "lakehouse:images.postgres", /pinned to an exact tag or digest/],
         ["untagged image", { images: { kafka: "apache/kafka" } }, "lakehouse:images.kafka", /pinned/],
         ["Flink image of another minor", { images: { flink: "flink:1.19.1-java17" } }, "lakehouse:images.flink", /Flink 1\.20\.x image/],
@@ -83,17 +88,72 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         ["bad region", { awsRegion: "" }, "lakehouse:awsRegion", /region such as "us-east-1"/],
         ["bad table name", { source: { tables: ["demographics", "Robert'); DROP TABLE x;--"] } }, "lakehouse:source.tables[1]", /lower-case SQL identifier/],
         ["empty table list", { source: { tables: [] } }, "lakehouse:source.tables", /at least one table/],
-        ["listed table without a definition", { source: { tables: ["demographics", "orders"], createSeedTable: false } }, "lakehouse:source.tables[1]", /declare it: source.tables as a map, e.g. \{ orders: \{ primaryKey: \[id\]/],
-        ["unknown mode", { source: { tables: { demographics: { mode: "merge" } } } }, "lakehouse:source.tables.demographics.mode", /one of upsert, append, both/],
-        ["upsert without a key", { source: { createSeedTable: false, tables: { orders: { mode: "upsert", columns: ["id BIGINT"] } } } }, "lakehouse:source.tables.orders.primaryKey", /only mode append works without one/],
-        ["key not among the columns", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["order_id"], columns: ["id BIGINT"] } } } }, "lakehouse:source.tables.orders.primaryKey", /not declared: order_id/],
-        ["column type Flink cannot read from Debezium JSON", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id BIGINT", "placed TIMESTAMP(3)"] } } } }, "lakehouse:source.tables.orders.columns[1]", /declare them BIGINT or INT/],
-        ["SQL in a column type", { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id INT) WITH ('x'='y"] } } } }, "lakehouse:source.tables.orders.columns[0]", /a Flink SQL type/],
-        ["a column named like the changelog's own", { source: { createSeedTable: false, tables: { orders: { mode: "append", columns: ["operation_type STRING"] } } } }, "lakehouse:source.tables.orders.columns[0]", /the changelog's own columns/],
-        ["columns as a map (Pulumi sorts a map's keys)", { source: { tables: { demographics: { columns: { id: "INT", name: "STRING" } } } } }, "lakehouse:source.tables.demographics.columns", /a list, not a map: Pulumi config sorts a map's keys/],
-        ["a column declared twice", { source: { tables: { demographics: { columns: ["id INT", "name STRING", "name STRING"] } } } }, "lakehouse:source.tables.demographics.columns[2]", /declared once/],
-        ["typo in a table key", { source: { tables: { demographics: { modes: "append" } } } }, "lakehouse:source.tables.demographics.modes", /one of mode, primaryKey, columns/],
-        ["same admin and CDC role", { source: { adminUser: "pg", replicationUser: "pg" } }, "lakehouse:source.replicationUser", /a role other than source.adminUser/],
+        [
+            "listed table without a definition",
+            { source: { tables: ["demographics", "orders"], createSeedTable: false } },
+            "lakehouse:source.tables[1]",
+            /declare it: source.tables as a map, e.g. \{ orders: \{ primaryKey: \[id\]/,
+        ],
+        [
+            "unknown mode",
+            { source: { tables: { demographics: { mode: "merge" } } } },
+            "lakehouse:source.tables.demographics.mode",
+            /one of upsert, append, both/,
+        ],
+        [
+            "upsert without a key",
+            { source: { createSeedTable: false, tables: { orders: { mode: "upsert", columns: ["id BIGINT"] } } } },
+            "lakehouse:source.tables.orders.primaryKey",
+            /only mode append works without one/,
+        ],
+        [
+            "key not among the columns",
+            { source: { createSeedTable: false, tables: { orders: { primaryKey: ["order_id"], columns: ["id BIGINT"] } } } },
+            "lakehouse:source.tables.orders.primaryKey",
+            /not declared: order_id/,
+        ],
+        [
+            "column type Flink cannot read from Debezium JSON",
+            { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id BIGINT", "placed TIMESTAMP(3)"] } } } },
+            "lakehouse:source.tables.orders.columns[1]",
+            /declare them BIGINT or INT/,
+        ],
+        [
+            "SQL in a column type",
+            { source: { createSeedTable: false, tables: { orders: { primaryKey: ["id"], columns: ["id INT) WITH ('x'='y"] } } } },
+            "lakehouse:source.tables.orders.columns[0]",
+            /a Flink SQL type/,
+        ],
+        [
+            "a column named like the changelog's own",
+            { source: { createSeedTable: false, tables: { orders: { mode: "append", columns: ["operation_type STRING"] } } } },
+            "lakehouse:source.tables.orders.columns[0]",
+            /the changelog's own columns/,
+        ],
+        [
+            "columns as a map (Pulumi sorts a map's keys)",
+            { source: { tables: { demographics: { columns: { id: "INT", name: "STRING" } } } } },
+            "lakehouse:source.tables.demographics.columns",
+            /a list, not a map: Pulumi config sorts a map's keys/,
+        ],
+        [
+            "a column declared twice",
+            { source: { tables: { demographics: { columns: ["id INT", "name STRING", "name STRING"] } } } },
+            "lakehouse:source.tables.demographics.columns[2]",
+            /declared once/,
+        ],
+        [
+            "typo in a table key",
+            { source: { tables: { demographics: { modes: "append" } } } },
+            "lakehouse:source.tables.demographics.modes",
+            /one of mode, primaryKey, columns/,
+        ],
+        [
+            "same admin and CDC role",
+            { source: { adminUser: "pg", replicationUser: "pg" } },
+            "lakehouse:source.replicationUser",
+            /a role other than source.adminUser/,
+        ],
         ["seed table without demographics", { source: { tables: ["orders"] } }, "lakehouse:source.createSeedTable", /"demographics" in source.tables/],
         ["bad WAL cap", { source: { maxSlotWalKeepSize: "lots" } }, "lakehouse:source.maxSlotWalKeepSize", /PostgreSQL size/],
         ["unknown Nessie store", { nessie: { versionStore: "dynamo" } }, "lakehouse:nessie.versionStore", /one of jdbc, rocksdb, in-memory/],
@@ -129,12 +189,32 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
                 ],
             },
         });
-        const cfg = parse({ source: { tables: { demographics: { mode: "upsert", columns: ["id INT", "name STRING", "age INT", "city STRING", "email varchar(320)"] }, orders: { mode: "append", primaryKey: ["id"], columns: ["id bigint not null", "total decimal(12,2)"] } } } });
+        const cfg = parse({
+            source: {
+                tables: {
+                    demographics: { mode: "upsert", columns: ["id INT", "name STRING", "age INT", "city STRING", "email varchar(320)"] },
+                    orders: { mode: "append", primaryKey: ["id"], columns: ["id bigint not null", "total decimal(12,2)"] },
+                },
+            },
+        });
         expect(cfg.source.tables).toEqual(["demographics", "orders"]);
         // The seed table keeps its key when only its columns are declared.
         expect(cfg.source.tableDefinitions.demographics.primaryKey).toEqual(["id"]);
-        expect(cfg.source.tableDefinitions.demographics.columns.map((c) => `${c.name} ${c.type}`)).toEqual(["id INT", "name STRING", "age INT", "city STRING", "email VARCHAR(320)"]);
-        expect(cfg.source.tableDefinitions.orders).toEqual({ mode: "append", primaryKey: ["id"], columns: [{ name: "id", type: "BIGINT", nullable: false }, { name: "total", type: "DECIMAL(12, 2)", nullable: true }] });
+        expect(cfg.source.tableDefinitions.demographics.columns.map((c) => `${c.name} ${c.type}`)).toEqual([
+            "id INT",
+            "name STRING",
+            "age INT",
+            "city STRING",
+            "email VARCHAR(320)",
+        ]);
+        expect(cfg.source.tableDefinitions.orders).toEqual({
+            mode: "append",
+            primaryKey: ["id"],
+            columns: [
+                { name: "id", type: "BIGINT", nullable: false },
+                { name: "total", type: "DECIMAL(12, 2)", nullable: true },
+            ],
+        });
     });
 
     it("reports every problem at once", () => {
@@ -159,7 +239,7 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         const err = problemsOf({ minioRootPassword: "short" }, ["minioRootPassword"]);
         expect(err.problems[0].key).toBe("lakehouse:minioRootPassword");
         expect(err.problems[0].expected).toMatch(/at least 8 characters/);
-        expect(err.message).not.toContain("short\"");
+        expect(err.message).not.toContain('short"');
     });
 });
 
@@ -226,6 +306,9 @@ describe("external services in config", () => {
 
     it("refuses a loopback address that containers would resolve to themselves", () => {
         const err = problemsOf({ external: { kafka: { bootstrapServers: "localhost:9092" } } });
-        expect(err.problems[0]).toMatchObject({ key: "lakehouse:external.kafka", expected: expect.stringContaining("localhost inside a container is the container itself") });
+        expect(err.problems[0]).toMatchObject({
+            key: "lakehouse:external.kafka",
+            expected: expect.stringContaining("localhost inside a container is the container itself"),
+        });
     });
 });

@@ -57,7 +57,9 @@ describe("lakehouse:allowDataLoss", () => {
             error = err as ConfigValidationError;
         }
         expect(error).toBeInstanceOf(ConfigValidationError);
-        expect(error!.message).toContain('lakehouse:allowDataLoss: found ["bucket","everything"]; expected false (the default), true (every kind: dev stacks), or a list of bucket, tables, slot, volumes');
+        expect(error!.message).toContain(
+            'lakehouse:allowDataLoss: found ["bucket","everything"]; expected false (the default), true (every kind: dev stacks), or a list of bucket, tables, slot, volumes',
+        );
     });
 });
 
@@ -97,8 +99,15 @@ describe("the refusal at preview", () => {
         const guards = dataGuards(parse({}));
         expect(guards.bucket!.configKeys).toEqual({ bucket: "lakehouse:storage.bucket" });
         expect(guards.namespace!.configKeys).toEqual({ namespace: "lakehouse:iceberg.namespace", branch: "lakehouse:nessie.branch" });
-        expect(Object.keys(guards.connector!.configKeys).sort()).toEqual(['config["database.dbname"]', 'config["slot.name"]', 'config["topic.prefix"]', "name"]);
-        expect(guards.connector!.holds).toBe('the CDC connector "cdc-lakehouse-prod-postgres-cdc" with its replication slot "cdc_lakehouse_prod_cdc" and offsets');
+        expect(Object.keys(guards.connector!.configKeys).sort()).toEqual([
+            'config["database.dbname"]',
+            'config["slot.name"]',
+            'config["topic.prefix"]',
+            "name",
+        ]);
+        expect(guards.connector!.holds).toBe(
+            'the CDC connector "cdc-lakehouse-prod-postgres-cdc" with its replication slot "cdc_lakehouse_prod_cdc" and offsets',
+        );
         expect(dataGuards(parse({ allowDataLoss: true }))).toEqual({ bucket: undefined, namespace: undefined, branch: undefined, connector: undefined });
     });
 });
@@ -145,7 +154,9 @@ describe("what the program registers", () => {
     it("satisfies the policy rule by default, and a stack that allows a kind is reported on exactly those resources", async () => {
         const view = (r: RecordedResource) => ({ type: r.type, name: r.name, props: r.raw, protect: r.protect });
         expect((await render({ nessie: { branch: "cdc" } })).flatMap((r) => dataBearingProtected(view(r)))).toEqual([]);
-        const reported = (await render({ nessie: { branch: "cdc" }, allowDataLoss: ["tables", "slot"] })).filter((r) => dataBearingProtected(view(r)).length > 0);
+        const reported = (await render({ nessie: { branch: "cdc" }, allowDataLoss: ["tables", "slot"] })).filter(
+            (r) => dataBearingProtected(view(r)).length > 0,
+        );
         expect(reported.map((r) => r.type.split(":").pop()).sort()).toEqual(["DebeziumConnector", "NessieBranch", "NessieNamespace"]);
         expect(dataBearingProtected(view(reported[0]))[0]).toMatch(/is not protected: .*Remove "(tables|slot)" from lakehouse:allowDataLoss/);
         // A view without options (what an older engine sends) is not guessed at.

@@ -74,11 +74,15 @@ describe("index.ts with an unreachable external service", () => {
                 }
             },
             {
-                config: { "lakehouse:external": JSON.stringify({ postgres: { address: "db.invalid:5432" } }), "lakehouse:externalCheckTimeoutSeconds": "2", ...secrets },
+                config: {
+                    "lakehouse:external": JSON.stringify({ postgres: { address: "db.invalid:5432" } }),
+                    "lakehouse:externalCheckTimeoutSeconds": "2",
+                    ...secrets,
+                },
                 secretKeys: Object.keys(secrets),
             },
         );
-        expect((error as Error).message).toContain("existing postgres at db.invalid:5432 refused user \"lakehouse\" or is unreachable: ENOTFOUND");
+        expect((error as Error).message).toContain('existing postgres at db.invalid:5432 refused user "lakehouse" or is unreachable: ENOTFOUND');
         expect((error as Error).message).not.toContain("a-long-secret-1");
         expect(run.resources).toEqual([]);
     });

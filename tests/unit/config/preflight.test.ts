@@ -65,10 +65,14 @@ describe("preflight checks of existing services", () => {
             const s = net.createServer((c) => c.end()).listen(late, "127.0.0.1");
             setTimeout(() => s.close(), 3000);
         }, 600);
-        await retryUntil("late service", async () => {
-            attempts++;
-            await runPreflight([{ service: "late", kind: "tcp", address: `127.0.0.1:${late}` }], 100);
-        }, { timeoutMs: 5000, initialDelayMs: 100 });
+        await retryUntil(
+            "late service",
+            async () => {
+                attempts++;
+                await runPreflight([{ service: "late", kind: "tcp", address: `127.0.0.1:${late}` }], 100);
+            },
+            { timeoutMs: 5000, initialDelayMs: 100 },
+        );
         expect(attempts).toBeGreaterThan(1);
     });
 
@@ -76,10 +80,15 @@ describe("preflight checks of existing services", () => {
         let attempts = 0;
         const started = Date.now();
         await expect(
-            retryUntil("login", async () => {
-                attempts++;
-                throw new TypeError("password authentication failed");
-            }, { timeoutMs: 10_000 }, (e) => e instanceof TypeError),
+            retryUntil(
+                "login",
+                async () => {
+                    attempts++;
+                    throw new TypeError("password authentication failed");
+                },
+                { timeoutMs: 10_000 },
+                (e) => e instanceof TypeError,
+            ),
         ).rejects.toThrow("login: password authentication failed");
         expect(attempts).toBe(1);
         expect(Date.now() - started).toBeLessThan(1000);

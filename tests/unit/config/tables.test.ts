@@ -10,11 +10,19 @@ describe("captured tables", () => {
 
     test("identifiers are quoted (reserved words such as `value` and `before` stay columns)", () => {
         expect(quoteIdentifier("value")).toBe("`value`");
-        expect(columnDefinitionsSql([{ name: "value", type: "STRING", nullable: true }, { name: "id", type: "BIGINT", nullable: false }])).toBe("`value` STRING, `id` BIGINT NOT NULL");
+        expect(
+            columnDefinitionsSql([
+                { name: "value", type: "STRING", nullable: true },
+                { name: "id", type: "BIGINT", nullable: false },
+            ]),
+        ).toBe("`value` STRING, `id` BIGINT NOT NULL");
     });
 
     test("a composite key: every key column is NOT NULL, and a change needs all of them", () => {
-        const { tables, problems } = parseCapturedTables({ lines: { primaryKey: ["order_id", "line"], columns: ["order_id BIGINT", "line INT", "sku STRING"] } }, []);
+        const { tables, problems } = parseCapturedTables(
+            { lines: { primaryKey: ["order_id", "line"], columns: ["order_id BIGINT", "line INT", "sku STRING"] } },
+            [],
+        );
         expect(problems).toEqual([]);
         const f = tableSqlFragments(tables.lines);
         expect(f.columnDefinitions).toBe("`order_id` BIGINT NOT NULL, `line` INT NOT NULL, `sku` STRING");

@@ -77,7 +77,10 @@ describe("the shared parser (ops/args.ts)", () => {
         expect(parseCommandLine(["--json=true"], SPEC).options.json).toBe(true);
         expect(parseCommandLine(["--json", "--json=false"], SPEC).options.json).toBe(false);
         expect(parseCommandLine(["--json=false", "--json"], SPEC).options.json).toBe(true);
-        expect(parseCommandLine(["up", "--json", "kafka"], SPEC, { positionals: true })).toMatchObject({ options: { json: true }, positionals: ["up", "kafka"] });
+        expect(parseCommandLine(["up", "--json", "kafka"], SPEC, { positionals: true })).toMatchObject({
+            options: { json: true },
+            positionals: ["up", "kafka"],
+        });
     });
 
     it("sees --help / -h before a `--` only", () => {
@@ -100,13 +103,27 @@ describe("the shared parser (ops/args.ts)", () => {
     });
 
     it("formats a usage text from the table: value names, descriptions, defaults and --help", () => {
-        const text = formatUsage("usage: x", { rate: { type: "number", default: 50, description: "changes per second" }, out: { type: "strings", default: [], value: "file" }, json: { type: "flag" } });
-        expect(text.split("\n")).toEqual(["usage: x", "", "  --rate <n>    changes per second (default 50)", "  --out <file>", "  --json", "  -h, --help    print this text"]);
+        const text = formatUsage("usage: x", {
+            rate: { type: "number", default: 50, description: "changes per second" },
+            out: { type: "strings", default: [], value: "file" },
+            json: { type: "flag" },
+        });
+        expect(text.split("\n")).toEqual([
+            "usage: x",
+            "",
+            "  --rate <n>    changes per second (default 50)",
+            "  --out <file>",
+            "  --json",
+            "  -h, --help    print this text",
+        ]);
     });
 
     it("splits own options from the rest, which keeps its order, unknown flags and everything after `--`", () => {
         const table = { stack: { type: "string", short: "s", default: "dev" } } as const;
-        expect(splitOwnOptions(["--yes", "-s", "prod", "--message", "m", "--", "--stack", "x"], table)).toEqual({ options: { stack: "prod" }, rest: ["--yes", "--message", "m", "--", "--stack", "x"] });
+        expect(splitOwnOptions(["--yes", "-s", "prod", "--message", "m", "--", "--stack", "x"], table)).toEqual({
+            options: { stack: "prod" },
+            rest: ["--yes", "--message", "m", "--", "--stack", "x"],
+        });
         expect(splitOwnOptions(["--stack=a", "--diff"], table)).toEqual({ options: { stack: "a" }, rest: ["--diff"] });
         expect(splitOwnOptions(["--diff"], table).options.stack).toBe("dev");
         expect(() => splitOwnOptions(["-ys", "p"], table)).toThrow('write -s on its own, not grouped in "-ys"');
@@ -116,11 +133,19 @@ describe("the shared parser (ops/args.ts)", () => {
 
 describe("npm run health", () => {
     it("reads a known flag", () => {
-        expect(parseHealthArgs(["--stack", "dev", "--timeout", "5s"])).toEqual({ stack: "dev", json: false, thresholds: { ...DEFAULT_THRESHOLDS, timeoutSeconds: 5 } });
+        expect(parseHealthArgs(["--stack", "dev", "--timeout", "5s"])).toEqual({
+            stack: "dev",
+            json: false,
+            thresholds: { ...DEFAULT_THRESHOLDS, timeoutSeconds: 5 },
+        });
     });
 
     it("names a bad flag and prints the usage after it, exit 2", () => {
-        expect(front(["--stack", "dev", "--max-lag", "5"], HEALTH_USAGE, parseHealthArgs)).toEqual({ exitCode: 2, out: "", err: `unknown flag --max-lag; try --help\n\n${HEALTH_USAGE}` });
+        expect(front(["--stack", "dev", "--max-lag", "5"], HEALTH_USAGE, parseHealthArgs)).toEqual({
+            exitCode: 2,
+            out: "",
+            err: `unknown flag --max-lag; try --help\n\n${HEALTH_USAGE}`,
+        });
     });
 
     it("prints its usage on --help through main, exit 0", async () => {
@@ -137,7 +162,12 @@ describe("npm run health", () => {
 
 describe("npm run canary", () => {
     it("reads a known flag", () => {
-        expect(parseCanaryArgs(["--outputs-file", "o.json", "--table", "orders"])).toEqual({ outputsFile: "o.json", json: false, timeoutSeconds: 180, table: "orders" });
+        expect(parseCanaryArgs(["--outputs-file", "o.json", "--table", "orders"])).toEqual({
+            outputsFile: "o.json",
+            json: false,
+            timeoutSeconds: 180,
+            table: "orders",
+        });
     });
 
     it("names a bad flag, exit 2", async () => {
@@ -163,7 +193,10 @@ describe("npm run canary", () => {
 
 describe("npm run deploy", () => {
     it("reads --stack / -s anywhere and passes every other argument to pulumi up, in order", () => {
-        expect(parseDeployArgs(["--yes", "-s", "staging", "--target", "urn:a", "--diff"])).toEqual({ stack: "staging", upFlags: ["--yes", "--target", "urn:a", "--diff"] });
+        expect(parseDeployArgs(["--yes", "-s", "staging", "--target", "urn:a", "--diff"])).toEqual({
+            stack: "staging",
+            upFlags: ["--yes", "--target", "urn:a", "--diff"],
+        });
     });
 
     it("names a flag without its value", () => {
@@ -223,7 +256,10 @@ describe("scripts/edit-matrix-doc.ts", () => {
     });
 
     it("names a bad flag and a missing file", () => {
-        expect(front(["--chek"], EDIT_MATRIX_DOC_USAGE, parseEditMatrixDocArgs)).toMatchObject({ exitCode: 2, err: expect.stringMatching(/^unknown flag --chek \(did you mean --check\?\); try --help\n\nusage: /) });
+        expect(front(["--chek"], EDIT_MATRIX_DOC_USAGE, parseEditMatrixDocArgs)).toMatchObject({
+            exitCode: 2,
+            err: expect.stringMatching(/^unknown flag --chek \(did you mean --check\?\); try --help\n\nusage: /),
+        });
         expect(() => parseEditMatrixDocArgs(["--results"])).toThrow("--results needs a value");
     });
 
@@ -235,16 +271,29 @@ describe("scripts/edit-matrix-doc.ts", () => {
 
 describe("npm run bench:latency / bench:load / bench:faults / bench:preview", () => {
     it("read known flags", () => {
-        expect(parseLatencyArgs(["--changes", "2000", "--intervals", "1000,5000", "--out", "r.json"])).toMatchObject({ changes: 2000, intervals: [1000, 5000], out: ["r.json"], rate: 50, json: false });
+        expect(parseLatencyArgs(["--changes", "2000", "--intervals", "1000,5000", "--out", "r.json"])).toMatchObject({
+            changes: 2000,
+            intervals: [1000, 5000],
+            out: ["r.json"],
+            rate: 50,
+            json: false,
+        });
         expect(parseLoadArgs(["--tunings", "baseline,p2", "--batch=10"])).toMatchObject({ tunings: ["baseline", "p2"], batch: 10, "step-seconds": 20 });
         expect(parsePreviewArgs(["--runs", "3", "--json"])).toEqual({ runs: 3, json: true, once: false });
         expect(parseFaultOptions([])).toEqual(DEFAULT_OPTIONS);
         // The faults run in their canonical order, each once, whatever the order given.
-        expect(parseFaultOptions(["--faults", "zookeeper,flink-jobmanager,zookeeper", "--rate=20"])).toEqual({ ...DEFAULT_OPTIONS, faults: ["flink-jobmanager", "zookeeper"], rate: 20 });
+        expect(parseFaultOptions(["--faults", "zookeeper,flink-jobmanager,zookeeper", "--rate=20"])).toEqual({
+            ...DEFAULT_OPTIONS,
+            faults: ["flink-jobmanager", "zookeeper"],
+            rate: 20,
+        });
     });
 
     it("name a bad flag or value", () => {
-        expect(front(["--chnages", "5"], LATENCY_USAGE, parseLatencyArgs)).toMatchObject({ exitCode: 2, err: expect.stringMatching(/^unknown flag --chnages \(did you mean --changes\?\); try --help/) });
+        expect(front(["--chnages", "5"], LATENCY_USAGE, parseLatencyArgs)).toMatchObject({
+            exitCode: 2,
+            err: expect.stringMatching(/^unknown flag --chnages \(did you mean --changes\?\); try --help/),
+        });
         expect(() => parseLoadArgs(["--tunings", "turbo"])).toThrow(/--tunings: unknown value\(s\) turbo \(allowed: baseline, /);
         expect(() => parsePreviewArgs(["--runs", "0"])).toThrow('--runs must be an integer >= 1, got "0"');
         expect(() => parseFaultOptions(["--faults", "etcd"])).toThrow(/--faults: unknown value\(s\) etcd/);

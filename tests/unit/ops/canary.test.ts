@@ -41,10 +41,21 @@ function outputs(overrides: Record<string, unknown> = {}) {
         nessieBranch: "dev",
         source: { database: "app", schema: "public", publication: "pub", tables: ["demographics", "orders"] },
         pipelineTables: {
-            demographics: { mode: "both", topic: "p.public.demographics", upsertTable: "lake.cdc.demographics", changelogTable: "lake.cdc.demographics_changes", consumerGroups: [`${JOB}-current`, `${JOB}-changes`], job: JOB },
+            demographics: {
+                mode: "both",
+                topic: "p.public.demographics",
+                upsertTable: "lake.cdc.demographics",
+                changelogTable: "lake.cdc.demographics_changes",
+                consumerGroups: [`${JOB}-current`, `${JOB}-changes`],
+                job: JOB,
+            },
             orders: { mode: "append", topic: "p.public.orders", changelogTable: "lake.cdc.orders_changes", consumerGroups: ["o-changes"], job: "o" },
         },
-        credentials: { s3: { accessKeyId: "AKID", secretAccessKey: "s3-secret" }, minio: { accessKeyId: "AKID", secretAccessKey: "s3-secret" }, postgres: { username: "postgres", password: "pg-secret" } },
+        credentials: {
+            s3: { accessKeyId: "AKID", secretAccessKey: "s3-secret" },
+            minio: { accessKeyId: "AKID", secretAccessKey: "s3-secret" },
+            postgres: { username: "postgres", password: "pg-secret" },
+        },
         ...overrides,
     }).outputs;
 }
@@ -52,7 +63,12 @@ function outputs(overrides: Record<string, unknown> = {}) {
 describe("canary arguments", () => {
     it("parses --stack, --json, --timeout with units and --table; defaults the timeout to 180 s", () => {
         expect(parseCanaryArgs(["--stack", "dev"])).toEqual({ stack: "dev", json: false, timeoutSeconds: 180 });
-        expect(parseCanaryArgs(["--stack", "dev", "--json", "--timeout", "2m", "--table", "orders"])).toEqual({ stack: "dev", json: true, timeoutSeconds: 120, table: "orders" });
+        expect(parseCanaryArgs(["--stack", "dev", "--json", "--timeout", "2m", "--table", "orders"])).toEqual({
+            stack: "dev",
+            json: true,
+            timeoutSeconds: 120,
+            table: "orders",
+        });
         expect(parseCanaryArgs(["--outputs-file", "o.json", "--timeout=45"])).toEqual({ outputsFile: "o.json", json: false, timeoutSeconds: 45 });
     });
 
@@ -88,7 +104,9 @@ describe("the marker", () => {
             { name: "city", dataType: "text", nullable: true, fillsItself: false },
         ];
         expect(checkCanaryColumns("public.demographics", seed)).toEqual([]);
-        expect(checkCanaryColumns("public.t", [])).toEqual(["table public.t does not exist in the source database (or has no columns visible to the stack's user)"]);
+        expect(checkCanaryColumns("public.t", [])).toEqual([
+            "table public.t does not exist in the source database (or has no columns visible to the stack's user)",
+        ]);
         expect(
             checkCanaryColumns("public.orders", [
                 { name: "id", dataType: "uuid", nullable: false, fillsItself: true },
@@ -116,7 +134,9 @@ describe("the marker", () => {
         });
         expect(flinkIdent("lake.cdc.demographics")).toBe("`lake`.`cdc`.`demographics`");
         const marker = { id: -1234567890, name: "canary-0123456789ab" };
-        expect(markerSelect(["lake.cdc.demographics"], marker)).toBe("SELECT 0 AS t, id FROM `lake`.`cdc`.`demographics` WHERE id = -1234567890 AND name = 'canary-0123456789ab'");
+        expect(markerSelect(["lake.cdc.demographics"], marker)).toBe(
+            "SELECT 0 AS t, id FROM `lake`.`cdc`.`demographics` WHERE id = -1234567890 AND name = 'canary-0123456789ab'",
+        );
         // Both tables of mode `both` in one batch query (one Flink job, one moment).
         expect(markerSelect(["lake.cdc.demographics", "lake.cdc.demographics_changes"], marker)).toBe(
             "SELECT 0 AS t, id FROM `lake`.`cdc`.`demographics` WHERE id = -1234567890 AND name = 'canary-0123456789ab' UNION ALL " +
@@ -134,7 +154,9 @@ describe("which tables, and the catalog", () => {
             { kind: "upsert", identifier: "lake.cdc.demographics", key: "cdc.demographics" },
             { kind: "changelog", identifier: "lake.cdc.demographics_changes", key: "cdc.demographics_changes" },
         ]);
-        expect(canaryTargets(chooseCanaryTable(o, "orders"))).toEqual([{ kind: "changelog", identifier: "lake.cdc.orders_changes", key: "cdc.orders_changes" }]);
+        expect(canaryTargets(chooseCanaryTable(o, "orders"))).toEqual([
+            { kind: "changelog", identifier: "lake.cdc.orders_changes", key: "cdc.orders_changes" },
+        ]);
         expect(() => chooseCanaryTable(o, "users")).toThrow("table users is not captured by this stack (captured: demographics, orders)");
         expect(() => chooseCanaryTable(parseStackOutputs({}).outputs)).toThrow(/no captured tables/);
     });
@@ -142,7 +164,17 @@ describe("which tables, and the catalog", () => {
     it("renders jobs/catalog.sql with the endpoints as Flink reaches them, keeping the secret a placeholder", () => {
         const o = outputs();
         const values = catalogTemplateValues(o, chooseCanaryTable(o));
-        expect(values).toMatchObject({ catalog: "lake", namespace: "cdc", nessieUri: "http://nessie:19120/api/v2", nessieBranch: "dev", s3Endpoint: "http://minio:9000", s3PathStyle: "true", s3AccessKeyId: "AKID", awsRegion: "eu-west-1", warehouse: "s3://wh/" });
+        expect(values).toMatchObject({
+            catalog: "lake",
+            namespace: "cdc",
+            nessieUri: "http://nessie:19120/api/v2",
+            nessieBranch: "dev",
+            s3Endpoint: "http://minio:9000",
+            s3PathStyle: "true",
+            s3AccessKeyId: "AKID",
+            awsRegion: "eu-west-1",
+            warehouse: "s3://wh/",
+        });
         const template = fs.readFileSync(path.resolve(__dirname, "../../../jobs/catalog.sql"), "utf8");
         const statement = pickCatalogStatement(splitSqlStatements(renderSqlTemplate(template, values, "jobs/catalog.sql")));
         expect(statement).toMatch(/^(--[^\n]*\n)*CREATE CATALOG lake WITH \(/);
@@ -157,8 +189,13 @@ describe("which tables, and the catalog", () => {
 
     it("refuses outputs that cannot build the catalog, naming the output", () => {
         const o = outputs({ nessieApiUri: undefined });
-        expect(() => catalogTemplateValues(o, chooseCanaryTable(o))).toThrow("stack output nessieApiUri.internal missing: needed to create the Iceberg catalog in the SQL Gateway session");
-        const aws = outputs({ s3Endpoint: { internal: "https://s3.eu-west-1.amazonaws.com" }, credentials: { s3: { accessKeyId: "A", secretAccessKey: "B" } } });
+        expect(() => catalogTemplateValues(o, chooseCanaryTable(o))).toThrow(
+            "stack output nessieApiUri.internal missing: needed to create the Iceberg catalog in the SQL Gateway session",
+        );
+        const aws = outputs({
+            s3Endpoint: { internal: "https://s3.eu-west-1.amazonaws.com" },
+            credentials: { s3: { accessKeyId: "A", secretAccessKey: "B" } },
+        });
         expect(catalogTemplateValues(aws, chooseCanaryTable(aws)).s3PathStyle).toBe("false");
     });
 });
@@ -180,7 +217,14 @@ describe("waiting and the result", () => {
         marker: { id: -1500000000, name: "canary-0123456789ab" },
         insertedAt: "2026-11-24T12:00:00.000Z",
         tables: [
-            { identifier: "lake.cdc.demographics", kind: "upsert", visibleAfterMs: 3100, notVisibleAtMs: 1100, queries: 2, commit: { hash: "53b8020c6499aaaa", time: "2026-11-24T12:00:02.400Z", afterInsertMs: 2400 } },
+            {
+                identifier: "lake.cdc.demographics",
+                kind: "upsert",
+                visibleAfterMs: 3100,
+                notVisibleAtMs: 1100,
+                queries: 2,
+                commit: { hash: "53b8020c6499aaaa", time: "2026-11-24T12:00:02.400Z", afterInsertMs: 2400 },
+            },
             { identifier: "lake.cdc.demographics_changes", kind: "changelog", visibleAfterMs: 3800, notVisibleAtMs: null, queries: 1 },
         ],
         latencyMs: 3800,
@@ -206,11 +250,26 @@ describe("waiting and the result", () => {
             "PASS  canary canary-0123456789ab (id -1500000000) in public.demographics: end-to-end latency 3.8 s; marker row deleted",
         ]);
         expect(canaryExitCode(base)).toBe(0);
-        expect(Object.keys(JSON.parse(JSON.stringify(base))).sort()).toEqual(["cleanedUp", "insertedAt", "latencyMs", "marker", "ok", "source", "stack", "tables"]);
+        expect(Object.keys(JSON.parse(JSON.stringify(base))).sort()).toEqual([
+            "cleanedUp",
+            "insertedAt",
+            "latencyMs",
+            "marker",
+            "ok",
+            "source",
+            "stack",
+            "tables",
+        ]);
     });
 
     it("on a timeout says what was not seen, and on a failed cleanup prints the DELETE to run; exit 1", () => {
-        const timedOut: CanaryResult = { ...base, ok: false, latencyMs: null, tables: [{ ...base.tables[1], visibleAfterMs: null, queries: 0 }], error: "timed out after 60 s waiting for marker canary-0123456789ab" };
+        const timedOut: CanaryResult = {
+            ...base,
+            ok: false,
+            latencyMs: null,
+            tables: [{ ...base.tables[1], visibleAfterMs: null, queries: 0 }],
+            error: "timed out after 60 s waiting for marker canary-0123456789ab",
+        };
         expect(formatCanary(timedOut).split("\n")).toEqual([
             "FAIL  lake.cdc.demographics_changes (changelog): marker not visible (0 queries)",
             "FAIL  canary canary-0123456789ab (id -1500000000) in public.demographics: no latency measured; marker row deleted; timed out after 60 s waiting for marker canary-0123456789ab",

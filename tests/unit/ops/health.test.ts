@@ -86,11 +86,32 @@ function sampleOutputs(): Record<string, any> {
 describe("arguments", () => {
     it("parses --stack, --json and thresholds with units, keeping the defaults otherwise", () => {
         expect(parseHealthArgs(["--stack", "dev"])).toEqual({ stack: "dev", json: false, thresholds: DEFAULT_THRESHOLDS });
-        const a = parseHealthArgs(["--stack=prod", "--json", "--max-checkpoint-age", "2m", "--max-consumer-lag=500", "--max-slot-lag", "512MiB", "--max-data-age", "1h", "--max-commit-age", "90", "--timeout", "5s"]);
+        const a = parseHealthArgs([
+            "--stack=prod",
+            "--json",
+            "--max-checkpoint-age",
+            "2m",
+            "--max-consumer-lag=500",
+            "--max-slot-lag",
+            "512MiB",
+            "--max-data-age",
+            "1h",
+            "--max-commit-age",
+            "90",
+            "--timeout",
+            "5s",
+        ]);
         expect(a).toEqual({
             stack: "prod",
             json: true,
-            thresholds: { maxCheckpointAgeSeconds: 120, maxConsumerLag: 500, maxSlotLagBytes: 512 * 2 ** 20, maxDataAgeSeconds: 3600, maxCommitAgeSeconds: 90, timeoutSeconds: 5 },
+            thresholds: {
+                maxCheckpointAgeSeconds: 120,
+                maxConsumerLag: 500,
+                maxSlotLagBytes: 512 * 2 ** 20,
+                maxDataAgeSeconds: 3600,
+                maxCommitAgeSeconds: 90,
+                timeoutSeconds: 5,
+            },
         });
         expect(parseHealthArgs(["--outputs-file", "/tmp/o.json"])).toMatchObject({ outputsFile: "/tmp/o.json", json: false });
     });
@@ -176,7 +197,11 @@ describe("stack outputs", () => {
     it("uses path-style S3 for MinIO and virtual-hosted for AWS", () => {
         const { outputs } = parseStackOutputs(sampleOutputs());
         expect(s3Target(outputs)).toMatchObject({ endpoint: "http://127.0.0.1:9000", forcePathStyle: true, accessKeyId: "lakehouse-admin" });
-        const aws = parseStackOutputs({ ...sampleOutputs(), s3Endpoint: { internal: "https://s3.eu-west-1.amazonaws.com", host: "https://s3.eu-west-1.amazonaws.com" }, credentials: { s3: { accessKeyId: "AK", secretAccessKey: "x" } } });
+        const aws = parseStackOutputs({
+            ...sampleOutputs(),
+            s3Endpoint: { internal: "https://s3.eu-west-1.amazonaws.com", host: "https://s3.eu-west-1.amazonaws.com" },
+            credentials: { s3: { accessKeyId: "AK", secretAccessKey: "x" } },
+        });
         expect(s3Target(aws.outputs)).toMatchObject({ forcePathStyle: false });
         expect(s3Target(parseStackOutputs({ ...sampleOutputs(), credentials: undefined }).outputs)).toMatch(/credentials.s3/);
     });
@@ -193,51 +218,119 @@ describe("evaluating measurements", () => {
 
     it("Flink cluster: PASS with TaskManagers, FAIL without", () => {
         const o = { flinkVersion: "1.20.3", taskManagers: 1, slotsTotal: 4, slotsAvailable: 3, jobsRunning: 1, jobsFailed: 0 };
-        expect(evaluateFlinkCluster("http://f:8081", o)).toMatchObject({ status: "PASS", detail: "Flink 1.20.3 at http://f:8081: 1 TaskManager(s), 3/4 slots free, 1 job(s) running" });
-        expect(evaluateFlinkCluster("http://f:8081", { ...o, taskManagers: 0 })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/no TaskManager registered/) });
+        expect(evaluateFlinkCluster("http://f:8081", o)).toMatchObject({
+            status: "PASS",
+            detail: "Flink 1.20.3 at http://f:8081: 1 TaskManager(s), 3/4 slots free, 1 job(s) running",
+        });
+        expect(evaluateFlinkCluster("http://f:8081", { ...o, taskManagers: 0 })).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/no TaskManager registered/),
+        });
     });
 
     const running = (jobId = "j1", startTime = NOW - 600_000) => ({ jobId, name: JOB, state: "RUNNING", startTime });
     const checkpoints = (ageMs: number) => ({ completed: 10, failed: 0, inProgress: 0, lastCompleted: { id: 10, ackTimestamp: NOW - ageMs } });
 
     it("Flink job: RUNNING with a recent checkpoint passes; an old checkpoint fails", () => {
-        const ok = evaluateFlinkJob("demographics", { name: JOB, jobId: "j1" }, { exported: running(), liveByName: [], checkpoints: checkpoints(4000) }, T, NOW);
-        expect(ok).toMatchObject({ name: "flink.job.demographics", status: "PASS", metrics: { jobId: "j1", state: "RUNNING", checkpointAgeSeconds: 4, staleJobId: false } });
+        const ok = evaluateFlinkJob(
+            "demographics",
+            { name: JOB, jobId: "j1" },
+            { exported: running(), liveByName: [], checkpoints: checkpoints(4000) },
+            T,
+            NOW,
+        );
+        expect(ok).toMatchObject({
+            name: "flink.job.demographics",
+            status: "PASS",
+            metrics: { jobId: "j1", state: "RUNNING", checkpointAgeSeconds: 4, staleJobId: false },
+        });
         expect(ok.detail).toBe(`"${JOB}" RUNNING as j1 for 10 min; last checkpoint #10 4 s ago`);
-        const old = evaluateFlinkJob("demographics", { name: JOB, jobId: "j1" }, { exported: running(), liveByName: [], checkpoints: checkpoints(400_000) }, T, NOW);
+        const old = evaluateFlinkJob(
+            "demographics",
+            { name: JOB, jobId: "j1" },
+            { exported: running(), liveByName: [], checkpoints: checkpoints(400_000) },
+            T,
+            NOW,
+        );
         expect(old.status).toBe("FAIL");
         expect(old.detail).toMatch(/last completed checkpoint #10 is 6 min 40 s old \(more than 5 min\)/);
     });
 
     it("Flink job: no checkpoint yet warns on a young job and fails on an old one; a newer failed checkpoint warns", () => {
         const none = { completed: 0, failed: 0, inProgress: 1 };
-        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running("j1", NOW - 20_000), liveByName: [], checkpoints: none }, T, NOW).status).toBe("WARN");
-        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running("j1", NOW - 900_000), liveByName: [], checkpoints: none }, T, NOW)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/no checkpoint completed in 15 min/) });
-        const failedLater = { ...checkpoints(20_000), failed: 1, lastFailed: { id: 11, failureTimestamp: NOW - 5000, message: "Checkpoint expired before completing." } };
-        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running(), liveByName: [], checkpoints: failedLater }, T, NOW)).toMatchObject({ status: "WARN", detail: expect.stringMatching(/checkpoint #11 failed 5 s ago: Checkpoint expired/) });
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running("j1", NOW - 20_000), liveByName: [], checkpoints: none }, T, NOW).status).toBe(
+            "WARN",
+        );
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running("j1", NOW - 900_000), liveByName: [], checkpoints: none }, T, NOW)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/no checkpoint completed in 15 min/),
+        });
+        const failedLater = {
+            ...checkpoints(20_000),
+            failed: 1,
+            lastFailed: { id: 11, failureTimestamp: NOW - 5000, message: "Checkpoint expired before completing." },
+        };
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, { exported: running(), liveByName: [], checkpoints: failedLater }, T, NOW)).toMatchObject({
+            status: "WARN",
+            detail: expect.stringMatching(/checkpoint #11 failed 5 s ago: Checkpoint expired/),
+        });
     });
 
     it("Flink job: a stale id with the job running under its name warns; nothing running fails with Flink's exception", () => {
-        const m: FlinkJobMeasurement = { exported: { jobId: "old", name: JOB, state: "CANCELED" }, liveByName: [running("new")], checkpoints: checkpoints(1000) };
+        const m: FlinkJobMeasurement = {
+            exported: { jobId: "old", name: JOB, state: "CANCELED" },
+            liveByName: [running("new")],
+            checkpoints: checkpoints(1000),
+        };
         expect(chooseJob(m)).toEqual({ job: running("new"), stale: true });
         const stale = evaluateFlinkJob("t", { name: JOB, jobId: "old" }, m, T, NOW);
         expect(stale).toMatchObject({ status: "WARN", metrics: { jobId: "new", exportedJobId: "old", staleJobId: true } });
         expect(stale.detail).toMatch(/exported job id old is CANCELED .*run `pulumi up --refresh` to put the job back under the stack/);
-        const failed = evaluateFlinkJob("t", { name: JOB, jobId: "old" }, { exported: { jobId: "old", name: JOB, state: "FAILED" }, liveByName: [], exception: "java.lang.RuntimeException: boom" }, T, NOW);
+        const failed = evaluateFlinkJob(
+            "t",
+            { name: JOB, jobId: "old" },
+            { exported: { jobId: "old", name: JOB, state: "FAILED" }, liveByName: [], exception: "java.lang.RuntimeException: boom" },
+            T,
+            NOW,
+        );
         expect(failed).toMatchObject({ status: "FAIL", metrics: { state: "FAILED" } });
         expect(failed.detail).toBe(
             `job "${JOB}" old is FAILED, and no running job is named "${JOB}"; Flink's exception: java.lang.RuntimeException: boom; run \`pulumi up --refresh\` to resubmit it from its last savepoint or checkpoint (a plain \`pulumi up\` does not notice a job that is gone)`,
         );
         const missingJob = evaluateFlinkJob("t", { name: JOB, jobId: "gone" }, { exported: null, liveByName: [] }, T, NOW);
-        expect(missingJob).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/gone is unknown to Flink.*run `pulumi up --refresh` to resubmit it/) });
+        expect(missingJob).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/gone is unknown to Flink.*run `pulumi up --refresh` to resubmit it/),
+        });
         // A job Flink is recovering (e.g. after a JobManager failover) says so, and what to run if it stays there.
-        const restarting = evaluateFlinkJob("t", { name: JOB, jobId: "j1" }, { exported: { jobId: "j1", name: JOB, state: "RESTARTING" }, liveByName: [{ jobId: "j1", name: JOB, state: "RESTARTING" }] }, T, NOW);
-        expect(restarting).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/j1 is RESTARTING.*Flink is bringing it back .*if it stays RESTARTING, run `pulumi up --refresh`/) });
+        const restarting = evaluateFlinkJob(
+            "t",
+            { name: JOB, jobId: "j1" },
+            { exported: { jobId: "j1", name: JOB, state: "RESTARTING" }, liveByName: [{ jobId: "j1", name: JOB, state: "RESTARTING" }] },
+            T,
+            NOW,
+        );
+        expect(restarting).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/j1 is RESTARTING.*Flink is bringing it back .*if it stays RESTARTING, run `pulumi up --refresh`/),
+        });
     });
 
     it("reduces Flink's checkpoint statistics", () => {
-        const stats = { counts: { completed: 3, failed: 1, in_progress: 0 }, latest: { completed: { id: 3, latest_ack_timestamp: 1000, end_to_end_duration: 40 }, failed: { id: 2, failure_timestamp: 900, failure_message: "expired\nat ..." } } };
-        expect(reduceCheckpoints(stats)).toEqual({ completed: 3, failed: 1, inProgress: 0, lastCompleted: { id: 3, ackTimestamp: 1000, durationMs: 40 }, lastFailed: { id: 2, failureTimestamp: 900, message: "expired" } });
+        const stats = {
+            counts: { completed: 3, failed: 1, in_progress: 0 },
+            latest: {
+                completed: { id: 3, latest_ack_timestamp: 1000, end_to_end_duration: 40 },
+                failed: { id: 2, failure_timestamp: 900, failure_message: "expired\nat ..." },
+            },
+        };
+        expect(reduceCheckpoints(stats)).toEqual({
+            completed: 3,
+            failed: 1,
+            inProgress: 0,
+            lastCompleted: { id: 3, ackTimestamp: 1000, durationMs: 40 },
+            lastFailed: { id: 2, failureTimestamp: 900, message: "expired" },
+        });
         expect(reduceCheckpoints({ counts: {}, latest: { completed: null } })).toEqual({ completed: 0, failed: 0, inProgress: 0 });
     });
 
@@ -248,80 +341,161 @@ describe("evaluating measurements", () => {
         ];
         expect(topicMessageCount(parts)).toBe(150);
         expect(evaluateTopic("t", "p.s.t", parts)).toMatchObject({ status: "PASS", metrics: { messages: 150, partitions: 2, endOffset: 160 } });
-        expect(evaluateTopic("t", "p.s.t", null)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/topic p.s.t does not exist .*run `pulumi up --refresh` to recreate it/) });
+        expect(evaluateTopic("t", "p.s.t", null)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/topic p.s.t does not exist .*run `pulumi up --refresh` to recreate it/),
+        });
         expect(consumerLag(parts, { 0: 100, 1: 50 })).toEqual({ lag: 10, uncommitted: [] });
         expect(consumerLag(parts, { 0: 5, 1: -1 })).toEqual({ lag: 150, uncommitted: [1] });
-        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100, 1: 50 }, T)).toMatchObject({ status: "PASS", detail: "group g is 10 message(s) behind p.s.t", metrics: { lag: 10 } });
-        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100, 1: 50 }, { ...T, maxConsumerLag: 5 })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/10 message\(s\) behind p.s.t \(more than 5\)/) });
-        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100 }, T)).toMatchObject({ status: "WARN", detail: expect.stringMatching(/no committed offset on partition\(s\) 1/) });
+        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100, 1: 50 }, T)).toMatchObject({
+            status: "PASS",
+            detail: "group g is 10 message(s) behind p.s.t",
+            metrics: { lag: 10 },
+        });
+        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100, 1: 50 }, { ...T, maxConsumerLag: 5 })).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/10 message\(s\) behind p.s.t \(more than 5\)/),
+        });
+        expect(evaluateConsumerGroup("g", "p.s.t", parts, { 0: 100 }, T)).toMatchObject({
+            status: "WARN",
+            detail: expect.stringMatching(/no committed offset on partition\(s\) 1/),
+        });
         expect(evaluateConsumerGroup("g", "p.s.t", [{ partition: 0, low: 0, high: 0 }], {}, T)).toMatchObject({ status: "PASS", metrics: { lag: 0 } });
-        expect(evaluateConsumerGroup("g", "p.s.t", parts, { error: "GROUP_AUTHORIZATION_FAILED" }, T)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/GROUP_AUTHORIZATION_FAILED/) });
+        expect(evaluateConsumerGroup("g", "p.s.t", parts, { error: "GROUP_AUTHORIZATION_FAILED" }, T)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/GROUP_AUTHORIZATION_FAILED/),
+        });
     });
 
     it("Connect: all RUNNING passes; paused, missing or failed fails with the trace's cause", () => {
         const running = { state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] };
-        expect(evaluateConnector("c", "RUNNING", { workerVersion: "3.9.1", status: running })).toMatchObject({ status: "PASS", detail: "connector c RUNNING, task 0 RUNNING (Connect 3.9.1)", metrics: { tasks: 1, tasksRunning: 1 } });
+        expect(evaluateConnector("c", "RUNNING", { workerVersion: "3.9.1", status: running })).toMatchObject({
+            status: "PASS",
+            detail: "connector c RUNNING, task 0 RUNNING (Connect 3.9.1)",
+            metrics: { tasks: 1, tasksRunning: 1 },
+        });
         expect(evaluateConnector("c", "RUNNING", { status: { state: "PAUSED", tasks: [{ id: 0, state: "PAUSED" }] } })).toMatchObject({
             status: "FAIL",
-            detail: expect.stringMatching(/is PAUSED \(the stack declares RUNNING\).*run `pulumi up --refresh` to put it back in the declared state \(or resume it: PUT \/connectors\/c\/resume on the Connect REST API\)/),
+            detail: expect.stringMatching(
+                /is PAUSED \(the stack declares RUNNING\).*run `pulumi up --refresh` to put it back in the declared state \(or resume it: PUT \/connectors\/c\/resume on the Connect REST API\)/,
+            ),
         });
-        expect(evaluateConnector("c", "RUNNING", { status: { state: "STOPPED", tasks: [] } }, "http://localhost:8083/").detail).toMatch(/or resume it: curl -X PUT 'http:\/\/localhost:8083\/connectors\/c\/resume'\)$/);
+        expect(evaluateConnector("c", "RUNNING", { status: { state: "STOPPED", tasks: [] } }, "http://localhost:8083/").detail).toMatch(
+            /or resume it: curl -X PUT 'http:\/\/localhost:8083\/connectors\/c\/resume'\)$/,
+        );
         expect(evaluateConnector("c", "PAUSED", { status: { state: "PAUSED", tasks: [{ id: 0, state: "PAUSED" }] } }).status).toBe("WARN");
-        expect(evaluateConnector("c", "RUNNING", { status: null })).toMatchObject({ status: "FAIL", metrics: { state: "MISSING" }, detail: expect.stringMatching(/deleted out of band\?\): run `pulumi up --refresh` to recreate it$/) });
-        const trace = "org.apache.kafka.connect.errors.ConnectException: x\n\tat ...\nCaused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"debezium\"";
+        expect(evaluateConnector("c", "RUNNING", { status: null })).toMatchObject({
+            status: "FAIL",
+            metrics: { state: "MISSING" },
+            detail: expect.stringMatching(/deleted out of band\?\): run `pulumi up --refresh` to recreate it$/),
+        });
+        const trace =
+            'org.apache.kafka.connect.errors.ConnectException: x\n\tat ...\nCaused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "debezium"';
         const failed = evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [{ id: 0, state: "FAILED", trace }] } });
         expect(failed.status).toBe("FAIL");
         expect(failed.detail).toMatch(/task 0: org.postgresql.util.PSQLException: FATAL: password authentication failed/);
         // `pulumi up --refresh` would not restart a failed task of a RUNNING connector: the message names Connect's restart.
-        expect(evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [{ id: 0, state: "FAILED", trace }] } }, "http://localhost:8083").detail).toMatch(
-            /restart the failed parts: curl -X POST 'http:\/\/localhost:8083\/connectors\/c\/restart\?includeTasks=true&onlyFailed=true'$/,
-        );
+        expect(
+            evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [{ id: 0, state: "FAILED", trace }] } }, "http://localhost:8083").detail,
+        ).toMatch(/restart the failed parts: curl -X POST 'http:\/\/localhost:8083\/connectors\/c\/restart\?includeTasks=true&onlyFailed=true'$/);
         expect(evaluateConnector("c", "RUNNING", { status: { state: "RUNNING", tasks: [] } }).status).toBe("FAIL");
     });
 
     it("S3 data files: newest age reported; none yet warns; too old fails only with --max-data-age", () => {
-        const m = { location: "s3://wh/cdc/t/data/", files: 3, scanned: 3, truncated: false, newest: { key: "cdc/t/data/00000-1.parquet", lastModified: NOW - 30_000, size: 10 } };
-        expect(evaluateDataFiles("nessie.cdc.t", m, T, NOW)).toMatchObject({ status: "PASS", detail: "3 data file(s) under s3://wh/cdc/t/data/; newest 30 s old (00000-1.parquet)", metrics: { newestAgeSeconds: 30, dataFiles: 3 } });
-        expect(evaluateDataFiles("nessie.cdc.t", m, { ...T, maxDataAgeSeconds: 10 }, NOW)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/older than 10 s/) });
+        const m = {
+            location: "s3://wh/cdc/t/data/",
+            files: 3,
+            scanned: 3,
+            truncated: false,
+            newest: { key: "cdc/t/data/00000-1.parquet", lastModified: NOW - 30_000, size: 10 },
+        };
+        expect(evaluateDataFiles("nessie.cdc.t", m, T, NOW)).toMatchObject({
+            status: "PASS",
+            detail: "3 data file(s) under s3://wh/cdc/t/data/; newest 30 s old (00000-1.parquet)",
+            metrics: { newestAgeSeconds: 30, dataFiles: 3 },
+        });
+        expect(evaluateDataFiles("nessie.cdc.t", m, { ...T, maxDataAgeSeconds: 10 }, NOW)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/older than 10 s/),
+        });
         expect(evaluateDataFiles("nessie.cdc.t", { ...m, files: 0, newest: undefined }, T, NOW).status).toBe("WARN");
         expect(evaluateDataFiles("nessie.cdc.t", { ...m, truncated: true, scanned: 20000 }, T, NOW).detail).toMatch(/listing stopped after 20000 objects/);
     });
 
     it("Nessie table: last commit time and hash; missing or not a table fails", () => {
-        const m = { content: { type: "ICEBERG_TABLE", metadataLocation: "s3://wh/cdc/t/metadata/1.json", snapshotId: "8743464843884057123" }, lastCommit: { hash: "abcdef0123456789", time: NOW - 65_000, message: "Iceberg append against cdc.t" } };
+        const m = {
+            content: { type: "ICEBERG_TABLE", metadataLocation: "s3://wh/cdc/t/metadata/1.json", snapshotId: "8743464843884057123" },
+            lastCommit: { hash: "abcdef0123456789", time: NOW - 65_000, message: "Iceberg append against cdc.t" },
+        };
         expect(evaluateNessieTable("nessie.cdc.t", "cdc.t", "main", m, T, NOW)).toMatchObject({
             status: "PASS",
             detail: 'table cdc.t: last commit abcdef012345 1 min 5 s ago at 2026-11-24T11:58:55.000Z ("Iceberg append against cdc.t"), snapshot 8743464843884057123',
             metrics: { lastCommitHash: "abcdef0123456789", lastCommitAgeSeconds: 65, lastCommitTime: "2026-11-24T11:58:55.000Z" },
         });
         expect(evaluateNessieTable("nessie.cdc.t", "cdc.t", "main", m, { ...T, maxCommitAgeSeconds: 60 }, NOW).status).toBe("FAIL");
-        expect(evaluateNessieTable("nessie.cdc.t", "cdc.t", "main", { content: null }, T, NOW)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/does not exist on branch main/) });
+        expect(evaluateNessieTable("nessie.cdc.t", "cdc.t", "main", { content: null }, T, NOW)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/does not exist on branch main/),
+        });
         expect(evaluateNessieTable("nessie.cdc.t", "cdc.t", "main", { content: { type: "NAMESPACE" } }, T, NOW).status).toBe("FAIL");
     });
 
     it("replication slot: active under the lag bound passes; inactive, lost, too far behind or missing fails", () => {
         const slot = { plugin: "pgoutput", database: "postgres", active: true, walStatus: "reserved", lagBytes: 2048, retainedBytes: 4096 };
-        expect(evaluateSlot("s", { database: "postgres", slot }, T)).toMatchObject({ status: "PASS", detail: "slot s (pgoutput, database postgres) active, 2.0 KiB behind the current WAL, 4.0 KiB of WAL retained", metrics: { lagBytes: 2048, active: true } });
-        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, active: false } }, T)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/INACTIVE.*no connector is reading it/) });
-        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, walStatus: "lost" } }, T)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/wal_status lost/) });
-        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, lagBytes: 3 * 2 ** 30 } }, T)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/3.0 GiB behind .*more than 1.0 GiB/) });
+        expect(evaluateSlot("s", { database: "postgres", slot }, T)).toMatchObject({
+            status: "PASS",
+            detail: "slot s (pgoutput, database postgres) active, 2.0 KiB behind the current WAL, 4.0 KiB of WAL retained",
+            metrics: { lagBytes: 2048, active: true },
+        });
+        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, active: false } }, T)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/INACTIVE.*no connector is reading it/),
+        });
+        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, walStatus: "lost" } }, T)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/wal_status lost/),
+        });
+        expect(evaluateSlot("s", { database: "postgres", slot: { ...slot, lagBytes: 3 * 2 ** 30 } }, T)).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/3.0 GiB behind .*more than 1.0 GiB/),
+        });
         expect(evaluateSlot("s", { database: "postgres", slot: null }, T)).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/does not exist/) });
     });
 
     it("Dremio source: present passes, missing or bad fails, another id warns", () => {
-        expect(evaluateDremio("lake", "id1", { source: { id: "id1", type: "NESSIE", status: "good" } })).toMatchObject({ status: "PASS", detail: "source lake (NESSIE) present, id id1, state good" });
-        expect(evaluateDremio("lake", "id1", { source: null })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/run `pulumi up --refresh` to recreate it/) });
-        expect(evaluateDremio("lake", "id1", { source: { id: "id1", status: "bad", message: "Unable to connect to Nessie" } })).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/Unable to connect to Nessie/) });
-        expect(evaluateDremio("lake", "id1", { source: { id: "id2" } })).toMatchObject({ status: "WARN", detail: expect.stringMatching(/exported id id1 .*run `pulumi up --refresh` to adopt it/) });
+        expect(evaluateDremio("lake", "id1", { source: { id: "id1", type: "NESSIE", status: "good" } })).toMatchObject({
+            status: "PASS",
+            detail: "source lake (NESSIE) present, id id1, state good",
+        });
+        expect(evaluateDremio("lake", "id1", { source: null })).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/run `pulumi up --refresh` to recreate it/),
+        });
+        expect(evaluateDremio("lake", "id1", { source: { id: "id1", status: "bad", message: "Unable to connect to Nessie" } })).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/Unable to connect to Nessie/),
+        });
+        expect(evaluateDremio("lake", "id1", { source: { id: "id2" } })).toMatchObject({
+            status: "WARN",
+            detail: expect.stringMatching(/exported id id1 .*run `pulumi up --refresh` to adopt it/),
+        });
     });
 
     it("surfaces the server's own message from each service's error shape", () => {
-        expect(serverMessage(JSON.stringify({ errors: ["Internal server error.", "<Exception on server side:\norg.x.Y: top\nCaused by: java.io.IOException: disk full\n>"] }))).toBe("java.io.IOException: disk full");
+        expect(
+            serverMessage(
+                JSON.stringify({
+                    errors: ["Internal server error.", "<Exception on server side:\norg.x.Y: top\nCaused by: java.io.IOException: disk full\n>"],
+                }),
+            ),
+        ).toBe("java.io.IOException: disk full");
         expect(serverMessage(JSON.stringify({ error_code: 404, message: "Connector c not found" }))).toBe("Connector c not found");
         expect(serverMessage(JSON.stringify({ errorMessage: "Invalid username or password" }))).toBe("Invalid username or password");
         expect(serverMessage("plain text")).toBe("plain text");
         expect(s3ErrorText({ name: "NotFound", $metadata: { httpStatusCode: 404 } }, "wh")).toBe("bucket wh does not exist");
-        expect(s3ErrorText({ name: "InvalidAccessKeyId", message: "The Access Key Id you provided does not exist", $metadata: { httpStatusCode: 403 } }, "wh")).toMatch(/access denied to bucket wh \(InvalidAccessKeyId\)/);
+        expect(
+            s3ErrorText({ name: "InvalidAccessKeyId", message: "The Access Key Id you provided does not exist", $metadata: { httpStatusCode: 403 } }, "wh"),
+        ).toMatch(/access denied to bucket wh \(InvalidAccessKeyId\)/);
     });
 });
 
@@ -335,14 +509,30 @@ function healthyProbes(overrides: Partial<HealthProbes> = {}): HealthProbes {
     };
     return {
         flinkOverview: async () => ({ flinkVersion: "1.20.3", taskManagers: 1, slotsTotal: 4, slotsAvailable: 3, jobsRunning: 1, jobsFailed: 0 }),
-        flinkJob: async (_url, ref) => ({ exported: { jobId: ref.jobId!, name: ref.name!, state: "RUNNING", startTime: NOW - 60_000 }, liveByName: [], checkpoints: { completed: 5, failed: 0, inProgress: 0, lastCompleted: { id: 5, ackTimestamp: NOW - 3000 } } }),
+        flinkJob: async (_url, ref) => ({
+            exported: { jobId: ref.jobId!, name: ref.name!, state: "RUNNING", startTime: NOW - 60_000 },
+            liveByName: [],
+            checkpoints: { completed: 5, failed: 0, inProgress: 0, lastCompleted: { id: 5, ackTimestamp: NOW - 3000 } },
+        }),
         kafka: async () => kafka,
         connector: async () => ({ workerVersion: "3.9.1", status: { state: "RUNNING", tasks: [{ id: 0, state: "RUNNING" }] } }),
         bucket: async () => undefined,
-        dataFiles: async (_s3, location) => ({ location, files: 2, scanned: 4, truncated: false, newest: { key: "x/data/1.parquet", lastModified: NOW - 10_000, size: 100 } }),
+        dataFiles: async (_s3, location) => ({
+            location,
+            files: 2,
+            scanned: 4,
+            truncated: false,
+            newest: { key: "x/data/1.parquet", lastModified: NOW - 10_000, size: 100 },
+        }),
         nessieServer: async () => ({ specVersion: "2.2.0", defaultBranch: "main", hash: "f".repeat(64) }),
-        nessieTable: async (_api, _branch, key) => ({ content: { type: "ICEBERG_TABLE", metadataLocation: `s3://wh/${key.replace(".", "/")}_u/metadata/2.metadata.json`, snapshotId: "9" }, lastCommit: { hash: "e".repeat(64), time: NOW - 5000, message: `Iceberg append against ${key}` } }),
-        slot: async (pg) => ({ database: pg.database, slot: { plugin: "pgoutput", database: pg.database, active: true, walStatus: "reserved", lagBytes: 100, retainedBytes: 200 } }),
+        nessieTable: async (_api, _branch, key) => ({
+            content: { type: "ICEBERG_TABLE", metadataLocation: `s3://wh/${key.replace(".", "/")}_u/metadata/2.metadata.json`, snapshotId: "9" },
+            lastCommit: { hash: "e".repeat(64), time: NOW - 5000, message: `Iceberg append against ${key}` },
+        }),
+        slot: async (pg) => ({
+            database: pg.database,
+            slot: { plugin: "pgoutput", database: pg.database, active: true, walStatus: "reserved", lagBytes: 100, retainedBytes: 200 },
+        }),
         dremio: async () => ({ source: { id: "src-1", type: "NESSIE", status: "good" } }),
         ...overrides,
     };
@@ -388,7 +578,9 @@ describe("runHealthChecks over injected probes", () => {
         for (const c of json.checks) expect(Object.keys(c).sort()).toEqual(["detail", "metrics", "name", "status"]);
         const text = formatReport(report);
         expect(text.split("\n")[0]).toBe("health of stack dev at 2026-11-24T12:00:00.000Z");
-        expect(text).toMatch(/^PASS {2}flink\.job\.demographics +"cdc-lakehouse-s-demographics-to-iceberg" RUNNING as a{32} for 1 min; last checkpoint #5 3 s ago$/m);
+        expect(text).toMatch(
+            /^PASS {2}flink\.job\.demographics +"cdc-lakehouse-s-demographics-to-iceberg" RUNNING as a{32} for 1 min; last checkpoint #5 3 s ago$/m,
+        );
         expect(text.split("\n").pop()).toBe("15 checks: 15 PASS, 0 WARN, 0 FAIL");
     });
 
@@ -403,8 +595,13 @@ describe("runHealthChecks over injected probes", () => {
         });
         const checks = await runHealthChecks(outputs(), [], T, probes, () => NOW);
         const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
-        expect(byName["connect.connector"]).toMatchObject({ status: "FAIL", detail: "Kafka Connect at http://127.0.0.1:8083: Kafka Connect GET http://127.0.0.1:8083/: ECONNREFUSED" });
-        expect(byName["postgres.slot"].detail).toBe('PostgreSQL at 127.0.0.1:5432 (database postgres): password authentication failed for user "postgres" (tried [secret])');
+        expect(byName["connect.connector"]).toMatchObject({
+            status: "FAIL",
+            detail: "Kafka Connect at http://127.0.0.1:8083: Kafka Connect GET http://127.0.0.1:8083/: ECONNREFUSED",
+        });
+        expect(byName["postgres.slot"].detail).toBe(
+            'PostgreSQL at 127.0.0.1:5432 (database postgres): password authentication failed for user "postgres" (tried [secret])',
+        );
         const report = buildReport("dev", checks, new Date(NOW));
         expect(report.ok).toBe(false);
         expect(report.summary.fail).toBe(2);
@@ -416,7 +613,11 @@ describe("runHealthChecks over injected probes", () => {
     it("bounds a probe that never answers by --timeout", async () => {
         const probes = healthyProbes({ flinkOverview: () => new Promise(() => undefined) });
         const checks = await runHealthChecks(outputs(), [], { ...T, timeoutSeconds: 0.05 }, probes, () => NOW);
-        expect(checks[0]).toMatchObject({ name: "flink.cluster", status: "FAIL", detail: expect.stringMatching(/Flink GET \/overview: no answer within 50 ms/) });
+        expect(checks[0]).toMatchObject({
+            name: "flink.cluster",
+            status: "FAIL",
+            detail: expect.stringMatching(/Flink GET \/overview: no answer within 50 ms/),
+        });
         // The cluster is down: its jobs are not probed one by one.
         expect(checks.some((c) => c.name === "flink.job.demographics")).toBe(false);
     });
@@ -439,13 +640,22 @@ describe("runHealthChecks over injected probes", () => {
 
     it("finds a job by name when the exported id is stale (WARN), and fails when neither runs", async () => {
         const stale = healthyProbes({
-            flinkJob: async (_u, ref) => ({ exported: null, liveByName: [{ jobId: "b".repeat(32), name: ref.name!, state: "RUNNING", startTime: NOW - 1000 }], checkpoints: { completed: 1, failed: 0, inProgress: 0, lastCompleted: { id: 1, ackTimestamp: NOW - 500 } } }),
+            flinkJob: async (_u, ref) => ({
+                exported: null,
+                liveByName: [{ jobId: "b".repeat(32), name: ref.name!, state: "RUNNING", startTime: NOW - 1000 }],
+                checkpoints: { completed: 1, failed: 0, inProgress: 0, lastCompleted: { id: 1, ackTimestamp: NOW - 500 } },
+            }),
         });
-        const job = (await runHealthChecks(parseStackOutputs(sampleOutputs()).outputs, [], T, stale, () => NOW)).find((c) => c.name === "flink.job.demographics")!;
+        const job = (await runHealthChecks(parseStackOutputs(sampleOutputs()).outputs, [], T, stale, () => NOW)).find(
+            (c) => c.name === "flink.job.demographics",
+        )!;
         expect(job).toMatchObject({ status: "WARN", metrics: { jobId: "b".repeat(32), staleJobId: true } });
         const dead = healthyProbes({ flinkJob: async () => ({ exported: null, liveByName: [] }) });
         const checks = await runHealthChecks(parseStackOutputs(sampleOutputs()).outputs, [], T, dead, () => NOW);
-        expect(checks.find((c) => c.name === "flink.job.demographics")).toMatchObject({ status: "FAIL", detail: expect.stringMatching(/is unknown to Flink, and no running job is named/) });
+        expect(checks.find((c) => c.name === "flink.job.demographics")).toMatchObject({
+            status: "FAIL",
+            detail: expect.stringMatching(/is unknown to Flink, and no running job is named/),
+        });
         expect(exitCode(buildReport(null, checks, new Date(NOW)))).toBe(1);
     });
 
@@ -463,6 +673,9 @@ describe("runHealthChecks over injected probes", () => {
         const checks = await runHealthChecks(parseStackOutputs(raw).outputs, [], T, probes, () => NOW);
         expect(database).toBe("postgres");
         expect(checks.find((c) => c.name === `kafka.lag.${JOB}-current`)!.detail).toMatch(/group name derived: pipelineTables output absent/);
-        expect(checks.find((c) => c.name === "postgres.slot")).toMatchObject({ status: "PASS", detail: expect.stringMatching(/source output absent: connected to database postgres/) });
+        expect(checks.find((c) => c.name === "postgres.slot")).toMatchObject({
+            status: "PASS",
+            detail: expect.stringMatching(/source output absent: connected to database postgres/),
+        });
     });
 });

@@ -10,7 +10,13 @@ const SCRIPT = path.join(REPO, "policy", "run-pack.sh");
 
 describe("policyPackArgsForHarnessCli", () => {
     it("swaps the policy pack directory for its run-pack.sh, in both spellings", () => {
-        expect(policyPackArgsForHarnessCli(["preview", "-s", "local", "--policy-pack", "policy"], REPO)).toEqual(["preview", "-s", "local", "--policy-pack", SCRIPT]);
+        expect(policyPackArgsForHarnessCli(["preview", "-s", "local", "--policy-pack", "policy"], REPO)).toEqual([
+            "preview",
+            "-s",
+            "local",
+            "--policy-pack",
+            SCRIPT,
+        ]);
         expect(policyPackArgsForHarnessCli(["preview", "--policy-pack=./policy/", "--diff"], REPO)).toEqual(["preview", `--policy-pack=${SCRIPT}`, "--diff"]);
     });
     it("leaves other arguments, and a directory that is not such a pack, as they are", () => {

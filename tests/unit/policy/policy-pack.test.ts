@@ -79,7 +79,9 @@ async function analyze(resources: ResourceView[], policies = lakehousePolicies({
     const handler = server.makeAnalyzeRpcFun(PACK_NAME, "0.1.0", "mandatory", policies);
     const out: Diagnostic[] = [];
     for (const r of resources) {
-        const resp = await new Promise<any>((done, fail) => handler({ request: resourceMessage("AnalyzeRequest", r) }, (err: Error | undefined, res: any) => (err ? fail(err) : done(res))));
+        const resp = await new Promise<any>((done, fail) =>
+            handler({ request: resourceMessage("AnalyzeRequest", r) }, (err: Error | undefined, res: any) => (err ? fail(err) : done(res))),
+        );
         out.push(...diagnostics(resp).map((d) => ({ ...d, urn: d.urn || r.urn || "" })));
     }
     return out;
@@ -105,7 +107,11 @@ describe("@pulumi/policy and secrets", () => {
         expect(installSecretKeepingDeserializer()).toBe(true); // idempotent
         expect(sdkDeserialize.deserializeProperties).not.toBe(original);
         const struct = Struct.fromJavaScript({ envs: ["A=1", secret("POSTGRES_PASSWORD=p")], nested: { s: secret({ k: "v" }) }, n: 3 });
-        expect(sdkDeserialize.deserializeProperties(struct, false)).toEqual({ envs: ["A=1", secret("POSTGRES_PASSWORD=p")], nested: { s: secret({ k: "v" }) }, n: 3 });
+        expect(sdkDeserialize.deserializeProperties(struct, false)).toEqual({
+            envs: ["A=1", secret("POSTGRES_PASSWORD=p")],
+            nested: { s: secret({ k: "v" }) },
+            n: 3,
+        });
         const proxied = sdkDeserialize.deserializeProperties(struct, true);
         expect(proxied.envs[1]).toBe("POSTGRES_PASSWORD=p");
         // Other special values still go through the SDK's own deserialization (an asset).
@@ -132,7 +138,11 @@ describe("the pack through the SDK's analyze handlers", () => {
             "data-bearing-protected",
         ]);
         expect(policies.every((p) => p.enforcementLevel === undefined)).toBe(true); // the pack's level: mandatory
-        expect(policies.filter((p) => p.configSchema).map((p) => p.name)).toEqual([POLICY_NAMES.nessieStore, POLICY_NAMES.slotCleanup, POLICY_NAMES.dataProtected]);
+        expect(policies.filter((p) => p.configSchema).map((p) => p.name)).toEqual([
+            POLICY_NAMES.nessieStore,
+            POLICY_NAMES.slotCleanup,
+            POLICY_NAMES.dataProtected,
+        ]);
     });
 
     it("reports nothing for any resource of the dev stack as the program renders it", async () => {
@@ -187,7 +197,9 @@ describe("the pack through the SDK's analyze handlers", () => {
         expect(await analyze([tm])).toEqual([]);
         const job = JSON.parse(JSON.stringify(resources.find((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:FlinkSqlJob")!));
         job.props.settings = UNKNOWN;
-        job.props.statements[0] = job.props.statements[0].replace("'catalog-impl'", "'catalog-type'").replace("org.apache.iceberg.nessie.NessieCatalog", "nessie");
+        job.props.statements[0] = job.props.statements[0]
+            .replace("'catalog-impl'", "'catalog-type'")
+            .replace("org.apache.iceberg.nessie.NessieCatalog", "nessie");
         const found = await analyze([job]);
         expect(found.map((d) => [d.policy, d.level])).toEqual([[POLICY_NAMES.catalogImpl, "mandatory"]]);
     });
@@ -195,11 +207,19 @@ describe("the pack through the SDK's analyze handlers", () => {
     it("checks the stack's outputs at the end (AnalyzeStack): plain-text credentials are reported on the stack", async () => {
         const resources = await render("staging");
         const stackUrn = `urn:pulumi:staging::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-staging`;
-        const outputs = { warehouse: "s3://warehouse/", credentials: { postgres: { username: "lakehouse", password: "generated-lakehouse-credentials-postgresPassword-Aa11" } } };
+        const outputs = {
+            warehouse: "s3://warehouse/",
+            credentials: { postgres: { username: "lakehouse", password: "generated-lakehouse-credentials-postgresPassword-Aa11" } },
+        };
         const stack = (props: Record<string, unknown>): ResourceView => ({ type: "pulumi:pulumi:Stack", name: `${PROJECT}-staging`, urn: stackUrn, props });
         expect(await analyzeStack([...resources, stack({ ...outputs, credentials: secret(outputs.credentials) })])).toEqual([]);
         expect(await analyzeStack([...resources, stack(outputs)])).toEqual([
-            { policy: POLICY_NAMES.secretOutputs, level: "mandatory", urn: stackUrn, message: expect.stringContaining("Stack output credentials.postgres.password looks like a secret") },
+            {
+                policy: POLICY_NAMES.secretOutputs,
+                level: "mandatory",
+                urn: stackUrn,
+                message: expect.stringContaining("Stack output credentials.postgres.password looks like a secret"),
+            },
         ]);
     });
 });

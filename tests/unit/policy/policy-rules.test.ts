@@ -45,7 +45,13 @@ async function render(stack: string, values: Record<string, unknown> = {}, jobTe
     const run = await runWithMocks(
         () => {
             const credentials = Object.fromEntries(secretKeys.map((k) => [k, pulumi.secret(String(values[k]))]));
-            const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot, checkExternalServices: false, ...(jobTemplates ? { jobTemplates } : {}) });
+            const lakehouse = new Lakehouse("lakehouse", {
+                config,
+                credentials,
+                repoRoot,
+                checkExternalServices: false,
+                ...(jobTemplates ? { jobTemplates } : {}),
+            });
             return { credentials: lakehouse.outputs.credentials };
         },
         { stack },
@@ -111,12 +117,22 @@ describe("policy rules on the program's own stacks", () => {
 
     it("renders what the rules look at: three Flink containers, Nessie, the job and the connector", () => {
         expect(dev.filter((r) => r.type === CONTAINER).map((r) => r.name)).toEqual(
-            expect.arrayContaining(["cdc-lakehouse-dev-flink-jobmanager", "cdc-lakehouse-dev-flink-taskmanager", "cdc-lakehouse-dev-flink-sql-gateway", "cdc-lakehouse-dev-nessie"]),
+            expect.arrayContaining([
+                "cdc-lakehouse-dev-flink-jobmanager",
+                "cdc-lakehouse-dev-flink-taskmanager",
+                "cdc-lakehouse-dev-flink-sql-gateway",
+                "cdc-lakehouse-dev-nessie",
+            ]),
         );
         expect(dev.filter((r) => r.type === JOB)).toHaveLength(1);
         expect(dev.filter((r) => r.type === CONNECTOR)).toHaveLength(1);
         expect(prod.filter((r) => r.type === DEPLOYMENT).map((r) => r.name)).toEqual(
-            expect.arrayContaining(["cdc-lakehouse-prod-flink-jobmanager", "cdc-lakehouse-prod-flink-taskmanager", "cdc-lakehouse-prod-flink-sql-gateway", "cdc-lakehouse-prod-nessie"]),
+            expect.arrayContaining([
+                "cdc-lakehouse-prod-flink-jobmanager",
+                "cdc-lakehouse-prod-flink-taskmanager",
+                "cdc-lakehouse-prod-flink-sql-gateway",
+                "cdc-lakehouse-prod-nessie",
+            ]),
         );
     });
 
@@ -146,7 +162,14 @@ describe("policy rules on the program's own stacks", () => {
         const local = await render("local", localValues, undefined, passwords);
         expect(local.filter((r) => r.type === JOB)).toHaveLength(1);
         for (const resources of [aws, local]) {
-            const rules = [flinkAwsRegion, icebergCatalogImpl, flinkCheckpointing, nessiePersistentVersionStore, (r: ResourceView) => plaintextSecretInputs(r), replicationSlotCleanup];
+            const rules = [
+                flinkAwsRegion,
+                icebergCatalogImpl,
+                flinkCheckpointing,
+                nessiePersistentVersionStore,
+                (r: ResourceView) => plaintextSecretInputs(r),
+                replicationSlotCleanup,
+            ];
             expect(rules.flatMap((rule) => all(resources, rule))).toEqual([]);
         }
     });
@@ -174,8 +197,16 @@ describe("policy rules on the program's own stacks", () => {
 
         it("fires for a hand-written Flink container (official image) without AWS_REGION, and passes with it", async () => {
             const resources = await registered("staging", () => {
-                new docker.Container("jobmanager", { image: "flink:1.20.3-scala_2.12-java17", command: ["jobmanager"], envs: ["FLINK_PROPERTIES=execution.checkpointing.interval: 10 s"] });
-                new docker.Container("taskmanager", { image: "flink:1.20.3-scala_2.12-java17", command: ["taskmanager"], envs: ["AWS_REGION=eu-west-1", "FLINK_PROPERTIES=execution.checkpointing.interval: 10 s"] });
+                new docker.Container("jobmanager", {
+                    image: "flink:1.20.3-scala_2.12-java17",
+                    command: ["jobmanager"],
+                    envs: ["FLINK_PROPERTIES=execution.checkpointing.interval: 10 s"],
+                });
+                new docker.Container("taskmanager", {
+                    image: "flink:1.20.3-scala_2.12-java17",
+                    command: ["taskmanager"],
+                    envs: ["AWS_REGION=eu-west-1", "FLINK_PROPERTIES=execution.checkpointing.interval: 10 s"],
+                });
                 new docker.Container("postgres", { image: "postgres:15.10", envs: [] });
             });
             expect(all(resources, flinkAwsRegion)).toEqual([expect.stringContaining("container jobmanager is a Flink process without AWS_REGION")]);
@@ -183,9 +214,15 @@ describe("policy rules on the program's own stacks", () => {
 
         it("fires for a job whose S3FileIO Nessie catalog has no client.region", async () => {
             const templates = readJobTemplates(repoRoot);
-            const resources = await render("dev", {}, { ...templates, catalog: templates.catalog.replace(/,\s*--[^\n]*\n\s*'client\.region'\s*=\s*'\{\{awsRegion\}\}'/, "") });
+            const resources = await render(
+                "dev",
+                {},
+                { ...templates, catalog: templates.catalog.replace(/,\s*--[^\n]*\n\s*'client\.region'\s*=\s*'\{\{awsRegion\}\}'/, "") },
+            );
             expect(String(unwrap(one(resources, JOB, "lakehouse-job-demographics").props.statements)[0])).not.toContain("client.region");
-            expect(all(resources, flinkAwsRegion)).toEqual([expect.stringContaining("Flink job lakehouse-job-demographics: catalog nessie (statements[0]) uses S3FileIO without 'client.region'")]);
+            expect(all(resources, flinkAwsRegion)).toEqual([
+                expect.stringContaining("Flink job lakehouse-job-demographics: catalog nessie (statements[0]) uses S3FileIO without 'client.region'"),
+            ]);
         });
     });
 
@@ -199,7 +236,9 @@ describe("policy rules on the program's own stacks", () => {
 
         it("fires for the seed's 'catalog-type' = 'nessie'", async () => {
             expect(await variant("'catalog-type' = 'nessie'")).toEqual([
-                expect.stringContaining("catalog nessie (statements[0]) is declared with 'catalog-type' = 'nessie': Flink's Iceberg catalog types are hive, hadoop and rest"),
+                expect.stringContaining(
+                    "catalog nessie (statements[0]) is declared with 'catalog-type' = 'nessie': Flink's Iceberg catalog types are hive, hadoop and rest",
+                ),
             ]);
         });
 
@@ -213,7 +252,9 @@ describe("policy rules on the program's own stacks", () => {
         it("fires for a Nessie catalog off API v2, and accepts an Iceberg REST catalog type with a uri", async () => {
             const templates = readJobTemplates(repoRoot);
             const v1 = templates.catalog.replace("'uri' = '{{nessieUri}}'", "'uri' = 'http://nessie:19120/api/v1'");
-            expect(all(await render("dev", {}, { ...templates, catalog: v1 }), icebergCatalogImpl)).toEqual([expect.stringContaining("must be Nessie's REST API v2")]);
+            expect(all(await render("dev", {}, { ...templates, catalog: v1 }), icebergCatalogImpl)).toEqual([
+                expect.stringContaining("must be Nessie's REST API v2"),
+            ]);
             expect(await variant("'catalog-type' = 'rest'")).toEqual([]);
         });
     });
@@ -232,9 +273,27 @@ describe("policy rules on the program's own stacks", () => {
         it("fires for a hand-written Flink job without the interval, and with a zero one", async () => {
             const statements = ["CREATE TEMPORARY TABLE s (x INT) WITH ('connector' = 'datagen')", "INSERT INTO t SELECT x FROM s"];
             const resources = await registered("staging", () => {
-                new FlinkSqlJob("no-interval", { gatewayUrl: "http://gw:8083", restUrl: "http://jm:8081", name: "no-interval", statements, settings: { "parallelism.default": "1" } });
-                new FlinkSqlJob("zero", { gatewayUrl: "http://gw:8083", restUrl: "http://jm:8081", name: "zero", statements, settings: { "execution.checkpointing.interval": "0 ms" } });
-                new FlinkSqlJob("ok", { gatewayUrl: "http://gw:8083", restUrl: "http://jm:8081", name: "ok", statements, settings: { "execution.checkpointing.interval": "30 s" } });
+                new FlinkSqlJob("no-interval", {
+                    gatewayUrl: "http://gw:8083",
+                    restUrl: "http://jm:8081",
+                    name: "no-interval",
+                    statements,
+                    settings: { "parallelism.default": "1" },
+                });
+                new FlinkSqlJob("zero", {
+                    gatewayUrl: "http://gw:8083",
+                    restUrl: "http://jm:8081",
+                    name: "zero",
+                    statements,
+                    settings: { "execution.checkpointing.interval": "0 ms" },
+                });
+                new FlinkSqlJob("ok", {
+                    gatewayUrl: "http://gw:8083",
+                    restUrl: "http://jm:8081",
+                    name: "ok",
+                    statements,
+                    settings: { "execution.checkpointing.interval": "30 s" },
+                });
             });
             expect(all(resources, flinkCheckpointing)).toEqual([
                 expect.stringContaining('Flink job no-interval: settings["execution.checkpointing.interval"] is not set'),
@@ -246,33 +305,67 @@ describe("policy rules on the program's own stacks", () => {
             const strip = (text: string) => text.replace(/\nexecution\.checkpointing\.interval: [^\n]*/, "");
             const tm = copy(one(dev, CONTAINER, "cdc-lakehouse-dev-flink-taskmanager"));
             tm.props.envs = (tm.props.envs as unknown[]).map((e) => (typeof e === "string" && e.startsWith("FLINK_PROPERTIES=") ? strip(e) : e));
-            expect(flinkCheckpointing(tm)).toEqual([expect.stringContaining("container cdc-lakehouse-dev-flink-taskmanager: execution.checkpointing.interval in FLINK_PROPERTIES is not set")]);
-            const gw = editK8sEnv(one(prod, DEPLOYMENT, "cdc-lakehouse-prod-flink-sql-gateway"), (env) => env.map((e) => (e.name === "FLINK_PROPERTIES" ? { ...e, value: strip(e.value) } : e)));
-            expect(flinkCheckpointing(gw)).toEqual([expect.stringContaining("Deployment flink-sql-gateway, container flink-sql-gateway: execution.checkpointing.interval in FLINK_PROPERTIES is not set")]);
+            expect(flinkCheckpointing(tm)).toEqual([
+                expect.stringContaining("container cdc-lakehouse-dev-flink-taskmanager: execution.checkpointing.interval in FLINK_PROPERTIES is not set"),
+            ]);
+            const gw = editK8sEnv(one(prod, DEPLOYMENT, "cdc-lakehouse-prod-flink-sql-gateway"), (env) =>
+                env.map((e) => (e.name === "FLINK_PROPERTIES" ? { ...e, value: strip(e.value) } : e)),
+            );
+            expect(flinkCheckpointing(gw)).toEqual([
+                expect.stringContaining(
+                    "Deployment flink-sql-gateway, container flink-sql-gateway: execution.checkpointing.interval in FLINK_PROPERTIES is not set",
+                ),
+            ]);
         });
     });
 
     describe("4. No in-memory Nessie", () => {
         it("fires for nessie.versionStore in-memory, on Docker and on Kubernetes", async () => {
             const docker = await render("staging", { nessie: { versionStore: "in-memory" } });
-            expect(all(docker, nessiePersistentVersionStore)).toEqual([expect.stringContaining("container cdc-lakehouse-staging-nessie runs Nessie with the IN_MEMORY version store")]);
+            expect(all(docker, nessiePersistentVersionStore)).toEqual([
+                expect.stringContaining("container cdc-lakehouse-staging-nessie runs Nessie with the IN_MEMORY version store"),
+            ]);
             const k8s = await render("prod", { ...prodValues(), nessie: { versionStore: "in-memory" } });
-            expect(all(k8s, nessiePersistentVersionStore)).toEqual([expect.stringContaining("Deployment nessie, container nessie runs Nessie with the IN_MEMORY version store")]);
+            expect(all(k8s, nessiePersistentVersionStore)).toEqual([
+                expect.stringContaining("Deployment nessie, container nessie runs Nessie with the IN_MEMORY version store"),
+            ]);
         });
 
         it("fires for a Nessie container that leaves the store to the image's default (in-memory), passes with rocksdb", async () => {
             const resources = await registered("staging", () => {
                 new docker.Container("nessie", { image: "ghcr.io/projectnessie/nessie:0.99.0", envs: ["QUARKUS_HTTP_PORT=19120"] });
             });
-            expect(all(resources, nessiePersistentVersionStore)).toEqual([expect.stringContaining("without NESSIE_VERSION_STORE_TYPE: the image's default store is IN_MEMORY")]);
+            expect(all(resources, nessiePersistentVersionStore)).toEqual([
+                expect.stringContaining("without NESSIE_VERSION_STORE_TYPE: the image's default store is IN_MEMORY"),
+            ]);
             expect(all(await render("staging", { nessie: { versionStore: "rocksdb" } }), nessiePersistentVersionStore)).toEqual([]);
         });
     });
 
     describe("5. No plaintext secret", () => {
         it("knows secret-looking names from the others", () => {
-            for (const name of ["POSTGRES_PASSWORD", "AWS_SECRET_ACCESS_KEY", "MINIO_ROOT_PASSWORD", "databasePassword", "s3.secret-access-key", "awsAccessSecret", "GITHUB_TOKEN", "apiKey"]) expect(looksSecret(name)).toBe(true);
-            for (const name of ["AWS_ACCESS_KEY_ID", "POSTGRES_USER", "secretName", "passwordFile", "secretKeyRef", "credentialType", "awsAccessKey", "tombstones.on.delete"]) expect(looksSecret(name)).toBe(false);
+            for (const name of [
+                "POSTGRES_PASSWORD",
+                "AWS_SECRET_ACCESS_KEY",
+                "MINIO_ROOT_PASSWORD",
+                "databasePassword",
+                "s3.secret-access-key",
+                "awsAccessSecret",
+                "GITHUB_TOKEN",
+                "apiKey",
+            ])
+                expect(looksSecret(name)).toBe(true);
+            for (const name of [
+                "AWS_ACCESS_KEY_ID",
+                "POSTGRES_USER",
+                "secretName",
+                "passwordFile",
+                "secretKeyRef",
+                "credentialType",
+                "awsAccessKey",
+                "tombstones.on.delete",
+            ])
+                expect(looksSecret(name)).toBe(false);
             expect(isPlaceholder("{{secret.s3SecretAccessKey}}")).toBe(true);
             expect(isPlaceholder("hunter2")).toBe(false);
         });
@@ -288,24 +381,34 @@ describe("policy rules on the program's own stacks", () => {
         it("fires for a Kubernetes env secret given as a literal value (even a Pulumi secret one)", () => {
             const nessie = one(prod, DEPLOYMENT, "cdc-lakehouse-prod-nessie");
             const literal = editK8sEnv(nessie, (env) =>
-                env.map((e) => (e.name === "QUARKUS_DATASOURCE_POSTGRESQL_PASSWORD" ? { name: e.name, value: { [SIG_KEY]: SECRET_SIG, value: "s3cr3t-password" } } : e)),
+                env.map((e) =>
+                    e.name === "QUARKUS_DATASOURCE_POSTGRESQL_PASSWORD" ? { name: e.name, value: { [SIG_KEY]: SECRET_SIG, value: "s3cr3t-password" } } : e,
+                ),
             );
-            expect(plaintextSecretInputs(literal)).toEqual([expect.stringContaining("env QUARKUS_DATASOURCE_POSTGRESQL_PASSWORD is a literal value in the pod spec")]);
+            expect(plaintextSecretInputs(literal)).toEqual([
+                expect.stringContaining("env QUARKUS_DATASOURCE_POSTGRESQL_PASSWORD is a literal value in the pod spec"),
+            ]);
         });
 
         it("fires for a Kubernetes Secret whose data is not a Pulumi secret", () => {
             const secret = copy(one(prod, "kubernetes:core/v1:Secret", "cdc-lakehouse-prod-secret-postgres-password"));
             secret.props.stringData = unwrap(secret.props.stringData);
-            expect(plaintextSecretInputs(secret)).toEqual([expect.stringContaining("Kubernetes Secret cdc-lakehouse-prod-secret-postgres-password: stringData.value is plain text")]);
+            expect(plaintextSecretInputs(secret)).toEqual([
+                expect.stringContaining("Kubernetes Secret cdc-lakehouse-prod-secret-postgres-password: stringData.value is plain text"),
+            ]);
         });
 
         it("fires for the connector's password and a job's secret values when they are not secrets", () => {
             const connector = copy(one(dev, CONNECTOR, "lakehouse-connector"));
             connector.props.databasePassword = unwrap(connector.props.databasePassword);
-            expect(plaintextSecretInputs(connector)).toEqual([expect.stringContaining("DebeziumConnector lakehouse-connector: databasePassword is plain text")]);
+            expect(plaintextSecretInputs(connector)).toEqual([
+                expect.stringContaining("DebeziumConnector lakehouse-connector: databasePassword is plain text"),
+            ]);
             const job = copy(one(dev, JOB, "lakehouse-job-demographics"));
             job.props.secrets = unwrap(job.props.secrets);
-            expect(plaintextSecretInputs(job)).toEqual([expect.stringContaining("FlinkSqlJob lakehouse-job-demographics: secrets.s3SecretAccessKey is plain text")]);
+            expect(plaintextSecretInputs(job)).toEqual([
+                expect.stringContaining("FlinkSqlJob lakehouse-job-demographics: secrets.s3SecretAccessKey is plain text"),
+            ]);
         });
 
         it("fires for a secret literal in a job's SQL instead of the {{secret.*}} placeholder", async () => {
@@ -328,7 +431,9 @@ describe("policy rules on the program's own stacks", () => {
         it("fires for pipeline.dropSlotOnDelete false, naming the slot", async () => {
             const resources = await render("staging", { pipeline: { dropSlotOnDelete: false } });
             expect(all(resources, replicationSlotCleanup)).toEqual([
-                expect.stringContaining("Debezium connector lakehouse-connector: dropSlotOnDelete is false, so deleting the connector leaves its replication slot cdc_lakehouse_staging_cdc"),
+                expect.stringContaining(
+                    "Debezium connector lakehouse-connector: dropSlotOnDelete is false, so deleting the connector leaves its replication slot cdc_lakehouse_staging_cdc",
+                ),
             ]);
         });
 
@@ -369,7 +474,12 @@ describe("no plaintext secret in stack outputs (the whole program, index.ts)", (
     }
     const withStack = (resources: ResourceView[], outputs: Record<string, unknown>, stack = "dev"): ResourceView[] => [
         ...resources,
-        { type: "pulumi:pulumi:Stack", name: `${PROJECT}-${stack}`, urn: `urn:pulumi:${stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${stack}`, props: outputs },
+        {
+            type: "pulumi:pulumi:Stack",
+            name: `${PROJECT}-${stack}`,
+            urn: `urn:pulumi:${stack}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-${stack}`,
+            props: outputs,
+        },
     ];
     let dev: Awaited<ReturnType<typeof stackResources>>;
 
@@ -385,7 +495,12 @@ describe("no plaintext secret in stack outputs (the whole program, index.ts)", (
     it("does not take a user name inside a secret object for a secret (the Lakehouse component's own outputs, as validateStack sees them)", () => {
         // Found by `pulumi preview --policy-pack` on the local stack: `credentials.postgres.username` is "postgres"
         // there, like the output `source.database`. In dev, the S3 access key id "lakehouse" is also `dremioSource.name`.
-        const component: ResourceView = { type: "lakehouse:index:Lakehouse", name: "lakehouse", urn: `urn:pulumi:dev::${PROJECT}::lakehouse:index:Lakehouse::lakehouse`, props: dev.outputs };
+        const component: ResourceView = {
+            type: "lakehouse:index:Lakehouse",
+            name: "lakehouse",
+            urn: `urn:pulumi:dev::${PROJECT}::lakehouse:index:Lakehouse::lakehouse`,
+            props: dev.outputs,
+        };
         expect(unwrap(dev.outputs.credentials).s3.accessKeyId).toBe("lakehouse");
         expect((dev.outputs.dremioSource as any).name).toBe("lakehouse");
         expect(plaintextSecretOutputs(withStack([...dev.resources, component], dev.outputs))).toEqual([]);
@@ -407,6 +522,13 @@ describe("no plaintext secret in stack outputs (the whole program, index.ts)", (
     it("fires when a generated password leaves the stack under a harmless name", () => {
         const password = unwrap(dev.outputs.credentials).replication.password;
         const findings = plaintextSecretOutputs(withStack(dev.resources, { ...dev.outputs, debug: { note: password } }));
-        expect(findings).toEqual([{ message: expect.stringContaining("Stack output debug.note exports in plain text the value of a secret (cdc-lakehouse-dev-postgres env REPLICATION_PASSWORD)"), urn: expect.any(String) }]);
+        expect(findings).toEqual([
+            {
+                message: expect.stringContaining(
+                    "Stack output debug.note exports in plain text the value of a secret (cdc-lakehouse-dev-postgres env REPLICATION_PASSWORD)",
+                ),
+                urn: expect.any(String),
+            },
+        ]);
     });
 });

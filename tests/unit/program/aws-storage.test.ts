@@ -18,7 +18,12 @@ function one(resources: RecordedResource[], type: string, name?: string): Record
 }
 
 async function renderAws(values: Record<string, unknown> = {}) {
-    const raw = Object.fromEntries(Object.entries({ storage: { provider: "aws", bucket: "acme-lakehouse-dev" }, awsRegion: "eu-west-1", ...values }).map(([k, v]) => [k, JSON.stringify(v).replace(/^"(.*)"$/, "$1")]));
+    const raw = Object.fromEntries(
+        Object.entries({ storage: { provider: "aws", bucket: "acme-lakehouse-dev" }, awsRegion: "eu-west-1", ...values }).map(([k, v]) => [
+            k,
+            JSON.stringify(v).replace(/^"(.*)"$/, "$1"),
+        ]),
+    );
     const config = parseLakehouseConfig(raw, new Set(), { project: "cdc-lakehouse", stack: "dev" });
     let lakehouse!: Lakehouse;
     const run = await runWithMocks(() => {
@@ -87,8 +92,16 @@ describe("storage.provider aws", () => {
         const container = (n: string) => one(run.resources, "docker:index/container:Container", `cdc-lakehouse-dev-${n}`);
         for (const n of ["flink-jobmanager", "flink-taskmanager", "flink-sql-gateway"]) {
             const env: string[] = container(n).inputs.envs;
-            expect(env).toEqual(expect.arrayContaining(["AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=lakehouse-s3-key-id", "AWS_SECRET_ACCESS_KEY=mock-aws-secret-lakehouse-s3-key"]));
-            expect(env.find((e) => e.startsWith("FLINK_PROPERTIES="))).toContain("s3.endpoint: https://s3.eu-west-1.amazonaws.com\ns3.path.style.access: false");
+            expect(env).toEqual(
+                expect.arrayContaining([
+                    "AWS_REGION=eu-west-1",
+                    "AWS_ACCESS_KEY_ID=lakehouse-s3-key-id",
+                    "AWS_SECRET_ACCESS_KEY=mock-aws-secret-lakehouse-s3-key",
+                ]),
+            );
+            expect(env.find((e) => e.startsWith("FLINK_PROPERTIES="))).toContain(
+                "s3.endpoint: https://s3.eu-west-1.amazonaws.com\ns3.path.style.access: false",
+            );
             // Both halves of the key travel inside the secret envs only.
             const plain = JSON.stringify(plainStrings(container(n).raw));
             expect(plain).not.toContain("lakehouse-s3-key-id");
@@ -122,8 +135,14 @@ describe("storage.provider aws", () => {
 
     it("refuses an external MinIO next to the AWS provider, naming both keys", () => {
         expect(() =>
-            parseLakehouseConfig({ storage: JSON.stringify({ provider: "aws" }), external: JSON.stringify({ minio: { endpoint: "http://s3.corp:9000" } }) }, new Set(), { project: "p", stack: "dev" }),
+            parseLakehouseConfig(
+                { storage: JSON.stringify({ provider: "aws" }), external: JSON.stringify({ minio: { endpoint: "http://s3.corp:9000" } }) },
+                new Set(),
+                { project: "p", stack: "dev" },
+            ),
         ).toThrow(/lakehouse:external\.minio: found "http:\/\/s3\.corp:9000"; expected nothing with storage\.provider "aws"/);
-        expect(() => parseLakehouseConfig({ storage: JSON.stringify({ provider: "gcs" }) }, new Set(), { project: "p", stack: "dev" })).toThrow(/lakehouse:storage\.provider: found "gcs"; expected one of minio, aws/);
+        expect(() => parseLakehouseConfig({ storage: JSON.stringify({ provider: "gcs" }) }, new Set(), { project: "p", stack: "dev" })).toThrow(
+            /lakehouse:storage\.provider: found "gcs"; expected one of minio, aws/,
+        );
     });
 });

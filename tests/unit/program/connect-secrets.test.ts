@@ -84,16 +84,24 @@ function connectorOf(resources: RecordedResource[]): RecordedResource {
 }
 
 describe("isConfigProviderReference", () => {
-    it.each([REFERENCE, "${file:/etc/kafka/secrets.properties:replication.password}", "${directory:/var/run/secrets/pg:password}", "${vault:secret/data/pg:password}"])("accepts %s", (ref) => {
+    it.each([
+        REFERENCE,
+        "${file:/etc/kafka/secrets.properties:replication.password}",
+        "${directory:/var/run/secrets/pg:password}",
+        "${vault:secret/data/pg:password}",
+    ])("accepts %s", (ref) => {
         expect(isConfigProviderReference(ref)).toBe(true);
         // The policy pack's "no plaintext secret" rule sees the same thing as a stand-in, not a password.
         expect(isPlaceholder(ref)).toBe(true);
     });
 
-    it.each(["hunter2-secret", "${env}", "${:KEY}", "${env:}", "prefix${env:KEY}", "${env:KEY}suffix", "${env:KEY} ", "${env:a:b:c}", "$env:KEY", "{env:KEY}"])("refuses %j", (value) => {
-        expect(isConfigProviderReference(value)).toBe(false);
-        expect(isPlaceholder(value)).toBe(false);
-    });
+    it.each(["hunter2-secret", "${env}", "${:KEY}", "${env:}", "prefix${env:KEY}", "${env:KEY}suffix", "${env:KEY} ", "${env:a:b:c}", "$env:KEY", "{env:KEY}"])(
+        "refuses %j",
+        (value) => {
+            expect(isConfigProviderReference(value)).toBe(false);
+            expect(isPlaceholder(value)).toBe(false);
+        },
+    );
 });
 
 describe("pipeline.replicationPasswordReference", () => {
@@ -106,7 +114,10 @@ describe("pipeline.replicationPasswordReference", () => {
     it("takes a reference on a stack with an existing Connect", () => {
         expect(parse(externalValues({ replicationPasswordReference: REFERENCE }), SECRETS).pipeline.replicationPasswordReference).toBe(REFERENCE);
         const file = "${file:/etc/kafka/secrets.properties:replication.password}";
-        expect(parse({ external: { connect: { url: "http://connect.corp:8083" } }, pipeline: { replicationPasswordReference: file } }).pipeline.replicationPasswordReference).toBe(file);
+        expect(
+            parse({ external: { connect: { url: "http://connect.corp:8083" } }, pipeline: { replicationPasswordReference: file } }).pipeline
+                .replicationPasswordReference,
+        ).toBe(file);
     });
 
     it("refuses a value that is not one reference, naming the key and the fix, without echoing a password put there", () => {
@@ -120,12 +131,16 @@ describe("pipeline.replicationPasswordReference", () => {
         expect(messageOf({ external: { connect: { url: "http://connect.corp:8083" } }, pipeline: { replicationPasswordReference: "${env:}" } })).toContain(
             'lakehouse:pipeline.replicationPasswordReference: found "${env:}"; expected one Kafka config-provider reference',
         );
-        expect(messageOf({ external: { connect: { url: "http://connect.corp:8083" } }, pipeline: { replicationPasswordReference: 42 } })).toContain("lakehouse:pipeline.replicationPasswordReference: found 42");
+        expect(messageOf({ external: { connect: { url: "http://connect.corp:8083" } }, pipeline: { replicationPasswordReference: 42 } })).toContain(
+            "lakehouse:pipeline.replicationPasswordReference: found 42",
+        );
     });
 
     it("refuses the key when the program deploys Connect itself (its workers get their own reference)", () => {
         const message = messageOf({ pipeline: { replicationPasswordReference: REFERENCE } });
-        expect(message).toContain(`lakehouse:pipeline.replicationPasswordReference: found "${REFERENCE}"; expected nothing unless \`lakehouse:external.connect\` is set`);
+        expect(message).toContain(
+            `lakehouse:pipeline.replicationPasswordReference: found "${REFERENCE}"; expected nothing unless \`lakehouse:external.connect\` is set`,
+        );
         expect(message).toContain("remove the key");
     });
 
@@ -139,7 +154,9 @@ describe("connectorPasswordReference", () => {
     it("is the env reference the deployed workers resolve, on docker and kubernetes", () => {
         expect(connectPasswordReference()).toBe(REFERENCE);
         expect(connectorPasswordReference(parse({}))).toEqual({ reference: REFERENCE });
-        expect(connectorPasswordReference(parse({ platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } }))).toEqual({ reference: REFERENCE });
+        expect(connectorPasswordReference(parse({ platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } }))).toEqual({
+            reference: REFERENCE,
+        });
     });
 
     it("is the configured reference on an existing Connect", () => {
@@ -282,7 +299,15 @@ describe("the DebeziumConnector resource", () => {
     const base = {
         connectUrl: "http://connect:8083",
         name: "c1",
-        config: { "connector.class": "x", "topic.prefix": "t", "slot.name": "s", "database.hostname": "h", "database.port": "5432", "database.user": "u", "database.dbname": "d" },
+        config: {
+            "connector.class": "x",
+            "topic.prefix": "t",
+            "slot.name": "s",
+            "database.hostname": "h",
+            "database.port": "5432",
+            "database.user": "u",
+            "database.dbname": "d",
+        },
         databasePassword: "the-password-1",
     };
 
@@ -308,6 +333,8 @@ describe("the DebeziumConnector resource", () => {
         expect(failures[0].reason).toContain("${env:NAME}");
         expect(JSON.stringify(failures)).not.toContain("hunter2-secret");
         // The password stays required: the provider logs in itself to drop the slot.
-        expect(checkConnectorInputs({ ...base, databasePassword: undefined, config: { ...base.config, "database.password": REFERENCE } })).toEqual([{ property: "databasePassword", reason: "is required" }]);
+        expect(checkConnectorInputs({ ...base, databasePassword: undefined, config: { ...base.config, "database.password": REFERENCE } })).toEqual([
+            { property: "databasePassword", reason: "is required" },
+        ]);
     });
 });

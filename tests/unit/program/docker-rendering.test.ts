@@ -26,7 +26,13 @@ async function render(stack: string, values: Record<string, unknown> = {}) {
 
 function byName(resources: RecordedResource[], type: string, name: string): RecordedResource {
     const found = resources.filter((r) => r.type === type && r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+    if (found.length !== 1)
+        throw new Error(
+            `expected one ${type} named ${name}, found ${found.length}: ${resources
+                .filter((r) => r.type === type)
+                .map((r) => r.name)
+                .join(", ")}`,
+        );
     return found[0];
 }
 
@@ -38,7 +44,10 @@ function envOf(container: RecordedResource): Record<string, string> {
 /** Names of env variables whose entry is a secret in the serialized inputs. */
 function secretEnvNames(container: RecordedResource): string[] {
     const raw = isSerializedSecret(container.raw.envs) ? container.raw.envs.value : container.raw.envs;
-    return (raw as any[]).filter(isSerializedSecret).map((e) => String(e.value).split("=")[0]).sort();
+    return (raw as any[])
+        .filter(isSerializedSecret)
+        .map((e) => String(e.value).split("=")[0])
+        .sort();
 }
 
 describe("Docker rendering of the dev stack", () => {
@@ -54,7 +63,9 @@ describe("Docker rendering of the dev stack", () => {
         expect(network.inputs).toMatchObject({ name: "cdc-lakehouse-dev", driver: "bridge" });
         const containers = run.resources.filter((r) => r.type === CONTAINER);
         expect(containers.map((c) => c.inputs.name).sort()).toEqual(
-            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres", "zookeeper"].map((n) => `cdc-lakehouse-dev-${n}`),
+            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres", "zookeeper"].map(
+                (n) => `cdc-lakehouse-dev-${n}`,
+            ),
         );
         for (const c of containers) {
             const alias = c.inputs.hostname;
@@ -70,13 +81,27 @@ describe("Docker rendering of the dev stack", () => {
         expect(byName(run.resources, "docker:index/remoteImage:RemoteImage", "cdc-lakehouse-dev-image-postgres").inputs.name).toBe("postgres:15.10");
         expect(pg.inputs.image).toBe("postgres:15.10");
         expect(pg.inputs.command).toEqual([
-            "postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10", "-c", "max_slot_wal_keep_size=10GB",
+            "postgres",
+            "-c",
+            "wal_level=logical",
+            "-c",
+            "max_replication_slots=10",
+            "-c",
+            "max_wal_senders=10",
+            "-c",
+            "max_slot_wal_keep_size=10GB",
         ]);
         expect(envOf(pg)).toMatchObject({ POSTGRES_USER: "lakehouse", POSTGRES_DB: "demographics", PGDATA: "/var/lib/postgresql/data/pgdata" });
         expect(secretEnvNames(pg)).toEqual(["POSTGRES_PASSWORD", "REPLICATION_PASSWORD"]);
         expect(pg.inputs.ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(pg.inputs.volumes).toEqual([{ volumeName: "cdc-lakehouse-dev-postgres-data", containerPath: "/var/lib/postgresql/data" }]);
-        expect(pg.inputs.healthcheck).toEqual({ tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "lakehouse", "-d", "demographics"], interval: "5s", timeout: "5s", retries: 12, startPeriod: "10s" });
+        expect(pg.inputs.healthcheck).toEqual({
+            tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "lakehouse", "-d", "demographics"],
+            interval: "5s",
+            timeout: "5s",
+            retries: 12,
+            startPeriod: "10s",
+        });
         const [init] = pg.inputs.uploads;
         expect(init.file).toBe("/docker-entrypoint-initdb.d/10-lakehouse-cdc.sh");
         expect(init.executable).toBe(true);
@@ -180,16 +205,18 @@ describe("Docker rendering of the dev stack", () => {
             expect(env.ENABLE_BUILT_IN_PLUGINS).toBe("flink-s3-fs-hadoop-1.20.3.jar");
             expect(secretEnvNames(c)).toEqual(["AWS_SECRET_ACCESS_KEY"]);
             const props = env.FLINK_PROPERTIES.split("\n");
-            expect(props).toEqual(expect.arrayContaining([
-                "execution.checkpointing.interval: 5000 ms",
-                "execution.checkpointing.mode: EXACTLY_ONCE",
-                "execution.checkpointing.dir: s3://warehouse/flink/checkpoints",
-                "execution.checkpointing.savepoint-dir: s3://warehouse/flink/savepoints",
-                "jobmanager.rpc.address: flink-jobmanager",
-                "taskmanager.numberOfTaskSlots: 4",
-                "s3.endpoint: http://minio:9000",
-                "s3.path.style.access: true",
-            ]));
+            expect(props).toEqual(
+                expect.arrayContaining([
+                    "execution.checkpointing.interval: 5000 ms",
+                    "execution.checkpointing.mode: EXACTLY_ONCE",
+                    "execution.checkpointing.dir: s3://warehouse/flink/checkpoints",
+                    "execution.checkpointing.savepoint-dir: s3://warehouse/flink/savepoints",
+                    "jobmanager.rpc.address: flink-jobmanager",
+                    "taskmanager.numberOfTaskSlots: 4",
+                    "s3.endpoint: http://minio:9000",
+                    "s3.path.style.access: true",
+                ]),
+            );
             expect([...props].sort()).toEqual(props);
         }
         expect(container("flink-jobmanager").inputs.ports).toEqual([{ internal: 8081, external: 8081, ip: "127.0.0.1", protocol: "tcp" }]);
@@ -223,12 +250,25 @@ describe("Docker rendering of the dev stack", () => {
 
     it("manages the warehouse bucket and the Nessie namespace through the published ports, after their services", () => {
         const bucket = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:WarehouseBucket", "lakehouse-warehouse");
-        expect(bucket.inputs).toMatchObject({ endpoint: "http://localhost:9000", region: "us-east-1", bucket: "warehouse", accessKeyId: "lakehouse", forceDestroy: false, version: 1 });
+        expect(bucket.inputs).toMatchObject({
+            endpoint: "http://localhost:9000",
+            region: "us-east-1",
+            bucket: "warehouse",
+            accessKeyId: "lakehouse",
+            forceDestroy: false,
+            version: 1,
+        });
         expect(isSerializedSecret(bucket.raw.secretAccessKey)).toBe(true);
         expect(typeof bucket.inputs.__provider).toBe("string");
         expect(dependsOn(bucket, "cdc-lakehouse-dev-minio")).toBe(true);
         const namespace = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:NessieNamespace", "lakehouse-namespace");
-        expect(namespace.inputs).toMatchObject({ apiUrl: "http://localhost:19120/api/v2", branch: "main", namespace: "cdc", dropContentsOnDelete: false, version: 1 });
+        expect(namespace.inputs).toMatchObject({
+            apiUrl: "http://localhost:19120/api/v2",
+            branch: "main",
+            namespace: "cdc",
+            dropContentsOnDelete: false,
+            version: 1,
+        });
         expect(dependsOn(namespace, "cdc-lakehouse-dev-nessie")).toBe(true);
         // The default branch is not the program's to create or delete.
         expect(run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:NessieBranch")).toEqual([]);
@@ -237,12 +277,27 @@ describe("Docker rendering of the dev stack", () => {
     it("manages the CDC pipeline in order: CDC source, topic, connector, then the Flink job, each with its real settings", () => {
         const dynamic = (type: string, name: string) => byName(run.resources, `pulumi-nodejs:dynamic/lakehouse:${type}`, name);
         const source = dynamic("CdcSource", "lakehouse-cdc-source");
-        expect(source.inputs).toMatchObject({ address: "localhost:5432", database: "demographics", schema: "public", tables: ["demographics"], publication: "lakehouse_cdc", adminUser: "lakehouse", replicationUser: "debezium", createSeedTable: true });
+        expect(source.inputs).toMatchObject({
+            address: "localhost:5432",
+            database: "demographics",
+            schema: "public",
+            tables: ["demographics"],
+            publication: "lakehouse_cdc",
+            adminUser: "lakehouse",
+            replicationUser: "debezium",
+            createSeedTable: true,
+        });
         expect(isSerializedSecret(source.raw.adminPassword) && isSerializedSecret(source.raw.replicationPassword)).toBe(true);
         expect(dependsOn(source, "cdc-lakehouse-dev-postgres")).toBe(true);
 
         const topic = dynamic("KafkaTopic", "lakehouse-topic-demographics");
-        expect(topic.inputs).toMatchObject({ bootstrapServers: "localhost:9092", topic: "demographics_server.public.demographics", partitions: 1, replicationFactor: 1, deleteOnDestroy: false });
+        expect(topic.inputs).toMatchObject({
+            bootstrapServers: "localhost:9092",
+            topic: "demographics_server.public.demographics",
+            partitions: 1,
+            replicationFactor: 1,
+            deleteOnDestroy: false,
+        });
         expect(dependsOn(topic, "cdc-lakehouse-dev-kafka-0")).toBe(true);
 
         const connector = dynamic("DebeziumConnector", "lakehouse-connector");
@@ -267,7 +322,8 @@ describe("Docker rendering of the dev stack", () => {
             "heartbeat.interval.ms": "10000",
         });
         expect(isSerializedSecret(connector.raw.databasePassword)).toBe(true);
-        for (const upstream of ["lakehouse-cdc-source", "lakehouse-topic-demographics", "cdc-lakehouse-dev-connect"]) expect(dependsOn(connector, upstream)).toBe(true);
+        for (const upstream of ["lakehouse-cdc-source", "lakehouse-topic-demographics", "cdc-lakehouse-dev-connect"])
+            expect(dependsOn(connector, upstream)).toBe(true);
 
         const job = dynamic("FlinkSqlJob", "lakehouse-job-demographics");
         expect(job.inputs).toMatchObject({
@@ -297,7 +353,13 @@ describe("Docker rendering of the dev stack", () => {
         expect(sql).toContain("'s3.secret-access-key' = '{{secret.s3SecretAccessKey}}'");
         expect(isSerializedSecret(job.raw.secrets)).toBe(true);
         expect(job.inputs.secrets).toEqual({ s3SecretAccessKey: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) });
-        for (const upstream of ["lakehouse-topic-demographics", "lakehouse-warehouse", "lakehouse-namespace", "cdc-lakehouse-dev-flink-sql-gateway", "cdc-lakehouse-dev-flink-taskmanager"]) {
+        for (const upstream of [
+            "lakehouse-topic-demographics",
+            "lakehouse-warehouse",
+            "lakehouse-namespace",
+            "cdc-lakehouse-dev-flink-sql-gateway",
+            "cdc-lakehouse-dev-flink-taskmanager",
+        ]) {
             expect(dependsOn(job, upstream)).toBe(true);
         }
     });
@@ -313,7 +375,10 @@ describe("Docker rendering of the dev stack", () => {
         });
         const job = (table: string) => byName(modes.resources, "pulumi-nodejs:dynamic/lakehouse:FlinkSqlJob", `lakehouse-job-${table}`);
         expect(job("demographics").inputs.sinkTables).toEqual([
-            { identifier: "nessie.cdc.demographics", columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"].map((c) => ({ name: c.split(" ")[0], type: c.split(" ")[1] })) },
+            {
+                identifier: "nessie.cdc.demographics",
+                columns: ["id INT", "name STRING", "age INT", "city STRING", "email STRING"].map((c) => ({ name: c.split(" ")[0], type: c.split(" ")[1] })),
+            },
         ]);
         expect((job("demographics").inputs.statements as string[]).join("\n")).not.toContain("demographics_changes");
         expect(job("orders").inputs.sinkTables).toEqual([
@@ -332,13 +397,22 @@ describe("Docker rendering of the dev stack", () => {
         expect(last).toMatch(/^(--[^\n]*\n)*INSERT INTO nessie\.cdc\.orders_changes \(`id`, `total`, operation_type, event_time, processing_time\)/);
         expect(modes.lakehouse.outputs.icebergTables).toEqual({ demographics: "nessie.cdc.demographics" });
         expect(modes.lakehouse.outputs.icebergChangeTables).toEqual({ orders: "nessie.cdc.orders_changes" });
-        expect(modes.lakehouse.outputs.cdcTopics).toEqual({ demographics: "demographics_server.public.demographics", orders: "demographics_server.public.orders" });
+        expect(modes.lakehouse.outputs.cdcTopics).toEqual({
+            demographics: "demographics_server.public.demographics",
+            orders: "demographics_server.public.orders",
+        });
     });
 
     it("bootstraps Dremio's admin, then adds the Nessie source over the warehouse as Dremio reaches them", () => {
         const dynamic = (type: string, name: string) => byName(run.resources, `pulumi-nodejs:dynamic/lakehouse:${type}`, name);
         const admin = dynamic("DremioAdmin", "lakehouse-dremio-admin");
-        expect(admin.inputs).toMatchObject({ url: "http://localhost:9047", userName: "admin", email: "admin@lakehouse.local", waitTimeoutSeconds: 300, version: 1 });
+        expect(admin.inputs).toMatchObject({
+            url: "http://localhost:9047",
+            userName: "admin",
+            email: "admin@lakehouse.local",
+            waitTimeoutSeconds: 300,
+            version: 1,
+        });
         expect(isSerializedSecret(admin.raw.password)).toBe(true);
         expect(dependsOn(admin, "cdc-lakehouse-dev-dremio")).toBe(true);
 
@@ -364,7 +438,10 @@ describe("Docker rendering of the dev stack", () => {
         expect(source.inputs.secretConfig).toEqual({ awsAccessSecret: expect.stringMatching(/^generated-lakehouse-credentials-minioRootPassword/) });
         for (const upstream of ["lakehouse-dremio-admin", "lakehouse-warehouse", "lakehouse-namespace"]) expect(dependsOn(source, upstream)).toBe(true);
 
-        expect(run.lakehouse.outputs.dremioTables).toEqual({ demographics: "lakehouse.cdc.demographics", demographics_changes: "lakehouse.cdc.demographics_changes" });
+        expect(run.lakehouse.outputs.dremioTables).toEqual({
+            demographics: "lakehouse.cdc.demographics",
+            demographics_changes: "lakehouse.cdc.demographics_changes",
+        });
         expect(run.lakehouse.outputs.dremioSource?.name).toBe("lakehouse");
         // The id is Dremio's, known once the source exists (mocks echo inputs, so only the wiring is checked).
         expect(run.lakehouse.outputs.dremioSource?.id).toBe(run.lakehouse.dremioCatalog!.source.sourceId);
@@ -394,10 +471,20 @@ describe("Docker rendering of other stack settings", () => {
     it("scales TaskManagers and Connect workers, and shifts host ports by the offset", async () => {
         const { resources } = await render("dev", { flink: { taskManagers: 3, slotsPerTaskManager: 2 }, connect: { workers: 2 }, hostPortOffset: 1000 });
         const names = resources.filter((r) => r.type === CONTAINER).map((r) => r.inputs.name);
-        expect(names).toEqual(expect.arrayContaining(["cdc-lakehouse-dev-flink-taskmanager-0", "cdc-lakehouse-dev-flink-taskmanager-1", "cdc-lakehouse-dev-flink-taskmanager-2", "cdc-lakehouse-dev-connect-0", "cdc-lakehouse-dev-connect-1"]));
+        expect(names).toEqual(
+            expect.arrayContaining([
+                "cdc-lakehouse-dev-flink-taskmanager-0",
+                "cdc-lakehouse-dev-flink-taskmanager-1",
+                "cdc-lakehouse-dev-flink-taskmanager-2",
+                "cdc-lakehouse-dev-connect-0",
+                "cdc-lakehouse-dev-connect-1",
+            ]),
+        );
         const tm1 = byName(resources, CONTAINER, "cdc-lakehouse-dev-flink-taskmanager-1");
         expect(tm1.inputs.networksAdvanced).toEqual([{ name: "cdc-lakehouse-dev", aliases: ["flink-taskmanager", "flink-taskmanager-1"] }]);
-        expect(byName(resources, CONTAINER, "cdc-lakehouse-dev-connect-0").inputs.ports).toEqual([{ internal: 8083, external: 9083, ip: "127.0.0.1", protocol: "tcp" }]);
+        expect(byName(resources, CONTAINER, "cdc-lakehouse-dev-connect-0").inputs.ports).toEqual([
+            { internal: 8083, external: 9083, ip: "127.0.0.1", protocol: "tcp" },
+        ]);
         expect(byName(resources, CONTAINER, "cdc-lakehouse-dev-connect-1").inputs.ports).toEqual([]);
         const pg = byName(resources, CONTAINER, "cdc-lakehouse-dev-postgres");
         expect(pg.inputs.ports[0].external).toBe(6432);
@@ -408,7 +495,9 @@ describe("Docker rendering of other stack settings", () => {
     it("renders a three-broker KRaft quorum with replication factor 3", async () => {
         const { resources } = await render("dev", { kafka: { brokers: 3 } });
         for (const i of [0, 1, 2]) {
-            const env = Object.fromEntries((byName(resources, CONTAINER, `cdc-lakehouse-dev-kafka-${i}`).inputs.envs as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2)));
+            const env = Object.fromEntries(
+                (byName(resources, CONTAINER, `cdc-lakehouse-dev-kafka-${i}`).inputs.envs as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2)),
+            );
             expect(env.KAFKA_NODE_ID).toBe(String(i + 1));
             expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@kafka-0:9093,2@kafka-1:9093,3@kafka-2:9093");
             expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("3");
@@ -443,7 +532,9 @@ describe("Docker rendering of other stack settings", () => {
         expect(containers.map((c) => c.inputs.name)).not.toContain("cdc-lakehouse-dev-dremio");
         for (const c of containers) expect(c.inputs.ports).toEqual([]);
         expect(lakehouse.outputs.dremioUrl).toBeUndefined();
-        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain("lakehouse-credentials-dremioAdminPassword");
+        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain(
+            "lakehouse-credentials-dremioAdminPassword",
+        );
         // Nothing reachable from the Pulumi host: no in-service resources.
         expect(resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
         expect(lakehouse.outputs.kafkaBootstrapServers).toEqual({ internal: "kafka-0:9092" });

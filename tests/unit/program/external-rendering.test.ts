@@ -42,10 +42,12 @@ describe("one external service on the docker platform", () => {
         const nessie = resources.find((r) => r.inputs.name === "cdc-lakehouse-dev-nessie")!;
         expect(nessie.inputs.envs).toContain("QUARKUS_DATASOURCE_POSTGRESQL_JDBC_URL=jdbc:postgresql://pg.corp:6543/nessie");
         expect(dependsOn(nessie, "cdc-lakehouse-dev-postgres")).toBe(false);
-        expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort()).toEqual([
-            "lakehouse-credentials-dremioAdminPassword",
-            "lakehouse-credentials-minioRootPassword",
-        ]);
+        expect(
+            resources
+                .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["lakehouse-credentials-dremioAdminPassword", "lakehouse-credentials-minioRootPassword"]);
     });
 });
 

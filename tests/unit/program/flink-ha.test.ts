@@ -10,7 +10,14 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { parseLakehouseConfig } from "../../../components/config";
 import { DEFAULT_RESOURCES, FLINK_HA } from "../../../components/defaults";
-import { FLINK_HA_RBAC_RULES, FlinkHighAvailability, flinkHighAvailability, flinkProperties, flinkWorkloads, highAvailabilityProperties } from "../../../components/flink";
+import {
+    FLINK_HA_RBAC_RULES,
+    FlinkHighAvailability,
+    flinkHighAvailability,
+    flinkProperties,
+    flinkWorkloads,
+    highAvailabilityProperties,
+} from "../../../components/flink";
 import { zookeeperWorkload } from "../../../components/zookeeper";
 import { KubernetesTarget, containerEnv, kubernetesApiManifests, workloadManifest } from "../../../components/platform/kubernetes-manifests";
 import { RecordedResource, dependsOn } from "../../support/mocks";
@@ -27,8 +34,19 @@ const base = {
     dependsOn: [],
     resources: DEFAULT_RESOURCES.flink,
 };
-const k8sHa: FlinkHighAvailability = { type: "kubernetes", clusterId: "cdc-lakehouse-prod-flink", storageDir: "s3://warehouse/flink/ha", serviceAccount: "flink" };
-const zkHa: FlinkHighAvailability = { type: "zookeeper", clusterId: "cdc-lakehouse-dev-flink", storageDir: "s3://warehouse/flink/ha", quorum: "zookeeper:2181", sessionTimeout: "20 s" };
+const k8sHa: FlinkHighAvailability = {
+    type: "kubernetes",
+    clusterId: "cdc-lakehouse-prod-flink",
+    storageDir: "s3://warehouse/flink/ha",
+    serviceAccount: "flink",
+};
+const zkHa: FlinkHighAvailability = {
+    type: "zookeeper",
+    clusterId: "cdc-lakehouse-dev-flink",
+    storageDir: "s3://warehouse/flink/ha",
+    quorum: "zookeeper:2181",
+    sessionTimeout: "20 s",
+};
 const props = (text: string) => Object.fromEntries(text.split("\n").map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]));
 const target: KubernetesTarget = {
     namespace: "lakehouse-prod",
@@ -47,10 +65,18 @@ const target: KubernetesTarget = {
 describe("the config key flink.highAvailability", () => {
     it("is on by default with HA storage on the warehouse bucket; false turns it off; a wrong value names the key", () => {
         expect(cfg.flink.highAvailability).toBe(true);
-        expect(parseLakehouseConfig({ storage: JSON.stringify({ bucket: "lake" }) }, new Set(), { project: "p", stack: "s" }).flink.highAvailabilityStorageUri).toBe("s3://lake/flink/ha");
-        expect(parseLakehouseConfig({ flink: JSON.stringify({ highAvailability: false }) }, new Set(), { project: "p", stack: "s" }).flink.highAvailability).toBe(false);
-        expect(() => parseLakehouseConfig({ flink: JSON.stringify({ highAvailability: "sometimes" }) }, new Set(), { project: "p", stack: "s" })).toThrow(/lakehouse:flink\.highAvailability/);
-        expect(() => parseLakehouseConfig({ flink: JSON.stringify({ highAvailabilityStorageUri: "/tmp/ha" }) }, new Set(), { project: "p", stack: "s" })).toThrow(/lakehouse:flink\.highAvailabilityStorageUri/);
+        expect(
+            parseLakehouseConfig({ storage: JSON.stringify({ bucket: "lake" }) }, new Set(), { project: "p", stack: "s" }).flink.highAvailabilityStorageUri,
+        ).toBe("s3://lake/flink/ha");
+        expect(
+            parseLakehouseConfig({ flink: JSON.stringify({ highAvailability: false }) }, new Set(), { project: "p", stack: "s" }).flink.highAvailability,
+        ).toBe(false);
+        expect(() => parseLakehouseConfig({ flink: JSON.stringify({ highAvailability: "sometimes" }) }, new Set(), { project: "p", stack: "s" })).toThrow(
+            /lakehouse:flink\.highAvailability/,
+        );
+        expect(() =>
+            parseLakehouseConfig({ flink: JSON.stringify({ highAvailabilityStorageUri: "/tmp/ha" }) }, new Set(), { project: "p", stack: "s" }),
+        ).toThrow(/lakehouse:flink\.highAvailabilityStorageUri/);
     });
 });
 
@@ -96,7 +122,10 @@ describe("the Flink workload specs under high availability", () => {
         for (const w of [jm, tm, gw]) {
             expect(w.podFieldEnv).toEqual({ POD_IP: "status.podIP", POD_NAMESPACE: "metadata.namespace" });
             expect(w.kubernetesApi).toEqual({ serviceAccount: "flink", rules: FLINK_HA_RBAC_RULES });
-            expect(props(w.env.FLINK_PROPERTIES)).toMatchObject({ "high-availability.type": "kubernetes", "kubernetes.cluster-id": "cdc-lakehouse-prod-flink" });
+            expect(props(w.env.FLINK_PROPERTIES)).toMatchObject({
+                "high-availability.type": "kubernetes",
+                "kubernetes.cluster-id": "cdc-lakehouse-prod-flink",
+            });
             expect(w.dependsOn).not.toContain("zookeeper");
         }
     });
@@ -137,7 +166,9 @@ describe("Kubernetes manifests of the HA bits (pure, schema-validated)", () => {
         new ServiceAccount({ apiVersion: "v1", kind: "ServiceAccount", ...(m.serviceAccount as any) }).validate();
         new Role({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", ...(m.role as any) }).validate();
         new RoleBinding({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", ...(m.roleBinding as any) }).validate();
-        expect((m.role as any).rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] }]);
+        expect((m.role as any).rules).toEqual([
+            { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        ]);
         expect((m.roleBinding as any).roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "flink" });
         expect((m.roleBinding as any).subjects).toEqual([{ kind: "ServiceAccount", name: "flink", namespace: "lakehouse-prod" }]);
         expect((m.serviceAccount as any).metadata.namespace).toBe("lakehouse-prod");
@@ -156,7 +187,8 @@ describe("Kubernetes manifests of the HA bits (pure, schema-validated)", () => {
 });
 
 const CONTAINER = "docker:index/container:Container";
-const envOf = (c: RecordedResource): Record<string, string> => Object.fromEntries((c.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+const envOf = (c: RecordedResource): Record<string, string> =>
+    Object.fromEntries((c.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("Docker rendering (dev stack under mocks)", () => {
     it("runs a ZooKeeper container with a data volume, starts the JobManager after it, and gives every Flink process ZooKeeper HA on the object store", async () => {
@@ -216,7 +248,12 @@ describe("Kubernetes rendering (under mocks)", () => {
             });
         }
         expect(workloads(run.resources).map((w) => w.inputs.metadata.name)).not.toContain("zookeeper");
-        expect(containerOf(workloads(run.resources).find((x) => x.inputs.metadata.name === "flink-jobmanager")!).args).toEqual(["jobmanager", "$(POD_IP)", "-D", "kubernetes.namespace=$(POD_NAMESPACE)"]);
+        expect(containerOf(workloads(run.resources).find((x) => x.inputs.metadata.name === "flink-jobmanager")!).args).toEqual([
+            "jobmanager",
+            "$(POD_IP)",
+            "-D",
+            "kubernetes.namespace=$(POD_NAMESPACE)",
+        ]);
     });
 
     it("flink.highAvailability false: no ServiceAccount, Role or RoleBinding, plain commands", async () => {

@@ -31,15 +31,19 @@ interface Rendered {
 /** Docker: containers grouped by workload (the network alias every replica shares). */
 function fromDocker(resources: RecordedResource[]): Record<string, Rendered> {
     const out: Record<string, Rendered> = {};
-    const images = Object.fromEntries(
-        [...ofType(resources, "docker:index/remoteImage:RemoteImage").map((r) => [r.inputs.name, r.inputs.name]), ...ofType(resources, T.dockerImage).map((r) => [r.inputs.imageName, r.inputs.imageName])],
-    );
+    const images = Object.fromEntries([
+        ...ofType(resources, "docker:index/remoteImage:RemoteImage").map((r) => [r.inputs.name, r.inputs.name]),
+        ...ofType(resources, T.dockerImage).map((r) => [r.inputs.imageName, r.inputs.imageName]),
+    ]);
     for (const c of ofType(resources, T.container)) {
         const workload = c.inputs.networksAdvanced[0].aliases[0];
         const entries: string[] = c.inputs.envs;
         const env = Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
         const rawEnvs = (c.raw.envs.value ?? c.raw.envs) as any[];
-        const secretEnv = rawEnvs.filter((e) => typeof e === "object").map((e) => String(e.value).split("=")[0]).sort();
+        const secretEnv = rawEnvs
+            .filter((e) => typeof e === "object")
+            .map((e) => String(e.value).split("=")[0])
+            .sort();
         for (const name of secretEnv) delete env[name];
         if (out[workload]) {
             out[workload].replicas++;

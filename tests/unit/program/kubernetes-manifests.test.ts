@@ -51,7 +51,13 @@ const target: KubernetesTarget = {
     startTimeoutSeconds: 300,
 };
 
-const postgres = postgresWorkload({ image: "postgres:15.10", source: cfg.source, extraDatabases: ["nessie"], resources: DEFAULT_RESOURCES.postgres, volumeSizeGiB: 20 });
+const postgres = postgresWorkload({
+    image: "postgres:15.10",
+    source: cfg.source,
+    extraDatabases: ["nessie"],
+    resources: DEFAULT_RESOURCES.postgres,
+    volumeSizeGiB: 20,
+});
 const brokers = kafkaWorkloads({
     image: "apache/kafka:3.9.0",
     kafka: { ...cfg.kafka, brokers: 3, replicationFactor: 3, minInsyncReplicas: 2 },
@@ -71,7 +77,13 @@ const connect = kafkaConnectWorkload({
     dependsOn: [],
     resources: DEFAULT_RESOURCES.connect,
 });
-const minio = minioWorkload({ image: "minio/minio:RELEASE.2024-10-13T13-34-11Z", rootUser: "lakehouse", region: "us-east-1", resources: DEFAULT_RESOURCES.minio, volumeSizeGiB: 20 });
+const minio = minioWorkload({
+    image: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
+    rootUser: "lakehouse",
+    region: "us-east-1",
+    resources: DEFAULT_RESOURCES.minio,
+    volumeSizeGiB: 20,
+});
 const flink = flinkWorkloads({
     baseImage: "flink:1.20.3-scala_2.12-java17",
     imageRepository: "cdc-lakehouse-prod-flink",
@@ -95,7 +107,10 @@ describe("workload manifests", () => {
         expect(set.spec.serviceName).toBe("postgres");
         expect(set.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
         expect(set.spec.volumeClaimTemplates).toEqual([
-            expect.objectContaining({ metadata: expect.objectContaining({ name: "data" }), spec: { accessModes: ["ReadWriteOnce"], storageClassName: "ssd", resources: { requests: { storage: "20Gi" } } } }),
+            expect.objectContaining({
+                metadata: expect.objectContaining({ name: "data" }),
+                spec: { accessModes: ["ReadWriteOnce"], storageClassName: "ssd", resources: { requests: { storage: "20Gi" } } },
+            }),
         ]);
         const container = set.spec.template.spec.containers[0];
         expect(container.args).toEqual(postgres.command);
@@ -107,7 +122,10 @@ describe("workload manifests", () => {
             ]),
         );
         expect(set.spec.template.spec.volumes).toEqual([
-            { name: "files", configMap: { name: "postgres-files", defaultMode: 0o644, items: [{ key: "10-lakehouse-cdc.sh", path: "10-lakehouse-cdc.sh", mode: 0o755 }] } },
+            {
+                name: "files",
+                configMap: { name: "postgres-files", defaultMode: 0o644, items: [{ key: "10-lakehouse-cdc.sh", path: "10-lakehouse-cdc.sh", mode: 0o755 }] },
+            },
         ]);
         expect(set.spec.template.metadata.annotations["lakehouse/files-sha256"]).toMatch(/^[0-9a-f]{16}$/);
     });
@@ -177,19 +195,37 @@ describe("env, secrets, probes, resources, security", () => {
     });
 
     it("prefers HTTP, then TCP, then the health command; gives the start timeout to the startup probe", () => {
-        const nessie = nessieWorkload({ image: "ghcr.io/projectnessie/nessie:0.99.0", versionStore: "in-memory", resources: DEFAULT_RESOURCES.nessie, volumeSizeGiB: 20 });
+        const nessie = nessieWorkload({
+            image: "ghcr.io/projectnessie/nessie:0.99.0",
+            versionStore: "in-memory",
+            resources: DEFAULT_RESOURCES.nessie,
+            volumeSizeGiB: 20,
+        });
         const p = probes(nessie.health, 300) as any;
-        expect(p.readinessProbe).toEqual({ httpGet: { path: "/q/health/ready", port: 9000, scheme: "HTTP" }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
+        expect(p.readinessProbe).toEqual({
+            httpGet: { path: "/q/health/ready", port: 9000, scheme: "HTTP" },
+            periodSeconds: 5,
+            timeoutSeconds: 5,
+            failureThreshold: 3,
+            successThreshold: 1,
+        });
         expect(p.livenessProbe).toMatchObject({ httpGet: { path: "/q/health/ready", port: 9000 }, failureThreshold: 24 });
         expect(p.startupProbe).toMatchObject({ failureThreshold: 60, periodSeconds: 5 });
         expect((probes(postgres.health, 300) as any).readinessProbe.tcpSocket).toEqual({ port: 5432 });
         const execOnly = probes({ ...postgres.health, tcpSocket: undefined }, 60) as any;
         expect(execOnly.livenessProbe.exec.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-U", "lakehouse", "-d", "demographics"]);
-        expect(execCommand(["CMD-SHELL", "curl -fsS http://127.0.0.1:8083/ | grep -q x"])).toEqual(["/bin/sh", "-c", "curl -fsS http://127.0.0.1:8083/ | grep -q x"]);
+        expect(execCommand(["CMD-SHELL", "curl -fsS http://127.0.0.1:8083/ | grep -q x"])).toEqual([
+            "/bin/sh",
+            "-c",
+            "curl -fsS http://127.0.0.1:8083/ | grep -q x",
+        ]);
     });
 
     it("sets requests equal to limits from the stack's sizes", () => {
-        expect(resourceRequirements({ memoryMiB: 2048, cpus: 2 })).toEqual({ requests: { cpu: "2", memory: "2048Mi" }, limits: { cpu: "2", memory: "2048Mi" } });
+        expect(resourceRequirements({ memoryMiB: 2048, cpus: 2 })).toEqual({
+            requests: { cpu: "2", memory: "2048Mi" },
+            limits: { cpu: "2", memory: "2048Mi" },
+        });
         expect(cpuQuantity(0.5)).toBe("500m");
         expect(cpuQuantity(1.25)).toBe("1250m");
     });
@@ -197,7 +233,13 @@ describe("env, secrets, probes, resources, security", () => {
     it("runs each image as its non-root user, without privilege escalation or capabilities", () => {
         for (const spec of [postgres, brokers[0], connect, minio, ...flink]) {
             const pod = asAny(workloadManifest(spec, "image:1", target).args).spec.template.spec;
-            expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: spec.runAsUser, fsGroup: spec.runAsUser, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } });
+            expect(pod.securityContext).toEqual({
+                runAsNonRoot: true,
+                runAsUser: spec.runAsUser,
+                fsGroup: spec.runAsUser,
+                fsGroupChangePolicy: "OnRootMismatch",
+                seccompProfile: { type: "RuntimeDefault" },
+            });
             expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true });
         }
         const rootImage = asAny(workloadManifest({ ...minio, runAsUser: undefined }, "image:1", target).args).spec.template.spec;
@@ -234,12 +276,30 @@ describe("Services and addresses", () => {
     it("reaches published ports by cluster DNS in-cluster, by node port on a node, or not at all", () => {
         const api = minio.ports.find((p) => p.name === "api")!;
         expect(hostAddressOf("minio", api, target)).toBe("minio.lakehouse-prod.svc.cluster.local:9000");
-        expect(hostAddressOf("minio", minio.ports.find((p) => p.name === "console")!, { ...target, access: "none" })).toBeUndefined();
+        expect(
+            hostAddressOf(
+                "minio",
+                minio.ports.find((p) => p.name === "console")!,
+                { ...target, access: "none" },
+            ),
+        ).toBeUndefined();
         const nodePort = { ...target, access: "node-port" as const, nodeAddress: "10.0.0.21" };
         expect(hostAddressOf("minio", api, nodePort)).toBe("10.0.0.21:30902");
-        expect(hostAddressOf("kafka-2", brokers[2].ports.find((p) => p.name === "external")!, nodePort)).toBe("10.0.0.21:30912");
+        expect(
+            hostAddressOf(
+                "kafka-2",
+                brokers[2].ports.find((p) => p.name === "external")!,
+                nodePort,
+            ),
+        ).toBe("10.0.0.21:30912");
         // Internal-only ports have no host address on any access.
-        expect(hostAddressOf("kafka-0", brokers[0].ports.find((p) => p.name === "controller")!, target)).toBeUndefined();
+        expect(
+            hostAddressOf(
+                "kafka-0",
+                brokers[0].ports.find((p) => p.name === "controller")!,
+                target,
+            ),
+        ).toBeUndefined();
         expect(kubernetesEndpoints(minio, target, true)).toEqual({
             api: { internal: "minio:9000", host: "minio.lakehouse-prod.svc.cluster.local:9000" },
             console: { internal: "minio:9001", host: "minio.lakehouse-prod.svc.cluster.local:9001" },
@@ -256,7 +316,9 @@ describe("Services and addresses", () => {
         expect(external.spec.type).toBe("NodePort");
         expect(external.spec.ports).toEqual([{ name: "external", port: 9094, targetPort: "external", protocol: "TCP", nodePort: 30911 }]);
         // Every published port of every workload has its own node port.
-        const all = [postgres, ...brokers, connect, minio, ...flink].flatMap((s) => s.ports.filter((p) => p.hostPort !== undefined).map((p) => nodePortOf(s.name, p.name, 30900)));
+        const all = [postgres, ...brokers, connect, minio, ...flink].flatMap((s) =>
+            s.ports.filter((p) => p.hostPort !== undefined).map((p) => nodePortOf(s.name, p.name, 30900)),
+        );
         expect(new Set(all).size).toBe(all.length);
         expect(() => nodePortOf("grafana", "http", 30900)).toThrow(/NODE_PORT_SLOTS/);
     });
@@ -267,7 +329,10 @@ describe("Services and addresses", () => {
         expect(ns.metadata.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" });
         const pdb = asAny(disruptionBudget("kafka", target));
         new PodDisruptionBudget({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", ...pdb }).validate();
-        expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/instance": "cdc-lakehouse-prod", "app.kubernetes.io/name": "kafka" } } });
+        expect(pdb.spec).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/instance": "cdc-lakehouse-prod", "app.kubernetes.io/name": "kafka" } },
+        });
     });
 
     it("the schema check is real: a wrong type or value is rejected", () => {
@@ -276,6 +341,8 @@ describe("Services and addresses", () => {
         broken.spec.template.spec.containers[0].ports[0].containerPort = "5432";
         expect(() => new StatefulSet({ apiVersion: "apps/v1", kind: "StatefulSet", ...broken }).validate()).toThrow(/containerPort must be integer/);
         const svc = asAny(serviceManifests(postgres, target)[0].args);
-        expect(() => new Service({ apiVersion: "v1", kind: "Service", ...svc, spec: { ...svc.spec, type: "Public" } }).validate()).toThrow(/type must be equal to one of the allowed values/);
+        expect(() => new Service({ apiVersion: "v1", kind: "Service", ...svc, spec: { ...svc.spec, type: "Public" } }).validate()).toThrow(
+            /type must be equal to one of the allowed values/,
+        );
     });
 });

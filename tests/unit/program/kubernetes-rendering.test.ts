@@ -83,7 +83,10 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
             "flink-sql-gateway": "Deployment/1",
         });
         const claims = Object.fromEntries(
-            ofType(run.resources, T.statefulSet).map((s) => [s.inputs.metadata.name, s.inputs.spec.volumeClaimTemplates.map((c: any) => `${c.metadata.name}:${c.spec.storageClassName}:${c.spec.resources.requests.storage}`)]),
+            ofType(run.resources, T.statefulSet).map((s) => [
+                s.inputs.metadata.name,
+                s.inputs.spec.volumeClaimTemplates.map((c: any) => `${c.metadata.name}:${c.spec.storageClassName}:${c.spec.resources.requests.storage}`),
+            ]),
         );
         expect(claims).toEqual({
             postgres: ["data:ssd:50Gi"],
@@ -98,9 +101,19 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
 
     it("every Service selects exactly one workload's pods, and targets ports those pods declare", () => {
         const services = ofType(run.resources, T.service);
-        expect(services.map((s) => s.inputs.metadata.name).sort()).toEqual(
-            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "kafka-1", "kafka-2", "minio", "nessie", "postgres"],
-        );
+        expect(services.map((s) => s.inputs.metadata.name).sort()).toEqual([
+            "connect",
+            "dremio",
+            "flink-jobmanager",
+            "flink-sql-gateway",
+            "flink-taskmanager",
+            "kafka-0",
+            "kafka-1",
+            "kafka-2",
+            "minio",
+            "nessie",
+            "postgres",
+        ]);
         for (const svc of services) {
             const matching = workloads(run.resources).filter((w) => selects(svc.inputs.spec.selector, w.inputs.spec.template.metadata.labels));
             expect(matching.map((w) => w.inputs.metadata.name)).toEqual([svc.inputs.metadata.name]);
@@ -188,7 +201,11 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
             expect(isSerializedSecret(secret.raw.stringData) || isSerializedSecret(secret.raw.stringData?.value)).toBe(true);
             expect(secret.inputs.stringData.value).toMatch(/^generated-lakehouse-credentials-/);
         }
-        expect(ofType(run.resources, T.secret).map((s) => s.inputs.metadata.name).sort()).toEqual(["minio-root-password", "postgres-password", "replication-password"]);
+        expect(
+            ofType(run.resources, T.secret)
+                .map((s) => s.inputs.metadata.name)
+                .sort(),
+        ).toEqual(["minio-root-password", "postgres-password", "replication-password"]);
     });
 
     it("derives readiness, liveness and startup probes from each service's health check", () => {
@@ -211,7 +228,9 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
     });
 
     it("declares each service's ports on its pods and Service", () => {
-        const ports = Object.fromEntries(workloads(run.resources).map((w) => [w.inputs.metadata.name, containerOf(w).ports.map((p: any) => `${p.name}:${p.containerPort}`)]));
+        const ports = Object.fromEntries(
+            workloads(run.resources).map((w) => [w.inputs.metadata.name, containerOf(w).ports.map((p: any) => `${p.name}:${p.containerPort}`)]),
+        );
         expect(ports).toMatchObject({
             postgres: ["postgres:5432"],
             "kafka-1": ["internal:9092", "controller:9093", "external:9094"],
@@ -238,9 +257,20 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
             });
         }
         const connect = plainEnv(containerOf(workload("connect")));
-        expect(connect).toMatchObject({ BOOTSTRAP_SERVERS: "kafka-0:9092,kafka-1:9092,kafka-2:9092", GROUP_ID: "prod-connect", CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: "3" });
-        expect(object(run.resources, T.pdb, "kafka").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/instance": "cdc-lakehouse-prod", "app.kubernetes.io/name": "kafka" } } });
-        expect(ofType(run.resources, T.pdb).map((p) => p.inputs.metadata.name).sort()).toEqual(["connect", "flink", "kafka"]);
+        expect(connect).toMatchObject({
+            BOOTSTRAP_SERVERS: "kafka-0:9092,kafka-1:9092,kafka-2:9092",
+            GROUP_ID: "prod-connect",
+            CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: "3",
+        });
+        expect(object(run.resources, T.pdb, "kafka").inputs.spec).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/instance": "cdc-lakehouse-prod", "app.kubernetes.io/name": "kafka" } },
+        });
+        expect(
+            ofType(run.resources, T.pdb)
+                .map((p) => p.inputs.metadata.name)
+                .sort(),
+        ).toEqual(["connect", "flink", "kafka"]);
     });
 
     it("sets requests and limits, node selector and tolerations from config on every pod", () => {
@@ -270,7 +300,10 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
         expect(dyn("WarehouseBucket", "lakehouse-warehouse").inputs.endpoint).toBe(`http://${fqdn("minio", 9000)}`);
         expect(dyn("NessieNamespace", "lakehouse-namespace").inputs.apiUrl).toBe(`http://${fqdn("nessie", 19120)}/api/v2`);
         expect(dyn("CdcSource", "lakehouse-cdc-source").inputs.address).toBe(fqdn("postgres", 5432));
-        expect(dyn("KafkaTopic", "lakehouse-topic-demographics").inputs).toMatchObject({ bootstrapServers: [0, 1, 2].map((i) => fqdn(`kafka-${i}`, 9094)).join(","), replicationFactor: 3 });
+        expect(dyn("KafkaTopic", "lakehouse-topic-demographics").inputs).toMatchObject({
+            bootstrapServers: [0, 1, 2].map((i) => fqdn(`kafka-${i}`, 9094)).join(","),
+            replicationFactor: 3,
+        });
         const connector = dyn("DebeziumConnector", "lakehouse-connector");
         expect(connector.inputs.connectUrl).toBe(`http://${fqdn("connect", 8083)}`);
         // The services reach each other by Service name, as on Docker.
@@ -294,7 +327,10 @@ describe("Kubernetes provider settings and reachability", () => {
 
     it("renders manifests to a directory for review: nothing pushed, nothing reached, the same manifests", async () => {
         const applied = await renderStack("review", base);
-        const rendered = await renderStack("review", { ...base, kubernetes: { ...base.kubernetes, renderYamlToDirectory: "manifests/review", kubeconfig: "/etc/kube/config", context: "staging" } });
+        const rendered = await renderStack("review", {
+            ...base,
+            kubernetes: { ...base.kubernetes, renderYamlToDirectory: "manifests/review", kubeconfig: "/etc/kube/config", context: "staging" },
+        });
         const provider = ofType(rendered.resources, T.provider)[0];
         expect(provider.inputs).toMatchObject({ renderYamlToDirectory: "manifests/review", kubeconfig: "/etc/kube/config", context: "staging" });
         expect(ofType(rendered.resources, T.dockerImage)).toEqual([]);
@@ -307,7 +343,10 @@ describe("Kubernetes provider settings and reachability", () => {
     });
 
     it("node-port access: NodePort Services on the stack's block, the pipeline reached on the node, Kafka advertising it", async () => {
-        const { resources, lakehouse } = await renderStack("edge", { ...base, kubernetes: { ...base.kubernetes, access: "node-port", nodeAddress: "10.0.0.21", nodePortBase: 31000 } });
+        const { resources, lakehouse } = await renderStack("edge", {
+            ...base,
+            kubernetes: { ...base.kubernetes, access: "node-port", nodeAddress: "10.0.0.21", nodePortBase: 31000 },
+        });
         expect(schemaFailures(resources)).toEqual([]);
         const nodePorts = ofType(resources, T.service).filter((s) => s.inputs.spec.type === "NodePort");
         expect(Object.fromEntries(nodePorts.map((s) => [s.inputs.metadata.name, s.inputs.spec.ports.map((p: any) => `${p.name}:${p.nodePort}`)]))).toEqual({
@@ -329,9 +368,11 @@ describe("Kubernetes provider settings and reachability", () => {
 
     it("access none: the services are deployed, the pipeline inside them is left to the operator", async () => {
         const { resources, lakehouse } = await renderStack("dark", { ...base, kubernetes: { ...base.kubernetes, access: "none" } });
-        expect(workloads(resources).map((w) => w.inputs.metadata.name).sort()).toEqual(
-            ["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres"],
-        );
+        expect(
+            workloads(resources)
+                .map((w) => w.inputs.metadata.name)
+                .sort(),
+        ).toEqual(["connect", "dremio", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "kafka-0", "minio", "nessie", "postgres"]);
         expect(resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
         expect(plainEnv(containerOf(object(resources, T.statefulSet, "kafka-0"))).KAFKA_ADVERTISED_LISTENERS).toBe("INTERNAL://kafka-0:9092");
         expect(lakehouse.outputs.connector).toBeUndefined();
@@ -353,16 +394,26 @@ describe("Kubernetes provider settings and reachability", () => {
     it("deploys nothing for a service the stack lists as existing, and points the others at it", async () => {
         // An existing PostgreSQL's passwords come from the stack, as secrets.
         const config = parseLakehouseConfig(
-            rawConfig({ ...base, external: { postgres: { address: "orders-db.internal:5432" } }, postgresPassword: "a-long-secret-1", replicationPassword: "a-long-secret-2" }),
+            rawConfig({
+                ...base,
+                external: { postgres: { address: "orders-db.internal:5432" } },
+                postgresPassword: "a-long-secret-1",
+                replicationPassword: "a-long-secret-2",
+            }),
             new Set(["postgresPassword", "replicationPassword"]),
             { project: "cdc-lakehouse", stack: "hybrid" },
         );
-        const { resources } = await runWithMocks(() => {
-            const lakehouse = new Lakehouse("lakehouse", { config, credentials: {}, repoRoot, checkExternalServices: false });
-            return { platform: lakehouse.outputs.platform };
-        }, { stack: "hybrid" });
+        const { resources } = await runWithMocks(
+            () => {
+                const lakehouse = new Lakehouse("lakehouse", { config, credentials: {}, repoRoot, checkExternalServices: false });
+                return { platform: lakehouse.outputs.platform };
+            },
+            { stack: "hybrid" },
+        );
         expect(workloads(resources).map((w) => w.inputs.metadata.name)).not.toContain("postgres");
-        expect(plainEnv(containerOf(object(resources, T.deployment, "nessie"))).QUARKUS_DATASOURCE_POSTGRESQL_JDBC_URL).toBe("jdbc:postgresql://orders-db.internal:5432/nessie");
+        expect(plainEnv(containerOf(object(resources, T.deployment, "nessie"))).QUARKUS_DATASOURCE_POSTGRESQL_JDBC_URL).toBe(
+            "jdbc:postgresql://orders-db.internal:5432/nessie",
+        );
         expect(schemaFailures(resources)).toEqual([]);
     });
 });

@@ -7,7 +7,15 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseLakehouseConfig } from "../../../components/config";
 import { Lakehouse } from "../../../components/lakehouse";
-import { CREDENTIAL_OUTPUT_NAMES, LakehouseOutputs, LakehouseStackOutputs, StackCredentials, TableMode as ContractTableMode, hostPorts, urls } from "../../../components/outputs";
+import {
+    CREDENTIAL_OUTPUT_NAMES,
+    LakehouseOutputs,
+    LakehouseStackOutputs,
+    StackCredentials,
+    TableMode as ContractTableMode,
+    hostPorts,
+    urls,
+} from "../../../components/outputs";
 import { TABLE_MODES, TableMode } from "../../../components/tables";
 import { parseStackOutputs, secretValues } from "../../../ops/outputs";
 import { isSecretOutput, resolve, runWithMocks } from "../../support/mocks";
@@ -51,7 +59,10 @@ describe("the contract types", () => {
 
 describe("endpoint shapes", () => {
     it("gives URLs with the scheme and base path of an external service, host only when published", () => {
-        expect(urls({ internal: "nessie:19120", host: "localhost:19120" }, "/api/v2")).toEqual({ internal: "http://nessie:19120/api/v2", host: "http://localhost:19120/api/v2" });
+        expect(urls({ internal: "nessie:19120", host: "localhost:19120" }, "/api/v2")).toEqual({
+            internal: "http://nessie:19120/api/v2",
+            host: "http://localhost:19120/api/v2",
+        });
         expect(urls({ internal: "nessie.corp:443", host: "nessie.corp:443", scheme: "https", path: "/catalog" }, "/api/v2")).toEqual({
             internal: "https://nessie.corp:443/catalog/api/v2",
             host: "https://nessie.corp:443/catalog/api/v2",

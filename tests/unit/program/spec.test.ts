@@ -75,7 +75,12 @@ describe("bash health probes, run for real", () => {
 });
 
 describe("endpointsOf", () => {
-    const spec = workload("nessie", { ports: [{ name: "http", port: 19120, hostPort: 19120 }, { name: "management", port: 9000 }] });
+    const spec = workload("nessie", {
+        ports: [
+            { name: "http", port: 19120, hostPort: 19120 },
+            { name: "management", port: 9000 },
+        ],
+    });
 
     it("publishes only ports with a host port, shifted by the offset", () => {
         expect(endpointsOf(spec, "nessie", true, 100)).toEqual({

@@ -35,7 +35,12 @@ async function runConsumer(lakehouse: MockStackReference, config: Record<string,
             exported = await consumerProgram();
             return exported;
         },
-        { project: "lakehouse-consumer", stack: "analytics", config: { "lakehouse-consumer:lakehouseStack": "dev", ...config }, stackReferences: { [REFERENCE]: lakehouse } },
+        {
+            project: "lakehouse-consumer",
+            stack: "analytics",
+            config: { "lakehouse-consumer:lakehouseStack": "dev", ...config },
+            stackReferences: { [REFERENCE]: lakehouse },
+        },
     );
     const secret: Record<string, boolean> = {};
     for (const name of Object.keys(exported)) secret[name] = await isSecretOutput(exported[name]);
@@ -93,7 +98,10 @@ describe("examples/consumer against the dev stack's outputs", () => {
             "spark.sql.catalog.nessie.s3.access-key-id": warehouseKey.accessKeyId,
             "spark.sql.catalog.nessie.s3.secret-access-key": warehouseKey.secretAccessKey,
         });
-        expect(consumer.outputs.trinoCatalogCredentials).toEqual({ "s3.aws-access-key": warehouseKey.accessKeyId, "s3.aws-secret-key": warehouseKey.secretAccessKey });
+        expect(consumer.outputs.trinoCatalogCredentials).toEqual({
+            "s3.aws-access-key": warehouseKey.accessKeyId,
+            "s3.aws-secret-key": warehouseKey.secretAccessKey,
+        });
     });
 
     it("keeps the credential outputs secret even when the referenced stack does not mark its output secret", async () => {

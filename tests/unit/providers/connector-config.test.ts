@@ -90,13 +90,19 @@ describe("debeziumConnectorConfig", () => {
 
     it("merges pipeline.connectorConfig over the defaults, changing only those keys", () => {
         const base = debeziumConnectorConfig(parse({}), "postgres:5432");
-        const extra = debeziumConnectorConfig(parse({ pipeline: { connectorConfig: { "heartbeat.interval.ms": "5000", "max.batch.size": "512" } } }), "postgres:5432");
+        const extra = debeziumConnectorConfig(
+            parse({ pipeline: { connectorConfig: { "heartbeat.interval.ms": "5000", "max.batch.size": "512" } } }),
+            "postgres:5432",
+        );
         expect(extra).toEqual({ ...base, "heartbeat.interval.ms": "5000", "max.batch.size": "512" });
     });
 
     it("keeps the keys the program owns even when a hand-built config carries them", () => {
         const cfg = parse({});
-        const forged = { ...cfg, pipeline: { ...cfg.pipeline, connectorConfig: { "slot.name": "other", "database.hostname": "elsewhere", "max.batch.size": "64" } } };
+        const forged = {
+            ...cfg,
+            pipeline: { ...cfg.pipeline, connectorConfig: { "slot.name": "other", "database.hostname": "elsewhere", "max.batch.size": "64" } },
+        };
         const config = debeziumConnectorConfig(forged, "postgres:5432");
         expect(config["slot.name"]).toBe("cdc_lakehouse_dev_cdc");
         expect(config["database.hostname"]).toBe("postgres");
@@ -104,9 +110,20 @@ describe("debeziumConnectorConfig", () => {
     });
 
     it("owns exactly the identity, connection, publication and capture keys", () => {
-        for (const key of ["connector.class", "name", "database.port", "database.sslmode", "slot.name", "topic.prefix", "table.include.list", "schema.include.list", "publication.name"]) {
+        for (const key of [
+            "connector.class",
+            "name",
+            "database.port",
+            "database.sslmode",
+            "slot.name",
+            "topic.prefix",
+            "table.include.list",
+            "schema.include.list",
+            "publication.name",
+        ]) {
             expect(isOwnedConnectorKey(key)).toBe(true);
         }
-        for (const key of ["heartbeat.interval.ms", "max.batch.size", "snapshot.mode", "plugin.name", "databasex", "slot.drop.on.stop"]) expect(isOwnedConnectorKey(key)).toBe(false);
+        for (const key of ["heartbeat.interval.ms", "max.batch.size", "snapshot.mode", "plugin.name", "databasex", "slot.drop.on.stop"])
+            expect(isOwnedConnectorKey(key)).toBe(false);
     });
 });

@@ -72,14 +72,33 @@ describe("Dremio admin inputs", () => {
     });
 
     it("diffs exactly the changed keys; another Dremio or user name is another admin", () => {
-        const base = { url: "http://d:9047", userName: "admin", password: "a1234567", firstName: "A", lastName: "B", email: "a@b", waitTimeoutSeconds: 300, version: 1 };
+        const base = {
+            url: "http://d:9047",
+            userName: "admin",
+            password: "a1234567",
+            firstName: "A",
+            lastName: "B",
+            email: "a@b",
+            waitTimeoutSeconds: 300,
+            version: 1,
+        };
         expect(diffDremioAdmin(base, { ...base })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
         // State written before `version`/`waitTimeoutSeconds` existed compares equal to their defaults.
         const { version: _v, waitTimeoutSeconds: _w, ...old } = base;
         expect(diffDremioAdmin(old, base).changes).toBe(false);
-        expect(diffDremioAdmin(base, { ...base, password: "b1234567" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["password"] });
+        expect(diffDremioAdmin(base, { ...base, password: "b1234567" })).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            changedKeys: ["password"],
+        });
         // The old admin is kept (Dremio keeps its first admin): the new one is made without deleting it first.
-        expect(diffDremioAdmin(base, { ...base, userName: "root", email: "r@b" })).toEqual({ changes: true, replaces: ["userName"], deleteBeforeReplace: false, changedKeys: ["userName", "email"] });
+        expect(diffDremioAdmin(base, { ...base, userName: "root", email: "r@b" })).toEqual({
+            changes: true,
+            replaces: ["userName"],
+            deleteBeforeReplace: false,
+            changedKeys: ["userName", "email"],
+        });
     });
 });
 
@@ -87,7 +106,9 @@ describe("Dremio source inputs", () => {
     it("accepts the stack's Nessie source and refuses what Dremio would, naming the setting", () => {
         expect(checkDremioSourceInputs(source())).toEqual([]);
         const { awsRootPath: _r, ...noRoot } = nessieConfig;
-        const failures = checkDremioSourceInputs(source({ name: "a/b", config: { ...noRoot, nessieEndpoint: "http://nessie:19120/api/v1", nessieAuthType: "OAUTH" }, secretConfig: {} }));
+        const failures = checkDremioSourceInputs(
+            source({ name: "a/b", config: { ...noRoot, nessieEndpoint: "http://nessie:19120/api/v1", nessieAuthType: "OAUTH" }, secretConfig: {} }),
+        );
         expect(failures).toEqual([
             { property: "name", reason: expect.stringContaining("without '/'") },
             { property: 'config["nessieEndpoint"]', reason: expect.stringContaining("must be the Nessie API v2 URL") },
@@ -107,7 +128,12 @@ describe("Dremio source inputs", () => {
         expect(diffDremioSource(olds, reordered)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
 
         const changed = diffDremioSource(olds, source({ config: { ...nessieConfig, awsRootPath: "/lake" }, secretConfig: { awsAccessSecret: "rotated-1" } }));
-        expect(changed).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ['config["awsRootPath"]', 'secretConfig["awsAccessSecret"]'] });
+        expect(changed).toEqual({
+            changes: true,
+            replaces: [],
+            deleteBeforeReplace: false,
+            changedKeys: ['config["awsRootPath"]', 'secretConfig["awsAccessSecret"]'],
+        });
         expect(JSON.stringify(changed)).not.toContain("rotated-1");
 
         expect(diffDremioSource(olds, source({ name: "lake2" }))).toMatchObject({ replaces: ["name"], deleteBeforeReplace: true });
@@ -125,37 +151,80 @@ describe("Dremio source inputs", () => {
         expect(projectSourceConfig(server, { ...nessieConfig, awsAccessSecret: "x" })).toEqual(normalizeSourceConfig(nessieConfig));
         // A declared setting changed out of band is drift; one removed shows as missing.
         const { awsRootPath: _r, ...edited } = { ...server, awsAccessKey: "someone-else" };
-        expect(projectSourceConfig(edited, nessieConfig)).toEqual(normalizeSourceConfig({ ...nessieConfig, awsAccessKey: "someone-else", awsRootPath: undefined }));
+        expect(projectSourceConfig(edited, nessieConfig)).toEqual(
+            normalizeSourceConfig({ ...nessieConfig, awsAccessKey: "someone-else", awsRootPath: undefined }),
+        );
     });
 
     it("builds the catalog body with the server's keys kept and the stack's settings and secrets on top", () => {
-        const existing = { id: "abc", tag: "t1", entityType: "source", name: "lakehouse", type: "NESSIE", config: { ...nessieConfig, awsRootPath: "/old", asyncEnabled: true, awsAccessSecret: DREMIO_REDACTED }, metadataPolicy: { authTTLMs: 1 } };
+        const existing = {
+            id: "abc",
+            tag: "t1",
+            entityType: "source",
+            name: "lakehouse",
+            type: "NESSIE",
+            config: { ...nessieConfig, awsRootPath: "/old", asyncEnabled: true, awsAccessSecret: DREMIO_REDACTED },
+            metadataPolicy: { authTTLMs: 1 },
+        };
         const body = sourceBody(source(), existing);
         expect(body).toMatchObject({ id: "abc", tag: "t1", entityType: "source", name: "lakehouse", type: "NESSIE", metadataPolicy: { authTTLMs: 1 } });
         expect(body.config).toMatchObject({ awsRootPath: "/warehouse", asyncEnabled: true, awsAccessSecret: "minio-secret-1" });
-        expect(sourceBody(source())).toEqual({ entityType: "source", name: "lakehouse", type: "NESSIE", config: { ...normalizeSourceConfig(nessieConfig), awsAccessSecret: "minio-secret-1" } });
+        expect(sourceBody(source())).toEqual({
+            entityType: "source",
+            name: "lakehouse",
+            type: "NESSIE",
+            config: { ...normalizeSourceConfig(nessieConfig), awsAccessSecret: "minio-secret-1" },
+        });
     });
 
     it("redacts secrets from any message", () => {
-        expect(redact('bad config {"awsAccessSecret":"minio-secret-1"} for admin/s3cret-pass1', ["minio-secret-1", "s3cret-pass1", undefined])).toBe('bad config {"awsAccessSecret":"[secret]"} for admin/[secret]');
+        expect(redact('bad config {"awsAccessSecret":"minio-secret-1"} for admin/s3cret-pass1', ["minio-secret-1", "s3cret-pass1", undefined])).toBe(
+            'bad config {"awsAccessSecret":"[secret]"} for admin/[secret]',
+        );
     });
 });
 
 describe("the stack's Dremio source", () => {
-    const cfg = parseLakehouseConfig({ dremio: JSON.stringify({ sourceName: "lake" }), iceberg: JSON.stringify({ namespace: "raw" }) }, new Set(), { project: "p", stack: "dev" });
+    const cfg = parseLakehouseConfig({ dremio: JSON.stringify({ sourceName: "lake" }), iceberg: JSON.stringify({ namespace: "raw" }) }, new Set(), {
+        project: "p",
+        stack: "dev",
+    });
 
     it("points at Nessie API v2 and the warehouse bucket through an S3-compatible endpoint", () => {
-        expect(dremioNessieSourceConfig(cfg, { nessieUri: "http://nessie:19120/api/v2", s3Endpoint: "https://s3.example.com:9000", s3AccessKeyId: "key", s3Compatible: true })).toMatchObject({
+        expect(
+            dremioNessieSourceConfig(cfg, {
+                nessieUri: "http://nessie:19120/api/v2",
+                s3Endpoint: "https://s3.example.com:9000",
+                s3AccessKeyId: "key",
+                s3Compatible: true,
+            }),
+        ).toMatchObject({
             nessieEndpoint: "http://nessie:19120/api/v2",
             awsRootPath: "/warehouse",
             secure: true,
             propertyList: expect.arrayContaining([{ name: "fs.s3a.endpoint", value: "s3.example.com:9000" }]),
         });
-        expect(checkDremioSourceInputs(source({ config: dremioNessieSourceConfig(cfg, { nessieUri: "http://n:19120/api/v2", s3Endpoint: "http://m:9000", s3AccessKeyId: "lakehouse", s3Compatible: true }) }))).toEqual([]);
+        expect(
+            checkDremioSourceInputs(
+                source({
+                    config: dremioNessieSourceConfig(cfg, {
+                        nessieUri: "http://n:19120/api/v2",
+                        s3Endpoint: "http://m:9000",
+                        s3AccessKeyId: "lakehouse",
+                        s3Compatible: true,
+                    }),
+                }),
+            ),
+        ).toEqual([]);
     });
 
     it("on AWS S3 uses virtual-hosted requests, without the S3-compatibility mode", () => {
-        const config = dremioNessieSourceConfig(cfg, { nessieUri: "http://n:19120/api/v2", s3Endpoint: "https://s3.eu-west-1.amazonaws.com", s3AccessKeyId: "AKIA1", s3Compatible: false });
+        const config = dremioNessieSourceConfig(cfg, {
+            nessieUri: "http://n:19120/api/v2",
+            s3Endpoint: "https://s3.eu-west-1.amazonaws.com",
+            s3AccessKeyId: "AKIA1",
+            s3Compatible: false,
+        });
         expect(config).toMatchObject({ awsAccessKey: "AKIA1", secure: true });
         expect(config.propertyList).toEqual([
             { name: "fs.s3a.endpoint", value: "s3.eu-west-1.amazonaws.com" },
@@ -169,6 +238,8 @@ describe("the stack's Dremio source", () => {
     });
 
     it("refuses a source name Dremio's SQL cannot start a path with, naming the key", () => {
-        expect(() => parseLakehouseConfig({ dremio: JSON.stringify({ sourceName: "my/source" }) }, new Set(), { project: "p", stack: "dev" })).toThrow(/lakehouse:dremio\.sourceName: found "my\/source"/);
+        expect(() => parseLakehouseConfig({ dremio: JSON.stringify({ sourceName: "my/source" }) }, new Set(), { project: "p", stack: "dev" })).toThrow(
+            /lakehouse:dremio\.sourceName: found "my\/source"/,
+        );
     });
 });

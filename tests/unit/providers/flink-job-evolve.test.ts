@@ -40,10 +40,17 @@ async function gateway(script: Script) {
                 const handle = `op${op++}`;
                 if (statement.startsWith("DESCRIBE")) {
                     const cols = script.describe[Math.min(describes++, script.describe.length - 1)];
-                    results.set(handle, [{ status: 200, body: { resultType: "PAYLOAD", results: { data: cols.map((c) => ({ fields: [c[0], c[1], true, null, null, null] })) } } }, { status: 200, body: { resultType: "EOS" } }]);
+                    results.set(handle, [
+                        {
+                            status: 200,
+                            body: { resultType: "PAYLOAD", results: { data: cols.map((c) => ({ fields: [c[0], c[1], true, null, null, null] })) } },
+                        },
+                        { status: 200, body: { resultType: "EOS" } },
+                    ]);
                 } else if (statement.startsWith("ALTER") && script.alterConflicts-- > 0) {
                     // The shape the real gateway answers with: the Java trace, the Iceberg exception as its deepest cause.
-                    const trace = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\n\tat org.apache.flink.table.gateway.rest.handler.statement.FetchResultsHandler.handleRequest(FetchResultsHandler.java:91)\nCaused by: org.apache.flink.table.api.TableException: Could not execute AlterTable\nCaused by: org.apache.iceberg.exceptions.CommitFailedException: Table metadata refresh is required\n\tat org.apache.iceberg.nessie.NessieUtil.handleExceptionsForCommits(NessieUtil.java:209)\n>";
+                    const trace =
+                        "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\n\tat org.apache.flink.table.gateway.rest.handler.statement.FetchResultsHandler.handleRequest(FetchResultsHandler.java:91)\nCaused by: org.apache.flink.table.api.TableException: Could not execute AlterTable\nCaused by: org.apache.iceberg.exceptions.CommitFailedException: Table metadata refresh is required\n\tat org.apache.iceberg.nessie.NessieUtil.handleExceptionsForCommits(NessieUtil.java:209)\n>";
                     results.set(handle, [{ status: 500, body: { errors: ["Internal server error.", trace] } }]);
                 } else {
                     results.set(handle, [{ status: 200, body: { resultType: "EOS" } }]);
@@ -77,21 +84,46 @@ describe("evolveSinkTables", () => {
     test("an ALTER that loses the race with a job commit is retried in a fresh session, re-reading the table", async () => {
         const gw = await gateway({ describe: [[["id", "INT"]]], alterConflicts: 1 });
         try {
-            const added = await evolveSinkTables(inputs(gw.url, [{ name: "id", type: "INT" }, { name: "email", type: "STRING" }]));
+            const added = await evolveSinkTables(
+                inputs(gw.url, [
+                    { name: "id", type: "INT" },
+                    { name: "email", type: "STRING" },
+                ]),
+            );
             expect(added).toEqual(["c.ns.t.email"]);
-            expect(gw.statements.filter((s) => s.startsWith("ALTER"))).toEqual(["ALTER TABLE `c`.`ns`.`t` ADD (`email` STRING)", "ALTER TABLE `c`.`ns`.`t` ADD (`email` STRING)"]);
+            expect(gw.statements.filter((s) => s.startsWith("ALTER"))).toEqual([
+                "ALTER TABLE `c`.`ns`.`t` ADD (`email` STRING)",
+                "ALTER TABLE `c`.`ns`.`t` ADD (`email` STRING)",
+            ]);
             expect(gw.sessions).toHaveLength(2);
             // The secret is filled only in what is sent, and each session declares the catalog first.
-            expect(gw.statements.filter((s) => s.startsWith("CREATE CATALOG"))).toEqual(Array(2).fill("CREATE CATALOG c WITH ('s3.secret-access-key' = 'very-secret-value')"));
+            expect(gw.statements.filter((s) => s.startsWith("CREATE CATALOG"))).toEqual(
+                Array(2).fill("CREATE CATALOG c WITH ('s3.secret-access-key' = 'very-secret-value')"),
+            );
         } finally {
             await gw.close();
         }
     });
 
     test("a column already there is not added again, and a declared type that differs is refused without retrying", async () => {
-        const gw = await gateway({ describe: [[["id", "INT"], ["email", "STRING"]]], alterConflicts: 0 });
+        const gw = await gateway({
+            describe: [
+                [
+                    ["id", "INT"],
+                    ["email", "STRING"],
+                ],
+            ],
+            alterConflicts: 0,
+        });
         try {
-            expect(await evolveSinkTables(inputs(gw.url, [{ name: "id", type: "INT" }, { name: "email", type: "VARCHAR(320)" }]))).toEqual([]);
+            expect(
+                await evolveSinkTables(
+                    inputs(gw.url, [
+                        { name: "id", type: "INT" },
+                        { name: "email", type: "VARCHAR(320)" },
+                    ]),
+                ),
+            ).toEqual([]);
             await expect(evolveSinkTables(inputs(gw.url, [{ name: "id", type: "BIGINT" }]))).rejects.toThrow(
                 'Flink SQL job "job": evolving its Iceberg tables failed: column id is INT in c.ns.t but declared BIGINT',
             );

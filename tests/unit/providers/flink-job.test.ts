@@ -4,7 +4,18 @@
  * against scripted stand-ins of Flink's REST APIs.
  */
 import * as path from "path";
-import { checkFlinkJobInputs, diffFlinkJob, flinkJobProvider, flinkRootCause, icebergStoredType, needsResubmit, normalizeSqlStatement, secretPlaceholders, splitSqlStatements, sqlHash } from "../../../components/dynamic/flink-job";
+import {
+    checkFlinkJobInputs,
+    diffFlinkJob,
+    flinkJobProvider,
+    flinkRootCause,
+    icebergStoredType,
+    needsResubmit,
+    normalizeSqlStatement,
+    secretPlaceholders,
+    splitSqlStatements,
+    sqlHash,
+} from "../../../components/dynamic/flink-job";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { classifyJobFailure, deterministicFailureFix, deterministicJobFailure, waitForJobRunning } from "../../../components/dynamic/flink-job";
@@ -20,7 +31,10 @@ const REPO = path.resolve(__dirname, "../../..");
 describe("splitSqlStatements", () => {
     test("splits on ; outside literals, identifiers and comments", () => {
         const text = "CREATE TABLE a (x STRING) WITH ('k' = 'v;w'); -- a comment; with a semicolon\nINSERT INTO `odd;name` SELECT ';' /* ; */ FROM b;\n\n";
-        expect(splitSqlStatements(text)).toEqual(["CREATE TABLE a (x STRING) WITH ('k' = 'v;w')", "-- a comment; with a semicolon\nINSERT INTO `odd;name` SELECT ';' /* ; */ FROM b"]);
+        expect(splitSqlStatements(text)).toEqual([
+            "CREATE TABLE a (x STRING) WITH ('k' = 'v;w')",
+            "-- a comment; with a semicolon\nINSERT INTO `odd;name` SELECT ';' /* ; */ FROM b",
+        ]);
     });
 
     test("keeps EXECUTE STATEMENT SET ... END as one statement", () => {
@@ -136,12 +150,17 @@ describe("diffFlinkJob", () => {
 
     test("values unknown during preview count as changed instead of breaking the diff", () => {
         const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-        expect(diffFlinkJob(base, { ...base, statements: unknown, settings: unknown, secrets: unknown }).changedKeys).toEqual(["statements", "settings", "secrets"]);
+        expect(diffFlinkJob(base, { ...base, statements: unknown, settings: unknown, secrets: unknown }).changedKeys).toEqual([
+            "statements",
+            "settings",
+            "secrets",
+        ]);
     });
 });
 
 test("flinkRootCause picks the deepest cause of a server-side exception", () => {
-    const text = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\n\tat x\nCaused by: org.apache.flink.table.api.ValidationException: SQL validation failed.\nCaused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found\n\tat y";
+    const text =
+        "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\n\tat x\nCaused by: org.apache.flink.table.api.ValidationException: SQL validation failed.\nCaused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found\n\tat y";
     expect(flinkRootCause(text)).toBe("org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found");
     expect(flinkRootCause("just one line")).toBe("just one line");
 });
@@ -173,7 +192,15 @@ describe("job templates", () => {
 
     test("mode both renders the catalog, both modes' tables and one statement set with both INSERTs", () => {
         const statements = renderTableJob(readJobTemplates(REPO), values, seed("both"));
-        expect(heads(statements)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "EXECUTE STATEMENT SET"]);
+        expect(heads(statements)).toEqual([
+            "CREATE CATALOG lakehouse",
+            "CREATE DATABASE IF",
+            "CREATE TEMPORARY TABLE",
+            "CREATE TABLE IF",
+            "CREATE TEMPORARY TABLE",
+            "CREATE TABLE IF",
+            "EXECUTE STATEMENT SET",
+        ]);
         const all = statements.join("\n");
         expect(all).toContain("'uri' = 'http://nessie:19120/api/v2'");
         expect(all).toContain("'client.region' = 'us-east-1'");
@@ -185,7 +212,9 @@ describe("job templates", () => {
         );
         const job = normalizeSqlStatement(statements[6]);
         expect(job).toContain("INSERT INTO lakehouse.cdc.demographics (`id`, `name`, `age`, `city`) SELECT `id`, `name`, `age`, `city` FROM demographics_cdc;");
-        expect(job).toContain("INSERT INTO lakehouse.cdc.demographics_changes (`id`, `name`, `age`, `city`, operation_type, event_time, processing_time) SELECT CASE WHEN op = 'd' THEN `before`.`id` ELSE `after`.`id` END,");
+        expect(job).toContain(
+            "INSERT INTO lakehouse.cdc.demographics_changes (`id`, `name`, `age`, `city`, operation_type, event_time, processing_time) SELECT CASE WHEN op = 'd' THEN `before`.`id` ELSE `after`.`id` END,",
+        );
         expect(job).toContain("WHERE op IN ('c', 'u', 'd', 'r') AND CASE WHEN op = 'd' THEN `before`.`id` ELSE `after`.`id` END IS NOT NULL;");
         expect(job.endsWith("END")).toBe(true);
         expect(all).not.toMatch(/\{\{(?!secret\.)/);
@@ -194,11 +223,23 @@ describe("job templates", () => {
 
     test("mode upsert writes only the mirror, mode append only the changelog, each as a single INSERT", () => {
         const upsert = renderTableJob(readJobTemplates(REPO), values, seed("upsert"));
-        expect(heads(upsert)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "INSERT INTO lakehouse.cdc.demographics"]);
+        expect(heads(upsert)).toEqual([
+            "CREATE CATALOG lakehouse",
+            "CREATE DATABASE IF",
+            "CREATE TEMPORARY TABLE",
+            "CREATE TABLE IF",
+            "INSERT INTO lakehouse.cdc.demographics",
+        ]);
         expect(upsert.join("\n")).not.toContain("demographics_changes");
         expect(upsert.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-current'");
         const append = renderTableJob(readJobTemplates(REPO), values, seed("append"));
-        expect(heads(append)).toEqual(["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "INSERT INTO lakehouse.cdc.demographics_changes"]);
+        expect(heads(append)).toEqual([
+            "CREATE CATALOG lakehouse",
+            "CREATE DATABASE IF",
+            "CREATE TEMPORARY TABLE",
+            "CREATE TABLE IF",
+            "INSERT INTO lakehouse.cdc.demographics_changes",
+        ]);
         expect(append.join("\n")).not.toContain("'debezium-json'");
         expect(append.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-changes'");
         expect(checkFlinkJobInputs({ ...base, statements: append, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
@@ -215,8 +256,12 @@ describe("job templates", () => {
     });
 
     test("an unknown placeholder or secret names the file and what is known", () => {
-        expect(() => renderSqlTemplate("SELECT '{{tpoic}}'", { topic: "t" }, "jobs/x.sql")).toThrow("jobs/x.sql: {{tpoic}} is not a known value (known: topic)");
-        expect(() => renderSqlTemplate("SELECT '{{secret.password}}'", {}, "jobs/x.sql")).toThrow("{{secret.password}} is not a known secret (known: secret.s3SecretAccessKey)");
+        expect(() => renderSqlTemplate("SELECT '{{tpoic}}'", { topic: "t" }, "jobs/x.sql")).toThrow(
+            "jobs/x.sql: {{tpoic}} is not a known value (known: topic)",
+        );
+        expect(() => renderSqlTemplate("SELECT '{{secret.password}}'", {}, "jobs/x.sql")).toThrow(
+            "{{secret.password}} is not a known secret (known: secret.s3SecretAccessKey)",
+        );
     });
 
     test("fragments are inserted as SQL, values as escaped literals", () => {
@@ -241,7 +286,15 @@ describe("sink tables (schema evolution)", () => {
 
     test("a change of the sink tables resubmits the job; the same tables are no change", () => {
         const tables = [{ identifier: "c.ns.t", columns: [{ name: "id", type: "INT" }] }];
-        const more = [{ identifier: "c.ns.t", columns: [{ name: "id", type: "INT" }, { name: "email", type: "STRING" }] }];
+        const more = [
+            {
+                identifier: "c.ns.t",
+                columns: [
+                    { name: "id", type: "INT" },
+                    { name: "email", type: "STRING" },
+                ],
+            },
+        ];
         expect(diffFlinkJob({ ...base, sinkTables: tables }, { ...base, sinkTables: tables }).changes).toBe(false);
         const d = diffFlinkJob({ ...base, sinkTables: tables }, { ...base, sinkTables: more });
         expect(d.changedKeys).toEqual(["sinkTables"]);
@@ -250,7 +303,9 @@ describe("sink tables (schema evolution)", () => {
     });
 
     test("malformed sink tables are refused naming the entry", () => {
-        expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "t", columns: [] }] })).toEqual([{ property: "sinkTables[0].identifier", reason: "must be <catalog>.<database>.<table>" }]);
+        expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "t", columns: [] }] })).toEqual([
+            { property: "sinkTables[0].identifier", reason: "must be <catalog>.<database>.<table>" },
+        ]);
         expect(checkFlinkJobInputs({ ...base, sinkTables: [{ identifier: "c.ns.t", columns: [{ name: "x", type: "INT; DROP" }] }] })).toEqual([
             { property: "sinkTables[0].columns", reason: "must be a list of { name, type } with Flink SQL types" },
         ]);
@@ -276,7 +331,11 @@ describe("classifyJobFailure (what fails fast, what is waited for)", () => {
 });
 
 describe("deterministicJobFailure (the exception history, newest first)", () => {
-    const entry = (name: keyof typeof FLINK_TRACES, timestamp: number) => ({ stacktrace: FLINK_TRACES[name].text, timestamp, taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1" });
+    const entry = (name: keyof typeof FLINK_TRACES, timestamp: number) => ({
+        stacktrace: FLINK_TRACES[name].text,
+        timestamp,
+        taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1",
+    });
 
     test("a strong class fails on one attempt", () => {
         expect(deterministicJobFailure([entry("numberFormat", 10)])).toMatchObject({ exception: "java.lang.NumberFormatException", attempts: 1 });
@@ -291,7 +350,10 @@ describe("deterministicJobFailure (the exception history, newest first)", () => 
 
     test("the JSON parser's field error (the changelog side, as recorded on the harness) is weak: two attempts", () => {
         expect(deterministicJobFailure([entry("jsonParserField", 10)])).toBeUndefined();
-        expect(deterministicJobFailure([entry("jsonParserField", 20), entry("jsonParserField", 10)])).toMatchObject({ exception: "org.apache.flink.formats.json.JsonParseException", attempts: 2 });
+        expect(deterministicJobFailure([entry("jsonParserField", 20), entry("jsonParserField", 10)])).toMatchObject({
+            exception: "org.apache.flink.formats.json.JsonParseException",
+            attempts: 2,
+        });
     });
 
     test("transient and unknown failures are never deterministic, however often", () => {
@@ -306,7 +368,9 @@ describe("deterministicJobFailure (the exception history, newest first)", () => 
     });
 
     test("the fix names the failing table's columns key (from the source task, else the job name)", () => {
-        expect(deterministicFailureFix("lh-dev-orders-to-iceberg", "Source: orders_cdc[1] -> Calc[2] (1/1)#1")).toContain("lakehouse:source.tables.orders.columns");
+        expect(deterministicFailureFix("lh-dev-orders-to-iceberg", "Source: orders_cdc[1] -> Calc[2] (1/1)#1")).toContain(
+            "lakehouse:source.tables.orders.columns",
+        );
         expect(deterministicFailureFix("lh-dev-demographics-to-iceberg", "")).toContain("lakehouse:source.tables.demographics.columns");
         expect(deterministicFailureFix("some-job", undefined)).toContain("lakehouse:source.tables.<table>.columns");
     });
@@ -320,9 +384,20 @@ async function scriptedFlink(jobId: string, probes: { state: string; history: (k
         res.writeHead(200, { "Content-Type": "application/json" });
         if (req.url === `/jobs/${jobId}`) {
             probe = probes[Math.min(n++, probes.length - 1)];
-            return res.end(JSON.stringify({ jid: jobId, name: "lh-dev-orders-to-iceberg", state: probe.state, vertices: [{ name: "Source: orders_cdc", status: probe.state === "RUNNING" ? "DEPLOYING" : "CANCELED" }] }));
+            return res.end(
+                JSON.stringify({
+                    jid: jobId,
+                    name: "lh-dev-orders-to-iceberg",
+                    state: probe.state,
+                    vertices: [{ name: "Source: orders_cdc", status: probe.state === "RUNNING" ? "DEPLOYING" : "CANCELED" }],
+                }),
+            );
         }
-        const entries = probe.history.map((name, i) => ({ stacktrace: FLINK_TRACES[name].text, timestamp: 1000 - i, taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1" }));
+        const entries = probe.history.map((name, i) => ({
+            stacktrace: FLINK_TRACES[name].text,
+            timestamp: 1000 - i,
+            taskName: "Source: orders_cdc[1] -> Calc[2] (1/1)#1",
+        }));
         return res.end(JSON.stringify({ "root-exception": entries[0]?.stacktrace ?? null, exceptionHistory: { entries } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -352,9 +427,9 @@ describe("waitForJobRunning on a scripted Flink REST API", () => {
         const flink = await scriptedFlink(jobId, [{ state: "RESTARTING", history: ["noSuchBucket", "noSuchBucket", "noSuchBucket"] }]);
         const lines: string[] = [];
         try {
-            await expect(waitForJobRunning(flink.url, jobId, 2_000, { progress: (l) => lines.push(l), progressEveryMs: 500, initialMs: 50, maxMs: 200 })).rejects.toThrow(
-                /timed out after 2 s waiting for Flink job .* \(last seen: job RESTARTING.*last exception: .*NoSuchBucketException/,
-            );
+            await expect(
+                waitForJobRunning(flink.url, jobId, 2_000, { progress: (l) => lines.push(l), progressEveryMs: 500, initialMs: 50, maxMs: 200 }),
+            ).rejects.toThrow(/timed out after 2 s waiting for Flink job .* \(last seen: job RESTARTING.*last exception: .*NoSuchBucketException/);
             // The wait said what it waited for while it waited (`pulumi up` shows these lines).
             expect(lines.length).toBeGreaterThan(0);
             expect(lines[0]).toMatch(new RegExp(`^waiting for Flink job ${jobId} and all its tasks to be RUNNING \\([\\d.]+ s of 2 s\\): job RESTARTING`));
@@ -409,14 +484,19 @@ async function scriptedGateway(pagesFor: (statement: string) => { status: number
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requested, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        requested,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
 }
 
 describe("the SQL Gateway client on a scripted gateway", () => {
     const ok = (body: unknown) => ({ status: 200, body });
     const rows = (...values: number[]) => values.map((v) => ({ kind: "INSERT", fields: [v] }));
     const columns = [{ name: "n", logicalType: { type: "INTEGER", nullable: false } }];
-    const trace = "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\nCaused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found\n>";
+    const trace =
+        "<Exception on server side:\norg.apache.flink.table.gateway.api.utils.SqlGatewayException: Failed to fetchResults.\nCaused by: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found\n>";
     const script = (statement: string) => {
         if (statement.startsWith("SELECT n")) {
             return [
@@ -427,7 +507,12 @@ describe("the SQL Gateway client on a scripted gateway", () => {
                 ok({ resultType: "EOS" }),
             ];
         }
-        if (statement.startsWith("INSERT")) return [ok({ resultType: "NOT_READY" }), ok({ resultType: "PAYLOAD", jobID: "bbbb", results: { data: [{ kind: "INSERT", fields: ["bbbb"] }] } }), ok({ resultType: "NOT_READY" })];
+        if (statement.startsWith("INSERT"))
+            return [
+                ok({ resultType: "NOT_READY" }),
+                ok({ resultType: "PAYLOAD", jobID: "bbbb", results: { data: [{ kind: "INSERT", fields: ["bbbb"] }] } }),
+                ok({ resultType: "NOT_READY" }),
+            ];
         if (statement.startsWith("SELECT * FROM nope")) return [{ status: 500, body: { errors: ["Internal server error.", trace] } }];
         return [ok({ resultType: "NOT_READY" })];
     };
@@ -443,7 +528,9 @@ describe("the SQL Gateway client on a scripted gateway", () => {
             // NOT_READY asks for the same token again; each PAYLOAD moves to the next.
             expect(gw.requested.filter((r) => r.startsWith("GET")).map((r) => Number(r.split("/").pop()))).toEqual([0, 0, 1, 2, 3]);
             expect(gw.requested.slice(-2)).toEqual(["DELETE /v1/sessions/s1/operations/op0/close", "DELETE /v1/sessions/s1"]);
-            expect(lines).toEqual([expect.stringMatching(/^waiting for the SQL Gateway to finish SELECT n FROM t \([\d.]+ s of 10 s\): result PAYLOAD, 2 rows so far, job aaaa$/)]);
+            expect(lines).toEqual([
+                expect.stringMatching(/^waiting for the SQL Gateway to finish SELECT n FROM t \([\d.]+ s of 10 s\): result PAYLOAD, 2 rows so far, job aaaa$/),
+            ]);
         } finally {
             await gw.close();
         }
@@ -452,7 +539,11 @@ describe("the SQL Gateway client on a scripted gateway", () => {
     test("a streaming INSERT returns once the gateway names its job", async () => {
         const gw = await scriptedGateway(script);
         try {
-            const result = await runStatement(gw.url, "s1", "INSERT INTO t SELECT 1", { timeoutMs: 10_000, untilJobId: true, executionConfig: { "execution.savepoint.path": "file:/sp" } });
+            const result = await runStatement(gw.url, "s1", "INSERT INTO t SELECT 1", {
+                timeoutMs: 10_000,
+                untilJobId: true,
+                executionConfig: { "execution.savepoint.path": "file:/sp" },
+            });
             expect(result.jobId).toBe("bbbb");
             expect(result.complete).toBe(false);
             expect(gw.requested.filter((r) => r.startsWith("GET"))).toHaveLength(2);
@@ -465,10 +556,16 @@ describe("the SQL Gateway client on a scripted gateway", () => {
         const gw = await scriptedGateway(script);
         try {
             const failed = await runStatement(gw.url, "s1", "SELECT * FROM nope", { timeoutMs: 10_000 }).catch((e) => e);
-            expect(failed.message).toBe("Flink SQL Gateway GET /v2/sessions/s1/operations/op0/result/0?rowFormat=JSON: 500: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found");
+            expect(failed.message).toBe(
+                "Flink SQL Gateway GET /v2/sessions/s1/operations/op0/result/0?rowFormat=JSON: 500: org.apache.calcite.sql.validate.SqlValidatorException: Object 'nope' not found",
+            );
             expect(errorStatus(failed)).toBe(500);
             expect(isResultTimeout(failed)).toBe(false);
-            const slow = await runStatement(gw.url, "s1", "SELECT 'the-secret-value'", { timeoutMs: 300, secrets: ["the-secret-value"], progress: () => undefined }).catch((e) => e);
+            const slow = await runStatement(gw.url, "s1", "SELECT 'the-secret-value'", {
+                timeoutMs: 300,
+                secrets: ["the-secret-value"],
+                progress: () => undefined,
+            }).catch((e) => e);
             expect(slow.message).toMatch(/^timed out after 0 s waiting for the SQL Gateway to finish SELECT '\[secret\]' \(last seen: result NOT_READY\)$/);
             expect(isResultTimeout(slow)).toBe(true);
         } finally {

@@ -35,13 +35,38 @@ const inputs = (extra: Record<string, unknown> = {}) => ({
     ...extra,
 });
 
-const running = { status: 200, json: { state: "RUNNING", vertices: [{ name: "Source: demographics_cdc", status: "RUNNING" }, { name: "IcebergFilesCommitter", status: "RUNNING" }] } };
+const running = {
+    status: 200,
+    json: {
+        state: "RUNNING",
+        vertices: [
+            { name: "Source: demographics_cdc", status: "RUNNING" },
+            { name: "IcebergFilesCommitter", status: "RUNNING" },
+        ],
+    },
+};
 const checkpoints = (completed?: number, failed?: { id: number; at: number; message: string }) => ({
     status: 200,
-    json: { latest: { completed: completed ? { id: completed, latest_ack_timestamp: 1000 + completed } : null, failed: failed ? { id: failed.id, failure_timestamp: failed.at, failure_message: failed.message } : null } },
+    json: {
+        latest: {
+            completed: completed ? { id: completed, latest_ack_timestamp: 1000 + completed } : null,
+            failed: failed ? { id: failed.id, failure_timestamp: failed.at, failure_message: failed.message } : null,
+        },
+    },
 });
-const history = (...traces: string[]) => ({ status: 200, json: { "root-exception": traces[0] ?? null, exceptionHistory: { entries: traces.map((stacktrace, i) => ({ stacktrace, timestamp: 5000 - i, taskName: "Source: demographics_cdc[1] -> Calc[2] (1/1)#3" })) } } });
-const connectorRunning = { name: "lh-postgres-cdc", status: { status: 200, json: { connector: { state: "RUNNING", worker_id: "w:8083" }, tasks: [{ id: 0, state: "RUNNING", worker_id: "w:8083" }] } } };
+const history = (...traces: string[]) => ({
+    status: 200,
+    json: {
+        "root-exception": traces[0] ?? null,
+        exceptionHistory: {
+            entries: traces.map((stacktrace, i) => ({ stacktrace, timestamp: 5000 - i, taskName: "Source: demographics_cdc[1] -> Calc[2] (1/1)#3" })),
+        },
+    },
+});
+const connectorRunning = {
+    name: "lh-postgres-cdc",
+    status: { status: 200, json: { connector: { state: "RUNNING", worker_id: "w:8083" }, tasks: [{ id: 0, state: "RUNNING", worker_id: "w:8083" }] } },
+};
 
 const observation = (over: Partial<PipelineObservation> = {}): PipelineObservation => ({
     jobs: [{ table: "demographics", name: "lh-demographics-to-iceberg", jobId: JOB, job: running, checkpoints: checkpoints(7), exceptions: history() }],
@@ -67,7 +92,16 @@ describe("checkPipelineCheckInputs", () => {
 describe("diffPipelineCheck (the fingerprint)", () => {
     test("an unchanged pipeline shows no diff, whatever the key order", () => {
         const olds = { ...inputs(), settledSeconds: 6.2, summary: "pipeline settled", verifiedAt: "2026-01-01T00:00:00Z" };
-        const reverse = (v: any): any => (Array.isArray(v) ? v.map(reverse) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).reverse().map((k) => [k, reverse(v[k])])) : v);
+        const reverse = (v: any): any =>
+            Array.isArray(v)
+                ? v.map(reverse)
+                : v && typeof v === "object"
+                  ? Object.fromEntries(
+                        Object.keys(v)
+                            .reverse()
+                            .map((k) => [k, reverse(v[k])]),
+                    )
+                  : v;
         const reordered = reverse(inputs());
         expect(Object.keys(reordered)[0]).toBe("version");
         expect(diffPipelineCheck(olds, reordered)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
@@ -104,25 +138,43 @@ describe("judgePipeline", () => {
     test("settled: every job RUNNING with a checkpoint after the baseline, the connector RUNNING, the warehouse readable", () => {
         const v = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], checkpoints: checkpoints(8) }] }), baseline);
         expect(v.verdict).toBe("settled");
-        expect(v.parts).toEqual(["lh-demographics-to-iceberg RUNNING (checkpoint 8 completed)", "connector lh-postgres-cdc RUNNING (1 task)", "warehouse s3://warehouse/ at http://s3:9000 readable"]);
+        expect(v.parts).toEqual([
+            "lh-demographics-to-iceberg RUNNING (checkpoint 8 completed)",
+            "connector lh-postgres-cdc RUNNING (1 task)",
+            "warehouse s3://warehouse/ at http://s3:9000 readable",
+        ]);
     });
 
     test("waiting: no checkpoint completed since the check started (the last one failed)", () => {
-        const v = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], checkpoints: checkpoints(7, { id: 8, at: 2000, message: "Checkpoint expired" }) }] }), baseline);
+        const v = judgePipeline(
+            inputs(),
+            observation({ jobs: [{ ...observation().jobs[0], checkpoints: checkpoints(7, { id: 8, at: 2000, message: "Checkpoint expired" }) }] }),
+            baseline,
+        );
         expect(v.verdict).toBe("waiting");
-        expect(v.waiting).toEqual([`Flink job lh-demographics-to-iceberg (${JOB}, table demographics): RUNNING, waiting for a checkpoint to complete after #7; checkpoint 8 failed: Checkpoint expired`]);
+        expect(v.waiting).toEqual([
+            `Flink job lh-demographics-to-iceberg (${JOB}, table demographics): RUNNING, waiting for a checkpoint to complete after #7; checkpoint 8 failed: Checkpoint expired`,
+        ]);
     });
 
     test("waiting: a job RESTARTING on a transient failure (NoSuchBucket while the bucket comes back) names Flink's exception", () => {
         const job = { status: 200, json: { state: "RESTARTING", vertices: [{ name: "Source: demographics_cdc", status: "CANCELED" }] } };
-        const v = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], job, exceptions: history(FLINK_TRACES.noSuchBucket.text, FLINK_TRACES.noSuchBucket.text) }] }), baseline);
+        const v = judgePipeline(
+            inputs(),
+            observation({ jobs: [{ ...observation().jobs[0], job, exceptions: history(FLINK_TRACES.noSuchBucket.text, FLINK_TRACES.noSuchBucket.text) }] }),
+            baseline,
+        );
         expect(v.verdict).toBe("waiting");
         expect(v.waiting[0]).toMatch(/job RESTARTING, tasks Source: demographics_cdc: CANCELED; last exception: .*NoSuchBucketException/);
     });
 
     test("failed at once: a deterministic failure names Flink's exception and the config key", () => {
         const job = { status: 200, json: { state: "RESTARTING", vertices: [] } };
-        const v = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], job, checkpoints: checkpoints(), exceptions: history(FLINK_TRACES.numberFormat.text) }] }), baseline);
+        const v = judgePipeline(
+            inputs(),
+            observation({ jobs: [{ ...observation().jobs[0], job, checkpoints: checkpoints(), exceptions: history(FLINK_TRACES.numberFormat.text) }] }),
+            baseline,
+        );
         expect(v.verdict).toBe("failed");
         expect(v.failures[0]).toContain('java.lang.NumberFormatException: For input string: "2024-05-01T10:00:00Z"');
         expect(v.failures[0]).toContain("lakehouse:source.tables.demographics.columns");
@@ -135,18 +187,43 @@ describe("judgePipeline", () => {
     });
 
     test("failed at once: a job that ended, a FAILED connector task (its trace), a missing bucket (S3's error)", () => {
-        const ended = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], job: { status: 200, json: { state: "FAILED" } }, exceptions: history(FLINK_TRACES.noSuchBucket.text) }] }), baseline);
+        const ended = judgePipeline(
+            inputs(),
+            observation({
+                jobs: [{ ...observation().jobs[0], job: { status: 200, json: { state: "FAILED" } }, exceptions: history(FLINK_TRACES.noSuchBucket.text) }],
+            }),
+            baseline,
+        );
         expect(ended.failures[0]).toMatch(/is FAILED: .*NoSuchBucketException/);
         const taskFailed = {
             name: "lh-postgres-cdc",
-            status: { status: 200, json: { connector: { state: "RUNNING" }, tasks: [{ id: 0, state: "FAILED", worker_id: "w:8083", trace: "org.apache.kafka.connect.errors.ConnectException: boom\n\tat x\nCaused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user \"dbz\"" }] } },
+            status: {
+                status: 200,
+                json: {
+                    connector: { state: "RUNNING" },
+                    tasks: [
+                        {
+                            id: 0,
+                            state: "FAILED",
+                            worker_id: "w:8083",
+                            trace: 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x\nCaused by: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "dbz"',
+                        },
+                    ],
+                },
+            },
         };
         expect(judgePipeline(inputs(), observation({ connector: taskFailed }), baseline).failures).toEqual([
             'connector lh-postgres-cdc task 0 is FAILED on w:8083: org.postgresql.util.PSQLException: FATAL: password authentication failed for user "dbz"',
         ]);
-        const gone = judgePipeline(inputs(), observation({ warehouse: { ok: false, name: "NoSuchBucket", message: "The specified bucket does not exist (HTTP 404)" } }), baseline);
+        const gone = judgePipeline(
+            inputs(),
+            observation({ warehouse: { ok: false, name: "NoSuchBucket", message: "The specified bucket does not exist (HTTP 404)" } }),
+            baseline,
+        );
         expect(gone.verdict).toBe("failed");
-        expect(gone.failures).toEqual(["warehouse s3://warehouse/ at http://s3:9000 is not readable: NoSuchBucket: The specified bucket does not exist (HTTP 404)"]);
+        expect(gone.failures).toEqual([
+            "warehouse s3://warehouse/ at http://s3:9000 is not readable: NoSuchBucket: The specified bucket does not exist (HTTP 404)",
+        ]);
         const unreachable = judgePipeline(inputs(), observation({ warehouse: { ok: false, name: "ECONNREFUSED", message: "connect ECONNREFUSED" } }), baseline);
         expect(unreachable.verdict).toBe("waiting");
     });
@@ -158,7 +235,10 @@ describe("judgePipeline", () => {
     });
 
     test("the quick probe (read): a last checkpoint that failed after the last completed one is unhealthy", () => {
-        const v = judgePipeline(inputs(), observation({ jobs: [{ ...observation().jobs[0], checkpoints: checkpoints(7, { id: 8, at: 9999, message: "NoSuchBucket" }) }] }));
+        const v = judgePipeline(
+            inputs(),
+            observation({ jobs: [{ ...observation().jobs[0], checkpoints: checkpoints(7, { id: 8, at: 9999, message: "NoSuchBucket" }) }] }),
+        );
         expect(v.verdict).toBe("failed");
         expect(v.failures[0]).toContain("its last checkpoint (8) failed: NoSuchBucket");
         expect(judgePipeline(inputs(), observation()).verdict).toBe("settled");
@@ -172,7 +252,13 @@ describe("settlePipeline (bounded, backed off, says what it waits for)", () => {
         const script = [checkpoints(7), checkpoints(7), checkpoints(9)];
         let call = 0;
         const lines: string[] = [];
-        const result = await settlePipeline(inputs(), 60_000, async () => observation({ jobs: [{ ...observation().jobs[0], checkpoints: script[Math.min(call++, script.length - 1)] }] }), (l) => lines.push(l), noSleep);
+        const result = await settlePipeline(
+            inputs(),
+            60_000,
+            async () => observation({ jobs: [{ ...observation().jobs[0], checkpoints: script[Math.min(call++, script.length - 1)] }] }),
+            (l) => lines.push(l),
+            noSleep,
+        );
         expect(call).toBe(3);
         expect(result.summary).toMatch(/^pipeline settled in [\d.]+ s: lh-demographics-to-iceberg RUNNING \(checkpoint 9 completed\)/);
         expect(lines[0]).toMatch(/waiting for Flink job lh-demographics-to-iceberg .* checkpoint to complete after #7/);
@@ -182,20 +268,34 @@ describe("settlePipeline (bounded, backed off, says what it waits for)", () => {
     test("times out naming what it still waits for and the config key", async () => {
         const sleeps: number[] = [];
         await expect(
-            settlePipeline(inputs(), 10, async () => observation(), () => undefined, async (ms) => {
-                sleeps.push(ms);
-            }),
-        ).rejects.toThrow(/did not settle within 0 s \(lakehouse:pipeline.verifyTimeoutSeconds\); still waiting for:\n  - Flink job .* waiting for a checkpoint to complete after #7/);
+            settlePipeline(
+                inputs(),
+                10,
+                async () => observation(),
+                () => undefined,
+                async (ms) => {
+                    sleeps.push(ms);
+                },
+            ),
+        ).rejects.toThrow(
+            /did not settle within 0 s \(lakehouse:pipeline.verifyTimeoutSeconds\); still waiting for:\n {2}- Flink job .* waiting for a checkpoint to complete after #7/,
+        );
     });
 
     test("fails at once on a part waiting cannot fix", async () => {
         let calls = 0;
         await expect(
-            settlePipeline(inputs(), 60_000, async () => {
-                calls++;
-                return observation({ warehouse: { ok: false, name: "NoSuchBucket", message: "The specified bucket does not exist" } });
-            }, () => undefined, noSleep),
-        ).rejects.toThrow(/the pipeline is not working after [\d.]+ s:\n  - warehouse s3:\/\/warehouse\/ at http:\/\/s3:9000 is not readable: NoSuchBucket/);
+            settlePipeline(
+                inputs(),
+                60_000,
+                async () => {
+                    calls++;
+                    return observation({ warehouse: { ok: false, name: "NoSuchBucket", message: "The specified bucket does not exist" } });
+                },
+                () => undefined,
+                noSleep,
+            ),
+        ).rejects.toThrow(/the pipeline is not working after [\d.]+ s:\n {2}- warehouse s3:\/\/warehouse\/ at http:\/\/s3:9000 is not readable: NoSuchBucket/);
         expect(calls).toBe(1);
     });
 });
@@ -212,7 +312,8 @@ async function scriptedServices(script: { checkpointIds: number[]; bucketExists:
             res.end(JSON.stringify(body));
         };
         if (url === `/jobs/${JOB}`) return json(200, { state: script.jobState ?? "RUNNING", vertices: running.json.vertices });
-        if (url === `/jobs/${JOB}/checkpoints`) return json(200, checkpoints(script.checkpointIds[Math.min(checkpointCalls++, script.checkpointIds.length - 1)]).json);
+        if (url === `/jobs/${JOB}/checkpoints`)
+            return json(200, checkpoints(script.checkpointIds[Math.min(checkpointCalls++, script.checkpointIds.length - 1)]).json);
         if (url.startsWith(`/jobs/${JOB}/exceptions`)) return json(200, { exceptionHistory: { entries: [] } });
         if (url === "/connectors/lh-postgres-cdc/status") return json(200, connectorRunning.status.json);
         if (url.startsWith("/warehouse")) {
@@ -243,37 +344,45 @@ describe("the provider, as written and as serialized into the state, on scripted
         expect(text).toContain("ListObjectsV2Command");
     });
 
-    test.each([["provider object"], ["serialized provider"]])("%s: create settles, read reports an unhealthy pipeline as drift, delete is a no-op", async (form) => {
-        const provider = forms[form];
-        const healthy = await scriptedServices({ checkpointIds: [7, 7, 8], bucketExists: true });
-        const at = (base: string) => inputs({ flinkRestUrl: base, connectUrl: base, warehouse: { ...inputs().warehouse, endpoint: base } });
-        try {
-            const created = await provider.create!(at(healthy.base));
-            expect(created.outs.status).toBe("settled");
-            expect(created.outs.settledSeconds).toBeGreaterThan(0);
-            expect(created.outs.summary).toContain("checkpoint 8 completed");
-            expect(healthy.requests.filter((r) => r === `GET /jobs/${JOB}/checkpoints`).length).toBeGreaterThanOrEqual(3);
-            // One bounded S3 list of the bucket per probe.
-            expect(healthy.requests.filter((r) => r.includes("/warehouse"))).toEqual(Array(3).fill("GET /warehouse/?list-type=2&max-keys=1"));
-            const read = await provider.read!(created.id, created.outs);
-            expect(read.props!.status).toBe("settled");
-            await expect(provider.delete!(created.id, created.outs)).resolves.toBeUndefined();
-        } finally {
-            await healthy.close();
-        }
-        const broken = await scriptedServices({ checkpointIds: [7], bucketExists: false, jobState: "RESTARTING" });
-        try {
-            const read = await provider.read!("pipeline-check-x", { ...at(broken.base), settledSeconds: 5 });
-            expect(read.props!.status).toMatch(/^unhealthy: .*warehouse s3:\/\/warehouse\/ .* is not readable: NoSuchBucket: The specified bucket does not exist/);
-            expect(read.props!.status).toContain("job RESTARTING");
-            expect(diffPipelineCheck(read.props!, at(broken.base)).changedKeys).toEqual(["status"]);
-            const started = Date.now();
-            await expect(provider.update!("pipeline-check-x", read.props!, at(broken.base))).rejects.toThrow(/not readable: NoSuchBucket: The specified bucket does not exist/);
-            expect(Date.now() - started).toBeLessThan(10_000);
-        } finally {
-            await broken.close();
-        }
-    }, 60_000);
+    test.each([["provider object"], ["serialized provider"]])(
+        "%s: create settles, read reports an unhealthy pipeline as drift, delete is a no-op",
+        async (form) => {
+            const provider = forms[form];
+            const healthy = await scriptedServices({ checkpointIds: [7, 7, 8], bucketExists: true });
+            const at = (base: string) => inputs({ flinkRestUrl: base, connectUrl: base, warehouse: { ...inputs().warehouse, endpoint: base } });
+            try {
+                const created = await provider.create!(at(healthy.base));
+                expect(created.outs.status).toBe("settled");
+                expect(created.outs.settledSeconds).toBeGreaterThan(0);
+                expect(created.outs.summary).toContain("checkpoint 8 completed");
+                expect(healthy.requests.filter((r) => r === `GET /jobs/${JOB}/checkpoints`).length).toBeGreaterThanOrEqual(3);
+                // One bounded S3 list of the bucket per probe.
+                expect(healthy.requests.filter((r) => r.includes("/warehouse"))).toEqual(Array(3).fill("GET /warehouse/?list-type=2&max-keys=1"));
+                const read = await provider.read!(created.id, created.outs);
+                expect(read.props!.status).toBe("settled");
+                await expect(provider.delete!(created.id, created.outs)).resolves.toBeUndefined();
+            } finally {
+                await healthy.close();
+            }
+            const broken = await scriptedServices({ checkpointIds: [7], bucketExists: false, jobState: "RESTARTING" });
+            try {
+                const read = await provider.read!("pipeline-check-x", { ...at(broken.base), settledSeconds: 5 });
+                expect(read.props!.status).toMatch(
+                    /^unhealthy: .*warehouse s3:\/\/warehouse\/ .* is not readable: NoSuchBucket: The specified bucket does not exist/,
+                );
+                expect(read.props!.status).toContain("job RESTARTING");
+                expect(diffPipelineCheck(read.props!, at(broken.base)).changedKeys).toEqual(["status"]);
+                const started = Date.now();
+                await expect(provider.update!("pipeline-check-x", read.props!, at(broken.base))).rejects.toThrow(
+                    /not readable: NoSuchBucket: The specified bucket does not exist/,
+                );
+                expect(Date.now() - started).toBeLessThan(10_000);
+            } finally {
+                await broken.close();
+            }
+        },
+        60_000,
+    );
 });
 
 describe("wiring: the check after the pipeline, in the program (Pulumi mocks)", () => {
@@ -298,29 +407,46 @@ describe("wiring: the check after the pipeline, in the program (Pulumi mocks)", 
         const check = resources.find((r) => r.name === "lakehouse-pipeline-check");
         expect(check).toBeDefined();
         const { dependsOn, isSerializedSecret } = await import("../../support/mocks");
-        for (const name of ["lakehouse-connector", "lakehouse-job-demographics", "lakehouse-topic-demographics", "lakehouse-warehouse", "lakehouse-namespace"]) expect([name, dependsOn(check!, name)]).toEqual([name, true]);
+        for (const name of ["lakehouse-connector", "lakehouse-job-demographics", "lakehouse-topic-demographics", "lakehouse-warehouse", "lakehouse-namespace"])
+            expect([name, dependsOn(check!, name)]).toEqual([name, true]);
         expect(check!.inputs.timeoutSeconds).toBe(120);
-        expect(check!.inputs.jobs).toEqual([expect.objectContaining({ table: "demographics", name: "cdc-lakehouse-dev-demographics-to-iceberg", required: true })]);
-        expect(check!.inputs.connector).toEqual({ name: "cdc-lakehouse-dev-postgres-cdc", configHash: expect.stringMatching(/^[0-9a-f]{64}$/), required: true });
+        expect(check!.inputs.jobs).toEqual([
+            expect.objectContaining({ table: "demographics", name: "cdc-lakehouse-dev-demographics-to-iceberg", required: true }),
+        ]);
+        expect(check!.inputs.connector).toEqual({
+            name: "cdc-lakehouse-dev-postgres-cdc",
+            configHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+            required: true,
+        });
         expect(check!.inputs.warehouse).toMatchObject({ bucket: "warehouse", region: "us-east-1", pathStyle: true, accessKeyId: "lakehouse" });
         expect(isSerializedSecret(check!.raw.s3SecretAccessKey)).toBe(true);
     });
 
     test("a connector config change changes the fingerprint; declared states make parts optional", async () => {
         const base = (await render({})).resources.find((r) => r.name === "lakehouse-pipeline-check")!;
-        const changed = (await render({ pipeline: { connectorConfig: { "heartbeat.interval.ms": "5000" } } })).resources.find((r) => r.name === "lakehouse-pipeline-check")!;
+        const changed = (await render({ pipeline: { connectorConfig: { "heartbeat.interval.ms": "5000" } } })).resources.find(
+            (r) => r.name === "lakehouse-pipeline-check",
+        )!;
         expect(changed.inputs.connector.configHash).not.toBe(base.inputs.connector.configHash);
         expect(diffPipelineCheck(base.inputs, changed.inputs).changedKeys).toEqual(["connector"]);
-        const stopped = (await render({ pipeline: { jobState: "STOPPED", connectorState: "PAUSED" } })).resources.find((r) => r.name === "lakehouse-pipeline-check")!;
+        const stopped = (await render({ pipeline: { jobState: "STOPPED", connectorState: "PAUSED" } })).resources.find(
+            (r) => r.name === "lakehouse-pipeline-check",
+        )!;
         expect(stopped.inputs.jobs[0].required).toBe(false);
         expect(stopped.inputs.connector.required).toBe(false);
     });
 
     test("lakehouse:pipeline.verifyTimeoutSeconds: 0 disables the check; a bound under 10 s is refused naming the key", async () => {
         expect((await render({ pipeline: { verifyTimeoutSeconds: 0 } })).resources.find((r) => r.name === "lakehouse-pipeline-check")).toBeUndefined();
-        expect((await render({ pipeline: { verifyTimeoutSeconds: 300 } })).resources.find((r) => r.name === "lakehouse-pipeline-check")!.inputs.timeoutSeconds).toBe(300);
+        expect(
+            (await render({ pipeline: { verifyTimeoutSeconds: 300 } })).resources.find((r) => r.name === "lakehouse-pipeline-check")!.inputs.timeoutSeconds,
+        ).toBe(300);
         const { parseLakehouseConfig } = await import("../../../components/config");
-        expect(() => parseLakehouseConfig({ pipeline: JSON.stringify({ verifyTimeoutSeconds: 5 }) }, new Set(), { project: "p", stack: "s" })).toThrow(/lakehouse:pipeline.verifyTimeoutSeconds.*0 \(no settle check\) or 10 to 3600 seconds/s);
-        expect(() => parseLakehouseConfig({ pipeline: JSON.stringify({ verifyTimeoutSeconds: "soon" }) }, new Set(), { project: "p", stack: "s" })).toThrow(/lakehouse:pipeline.verifyTimeoutSeconds/);
+        expect(() => parseLakehouseConfig({ pipeline: JSON.stringify({ verifyTimeoutSeconds: 5 }) }, new Set(), { project: "p", stack: "s" })).toThrow(
+            /lakehouse:pipeline.verifyTimeoutSeconds.*0 \(no settle check\) or 10 to 3600 seconds/s,
+        );
+        expect(() => parseLakehouseConfig({ pipeline: JSON.stringify({ verifyTimeoutSeconds: "soon" }) }, new Set(), { project: "p", stack: "s" })).toThrow(
+            /lakehouse:pipeline.verifyTimeoutSeconds/,
+        );
     });
 });

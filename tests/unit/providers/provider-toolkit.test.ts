@@ -31,7 +31,10 @@ describe("pollUntil", () => {
         const lines: string[] = [];
         const seen = ["CREATED", "CREATED", "INITIALIZING", "INITIALIZING"];
         let i = 0;
-        const value = await pollUntil("job x RUNNING", 60_000, async () => (i < seen.length ? { done: false, seen: seen[i++] } : { done: true, value: 42 }), { ...clock(), progress: (l) => lines.push(l) });
+        const value = await pollUntil("job x RUNNING", 60_000, async () => (i < seen.length ? { done: false, seen: seen[i++] } : { done: true, value: 42 }), {
+            ...clock(),
+            progress: (l) => lines.push(l),
+        });
         expect(value).toBe(42);
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(/^waiting for job x RUNNING \([\d.]+ s of 60 s\): INITIALIZING$/);
@@ -39,9 +42,13 @@ describe("pollUntil", () => {
 
     it("repeats the line while nothing changes, and gives up at the bound naming what it saw last", async () => {
         const lines: string[] = [];
-        await expect(pollUntil("connector c RUNNING", 40_000, async () => ({ done: false, seen: "connector UNASSIGNED" }), { ...clock(), progress: (l) => lines.push(l), progressEveryMs: 10_000 })).rejects.toThrow(
-            "timed out after 40 s waiting for connector c RUNNING (last seen: connector UNASSIGNED)",
-        );
+        await expect(
+            pollUntil("connector c RUNNING", 40_000, async () => ({ done: false, seen: "connector UNASSIGNED" }), {
+                ...clock(),
+                progress: (l) => lines.push(l),
+                progressEveryMs: 10_000,
+            }),
+        ).rejects.toThrow("timed out after 40 s waiting for connector c RUNNING (last seen: connector UNASSIGNED)");
         expect(lines.length).toBeGreaterThanOrEqual(2);
         expect(lines.every((l) => l.endsWith("connector UNASSIGNED"))).toBe(true);
     });
@@ -49,7 +56,9 @@ describe("pollUntil", () => {
 
 describe("redact", () => {
     it("replaces every secret value, the longest first, and leaves short ones alone", () => {
-        expect(redact("user=app password=hunter22 token=hunter22xyz", ["hunter22", "hunter22xyz", "abc", undefined])).toBe("user=app password=[secret] token=[secret]");
+        expect(redact("user=app password=hunter22 token=hunter22xyz", ["hunter22", "hunter22xyz", "abc", undefined])).toBe(
+            "user=app password=[secret] token=[secret]",
+        );
         expect(redact("a=s3cr3t", { pw: "s3cr3t" })).toBe("a=[secret]");
         expect(redact("nothing", undefined)).toBe("nothing");
     });
@@ -83,7 +92,12 @@ describe("engineDiff", () => {
 
     it("says delete for a removed input and nothing for no change", () => {
         expect(engineDiff(inputDiff(["region"], []), { region: "eu" }, {}).detailedDiff).toEqual({ region: { kind: "delete", inputDiff: false } });
-        expect(engineDiff(inputDiff([], ["bucket"]), { bucket: "b" }, { bucket: "b" })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} });
+        expect(engineDiff(inputDiff([], ["bucket"]), { bucket: "b" }, { bucket: "b" })).toEqual({
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+            detailedDiff: {},
+        });
     });
 });
 
@@ -102,9 +116,11 @@ describe("requestJson", () => {
     let busy = 0;
     beforeAll(async () => {
         server = http.createServer((req, res) => {
-            if (req.url === "/busy" && busy-- > 0) return void res.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "rebalance in progress" }));
+            if (req.url === "/busy" && busy-- > 0)
+                return void res.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "rebalance in progress" }));
             if (req.url === "/busy") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true }));
-            if (req.url === "/missing") return void res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "Connector lh not found" }));
+            if (req.url === "/missing")
+                return void res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "Connector lh not found" }));
             res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "bad password hunter22" }));
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -114,12 +130,23 @@ describe("requestJson", () => {
 
     it("retries busy answers within the bound, then returns the body", async () => {
         busy = 2;
-        await expect(requestJson({ service: "Kafka Connect", baseUrl: base, path: "/busy", retryWhen: (s) => s === 409, backoff: { initialMs: 10, maxMs: 20 } })).resolves.toEqual({ ok: true });
+        await expect(
+            requestJson({ service: "Kafka Connect", baseUrl: base, path: "/busy", retryWhen: (s) => s === 409, backoff: { initialMs: 10, maxMs: 20 } }),
+        ).resolves.toEqual({ ok: true });
     });
 
     it("gives up on busy answers at the bound with the server's message", async () => {
         busy = 1000;
-        await expect(requestJson({ service: "Kafka Connect", baseUrl: base, path: "/busy", retryWhen: (s) => s === 409, retryForMs: 100, backoff: { initialMs: 10, maxMs: 20 } })).rejects.toThrow("Kafka Connect GET /busy: 409: rebalance in progress");
+        await expect(
+            requestJson({
+                service: "Kafka Connect",
+                baseUrl: base,
+                path: "/busy",
+                retryWhen: (s) => s === 409,
+                retryForMs: 100,
+                backoff: { initialMs: 10, maxMs: 20 },
+            }),
+        ).rejects.toThrow("Kafka Connect GET /busy: 409: rebalance in progress");
     });
 
     it("surfaces the server's own message with the status, secrets redacted, and 404 as gone", async () => {
