@@ -3,9 +3,11 @@
  * Connect, Nessie, Dremio), as the operational scripts use it: one request, bounded by a timeout,
  * with the server's own error message surfaced (each service puts it in a different field).
  *
- * The dynamic providers in components/dynamic/ have their own copies because their code is serialized
- * into Pulumi state; this one is for scripts that run in the operator's shell.
+ * The request itself is the providers' toolkit's (`sendRequest`, components/dynamic/toolkit/http.ts);
+ * what differs here is what the operator's scripts want: the answer's text (64-bit ids), a 10 s default,
+ * the request in every error, and Java traces cut to their deepest cause.
  */
+import { sendRequest } from "../components/dynamic/toolkit/http";
 
 /** An HTTP error answer (or no answer: `status` 0), with the server's message in `message`. */
 export interface HttpError extends Error {
@@ -84,24 +86,15 @@ export async function requestText(
     const url = `${baseUrl.replace(/\/+$/, "")}${path}`;
     const request = `${service} ${method} ${url}`;
     const timeoutMs = options.timeoutMs ?? 10_000;
-    let response: Response;
+    let response: { status: number; ok: boolean; text: string };
     try {
-        response = await fetch(url, {
-            method,
-            headers: {
-                Accept: "application/json",
-                ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
-                ...(options.headers ?? {}),
-            },
-            body: options.body === undefined ? undefined : JSON.stringify(options.body),
-            signal: AbortSignal.timeout(timeoutMs),
-        });
+        response = await sendRequest(service, method, url, { body: options.body, headers: options.headers, timeoutMs });
     } catch (err) {
-        const e = err as Error & { cause?: { code?: string; message?: string } };
-        const reason = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
+        const cause = (err as { reason?: string }).reason ?? (err as Error).message;
+        const reason = cause.endsWith("(timeout)") ? `no answer within ${Math.round(timeoutMs / 1000)} s` : cause;
         throw httpError(0, request, `${request}: ${reason}`);
     }
-    const text = await response.text();
+    const text = response.text;
     if (!response.ok) throw httpError(response.status, request, `${request}: ${response.status}: ${serverMessage(text)}`);
     return { text, status: response.status, request };
 }

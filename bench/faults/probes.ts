@@ -11,6 +11,7 @@ import { closeSession, gatewayQuery, openSession } from "../../components/dynami
 import { flinkRequest } from "../../components/dynamic/flink/request";
 import { checkpointStats, jobException, jobOverviews } from "../../components/dynamic/flink/rest";
 import { lakeCatalogStatement } from "../lib/iceberg";
+import { groupLag } from "../lib/lag";
 import { endpoints } from "../../harness/cli";
 import { backoff, RestoredCheckpoint } from "./model";
 import { pgRows } from "./writer";
@@ -88,16 +89,7 @@ export async function readLag(topic: string, groups: readonly string[], slot: st
     try {
         await admin.connect();
         const high = await admin.fetchTopicOffsets(topic);
-        for (const groupId of groups) {
-            const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-            let lag = 0;
-            for (const p of high) {
-                const c = committed[0]?.partitions.find((x) => x.partition === p.partition);
-                const off = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
-                lag += Math.max(0, Number(p.high) - off);
-            }
-            byGroup[groupId] = lag;
-        }
+        for (const groupId of groups) byGroup[groupId] = groupLag(high, await admin.fetchOffsets({ groupId, topics: [topic] }));
     } finally {
         await admin.disconnect().catch(() => undefined);
     }

@@ -43,16 +43,7 @@ export class LagProbe {
         if (this.groups.length === 0) throw new Error(`no consumer group of ${this.groupPrefix} has committed offsets yet`);
         const high = await this.admin.fetchTopicOffsets(this.topic);
         const byGroup: Record<string, number> = {};
-        for (const groupId of this.groups) {
-            const committed = await this.admin.fetchOffsets({ groupId, topics: [this.topic] });
-            let lag = 0;
-            for (const p of high) {
-                const c = committed[0]?.partitions.find((x) => x.partition === p.partition);
-                const off = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
-                lag += Math.max(0, Number(p.high) - off);
-            }
-            byGroup[groupId] = lag;
-        }
+        for (const groupId of this.groups) byGroup[groupId] = groupLag(high, await this.admin.fetchOffsets({ groupId, topics: [this.topic] }));
         return { total: Object.values(byGroup).reduce((s, v) => s + v, 0), byGroup };
     }
 
@@ -107,4 +98,25 @@ export class LagProbe {
         await this.admin.disconnect().catch(() => undefined);
         await this.pg.end().catch(() => undefined);
     }
+}
+
+/** A partition's offsets as kafkajs's `fetchTopicOffsets` gives them. */
+export interface PartitionOffsets {
+    partition: number;
+    low: string;
+    high: string;
+}
+
+/**
+ * A consumer group's lag on one topic: per partition, the high watermark minus the group's committed
+ * offset (the low watermark where the group has committed none), summed.
+ */
+export function groupLag(high: PartitionOffsets[], committed: Array<{ partitions: Array<{ partition: number; offset: string }> }>): number {
+    let lag = 0;
+    for (const p of high) {
+        const c = committed[0]?.partitions.find((x) => x.partition === p.partition);
+        const off = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(p.low);
+        lag += Math.max(0, Number(p.high) - off);
+    }
+    return lag;
 }

@@ -71,6 +71,45 @@ export function fetchFailureCause(err: unknown): string {
     return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
+/** One HTTP exchange: the answer's status and text. */
+export interface HttpAnswer {
+    status: number;
+    ok: boolean;
+    text: string;
+}
+
+/**
+ * Sends one request (JSON body, `Accept: application/json`, aborted after `timeoutMs`) and reads the
+ * answer's text, whatever its status. Only a server that does not answer throws: an {@link HttpError}
+ * with status 0 `<service> <METHOD> <url>: <cause>`, passed through `clean` (redaction), and the cause
+ * alone in `reason`.
+ */
+export async function sendRequest(
+    service: string,
+    method: string,
+    url: string,
+    options: { body?: unknown; headers?: Record<string, string>; timeoutMs: number },
+    clean: (message: string) => string = (m) => m,
+): Promise<HttpAnswer> {
+    let response: Response;
+    try {
+        response = await fetch(url, {
+            method,
+            headers: {
+                Accept: "application/json",
+                ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
+                ...(options.headers ?? {}),
+            },
+            body: options.body === undefined ? undefined : JSON.stringify(options.body),
+            signal: AbortSignal.timeout(options.timeoutMs),
+        });
+    } catch (err) {
+        const reason = fetchFailureCause(err);
+        throw Object.assign(httpError(0, clean(`${service} ${method} ${url}: ${reason}`)), { reason: clean(reason) });
+    }
+    return { status: response.status, ok: response.ok, text: await response.text() };
+}
+
 /**
  * Calls the API and returns the parsed JSON body (`{}` when empty). A non-2xx answer throws an
  * {@link HttpError} `<service> <METHOD> <path>: <status>: <the server's message>`; an unreachable
@@ -82,22 +121,14 @@ export async function requestJson(options: RequestOptions): Promise<any> {
     const retryUntil = Date.now() + (options.retryForMs ?? 90_000);
     const clean = (message: string) => redact(message, options.secrets);
     for (let attempt = 0; ; attempt++) {
-        let response: Response;
-        try {
-            response = await fetch(url, {
-                method,
-                headers: {
-                    Accept: "application/json",
-                    ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
-                    ...(options.headers ?? {}),
-                },
-                body: options.body === undefined ? undefined : JSON.stringify(options.body),
-                signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-            });
-        } catch (err) {
-            throw httpError(0, clean(`${options.service} ${method} ${url}: ${fetchFailureCause(err)}`));
-        }
-        const text = await response.text();
+        const response = await sendRequest(
+            options.service,
+            method,
+            url,
+            { body: options.body, headers: options.headers, timeoutMs: options.timeoutMs ?? 60_000 },
+            clean,
+        );
+        const text = response.text;
         if (!response.ok && options.retryWhen?.(response.status, text)) {
             const delay = backoffDelay(attempt, options.backoff);
             if (Date.now() + delay < retryUntil) {

@@ -11,6 +11,7 @@ import { DREMIO_REDACTED, dremioAdminProvider, dremioLogin, dremioRequest, dremi
 import { createDremioStandin, DremioStandin } from "../../../harness/dremio/standin";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
+import { DOCKER_NESSIE_SOURCE_SETTINGS } from "../../support/dremio";
 
 const ADMIN_PASSWORD = "first-admin-pass1";
 const S3_SECRET = "minio-secret-value-9";
@@ -51,13 +52,8 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         name: "lakehouse",
         type: "NESSIE",
         config: {
+            ...DOCKER_NESSIE_SOURCE_SETTINGS,
             nessieEndpoint: nessieApi(),
-            nessieAuthType: "NONE",
-            storageProvider: "AWS",
-            credentialType: "ACCESS_KEY",
-            awsAccessKey: "lakehouse",
-            awsRootPath: "/warehouse",
-            secure: false,
             propertyList: [
                 { name: "fs.s3a.path.style.access", value: "true" },
                 { name: "dremio.s3.compat", value: "true" },

@@ -1,4 +1,5 @@
 import { assignVisibility, lagBounded, latencies, parseNessieTime, percentile, slope, summarize, visibilityPoints } from "../../../bench/lib/stats";
+import { groupLag } from "../../../bench/lib/lag";
 
 describe("bench percentiles", () => {
     it("uses the nearest rank", () => {
@@ -123,5 +124,26 @@ describe("bench lag boundedness", () => {
         });
         expect(lagBounded(sawtooth(20, 0), 30_000, 16_000, flat, 4000)).toMatchObject({ bounded: false, reason: "drain took 30.0 s > 16 s" });
         expect(lagBounded(sawtooth(20, 0), undefined, 16_000, flat, 4000)).toMatchObject({ bounded: false, reason: "backlog did not drain" });
+    });
+});
+
+describe("groupLag", () => {
+    it("sums high watermark minus committed offset per partition, from the low watermark where nothing is committed", () => {
+        const high = [
+            { partition: 0, low: "0", high: "10" },
+            { partition: 1, low: "5", high: "8" },
+            { partition: 2, low: "0", high: "4" },
+        ];
+        expect(
+            groupLag(high, [
+                {
+                    partitions: [
+                        { partition: 0, offset: "7" },
+                        { partition: 1, offset: "-1" },
+                    ],
+                },
+            ]),
+        ).toBe(3 + 3 + 4);
+        expect(groupLag(high, [])).toBe(10 + 3 + 4);
     });
 });

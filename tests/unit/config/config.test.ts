@@ -1,22 +1,9 @@
 import { ConfigValidationError, LakehouseConfig, isPinnedImage, parseLakehouseConfig } from "../../../components/config";
 import { DEFAULTS, DEFAULT_IMAGES } from "../../../components/defaults";
+import { configRejection, expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
 
-const context = { project: "cdc-lakehouse", stack: "dev" };
-
-function parse(values: Record<string, unknown>, secretKeys: string[] = []): LakehouseConfig {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return parseLakehouseConfig(raw, new Set(secretKeys), context);
-}
-
-function problemsOf(values: Record<string, unknown>, secretKeys: string[] = []): ConfigValidationError {
-    try {
-        parse(values, secretKeys);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigValidationError);
-        return err as ConfigValidationError;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+const parse = (values: Record<string, unknown>, secretKeys: string[] = []): LakehouseConfig => parseConfigValues(values, { secretKeys });
+const problemsOf = (values: Record<string, unknown>, secretKeys: string[] = []): ConfigValidationError => configRejection(values, { secretKeys });
 
 describe("parseLakehouseConfig defaults", () => {
     it("gives the documented defaults for an empty stack", () => {
@@ -168,13 +155,7 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         ["bad cpus", { resources: { kafka: { cpus: 0 } } }, "lakehouse:resources.kafka.cpus", /above 0/],
     ];
 
-    it.each(cases)("%s", (_title, values, key, expected) => {
-        const err = problemsOf(values);
-        const problem = err.problems.find((p) => p.key === key);
-        expect(problem).toBeDefined();
-        expect(`found ${problem!.found}; expected ${problem!.expected}`).toMatch(expected);
-        expect(err.message).toContain(key);
-    });
+    it.each(cases)("%s", (_title, values, key, expected) => expectProblemAt(values, key, expected));
 
     it("declares captured tables as a list of known tables or a map of mode, key and columns", () => {
         expect(parse({}).source.tableDefinitions).toEqual({

@@ -2,25 +2,12 @@
  * `lakehouse:kubernetes` and the rules that apply on `platform: kubernetes`: every bad value stops
  * the program before any resource is registered, naming the key and the fix.
  */
-import { ConfigValidationError, LakehouseConfig, parseLakehouseConfig } from "../../../components/config";
-import { rawConfig } from "../../support/kubernetes";
+import { LakehouseConfig } from "../../../components/config";
+import { expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
 
-const context = { project: "cdc-lakehouse", stack: "prod" };
 const base = { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } };
 
-function parse(values: Record<string, unknown>): LakehouseConfig {
-    return parseLakehouseConfig(rawConfig(values), new Set(), context);
-}
-
-function problemsOf(values: Record<string, unknown>): ConfigValidationError {
-    try {
-        parse(values);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigValidationError);
-        return err as ConfigValidationError;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+const parse = (values: Record<string, unknown>): LakehouseConfig => parseConfigValues(values, { stack: "prod" });
 
 describe("lakehouse:kubernetes defaults", () => {
     it("defaults to the stack's namespace, in-cluster access, the cluster's default storage class and 20 GiB claims", () => {
@@ -39,39 +26,22 @@ describe("lakehouse:kubernetes defaults", () => {
     });
 
     it("reads every setting", () => {
-        const cfg = parse({
-            ...base,
-            kafka: { brokers: 3 },
-            kubernetes: {
-                namespace: "lake",
-                kubeconfig: "/etc/kube/config",
-                context: "arn:aws:eks:eu-west-1:123456789012:cluster/prod",
-                renderYamlToDirectory: "manifests/prod",
-                access: "node-port",
-                nodeAddress: "10.0.0.21",
-                nodePortBase: "31000",
-                clusterDomain: "corp.local",
-                imageRegistry: "localhost:5000/lake",
-                storageClass: "ebs.gp3",
-                volumeSizeGiB: { kafka: "200" },
-                nodeSelector: { "kubernetes.io/os": "linux" },
-                tolerations: [{ key: "dedicated", operator: "Equal", value: "data", effect: "NoExecute", tolerationSeconds: 60 }, { operator: "Exists" }],
-            },
-        });
-        expect(cfg.kubernetes).toMatchObject({
+        // The settings read back as they are written; nodePortBase and volumeSizeGiB are written as strings.
+        const readAsWritten = {
             namespace: "lake",
             kubeconfig: "/etc/kube/config",
             context: "arn:aws:eks:eu-west-1:123456789012:cluster/prod",
             renderYamlToDirectory: "manifests/prod",
             access: "node-port",
             nodeAddress: "10.0.0.21",
-            nodePortBase: 31000,
             clusterDomain: "corp.local",
             imageRegistry: "localhost:5000/lake",
             storageClass: "ebs.gp3",
             nodeSelector: { "kubernetes.io/os": "linux" },
             tolerations: [{ key: "dedicated", operator: "Equal", value: "data", effect: "NoExecute", tolerationSeconds: 60 }, { operator: "Exists" }],
-        });
+        };
+        const cfg = parse({ ...base, kafka: { brokers: 3 }, kubernetes: { ...readAsWritten, nodePortBase: "31000", volumeSizeGiB: { kafka: "200" } } });
+        expect(cfg.kubernetes).toMatchObject({ ...readAsWritten, nodePortBase: 31000 });
         expect(cfg.kubernetes.volumeSizeGiB.kafka).toBe(200);
         expect(cfg.kubernetes.volumeSizeGiB.postgres).toBe(20);
     });
@@ -207,11 +177,5 @@ describe("lakehouse:kubernetes rejects bad config, naming the key and the fix", 
         ],
     ];
 
-    it.each(cases)("%s", (_title, values, key, expected) => {
-        const err = problemsOf(values);
-        const problem = err.problems.find((p) => p.key === key);
-        expect(problem).toBeDefined();
-        expect(`found ${problem!.found}; expected ${problem!.expected}`).toMatch(expected);
-        expect(err.message).toContain(key);
-    });
+    it.each(cases)("%s", (_title, values, key, expected) => expectProblemAt(values, key, expected, { stack: "prod" }));
 });

@@ -4,7 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadLakehouseConfig } from "../../../components/config";
-import { isSecretOutput, resolve, runWithMocks } from "../../support/mocks";
+import { isSecretOutput, resolve } from "../../support/mocks";
+import { runProgramCatchingFailure } from "../../support/program";
 
 describe("loadLakehouseConfig", () => {
     beforeEach(async () => {
@@ -42,48 +43,28 @@ describe("loadLakehouseConfig", () => {
 
 describe("index.ts with a bad stack", () => {
     it("registers no resource at all", async () => {
-        let error: unknown;
-        const run = await runWithMocks(
-            async () => {
-                try {
-                    return await require("../../../index")();
-                } catch (err) {
-                    error = err;
-                    return {};
-                }
-            },
-            { config: { "lakehouse:flink": JSON.stringify({ taskManagers: 0 }), "lakehouse:platform": "docker" } },
-        );
+        const { error, resources } = await runProgramCatchingFailure({
+            config: { "lakehouse:flink": JSON.stringify({ taskManagers: 0 }), "lakehouse:platform": "docker" },
+        });
         expect(pulumi.RunError.isInstance(error)).toBe(true);
         expect((error as Error).message).toContain("lakehouse:flink.taskManagers: found 0; expected an integer from 1 to 64");
-        expect(run.resources).toEqual([]);
+        expect(resources).toEqual([]);
     });
 });
 
 describe("index.ts with an unreachable external service", () => {
     it("fails on the check, naming service and endpoint, before registering any resource", async () => {
-        let error: unknown;
         const secrets = { "lakehouse:postgresPassword": "a-long-secret-1", "lakehouse:replicationPassword": "a-long-secret-2" };
-        const run = await runWithMocks(
-            async () => {
-                try {
-                    return await require("../../../index")();
-                } catch (err) {
-                    error = err;
-                    return {};
-                }
+        const { error, resources } = await runProgramCatchingFailure({
+            config: {
+                "lakehouse:external": JSON.stringify({ postgres: { address: "db.invalid:5432" } }),
+                "lakehouse:externalCheckTimeoutSeconds": "2",
+                ...secrets,
             },
-            {
-                config: {
-                    "lakehouse:external": JSON.stringify({ postgres: { address: "db.invalid:5432" } }),
-                    "lakehouse:externalCheckTimeoutSeconds": "2",
-                    ...secrets,
-                },
-                secretKeys: Object.keys(secrets),
-            },
-        );
+            secretKeys: Object.keys(secrets),
+        });
         expect((error as Error).message).toContain('existing postgres at db.invalid:5432 refused user "lakehouse" or is unreachable: ENOTFOUND');
         expect((error as Error).message).not.toContain("a-long-secret-1");
-        expect(run.resources).toEqual([]);
+        expect(resources).toEqual([]);
     });
 });

@@ -28,14 +28,13 @@ import {
     tableLatency,
 } from "../../../ops/canary";
 import { parseStackOutputs } from "../../../ops/outputs";
+import { serviceAddressOutputs } from "../../support/stack-outputs";
 
 const JOB = "cdc-lakehouse-s-demographics-to-iceberg";
 
 function outputs(overrides: Record<string, unknown> = {}) {
     return parseStackOutputs({
-        kafkaBootstrapServers: { internal: "kafka-0:9092", host: "127.0.0.1:9092" },
-        nessieApiUri: { internal: "http://nessie:19120/api/v2", host: "http://127.0.0.1:19120/api/v2" },
-        s3Endpoint: { internal: "http://minio:9000", host: "http://127.0.0.1:9000" },
+        ...serviceAddressOutputs("127.0.0.1"),
         s3Region: "eu-west-1",
         warehouse: "s3://wh/",
         nessieBranch: "dev",

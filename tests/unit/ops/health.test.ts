@@ -35,6 +35,7 @@ import {
 import { nessieContentKey, parseHostPort, parseS3Uri, parseStackOutputs, pipelineView, redact, secretValues } from "../../../ops/outputs";
 import { commitFilter, reduceCheckpoints, s3ErrorText } from "../../../ops/probes";
 import { serverMessage } from "../../../ops/http";
+import { demographicsPipelineOutputs, serviceAddressOutputs } from "../../support/stack-outputs";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const T = DEFAULT_THRESHOLDS;
@@ -45,33 +46,13 @@ function sampleOutputs(): Record<string, any> {
     return {
         platform: "external",
         endpoints: { postgres: { internal: "127.0.0.1:5432", host: "127.0.0.1:5432" }, kafka: { internal: "127.0.0.1:9092", host: "127.0.0.1:9092" } },
-        kafkaBootstrapServers: { internal: "kafka-0:9092", host: "127.0.0.1:9092" },
-        cdcTopics: { demographics: "p.s.demographics" },
-        kafkaConnectUrl: { internal: "http://connect:8083", host: "http://127.0.0.1:8083" },
-        flinkRestUrl: { internal: "http://flink-jobmanager:8081", host: "http://127.0.0.1:8081" },
-        flinkSqlGatewayUrl: { internal: "http://flink-sql-gateway:8083", host: "http://127.0.0.1:8084" },
-        nessieApiUri: { internal: "http://nessie:19120/api/v2", host: "http://127.0.0.1:19120/api/v2" },
-        s3Endpoint: { internal: "http://minio:9000", host: "http://127.0.0.1:9000" },
+        ...serviceAddressOutputs("127.0.0.1"),
+        ...demographicsPipelineOutputs("p.s.demographics", JOB),
         s3Region: "us-east-1",
         warehouse: "s3://wh/",
-        icebergCatalog: "nessie",
-        nessieBranch: "main",
-        icebergTables: { demographics: "nessie.cdc.demographics" },
-        icebergChangeTables: { demographics: "nessie.cdc.demographics_changes" },
         source: { database: "postgres", schema: "s", publication: "pub", tables: ["demographics"] },
-        pipelineTables: {
-            demographics: {
-                mode: "both",
-                topic: "p.s.demographics",
-                upsertTable: "nessie.cdc.demographics",
-                changelogTable: "nessie.cdc.demographics_changes",
-                consumerGroups: [`${JOB}-current`, `${JOB}-changes`],
-                job: JOB,
-            },
-        },
         connector: { name: "cdc-lakehouse-s-postgres-cdc", state: "RUNNING", replicationSlot: "cdc_lakehouse_s_cdc" },
         flinkJobs: { demographics: { name: JOB, jobId: "a".repeat(32), state: "RUNNING", lastSavepoint: "" } },
-        dremioUrl: { internal: "http://dremio:9047", host: "http://127.0.0.1:9047" },
         dremioSource: { name: "lakehouse", id: "src-1" },
         credentials: {
             postgres: { username: "postgres", password: "pg-secret-1" },

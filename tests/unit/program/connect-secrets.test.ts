@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigValidationError, LakehouseConfig, parseLakehouseConfig } from "../../../components/config";
+import { LakehouseConfig } from "../../../components/config";
 import { ENV_CONFIG_PROVIDER_CLASS, connectPasswordReference, kafkaConnectWorkload } from "../../../components/connect";
 import { DEFAULTS } from "../../../components/defaults";
 import { DebeziumConnector, checkConnectorInputs, isConfigProviderReference } from "../../../components/dynamic/connector";
@@ -15,6 +15,7 @@ import { connectorPasswordReference } from "../../../components/pipeline";
 import { isPlaceholder, plaintextSecretInputs } from "../../../policy/rules";
 import { RecordedResource, isSerializedSecret, plainStrings, runWithMocks } from "../../support/mocks";
 import { containerOf, plainEnv, renderStack, secretRefs, workloads } from "../../support/kubernetes";
+import { configRejection, parseConfigValues } from "../../support/lakehouse-config";
 import { stackConfig } from "../../support/stack-config";
 
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -30,23 +31,8 @@ const EXTERNAL = {
     dremio: { url: "http://dremio.corp:9047" },
 };
 
-function raw(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function parse(values: Record<string, unknown>, secretKeys: string[] = []): LakehouseConfig {
-    return parseLakehouseConfig(raw(values), new Set(secretKeys), { project: "cdc-lakehouse", stack: "dev" });
-}
-
-function messageOf(values: Record<string, unknown>): string {
-    try {
-        parse(values);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigValidationError);
-        return (err as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+const parse = (values: Record<string, unknown>, secretKeys: string[] = []): LakehouseConfig => parseConfigValues(values, { secretKeys });
+const messageOf = (values: Record<string, unknown>): string => configRejection(values).message;
 
 const externalValues = (pipeline: Record<string, unknown> = {}) => ({
     platform: "external",
@@ -57,7 +43,7 @@ const externalValues = (pipeline: Record<string, unknown> = {}) => ({
 
 /** Renders the whole program under mocks; `warnings` are what it told the user at preview. */
 async function render(values: Record<string, unknown>, secretKeys: string[] = [], stack = "dev") {
-    const config = parseLakehouseConfig(raw(values), new Set(secretKeys), { project: "cdc-lakehouse", stack });
+    const config = parseConfigValues(values, { secretKeys, stack });
     const warnings: string[] = [];
     const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async (message: string) => {
         warnings.push(message);

@@ -3,26 +3,14 @@
  * with (no container engine here: this is what `pulumi up` would send to the Docker provider).
  */
 import * as path from "path";
-import { parseLakehouseConfig } from "../../../components/config";
-import { Lakehouse } from "../../../components/lakehouse";
-import { RecordedResource, dependsOn, isSerializedSecret, plainStrings, resolve, runWithMocks } from "../../support/mocks";
+import { DOCKER_NESSIE_SOURCE_SETTINGS } from "../../support/dremio";
+import { renderStack, repoRoot } from "../../support/kubernetes";
+import { RecordedResource, dependsOn, isSerializedSecret, plainStrings, resolve } from "../../support/mocks";
 
-const repoRoot = path.resolve(__dirname, "../../..");
 const CONTAINER = "docker:index/container:Container";
 
-async function render(stack: string, values: Record<string, unknown> = {}) {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    const config = parseLakehouseConfig(raw, new Set(), { project: "cdc-lakehouse", stack });
-    let lakehouse!: Lakehouse;
-    const run = await runWithMocks(
-        () => {
-            lakehouse = new Lakehouse("lakehouse", { config, credentials: {}, repoRoot });
-            return { credentials: lakehouse.outputs.credentials };
-        },
-        { stack },
-    );
-    return { ...run, lakehouse, config };
-}
+/** Renders the whole Lakehouse for a stack under mocks, from its config values (none by default). */
+const render = (stack: string, values: Record<string, unknown> = {}) => renderStack(stack, values);
 
 function byName(resources: RecordedResource[], type: string, name: string): RecordedResource {
     const found = resources.filter((r) => r.type === type && r.name === name);
@@ -419,13 +407,7 @@ describe("Docker rendering of the dev stack", () => {
         const source = dynamic("DremioSource", "lakehouse-dremio-source");
         expect(source.inputs).toMatchObject({ url: "http://localhost:9047", userName: "admin", name: "lakehouse", type: "NESSIE", version: 1 });
         expect(source.inputs.config).toEqual({
-            nessieEndpoint: "http://nessie:19120/api/v2",
-            nessieAuthType: "NONE",
-            storageProvider: "AWS",
-            credentialType: "ACCESS_KEY",
-            awsAccessKey: "lakehouse",
-            awsRootPath: "/warehouse",
-            secure: false,
+            ...DOCKER_NESSIE_SOURCE_SETTINGS,
             propertyList: [
                 { name: "dremio.s3.compat", value: "true" },
                 { name: "fs.s3a.endpoint", value: "minio:9000" },

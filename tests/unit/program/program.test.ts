@@ -5,6 +5,7 @@
 import { CREDENTIAL_OUTPUT_NAMES, StackCredentials } from "../../../components/outputs";
 import { isSecretOutput, runWithMocks } from "../../support/mocks";
 import { stackConfig } from "../../support/stack-config";
+import { demographicsPipelineOutputs, serviceAddressOutputs } from "../../support/stack-outputs";
 
 describe("index.ts on the dev stack", () => {
     let outputs: Record<string, unknown>;
@@ -54,33 +55,13 @@ describe("index.ts on the dev stack", () => {
     it("gives every endpoint for the network and for the host", () => {
         expect(outputs).toMatchObject({
             platform: "docker",
-            kafkaBootstrapServers: { internal: "kafka-0:9092", host: "localhost:9092" },
-            cdcTopics: { demographics: "demographics_server.public.demographics" },
-            kafkaConnectUrl: { internal: "http://connect:8083", host: "http://localhost:8083" },
-            flinkRestUrl: { internal: "http://flink-jobmanager:8081", host: "http://localhost:8081" },
-            flinkSqlGatewayUrl: { internal: "http://flink-sql-gateway:8083", host: "http://localhost:8084" },
-            nessieApiUri: { internal: "http://nessie:19120/api/v2", host: "http://localhost:19120/api/v2" },
-            s3Endpoint: { internal: "http://minio:9000", host: "http://localhost:9000" },
+            ...serviceAddressOutputs("localhost"),
+            ...demographicsPipelineOutputs("demographics_server.public.demographics", "cdc-lakehouse-dev-demographics-to-iceberg"),
             s3Region: "us-east-1",
             warehouse: "s3://warehouse/",
-            icebergCatalog: "nessie",
-            nessieBranch: "main",
-            icebergTables: { demographics: "nessie.cdc.demographics" },
             source: { database: "demographics", schema: "public", publication: "lakehouse_cdc", tables: ["demographics"] },
-            pipelineTables: {
-                demographics: {
-                    mode: "both",
-                    topic: "demographics_server.public.demographics",
-                    upsertTable: "nessie.cdc.demographics",
-                    changelogTable: "nessie.cdc.demographics_changes",
-                    job: "cdc-lakehouse-dev-demographics-to-iceberg",
-                    consumerGroups: ["cdc-lakehouse-dev-demographics-to-iceberg-current", "cdc-lakehouse-dev-demographics-to-iceberg-changes"],
-                },
-            },
-            icebergChangeTables: { demographics: "nessie.cdc.demographics_changes" },
             connector: { name: "cdc-lakehouse-dev-postgres-cdc", replicationSlot: "cdc_lakehouse_dev_cdc" },
             flinkJobs: { demographics: { name: "cdc-lakehouse-dev-demographics-to-iceberg" } },
-            dremioUrl: { internal: "http://dremio:9047", host: "http://localhost:9047" },
             dremioTables: { demographics: "lakehouse.cdc.demographics", demographics_changes: "lakehouse.cdc.demographics_changes" },
         });
         expect(outputs.endpoints).toEqual({

@@ -2,26 +2,13 @@
  * `pipeline.connectorConfig`: extra Debezium settings from stack config, validated (string values,
  * never a key the program owns) and merged over the program's defaults by debeziumConnectorConfig.
  */
-import { ConfigValidationError, LakehouseConfig, isOwnedConnectorKey, parseLakehouseConfig } from "../../../components/config";
+import { LakehouseConfig, isOwnedConnectorKey } from "../../../components/config";
 import { DEFAULTS } from "../../../components/defaults";
 import { debeziumConnectorConfig } from "../../../components/pipeline";
+import { configRejection, parseConfigValues } from "../../support/lakehouse-config";
 
-const context = { project: "cdc-lakehouse", stack: "dev" };
-
-function parse(values: Record<string, unknown>): LakehouseConfig {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return parseLakehouseConfig(raw, new Set(), context);
-}
-
-function messageOf(values: Record<string, unknown>): string {
-    try {
-        parse(values);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigValidationError);
-        return (err as Error).message;
-    }
-    throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
-}
+const parse = (values: Record<string, unknown>): LakehouseConfig => parseConfigValues(values);
+const messageOf = (values: Record<string, unknown>): string => configRejection(values).message;
 
 describe("pipeline.connectorConfig", () => {
     it("defaults to no extra settings", () => {

@@ -16,17 +16,12 @@ import {
 } from "../../../components/dynamic/dremio";
 import { redact } from "../../../components/dynamic/toolkit/redact";
 import { dremioNessieSourceConfig, dremioTablePaths } from "../../../components/pipeline";
+import { DOCKER_NESSIE_SOURCE_SETTINGS } from "../../support/dremio";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const nessieConfig = {
-    nessieEndpoint: "http://nessie:19120/api/v2",
-    nessieAuthType: "NONE",
-    storageProvider: "AWS",
-    credentialType: "ACCESS_KEY",
-    awsAccessKey: "lakehouse",
-    awsRootPath: "/warehouse",
-    secure: false,
+    ...DOCKER_NESSIE_SOURCE_SETTINGS,
     propertyList: [
         { name: "fs.s3a.path.style.access", value: "true" },
         { name: "dremio.s3.compat", value: "true" },

@@ -189,18 +189,12 @@ describe("job templates", () => {
         return parsed.tables.demographics;
     };
     const heads = (statements: string[]) => statements.map((s) => normalizeSqlStatement(s).split(" ").slice(0, 3).join(" "));
+    /** How every table job starts (by `heads`): the catalog, its database, a Kafka source table and its Iceberg table. */
+    const CATALOG_SOURCE_AND_TABLE = ["CREATE CATALOG lakehouse", "CREATE DATABASE IF", "CREATE TEMPORARY TABLE", "CREATE TABLE IF"];
 
     test("mode both renders the catalog, both modes' tables and one statement set with both INSERTs", () => {
         const statements = renderTableJob(readJobTemplates(REPO), values, seed("both"));
-        expect(heads(statements)).toEqual([
-            "CREATE CATALOG lakehouse",
-            "CREATE DATABASE IF",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TABLE IF",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TABLE IF",
-            "EXECUTE STATEMENT SET",
-        ]);
+        expect(heads(statements)).toEqual([...CATALOG_SOURCE_AND_TABLE, "CREATE TEMPORARY TABLE", "CREATE TABLE IF", "EXECUTE STATEMENT SET"]);
         const all = statements.join("\n");
         expect(all).toContain("'uri' = 'http://nessie:19120/api/v2'");
         expect(all).toContain("'client.region' = 'us-east-1'");
@@ -221,28 +215,15 @@ describe("job templates", () => {
         expect(checkFlinkJobInputs({ ...base, statements, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
     });
 
-    test("mode upsert writes only the mirror, mode append only the changelog, each as a single INSERT", () => {
-        const upsert = renderTableJob(readJobTemplates(REPO), values, seed("upsert"));
-        expect(heads(upsert)).toEqual([
-            "CREATE CATALOG lakehouse",
-            "CREATE DATABASE IF",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TABLE IF",
-            "INSERT INTO lakehouse.cdc.demographics",
-        ]);
-        expect(upsert.join("\n")).not.toContain("demographics_changes");
-        expect(upsert.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-current'");
-        const append = renderTableJob(readJobTemplates(REPO), values, seed("append"));
-        expect(heads(append)).toEqual([
-            "CREATE CATALOG lakehouse",
-            "CREATE DATABASE IF",
-            "CREATE TEMPORARY TABLE",
-            "CREATE TABLE IF",
-            "INSERT INTO lakehouse.cdc.demographics_changes",
-        ]);
-        expect(append.join("\n")).not.toContain("'debezium-json'");
-        expect(append.join("\n")).toContain("'properties.group.id' = 'lh-dev-demographics-to-iceberg-changes'");
-        expect(checkFlinkJobInputs({ ...base, statements: append, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
+    test.each([
+        { mode: "upsert", table: "lakehouse.cdc.demographics", leavesOut: "demographics_changes", groupSuffix: "current" },
+        { mode: "append", table: "lakehouse.cdc.demographics_changes", leavesOut: "'debezium-json'", groupSuffix: "changes" },
+    ] as const)("mode $mode writes only $table, as a single INSERT", ({ mode, table, leavesOut, groupSuffix }) => {
+        const statements = renderTableJob(readJobTemplates(REPO), values, seed(mode));
+        expect(heads(statements)).toEqual([...CATALOG_SOURCE_AND_TABLE, `INSERT INTO ${table}`]);
+        expect(statements.join("\n")).not.toContain(leavesOut);
+        expect(statements.join("\n")).toContain(`'properties.group.id' = 'lh-dev-demographics-to-iceberg-${groupSuffix}'`);
+        expect(checkFlinkJobInputs({ ...base, statements, secrets: { s3SecretAccessKey: "x" } })).toEqual([]);
     });
 
     test("an append table without a key keeps every change (no key filter, no primary key)", () => {

@@ -150,200 +150,83 @@ const RESOURCES: Record<string, { diff: Diff; base: Record<string, any>; replace
 const localhost = (v: string) => v.replace("127.0.0.1", "localhost");
 const set = (key: string, value: unknown) => (o: Record<string, any>) => ({ ...o, [key]: value });
 const setConfig = (key: string, value: string) => (o: Record<string, any>) => ({ ...o, config: { ...o.config, [key]: value } });
+/** The change of an address input from 127.0.0.1 to localhost (the same server, reached another way). */
+const moveToLocalhost = (key: string) => (o: Record<string, any>) => set(key, localhost(o[key]))(o);
+
+/** A row of one resource, before `rowsOf` names the resource (and gives a replacement its effect). */
+type ResourceRow = Omit<Row, "resource" | "effect"> & { effect?: string };
+/** A change that is an update in place, and what it does. */
+const update = (input: string, change: Row["change"], effect: string): ResourceRow => ({ input, change, is: "update", effect });
+/** A change that replaces the resource: its effect is the resource's `replaceEffect`. */
+const replace = (input: string, change: Row["change"]): ResourceRow => ({ input, change, is: "replace" });
+/** The rows of one resource, in order. */
+const rowsOf = (resource: string, rows: ResourceRow[]): Row[] =>
+    rows.map((row) => ({ resource, ...row, effect: row.effect ?? RESOURCES[resource].replaceEffect }));
+
+const CONFIG_PUT_SAME_SLOT = "the config is put and the tasks restart on the same slot, resuming from their offsets";
+const FLINK_JOB_KEEPS_RUNNING = "nothing on Flink: the same job keeps running";
 
 const ROWS: Row[] = [
-    {
-        resource: "WarehouseBucket",
-        input: "endpoint",
-        change: (o) => set("endpoint", localhost(o.endpoint))(o),
-        is: "update",
-        effect: "the bucket is made sure of at the new endpoint; nothing is deleted",
-    },
-    { resource: "WarehouseBucket", input: "region", change: set("region", "eu-west-1"), is: "update", effect: "recorded for later calls" },
-    { resource: "WarehouseBucket", input: "accessKeyId", change: set("accessKeyId", "other"), is: "update", effect: "recorded for later calls" },
-    {
-        resource: "WarehouseBucket",
-        input: "forceDestroy",
-        change: set("forceDestroy", true),
-        is: "update",
-        effect: "recorded: decides whether a delete empties the bucket",
-    },
-    { resource: "WarehouseBucket", input: "bucket", change: set("bucket", "lake"), is: "replace", effect: RESOURCES.WarehouseBucket.replaceEffect },
-    {
-        resource: "KafkaTopic",
-        input: "bootstrapServers",
-        change: (o) => set("bootstrapServers", localhost(o.bootstrapServers))(o),
-        is: "update",
-        effect: "the topic is made sure of at the new address; its messages stay",
-    },
-    {
-        resource: "KafkaTopic",
-        input: "partitions",
-        change: set("partitions", 3),
-        is: "update",
-        effect: "partitions added in place (fewer is refused at preview)",
-    },
-    { resource: "KafkaTopic", input: "configs", change: set("configs", { "retention.ms": "1000" }), is: "update", effect: "altered in place" },
-    { resource: "KafkaTopic", input: "topic", change: set("topic", "q.public.t"), is: "replace", effect: RESOURCES.KafkaTopic.replaceEffect },
-    {
-        resource: "CdcSource",
-        input: "address",
-        change: (o) => set("address", localhost(o.address))(o),
-        is: "update",
-        effect: "role, grants and publication made sure of; nothing dropped",
-    },
-    { resource: "CdcSource", input: "tables", change: set("tables", ["t", "u"]), is: "update", effect: "the publication and grants follow the list" },
-    {
-        resource: "CdcSource",
-        input: "publication",
-        change: set("publication", "pub2"),
-        is: "update",
-        effect: "the new publication is made; the old one is dropped if this resource created it",
-    },
-    { resource: "CdcSource", input: "database", change: set("database", "other"), is: "replace", effect: RESOURCES.CdcSource.replaceEffect },
-    { resource: "CdcSource", input: "replicationUser", change: set("replicationUser", "dbz2"), is: "replace", effect: RESOURCES.CdcSource.replaceEffect },
-    {
-        resource: "DebeziumConnector",
-        input: "connectUrl",
-        change: (o) => set("connectUrl", localhost(o.connectUrl))(o),
-        is: "update",
-        effect: "nothing on Connect: the connector is checked at the new URL (made there only if missing)",
-    },
-    {
-        resource: "DebeziumConnector",
-        input: "cleanupDatabaseAddress",
-        change: (o) => set("cleanupDatabaseAddress", localhost(o.cleanupDatabaseAddress))(o),
-        is: "update",
-        effect: "nothing on Connect",
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["database.hostname"]',
-        change: setConfig("database.hostname", "localhost"),
-        is: "update",
-        effect: "the config is put and the tasks restart on the same slot, resuming from their offsets",
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["database.port"]',
-        change: setConfig("database.port", "5433"),
-        is: "update",
-        effect: "the config is put and the tasks restart on the same slot, resuming from their offsets",
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["heartbeat.interval.ms"]',
-        change: setConfig("heartbeat.interval.ms", "1000"),
-        is: "update",
-        effect: "the config is put; the tasks restart on the same slot",
-    },
-    { resource: "DebeziumConnector", input: "state", change: set("state", "PAUSED"), is: "update", effect: "paused, resumed or stopped in place" },
-    {
-        resource: "DebeziumConnector",
-        input: "name",
-        change: set("name", "other-postgres-cdc"),
-        is: "replace",
-        effect: RESOURCES.DebeziumConnector.replaceEffect,
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["slot.name"]',
-        change: setConfig("slot.name", "other_cdc"),
-        is: "replace",
-        effect: RESOURCES.DebeziumConnector.replaceEffect,
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["topic.prefix"]',
-        change: setConfig("topic.prefix", "q"),
-        is: "replace",
-        effect: RESOURCES.DebeziumConnector.replaceEffect,
-    },
-    {
-        resource: "DebeziumConnector",
-        input: 'config["database.dbname"]',
-        change: setConfig("database.dbname", "other"),
-        is: "replace",
-        effect: RESOURCES.DebeziumConnector.replaceEffect,
-    },
-    {
-        resource: "NessieNamespace",
-        input: "apiUrl",
-        change: (o) => set("apiUrl", localhost(o.apiUrl))(o),
-        is: "update",
-        effect: "the namespace is made sure of at the new URL; nothing is dropped",
-    },
-    {
-        resource: "NessieNamespace",
-        input: "dropContentsOnDelete",
-        change: set("dropContentsOnDelete", true),
-        is: "update",
-        effect: "recorded: decides whether a delete drops the tables",
-    },
-    { resource: "NessieNamespace", input: "namespace", change: set("namespace", "cdc2"), is: "replace", effect: RESOURCES.NessieNamespace.replaceEffect },
-    { resource: "NessieNamespace", input: "branch", change: set("branch", "dev"), is: "replace", effect: RESOURCES.NessieNamespace.replaceEffect },
-    {
-        resource: "NessieBranch",
-        input: "apiUrl",
-        change: (o) => set("apiUrl", localhost(o.apiUrl))(o),
-        is: "update",
-        effect: "the branch is made sure of at the new URL",
-    },
-    { resource: "NessieBranch", input: "from", change: set("from", "release"), is: "update", effect: "nothing: `from` only matters when the branch is made" },
-    { resource: "NessieBranch", input: "branch", change: set("branch", "cdc2"), is: "replace", effect: RESOURCES.NessieBranch.replaceEffect },
-    {
-        resource: "FlinkSqlJob",
-        input: "gatewayUrl",
-        change: (o) => set("gatewayUrl", localhost(o.gatewayUrl))(o),
-        is: "update",
-        effect: "nothing on Flink: the same job keeps running",
-    },
-    {
-        resource: "FlinkSqlJob",
-        input: "restUrl",
-        change: (o) => set("restUrl", localhost(o.restUrl))(o),
-        is: "update",
-        effect: "nothing on Flink: the same job keeps running",
-    },
-    {
-        resource: "FlinkSqlJob",
-        input: "statements",
-        change: set("statements", ["INSERT INTO a SELECT * FROM c"]),
-        is: "update",
-        effect: "stopped with a savepoint and resubmitted from it",
-    },
-    {
-        resource: "FlinkSqlJob",
-        input: "name",
-        change: set("name", "stack-u"),
-        is: "update",
-        effect: "stopped with a savepoint and resubmitted from it under the new name",
-    },
-    { resource: "FlinkSqlJob", input: "waitTimeoutSeconds", change: set("waitTimeoutSeconds", 60), is: "update", effect: "nothing on Flink" },
-    {
-        resource: "DremioAdmin",
-        input: "url",
-        change: (o) => set("url", localhost(o.url))(o),
-        is: "update",
-        effect: "the profile is made sure of at the new URL",
-    },
-    { resource: "DremioAdmin", input: "userName", change: set("userName", "root"), is: "replace", effect: RESOURCES.DremioAdmin.replaceEffect },
-    {
-        resource: "DremioSource",
-        input: "url",
-        change: (o) => set("url", localhost(o.url))(o),
-        is: "update",
-        effect: "the source is saved at the new URL (adopted by name there)",
-    },
-    {
-        resource: "DremioSource",
-        input: 'config["nessieEndpoint"]',
-        change: setConfig("nessieEndpoint", "http://localhost:19120/api/v2"),
-        is: "update",
-        effect: "saved in place",
-    },
-    { resource: "DremioSource", input: "name", change: set("name", "lake2"), is: "replace", effect: RESOURCES.DremioSource.replaceEffect },
-    { resource: "DremioSource", input: "type", change: set("type", "S3"), is: "replace", effect: RESOURCES.DremioSource.replaceEffect },
+    ...rowsOf("WarehouseBucket", [
+        update("endpoint", moveToLocalhost("endpoint"), "the bucket is made sure of at the new endpoint; nothing is deleted"),
+        update("region", set("region", "eu-west-1"), "recorded for later calls"),
+        update("accessKeyId", set("accessKeyId", "other"), "recorded for later calls"),
+        update("forceDestroy", set("forceDestroy", true), "recorded: decides whether a delete empties the bucket"),
+        replace("bucket", set("bucket", "lake")),
+    ]),
+    ...rowsOf("KafkaTopic", [
+        update("bootstrapServers", moveToLocalhost("bootstrapServers"), "the topic is made sure of at the new address; its messages stay"),
+        update("partitions", set("partitions", 3), "partitions added in place (fewer is refused at preview)"),
+        update("configs", set("configs", { "retention.ms": "1000" }), "altered in place"),
+        replace("topic", set("topic", "q.public.t")),
+    ]),
+    ...rowsOf("CdcSource", [
+        update("address", moveToLocalhost("address"), "role, grants and publication made sure of; nothing dropped"),
+        update("tables", set("tables", ["t", "u"]), "the publication and grants follow the list"),
+        update("publication", set("publication", "pub2"), "the new publication is made; the old one is dropped if this resource created it"),
+        replace("database", set("database", "other")),
+        replace("replicationUser", set("replicationUser", "dbz2")),
+    ]),
+    ...rowsOf("DebeziumConnector", [
+        update("connectUrl", moveToLocalhost("connectUrl"), "nothing on Connect: the connector is checked at the new URL (made there only if missing)"),
+        update("cleanupDatabaseAddress", moveToLocalhost("cleanupDatabaseAddress"), "nothing on Connect"),
+        update('config["database.hostname"]', setConfig("database.hostname", "localhost"), CONFIG_PUT_SAME_SLOT),
+        update('config["database.port"]', setConfig("database.port", "5433"), CONFIG_PUT_SAME_SLOT),
+        update('config["heartbeat.interval.ms"]', setConfig("heartbeat.interval.ms", "1000"), "the config is put; the tasks restart on the same slot"),
+        update("state", set("state", "PAUSED"), "paused, resumed or stopped in place"),
+        replace("name", set("name", "other-postgres-cdc")),
+        replace('config["slot.name"]', setConfig("slot.name", "other_cdc")),
+        replace('config["topic.prefix"]', setConfig("topic.prefix", "q")),
+        replace('config["database.dbname"]', setConfig("database.dbname", "other")),
+    ]),
+    ...rowsOf("NessieNamespace", [
+        update("apiUrl", moveToLocalhost("apiUrl"), "the namespace is made sure of at the new URL; nothing is dropped"),
+        update("dropContentsOnDelete", set("dropContentsOnDelete", true), "recorded: decides whether a delete drops the tables"),
+        replace("namespace", set("namespace", "cdc2")),
+        replace("branch", set("branch", "dev")),
+    ]),
+    ...rowsOf("NessieBranch", [
+        update("apiUrl", moveToLocalhost("apiUrl"), "the branch is made sure of at the new URL"),
+        update("from", set("from", "release"), "nothing: `from` only matters when the branch is made"),
+        replace("branch", set("branch", "cdc2")),
+    ]),
+    ...rowsOf("FlinkSqlJob", [
+        update("gatewayUrl", moveToLocalhost("gatewayUrl"), FLINK_JOB_KEEPS_RUNNING),
+        update("restUrl", moveToLocalhost("restUrl"), FLINK_JOB_KEEPS_RUNNING),
+        update("statements", set("statements", ["INSERT INTO a SELECT * FROM c"]), "stopped with a savepoint and resubmitted from it"),
+        update("name", set("name", "stack-u"), "stopped with a savepoint and resubmitted from it under the new name"),
+        update("waitTimeoutSeconds", set("waitTimeoutSeconds", 60), "nothing on Flink"),
+    ]),
+    ...rowsOf("DremioAdmin", [
+        update("url", moveToLocalhost("url"), "the profile is made sure of at the new URL"),
+        replace("userName", set("userName", "root")),
+    ]),
+    ...rowsOf("DremioSource", [
+        update("url", moveToLocalhost("url"), "the source is saved at the new URL (adopted by name there)"),
+        update('config["nessieEndpoint"]', setConfig("nessieEndpoint", "http://localhost:19120/api/v2"), "saved in place"),
+        replace("name", set("name", "lake2")),
+        replace("type", set("type", "S3")),
+    ]),
 ];
 
 /** The table as docs/data-safety.md carries it. */

@@ -1,0 +1,17 @@
+/** Dremio fixtures shared by the tests of the Dremio resources (unit and integration) and of the stack's rendering. */
+
+/**
+ * The settings of the Nessie source the Docker stack gives Dremio: Nessie's API v2 in the services'
+ * network, no Nessie auth, the `warehouse` bucket read with MinIO's `lakehouse` access key over plain
+ * HTTP. The S3 `propertyList` is left to each test (it depends on the storage); the harness's tests
+ * replace `nessieEndpoint` with the local Nessie's.
+ */
+export const DOCKER_NESSIE_SOURCE_SETTINGS = {
+    nessieEndpoint: "http://nessie:19120/api/v2",
+    nessieAuthType: "NONE",
+    storageProvider: "AWS",
+    credentialType: "ACCESS_KEY",
+    awsAccessKey: "lakehouse",
+    awsRootPath: "/warehouse",
+    secure: false,
+};
