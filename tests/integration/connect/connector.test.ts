@@ -215,28 +215,3 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
         await sql(`DROP PUBLICATION ${ours}`);
     });
 });
-
-describe("connector check", () => {
-    it("names each bad property", async () => {
-        const result = await connectorProvider.check!(
-            {},
-            {
-                connectUrl: "http://connect:8083/connectors",
-                name: "bad name",
-                state: "SLEEPING",
-                config: { "connector.class": "x", "database.password": "p", "slot.name": "Bad-Slot" },
-            },
-        );
-        expect(result.failures).toEqual(
-            expect.arrayContaining([
-                { property: "name", reason: expect.stringContaining('"bad name"') },
-                { property: "connectUrl", reason: expect.stringContaining("without a path") },
-                { property: "state", reason: '"SLEEPING" must be RUNNING, PAUSED or STOPPED' },
-                { property: 'config["topic.prefix"]', reason: "is required" },
-                { property: 'config["database.password"]', reason: expect.stringContaining("secret `databasePassword`") },
-                { property: 'config["slot.name"]', reason: expect.stringContaining("replication slot name") },
-                { property: "databasePassword", reason: "is required" },
-            ]),
-        );
-    });
-});

@@ -5,6 +5,7 @@
 import { LakehouseConfig, isOwnedConnectorKey } from "../../../components/config";
 import { DEFAULTS } from "../../../components/defaults";
 import { debeziumConnectorConfig } from "../../../components/pipeline";
+import { connectorProvider } from "../../../components/dynamic/connector";
 import { configRejection, parseConfigValues } from "../../support/lakehouse-config";
 
 const parse = (values: Record<string, unknown>): LakehouseConfig => parseConfigValues(values);
@@ -112,5 +113,31 @@ describe("debeziumConnectorConfig", () => {
         }
         for (const key of ["heartbeat.interval.ms", "max.batch.size", "snapshot.mode", "plugin.name", "databasex", "slot.drop.on.stop"])
             expect(isOwnedConnectorKey(key)).toBe(false);
+    });
+});
+
+// The provider's check is pure: it names each bad input before anything reaches Connect.
+describe("connector check", () => {
+    it("names each bad property", async () => {
+        const result = await connectorProvider.check!(
+            {},
+            {
+                connectUrl: "http://connect:8083/connectors",
+                name: "bad name",
+                state: "SLEEPING",
+                config: { "connector.class": "x", "database.password": "p", "slot.name": "Bad-Slot" },
+            },
+        );
+        expect(result.failures).toEqual(
+            expect.arrayContaining([
+                { property: "name", reason: expect.stringContaining('"bad name"') },
+                { property: "connectUrl", reason: expect.stringContaining("without a path") },
+                { property: "state", reason: '"SLEEPING" must be RUNNING, PAUSED or STOPPED' },
+                { property: 'config["topic.prefix"]', reason: "is required" },
+                { property: 'config["database.password"]', reason: expect.stringContaining("secret `databasePassword`") },
+                { property: 'config["slot.name"]', reason: expect.stringContaining("replication slot name") },
+                { property: "databasePassword", reason: "is required" },
+            ]),
+        );
     });
 });
