@@ -10,6 +10,7 @@ import { DataGuard } from "../../../components/dynamic/data-guard";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
 import { pgQuery as sql } from "../../support/e2e";
+import { testConnectorConfig } from "../../support/connector";
 
 const pgAdmin = () => endpoints().postgres;
 const connectUrl = () => endpoints().connect.url;
@@ -83,21 +84,7 @@ describe.each([["provider object"], ["serialized provider"]])("connector identit
     const inputs = (extra: Record<string, unknown> = {}, config: Record<string, string> = {}) => ({
         connectUrl: connectUrl(),
         name,
-        config: {
-            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-            "database.dbname": pgAdmin().database,
-            "database.hostname": pgAdmin().host,
-            "database.port": pgAdmin().port,
-            "database.user": "dbz_ident",
-            "plugin.name": "pgoutput",
-            "publication.autocreate.mode": "filtered",
-            "publication.name": `pub_ident_${id}`,
-            "slot.name": slot,
-            "table.include.list": TABLE,
-            "tasks.max": "1",
-            "topic.prefix": `ident_${id}`,
-            ...config,
-        },
+        config: testConnectorConfig({ user: "dbz_ident", publication: `pub_ident_${id}`, slot, table: TABLE, topicPrefix: `ident_${id}` }, config),
         databasePassword: REPLICATION_PASSWORD,
         state: "RUNNING",
         dropSlotOnDelete: true,

@@ -3,25 +3,15 @@
  * on the provider object and on its serialized form.
  */
 import { Kafka, logLevel } from "kafkajs";
-import { Client } from "pg";
 import { CONNECTOR_PROVIDER_VERSION, connectRequest, connectorProvider, diffConnector } from "../../../components/dynamic/connector";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
+import { testConnectorConfig } from "../../support/connector";
+import { pgQuery as sql } from "../../support/e2e";
 
 const pgAdmin = () => endpoints().postgres;
 const connectUrl = () => endpoints().connect.url;
 const REPLICATION_PASSWORD = "dbz-test-password-1";
-
-async function sql(query: string, params: unknown[] = []): Promise<any[]> {
-    const p = pgAdmin();
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
-    await client.connect();
-    try {
-        return (await client.query(query, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
 
 async function slotExists(slot: string): Promise<boolean> {
     return (await sql("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [slot])).length === 1;
@@ -77,21 +67,7 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
     const inputs = (extra: Record<string, unknown> = {}, config: Record<string, string> = {}) => ({
         connectUrl: connectUrl(),
         name,
-        config: {
-            "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-            "database.dbname": pgAdmin().database,
-            "database.hostname": pgAdmin().host,
-            "database.port": pgAdmin().port,
-            "database.user": "dbz_test",
-            "plugin.name": "pgoutput",
-            "publication.autocreate.mode": "filtered",
-            "publication.name": publication,
-            "slot.name": slot,
-            "table.include.list": "public.connector_test",
-            "tasks.max": "1",
-            "topic.prefix": `test_${id}`,
-            ...config,
-        },
+        config: testConnectorConfig({ user: "dbz_test", publication, slot, table: "public.connector_test", topicPrefix: `test_${id}` }, config),
         databasePassword: REPLICATION_PASSWORD,
         state: "RUNNING",
         dropSlotOnDelete: true,
@@ -205,11 +181,20 @@ describe.each([["provider object"], ["serialized provider"]])("Debezium connecto
         const created = await provider.create(keep);
         await provider.delete(`${name}-keep`, created.outs);
         expect(await slotExists(`${slot}_keep`)).toBe(true);
-        // Clean up as an operator would: once the stopped task's walsender has let go of the slot.
-        for (let i = 0; i < 60 && (await sql("SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", [`${slot}_keep`]))[0]?.active_pid; i++) {
+        // Clean up as an operator would: once the deleted connector's task has let go of the slot. The slot can
+        // look free for a moment while the task is still stopping (its walsender reconnects), so the drop is
+        // retried while PostgreSQL says the slot is active, for up to 30 s.
+        for (let attempt = 0; ; attempt++) {
+            const dropped = await sql("SELECT pg_drop_replication_slot($1)", [`${slot}_keep`]).then(
+                () => true,
+                (err: Error) => {
+                    if (!/is active for PID/.test(err.message) || attempt >= 60) throw err;
+                    return false;
+                },
+            );
+            if (dropped) break;
             await new Promise((resolve) => setTimeout(resolve, 500));
         }
-        await sql("SELECT pg_drop_replication_slot($1)", [`${slot}_keep`]);
         // A publication the connector did not create is never dropped by it.
         expect(await publicationExists(ours)).toBe(true);
         await sql(`DROP PUBLICATION ${ours}`);
