@@ -4,6 +4,7 @@
  * and fails with an error that names the service and the endpoint (never a credential).
  */
 import * as net from "net";
+import { backoffDelay, sleep } from "./dynamic/toolkit/backoff";
 
 export class PreflightError extends Error {
     constructor(message: string) {
@@ -31,10 +32,9 @@ export async function retryUntil<T>(
     fatal: (err: unknown) => boolean = () => false,
 ): Promise<T> {
     const deadline = Date.now() + options.timeoutMs;
-    let delay = options.initialDelayMs ?? 250;
-    let attempts = 0;
-    for (;;) {
-        attempts++;
+    const backoff = { initialMs: options.initialDelayMs ?? 250, maxMs: options.maxDelayMs ?? 4000 };
+    for (let attempts = 1; ; attempts++) {
+        const delay = backoffDelay(attempts - 1, backoff);
         try {
             return await attempt();
         } catch (err) {
@@ -45,8 +45,7 @@ export async function retryUntil<T>(
                     `${what}: ${reason} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"} in ${Math.round(options.timeoutMs / 1000)} s)`,
                 );
             }
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, options.maxDelayMs ?? 4000);
+            await sleep(delay);
         }
     }
 }

@@ -90,8 +90,8 @@ export async function requestText(
     try {
         response = await sendRequest(service, method, url, { body: options.body, headers: options.headers, timeoutMs });
     } catch (err) {
-        const cause = (err as { reason?: string }).reason ?? (err as Error).message;
-        const reason = cause.endsWith("(timeout)") ? `no answer within ${Math.round(timeoutMs / 1000)} s` : cause;
+        const e = err as { reason?: string; timedOut?: boolean; message: string };
+        const reason = e.timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.reason ?? e.message);
         throw httpError(0, request, `${request}: ${reason}`);
     }
     const text = response.text;

@@ -14,16 +14,15 @@
  * - Every wait (tasks on the new config, the declared state, the slot released) is bounded by
  *   `waitTimeoutSeconds`, backed off with jitter, and prints what it waits for.
  * Methods use only global `fetch`, `require("pg")`, this file's functions, ./data-guard,
- * ./postgres-client, ./not-found, ./toolkit, ../config/patterns and ../defaults (they are serialized).
+ * ./postgres-client, ./toolkit, ../config/patterns and ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, refuseDataLoss } from "./data-guard";
-import { unlessNotFound } from "./not-found";
 import { withPostgres } from "./postgres-client";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
-import { isNotFound, requestJson } from "./toolkit/http";
+import { isNotFound, requestJson, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
 import { redact } from "./toolkit/redact";
 import { isKnown, isUnknown } from "./toolkit/unknown";

@@ -6,7 +6,7 @@
  *   secrets redacted and adds keys of its own, so drift compares only the keys the stack declares and
  *   never the secrets.
  *
- * Provider methods use only global `fetch`, this file's functions, ./not-found, ./toolkit,
+ * Provider methods use only global `fetch`, this file's functions, ./toolkit,
  * ../config/patterns and ../defaults (they are serialized into state). Credentials are secret inputs;
  * no message carries them (the toolkit's `redact`).
  *
@@ -16,9 +16,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DREMIO_USER_NAME, HTTP_BASE_URL, NESSIE_API_V2_URL } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
-import { unlessNotFound } from "./not-found";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
-import { errorStatus, isNotFound, requestJson, serverMessage } from "./toolkit/http";
+import { errorStatus, isNotFound, requestJson, serverMessage, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
 import { redact } from "./toolkit/redact";
 import { isKnown, isUnknown } from "./toolkit/unknown";

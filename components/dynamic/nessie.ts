@@ -1,7 +1,7 @@
 /**
  * Nessie branch and namespace as dynamic resources, through Nessie's REST API v2. Every write names
  * the expected commit hash; a conflict (someone committed meanwhile) is retried on the new hash.
- * Provider methods use only global `fetch`, the functions of this file, of ./data-guard, ./not-found,
+ * Provider methods use only global `fetch`, the functions of this file, of ./data-guard,
  * ./toolkit, ../config/patterns and ../defaults (they are serialized).
  *
  * Identity is the branch and namespace names; the API URL is how Pulumi reaches Nessie, so a new URL
@@ -12,10 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { NESSIE_API_V2_URL, NESSIE_REF_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
-import { unlessNotFound } from "./not-found";
 import { backoffDelay, sleep } from "./toolkit/backoff";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
-import { HttpError, errorStatus, httpError, requestJson, serverMessage } from "./toolkit/http";
+import { errorStatus, HttpError, httpError, requestJson, serverMessage, unlessNotFound } from "./toolkit/http";
 import { isKnown } from "./toolkit/unknown";
 
 /** The namespace property that names the resource owning the namespace. */

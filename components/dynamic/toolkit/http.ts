@@ -28,6 +28,16 @@ export function isNotFound(err: unknown): boolean {
     return errorStatus(err) === 404;
 }
 
+/** The request's result, or undefined when the server answered 404 (gone is an answer); any other error propagates. */
+export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+    try {
+        return await request;
+    } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+    }
+}
+
 export interface RequestOptions {
     /** Who is called, as the user reads it in an error: `Kafka Connect`, `Flink SQL Gateway`. */
     service: string;
@@ -81,8 +91,8 @@ export interface HttpAnswer {
 /**
  * Sends one request (JSON body, `Accept: application/json`, aborted after `timeoutMs`) and reads the
  * answer's text, whatever its status. Only a server that does not answer throws: an {@link HttpError}
- * with status 0 `<service> <METHOD> <url>: <cause>`, passed through `clean` (redaction), and the cause
- * alone in `reason`.
+ * with status 0 `<service> <METHOD> <url>: <cause>`, passed through `clean` (redaction), the cause
+ * alone in `reason`, and `timedOut` when no answer came within `timeoutMs`.
  */
 export async function sendRequest(
     service: string,
@@ -105,7 +115,8 @@ export async function sendRequest(
         });
     } catch (err) {
         const reason = fetchFailureCause(err);
-        throw Object.assign(httpError(0, clean(`${service} ${method} ${url}: ${reason}`)), { reason: clean(reason) });
+        const timedOut = (err as { name?: string })?.name === "TimeoutError";
+        throw Object.assign(httpError(0, clean(`${service} ${method} ${url}: ${reason}`)), { reason: clean(reason), timedOut });
     }
     return { status: response.status, ok: response.ok, text: await response.text() };
 }

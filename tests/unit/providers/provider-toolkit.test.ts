@@ -7,7 +7,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { backoffDelay } from "../../../components/dynamic/toolkit/backoff";
 import { engineDiff, inputDiff, changedEntries } from "../../../components/dynamic/toolkit/diff";
-import { requestJson, isNotFound } from "../../../components/dynamic/toolkit/http";
+import { requestJson, isNotFound, sendRequest, unlessNotFound } from "../../../components/dynamic/toolkit/http";
 import { pollUntil } from "../../../components/dynamic/toolkit/poll";
 import { redact } from "../../../components/dynamic/toolkit/redact";
 import { isKnown, isUnknown } from "../../../components/dynamic/toolkit/unknown";
@@ -119,6 +119,7 @@ describe("requestJson", () => {
             if (req.url === "/busy" && busy-- > 0)
                 return void res.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "rebalance in progress" }));
             if (req.url === "/busy") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true }));
+            if (req.url === "/hang") return; // never answers
             if (req.url === "/missing")
                 return void res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "Connector lh not found" }));
             res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ message: "bad password hunter22" }));
@@ -126,7 +127,7 @@ describe("requestJson", () => {
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
 
     it("retries busy answers within the bound, then returns the body", async () => {
         busy = 2;
@@ -154,6 +155,20 @@ describe("requestJson", () => {
         expect(err.message).toBe("Dremio POST /login: 400: bad password [secret]");
         expect(err.status).toBe(400);
         expect(isNotFound(await requestJson({ service: "Kafka Connect", baseUrl: base, path: "/missing" }).catch((e) => e))).toBe(true);
+    });
+
+    it("reads a 404 as gone with unlessNotFound, and lets any other error through", async () => {
+        await expect(unlessNotFound(requestJson({ service: "Kafka Connect", baseUrl: base, path: "/missing" }))).resolves.toBeUndefined();
+        await expect(unlessNotFound(requestJson({ service: "Dremio", baseUrl: base, method: "POST", path: "/login", body: {} }))).rejects.toMatchObject({
+            status: 400,
+        });
+    });
+
+    it("says when a request timed out, apart from its cause", async () => {
+        const err = await sendRequest("Flink REST", "GET", `${base}/hang`, { timeoutMs: 100 }).catch((e) => e);
+        expect(err).toMatchObject({ status: 0, timedOut: true, reason: "no answer in time (timeout)" });
+        const refused = await sendRequest("Flink REST", "GET", `http://127.0.0.1:${await closedPort()}/`, { timeoutMs: 1000 }).catch((e) => e);
+        expect(refused).toMatchObject({ status: 0, timedOut: false, reason: "ECONNREFUSED" });
     });
 
     it("names the URL and the cause when nothing answers", async () => {
