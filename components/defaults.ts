@@ -224,4 +224,10 @@ export const PROVIDER_DEFAULTS = {
     waitTimeoutSeconds: 300,
     /** A connection to PostgreSQL or Kafka. */
     connectTimeoutMs: 30_000,
+    /**
+     * How long a Flink job that is RUNNING but has tasks not running (between restarts) is given to get
+     * them all running before it is stopped: with a savepoint when they do, by a cancel that resumes
+     * from its newest checkpoint when they do not.
+     */
+    tasksSettleMs: 60_000,
 } as const;

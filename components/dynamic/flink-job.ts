@@ -23,7 +23,7 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
-import { TERMINAL_JOB_STATES, cancelJob, jobState, latestRestorePoint, liveJobsNamed, stopWithSavepoint, waitForJobRunning } from "./flink/rest";
+import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./flink/rest";
 import { FlinkSinkTable, evolveSinkTables } from "./flink/schema";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
 import { submitStatements } from "./flink/submit";
@@ -36,6 +36,7 @@ export { flinkRequest } from "./flink/request";
 export {
     cancelJob,
     deterministicFailureFix,
+    endJobKeepingState,
     jobException,
     jobExceptionHistory,
     jobState,
@@ -216,13 +217,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
         else if (state !== "MISSING") restorePoint = (await latestRestorePoint(restUrl, previous.jobId)) ?? restorePoint;
     }
     for (const id of live) {
-        if ((await jobState(restUrl, id)) === "RUNNING") {
-            restorePoint = await stopWithSavepoint(restUrl, id, inputs.savepointDirectory, timeoutMs);
-        } else {
-            // Not running (e.g. restarting after failures): no savepoint possible; resume from its last checkpoint.
-            await cancelJob(restUrl, id, timeoutMs);
-            restorePoint = (await latestRestorePoint(restUrl, id)) ?? restorePoint;
-        }
+        // A savepoint when every task runs; a job between restarts is cancelled and resumes from its last checkpoint.
+        restorePoint = (await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs)) ?? restorePoint;
     }
     const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns };
     if ((inputs.state ?? "RUNNING") === "STOPPED") return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
@@ -286,7 +282,7 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
             const state = await jobState(props.restUrl, id);
             if (TERMINAL_JOB_STATES.includes(state) || state === "MISSING") continue;
             if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(props.restUrl, id, timeoutMs);
-            else await stopWithSavepoint(props.restUrl, id, props.savepointDirectory, timeoutMs);
+            else await endJobKeepingState(props.restUrl, id, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
         }
     },
 };

@@ -9,6 +9,7 @@
 import { JobExceptionEntry, deterministicJobFailure, flinkRootCause } from "../job-failures";
 import { isNotFound } from "../toolkit/http";
 import { PollOptions, pollUntil } from "../toolkit/poll";
+import { printProgress } from "../toolkit/progress";
 import { flinkRequest } from "./request";
 
 const SERVICE = "Flink REST";
@@ -257,12 +258,83 @@ export async function stopWithSavepoint(
     return location;
 }
 
+/** Flink's refusal of a savepoint while some of the job's tasks are not running (between restarts). */
+const TASKS_NOT_RUNNING = /Not all required tasks are currently running|is not being executed at the moment/;
+
+/** True when the error is Flink refusing a savepoint because some of the job's tasks were not running. */
+export function isTasksNotRunning(err: unknown): boolean {
+    return TASKS_NOT_RUNNING.test(String((err as Error)?.message ?? err));
+}
+
+/**
+ * Waits up to `timeoutMs` for the job and every one of its tasks to be RUNNING. Resolves false, without
+ * throwing, when they are not by then, when the job ended, or at once when it fails the same way on
+ * every restart: a job that keeps restarting is the caller's to handle.
+ */
+export async function tasksSettle(restUrl: string, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<boolean> {
+    try {
+        return await pollUntil(
+            `every task of Flink job ${jobId} to be RUNNING before its savepoint`,
+            timeoutMs,
+            async () => {
+                const job = await flinkRequest(SERVICE, restUrl, "GET", `/jobs/${jobId}`).catch((err) => {
+                    if (isNotFound(err)) return { state: "MISSING", vertices: [] };
+                    throw err;
+                });
+                if (ended(job.state)) return { done: true, value: false };
+                const vertices: any[] = job.vertices ?? [];
+                if (job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED"))
+                    return { done: true, value: true };
+                // A job that fails the same way on every restart will not get there: no need to wait.
+                if (deterministicJobFailure((await jobExceptionHistory(restUrl, jobId)).entries)) return { done: true, value: false };
+                return { done: false, seen: `job ${job.state}, tasks ${vertices.map((v) => `${v.name?.slice(0, 40)}: ${v.status}`).join("; ")}` };
+            },
+            options,
+        );
+    } catch (err) {
+        if (/^timed out after/.test((err as Error).message)) return false;
+        throw err;
+    }
+}
+
+/**
+ * Ends a live job and keeps its state; returns where to resume from (undefined when it has no retained
+ * checkpoint). With a savepoint when all its tasks run (given `settleMs` to get there); otherwise, as for
+ * a job between restarts or one whose tasks stopped during the savepoint, by a cancel that resumes
+ * from its newest retained checkpoint.
+ */
+export async function endJobKeepingState(
+    restUrl: string,
+    jobId: string,
+    targetDirectory: string | undefined,
+    timeoutMs: number,
+    settleMs: number,
+    options: WaitOptions = {},
+): Promise<string | undefined> {
+    const progress = options.progress ?? printProgress;
+    if (await tasksSettle(restUrl, jobId, Math.min(settleMs, timeoutMs), options)) {
+        try {
+            return await stopWithSavepoint(restUrl, jobId, targetDirectory, timeoutMs, options);
+        } catch (err) {
+            if (!isTasksNotRunning(err)) throw err;
+            progress(`Flink job ${jobId} refused a savepoint (${(err as Error).message}): cancelling it to resume from its newest checkpoint`);
+        }
+    } else if (!ended(await jobState(restUrl, jobId))) {
+        progress(`Flink job ${jobId} has tasks that are not running (it is restarting): cancelling it to resume from its newest checkpoint`);
+    }
+    await cancelJob(restUrl, jobId, timeoutMs, options);
+    return latestRestorePoint(restUrl, jobId);
+}
+
 /** Cancels the job and waits until it has ended; returns its last state (MISSING for a job the cluster does not know). */
 export async function cancelJob(restUrl: string, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<JobState> {
     try {
         await flinkRequest(SERVICE, restUrl, "PATCH", `/jobs/${jobId}?mode=cancel`);
     } catch (err) {
         if (isNotFound(err)) return "MISSING";
+        // 409: the job reached another terminal state (it FAILED) between the last look and the cancel.
+        const state = await jobState(restUrl, jobId);
+        if (ended(state)) return state;
         throw err;
     }
     return waitForJobEnd(restUrl, jobId, `Flink job ${jobId} to be cancelled`, timeoutMs, options);

@@ -184,4 +184,39 @@ describe.each([["provider object"], ["serialized provider"]])("Flink SQL job on 
         expect(secretError?.message).not.toContain("not-a-number-1234");
         for (const jid of await liveJobs(name)) await flinkRequest("Flink REST", flink().restUrl, "PATCH", `/jobs/${jid}?mode=cancel`);
     });
+    test("a live job between restarts is cancelled and resumed from its checkpoint, not stopped by a savepoint Flink refuses", async () => {
+        // Every row fails the CAST: the job restarts again and again, RUNNING with tasks that are not.
+        const failing = [...statements(50).slice(0, 2), `INSERT INTO sink_${id} SELECT k, CAST(CONCAT('x', CAST(v AS STRING)) AS BIGINT) FROM gen_${id}`];
+        const restartForever = {
+            "restart-strategy.type": "fixed-delay",
+            "restart-strategy.fixed-delay.attempts": "1000",
+            "restart-strategy.fixed-delay.delay": "2 s",
+        };
+        const failed = await provider.create(inputs({ statements: failing, settings: { ...inputs().settings, ...restartForever } })).then(
+            () => undefined,
+            (err: { message: string; properties?: { jobId?: string } }) => err,
+        );
+        expect(failed?.message).toMatch(/fails deterministically/);
+        const restarting = failed!.properties!.jobId!;
+        expect(await liveJobs(name)).toEqual([restarting]);
+
+        const lines: string[] = [];
+        const log = jest.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+        let created: { outs: Record<string, any> };
+        try {
+            created = await provider.create(inputs());
+        } finally {
+            log.mockRestore();
+        }
+        expect(created.outs.jobState).toBe("RUNNING");
+        expect(await jobState(flink().restUrl, restarting)).toBe("CANCELED");
+        expect(await liveJobs(name)).toEqual([created.outs.jobId]);
+        // The serialized form logs through Node's own console, outside Jest's: its lines are not captured here.
+        if (form === "provider object")
+            expect(lines.join("\n")).toMatch(
+                new RegExp(`Flink job ${restarting} (has tasks that are not running|refused a savepoint).*cancelling it to resume from its newest checkpoint`),
+            );
+        await provider.delete(name, created.outs);
+        expect(await liveJobs(name)).toEqual([]);
+    }, 300_000);
 });
