@@ -9,11 +9,12 @@ import { dataGuardFor, protectsData } from "./data-protection";
 import { DEFAULTS } from "./defaults";
 import { Dremio, DremioArgs } from "./dremio";
 import { WarehouseBucket } from "./dynamic/bucket";
-import { CdcSource } from "./dynamic/cdc-source";
+import { CdcSource, signalTableName } from "./dynamic/cdc-source";
 import { DebeziumConnector } from "./dynamic/connector";
 import { DremioAdmin, DremioSource } from "./dynamic/dremio";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
+import { TableSnapshot } from "./dynamic/table-snapshot";
 import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { PipelineSettleCheck, fingerprint } from "./dynamic/pipeline-check";
 import { Flink, FlinkArgs } from "./flink";
@@ -38,6 +39,7 @@ import { DockerPlatform } from "./platform/docker";
 import { KubernetesPlatform } from "./platform/kubernetes";
 import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
+import { checkDeclaredColumnsWhenReachable } from "./source-check";
 
 // Moved to components/outputs and components/pipeline; re-exported so existing imports keep working.
 export type { LakehouseOutputs, StackCredentials, UrlPair } from "./outputs";
@@ -187,6 +189,8 @@ export class Lakehouse extends pulumi.ComponentResource {
         // passed their checks. What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
         this.externalChecks = args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values);
         const reach = pulumiReach(this);
+        // Best effort, bounded, and no input of any resource: the declared columns against the live source (components/source-check.ts).
+        checkDeclaredColumnsWhenReachable(cfg, reach.postgres, this.credentials.values.postgresPassword!, this);
         const guards = dataGuards(cfg);
         this.bucket = this.awsWarehouse ? this.awsWarehouse.bucket : this.createWarehouseBucket(name, cfg, reach.s3, guards.bucket);
         this.namespace = this.createNessieNamespace(name, cfg, reach.nessieApi, guards);
@@ -280,6 +284,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 replicationUser: cfg.source.replicationUser,
                 replicationPassword: v.replicationPassword!,
                 createSeedTable: cfg.source.createSeedTable,
+                signalTable: signalTableName(cfg.source.publication),
             },
             { parent: this, dependsOn: this.postgres.workload.ready },
         );
@@ -315,6 +320,29 @@ export class Lakehouse extends pulumi.ComponentResource {
                 protect: protectsData(cfg.allowDataLoss, "slot"),
             },
         );
+        // --- Tables added to a running pipeline (issue 15): one TableSnapshot per captured table, after the
+        // connector captures it. A table the CDC source recorded as added by an update gets Debezium's
+        // incremental snapshot of its existing rows; the others are covered by the initial snapshot. Nothing
+        // else depends on these resources: the other tables' topics, connector settings and jobs are untouched.
+        for (const table of cfg.source.tables) {
+            new TableSnapshot(
+                `${name}-snapshot-${table}`,
+                {
+                    address: this.afterExternalChecks(pgHost),
+                    database: cfg.source.database,
+                    schema: cfg.source.schema,
+                    table,
+                    signalTable: signalTableName(cfg.source.publication),
+                    adminUser: cfg.source.adminUser,
+                    adminPassword: v.postgresPassword!,
+                    connectUrl: this.afterExternalChecks(connectHost),
+                    connectorName: connectorName(cfg),
+                    addedAt: cdcSource.addedTables.apply((added) => added?.[table]),
+                },
+                { parent: this, dependsOn: [connector, topics[table]] },
+            );
+        }
+        // --- end of the table snapshots.
         const flinkSide = {
             nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
             s3Endpoint: urls(store.api).internal,
@@ -338,7 +366,9 @@ export class Lakehouse extends pulumi.ComponentResource {
                             ),
                         // Columns added to the config reach the existing Iceberg tables before the job resumes.
                         sinkTables: jobSinkTables(cfg, table),
-                        settings: jobSettings(cfg),
+                        // A changed column type recreates a table with rows only where the stack allows losing tables.
+                        recreateOnTypeChange: !protectsData(cfg.allowDataLoss, "tables"),
+                        settings: jobSettings(cfg, table),
                         secrets: { s3SecretAccessKey: store.secretAccessKey },
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,

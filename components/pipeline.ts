@@ -8,6 +8,7 @@ import { LakehouseConfig, isOwnedConnectorKey } from "./config";
 import { connectPasswordReference } from "./connect";
 import { JobTemplateValues, jobName } from "./jobs";
 import type { PipelineTableOutput } from "./outputs/contract";
+import { WIRE_FORM_SETTINGS, readsUtcText } from "./column-types";
 import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
@@ -72,8 +73,14 @@ export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: s
         // A quiet database still confirms its slot position, so the slot does not hold WAL.
         "heartbeat.interval.ms": "10000",
         "tombstones.on.delete": "true",
-        "decimal.handling.mode": "string",
-        "time.precision.mode": "connect",
+        // Debezium's signal table (the CDC source creates it, in the publication): a table added to a running
+        // pipeline gets its existing rows by an incremental snapshot the TableSnapshot resource signals there.
+        "signal.enabled.channels": "source",
+        "signal.data.collection": `${cfg.source.schema}.${cfg.source.publication}_signal`,
+        // The wire form the jobs convert to the declared Flink types (components/column-types.ts,
+        // docs/column-types.md): exact decimals as strings, microsecond time and timestamp(4-6)
+        // values, ISO-8601 intervals, bytea as base64.
+        ...WIRE_FORM_SETTINGS,
     };
     return { ...defaults, ...extra };
 }
@@ -133,7 +140,8 @@ export function jobTemplateValues(cfg: LakehouseConfig, endpoints: FlinkSideEndp
  * Flink's default (none), so a session cluster's own setting (the harness's is 2 s) cannot stretch the
  * cadence the stack declares; a constant, so a change of the interval is one changed setting.
  */
-export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
+export function jobSettings(cfg: LakehouseConfig, table: string): Record<string, string> {
+    const utc = cfg.source.tableDefinitions[table].columns.some((c) => readsUtcText(c.type));
     return {
         "parallelism.default": String(cfg.flink.parallelism),
         "execution.checkpointing.interval": `${cfg.flink.checkpointIntervalMs} ms`,
@@ -144,6 +152,8 @@ export function jobSettings(cfg: LakehouseConfig): Record<string, string> {
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": "1 s",
         "restart-strategy.exponential-delay.max-backoff": "1 min",
+        // timestamptz values arrive as UTC text: read in UTC, they keep their instant (components/column-types.ts).
+        ...(utc ? { "table.local-time-zone": "UTC" } : {}),
     };
 }
 

@@ -21,6 +21,7 @@
  * column to a captured table is one entry here (the Iceberg tables gain it, the job resumes from its
  * savepoint; see docs/configuration.md "Captured tables, modes, and adding a column").
  */
+import { columnTypeProblem, fromWire, normalizeColumnType, wireType } from "./column-types";
 
 /**
  * How a captured table is written:
@@ -62,16 +63,8 @@ export const BUILTIN_TABLES: Record<string, { primaryKey: string[]; columns: str
 
 export const DEFAULT_TABLE_MODE: TableMode = "both";
 
-/**
- * Flink SQL types a column may have: those whose Debezium JSON form (with the connector settings the
- * program sets: `decimal.handling.mode=string`, `time.precision.mode=connect`) Flink's JSON format
- * reads as is. Temporal columns arrive as numbers (epoch milliseconds / days) and are declared BIGINT / INT.
- */
-const COLUMN_TYPE =
-    /^(BOOLEAN|TINYINT|SMALLINT|INT|INTEGER|BIGINT|FLOAT|DOUBLE|STRING|BYTES|VARCHAR\(\d{1,5}\)|CHAR\(\d{1,5}\)|DECIMAL\(\d{1,2}, ?\d{1,2}\))( NOT NULL)?$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-export const COLUMN_TYPE_HINT =
-    "a Flink SQL type: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, STRING, BYTES, VARCHAR(n), CHAR(n) or DECIMAL(p, s), optionally followed by NOT NULL (temporal columns arrive from Debezium as epoch numbers: declare them BIGINT or INT)";
+export { COLUMN_TYPE_HINT } from "./column-types";
 
 export interface TableProblem {
     /** Key below `source.tables`, e.g. `demographics.columns.age`. */
@@ -166,23 +159,19 @@ function parseTableSpec(name: string, spec: unknown, problems: TableProblem[]): 
                 continue;
             }
             const [, column, type] = match;
-            const normalized = type
-                .toUpperCase()
-                .replace(/\s+/g, " ")
-                .replace(/\s*,\s*/g, ", ")
-                .replace(/\(\s*/g, "(")
-                .replace(/\s*\)/g, ")");
+            const normalized = normalizeColumnType(type);
+            const typeProblem = columnTypeProblem(normalized.replace(/ NOT NULL$/, ""));
             if (!IDENTIFIER.test(column))
                 problems.push({ key: where, found: entry, expected: "a column name that is a lower-case SQL identifier, then its type" });
             else if (CHANGELOG_METADATA_COLUMNS.includes(column as (typeof CHANGELOG_METADATA_COLUMNS)[number]))
                 problems.push({ key: where, found: entry, expected: `another name: ${CHANGELOG_METADATA_COLUMNS.join(", ")} are the changelog's own columns` });
             else if (columns.some((c) => c.name === column))
                 problems.push({ key: where, found: entry, expected: `a column declared once (${column} is already declared)` });
-            else if (!COLUMN_TYPE.test(normalized)) problems.push({ key: where, found: entry, expected: COLUMN_TYPE_HINT });
+            else if (typeProblem) problems.push({ key: where, found: entry, expected: typeProblem });
             else
                 columns.push({
                     name: column,
-                    type: normalized.replace(/ NOT NULL$/, "").replace(/^INTEGER$/, "INT"),
+                    type: normalized.replace(/ NOT NULL$/, ""),
                     nullable: !normalized.endsWith(" NOT NULL"),
                 });
         }
@@ -241,11 +230,19 @@ export function columnDefinitionsSql(columns: ColumnDefinition[]): string {
 export function tableSqlFragments(def: TableDefinition): Record<string, string> {
     const cols = def.columns;
     const key = def.primaryKey;
-    const pick = (c: ColumnDefinition) => `CASE WHEN op = 'd' THEN \`before\`.${quoteIdentifier(c.name)} ELSE \`after\`.${quoteIdentifier(c.name)} END`;
-    // Debezium's before/after images are rows of the table's columns, all nullable (a delete's after is null).
-    const row = `ROW<${cols.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ")}>`;
+    // The declared value of a change's column: the before-image for a delete, converted from its wire form.
+    const pick = (c: ColumnDefinition) =>
+        `CASE WHEN op = 'd' THEN ${fromWire(`\`before\`.${quoteIdentifier(c.name)}`, c.type)} ELSE ${fromWire(`\`after\`.${quoteIdentifier(c.name)}`, c.type)} END`;
+    // Debezium's before/after images are rows of the table's columns in their wire form, all nullable (a delete's after is null).
+    const row = `ROW<${cols.map((c) => `${quoteIdentifier(c.name)} ${wireType(c.type)}`).join(", ")}>`;
     return {
         columnDefinitions: columnDefinitionsSql(cols),
+        // The Kafka source table's columns: the wire form Debezium sends (components/column-types.ts).
+        wireColumnDefinitions: columnDefinitionsSql(cols.map((c) => ({ ...c, type: wireType(c.type) }))),
+        // The source columns converted to the declared types, in column order.
+        convertedColumns: cols
+            .map((c) => (wireType(c.type) === c.type ? quoteIdentifier(c.name) : `${fromWire(quoteIdentifier(c.name), c.type)} AS ${quoteIdentifier(c.name)}`))
+            .join(", "),
         primaryKeyColumns: key.map(quoteIdentifier).join(", "),
         // `PRIMARY KEY (...) NOT ENFORCED` after the columns, or nothing for a keyless append table.
         primaryKeyConstraint: key.length ? `, PRIMARY KEY (${key.map(quoteIdentifier).join(", ")}) NOT ENFORCED` : "",

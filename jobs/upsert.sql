@@ -1,10 +1,12 @@
 -- Mode upsert (and both): {{catalog}}.{{namespace}}.{{upsertTable}} mirrors {{sourceSchema}}.{{table}}.
 -- Iceberg v2 with the table's primary key and upserts: inserts, updates and deletes are applied, so
 -- the Iceberg table equals the source table after every commit (one commit per Flink checkpoint).
--- The columns come from lakehouse:source.tables (components/tables.ts renders the fragments).
+-- The columns come from lakehouse:source.tables (components/tables.ts renders the fragments). The
+-- Kafka source reads each column in Debezium's wire form; the SELECT converts it to the declared
+-- type (dates, times and timestamps: components/column-types.ts).
 
 CREATE TEMPORARY TABLE {{table}}_cdc (
-    {{columnDefinitions}}{{primaryKeyConstraint}}
+    {{wireColumnDefinitions}}{{primaryKeyConstraint}}
 ) WITH (
     'connector' = 'kafka',
     'topic' = '{{topic}}',
@@ -25,4 +27,4 @@ CREATE TABLE IF NOT EXISTS {{catalog}}.{{namespace}}.{{upsertTable}} (
 
 -- Columns by name: a column added later sits at the end of the Iceberg table.
 INSERT INTO {{catalog}}.{{namespace}}.{{upsertTable}} ({{columnList}})
-SELECT {{columnList}} FROM {{table}}_cdc;
+SELECT {{convertedColumns}} FROM {{table}}_cdc;

@@ -3,6 +3,13 @@
  * (LOGIN REPLICATION, CONNECT, schema USAGE, SELECT on the captured tables), the publication of
  * exactly the captured tables, and REPLICA IDENTITY FULL on each (Flink's debezium-json needs the
  * before-image of UPDATE and DELETE). Optionally the seed's `demographics` table.
+ * - `signalTable` (optional): Debezium's signal table in `schema` (`id varchar(42) PRIMARY KEY, type
+ *   varchar(32) NOT NULL, data varchar(2048)`), created if missing, in the publication, and writable
+ *   by the replication role (Debezium writes its incremental-snapshot watermarks there). Signals
+ *   inserted into it start incremental snapshots (./table-snapshot.ts).
+ * - `addedTables` (output): each captured table that was added to the list by an update (not present
+ *   when the resource was created), with when: a table added to a live pipeline, whose existing rows
+ *   the connector's initial snapshot never read (./table-snapshot.ts signals a snapshot for it).
  *
  * - create/update: idempotent `ensure`; adopts a role or publication that already exists.
  * - read: reports a missing role or publication, a table missing from the publication or not
@@ -23,16 +30,43 @@ import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isKnown } from "./toolkit/unknown";
 
-export const CDC_SOURCE_PROVIDER_VERSION = 1;
+export const CDC_SOURCE_PROVIDER_VERSION = 2;
 
 /** Prefix of the owner stamp in the comment of the role and the publication. */
 export const OWNER_COMMENT_PREFIX = "lakehouse-owner ";
+
+/** The signal table the program declares for a publication: `<publication>_signal` (in the source schema; the connector's `signal.data.collection`). */
+export function signalTableName(publication: string): string {
+    return `${publication}_signal`;
+}
+
+/**
+ * The tables added by an update, with when: kept for tables still captured, the new ones stamped
+ * `now`, removed ones dropped (a table removed and added again is added again). On create: none.
+ */
+export function nextAddedTables(previous: Record<string, any> | undefined, tables: string[], now: string): Record<string, string> {
+    if (!previous) return {};
+    const before = new Set<string>(previous.tables ?? []);
+    const kept: Record<string, string> = previous.addedTables ?? {};
+    const out: Record<string, string> = {};
+    for (const t of [...tables].sort()) {
+        if (!before.has(t)) out[t] = now;
+        else if (kept[t] !== undefined) out[t] = kept[t];
+    }
+    return out;
+}
 
 /** Validates inputs (identifiers are interpolated into DDL, so they must be plain lower-case identifiers). */
 export function checkCdcSourceInputs(news: Record<string, any>): { property: string; reason: string }[] {
     const failures: { property: string; reason: string }[] = [];
     if (isKnown(news.address) && !/^[^\s:]+:\d{1,5}$/.test(String(news.address)))
         failures.push({ property: "address", reason: `"${news.address}" must be host:port` });
+    if (news.signalTable !== undefined && isKnown(news.signalTable)) {
+        if (!POSTGRES_IDENTIFIER.test(String(news.signalTable)) || String(news.signalTable).length > 63)
+            failures.push({ property: "signalTable", reason: `"${news.signalTable}" must be a lower-case SQL identifier of at most 63 characters` });
+        else if (isKnown(news.tables) && Array.isArray(news.tables) && news.tables.includes(news.signalTable))
+            failures.push({ property: "signalTable", reason: `"${news.signalTable}" is a captured table: Debezium's signal table must be a table of its own` });
+    }
     for (const key of ["database", "schema", "publication", "replicationUser", "adminUser"]) {
         if (news[key] === undefined) failures.push({ property: key, reason: "is required" });
         else if (isKnown(news[key]) && !POSTGRES_IDENTIFIER.test(String(news[key])))
@@ -61,7 +95,15 @@ export function checkCdcSourceInputs(news: Record<string, any>): { property: str
  * what it should be, the server no longer matches it.
  */
 export function driftedInputs(drift: string[] | undefined): string[] {
-    const inputs = (drift ?? []).map((line) => (line.startsWith("role ") ? "replicationUser" : line.startsWith("publication ") ? "publication" : "tables"));
+    const inputs = (drift ?? []).map((line) =>
+        line.startsWith("role ")
+            ? "replicationUser"
+            : line.startsWith("publication ")
+              ? "publication"
+              : line.startsWith("signal table ")
+                ? "signalTable"
+                : "tables",
+    );
     return [...new Set(inputs)];
 }
 
@@ -86,6 +128,7 @@ export function diffCdcSource(olds: Record<string, any>, news: Record<string, an
         "adminUser",
         "adminPassword",
         "createSeedTable",
+        "signalTable",
         "version",
     ].filter((key) => norm(olds, key) !== norm(news, key));
     const diff = inputDiff(changed, ["database", "replicationUser"]);
@@ -108,6 +151,13 @@ async function findDrift(client: import("pg").Client, props: Record<string, any>
     if (publication.rowCount === 0) drift.push(`publication ${props.publication} is missing`);
     const members = await client.query("SELECT tablename FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2", [props.publication, props.schema]);
     const inPublication = new Set(members.rows.map((r: any) => r.tablename));
+    if (props.signalTable) {
+        const found = (await client.query("SELECT to_regclass($1) AS oid", [`${props.schema}.${props.signalTable}`])).rows[0].oid !== null;
+        if (!found) drift.push(`signal table ${props.schema}.${props.signalTable} is missing`);
+        else if (publication.rowCount !== 0 && !inPublication.has(props.signalTable))
+            drift.push(`signal table ${props.schema}.${props.signalTable} is not in publication ${props.publication}`);
+        inPublication.delete(props.signalTable);
+    }
     for (const table of props.tables ?? []) {
         const identity = await client.query(
             "SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
@@ -177,8 +227,17 @@ async function ensureCdcSource(
                 await client.query(`ALTER TABLE ${qualified(table)} REPLICA IDENTITY FULL`);
                 await client.query(`GRANT SELECT ON ${qualified(table)} TO ${role}`);
             }
+            let signalTableExists = true;
+            if (props.signalTable) {
+                // Debezium's signal table: the program inserts signals, Debezium writes its incremental-snapshot watermarks.
+                signalTableExists = (await client.query("SELECT to_regclass($1) AS oid", [qualified(props.signalTable)])).rows[0].oid !== null;
+                await client.query(
+                    `CREATE TABLE IF NOT EXISTS ${qualified(props.signalTable)} (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048))`,
+                );
+                await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${qualified(props.signalTable)} TO ${role}`);
+            }
             const publicationExists = (await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [props.publication])).rowCount !== 0;
-            const list = props.tables.map(qualified).join(", ");
+            const list = [...props.tables, ...(props.signalTable ? [props.signalTable] : [])].map(qualified).join(", ");
             await client.query(
                 publicationExists ? `ALTER PUBLICATION ${props.publication} SET TABLE ${list}` : `CREATE PUBLICATION ${props.publication} FOR TABLE ${list}`,
             );
@@ -193,6 +252,10 @@ async function ensureCdcSource(
                 // Once created here, always owned here (an update never forgets it).
                 createdRole: (previous?.replicationUser === role && previous?.createdRole === true) || !roleExists,
                 createdPublication: (previous?.publication === props.publication && previous?.createdPublication === true) || !publicationExists,
+                createdSignalTable: props.signalTable
+                    ? (previous?.signalTable === props.signalTable && previous?.createdSignalTable === true) || !signalTableExists
+                    : false,
+                addedTables: nextAddedTables(previous, props.tables, new Date().toISOString()),
                 drift: [],
             };
         } catch (err) {
@@ -229,8 +292,11 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
         await withClient(props, async (client) => {
             // What another resource adopted since (a replacement of this one) carries its stamp: kept.
             const stamps = await ownerStamps(client, props.replicationUser, props.publication);
-            if (props.createdPublication && ownsObject(stamps.publication, props.ownerToken))
+            if (props.createdPublication && ownsObject(stamps.publication, props.ownerToken)) {
                 await client.query(`DROP PUBLICATION IF EXISTS ${props.publication}`);
+                // The signal table holds only signals and watermarks, never captured data: it goes with the publication it served.
+                if (props.signalTable && props.createdSignalTable) await client.query(`DROP TABLE IF EXISTS ${props.schema}.${props.signalTable}`);
+            }
             if (
                 props.createdRole &&
                 ownsObject(stamps.role, props.ownerToken) &&
@@ -260,6 +326,8 @@ export interface CdcSourceArgs {
     replicationPassword: pulumi.Input<string>;
     /** Create the seed's `demographics` table if missing. */
     createSeedTable?: pulumi.Input<boolean>;
+    /** Debezium's signal table (unqualified, in `schema`): created if missing and put in the publication. Default: none. */
+    signalTable?: pulumi.Input<string>;
 }
 
 /** The replication role, publication and replica identity Debezium needs in the source database. */
@@ -267,6 +335,9 @@ export class CdcSource extends pulumi.dynamic.Resource {
     declare readonly createdRole: pulumi.Output<boolean>;
     declare readonly createdPublication: pulumi.Output<boolean>;
     declare readonly drift: pulumi.Output<string[]>;
+    /** Captured tables added by an update (table -> ISO time): the ones the initial snapshot did not read. */
+    declare readonly addedTables: pulumi.Output<Record<string, string>>;
+    declare readonly createdSignalTable: pulumi.Output<boolean>;
 
     constructor(name: string, args: CdcSourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -282,6 +353,8 @@ export class CdcSource extends pulumi.dynamic.Resource {
                 createdPublication: undefined,
                 drift: undefined,
                 ownerToken: undefined,
+                addedTables: undefined,
+                createdSignalTable: undefined,
             },
             { ...opts, additionalSecretOutputs: ["adminPassword", "replicationPassword"] },
             "lakehouse",

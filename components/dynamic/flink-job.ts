@@ -21,10 +21,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
+import { printProgress } from "./toolkit/progress";
 import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
 import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./flink/rest";
-import { FlinkSinkTable, evolveSinkTables } from "./flink/schema";
+import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
 import { submitStatements } from "./flink/submit";
 
@@ -123,7 +124,7 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
                 if (
                     !t ||
                     !Array.isArray(t.columns) ||
-                    !t.columns.every((c: any) => c && typeof c.name === "string" && typeof c.type === "string" && /^[A-Za-z0-9_(), ]+$/.test(c.type))
+                    !t.columns.every((c: any) => c && typeof c.name === "string" && typeof c.type === "string" && /^[A-Za-z0-9_(), <>]+$/.test(c.type))
                 ) {
                     failures.push({ property: `sinkTables[${i}].columns`, reason: "must be a list of { name, type } with Flink SQL types" });
                 }
@@ -154,6 +155,7 @@ const PLAIN_KEYS = [
     "waitTimeoutSeconds",
     "version",
     "sinkTables",
+    "recreateOnTypeChange",
 ];
 
 /** The statements as compared: their hash, or the value itself while it is unknown (preview). */
@@ -172,6 +174,7 @@ export function diffFlinkJob(olds: Record<string, any>, news: Record<string, any
         state: "RUNNING",
         deleteMode: "savepoint",
         allowNonRestoredState: false,
+        recreateOnTypeChange: false,
         waitTimeoutSeconds: PROVIDER_DEFAULTS.waitTimeoutSeconds,
         version: FLINK_JOB_PROVIDER_VERSION,
         ...v,
@@ -199,6 +202,61 @@ export function needsResubmit(changedKeys: string[]): boolean {
 }
 
 /**
+ * Which sink tables to recreate, given those whose declared types differ from Iceberg's. Empty tables
+ * are recreated alone and the job resumes where it was (nothing it read was written). When a table
+ * with rows is recreated (the stack allows losing them), every table of the job is, and the job reads
+ * its topic from the start: resuming would leave the rows before its position out of the new table.
+ */
+export function recreationOf(
+    mismatched: { identifier: string; rows: number; mismatches: string[] }[],
+    sinkTables: FlinkSinkTable[],
+): { tables: string[]; replay: boolean; reason: string } {
+    if (!mismatched.length) return { tables: [], replay: false, reason: "" };
+    const replay = mismatched.some((t) => t.rows > 0);
+    const tables = replay ? sinkTables.map((t) => t.identifier) : mismatched.map((t) => t.identifier);
+    const why = mismatched.map((t) => `${t.mismatches.join("; ")} (${t.rows} row(s))`).join("; ");
+    return {
+        tables,
+        replay,
+        reason: `${tables.join(", ")}: ${why}${replay ? "; lakehouse:allowDataLoss allows losing the rows: the job reads its topic from the start" : ""}`,
+    };
+}
+
+/**
+ * Refuses a type change on tables that hold rows, after the jobs were stopped to count them: the job
+ * that ran is put back as it was (its previous SQL, from the savepoint just taken), so the refusal
+ * leaves the pipeline running; then throws, recording that job in state.
+ */
+async function refuseTypeChange(
+    inputs: Record<string, any>,
+    previous: Record<string, any> | undefined,
+    wasRunning: boolean,
+    restorePoint: string | undefined,
+    refusal: string,
+): Promise<never> {
+    const message = `Flink SQL job "${inputs.name}": ${refusal}`;
+    if (previous?.statements && wasRunning && (previous.state ?? "RUNNING") === "RUNNING") {
+        const jobId = await submitStatements(previous, restorePoint);
+        await waitForJobRunning(previous.restUrl, jobId, (previous.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
+        throw Object.assign(new Error(`${message} (the job runs on with its previous declaration, resumed from ${restorePoint ?? "its start"})`), {
+            id: previous.name,
+            properties: { ...previous, jobId, jobState: "RUNNING", lastSavepoint: restorePoint ?? "", restoredFrom: restorePoint ?? "" },
+            reasons: [refusal],
+        });
+    }
+    throw Object.assign(new Error(message), {
+        id: inputs.name,
+        properties: { ...(previous ?? inputs), jobId: "", jobState: "STOPPED", lastSavepoint: restorePoint ?? "" },
+        reasons: [refusal],
+    });
+}
+
+/** The job's statements with its Kafka sources reading from the earliest offset (one submission only). */
+export function readFromEarliest(statements: string[]): string[] {
+    return statements.map((s) => s.replace(/'scan\.startup\.mode'\s*=\s*'group-offsets'/g, "'scan.startup.mode' = 'earliest-offset'"));
+}
+
+/**
  * Brings the job to the declared state: stops what runs (with a savepoint), resubmits from the newest
  * restore point, waits for RUNNING. `previous` is the state of the job this resource owned, if any.
  */
@@ -207,7 +265,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
     // Sink tables first, while the old job still runs: a failure here leaves it running as it was.
-    const addedColumns = await evolveSinkTables(inputs);
+    const evolution = await evolveSinkTables(inputs);
+    const addedColumns = evolution.added;
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
     if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
@@ -220,9 +279,31 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
         // A savepoint when every task runs; a job between restarts is cancelled and resumes from its last checkpoint.
         restorePoint = (await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs)) ?? restorePoint;
     }
-    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns };
+    // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).
+    let submitted = inputs;
+    let recreatedTables: string[] = [];
+    if (evolution.mismatched.length) {
+        const rows = await countSinkRows(
+            inputs,
+            evolution.mismatched.map((t) => t.identifier),
+        );
+        const counted = evolution.mismatched.map((t, i) => ({ ...t, rows: rows[i] }));
+        if (counted.some((t) => t.rows > 0) && inputs.recreateOnTypeChange !== true) {
+            await refuseTypeChange(inputs, previous, live.size > 0, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
+        }
+        const recreation = recreationOf(counted, inputs.sinkTables ?? []);
+        printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
+        await dropSinkTables(inputs, recreation.tables);
+        recreatedTables = recreation.tables;
+        if (recreation.replay) {
+            // Rows were dropped: the new job reads the topic from its start instead of resuming.
+            restorePoint = undefined;
+            submitted = { ...inputs, statements: readFromEarliest(inputs.statements) };
+        }
+    }
+    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables };
     if ((inputs.state ?? "RUNNING") === "STOPPED") return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
-    const jobId = await submitStatements(inputs, restorePoint);
+    const jobId = await submitStatements(submitted, restorePoint);
     try {
         await waitForJobRunning(restUrl, jobId, timeoutMs);
     } catch (err) {
@@ -317,9 +398,17 @@ export interface FlinkSqlJobArgs {
     /**
      * The Iceberg tables the job writes, with their declared columns. Before each (re)submission the
      * declared columns an existing table lacks are added (`ALTER TABLE ... ADD`, nullable), so a column
-     * added to the config reaches tables created before it. Columns are never dropped or retyped.
+     * added to the config reaches tables created before it. Columns are never dropped or retyped:
+     * a table whose declared type differs from its own is recreated when it holds no rows (a mistake
+     * fixed before data arrived), and otherwise only with `recreateOnTypeChange`.
      */
     sinkTables?: pulumi.Input<FlinkSinkTable[]>;
+    /**
+     * Recreate a sink table that holds rows when a declared column type differs from its own (the job
+     * then reads its topic from the start). Default: unset, such a change is refused. The stack sets it
+     * when `lakehouse:allowDataLoss` lists `tables`.
+     */
+    recreateOnTypeChange?: pulumi.Input<boolean>;
 }
 
 /** A streaming Flink SQL job, kept running with its SQL, upgraded through savepoints. */
@@ -331,6 +420,8 @@ export class FlinkSqlJob extends pulumi.dynamic.Resource {
     declare readonly sqlHash: pulumi.Output<string>;
     /** Columns the last (re)submission added to the sink tables, as `<table identifier>.<column>`. */
     declare readonly addedColumns: pulumi.Output<string[]>;
+    /** Sink tables the last (re)submission recreated for a changed column type. */
+    declare readonly recreatedTables: pulumi.Output<string[]>;
 
     constructor(name: string, args: FlinkSqlJobArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -349,6 +440,8 @@ export class FlinkSqlJob extends pulumi.dynamic.Resource {
                 allowNonRestoredState: args.allowNonRestoredState ?? false,
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds,
                 sinkTables: args.sinkTables ?? [],
+                // Only when set: an input every stack had would show on every job at upgrade.
+                ...(args.recreateOnTypeChange ? { recreateOnTypeChange: args.recreateOnTypeChange } : {}),
                 version: FLINK_JOB_PROVIDER_VERSION,
                 jobId: undefined,
                 jobState: undefined,
@@ -356,6 +449,7 @@ export class FlinkSqlJob extends pulumi.dynamic.Resource {
                 restoredFrom: undefined,
                 sqlHash: undefined,
                 addedColumns: undefined,
+                recreatedTables: undefined,
             },
             { ...opts, additionalSecretOutputs: ["secrets"] },
             "lakehouse",

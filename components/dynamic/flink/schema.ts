@@ -5,6 +5,7 @@
  *
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
+import { icebergStoredType } from "../../column-types";
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { backoffDelay, sleep } from "../toolkit/backoff";
 import { redact } from "../toolkit/redact";
@@ -20,41 +21,29 @@ export interface FlinkSinkTable {
 /** How many times an ALTER that lost the race with the running job's commit is tried. */
 const ALTER_ATTEMPTS = 6;
 
-/** A Flink type as Iceberg stores it (Iceberg has one string, one int below BIGINT): for comparing declared with found. */
-export function icebergStoredType(type: string): string {
-    const t = type
-        .toUpperCase()
-        .replace(/\s+NOT NULL$/, "")
-        .replace(/\s+/g, " ")
-        .trim();
-    if (/^(VARCHAR|CHAR)\(\d+\)$/.test(t) || t === "STRING") return "STRING";
-    if (["TINYINT", "SMALLINT", "INT", "INTEGER"].includes(t)) return "INT";
-    if (/^(VARBINARY|BINARY)\(\d+\)$/.test(t) || t === "BYTES") return "BYTES";
-    return t.replace(/\(\s*(\d+)\s*,\s*(\d+)\s*\)/, "($1, $2)");
-}
+export { icebergStoredType };
 
 /** A quoted Flink SQL identifier. */
 function quoteIdentifier(name: string): string {
     return `\`${name.replace(/`/g, "``")}\``;
 }
 
+/** What evolving one table found: columns added, or declared types that differ from the table's. */
+type TableEvolution = { added: string[] } | { mismatch: { identifier: string; mismatches: string[] } };
+
 /**
- * Adds one table's missing declared columns in `session`; returns them as `<table identifier>.<column>`.
- * A declared column whose type differs from the table's is an error naming both types and the fix.
+ * Adds one table's missing declared columns in `session`. Declared columns whose types differ from
+ * the table's are returned instead (nothing is added to such a table: it is recreated or the change refused).
  */
-async function addMissingColumns(gateway: string, session: string, table: FlinkSinkTable, timeoutMs: number): Promise<string[]> {
+async function evolveTable(gateway: string, session: string, table: FlinkSinkTable, timeoutMs: number): Promise<TableEvolution> {
     const path = table.identifier.split(".").map(quoteIdentifier).join(".");
     const found = new Map((await gatewayQuery(gateway, session, `DESCRIBE ${path}`, timeoutMs)).map((row) => [String(row[0]), String(row[1])]));
-    const problems = table.columns
+    const mismatches = table.columns
         .filter((c) => found.has(c.name) && icebergStoredType(found.get(c.name)!) !== icebergStoredType(c.type))
         .map((c) => `column ${c.name} is ${found.get(c.name)} in ${table.identifier} but declared ${c.type}`);
-    if (problems.length) {
-        throw new Error(
-            `${problems.join("; ")}: declare the table's type in lakehouse:source.tables, or change the Iceberg column first (Iceberg widens INT to BIGINT, FLOAT to DOUBLE and a DECIMAL's precision: ALTER TABLE ... MODIFY in Flink SQL)`,
-        );
-    }
+    if (mismatches.length) return { mismatch: { identifier: table.identifier, mismatches } };
     const missing = table.columns.filter((c) => !found.has(c.name));
-    if (!missing.length) return [];
+    if (!missing.length) return { added: [] };
     // New columns are nullable: rows written before them read as NULL.
     await gatewayQuery(
         gateway,
@@ -62,7 +51,22 @@ async function addMissingColumns(gateway: string, session: string, table: FlinkS
         `ALTER TABLE ${path} ADD (${missing.map((c) => `${quoteIdentifier(c.name)} ${c.type.replace(/\s+NOT NULL$/i, "")}`).join(", ")})`,
         timeoutMs,
     );
-    return missing.map((c) => `${table.identifier}.${c.name}`);
+    return { added: missing.map((c) => `${table.identifier}.${c.name}`) };
+}
+
+/** What the sink tables' evolution did and found: columns added, tables whose declared types differ from theirs. */
+export interface SinkEvolution {
+    added: string[];
+    mismatched: { identifier: string; mismatches: string[] }[];
+}
+
+/** Why a declared type change is refused for tables that hold rows, and the fixes. */
+export function typeChangeRefusal(tables: { mismatches: string[]; rows: number }[]): string {
+    return (
+        `${tables.map((t) => `${t.mismatches.join("; ")}, and the table holds ${t.rows} row(s)`).join("; ")}: declare the table's type in lakehouse:source.tables, ` +
+        "or change the Iceberg column first (Iceberg widens INT to BIGINT, FLOAT to DOUBLE and a DECIMAL's precision: ALTER TABLE ... MODIFY in Flink SQL), " +
+        'or allow the program to recreate the tables and refill them from the CDC topic (rows older than the topic\'s retention are lost): list "tables" under lakehouse:allowDataLoss'
+    );
 }
 
 /**
@@ -71,9 +75,9 @@ async function addMissingColumns(gateway: string, session: string, table: FlinkS
  * adding a nullable column is compatible with it. A declared column whose type differs from the
  * table's is an error naming both types and the fix; nothing is dropped. Returns what was added.
  */
-export async function evolveSinkTables(inputs: Record<string, any>): Promise<string[]> {
+export async function evolveSinkTables(inputs: Record<string, any>): Promise<SinkEvolution> {
     const tables: FlinkSinkTable[] = inputs.sinkTables ?? [];
-    if (!tables.length) return [];
+    if (!tables.length) return { added: [], mismatched: [] };
     const gateway: string = inputs.gatewayUrl;
     const secrets: Record<string, string> = inputs.secrets ?? {};
     const secretValues = Object.values(secrets);
@@ -95,8 +99,13 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
                             what: `the SQL Gateway to finish ${statementLabel(statement)}`,
                         });
                     }
-                    for (const table of tables) added.push(...(await addMissingColumns(gateway, session, table, timeoutMs)));
-                    return added;
+                    const mismatched: SinkEvolution["mismatched"] = [];
+                    for (const table of tables) {
+                        const evolution = await evolveTable(gateway, session, table, timeoutMs);
+                        if ("mismatch" in evolution) mismatched.push(evolution.mismatch);
+                        else added.push(...evolution.added);
+                    }
+                    return { added, mismatched };
                 },
                 { secrets: secretValues },
             );
@@ -111,4 +120,47 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<str
             );
         }
     }
+}
+
+/** Runs `use` in a batch session that declares the job's catalog and database (not its tables). */
+async function inCatalogSession<T>(inputs: Record<string, any>, purpose: string, use: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>): Promise<T> {
+    const gateway: string = inputs.gatewayUrl;
+    const secrets: Record<string, string> = inputs.secrets ?? {};
+    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
+    const setup: string[] = inputs.statements.slice(0, -1).filter((s: string) => !/^\s*CREATE\s+(TEMPORARY\s+)?TABLE/i.test(s));
+    try {
+        return await withSession(
+            gateway,
+            { name: `${inputs.name}-${purpose}`, properties: { "execution.runtime-mode": "batch" } },
+            async (session) => {
+                for (const statement of setup)
+                    await gatewayQuery(gateway, session, fillSecrets(statement, secrets), timeoutMs, { secrets: Object.values(secrets) });
+                return use((sql) => gatewayQuery(gateway, session, sql, timeoutMs, { what: `the SQL Gateway to finish ${statementLabel(sql)}` }));
+            },
+            { secrets: Object.values(secrets) },
+        );
+    } catch (err) {
+        throw new Error(redact(`Flink SQL job "${inputs.name}": ${purpose} failed: ${(err as Error).message}`, secrets));
+    }
+}
+
+const tablePath = (identifier: string) => identifier.split(".").map(quoteIdentifier).join(".");
+
+/** Each table's row count (a batch COUNT, which reads no column values and needs a free slot). */
+export async function countSinkRows(inputs: Record<string, any>, identifiers: string[]): Promise<number[]> {
+    return inCatalogSession(inputs, "counting rows", async (run) => {
+        const counts: number[] = [];
+        for (const identifier of identifiers) counts.push(Number((await run(`SELECT COUNT(*) FROM ${tablePath(identifier)}`))[0]?.[0] ?? 0));
+        return counts;
+    });
+}
+
+/**
+ * Drops the tables (their data and metadata files stay in the bucket, unreferenced) so the job's
+ * `CREATE TABLE IF NOT EXISTS` creates them again with the declared columns. Runs with no job writing them.
+ */
+export async function dropSinkTables(inputs: Record<string, any>, identifiers: string[]): Promise<void> {
+    await inCatalogSession(inputs, "recreating tables", async (run) => {
+        for (const identifier of identifiers) await run(`DROP TABLE IF EXISTS ${tablePath(identifier)}`);
+    });
 }

@@ -114,13 +114,13 @@ describe("pulumi up -s local (real engine, real services)", () => {
         try {
             await pulumi(["stack", "init", stack]);
             const preview = await pulumi(["preview", "-s", stack, "--diff"]);
-            expect(preview.stdout).toMatch(/\+ 19 to create/);
+            expect(preview.stdout).toMatch(/\+ 20 to create/);
 
             deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(up.stdout).toMatch(/\+ 19 created/);
+            expect(up.stdout).toMatch(/\+ 20 created/);
             const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(again.stdout).toMatch(/Resources:\s+19 unchanged\s/);
+            expect(again.stdout).toMatch(/Resources:\s+20 unchanged\s/);
             expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
             const refreshed = await pulumi(["preview", "-s", stack, "--refresh", "--diff"]);
             expect(refreshed.stdout).not.toMatch(/\d+ to (create|update|replace|delete)/);
@@ -185,7 +185,7 @@ describe("pulumi up -s local (real engine, real services)", () => {
             // publication and CDC role gone; the bucket and the namespace with its tables gone.
             const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
             deployed = false;
-            expect(destroyed.stdout).toMatch(/- 19 deleted/);
+            expect(destroyed.stdout).toMatch(/- 20 deleted/);
             expect(await bucketExists(bucket)).toBe(false);
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}`)).rejects.toMatchObject({ status: 404 });
             await expect(nessieRequest(NESSIE_API, "GET", `/trees/main/contents/${namespace}.demographics`)).rejects.toMatchObject({ status: 404 });

@@ -168,7 +168,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             await pulumi(["stack", "init", stack]);
             deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
-            expect(up.stdout).toMatch(/\+ 19 created/);
+            expect(up.stdout).toMatch(/\+ 20 created/);
             const before = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
             const oldJobId: string = before.flinkJobs.demographics.jobId;
             expect(await jobState(endpoints()["flink-jobmanager"].restUrl, oldJobId)).toBe("RUNNING");
@@ -341,7 +341,7 @@ describe("review workflow on a copy of the local stack (real engine, real servic
             lake = undefined;
             const destroyed = await pulumi(["destroy", "-s", stack, "--yes", "--skip-preview"]);
             deployed = false;
-            expect(destroyed.stdout).toMatch(/- 19 deleted/);
+            expect(destroyed.stdout).toMatch(/- 20 deleted/);
             await pulumi(["stack", "rm", stack, "--yes", "--force"]);
         } finally {
             await lake?.close();

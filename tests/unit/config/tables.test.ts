@@ -34,7 +34,7 @@ describe("captured tables", () => {
     });
 
     test("every problem is reported with its key, and a bad table yields no definition", () => {
-        const { tables, problems } = parseCapturedTables({ a: { mode: "upsert", columns: ["id DATE"] }, b: "oops" }, []);
+        const { tables, problems } = parseCapturedTables({ a: { mode: "upsert", columns: ["id INTERVAL"] }, b: "oops" }, []);
         expect(tables).toEqual({});
         expect(problems.map((p) => p.key)).toEqual(["a.columns[0]", "a.primaryKey", "b"]);
     });

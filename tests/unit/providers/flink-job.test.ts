@@ -12,6 +12,8 @@ import {
     icebergStoredType,
     needsResubmit,
     normalizeSqlStatement,
+    readFromEarliest,
+    recreationOf,
     secretPlaceholders,
     splitSqlStatements,
     sqlHash,
@@ -20,6 +22,7 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { classifyJobFailure, deterministicFailureFix, deterministicJobFailure, waitForJobRunning } from "../../../components/dynamic/flink-job";
 import { isResultTimeout, runStatement, withSession } from "../../../components/dynamic/flink/gateway";
+import { typeChangeRefusal } from "../../../components/dynamic/flink/schema";
 import { errorStatus } from "../../../components/dynamic/toolkit/http";
 import { loadSerializedProvider } from "../../support/dynamic";
 import { FLINK_TRACES } from "./flink-traces";
@@ -552,5 +555,49 @@ describe("the SQL Gateway client on a scripted gateway", () => {
         } finally {
             await gw.close();
         }
+    });
+});
+
+describe("recreating sink tables for a changed column type", () => {
+    const sinks = [
+        { identifier: "lake.ns.orders", columns: [{ name: "placed", type: "TIMESTAMP_LTZ(6)" }] },
+        { identifier: "lake.ns.orders_changes", columns: [{ name: "placed", type: "TIMESTAMP_LTZ(6)" }] },
+    ];
+    const mismatch = (identifier: string, rows: number) => ({
+        identifier,
+        rows,
+        mismatches: [`column placed is BIGINT in ${identifier} but declared TIMESTAMP_LTZ(6)`],
+    });
+
+    test("empty tables are recreated alone and the job resumes where it was", () => {
+        const r = recreationOf([mismatch("lake.ns.orders", 0)], sinks);
+        expect(r).toMatchObject({ tables: ["lake.ns.orders"], replay: false });
+        expect(r.reason).toBe("lake.ns.orders: column placed is BIGINT in lake.ns.orders but declared TIMESTAMP_LTZ(6) (0 row(s))");
+    });
+
+    test("a table with rows recreates every table of the job, which reads its topic from the start", () => {
+        const r = recreationOf([mismatch("lake.ns.orders", 3), mismatch("lake.ns.orders_changes", 0)], sinks);
+        expect(r).toMatchObject({ tables: ["lake.ns.orders", "lake.ns.orders_changes"], replay: true });
+        expect(r.reason).toMatch(/lakehouse:allowDataLoss allows losing the rows: the job reads its topic from the start$/);
+        expect(recreationOf([], sinks)).toEqual({ tables: [], replay: false, reason: "" });
+    });
+
+    test("the replay reads every Kafka source from its earliest offset, and only that", () => {
+        const sql = ["CREATE TEMPORARY TABLE t (a INT) WITH ('scan.startup.mode' = 'group-offsets', 'format' = 'json')", "INSERT INTO x SELECT a FROM t"];
+        expect(readFromEarliest(sql)).toEqual(["CREATE TEMPORARY TABLE t (a INT) WITH ('scan.startup.mode' = 'earliest-offset', 'format' = 'json')", sql[1]]);
+    });
+
+    test("the refusal names the rows, both types and each fix", () => {
+        const text = typeChangeRefusal([{ mismatches: ["column placed is TIMESTAMP_LTZ(6) in lake.ns.orders but declared STRING"], rows: 2 }]);
+        expect(text).toContain("column placed is TIMESTAMP_LTZ(6) in lake.ns.orders but declared STRING, and the table holds 2 row(s)");
+        expect(text).toContain("declare the table's type in lakehouse:source.tables");
+        expect(text).toContain('list "tables" under lakehouse:allowDataLoss');
+    });
+
+    test("the opt-in is an input only where the stack allows losing tables, and changing it never resubmits the job", () => {
+        const { changedKeys } = diffFlinkJob({ name: "j", statements: ["x"] }, { name: "j", statements: ["x"], recreateOnTypeChange: true });
+        expect(changedKeys).toEqual(["recreateOnTypeChange"]);
+        expect(needsResubmit(changedKeys)).toBe(false);
+        expect(diffFlinkJob({ name: "j", statements: ["x"] }, { name: "j", statements: ["x"], recreateOnTypeChange: false }).changedKeys).toEqual([]);
     });
 });
