@@ -267,6 +267,17 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     // Sink tables first, while the old job still runs: a failure here leaves it running as it was.
     const evolution = await evolveSinkTables(inputs);
     const addedColumns = evolution.added;
+    const mismatchedIds = evolution.mismatched.map((t) => t.identifier);
+    const withRows = (rows: number[]) => evolution.mismatched.map((t, i) => ({ ...t, rows: rows[i] }));
+    const refused = (counted: { rows: number }[]) => counted.some((t) => t.rows > 0) && inputs.recreateOnTypeChange !== true;
+    // A declared type the tables do not have: counted while the old job runs when a slot is free, so a
+    // refusal leaves it untouched; otherwise counted once it is stopped (its slots freed).
+    let rowsBefore = mismatchedIds.length ? await countSinkRows(inputs, mismatchedIds, PROVIDER_DEFAULTS.tasksSettleMs / 2) : undefined;
+    if (rowsBefore && refused(withRows(rowsBefore))) {
+        throw new Error(
+            `Flink SQL job "${inputs.name}": ${typeChangeRefusal(withRows(rowsBefore).filter((t) => t.rows > 0))} (the running job was not touched)`,
+        );
+    }
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
     if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
@@ -283,14 +294,9 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     let submitted = inputs;
     let recreatedTables: string[] = [];
     if (evolution.mismatched.length) {
-        const rows = await countSinkRows(
-            inputs,
-            evolution.mismatched.map((t) => t.identifier),
-        );
-        const counted = evolution.mismatched.map((t, i) => ({ ...t, rows: rows[i] }));
-        if (counted.some((t) => t.rows > 0) && inputs.recreateOnTypeChange !== true) {
-            await refuseTypeChange(inputs, previous, live.size > 0, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
-        }
+        rowsBefore ??= await countSinkRows(inputs, mismatchedIds);
+        const counted = withRows(rowsBefore!);
+        if (refused(counted)) await refuseTypeChange(inputs, previous, live.size > 0, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
         const recreation = recreationOf(counted, inputs.sinkTables ?? []);
         printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
         await dropSinkTables(inputs, recreation.tables);

@@ -292,7 +292,10 @@ export const tableSnapshotProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         if (olds.outcome === "in progress" && olds.signalId) return { outs: await snapshotTable({ ...news, addedAt: olds.addedAt }, olds.signalId) };
         // Nothing to do on the servers: keep what the create found (addedAt included: it only decided the create).
-        return { outs: { ...news, addedAt: olds.addedAt, signalId: olds.signalId ?? null, outcome: olds.outcome, finishedAt: olds.finishedAt } };
+        // (null, never undefined: the engine's protobuf Struct refuses undefined values.)
+        return {
+            outs: { ...news, addedAt: olds.addedAt ?? null, signalId: olds.signalId ?? null, outcome: olds.outcome, finishedAt: olds.finishedAt ?? null },
+        };
     },
     async read(id: string, props: any) {
         return { id, props };

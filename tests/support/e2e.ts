@@ -2,6 +2,9 @@
  * Helpers shared by the end-to-end tests on the real engine and the harness's real services:
  * a PostgreSQL query on the harness database, and the offline Pulumi CLI on a test's own file backend.
  */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
 import { Client } from "pg";
 import { endpoints } from "../../harness/cli";
 import { REPO_DIR, RunPulumiResult, runPulumi } from "../../harness/pulumi/cli";
@@ -30,4 +33,40 @@ export function pulumiOn(stateDir: () => string) {
             throw new Error(`pulumi ${args.join(" ")} exited ${result.code}${result.timedOut ? " (timed out)" : ""}:\n${result.stdout}\n${result.stderr}`);
         return result;
     };
+}
+
+/** What makes a copy of the `local` stack its own on the shared harness services. */
+export interface LocalStackCopy {
+    /** Bucket name (also the topic prefix and namespace, with `_` for `-`). */
+    bucket: string;
+    /** PostgreSQL schema of the captured tables. */
+    schema: string;
+    /** Short tag in the publication and CDC role names (`pub_<tag>`, `dbz_<tag>`). */
+    tag: string;
+    /** Config keys merged over the copy's, per key (e.g. `lakehouse:source`, `lakehouse:dremio`). */
+    config?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * The `local` stack's config (its secrets included) with its own bucket (emptied on destroy), Iceberg
+ * namespace, schema, publication, CDC role and topic prefix, and 2 s checkpoints: what each end-to-end
+ * test deploys. Returns the config object, to write as `Pulumi.<stack>.yaml` (and rewrite for an edit).
+ */
+export function localStackCopy(copy: LocalStackCopy): any {
+    const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
+    const underscored = copy.bucket.replace(/-/g, "_");
+    Object.assign(local.config["lakehouse:storage"], { bucket: copy.bucket, forceDestroy: true });
+    local.config["lakehouse:iceberg"] = { namespace: underscored };
+    Object.assign(local.config["lakehouse:source"], { schema: copy.schema, publication: `pub_${copy.tag}`, replicationUser: `dbz_${copy.tag}` });
+    local.config["lakehouse:kafka"] = { topicPrefix: underscored };
+    local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
+    for (const [key, value] of Object.entries(copy.config ?? {})) local.config[key] = { ...(local.config[key] ?? {}), ...value };
+    return local;
+}
+
+/** Writes a stack config as `Pulumi.<stack>.yaml` in the repository; returns the file's path. */
+export function writeStackFile(stack: string, config: unknown): string {
+    const file = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, yaml.dump(config));
+    return file;
 }

@@ -119,7 +119,7 @@ export async function jobException(restUrl: string, jobId: string): Promise<stri
 export function deterministicFailureFix(jobName: string | undefined, taskName: string | undefined): string {
     const table =
         /(?:^|[\s:>])([A-Za-z_][A-Za-z0-9_]*)_cdc\b/.exec(taskName ?? "")?.[1] ?? /-([A-Za-z_][A-Za-z0-9_]*)-to-iceberg$/.exec(jobName ?? "")?.[1] ?? "<table>";
-    return `the declared column types do not fit the data the job reads: fix the column's Flink SQL type in lakehouse:source.tables.${table}.columns (docs/configuration.md "Captured tables, modes, and adding a column"), then run pulumi up (the job fails the same way on every restart; waiting does not help)`;
+    return `the declared column types do not fit the data the job reads: fix the column's Flink SQL type in lakehouse:source.tables.${table}.columns (docs/column-types.md maps each PostgreSQL type), then run pulumi up (the job fails the same way on every restart; waiting does not help)`;
 }
 
 /**

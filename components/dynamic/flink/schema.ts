@@ -123,10 +123,14 @@ export async function evolveSinkTables(inputs: Record<string, any>): Promise<Sin
 }
 
 /** Runs `use` in a batch session that declares the job's catalog and database (not its tables). */
-async function inCatalogSession<T>(inputs: Record<string, any>, purpose: string, use: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>): Promise<T> {
+async function inCatalogSession<T>(
+    inputs: Record<string, any>,
+    purpose: string,
+    use: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>,
+    timeoutMs: number = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000,
+): Promise<T> {
     const gateway: string = inputs.gatewayUrl;
     const secrets: Record<string, string> = inputs.secrets ?? {};
-    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     const setup: string[] = inputs.statements.slice(0, -1).filter((s: string) => !/^\s*CREATE\s+(TEMPORARY\s+)?TABLE/i.test(s));
     try {
         return await withSession(
@@ -146,13 +150,26 @@ async function inCatalogSession<T>(inputs: Record<string, any>, purpose: string,
 
 const tablePath = (identifier: string) => identifier.split(".").map(quoteIdentifier).join(".");
 
-/** Each table's row count (a batch COUNT, which reads no column values and needs a free slot). */
-export async function countSinkRows(inputs: Record<string, any>, identifiers: string[]): Promise<number[]> {
-    return inCatalogSession(inputs, "counting rows", async (run) => {
-        const counts: number[] = [];
-        for (const identifier of identifiers) counts.push(Number((await run(`SELECT COUNT(*) FROM ${tablePath(identifier)}`))[0]?.[0] ?? 0));
-        return counts;
-    });
+/**
+ * Each table's row count (a batch COUNT, which reads no column values but needs a free Flink slot).
+ * With `timeoutMs`, a count that does not finish in time (no free slot) resolves undefined.
+ */
+export async function countSinkRows(inputs: Record<string, any>, identifiers: string[], timeoutMs?: number): Promise<number[] | undefined> {
+    try {
+        return await inCatalogSession(
+            inputs,
+            "counting rows",
+            async (run) => {
+                const counts: number[] = [];
+                for (const identifier of identifiers) counts.push(Number((await run(`SELECT COUNT(*) FROM ${tablePath(identifier)}`))[0]?.[0] ?? 0));
+                return counts;
+            },
+            timeoutMs,
+        );
+    } catch (err) {
+        if (timeoutMs !== undefined && /timed out after/.test((err as Error).message)) return undefined;
+        throw err;
+    }
 }
 
 /**

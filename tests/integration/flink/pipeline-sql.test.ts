@@ -5,14 +5,13 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
-import { Kafka, logLevel } from "kafkajs";
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { flinkJobProvider } from "../../../components/dynamic/flink-job";
 import { gatewayQuery, withSession } from "../../../components/dynamic/flink/gateway";
 import { jobState } from "../../../components/dynamic/flink/rest";
 import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../../components/jobs";
 import { BUILTIN_TABLES, TableDefinition, parseCapturedTables } from "../../../components/tables";
 import { endpoints } from "../../../harness/cli";
+import { JobFixture, jobFixture } from "../../support/job-fixture";
 
 const RUN = crypto.randomBytes(4).toString("hex");
 const ep = () => endpoints();
@@ -61,8 +60,7 @@ const sinkTables = (def: TableDefinition) => [
     },
 ];
 
-let s3: S3Client;
-let kafka: Kafka;
+let fixture: JobFixture;
 let outs: any;
 
 /** One batch query in a session of its own that declares the pipeline's catalog first. */
@@ -76,37 +74,16 @@ async function batchQuery(sql: string): Promise<unknown[][]> {
 }
 
 beforeAll(async () => {
-    s3 = new S3Client({
-        endpoint: ep().minio.endpoint,
-        region: ep().minio.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: ep().minio.accessKeyId, secretAccessKey: ep().minio.secretAccessKey },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    kafka = new Kafka({ clientId: JOB, brokers: [ep().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    fixture = await jobFixture(BUCKET, TOPIC, JOB);
 });
 
 afterAll(async () => {
     if (outs) await flinkJobProvider.delete!(JOB, { ...outs, deleteMode: "cancel" });
-    await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics`).catch(() => undefined);
-    await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics_changes`).catch(() => undefined);
-    await batchQuery(`DROP DATABASE IF EXISTS lake.${NAMESPACE}`).catch(() => undefined);
-    for (;;) {
-        const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-        const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-        if (!keys.length) break;
-        await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
-    }
-    await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-    s3.destroy();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
-    await admin.disconnect();
+    await fixture.tearDown(async () => {
+        await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics`).catch(() => undefined);
+        await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.demographics_changes`).catch(() => undefined);
+        await batchQuery(`DROP DATABASE IF EXISTS lake.${NAMESPACE}`);
+    });
 });
 
 test("jobs/upsert.sql and jobs/append.sql (mode both) turn change events into current rows and an appended change history", async () => {
@@ -128,7 +105,7 @@ test("jobs/upsert.sql and jobs/append.sql (mode both) turn change events into cu
     expect(outs.addedColumns).toEqual([]);
     expect(outs.jobState).toBe("RUNNING");
 
-    const producer = kafka.producer();
+    const producer = fixture.kafka.producer();
     await producer.connect();
     const row = (id: number, name: string, age: number, city: string) => ({ id, name, age, city });
     const event = (op: string, before: object | null, after: object | null, ts: number) => ({
@@ -187,7 +164,7 @@ test("a column added to the table's declaration reaches both Iceberg tables: the
     expect(outs.restoredFrom).toMatch(/^s3:\/\/|^file:/);
 
     // The source table gains the column; Debezium's events now carry it.
-    const producer = kafka.producer();
+    const producer = fixture.kafka.producer();
     await producer.connect();
     const t0 = Date.parse("2026-11-24T11:00:00Z");
     const grace = { id: 2, name: "grace", age: 46, city: "New York" };
@@ -264,7 +241,7 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
     );
     expect(defs.problems).toEqual([]);
     const topic = (table: string) => `pipeline-it-${RUN}.public.${table}`;
-    const admin = kafka.admin();
+    const admin = fixture.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: ["accounts", "audit"].map((t) => ({ topic: topic(t), numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
     await admin.disconnect();
@@ -290,7 +267,7 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
             jobs[table] = created.outs;
             expect(created.outs.jobState).toBe("RUNNING");
         }
-        const producer = kafka.producer();
+        const producer = fixture.kafka.producer();
         await producer.connect();
         const t0 = Date.parse("2026-11-24T12:00:00Z");
         const env = (op: string, before: object | null, after: object | null, ts: number) => ({
@@ -340,7 +317,7 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
     } finally {
         for (const [table, out] of Object.entries(jobs)) await flinkJobProvider.delete!(`${JOB}-${table}`, out);
         for (const t of ["accounts", "audit_changes"]) await batchQuery(`DROP TABLE IF EXISTS lake.${NAMESPACE}.${t}`).catch(() => undefined);
-        const cleanup = kafka.admin();
+        const cleanup = fixture.kafka.admin();
         await cleanup.connect();
         await cleanup.deleteTopics({ topics: ["accounts", "audit"].map(topic) }).catch(() => undefined);
         await cleanup.disconnect();

@@ -18,7 +18,7 @@ import * as yaml from "js-yaml";
 import { jobState } from "../../../components/dynamic/flink-job";
 import { endpoints } from "../../../harness/cli";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { pgQuery, pulumiOn } from "../../support/e2e";
+import { localStackCopy, pgQuery, pulumiOn } from "../../support/e2e";
 import { icebergSession, pollFor } from "../../support/iceberg-session";
 import { deleteTopics, readTopicToEnd } from "../../support/topic-records";
 
@@ -41,18 +41,12 @@ describe("adding a table to a running pipeline (real engine, real services)", ()
         const schema = `add_table_${id}`;
         const prefix = `add_table_${id}`;
         const file = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
-        const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
-        Object.assign(local.config["lakehouse:storage"], { bucket, forceDestroy: true });
-        local.config["lakehouse:iceberg"] = { namespace };
-        Object.assign(local.config["lakehouse:source"], {
+        const local = localStackCopy({
+            bucket,
             schema,
-            publication: `pub_${id}`,
-            replicationUser: `dbz_${id}`,
-            tables: { demographics: { mode: "both" } },
+            tag: id,
+            config: { "lakehouse:source": { tables: { demographics: { mode: "both" } } }, "lakehouse:dremio": { enabled: false } },
         });
-        local.config["lakehouse:kafka"] = { topicPrefix: prefix };
-        local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
-        local.config["lakehouse:dremio"] = { enabled: false };
         fs.writeFileSync(file, yaml.dump(local));
 
         let deployed = false;

@@ -3,7 +3,8 @@
  * engine: a copy of the `local` stack capturing a type-matrix table (edge values: NULLs, minimum and
  * maximum, negative and large numerics, far past and far future timestamps, several time zones,
  * Unicode, empty and NULL arrays) and the issue's `orders` table (timestamptz declared TIMESTAMP_LTZ(6),
- * a two-column key), deployed with `pulumi up` on the harness's services. Rows exist before the deploy
+ * a two-column key), deployed with `pulumi up` on the harness's services; the type matrix is declared
+ * with what `npm run tables -- describe` prints for it, as is. Rows exist before the deploy
  * (the snapshot) and are inserted, updated and deleted after it (the stream). The Iceberg mirror is read
  * back with a Flink batch SELECT and compared with PostgreSQL value for value, each side rendered as
  * text by its own database (never by the program's mapping code); the changelog holds every change.
@@ -11,11 +12,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as yaml from "js-yaml";
-import { closeSession, gatewayQuery, openSession } from "../../../components/dynamic/flink/gateway";
-import { endpoints } from "../../../harness/cli";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { pgQuery, pulumiOn } from "../../support/e2e";
+import { main as describeMain } from "../../../ops/tables";
+import { endpoints } from "../../../harness/cli";
+import { localStackCopy, pgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
+import { icebergSession } from "../../support/iceberg-session";
 
 const id = Date.now().toString(36);
 const stack = `types-it-${id}`;
@@ -185,6 +186,21 @@ const ROWS: Record<number, string> = {
     ].join(", "),
 };
 
+/** The `types` entry `npm run tables -- describe <schema>.types --json` printed, which the stack deploys. */
+let described: unknown;
+/** The stack's config, as written to its stack file. */
+let stackConfig: any;
+
+/** Runs the describe command (ops/tables.ts) on the harness's PostgreSQL; returns the table's entry. */
+async function describeTable(qualified: string): Promise<unknown> {
+    const p = endpoints().postgres;
+    const out: string[] = [];
+    const env = { PGHOST: p.host, PGPORT: String(p.port), PGUSER: p.user, PGPASSWORD: p.password, PGDATABASE: p.database };
+    const code = await describeMain(["describe", qualified, "--json"], env, { out: (t) => void out.push(t), err: () => undefined });
+    if (code !== 0) throw new Error(`npm run tables -- describe ${qualified} exited ${code}`);
+    return JSON.parse(out.join("\n"))[qualified.split(".")[1]];
+}
+
 const ORDERS_COLUMNS = ["id BIGINT", "line INT", "amount DECIMAL(12, 2)", "placed_at TIMESTAMP_LTZ(6)", "note STRING"];
 
 beforeAll(async () => {
@@ -203,23 +219,24 @@ beforeAll(async () => {
         `INSERT INTO ${schema}.orders VALUES (1, 1, 12.50, '2026-11-30 07:54:28.768699+00', NULL), (1, 2, -0.01, '2026-11-30 07:54:28.768699-05', 'ü')`,
     );
 
-    const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
-    Object.assign(local.config["lakehouse:storage"], { bucket: `types-it-${id}`, forceDestroy: true });
-    local.config["lakehouse:iceberg"] = { namespace };
-    Object.assign(local.config["lakehouse:source"], {
+    described = await describeTable(`${schema}.types`);
+    stackConfig = localStackCopy({
+        bucket: `types-it-${id}`,
         schema,
-        publication: `pub_ti_${id}`,
-        replicationUser: `dbz_ti_${id}`,
-        createSeedTable: false,
-        tables: {
-            types: { mode: "both", primaryKey: ["id"], columns: ["id BIGINT", ...MATRIX.map((c) => `${c.name} ${c.declared}`)] },
-            orders: { mode: "upsert", primaryKey: ["id", "line"], columns: ORDERS_COLUMNS },
+        tag: `ti_${id}`,
+        config: {
+            "lakehouse:source": {
+                createSeedTable: false,
+                tables: {
+                    // What `npm run tables -- describe` prints for the table, deployed as is.
+                    types: described,
+                    orders: { mode: "upsert", primaryKey: ["id", "line"], columns: ORDERS_COLUMNS },
+                },
+            },
+            "lakehouse:dremio": { enabled: false },
         },
     });
-    local.config["lakehouse:kafka"] = { topicPrefix: `types_it_${id}` };
-    local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
-    local.config["lakehouse:dremio"] = { enabled: false };
-    fs.writeFileSync(stackFile, yaml.dump(local));
+    writeStackFile(stack, stackConfig);
     await pulumi(["stack", "init", stack]);
     deployed = true;
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
@@ -248,22 +265,11 @@ async function pgTypesRows(): Promise<Record<string, unknown[]>> {
 
 /** Rows of an Iceberg table, read with a Flink batch SELECT in a UTC session (a reader independent of the program). */
 async function icebergSelect(table: string, exprs: string[]): Promise<unknown[][]> {
-    const ep = endpoints();
-    const gateway = ep["flink-jobmanager"].gatewayUrl;
-    const session = await openSession(gateway, { properties: { "execution.runtime-mode": "batch", "table.local-time-zone": "UTC" } });
+    const session = await icebergSession(`types-it-${id}`, { "table.local-time-zone": "UTC" });
     try {
-        await gatewayQuery(
-            gateway,
-            session,
-            `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main', ` +
-                `'warehouse' = 's3://types-it-${id}/', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', ` +
-                `'s3.path-style-access' = 'true', 's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`,
-            60_000,
-            { secrets: [ep.minio.secretAccessKey] },
-        );
-        return await gatewayQuery(gateway, session, `SELECT ${exprs.join(", ")} FROM lake.${namespace}.${table}`, 120_000);
+        return await session.query(`SELECT ${exprs.join(", ")} FROM lake.${namespace}.${table}`);
     } finally {
-        await closeSession(gateway, session);
+        await session.close();
     }
 }
 
@@ -314,6 +320,10 @@ async function expectMirrorEqual(timeoutMs: number): Promise<void> {
     }
 }
 
+test("`npm run tables -- describe` printed the declaration this stack deployed: each column with the documented Flink type", () => {
+    expect(described).toEqual({ mode: "both", primaryKey: ["id"], columns: ["id BIGINT", ...MATRIX.map((c) => `${c.name} ${c.declared}`)] });
+});
+
 test("every type of the matrix reaches the Iceberg mirror with PostgreSQL's exact value (snapshot, then inserts, updates and deletes)", async () => {
     await expectMirrorEqual(180_000);
     // The stream: updates to other edge values (and to and from all NULL), a delete, inserts, a change of time zone.
@@ -360,4 +370,22 @@ test("the issue's orders table: timestamptz declared TIMESTAMP_LTZ(6) keeps the 
     }
     expect(found).toEqual(want);
     expect(want["1/2"][1]).toBe("2026-11-30 12:54:28.768700");
+}, 300_000);
+
+test("a preview compares the declarations with the database: a timestamp declared BIGINT fails it naming the key, a narrower text type warns", async () => {
+    const edited = structuredClone(stackConfig);
+    const columns: string[] = edited.config["lakehouse:source"].tables.types.columns;
+    columns[columns.indexOf("c_ts TIMESTAMP(6)")] = "c_ts BIGINT";
+    columns[columns.indexOf("c_text STRING")] = "c_text VARCHAR(10)";
+    writeStackFile(stack, edited);
+    let preview: Awaited<ReturnType<typeof pulumi>>;
+    try {
+        preview = await pulumi(["preview", "-s", stack], false);
+    } finally {
+        writeStackFile(stack, stackConfig);
+    }
+    const text = preview.stdout + preview.stderr;
+    expect(preview.code).not.toBe(0);
+    expect(text).toMatch(/lakehouse:source\.tables\.types\.columns\[18\]: .*c_ts.*timestamp/);
+    expect(text).toMatch(/warning: .*lakehouse:source\.tables\.types\.columns\[9\]: .*c_text/);
 }, 300_000);

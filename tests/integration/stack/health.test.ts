@@ -9,12 +9,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { Kafka, logLevel } from "kafkajs";
 import { main as canaryMain } from "../../../scripts/canary";
 import { main as healthMain } from "../../../scripts/health";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { pgQuery, pulumiOn } from "../../support/e2e";
+import { localStackCopy, pgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
 
 const id = Date.now().toString(36);
 const stack = `health-it-${id}`;
@@ -69,14 +68,15 @@ beforeAll(async () => {
     // The scripts read the outputs with the offline CLI; point it at this test's backend.
     savedBackend = process.env.PULUMI_BACKEND_URL;
     process.env.PULUMI_BACKEND_URL = `file://${stateDir}`;
-    const local = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
-    Object.assign(local.config["lakehouse:storage"], { bucket: `health-it-${id}`, forceDestroy: true });
-    local.config["lakehouse:iceberg"] = { namespace: `health_it_${id}` };
-    Object.assign(local.config["lakehouse:source"], { schema, publication: `pub_hi_${id}`, replicationUser: `dbz_hi_${id}` });
-    local.config["lakehouse:kafka"] = { topicPrefix: `health_it_${id}` };
-    local.config["lakehouse:flink"] = { checkpointIntervalMs: 2000 };
-    local.config["lakehouse:dremio"] = { enabled: true, sourceName: `health_it_${id}` };
-    fs.writeFileSync(stackFile, yaml.dump(local));
+    writeStackFile(
+        stack,
+        localStackCopy({
+            bucket: `health-it-${id}`,
+            schema,
+            tag: `hi_${id}`,
+            config: { "lakehouse:dremio": { enabled: true, sourceName: `health_it_${id}` } },
+        }),
+    );
     await pulumi(["stack", "init", stack]);
     deployed = true;
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);

@@ -22,64 +22,12 @@ import { flinkRequest, jobState } from "../../../components/dynamic/flink-job";
 import { endpoints } from "../../../harness/cli";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { pgQuery, pulumiOn } from "../../support/e2e";
+import { icebergSession, pollFor as pollUntil } from "../../support/iceberg-session";
 
 const CONNECT = "http://127.0.0.1:8083";
 
 type Row = [number, string, number | null, string | null];
 type Change = [number, string, number | null, string | null, string];
-
-/** Bounded polling with backoff: resolves with the probe's value once `done`, else throws with the last value seen. */
-async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 500;
-    for (;;) {
-        const value = await probe();
-        if (done(value)) return value;
-        if (Date.now() + delay > deadline)
-            throw new Error(`${what}: not reached within ${timeoutMs / 1000} s; last seen: ${JSON.stringify(value).slice(0, 2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
-    }
-}
-
-/** Batch queries of the stack's Iceberg tables through the real SQL Gateway (one session, the catalog declared once). */
-async function icebergSession(bucket: string): Promise<{ query: (sql: string) => Promise<unknown[][]>; close: () => Promise<void> }> {
-    const ep = endpoints();
-    const gateway = ep["flink-jobmanager"].gatewayUrl;
-    const run = async (session: string, statement: string) => {
-        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-        const rows: unknown[][] = [];
-        const deadline = Date.now() + 120_000;
-        let delay = 100;
-        for (let token = 0; ;) {
-            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-            if (page.resultType === "EOS") break;
-            if (page.resultType === "PAYLOAD") {
-                rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
-                token++;
-                continue;
-            }
-            if (Date.now() + delay > deadline) throw new Error(`no result for ${statement} within 120 s`);
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 1000);
-        }
-        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}/operations/${op}/close`).catch(() => undefined);
-        return rows;
-    };
-    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
-    await run(
-        session,
-        `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
-        'warehouse' = 's3://${bucket}/', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
-        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`,
-    );
-    return {
-        query: (sql) => run(session, sql),
-        close: async () => {
-            await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
-        },
-    };
-}
 
 const sortChanges = (changes: Change[]): Change[] =>
     [...changes].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));

@@ -152,6 +152,16 @@ describe("the TableSnapshot diff and checks", () => {
         expect(diffTableSnapshot({ ...base, outcome: "in progress" }, base)).toMatchObject({ changes: true, replaces: [], changedKeys: ["outcome"] });
     });
 
+    it("an update of an access path (a new address) returns outputs the engine can carry: no undefined value", async () => {
+        // What the engine does with a provider's outputs; it refuses undefined ("Unexpected struct type").
+        const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+        const covered = { ...base, addedAt: undefined, signalId: null, outcome: "covered by the initial snapshot" };
+        delete covered.addedAt;
+        const { outs } = await tableSnapshotProvider.update!("id", covered, { ...base, address: "localhost:5432" });
+        expect(outs).toMatchObject({ address: "localhost:5432", outcome: "covered by the initial snapshot", addedAt: null, finishedAt: null, signalId: null });
+        expect(() => Struct.fromJavaScript(outs)).not.toThrow();
+    });
+
     it("validates identifiers, URLs and the password", () => {
         expect(checkTableSnapshotInputs(base)).toEqual([]);
         const failures = checkTableSnapshotInputs({ ...base, table: "Orders; DROP", connectUrl: "ftp://x", adminPassword: "", address: "nohost" });
