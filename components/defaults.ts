@@ -230,4 +230,9 @@ export const PROVIDER_DEFAULTS = {
      * from its newest checkpoint when they do not.
      */
     tasksSettleMs: 60_000,
+    /**
+     * How long counting the rows of a sink table whose declared column type changed may wait for a free
+     * Flink slot while the old job runs; past it, the job is stopped first and the rows counted then.
+     */
+    rowCountWhileRunningMs: 30_000,
 } as const;

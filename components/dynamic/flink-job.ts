@@ -272,7 +272,7 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     const refused = (counted: { rows: number }[]) => counted.some((t) => t.rows > 0) && inputs.recreateOnTypeChange !== true;
     // A declared type the tables do not have: counted while the old job runs when a slot is free, so a
     // refusal leaves it untouched; otherwise counted once it is stopped (its slots freed).
-    let rowsBefore = mismatchedIds.length ? await countSinkRows(inputs, mismatchedIds, PROVIDER_DEFAULTS.tasksSettleMs / 2) : undefined;
+    let rowsBefore = mismatchedIds.length ? await countSinkRows(inputs, mismatchedIds, PROVIDER_DEFAULTS.rowCountWhileRunningMs) : undefined;
     if (rowsBefore && refused(withRows(rowsBefore))) {
         throw new Error(
             `Flink SQL job "${inputs.name}": ${typeChangeRefusal(withRows(rowsBefore).filter((t) => t.rows > 0))} (the running job was not touched)`,
