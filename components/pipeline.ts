@@ -9,6 +9,7 @@ import { connectPasswordReference } from "./connect";
 import { JobTemplateValues, jobName } from "./jobs";
 import type { PipelineTableOutput } from "./outputs/contract";
 import { WIRE_FORM_SETTINGS, readsUtcText } from "./column-types";
+import { signalTableName } from "./dynamic/cdc-source";
 import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
@@ -76,7 +77,7 @@ export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: s
         // Debezium's signal table (the CDC source creates it, in the publication): a table added to a running
         // pipeline gets its existing rows by an incremental snapshot the TableSnapshot resource signals there.
         "signal.enabled.channels": "source",
-        "signal.data.collection": `${cfg.source.schema}.${cfg.source.publication}_signal`,
+        "signal.data.collection": `${cfg.source.schema}.${signalTableName(cfg.source.publication)}`,
         // The wire form the jobs convert to the declared Flink types (components/column-types.ts,
         // docs/column-types.md): exact decimals as strings, microsecond time and timestamp(4-6)
         // values, ISO-8601 intervals, bytea as base64.

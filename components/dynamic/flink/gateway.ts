@@ -175,46 +175,35 @@ export function isResultTimeout(err: unknown): boolean {
 export async function fetchResults(gateway: string, session: string, operation: string, options: ResultWaitOptions): Promise<StatementResult> {
     const out: StatementResult = { operationHandle: operation, columns: [], rows: [], complete: false };
     let token = 0;
-    let probeFailed = false;
     const what = redact(options.what ?? `the results of operation ${operation}`, options.secrets);
-    try {
-        return await pollUntil(
-            what,
-            options.timeoutMs,
-            async () => {
-                try {
-                    for (;;) {
-                        const page = await fetchResultPage(gateway, session, operation, token, options);
-                        if (page.jobID) out.jobId = String(page.jobID);
-                        if (page.resultKind) out.resultKind = page.resultKind;
-                        if (page.results?.columns?.length) out.columns = page.results.columns;
-                        const data = page.resultType === "PAYLOAD" ? (page.results?.data ?? []) : [];
-                        if (page.resultType === "PAYLOAD") {
-                            out.rows.push(...data);
-                            token++;
-                        }
-                        if (page.resultType === "EOS") {
-                            out.complete = true;
-                            return { done: true as const, value: out };
-                        }
-                        if (options.untilJobId && out.jobId) return { done: true as const, value: out };
-                        if (options.maxRows !== undefined && out.rows.length >= options.maxRows) return { done: true as const, value: out };
-                        // More may follow at once after a page with rows; an empty one is a query still running.
-                        if (data.length > 0) continue;
-                        const rows = out.rows.length ? `, ${out.rows.length} row${out.rows.length > 1 ? "s" : ""} so far` : "";
-                        return { done: false as const, seen: `result ${page.resultType}${rows}${out.jobId ? `, job ${out.jobId}` : ""}` };
-                    }
-                } catch (err) {
-                    probeFailed = true;
-                    throw err;
+    return pollUntil(
+        what,
+        options.timeoutMs,
+        async () => {
+            for (;;) {
+                const page = await fetchResultPage(gateway, session, operation, token, options);
+                if (page.jobID) out.jobId = String(page.jobID);
+                if (page.resultKind) out.resultKind = page.resultKind;
+                if (page.results?.columns?.length) out.columns = page.results.columns;
+                const data = page.resultType === "PAYLOAD" ? (page.results?.data ?? []) : [];
+                if (page.resultType === "PAYLOAD") {
+                    out.rows.push(...data);
+                    token++;
                 }
-            },
-            { initialMs: 100, maxMs: 1000, progress: options.progress, sleep: options.sleep },
-        );
-    } catch (err) {
-        if (!probeFailed && /^timed out after/.test(String((err as Error)?.message))) throw Object.assign(err as Error, { timedOut: true });
-        throw err;
-    }
+                if (page.resultType === "EOS") {
+                    out.complete = true;
+                    return { done: true as const, value: out };
+                }
+                if (options.untilJobId && out.jobId) return { done: true as const, value: out };
+                if (options.maxRows !== undefined && out.rows.length >= options.maxRows) return { done: true as const, value: out };
+                // More may follow at once after a page with rows; an empty one is a query still running.
+                if (data.length > 0) continue;
+                const rows = out.rows.length ? `, ${out.rows.length} row${out.rows.length > 1 ? "s" : ""} so far` : "";
+                return { done: false as const, seen: `result ${page.resultType}${rows}${out.jobId ? `, job ${out.jobId}` : ""}` };
+            }
+        },
+        { initialMs: 100, maxMs: 1000, progress: options.progress, sleep: options.sleep },
+    );
 }
 
 /**

@@ -292,7 +292,7 @@ export async function tasksSettle(restUrl: string, jobId: string, timeoutMs: num
             options,
         );
     } catch (err) {
-        if (/^timed out after/.test((err as Error).message)) return false;
+        if ((err as { timedOut?: unknown }).timedOut === true) return false;
         throw err;
     }
 }

@@ -9,7 +9,7 @@ import { icebergStoredType } from "../../column-types";
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { backoffDelay, sleep } from "../toolkit/backoff";
 import { redact } from "../toolkit/redact";
-import { gatewayQuery, withSession } from "./gateway";
+import { gatewayQuery, isResultTimeout, withSession } from "./gateway";
 import { fillSecrets, statementLabel } from "./sql";
 
 /** An Iceberg table a job writes: `<catalog>.<database>.<table>` and its declared columns (Flink SQL types). */
@@ -144,7 +144,10 @@ async function inCatalogSession<T>(
             { secrets: Object.values(secrets) },
         );
     } catch (err) {
-        throw new Error(redact(`Flink SQL job "${inputs.name}": ${purpose} failed: ${(err as Error).message}`, secrets));
+        // A wait that reached its bound stays marked as one (countSinkRows tells it from a failure).
+        throw Object.assign(new Error(redact(`Flink SQL job "${inputs.name}": ${purpose} failed: ${(err as Error).message}`, secrets)), {
+            timedOut: isResultTimeout(err),
+        });
     }
 }
 
@@ -167,7 +170,7 @@ export async function countSinkRows(inputs: Record<string, any>, identifiers: st
             timeoutMs,
         );
     } catch (err) {
-        if (timeoutMs !== undefined && /timed out after/.test((err as Error).message)) return undefined;
+        if (timeoutMs !== undefined && isResultTimeout(err)) return undefined;
         throw err;
     }
 }

@@ -23,7 +23,8 @@ export interface PollOptions extends BackoffOptions {
 
 /**
  * Probes until `probe` is done (returns its value) or `timeoutMs` passes: then throws
- * `timed out after N s waiting for <what> (last seen: ...)`. Errors from the probe propagate.
+ * `timed out after N s waiting for <what> (last seen: ...)`, marked `timedOut: true` (as the toolkit's
+ * request timeouts are). Errors from the probe propagate.
  */
 export async function pollUntil<T>(what: string, timeoutMs: number, probe: () => Promise<PollResult<T>>, options: PollOptions = {}): Promise<T> {
     const now = options.now ?? Date.now;
@@ -50,7 +51,8 @@ export async function pollUntil<T>(what: string, timeoutMs: number, probe: () =>
             reported = seen;
         }
         const delay = backoffDelay(attempt, options);
-        if (t + delay > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (last seen: ${seen})`);
+        if (t + delay > deadline)
+            throw Object.assign(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what} (last seen: ${seen})`), { timedOut: true });
         await wait(delay);
     }
 }

@@ -52,6 +52,16 @@ describe("pollUntil", () => {
         expect(lines.length).toBeGreaterThanOrEqual(2);
         expect(lines.every((l) => l.endsWith("connector UNASSIGNED"))).toBe(true);
     });
+
+    it("marks reaching the bound `timedOut`, and leaves a probe's own error as it was", async () => {
+        const bound = await pollUntil("x", 1000, async () => ({ done: false, seen: "not yet" }), { ...clock(), progress: () => undefined }).catch((e) => e);
+        expect(bound).toMatchObject({ timedOut: true, message: expect.stringMatching(/^timed out after 1 s waiting for x/) });
+        const failed: Error & { timedOut?: boolean } = await pollUntil<never>("x", 1000, async () => {
+            throw new Error("refused");
+        }).catch((e) => e);
+        expect(failed.message).toBe("refused");
+        expect(failed.timedOut).toBeUndefined();
+    });
 });
 
 describe("redact", () => {
