@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KafkaConfig, ResourceSize } from "./config";
 import { DEFAULTS, PORTS } from "./defaults";
-import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec } from "./platform";
 import { POSTGRES_SECRETS } from "./postgres";
 
 export interface KafkaConnectArgs {
-    /** Pinned Debezium Connect image (Kafka Connect with the Debezium PostgreSQL plugin on its plugin path). */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /** Worker count (one Connect group) and the group id. */
     workers: number;
     groupId: string;
@@ -49,7 +49,7 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
     return {
         name: "connect",
         service: "connect",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         env: {
             BOOTSTRAP_SERVERS: args.bootstrapServers,
             GROUP_ID: args.groupId,

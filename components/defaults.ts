@@ -8,18 +8,11 @@ export const SERVICE_NAMES = ["postgres", "kafka", "connect", "minio", "nessie",
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /**
- * Images pinned to exact tags. `flink` is the base of the image the program builds
- * (components/images/flink/Dockerfile adds the connector jars).
+ * Dremio's own image: the one service whose image the project does not build (Dremio is not
+ * published where the project is built and tested; its stand-in image, `dremio.standIn`, is NOT Dremio).
+ * Every other service runs the project's image (components/images.ts, `lakehouse:images`).
  */
-export const DEFAULT_IMAGES: Record<ServiceName, string> = {
-    postgres: "postgres:15.10",
-    kafka: "apache/kafka:3.9.0",
-    connect: "quay.io/debezium/connect:2.7.3.Final",
-    minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
-    nessie: "ghcr.io/projectnessie/nessie:0.99.0",
-    flink: "flink:1.20.3-scala_2.12-java17",
-    dremio: "dremio/dremio-oss:25.2.0",
-};
+export const UPSTREAM_DREMIO_IMAGE = "dremio/dremio-oss:25.2.0";
 
 /** Well-known ports inside the workloads (and, plus `hostPortOffset`, on the host in dev). */
 export const PORTS = {
@@ -119,6 +112,11 @@ export const DEFAULTS = {
         adminUser: "admin",
         /** Name of the Nessie source in Dremio: tables are `<sourceName>.<namespace>.<table>` in its SQL. */
         sourceName: "lakehouse",
+        /**
+         * Run the project's stand-in of Dremio's REST API (components/images/dremio-standin, NOT Dremio:
+         * no SQL engine) instead of Dremio, where Dremio cannot be had. Default false.
+         */
+        standIn: false,
     },
     pipeline: {
         /** Declared run state of the Debezium connector: RUNNING, PAUSED or STOPPED. */
@@ -195,7 +193,6 @@ export const LABEL_PREFIX = "lakehouse";
  * (a ServiceAccount with a Role on ConfigMaps) and needs no ZooKeeper.
  */
 export const FLINK_HA = {
-    zookeeperImage: "zookeeper:3.8.4",
     zookeeperPort: 2181,
     zookeeperResources: { memoryMiB: 512, cpus: 0.5 },
     /** ZooKeeper's data (the pointers to job graphs and checkpoints) on a volume, so a recreated container keeps them. */

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSize } from "./config";
 import { PORTS } from "./defaults";
-import { DeployedWorkload, Endpoint, Platform, WorkloadSpec, bashHttpProbe } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec, bashHttpProbe } from "./platform";
 
 export interface DremioArgs {
-    /** Pinned Dremio OSS image. */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /** Workloads Dremio reads from (Nessie, object storage). */
     dependsOn: string[];
     resources: ResourceSize;
@@ -18,7 +18,7 @@ export function dremioWorkload(args: Omit<DremioArgs, "platform">): WorkloadSpec
     return {
         name: "dremio",
         service: "dremio",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         env: { DREMIO_MAX_MEMORY_SIZE_MB: String(args.resources.memoryMiB) },
         secretEnv: {},
         ports: [

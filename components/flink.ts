@@ -6,10 +6,10 @@ import { DeployedWorkload, Endpoint, ImageSpec, Platform, SecretEnvRef, Workload
 import { ZOOKEEPER_WORKLOAD, ZooKeeper } from "./zookeeper";
 
 export interface FlinkArgs {
-    /** Pinned Flink 1.20 base image; the program builds it with the connector jars added. */
-    baseImage: string;
-    /** Repository name of the built image (`<project>-<stack>-flink`). */
-    imageRepository: string;
+    /** The Flink image (`lakehouse:images.flink`): the project's own, components/images/flink, unless the stack names one. */
+    image: ImageSpec;
+    /** The ZooKeeper image of the high availability on Docker (`lakehouse:images.zookeeper`). */
+    zookeeperImage: ImageSpec;
     flink: FlinkConfig;
     /** Region for every S3 client in every Flink JVM (the seed's AWS_REGION failure). */
     awsRegion: string;
@@ -28,10 +28,10 @@ export interface FlinkArgs {
     platform: Platform;
     /**
      * Names this Flink cluster in its high-availability store (Kubernetes `kubernetes.cluster-id` and
-     * its ConfigMaps, ZooKeeper's `high-availability.cluster-id`, the directory under the HA storage).
-     * Default: `imageRepository` (`<project>-<stack>-flink`), unique per stack.
+     * its ConfigMaps, ZooKeeper's `high-availability.cluster-id`, the directory under the HA storage):
+     * `<project>-<stack>-flink`, unique per stack.
      */
-    clusterId?: string;
+    clusterId: string;
 }
 
 /**
@@ -91,12 +91,10 @@ export function highAvailabilityProperties(ha: FlinkHighAvailability | undefined
     };
 }
 
-/** Repository-relative build context of the Flink image (Dockerfile + pom.xml of connector jars). */
-export const FLINK_IMAGE_CONTEXT = "components/images/flink";
-/** The Flink minor the connector jars in the image's pom.xml are built for. */
+/** The Flink minor the connector jars in the image are built for. */
 export const FLINK_MINOR = "1.20";
 
-/** The Flink version of an official image tag such as `flink:1.20.1-scala_2.12-java17`, or undefined. */
+/** The Flink version an image's tag starts with (`lakehouse/flink:1.20.3-<hash>`, `flink:1.20.1-scala_2.12-java17`), or undefined. */
 export function flinkVersionOf(imageRef: string): string | undefined {
     const tag = imageRef.slice(imageRef.lastIndexOf("/") + 1).split(":")[1] ?? "";
     return /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
@@ -170,13 +168,13 @@ function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): {
 
 /** JobManager, TaskManagers and SQL Gateway: one image, one configuration, three roles. */
 export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
-    const version = flinkVersionOf(args.baseImage);
+    const version = flinkVersionOf(args.image.ref);
     if (!version || !version.startsWith(`${FLINK_MINOR}.`)) {
         throw new Error(
-            `flinkWorkloads: base image "${args.baseImage}" is not a Flink ${FLINK_MINOR}.x image; the connector jars are built for ${FLINK_MINOR}`,
+            `flinkWorkloads: image "${args.image.ref}" is not tagged as a Flink ${FLINK_MINOR}.x image; the connector jars are built for ${FLINK_MINOR}`,
         );
     }
-    const image: ImageSpec = { kind: "build", context: FLINK_IMAGE_CONTEXT, repository: args.imageRepository, args: { FLINK_IMAGE: args.baseImage } };
+    const image = args.image;
     const env: Record<string, string> = {
         AWS_REGION: args.awsRegion,
         ...(typeof args.s3AccessKey === "string" ? { AWS_ACCESS_KEY_ID: args.s3AccessKey } : {}),
@@ -281,12 +279,12 @@ export class Flink extends pulumi.ComponentResource {
         super("lakehouse:flink:Flink", name, {}, opts);
         const kind = args.platform.kind;
         const external = args.platform.isExternal("flink");
-        const clusterId = args.clusterId ?? args.imageRepository;
+        const clusterId = args.clusterId;
         if (args.flink.highAvailability && !external && kind === "docker") {
             this.zookeeper = new ZooKeeper(
                 `${name}-zookeeper`,
                 {
-                    image: FLINK_HA.zookeeperImage,
+                    image: args.zookeeperImage,
                     resources: FLINK_HA.zookeeperResources,
                     volumeSizeGiB: FLINK_HA.zookeeperVolumeSizeGiB,
                     platform: args.platform,

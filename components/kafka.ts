@@ -2,11 +2,11 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { KafkaConfig, ResourceSize } from "./config";
 import { PORTS } from "./defaults";
-import { DeployedWorkload, Platform, PortSpec, WorkloadSpec } from "./platform";
+import { DeployedWorkload, ImageSpec, Platform, PortSpec, WorkloadSpec } from "./platform";
 
 export interface KafkaArgs {
-    /** Pinned official image, e.g. `apache/kafka:3.9.0` (KRaft, no ZooKeeper). */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /** Broker count, topic prefix and replication sized to the brokers. */
     kafka: KafkaConfig;
     /** Stable seed for the KRaft cluster id (the stack's name prefix). */
@@ -60,7 +60,7 @@ export function kafkaWorkloads(args: Omit<KafkaArgs, "platform">): WorkloadSpec[
         return {
             name,
             service: "kafka",
-            image: { kind: "remote", ref: args.image },
+            image: args.image,
             env: {
                 CLUSTER_ID: kraftClusterId(args.clusterSeed),
                 KAFKA_NODE_ID: String(i + 1),

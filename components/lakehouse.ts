@@ -2,7 +2,7 @@ import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_S3_SECRETS, AwsWarehouse, AwsWarehouseArgs } from "./aws-storage";
-import { ConfiguredCredentials, CredentialKey, LakehouseConfig } from "./config";
+import { ConfiguredCredentials, CredentialKey, ImageService, LakehouseConfig } from "./config";
 import { KafkaConnect, KafkaConnectArgs } from "./connect";
 import { Credentials } from "./credentials";
 import { dataGuardFor, protectsData } from "./data-protection";
@@ -40,6 +40,7 @@ import { KubernetesPlatform } from "./platform/kubernetes";
 import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
 import { checkDeclaredColumnsWhenReachable } from "./source-check";
+import { checkLocalImagesOnEngine } from "./image-check";
 
 // Moved to components/outputs and components/pipeline; re-exported so existing imports keep working.
 export type { LakehouseOutputs, StackCredentials, UrlPair } from "./outputs";
@@ -184,6 +185,8 @@ export class Lakehouse extends pulumi.ComponentResource {
             ...(this.dremio ? [this.dremio.workload] : []),
         ]);
         if (problems.length) throw new pulumi.ResourceError(`The lakehouse's workloads are inconsistent:\n  - ${problems.join("\n  - ")}`, this);
+        // Best effort and bounded: the project images a Docker stack runs unpulled are on the engine (components/image-check.ts).
+        checkLocalImagesOnEngine(cfg, deployedImageServices(this.platform.deployedWorkloads()), this, args.dockerProvider !== undefined);
 
         // What lives inside the services: managed where Pulumi reaches them, once the external services
         // passed their checks. What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
@@ -579,8 +582,9 @@ export function nessieArgs(cfg: LakehouseConfig, platform: Platform, postgres: P
 /** The Flink session cluster, started after the object storage, the first broker and Nessie. */
 export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: ObjectStore, kafka: Kafka, nessie: Nessie): FlinkArgs {
     return {
-        baseImage: cfg.images.flink,
-        imageRepository: `${cfg.namePrefix}-flink`,
+        image: cfg.images.flink,
+        zookeeperImage: cfg.images.zookeeper,
+        clusterId: `${cfg.namePrefix}-flink`,
         flink: cfg.flink,
         awsRegion: cfg.awsRegion,
         s3Endpoint: urls(store.api).internal,
@@ -602,6 +606,11 @@ export function dremioArgs(cfg: LakehouseConfig, platform: Platform, nessie: Nes
         volumeSizeGiB: DEFAULTS.volumeSizeGiB,
         platform,
     };
+}
+
+/** The services whose images the platform runs (the deployed workloads', not the external ones'). */
+export function deployedImageServices(workloads: DeployedWorkload[]): ImageService[] {
+    return [...new Set(workloads.filter((w) => !w.external).map((w) => w.spec.service as ImageService))];
 }
 
 /** What is inconsistent between the workloads (see `validateSpecs`): the deployed ones' specs, checked against the names of the external ones. */
@@ -758,7 +767,6 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                     hostPortOffset: cfg.hostPortOffset,
                     startTimeoutSeconds: cfg.startTimeoutSeconds,
                     secrets,
-                    repoRoot: args.repoRoot,
                     provider: args.dockerProvider,
                     retainVolumes: protectsData(cfg.allowDataLoss, "volumes"),
                 },
@@ -775,9 +783,7 @@ function createPlatform(name: string, cfg: LakehouseConfig, secrets: SecretRegis
                     kubernetes: cfg.kubernetes,
                     startTimeoutSeconds: cfg.startTimeoutSeconds,
                     secrets,
-                    repoRoot: args.repoRoot,
                     provider: args.kubernetesProvider,
-                    dockerProvider: args.dockerProvider,
                     retainVolumes: protectsData(cfg.allowDataLoss, "volumes"),
                 },
                 { parent },

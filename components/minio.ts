@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSize } from "./config";
 import { PORTS } from "./defaults";
-import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec, bashHttpProbe } from "./platform";
 
 export interface MinioArgs {
-    /** Pinned MinIO image. */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /** Root user (the S3 access key id); its password is the `minio-root-password` secret. */
     rootUser: string;
     /** Region MinIO reports; S3 clients refuse to start without one. */
@@ -22,7 +22,7 @@ export function minioWorkload(args: Omit<MinioArgs, "platform">): WorkloadSpec {
     return {
         name: "minio",
         service: "minio",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         command: ["server", "/data", "--address", `:${PORTS.minioApi}`, "--console-address", `:${PORTS.minioConsole}`],
         env: { MINIO_ROOT_USER: args.rootUser, MINIO_SITE_REGION: args.region },
         secretEnv: { MINIO_ROOT_PASSWORD: { secret: MINIO_SECRETS.rootPassword } },
@@ -33,8 +33,8 @@ export function minioWorkload(args: Omit<MinioArgs, "platform">): WorkloadSpec {
         volumes: [{ name: "data", mountPath: "/data", sizeGiB: args.volumeSizeGiB }],
         files: [],
         health: {
-            // The image ships `mc`; `mc ready local` is MinIO's own readiness check.
-            exec: ["CMD", "mc", "ready", "local"],
+            // Our image has no `mc`: an HTTP probe of MinIO's readiness endpoint over bash's /dev/tcp.
+            exec: bashHttpProbe(PORTS.minioApi, "/minio/health/ready"),
             httpGet: { path: "/minio/health/ready", port: PORTS.minioApi },
             intervalSeconds: 5,
             timeoutSeconds: 5,
@@ -46,7 +46,7 @@ export function minioWorkload(args: Omit<MinioArgs, "platform">): WorkloadSpec {
         replicas: 1,
         stateful: true,
         resources: args.resources,
-        // The image runs as root by default but needs nothing of root: any user that owns /data works.
+        // MinIO runs as uid 1000 in our image (on Docker it starts as root only to take over a root-owned /data, then drops to 1000).
         runAsUser: 1000,
     };
 }

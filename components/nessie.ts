@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { NessieVersionStore, ResourceSize } from "./config";
 import { PORTS } from "./defaults";
 import { POSTGRES_SECRETS } from "./postgres";
-import { DeployedWorkload, Endpoint, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe } from "./platform";
 
 export interface NessieArgs {
-    /** Pinned Nessie server image. */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /**
      * Where commits live: `jdbc` (a `nessie` database on the stack's PostgreSQL), `rocksdb` (a volume),
      * or `in-memory` (lost on restart; only for throwaway stacks that ask for it).
@@ -54,7 +54,7 @@ export function nessieWorkload(args: Omit<NessieArgs, "platform">): WorkloadSpec
     return {
         name: "nessie",
         service: "nessie",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         env,
         secretEnv,
         ports: [

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSize, SourceConfig } from "./config";
 import { PORTS } from "./defaults";
-import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec } from "./platform";
 
 export interface PostgresArgs {
-    /** Pinned image, e.g. `postgres:15.10`. */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     /** The source database: tables, publication, roles and WAL settings. */
     source: SourceConfig;
     /** More databases to create at initialisation (Nessie's JDBC version store uses one). */
@@ -79,7 +79,7 @@ export function postgresWorkload(args: Omit<PostgresArgs, "platform">): Workload
     return {
         name: "postgres",
         service: "postgres",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         command: [
             "postgres",
             "-c",

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceSize } from "./config";
 import { FLINK_HA } from "./defaults";
-import { DeployedWorkload, Endpoint, Platform, WorkloadSpec } from "./platform";
+import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec } from "./platform";
 
 export interface ZooKeeperArgs {
-    /** Pinned image, e.g. `zookeeper:3.8.4`. */
-    image: string;
+    /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
+    image: ImageSpec;
     resources: ResourceSize;
     volumeSizeGiB: number;
     platform: Platform;
@@ -15,7 +15,7 @@ export interface ZooKeeperArgs {
 export const ZOOKEEPER_WORKLOAD = "zookeeper";
 
 /**
- * One standalone ZooKeeper server (the official image): the coordination service of Flink's
+ * One standalone ZooKeeper server (the project's image): the coordination service of Flink's
  * JobManager high availability on Docker. Its data is on a volume, so a recreated container still
  * knows the jobs; the admin HTTP server is off; the four-letter words the health check uses are allowed.
  */
@@ -24,7 +24,7 @@ export function zookeeperWorkload(args: Omit<ZooKeeperArgs, "platform">): Worklo
     return {
         name: ZOOKEEPER_WORKLOAD,
         service: "zookeeper",
-        image: { kind: "remote", ref: args.image },
+        image: args.image,
         env: {
             ZOO_STANDALONE_ENABLED: "true",
             ZOO_ADMINSERVER_ENABLED: "false",
@@ -37,7 +37,7 @@ export function zookeeperWorkload(args: Omit<ZooKeeperArgs, "platform">): Worklo
         volumes: [{ name: "data", mountPath: "/data", sizeGiB: args.volumeSizeGiB }],
         files: [],
         health: {
-            // The image's own status command: exits 0 once the server serves ("Mode: standalone").
+            // The image's small zkServer.sh: `status` asks the server `srvr` and exits 0 once it serves ("Mode: standalone").
             exec: ["CMD", "zkServer.sh", "status"],
             tcpSocket: { port },
             intervalSeconds: 5,
@@ -49,7 +49,7 @@ export function zookeeperWorkload(args: Omit<ZooKeeperArgs, "platform">): Worklo
         dependsOn: [],
         replicas: 1,
         stateful: true,
-        // The image's entrypoint starts as root and drops to its `zookeeper` user itself.
+        // Our image runs as its own `zookeeper` user (uid 1000), which owns /data.
         resources: args.resources,
     };
 }

@@ -11,6 +11,7 @@ export function parseDremio(r: Reader, values: Record<string, string>): DremioCo
     const dr = r.object(values, "dremio");
     return {
         enabled: r.boolean(dr.enabled, "dremio.enabled", DEFAULTS.dremio.enabled),
+        standIn: r.boolean(dr.standIn, "dremio.standIn", DEFAULTS.dremio.standIn),
         adminUser: r.string(dr.adminUser, "dremio.adminUser", DEFAULTS.dremio.adminUser, DREMIO_USER_NAME, "a user name: letters, digits, '_', '.' or '-'"),
         sourceName: r.string(
             dr.sourceName,

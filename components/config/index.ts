@@ -36,7 +36,7 @@ export { CONFIG_NAMESPACE, CREDENTIAL_KEYS, KUBERNETES_ACCESS, NESSIE_VERSION_ST
 export type { ConfigProblem } from "./reader";
 export { ConfigValidationError } from "./reader";
 export { CONNECTOR_OWNED_KEYS, isOwnedConnectorKey } from "./connector-owned-keys";
-export { isPinnedImage } from "./images";
+export { IMAGE_SERVICES, ImageService, isPinnedImage } from "./images";
 export { parseLakehouseConfig } from "./parse";
 export type { ConfiguredCredentials } from "./load";
 export { loadLakehouseConfig } from "./load";

@@ -2,6 +2,7 @@
  * Every key the stack config may hold, for "no such key" errors that catch typos.
  */
 import { DEFAULTS, SERVICE_NAMES, ServiceName } from "../defaults";
+import { IMAGES_KEYS } from "./images";
 import { CREDENTIAL_KEYS } from "./types";
 
 /** Keys of `lakehouse:kubernetes`. */
@@ -14,6 +15,7 @@ export const KUBERNETES_KEYS = [
     "nodeAddress",
     "nodePortBase",
     "clusterDomain",
+    // Moved to `images.registry`: kept here so the reader answers with where it went, not "no such key".
     "imageRegistry",
     "storageClass",
     "volumeSizeGiB",
@@ -23,7 +25,7 @@ export const KUBERNETES_KEYS = [
 
 /** Known keys of each object-valued setting, for "unknown key" errors that catch typos. */
 export const OBJECT_KEYS: Record<string, readonly string[]> = {
-    images: SERVICE_NAMES,
+    images: IMAGES_KEYS,
     source: Object.keys(DEFAULTS.source),
     kafka: Object.keys(DEFAULTS.kafka),
     connect: ["workers", "groupId"],

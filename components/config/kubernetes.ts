@@ -18,7 +18,6 @@ import {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const IMAGE_REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const NODE_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const ONE_LINE = /^[^\n\r\0]+$/;
 const TOLERATION_KEYS = ["key", "operator", "value", "effect", "tolerationSeconds"];
@@ -82,11 +81,13 @@ export function parseKubernetes(r: Reader, values: Record<string, string>, ctx: 
         DNS_SUBDOMAIN,
         'the cluster\'s DNS domain, e.g. "cluster.local"',
     );
-    const imageRegistry = optional(
-        "imageRegistry",
-        IMAGE_REGISTRY,
-        'a registry host and optional path, lower-case, without scheme or tag, e.g. "registry.example.com/data" or "localhost:5000"',
-    );
+    if (k.imageRegistry !== undefined) {
+        r.problem(
+            "kubernetes.imageRegistry",
+            k.imageRegistry,
+            "no such key since every service runs the project's images: set `lakehouse:images.registry` instead (the registry every platform pulls the project's images from; push them there with `npm run images -- push <registry>`)",
+        );
+    }
     const storageClass = optional(
         "storageClass",
         DNS_SUBDOMAIN,
@@ -96,7 +97,7 @@ export function parseKubernetes(r: Reader, values: Record<string, string>, ctx: 
     const nodeSelector = k.nodeSelector === undefined ? {} : parseNodeSelector(r, k.nodeSelector);
     const tolerations = k.tolerations === undefined ? [] : parseTolerations(r, k.tolerations);
 
-    if (ctx.platform === "kubernetes") checkKubernetesPlatform(r, ctx, { imageRegistry, access, nodeAddress });
+    if (ctx.platform === "kubernetes") checkKubernetesPlatform(r, ctx, { access, nodeAddress });
 
     return {
         namespace,
@@ -107,7 +108,6 @@ export function parseKubernetes(r: Reader, values: Record<string, string>, ctx: 
         ...(nodeAddress ? { nodeAddress } : {}),
         nodePortBase,
         clusterDomain,
-        ...(imageRegistry ? { imageRegistry } : {}),
         ...(storageClass ? { storageClass } : {}),
         volumeSizeGiB,
         nodeSelector,
@@ -193,14 +193,7 @@ function parseToleration(r: Reader, raw: unknown, at: string): KubernetesTolerat
 }
 
 /** Rules of `platform: kubernetes` that depend on other keys: the image registry, the KRaft quorum, the node address. */
-function checkKubernetesPlatform(r: Reader, ctx: KubernetesContext, k: { imageRegistry?: string; access: KubernetesAccess; nodeAddress?: string }): void {
-    if (!k.imageRegistry && !ctx.external.flink) {
-        r.problem(
-            "kubernetes.imageRegistry",
-            undefined,
-            "the registry the cluster pulls the built Flink image from, e.g. `pulumi config set --path lakehouse:kubernetes.imageRegistry registry.example.com/data` (the program builds components/images/flink and pushes it there)",
-        );
-    }
+function checkKubernetesPlatform(r: Reader, ctx: KubernetesContext, k: { access: KubernetesAccess; nodeAddress?: string }): void {
     // Every broker is also a KRaft controller: an even quorum survives no more failures than one member fewer.
     if (!ctx.external.kafka && ![1, 3, 5].includes(ctx.brokers)) {
         r.problem(

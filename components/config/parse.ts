@@ -54,7 +54,6 @@ export function parseLakehouseConfig(
     // Sections in this order, so the problems are listed in it.
     const platform = r.oneOf<PlatformKind>(values.platform, "platform", DEFAULTS.platform, PLATFORMS);
     const external = parseExternal(r, values);
-    const images = parseImages(r, values);
     const topLevel = parseTopLevelSettings(r, values);
     const source = parseSource(r, values);
     const kafka = parseKafka(r, values);
@@ -64,6 +63,7 @@ export function parseLakehouseConfig(
     const iceberg = parseIceberg(r, values);
     const flink = parseFlink(r, values, storage.bucket);
     const dremio = parseDremio(r, values);
+    const images = parseImages(r, values, dremio.standIn);
     const pipeline = parsePipeline(r, values, external);
     const resources = parseResources(r, values);
     const credentialsSet = parseCredentialsSet(r, values, secretKeys);

@@ -4,7 +4,9 @@
  */
 import type { DataKind } from "../data-protection";
 import type { ServiceName } from "../defaults";
+import type { ImageSpec } from "../platform/spec";
 import type { TableDefinition } from "../tables";
+import type { ImageService } from "./images";
 
 /** The Pulumi config namespace of every key the program reads (`lakehouse:<key>`). */
 export const CONFIG_NAMESPACE = "lakehouse";
@@ -146,6 +148,8 @@ export interface IcebergConfig {
 /** `lakehouse:dremio`: the query engine. */
 export interface DremioConfig {
     enabled: boolean;
+    /** Run the project's stand-in of Dremio's REST API (NOT Dremio) instead of Dremio's image. */
+    standIn: boolean;
     adminUser: string;
     sourceName: string;
 }
@@ -203,8 +207,6 @@ export interface KubernetesConfig {
     /** First of the stack's 20 node ports (access `node-port`). */
     nodePortBase: number;
     clusterDomain: string;
-    /** Registry (and path) the built Flink image is pushed to and pulled from, e.g. `registry.example.com/data`. */
-    imageRegistry?: string;
     /** StorageClass of every PersistentVolumeClaim; default: the cluster's default class. */
     storageClass?: string;
     /** PersistentVolumeClaim size per stateful service, in GiB. */
@@ -224,7 +226,8 @@ export interface LakehouseConfig {
     platform: PlatformKind;
     /** Services that already exist; the rest run on `platform`. */
     external: ExternalServices;
-    images: Record<ServiceName, string>;
+    /** The image of every service: the project's own (local, or in `images.registry`) unless the stack names one. */
+    images: Record<ImageService, ImageSpec>;
     /** Publish service ports on the Docker host (dev). */
     exposePorts: boolean;
     /** Added to every published host port, so two stacks can share one engine. */

@@ -1,6 +1,3 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL_PREFIX } from "../defaults";
@@ -20,8 +17,6 @@ export interface DockerPlatformArgs {
     startTimeoutSeconds: number;
     /** Credentials referenced by specs' `secretEnv`. */
     secrets: SecretRegistry;
-    /** Repository root, for image build contexts. */
-    repoRoot: string;
     /** A Docker provider to use instead of the default one (e.g. a remote engine). */
     provider?: docker.Provider;
     /**
@@ -64,27 +59,6 @@ export function replicaNames(spec: WorkloadSpec): string[] {
 }
 
 /**
- * Hash of everything that goes into a built image: the build context's files and the build args.
- * It is the image tag, so the image (and the containers using it) change exactly when an input does.
- */
-export function buildContextHash(contextDir: string, args: Record<string, string>): string {
-    const hash = crypto.createHash("sha256");
-    const walk = (dir: string) => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) walk(full);
-            else {
-                hash.update(path.relative(contextDir, full));
-                hash.update(fs.readFileSync(full));
-            }
-        }
-    };
-    walk(contextDir);
-    for (const key of Object.keys(args).sort()) hash.update(`${key}=${args[key]}`);
-    return hash.digest("hex").slice(0, 16);
-}
-
-/**
  * Renders workload specs as Docker containers on one network per stack. Every name starts with the
  * stack's prefix, so two stacks on one engine never collide (ports aside: see `hostPortOffset`).
  */
@@ -105,34 +79,21 @@ export class DockerPlatform extends pulumi.ComponentResource implements Renderer
         this.registerOutputs({ networkName: this.network.name });
     }
 
-    /** The image reference a container runs: pulled once per distinct reference, or built from the repo. */
+    /**
+     * The image a container runs: a project image built on this engine's machine is referenced as it
+     * is (`npm run images -- build` makes it); an image from a registry is pulled once per reference.
+     */
     private image(image: ImageSpec, workload: string): pulumi.Output<string> {
-        const key = image.kind === "remote" ? image.ref : `${image.repository}|${image.context}|${JSON.stringify(image.args)}`;
-        const existing = this.images.get(key);
+        const existing = this.images.get(image.ref);
         if (existing) return existing;
-        let ref: pulumi.Output<string>;
-        if (image.kind === "remote") {
-            const pulled = new docker.RemoteImage(
-                `${this.args.namePrefix}-image-${workload}`,
-                { name: image.ref, keepLocally: true },
-                { parent: this, provider: this.args.provider },
-            );
-            ref = pulled.imageId;
-        } else {
-            const contextDir = path.join(this.args.repoRoot, image.context);
-            const tag = buildContextHash(contextDir, image.args);
-            const built = new docker.Image(
-                `${this.args.namePrefix}-image-${workload}`,
-                {
-                    imageName: `${image.repository}:${tag}`,
-                    build: { context: contextDir, dockerfile: path.join(contextDir, "Dockerfile"), args: image.args },
-                    skipPush: true,
-                },
-                { parent: this, provider: this.args.provider },
-            );
-            ref = built.imageName;
-        }
-        this.images.set(key, ref);
+        const ref = image.pull
+            ? new docker.RemoteImage(
+                  `${this.args.namePrefix}-image-${workload}`,
+                  { name: image.ref, keepLocally: true },
+                  { parent: this, provider: this.args.provider },
+              ).imageId
+            : pulumi.output(image.ref);
+        this.images.set(image.ref, ref);
         return ref;
     }
 

@@ -62,6 +62,11 @@ export class Platform {
         return this.renderer?.advertisedAddress(workload, port);
     }
 
+    /** Every workload deployed or found so far, in order. */
+    deployedWorkloads(): DeployedWorkload[] {
+        return [...this.deployed.values()];
+    }
+
     /** True when the stack lists the service as already existing. */
     isExternal(service: string): boolean {
         return service in this.external && this.external[service as keyof ExternalServices] !== undefined;

@@ -446,8 +446,3 @@ export function namespaceManifest(t: KubernetesTarget): k8s.core.v1.NamespaceArg
         },
     };
 }
-
-/** Reference of an image the program builds, in the registry the cluster pulls from. */
-export function builtImageRef(registry: string, repository: string, tag: string): string {
-    return `${registry.replace(/\/+$/, "")}/${repository}:${tag}`;
-}

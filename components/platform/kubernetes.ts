@@ -1,14 +1,10 @@
-import * as path from "path";
-import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesConfig } from "../config";
-import { buildContextHash } from "./docker";
 import { DeployedWorkload, Renderer, SecretRegistry, requireSecret } from "./index";
 import {
     KubernetesTarget,
     SECRET_KEY,
-    builtImageRef,
     disruptionBudget,
     filesConfigMap,
     hostAddressOf,
@@ -33,12 +29,8 @@ export interface KubernetesPlatformArgs {
     startTimeoutSeconds: number;
     /** Credentials referenced by specs' `secretEnv`; each becomes a Secret. */
     secrets: SecretRegistry;
-    /** Repository root, for image build contexts. */
-    repoRoot: string;
     /** A Kubernetes provider to use instead of one made from `kubernetes.kubeconfig`/`context`/`renderYamlToDirectory`. */
     provider?: k8s.Provider;
-    /** The Docker engine that builds and pushes the Flink image (default: the ambient one). */
-    dockerProvider?: docker.Provider;
     /** Keep the namespace (and so the volume claims in it) on destroy. Default true. */
     retainVolumes?: boolean;
 }
@@ -58,7 +50,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
     readonly renderOnly: boolean;
     readonly target: KubernetesTarget;
     private readonly args: KubernetesPlatformArgs;
-    private readonly images = new Map<string, pulumi.Input<string>>();
     private readonly secretObjects = new Map<string, k8s.core.v1.Secret>();
     private readonly podsPerService = new Map<string, number>();
     private readonly budgets = new Set<string>();
@@ -111,34 +102,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
     }
 
     /**
-     * The image a pod runs. A built image is tagged with the hash of its build context and pushed to
-     * `kubernetes.imageRegistry` (only its reference when rendering manifests for review).
+     * The image a pod runs: its reference. A project image without `images.registry` must already be
+     * on every node (`npm run images -- build`, then imported into the node's runtime): the pods
+     * pull only what is missing (`IfNotPresent`).
      */
-    private image(image: ImageSpec, workload: string): pulumi.Input<string> {
-        if (image.kind === "remote") return image.ref;
-        const key = `${image.repository}|${image.context}|${JSON.stringify(image.args)}`;
-        const existing = this.images.get(key);
-        if (existing) return existing;
-        const registry = this.args.kubernetes.imageRegistry;
-        if (!registry) {
-            throw new pulumi.ResourceError(
-                `workload "${workload}" runs an image the program builds; set lakehouse:kubernetes.imageRegistry to a registry the cluster pulls from`,
-                this,
-            );
-        }
-        const contextDir = path.join(this.args.repoRoot, image.context);
-        const ref = builtImageRef(registry, image.repository, buildContextHash(contextDir, image.args));
-        let result: pulumi.Input<string> = ref;
-        if (!this.renderOnly) {
-            const built = new docker.Image(
-                `${this.args.namePrefix}-image-${workload}`,
-                { imageName: ref, build: { context: contextDir, dockerfile: path.join(contextDir, "Dockerfile"), args: image.args }, skipPush: false },
-                { parent: this, provider: this.args.dockerProvider },
-            );
-            result = built.imageName;
-        }
-        this.images.set(key, result);
-        return result;
+    private image(image: ImageSpec): string {
+        return image.ref;
     }
 
     /** The Secret of one credential (one key, `value`), created the first time a workload references it. */
@@ -184,7 +153,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
         const prefix = `${this.args.namePrefix}-${spec.name}`;
         let manifest;
         try {
-            manifest = workloadManifest(spec, this.image(spec.image, spec.name), t);
+            manifest = workloadManifest(spec, this.image(spec.image), t);
         } catch (err) {
             if (err instanceof pulumi.ResourceError) throw err;
             throw new pulumi.ResourceError(`cannot render workload "${spec.name}" for Kubernetes: ${(err as Error).message}`, parent);

@@ -4,18 +4,16 @@
  * turns them into resources. Nothing here touches Pulumi resources, so specs test without mocks.
  */
 
-/** An image to pull, or one the program builds from a directory in this repository. */
-export type ImageSpec =
-    | { kind: "remote"; ref: string }
-    | {
-          kind: "build";
-          /** Repository-relative build context, e.g. components/images/flink. */
-          context: string;
-          /** Name (without tag) the built image gets; the tag is a hash of its inputs. */
-          repository: string;
-          /** Build arguments (e.g. the pinned base image). */
-          args: Record<string, string>;
-      };
+/**
+ * The image a workload runs, pinned. The project's own images (components/images.ts) are `pull: false`
+ * when they are built on the engine's machine (`npm run images -- build`), `pull: true` when they come
+ * from the stack's registry, as does an image the stack names itself.
+ */
+export interface ImageSpec {
+    ref: string;
+    /** Pulled from its registry by the platform (true), or expected on the engine or node already (false). */
+    pull: boolean;
+}
 
 export interface PortSpec {
     /** Stable name: it keys endpoints and Kubernetes Service ports. */

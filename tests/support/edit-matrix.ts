@@ -338,8 +338,8 @@ export const MATRIX: MatrixRow[] = [
     {
         id: "images",
         group: "no-op",
-        edits: [{ key: "images.flink", value: "flink:1.20.1-scala_2.12-java17" }],
-        from: "flink:1.20.3-scala_2.12-java17 (default)",
+        edits: [{ key: "images.flink", value: "registry.example.com/data/flink:1.20.3-0123456789ab" }],
+        from: "the project's lakehouse/flink:1.20.3-… (default)",
         expect: { steps: {} },
         data: "nothing changes (no image runs on external)",
     },

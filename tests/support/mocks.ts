@@ -81,6 +81,9 @@ function stackReferenceState(name: string, stacks: Record<string, MockStackRefer
     return { name, outputs: stack.outputs, secretOutputNames: stack.secretOutputNames ?? [] };
 }
 
+/** What a `runWithMocks` `newResource` override answers: the resource's id and state, or undefined for the default mocks. */
+export type MockNewResourceResult = { id: string; state: Record<string, any> } | undefined;
+
 export interface ProgramRun {
     resources: RecordedResource[];
     outputs: Record<string, unknown>;
@@ -100,6 +103,11 @@ export async function runWithMocks(
         preview?: boolean;
         /** The stacks a `pulumi.StackReference` of the program may read, by fully qualified name (`<org>/<project>/<stack>`). */
         stackReferences?: Record<string, MockStackReference>;
+        /**
+         * Creates a resource instead of the mocks (e.g. on a real engine): its id and state, or undefined
+         * to leave the resource to the default mocks. Default: none.
+         */
+        newResource?: (args: pulumi.runtime.MockResourceArgs) => MockNewResourceResult | Promise<MockNewResourceResult>;
     } = {},
 ): Promise<ProgramRun> {
     const project = options.project ?? "cdc-lakehouse";
@@ -107,10 +115,13 @@ export async function runWithMocks(
     pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) =>
-                args.type === STACK_REFERENCE_TYPE
+            newResource: async (args) => {
+                const created = options.newResource ? await options.newResource(args) : undefined;
+                if (created) return created;
+                return args.type === STACK_REFERENCE_TYPE
                     ? { id: args.inputs.name, state: stackReferenceState(args.inputs.name, options.stackReferences ?? {}) }
-                    : { id: `${args.name}-id`, state: mockState(args.type, args.name, unwrapSecrets(args.inputs)) },
+                    : { id: `${args.name}-id`, state: mockState(args.type, args.name, unwrapSecrets(args.inputs)) };
+            },
             call: (args) => args.inputs,
         },
         project,

@@ -1,5 +1,6 @@
 import { ConfigValidationError, LakehouseConfig, isPinnedImage, parseLakehouseConfig } from "../../../components/config";
-import { DEFAULTS, DEFAULT_IMAGES } from "../../../components/defaults";
+import { DEFAULTS, UPSTREAM_DREMIO_IMAGE } from "../../../components/defaults";
+import { projectImageRef } from "../../../components/images";
 import { configRejection, expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
 
 const parse = (values: Record<string, unknown>, secretKeys: string[] = []): LakehouseConfig => parseConfigValues(values, { secretKeys });
@@ -10,7 +11,12 @@ describe("parseLakehouseConfig defaults", () => {
         const cfg = parse({});
         expect(cfg.platform).toBe("docker");
         expect(cfg.namePrefix).toBe("cdc-lakehouse-dev");
-        expect(cfg.images).toEqual(DEFAULT_IMAGES);
+        // Every service runs the project's own image, built locally (never pulled); Dremio its own, pulled.
+        for (const service of ["postgres", "kafka", "connect", "minio", "nessie", "flink", "zookeeper"] as const) {
+            expect(cfg.images[service]).toEqual({ ref: projectImageRef(service), pull: false });
+            expect(cfg.images[service].ref).toMatch(new RegExp(`^lakehouse/${service}:[0-9A-Za-z.-]*[0-9a-f]{12}$`));
+        }
+        expect(cfg.images.dremio).toEqual({ ref: UPSTREAM_DREMIO_IMAGE, pull: true });
         expect(cfg.awsRegion).toBe("us-east-1");
         const { tableDefinitions, ...source } = cfg.source;
         expect(source).toEqual(DEFAULTS.source);
@@ -54,18 +60,38 @@ describe("parseLakehouseConfig defaults", () => {
     });
 });
 
+describe("lakehouse:images", () => {
+    it("names the stack's registry for every project image, which the platforms then pull", () => {
+        const cfg = parse({ images: { registry: "registry.example.com:5000/data" } });
+        expect(cfg.images.kafka).toEqual({ ref: projectImageRef("kafka", "registry.example.com:5000/data"), pull: true });
+        expect(cfg.images.kafka.ref).toMatch(/^registry\.example\.com:5000\/data\/kafka:3\.9\.1-[0-9a-f]{12}$/);
+    });
+
+    it("runs the project's Dremio stand-in, NOT Dremio, only when the stack asks for it", () => {
+        expect(parse({ dremio: { standIn: true } }).images.dremio).toEqual({ ref: projectImageRef("dremio-standin"), pull: false });
+        expect(parse({}).images.dremio.ref).toBe(UPSTREAM_DREMIO_IMAGE);
+    });
+
+    it("pulls an image the stack names itself, over the project's", () => {
+        const cfg = parse({ images: { postgres: "registry.example.com/data/postgres:15-custom1" } });
+        expect(cfg.images.postgres).toEqual({ ref: "registry.example.com/data/postgres:15-custom1", pull: true });
+        expect(cfg.images.kafka.pull).toBe(false);
+    });
+});
+
 describe("parseLakehouseConfig rejects bad config, naming key, value and what is allowed", () => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
         ["unknown platform", { platform: "nomad" }, "lakehouse:platform", /found "nomad"; expected one of docker, kubernetes, external/],
         [
-            "kubernetes without a registry for the built Flink image",
-            { platform: "kubernetes" },
+            "the registry key of an earlier version",
+            { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } },
             "lakehouse:kubernetes.imageRegistry",
-            /registry the cluster pulls the built Flink image from/,
+            /set `lakehouse:images.registry` instead/,
         ],
+        ["a registry with a scheme", { images: { registry: "https://registry.example.com" } }, "lakehouse:images.registry", /without scheme or tag/],
         ["unpinned image", { images: { postgres: "postgres:latest" } }, "lakehouse:images.postgres", /pinned to an exact tag or digest/],
         ["untagged image", { images: { kafka: "apache/kafka" } }, "lakehouse:images.kafka", /pinned/],
-        ["Flink image of another minor", { images: { flink: "flink:1.19.1-java17" } }, "lakehouse:images.flink", /Flink 1\.20\.x image/],
+        ["Flink image of another minor", { images: { flink: "flink:1.19.1-java17" } }, "lakehouse:images.flink", /Flink image tagged 1\.20\.x/],
         ["zero TaskManagers", { flink: { taskManagers: 0 } }, "lakehouse:flink.taskManagers", /found 0; expected an integer from 1 to 64/],
         ["fractional slots", { flink: { slotsPerTaskManager: 1.5 } }, "lakehouse:flink.slotsPerTaskManager", /an integer from 1 to 64/],
         ["parallelism beyond slots", { flink: { taskManagers: 1, slotsPerTaskManager: 2, parallelism: 3 } }, "lakehouse:flink.parallelism", /at most .* = 2/],

@@ -144,7 +144,7 @@ describe("what the program registers", () => {
     });
 
     it("keeps the Kubernetes namespace (and so its volume claims) on destroy unless volumes may be lost", async () => {
-        const k8s = { platform: "kubernetes", kubernetes: { access: "none", imageRegistry: "registry.example.com/data" } };
+        const k8s = { platform: "kubernetes", kubernetes: { access: "none" } };
         const kept = one(await render(k8s), "kubernetes:core/v1:Namespace");
         expect(kept.retainOnDelete).toBe(true);
         const dropped = one(await render({ ...k8s, allowDataLoss: ["volumes"] }), "kubernetes:core/v1:Namespace");

@@ -5,7 +5,7 @@
 import { LakehouseConfig } from "../../../components/config";
 import { expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
 
-const base = { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } };
+const base = { platform: "kubernetes", kubernetes: {} as Record<string, unknown> };
 
 const parse = (values: Record<string, unknown>): LakehouseConfig => parseConfigValues(values, { stack: "prod" });
 
@@ -18,7 +18,6 @@ describe("lakehouse:kubernetes defaults", () => {
             access: "in-cluster",
             nodePortBase: 30900,
             clusterDomain: "cluster.local",
-            imageRegistry: "registry.example.com/data",
             volumeSizeGiB: { postgres: 20, kafka: 20, minio: 20, nessie: 20, dremio: 20 },
             nodeSelector: {},
             tolerations: [],
@@ -35,7 +34,6 @@ describe("lakehouse:kubernetes defaults", () => {
             access: "node-port",
             nodeAddress: "10.0.0.21",
             clusterDomain: "corp.local",
-            imageRegistry: "localhost:5000/lake",
             storageClass: "ebs.gp3",
             nodeSelector: { "kubernetes.io/os": "linux" },
             tolerations: [{ key: "dedicated", operator: "Equal", value: "data", effect: "NoExecute", tolerationSeconds: 60 }, { operator: "Exists" }],
@@ -46,7 +44,7 @@ describe("lakehouse:kubernetes defaults", () => {
         expect(cfg.kubernetes.volumeSizeGiB.postgres).toBe(20);
     });
 
-    it("needs no registry when Flink already exists, and accepts any quorum of an existing Kafka", () => {
+    it("accepts any quorum of an existing Kafka", () => {
         const cfg = parse({
             platform: "kubernetes",
             kafka: { brokers: 2 },
@@ -55,7 +53,7 @@ describe("lakehouse:kubernetes defaults", () => {
                 kafka: { bootstrapServers: "b-1.kafka.internal:9092" },
             },
         });
-        expect(cfg.kubernetes.imageRegistry).toBeUndefined();
+        expect(cfg.kafka.brokers).toBe(2);
     });
 
     it("ignores the kubernetes rules on other platforms", () => {
@@ -86,16 +84,10 @@ describe("lakehouse:kubernetes rejects bad config, naming the key and the fix", 
             /StorageClass/,
         ],
         [
-            "no registry for the built Flink image",
-            { platform: "kubernetes" },
+            "the registry key of an earlier version",
+            { ...base, kubernetes: { imageRegistry: "registry.example.com/data" } },
             "lakehouse:kubernetes.imageRegistry",
-            /found nothing; expected the registry the cluster pulls the built Flink image from.*pulumi config set --path lakehouse:kubernetes.imageRegistry/,
-        ],
-        [
-            "a registry with a scheme",
-            { ...base, kubernetes: { imageRegistry: "https://registry.example.com" } },
-            "lakehouse:kubernetes.imageRegistry",
-            /without scheme or tag/,
+            /set `lakehouse:images.registry` instead/,
         ],
         [
             "node-port without a node",

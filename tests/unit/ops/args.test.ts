@@ -204,7 +204,7 @@ describe("npm run deploy", () => {
     });
 
     it("passes --help to pulumi up, as it always has", () => {
-        expect(parseDeployArgs(["--help"])).toEqual({ stack: "dev", upFlags: ["--help"] });
+        expect(parseDeployArgs(["--help"])).toEqual({ upFlags: ["--help"] });
     });
 });
 

@@ -1,9 +1,9 @@
 import { parseDeployArgs } from "../../../scripts/deploy";
 
 describe("npm run deploy arguments", () => {
-    it("deploys the dev stack by default and passes other flags to pulumi up", () => {
-        expect(parseDeployArgs([])).toEqual({ stack: "dev", upFlags: [] });
-        expect(parseDeployArgs(["--yes", "--diff"])).toEqual({ stack: "dev", upFlags: ["--yes", "--diff"] });
+    it("chooses the stack itself unless told (no stack given) and passes other flags to pulumi up", () => {
+        expect(parseDeployArgs([])).toEqual({ upFlags: [] });
+        expect(parseDeployArgs(["--yes", "--diff"])).toEqual({ upFlags: ["--yes", "--diff"] });
     });
 
     it("takes the stack from --stack, -s or --stack=", () => {

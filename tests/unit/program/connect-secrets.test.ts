@@ -140,7 +140,7 @@ describe("connectorPasswordReference", () => {
     it("is the env reference the deployed workers resolve, on docker and kubernetes", () => {
         expect(connectPasswordReference()).toBe(REFERENCE);
         expect(connectorPasswordReference(parse({}))).toEqual({ reference: REFERENCE });
-        expect(connectorPasswordReference(parse({ platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } }))).toEqual({
+        expect(connectorPasswordReference(parse({ platform: "kubernetes", kubernetes: {} }))).toEqual({
             reference: REFERENCE,
         });
     });
@@ -162,7 +162,7 @@ describe("connectorPasswordReference", () => {
 
 describe("the Connect workload the program deploys", () => {
     const spec = kafkaConnectWorkload({
-        image: "quay.io/debezium/connect:2.7.3.Final",
+        image: { ref: "lakehouse/connect:3.0.8.Final-0123456789ab", pull: false },
         workers: 2,
         groupId: "dev-connect",
         kafka: { brokers: 1, topicPrefix: "t", replicationFactor: 1, minInsyncReplicas: 1 },
@@ -222,7 +222,7 @@ describe("Docker rendering (dev stack)", () => {
 describe("Kubernetes rendering", () => {
     let run: Awaited<ReturnType<typeof renderStack>>;
     beforeAll(async () => {
-        run = await renderStack("dev", { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } });
+        run = await renderStack("dev", { platform: "kubernetes", kubernetes: {} });
     });
 
     it("Connect's pods: config providers in plain env, the password from the stack's Secret by reference", () => {

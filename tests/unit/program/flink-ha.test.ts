@@ -25,8 +25,9 @@ import { T, containerOf, object, ofType, plainEnv, renderStack, schemaFailures, 
 
 const cfg = parseLakehouseConfig({}, new Set(), { project: "cdc-lakehouse", stack: "prod" });
 const base = {
-    baseImage: "flink:1.20.3-scala_2.12-java17",
-    imageRepository: "cdc-lakehouse-prod-flink",
+    image: { ref: "lakehouse/flink:1.20.3-0123456789ab", pull: false },
+    zookeeperImage: { ref: "lakehouse/zookeeper:3.8.4-0123456789ab", pull: false },
+    clusterId: "cdc-lakehouse-prod-flink",
     flink: cfg.flink,
     awsRegion: "eu-west-1",
     s3Endpoint: "http://minio:9000",
@@ -148,8 +149,8 @@ describe("the Flink workload specs under high availability", () => {
 
 describe("the ZooKeeper workload (Docker)", () => {
     it("one standalone server of the pinned image, data on a volume, no admin server, healthy by its status command", () => {
-        const zk = zookeeperWorkload({ image: FLINK_HA.zookeeperImage, resources: FLINK_HA.zookeeperResources, volumeSizeGiB: 1 });
-        expect(zk).toMatchObject({ name: "zookeeper", service: "zookeeper", image: { kind: "remote", ref: "zookeeper:3.8.4" }, stateful: true, replicas: 1 });
+        const zk = zookeeperWorkload({ image: base.zookeeperImage, resources: FLINK_HA.zookeeperResources, volumeSizeGiB: 1 });
+        expect(zk).toMatchObject({ name: "zookeeper", service: "zookeeper", image: base.zookeeperImage, stateful: true, replicas: 1 });
         expect(zk.ports).toEqual([{ name: "client", port: 2181 }]);
         expect(zk.volumes).toEqual([{ name: "data", mountPath: "/data", sizeGiB: 1 }]);
         expect(zk.env).toMatchObject({ ZOO_STANDALONE_ENABLED: "true", ZOO_ADMINSERVER_ENABLED: "false" });
@@ -224,7 +225,7 @@ describe("Docker rendering (dev stack under mocks)", () => {
 });
 
 describe("Kubernetes rendering (under mocks)", () => {
-    const values = { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data", namespace: "lakehouse-prod" } };
+    const values = { platform: "kubernetes", kubernetes: { namespace: "lakehouse-prod" } };
 
     it("Kubernetes HA: the ServiceAccount, Role and RoleBinding exist before the Flink pods, which run as it; no ZooKeeper", async () => {
         const run = await renderStack("prod", values);

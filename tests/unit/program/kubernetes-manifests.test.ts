@@ -52,14 +52,14 @@ const target: KubernetesTarget = {
 };
 
 const postgres = postgresWorkload({
-    image: "postgres:15.10",
+    image: { ref: "lakehouse/postgres:15-0123456789ab", pull: false },
     source: cfg.source,
     extraDatabases: ["nessie"],
     resources: DEFAULT_RESOURCES.postgres,
     volumeSizeGiB: 20,
 });
 const brokers = kafkaWorkloads({
-    image: "apache/kafka:3.9.0",
+    image: { ref: "lakehouse/kafka:3.9.1-0123456789ab", pull: false },
     kafka: { ...cfg.kafka, brokers: 3, replicationFactor: 3, minInsyncReplicas: 2 },
     clusterSeed: "cdc-lakehouse-prod",
     exposePorts: true,
@@ -69,7 +69,7 @@ const brokers = kafkaWorkloads({
     externalAddress: (broker, port) => hostAddressOf(broker, port, target),
 });
 const connect = kafkaConnectWorkload({
-    image: "quay.io/debezium/connect:2.7.3.Final",
+    image: { ref: "lakehouse/connect:3.0.8.Final-0123456789ab", pull: false },
     workers: 2,
     groupId: "prod-connect",
     kafka: cfg.kafka,
@@ -78,15 +78,16 @@ const connect = kafkaConnectWorkload({
     resources: DEFAULT_RESOURCES.connect,
 });
 const minio = minioWorkload({
-    image: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
+    image: { ref: "lakehouse/minio:RELEASE.2025-09-07T16-13-09Z-0123456789ab", pull: false },
     rootUser: "lakehouse",
     region: "us-east-1",
     resources: DEFAULT_RESOURCES.minio,
     volumeSizeGiB: 20,
 });
 const flink = flinkWorkloads({
-    baseImage: "flink:1.20.3-scala_2.12-java17",
-    imageRepository: "cdc-lakehouse-prod-flink",
+    image: { ref: "lakehouse/flink:1.20.3-0123456789ab", pull: false },
+    zookeeperImage: { ref: "lakehouse/zookeeper:3.8.4-0123456789ab", pull: false },
+    clusterId: "cdc-lakehouse-prod-flink",
     flink: { ...cfg.flink, taskManagers: 3 },
     awsRegion: "eu-west-1",
     s3Endpoint: "http://minio:9000",
@@ -196,7 +197,7 @@ describe("env, secrets, probes, resources, security", () => {
 
     it("prefers HTTP, then TCP, then the health command; gives the start timeout to the startup probe", () => {
         const nessie = nessieWorkload({
-            image: "ghcr.io/projectnessie/nessie:0.99.0",
+            image: { ref: "lakehouse/nessie:0.99.0-0123456789ab", pull: false },
             versionStore: "in-memory",
             resources: DEFAULT_RESOURCES.nessie,
             volumeSizeGiB: 20,

@@ -3,11 +3,10 @@
  * under Pulumi's mocks (what `pulumi up` would send to the Kubernetes provider), and every object
  * validated against the Kubernetes API schema (kubernetes-models, offline).
  */
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parseLakehouseConfig } from "../../../components/config";
 import { Lakehouse } from "../../../components/lakehouse";
-import { buildContextHash } from "../../../components/platform/docker";
+import { projectImageRef } from "../../../components/images";
 import { RecordedResource, dependsOn, isSerializedSecret, resolve, runWithMocks } from "../../support/mocks";
 import { stackConfig } from "../../support/stack-config";
 import {
@@ -35,8 +34,6 @@ function prodValues(): Record<string, unknown> {
             .map(([k, v]) => [k.slice("lakehouse:".length), /^[[{]/.test(v) ? JSON.parse(v) : v]),
     );
 }
-
-const FLINK_TAG = buildContextHash(path.join(repoRoot, "components/images/flink"), { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" });
 
 describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
     let run: Awaited<ReturnType<typeof renderStack>>;
@@ -128,26 +125,24 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
         for (const s of ofType(run.resources, T.statefulSet)) expect(s.inputs.spec.serviceName).toBe(s.inputs.metadata.name);
     });
 
-    it("pins every image; the Flink pods run the built image pushed to the stack's registry", () => {
+    it("pins every image: the project's own, from the stack's registry; Dremio's own", () => {
         const images = Object.fromEntries(workloads(run.resources).map((w) => [w.inputs.metadata.name, containerOf(w).image]));
-        const flinkRef = `registry.example.com/data-platform/cdc-lakehouse-prod-flink:${FLINK_TAG}`;
+        const ref = (name: Parameters<typeof projectImageRef>[0]) => projectImageRef(name, "registry.example.com/data-platform");
         expect(images).toEqual({
-            postgres: "postgres:15.10",
-            "kafka-0": "apache/kafka:3.9.0",
-            "kafka-1": "apache/kafka:3.9.0",
-            "kafka-2": "apache/kafka:3.9.0",
-            connect: "quay.io/debezium/connect:2.7.3.Final",
-            minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
-            nessie: "ghcr.io/projectnessie/nessie:0.99.0",
-            "flink-jobmanager": flinkRef,
-            "flink-taskmanager": flinkRef,
-            "flink-sql-gateway": flinkRef,
+            postgres: ref("postgres"),
+            "kafka-0": ref("kafka"),
+            "kafka-1": ref("kafka"),
+            "kafka-2": ref("kafka"),
+            connect: ref("connect"),
+            minio: ref("minio"),
+            nessie: ref("nessie"),
+            "flink-jobmanager": ref("flink"),
+            "flink-taskmanager": ref("flink"),
+            "flink-sql-gateway": ref("flink"),
             dremio: "dremio/dremio-oss:25.2.0",
         });
-        const [built] = ofType(run.resources, T.dockerImage);
-        expect(ofType(run.resources, T.dockerImage)).toHaveLength(1);
-        expect(built.inputs).toMatchObject({ imageName: flinkRef, skipPush: false, build: { args: { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" } } });
-        for (const name of ["flink-jobmanager", "flink-taskmanager", "flink-sql-gateway"]) expect(dependsOn(workload(name), built.name)).toBe(true);
+        // The program builds nothing: the images are built and pushed before `up` (npm run images).
+        expect(run.resources.filter((r) => r.type.startsWith("docker:"))).toEqual([]);
     });
 
     it("sets AWS_REGION, S3 credentials from the Secret, the slots and checkpointing on every Flink pod", () => {
@@ -323,7 +318,7 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
 });
 
 describe("Kubernetes provider settings and reachability", () => {
-    const base = { platform: "kubernetes", kubernetes: { imageRegistry: "registry.example.com/data" } };
+    const base = { platform: "kubernetes", kubernetes: {} };
 
     it("renders manifests to a directory for review: nothing pushed, nothing reached, the same manifests", async () => {
         const applied = await renderStack("review", base);
@@ -333,7 +328,6 @@ describe("Kubernetes provider settings and reachability", () => {
         });
         const provider = ofType(rendered.resources, T.provider)[0];
         expect(provider.inputs).toMatchObject({ renderYamlToDirectory: "manifests/review", kubeconfig: "/etc/kube/config", context: "staging" });
-        expect(ofType(rendered.resources, T.dockerImage)).toEqual([]);
         expect(rendered.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toEqual([]);
         expect(rendered.lakehouse.outputs.endpoints.minio).toEqual({ internal: "minio:9000" });
         expect(schemaFailures(rendered.resources)).toEqual([]);

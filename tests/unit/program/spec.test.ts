@@ -8,7 +8,7 @@ function workload(name: string, extra: Partial<WorkloadSpec> = {}): WorkloadSpec
     return {
         name,
         service: name,
-        image: { kind: "remote", ref: "busybox:1.36" },
+        image: { ref: "busybox:1.36", pull: true },
         env: {},
         secretEnv: {},
         ports: [],
