@@ -3,41 +3,93 @@
  * changelog table (the Nessie commit that makes the snapshot holding it current), over >= 1,000
  * single-row INSERT/UPDATE/DELETE changes at each Flink checkpoint interval; then sustained
  * throughput with the time for the lag to return to zero. Deploys a throwaway copy of the local
- * stack through the real Pulumi engine and destroys it at the end (also on failure and ctrl-c).
+ * stack through the real Pulumi engine and destroys it at the end (also on failure and ctrl-c);
+ * with `--platform docker`, the dev stack's Docker rendering on this machine's engine instead
+ * (bench/lib/docker-stack.ts), removed at the end the same way; `--compare` runs both, one after the
+ * other with the same options, and reports the ratios docker/local.
  *
  *   npm run bench:latency
  *   npm run bench:latency -- --json
  *   npm run bench:latency -- --changes 2000 --rate 100 --intervals 1000,10000 --throughput-seconds 30
+ *   npm run bench:latency -- --compare --changes 300 --rate 50 --intervals 1000 --throughput-seconds 20
  */
-import { OptionTable, ParsedOptions, formatUsage, parseCommandLine } from "../ops/args";
+import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine } from "../ops/args";
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
-import { deployBenchStack } from "./lib/stack";
-import { RunResult, SEED_BOUND_MS, measure, verifyRun, withSession } from "./lib/run";
-import { latencyTable, serviceTable, throughputTable, verificationLine } from "./report";
+import { deployDockerBenchStack } from "./lib/docker-stack";
+import { BenchPlatform, BenchStack, BenchStackSettings, deployBenchStack } from "./lib/stack";
+import { Log, RunResult, SEED_BOUND_MS, Totals, measure, verifyRun, withSession } from "./lib/run";
+import { compareRuns, latencyTable, ratioTable, serviceTable, throughputTable, verificationLine } from "./report";
+
+const PLATFORMS: readonly BenchPlatform[] = ["local", "docker"];
 
 /** The options of `npm run bench:latency`. */
 export const LATENCY_OPTIONS = {
     json: { type: "flag", description: "print one JSON object instead of the tables" },
     changes: { type: "number", default: 1000, min: 1, integer: true, description: "single-row changes per checkpoint interval" },
     rate: { type: "number", default: 50, min: 1, description: "changes per second" },
-    intervals: { type: "numbers", default: [1000, 10000], min: 100, description: "Flink checkpoint intervals to measure at, ms" },
+    intervals: {
+        type: "numbers",
+        default: [1000, 10000],
+        min: 100,
+        description: "Flink checkpoint intervals to measure at, ms (one with docker and --compare)",
+    },
     "throughput-seconds": { type: "number", default: 30, min: 0, description: "seconds of sustained throughput per interval (0: none)" },
     "throughput-batch": { type: "number", default: 1, min: 1, integer: true, description: "changes per transaction in the throughput run" },
+    platform: {
+        type: "string",
+        value: "local|docker",
+        description:
+            "local (default): a throwaway copy of the local stack on the harness's services, through the Pulumi engine; docker: the dev stack's Docker rendering on this machine's engine (stack dockerbench, host ports + 30000)",
+    },
+    compare: { type: "flag", description: "run on docker, then on local, with the same options, and report the ratios docker/local" },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
 } as const satisfies OptionTable;
 
 /** The text `npm run bench:latency -- --help` prints. */
 export const LATENCY_USAGE = formatUsage("usage: npm run bench:latency -- [options]", LATENCY_OPTIONS);
 
+export type LatencyOptions = ParsedOptions<typeof LATENCY_OPTIONS>;
+
 /** Parses `npm run bench:latency` arguments; UsageError on anything wrong. */
-export function parseLatencyArgs(argv: readonly string[]): ParsedOptions<typeof LATENCY_OPTIONS> {
-    return parseCommandLine(argv, LATENCY_OPTIONS).options;
+export function parseLatencyArgs(argv: readonly string[]): LatencyOptions {
+    const opts = parseCommandLine(argv, LATENCY_OPTIONS).options;
+    if (opts.platform !== undefined && !PLATFORMS.includes(opts.platform as BenchPlatform))
+        throw new UsageError(`--platform is local or docker, not "${opts.platform}"`);
+    if (opts.compare && opts.platform !== undefined) throw new UsageError("--compare runs on both platforms: leave out --platform");
+    if ((opts.compare || opts.platform === "docker") && opts.intervals.length !== 1)
+        throw new UsageError(
+            `${opts.compare ? "--compare" : "--platform docker"} measures one checkpoint interval (the Docker rendering is created under mocks and cannot be updated): pass --intervals <ms>, e.g. --intervals 1000`,
+        );
+    return opts;
 }
 
-async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> {
-    const log = benchLog("latency");
+/** What one platform's run measured (the JSON of `npm run bench:latency -- --json`). */
+export interface LatencyResult {
+    bench: "latency";
+    platform: BenchPlatform;
+    stack: string;
+    /** What was deployed. */
+    description: string;
+    changelogTable: string;
+    seedBoundMs: number;
+    visibility: string;
+    machine: string;
+    /** Bringing the stack up (`pulumi up` of the local copy; the program on the engine for docker). */
+    deploySeconds: number;
+    wallSeconds: number;
+    reconfigureMs: Record<string, number>;
+    latency: RunResult[];
+    throughput: RunResult[];
+    verified?: Totals;
+    verifyError?: string;
+}
+
+/** Deploys the stack of `platform`, measures latency and throughput at each interval, verifies, and tears it down. */
+export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, log: Log): Promise<LatencyResult> {
     const started = Date.now();
-    const stack = await deployBenchStack("lat", { checkpointIntervalMs: opts.intervals[0] }, log);
+    const settings: BenchStackSettings = { checkpointIntervalMs: opts.intervals[0] };
+    const stack: BenchStack = platform === "docker" ? await deployDockerBenchStack(settings, log) : await deployBenchStack("lat", settings, log);
+    const deploySeconds = (Date.now() - started) / 1000;
     const latencyRuns: RunResult[] = [];
     const throughputRuns: RunResult[] = [];
     const reconfigureMs: Record<string, number> = {};
@@ -63,13 +115,17 @@ async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> 
         }
         return verifyRun(session, { upsert: true });
     });
-    const result = {
+    return {
         bench: "latency",
+        platform,
         stack: stack.name,
+        description: stack.description,
+        changelogTable: stack.outputs.icebergChangeTables.demographics,
         seedBoundMs: SEED_BOUND_MS,
         visibility:
             "Nessie commitTime of the commit that makes the changelog table's snapshot covering the change current; commit time = client clock after COMMIT returned",
         machine: "2 cores, shared with other engineers' concurrent tests",
+        deploySeconds,
         wallSeconds: (Date.now() - started) / 1000,
         reconfigureMs,
         latency: latencyRuns,
@@ -77,33 +133,53 @@ async function main(opts: ParsedOptions<typeof LATENCY_OPTIONS>): Promise<void> 
         verified,
         verifyError,
     };
-    if (emitJsonResult(result, opts, verifyError !== undefined)) return;
-    console.log(
-        `Change-to-queryable latency: PostgreSQL COMMIT -> change visible in the Iceberg changelog (${stack.outputs.icebergChangeTables.demographics})`,
-    );
-    console.log(
-        `stack ${stack.name} (throwaway copy of local, real services), seed bound ${SEED_BOUND_MS / 1000} s; machine: 2 cores shared with other engineers' concurrent work`,
-    );
-    console.log("");
-    console.log(latencyTable([...latencyRuns, ...throughputRuns]));
-    console.log("");
-    console.log(
+}
+
+/** The tables of one platform's run. */
+export function formatLatency(result: LatencyResult): string {
+    const runs = [...result.latency, ...result.throughput];
+    const lines = [
+        `Change-to-queryable latency: PostgreSQL COMMIT -> change visible in the Iceberg changelog (${result.changelogTable})`,
+        `${result.description}, brought up in ${result.deploySeconds.toFixed(0)} s; seed bound ${result.seedBoundMs / 1000} s; machine: 2 cores shared with other engineers' work`,
+        "",
+        latencyTable(runs),
+        "",
         "Throughput and drain (times after the last COMMIT; lag 0 = Flink groups' committed offsets at the topic end AND the slot confirmed the last write's LSN):",
-    );
-    console.log(throughputTable([...latencyRuns, ...throughputRuns]));
-    console.log("");
-    console.log("Services during each run (from /proc of the harness pids):");
-    console.log(serviceTable([...latencyRuns, ...throughputRuns]));
-    console.log("");
-    for (const r of [...latencyRuns, ...throughputRuns]) {
-        console.log(
+        throughputTable(runs),
+        "",
+        `Services during each run (from /proc of ${result.platform === "docker" ? "each container's main process and its descendants" : "the harness pids"}):`,
+        serviceTable(runs),
+        "",
+    ];
+    for (const r of runs)
+        lines.push(
             `${r.label}: snapshot created -> Nessie commit median ${r.snapshotToNessieMedianMs?.toFixed(0) ?? "-"} ms; bench process CPU ${r.benchProcessCpuSeconds.toFixed(1)} s`,
         );
+    for (const [k, v] of Object.entries(result.reconfigureMs)) lines.push(`pulumi up to checkpoint interval ${k} ms took ${(v / 1000).toFixed(1)} s`);
+    lines.push(verificationLine(result));
+    lines.push(`wall time ${(result.wallSeconds / 60).toFixed(1)} min`);
+    return lines.join("\n");
+}
+
+async function main(opts: LatencyOptions): Promise<void> {
+    const log = benchLog("latency");
+    if (!opts.compare) {
+        const result = await runLatency(opts, (opts.platform ?? "local") as BenchPlatform, log);
+        if (emitJsonResult(result, opts, result.verifyError !== undefined)) return;
+        console.log(formatLatency(result));
+        if (!result.verified) process.exitCode = 1;
+        return;
     }
-    for (const [k, v] of Object.entries(reconfigureMs)) console.log(`pulumi up to checkpoint interval ${k} ms took ${(v / 1000).toFixed(1)} s`);
-    console.log(verificationLine({ verified, verifyError }));
-    if (!verified) process.exitCode = 1;
-    console.log(`wall time ${(result.wallSeconds / 60).toFixed(1)} min`);
+    const docker = await runLatency(opts, "docker", log);
+    log(`docker: ${verificationLine(docker)}; now the local stack with the same options`);
+    const local = await runLatency(opts, "local", log);
+    const ratios = compareRuns([...docker.latency, ...docker.throughput], [...local.latency, ...local.throughput]);
+    const failed = docker.verifyError !== undefined || local.verifyError !== undefined;
+    if (emitJsonResult({ bench: "latency-compare", ratio: "docker / local", docker, local, ratios }, opts, failed)) return;
+    console.log(`=== docker ===\n${formatLatency(docker)}\n\n=== local ===\n${formatLatency(local)}\n`);
+    console.log("Docker rendering / local stack (same options, one after the other; latency > 1 = slower on docker, rates < 1 = fewer changes per second):");
+    console.log(ratioTable(ratios));
+    if (failed) process.exitCode = 1;
 }
 
 if (require.main === module) runBench(process.argv.slice(2), LATENCY_USAGE, parseLatencyArgs, main);

@@ -83,3 +83,69 @@ export function verificationLine(v: Verification): string {
             .join(", ")})` + (t.upsertRows !== undefined ? `; upsert table ${t.upsertRows} rows = PostgreSQL ${t.sourceRows}` : "")
     );
 }
+
+/** a / b, or undefined when either is missing or b is 0 (a ratio that would say nothing). */
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return undefined;
+    return a / b;
+}
+
+/** One run measured on two platforms, as ratios a/b. */
+export interface RunRatio {
+    label: string;
+    changes: { a: number; b: number };
+    p50?: number;
+    p95?: number;
+    p99?: number;
+    max?: number;
+    /** Changes committed per second while writing. */
+    writtenRate?: number;
+    /** Changes per second from the first commit to the last change visible in Iceberg. */
+    endToEndRate?: number;
+    /** Time from the last commit to the last change visible. */
+    visibleAfter?: number;
+}
+
+/**
+ * The runs of `a` and `b` with the same label (same options on two platforms) as ratios a/b of their
+ * latency percentiles, rates and drain; a label measured on only one side is an error (the two were
+ * not run with the same options).
+ */
+export function compareRuns(a: readonly RunResult[], b: readonly RunResult[]): RunRatio[] {
+    const labels = (runs: readonly RunResult[]) => runs.map((r) => r.label).join(", ");
+    if (a.length !== b.length || a.some((r) => !b.find((x) => x.label === r.label)))
+        throw new Error(`the two runs measured different things (${labels(a)} against ${labels(b)}): run both with the same options`);
+    return a.map((x) => {
+        const y = b.find((r) => r.label === x.label)!;
+        return {
+            label: x.label,
+            changes: { a: x.changes, b: y.changes },
+            p50: ratio(x.latency.p50Ms, y.latency.p50Ms),
+            p95: ratio(x.latency.p95Ms, y.latency.p95Ms),
+            p99: ratio(x.latency.p99Ms, y.latency.p99Ms),
+            max: ratio(x.latency.maxMs, y.latency.maxMs),
+            writtenRate: ratio(x.achievedRate, y.achievedRate),
+            endToEndRate: ratio(x.endToEndRate, y.endToEndRate),
+            visibleAfter: ratio(x.drain.visibleMs, y.drain.visibleMs),
+        };
+    });
+}
+
+/** The ratios of `compareRuns` as a table (2 decimals; "-" where a ratio says nothing). */
+export function ratioTable(rows: readonly RunRatio[]): string {
+    const r = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(2));
+    return table(
+        ["run", "changes a/b", "p50", "p95", "p99", "max", "written/s", "end-to-end/s", "visible after"],
+        rows.map((x) => [
+            x.label,
+            `${x.changes.a}/${x.changes.b}`,
+            r(x.p50),
+            r(x.p95),
+            r(x.p99),
+            r(x.max),
+            r(x.writtenRate),
+            r(x.endToEndRate),
+            r(x.visibleAfter),
+        ]),
+    );
+}

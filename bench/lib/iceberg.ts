@@ -6,13 +6,11 @@
  */
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { gatewayQuery, withSession } from "../../components/dynamic/flink/gateway";
-import { endpoints } from "../../harness/cli";
+import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
 import { IcebergSnapshot, TableCommit, parseNessieTime } from "./stats";
 
-const NESSIE = () => endpoints().nessie.apiV2;
-
-async function nessieGet(path: string): Promise<any> {
-    const url = `${NESSIE()}${path}`;
+async function nessieGet(apiV2: string, path: string): Promise<any> {
+    const url = `${apiV2}${path}`;
     const r = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
     if (!r.ok) {
         const e: any = new Error(`Nessie GET ${url}: ${r.status} ${(await r.text()).slice(0, 500)}`);
@@ -31,11 +29,14 @@ export function nessieKey(identifier: string): string {
 
 export class IcebergTableProbe {
     private readonly s3: S3Client;
+    private readonly nessieApiV2: string;
     constructor(
         readonly key: string,
+        ep: BenchEndpoints = harnessBenchEndpoints(),
         readonly branch = "main",
     ) {
-        const m = endpoints().minio;
+        const m = ep.s3;
+        this.nessieApiV2 = ep.nessieApiV2;
         this.s3 = new S3Client({
             endpoint: m.endpoint,
             region: m.region,
@@ -47,7 +48,7 @@ export class IcebergTableProbe {
     /** The table's current metadata location, or undefined while the table does not exist. */
     async metadataLocation(): Promise<string | undefined> {
         try {
-            const r = await nessieGet(`/trees/${this.branch}/contents/${encodeURIComponent(this.key)}`);
+            const r = await nessieGet(this.nessieApiV2, `/trees/${this.branch}/contents/${encodeURIComponent(this.key)}`);
             return r.content?.metadataLocation;
         } catch (e: any) {
             if (e.status === 404) return undefined;
@@ -81,7 +82,7 @@ export class IcebergTableProbe {
         for (let page = 0; page < 1000; page++) {
             const q = new URLSearchParams({ fetch: "ALL", maxRecords: "250", filter });
             if (token) q.set("pageToken", token);
-            const r = await nessieGet(`/trees/${this.branch}/history?${q}`);
+            const r = await nessieGet(this.nessieApiV2, `/trees/${this.branch}/history?${q}`);
             let older = false;
             for (const e of r.logEntries ?? []) {
                 const at = parseNessieTime(e.commitMeta.commitTime);
@@ -107,25 +108,26 @@ export class IcebergTableProbe {
 }
 
 /**
- * `CREATE CATALOG lake` for the harness's Nessie and MinIO: the stack's Iceberg tables, as the
- * benchmarks and the fault scenarios read them.
+ * `CREATE CATALOG lake` on the stack's Nessie and object storage as the SQL Gateway reaches them
+ * (default: the harness's): the stack's Iceberg tables, as the benchmarks and the fault scenarios read them.
  */
-export function lakeCatalogStatement(warehouse: string): string {
-    const ep = endpoints();
-    return `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
-        'warehouse' = '${warehouse}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
-        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
+export function lakeCatalogStatement(warehouse: string, ep: BenchEndpoints = harnessBenchEndpoints()): string {
+    const c = ep.gatewayCatalog;
+    const q = (v: string) => v.replace(/'/g, "''");
+    return `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${q(c.nessieUri)}', 'ref' = 'main',
+        'warehouse' = '${q(warehouse)}', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${q(c.s3Endpoint)}', 's3.path-style-access' = 'true',
+        's3.access-key-id' = '${q(ep.s3.accessKeyId)}', 's3.secret-access-key' = '${q(ep.s3.secretAccessKey)}', 'client.region' = '${q(ep.s3.region)}')`;
 }
 
 /**
- * One batch query through the SQL Gateway in a session with the stack's Iceberg catalog; each
- * statement bounded at `timeoutMs`.
+ * One batch query through the stack's SQL Gateway (default: the harness's) in a session with the
+ * stack's Iceberg catalog; each statement bounded at `timeoutMs`.
  */
-export async function batchQuery(warehouse: string, sql: string, timeoutMs = 180_000): Promise<unknown[][]> {
-    const gateway = endpoints()["flink-jobmanager"].gatewayUrl;
-    const secrets = [endpoints().minio.secretAccessKey];
+export async function batchQuery(warehouse: string, sql: string, ep: BenchEndpoints = harnessBenchEndpoints(), timeoutMs = 180_000): Promise<unknown[][]> {
+    const gateway = ep.sqlGatewayUrl;
+    const secrets = [ep.s3.secretAccessKey];
     return withSession(gateway, { name: "bench-batch-query", properties: { "execution.runtime-mode": "batch" } }, async (session) => {
-        await gatewayQuery(gateway, session, lakeCatalogStatement(warehouse), timeoutMs, { secrets, what: "the SQL Gateway to create the lake catalog" });
+        await gatewayQuery(gateway, session, lakeCatalogStatement(warehouse, ep), timeoutMs, { secrets, what: "the SQL Gateway to create the lake catalog" });
         return gatewayQuery(gateway, session, sql, timeoutMs, { secrets });
     });
 }

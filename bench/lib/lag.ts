@@ -7,7 +7,7 @@ import { Admin, Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { LagSample } from "./stats";
 import { pgClient } from "./writer";
-import { endpoints } from "../../harness/cli";
+import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
 
 export class LagProbe {
     private constructor(
@@ -19,10 +19,11 @@ export class LagProbe {
         public groups: string[],
     ) {}
 
-    static async open(topic: string, jobName: string, slot: string): Promise<LagProbe> {
-        const admin = new Kafka({ clientId: `bench-lag-${process.pid}`, brokers: [endpoints().kafka.bootstrapServers], logLevel: logLevel.NOTHING }).admin();
+    static async open(topic: string, jobName: string, slot: string, ep: BenchEndpoints = harnessBenchEndpoints()): Promise<LagProbe> {
+        const brokers = ep.kafkaBootstrapServers.split(",");
+        const admin = new Kafka({ clientId: `bench-lag-${process.pid}`, brokers, logLevel: logLevel.NOTHING }).admin();
         await admin.connect();
-        const pg = await pgClient();
+        const pg = await pgClient(ep.postgres);
         const probe = new LagProbe(admin, pg, topic, jobName, slot, []);
         await probe.refreshGroups();
         return probe;

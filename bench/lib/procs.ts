@@ -1,7 +1,8 @@
 /**
  * CPU and resident memory of each harness service, from /proc: the service's pid (and its process
  * group, which for PostgreSQL holds the backends and the WAL sender) as recorded by the harness in
- * ~/.local/state/cdc-lakehouse/pids/<service>.json.
+ * ~/.local/state/cdc-lakehouse/pids/<service>.json; or of each container of a Docker stack (its main
+ * process as the engine reports it, and its descendants).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -98,9 +99,12 @@ export interface ServiceUsage {
     groupRssMiBMax: number;
 }
 
-/** Samples every harness service every `everyMs`; `stop()` returns per-service CPU over the window and peak RSS. */
-export function startProcSampling(everyMs = 1000): { stop(): ServiceUsage[] } {
-    const services = harnessPids();
+/**
+ * Samples every service every `everyMs` (default: the harness's; a Docker stack passes its containers'
+ * main processes, which this host's /proc shows with their descendants); `stop()` returns per-service
+ * CPU over the window and peak RSS.
+ */
+export function startProcSampling(everyMs = 1000, services: readonly ServicePid[] = harnessPids()): { stop(): ServiceUsage[] } {
     const first = new Map(services.map((s) => [s.name, readGroup(s)]));
     const peak = new Map(services.map((s) => [s.name, { rss: first.get(s.name)!.rssKiB, group: first.get(s.name)!.groupRssKiB }]));
     const timer = setInterval(() => {

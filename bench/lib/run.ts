@@ -26,9 +26,10 @@ export class Session {
 
     static async open(stack: BenchStack, log: Log): Promise<Session> {
         const o = stack.outputs;
-        const writer = await ChangeWriter.open(stack.schema);
-        const lag = await LagProbe.open(o.cdcTopics.demographics, o.flinkJobs.demographics.name, o.connector.replicationSlot);
-        const s = new Session(stack, writer, lag, new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics)), log);
+        const ep = stack.endpoints;
+        const writer = await ChangeWriter.open(stack.schema, ep.postgres);
+        const lag = await LagProbe.open(o.cdcTopics.demographics, o.flinkJobs.demographics.name, o.connector.replicationSlot, ep);
+        const s = new Session(stack, writer, lag, new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics), ep), log);
         s.expected = await s.changes.totalRecords();
         return s;
     }
@@ -117,7 +118,7 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     const total = await s.changes.totalRecords();
     if (total !== baseline) throw new Error(`${s.changes.key} holds ${total} changes before "${label}", expected ${baseline}: the pipeline is not quiet`);
     const sinceMs = Date.now() - 1; // Nessie's clock is this host's clock
-    const procs = startProcSampling(1000);
+    const procs = startProcSampling(1000, await s.stack.servicePids());
     const cpu0 = machineCpu();
     const self0 = process.cpuUsage();
     const sampler = s.lag.startSampling(1000);
@@ -230,13 +231,16 @@ export interface Totals {
 export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promise<Totals> {
     const { batchQuery } = await import("./iceberg");
     const o = s.stack.outputs;
+    const ep = s.stack.endpoints;
     const lake = (id: string) => `lake.${id.split(".").slice(1).join(".")}`;
-    const byOp = await batchQuery(o.warehouse, `SELECT operation_type, COUNT(*) FROM ${lake(o.icebergChangeTables.demographics)} GROUP BY operation_type`);
+    const byOp = await batchQuery(o.warehouse, `SELECT operation_type, COUNT(*) FROM ${lake(o.icebergChangeTables.demographics)} GROUP BY operation_type`, ep);
     const byOperation = Object.fromEntries(byOp.map((r) => [String(r[0]), Number(r[1])]));
     const changelogRows = Object.values(byOperation).reduce((a, b) => a + b, 0);
     // The upsert table after millions of changes is mostly equality deletes: counting it is a heavy job for
     // the harness's 640 MiB TaskManager (it thrashed once under a load run), so only the latency bench asks.
-    const upsertRows = opts.upsert ? Number((await batchQuery(o.warehouse, `SELECT COUNT(*) FROM ${lake(o.icebergTables.demographics)}`))[0]?.[0]) : undefined;
+    const upsertRows = opts.upsert
+        ? Number((await batchQuery(o.warehouse, `SELECT COUNT(*) FROM ${lake(o.icebergTables.demographics)}`, ep))[0]?.[0])
+        : undefined;
     const sourceRows = opts.upsert ? Number((await s.writer.query(`SELECT COUNT(*) AS c FROM ${s.stack.schema}.demographics`))[0].c) : undefined;
     const problems: string[] = [];
     if (changelogRows !== s.expected)

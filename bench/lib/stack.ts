@@ -14,6 +14,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { endpoints } from "../../harness/cli";
 import { REPO_DIR, runPulumi } from "../../harness/pulumi/cli";
+import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
+import { ServicePid, harnessPids } from "./procs";
 
 export interface BenchStackSettings {
     checkpointIntervalMs: number;
@@ -32,7 +34,13 @@ export interface StackOutputs {
     [k: string]: unknown;
 }
 
+/** Where a bench stack's services run: the harness's local processes, or the Docker rendering's containers. */
+export type BenchPlatform = "local" | "docker";
+
 export interface BenchStack {
+    platform: BenchPlatform;
+    /** One line saying what was deployed, for the report. */
+    description: string;
     name: string;
     id: string;
     schema: string;
@@ -41,6 +49,10 @@ export interface BenchStack {
     topicPrefix: string;
     settings: BenchStackSettings;
     outputs: StackOutputs;
+    /** Where the bench reaches the stack's services. */
+    endpoints: BenchEndpoints;
+    /** The services' processes (CPU and memory are read from their /proc entries). */
+    servicePids(): Promise<ServicePid[]>;
     /** Changes the settings and runs `up`; returns how long the `up` took. */
     reconfigure(settings: BenchStackSettings): Promise<number>;
     teardown(): Promise<void>;
@@ -153,6 +165,8 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
         deployed = true;
         await pulumi(stateDir, ["up", "-s", name, "--yes", "--skip-preview"], log);
         const stack: BenchStack = {
+            platform: "local",
+            description: `stack ${name} (throwaway copy of local, real services)`,
             name,
             id,
             schema: ids.schema,
@@ -161,6 +175,8 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
             topicPrefix: ids.topicPrefix,
             settings: current,
             outputs: await readOutputs(),
+            endpoints: harnessBenchEndpoints(),
+            servicePids: async () => harnessPids(),
             async reconfigure(next: BenchStackSettings) {
                 const started = Date.now();
                 fs.writeFileSync(file, stackFile(base, ids, next));

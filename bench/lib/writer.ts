@@ -6,7 +6,7 @@
  */
 import { performance } from "perf_hooks";
 import { Client } from "pg";
-import { endpoints } from "../../harness/cli";
+import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
 
 export type Op = "INSERT" | "UPDATE" | "DELETE";
 
@@ -100,9 +100,9 @@ function statement(table: string, c: { op: Op; id: number; age: number; city: st
     }
 }
 
-export async function pgClient(): Promise<Client> {
-    const p = endpoints().postgres;
-    const client = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
+/** A connection to the stack's PostgreSQL (default: the harness's). */
+export async function pgClient(p: BenchEndpoints["postgres"] = harnessBenchEndpoints().postgres): Promise<Client> {
+    const client = new Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: p.database });
     await client.connect();
     return client;
 }
@@ -115,8 +115,8 @@ export class ChangeWriter {
         private readonly planner: OpPlanner,
     ) {}
 
-    static async open(schema: string): Promise<ChangeWriter> {
-        const client = await pgClient();
+    static async open(schema: string, postgres?: BenchEndpoints["postgres"]): Promise<ChangeWriter> {
+        const client = await pgClient(postgres);
         const table = `${schema}.demographics`;
         const max = (await client.query(`SELECT COALESCE(MAX(id), 0) AS m FROM ${table}`)).rows[0].m;
         return new ChangeWriter(client, table, new OpPlanner(Number(max) + 1_000_000, Date.now() % 2 ** 31));

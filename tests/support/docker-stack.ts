@@ -130,19 +130,40 @@ export const STACK_LABEL = "lakehouse.stack";
 /** The stack the Docker end-to-end test deploys. */
 export const DOCKER_E2E_STACK = "dockere2e";
 
+/** How `dockerStackConfig` changes the dev stack's config. */
+export interface DockerStackConfigOptions {
+    /** Added to every published host port (the harness owns the defaults; each stack on one machine needs its own). */
+    hostPortOffset: number;
+    checkpointIntervalMs: number;
+    /** `lakehouse:dremio`. */
+    dremio: Record<string, unknown>;
+    /** `lakehouse:resources`; default the dev stack's (the program's defaults). */
+    resources?: Record<string, { memoryMiB: number; cpus: number }>;
+}
+
+/** The dev stack's config (Pulumi.dev.yaml) with its host ports moved, its checkpoint interval, Dremio and sizes as given. */
+export function dockerStackConfig(o: DockerStackConfigOptions): Record<string, string> {
+    const dev = stackConfig("dev");
+    const flink = { ...JSON.parse(dev["lakehouse:flink"] ?? "{}"), checkpointIntervalMs: o.checkpointIntervalMs };
+    return {
+        ...dev,
+        "lakehouse:hostPortOffset": String(o.hostPortOffset),
+        "lakehouse:dremio": JSON.stringify(o.dremio),
+        "lakehouse:flink": JSON.stringify(flink),
+        ...(o.resources ? { "lakehouse:resources": JSON.stringify(o.resources) } : {}),
+    };
+}
+
 /**
  * The dev stack's config (Pulumi.dev.yaml) for a run beside the harness on one machine: host ports
  * moved by 20000 (the harness owns the defaults), the Dremio stand-in, smaller sizes, 3 s checkpoints.
  */
 export function dockerE2eConfig(): Record<string, string> {
-    const dev = stackConfig("dev");
-    const flink = { ...JSON.parse(dev["lakehouse:flink"] ?? "{}"), checkpointIntervalMs: 3000 };
-    return {
-        ...dev,
-        "lakehouse:hostPortOffset": "20000",
-        "lakehouse:dremio": JSON.stringify({ standIn: true }),
-        "lakehouse:flink": JSON.stringify(flink),
-        "lakehouse:resources": JSON.stringify({
+    return dockerStackConfig({
+        hostPortOffset: 20000,
+        checkpointIntervalMs: 3000,
+        dremio: { standIn: true },
+        resources: {
             postgres: { memoryMiB: 512, cpus: 1 },
             kafka: { memoryMiB: 1024, cpus: 1 },
             connect: { memoryMiB: 1024, cpus: 1 },
@@ -150,8 +171,8 @@ export function dockerE2eConfig(): Record<string, string> {
             nessie: { memoryMiB: 768, cpus: 1 },
             flink: { memoryMiB: 1536, cpus: 2 },
             dremio: { memoryMiB: 512, cpus: 1 },
-        }),
-    };
+        },
+    });
 }
 
 /** The project images the stack runs (every service's, the Dremio stand-in's) and the ones missing on this engine. */
