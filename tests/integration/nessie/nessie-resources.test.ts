@@ -46,19 +46,21 @@ describe.each([["provider object"], ["serialized provider"]])("Nessie resources 
         await expect(branchProvider.update(branch, created.outs, moved)).resolves.toEqual({ outs: moved });
         expect(await branchExists(branch)).toBe(true);
 
-        // Namespaces on the branch, while it exists.
-        const ns = { apiUrl, branch, namespace: "cdc", version: NESSIE_PROVIDER_VERSION };
+        // Namespaces on the branch, while it exists. A name of its own: the branch starts from main, where a
+        // deployed stack may hold a namespace (e.g. the local stack's "cdc", with tables).
+        const name = `cdc_${branch.replace(/[^a-z0-9]/g, "_")}`;
+        const ns = { apiUrl, branch, namespace: name, version: NESSIE_PROVIDER_VERSION };
         const made = await namespaceProvider.create(ns);
-        expect(made).toEqual({ id: `${branch}/cdc`, outs: { ...ns, ownerToken: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
-        const content = await nessieRequest(apiUrl, "GET", `/trees/${branch}/contents/cdc`);
-        expect(content.content).toMatchObject({ type: "NAMESPACE", elements: ["cdc"], properties: { [OWNER_PROPERTY]: made.outs.ownerToken } });
+        expect(made).toEqual({ id: `${branch}/${name}`, outs: { ...ns, ownerToken: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+        const content = await nessieRequest(apiUrl, "GET", `/trees/${branch}/contents/${name}`);
+        expect(content.content).toMatchObject({ type: "NAMESPACE", elements: [name], properties: { [OWNER_PROPERTY]: made.outs.ownerToken } });
         expect(await namespaceProvider.read(made.id, made.outs)).toEqual({ id: made.id, props: made.outs });
 
         // A nested namespace, and another commit moving the branch: deletes still find the fresh hash.
-        const nested = { ...ns, namespace: "cdc.raw" };
+        const nested = { ...ns, namespace: `${name}.raw` };
         const nestedMade = await namespaceProvider.create(nested);
-        expect((await nessieRequest(apiUrl, "GET", `/trees/${branch}/contents/cdc.raw`)).content.elements).toEqual(["cdc", "raw"]);
-        await namespaceProvider.delete(`${branch}/cdc.raw`, nestedMade.outs);
+        expect((await nessieRequest(apiUrl, "GET", `/trees/${branch}/contents/${name}.raw`)).content.elements).toEqual([name, "raw"]);
+        await namespaceProvider.delete(`${branch}/${name}.raw`, nestedMade.outs);
         await namespaceProvider.delete(made.id, made.outs);
         expect(await namespaceProvider.read(made.id, made.outs)).toEqual({});
         await expect(namespaceProvider.delete(made.id, made.outs)).resolves.toBeUndefined();
