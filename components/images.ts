@@ -71,18 +71,23 @@ export function imageDefinition(name: ImageName, repoRoot: string = REPO_ROOT): 
     return { base: raw.base, versions: raw.versions, ...(raw.version ? { version: raw.version } : {}), ...(raw.inputs?.length ? { inputs: raw.inputs } : {}) };
 }
 
-/** Every file of a directory (relative path, bytes), sorted, so the hash does not depend on the walk. */
-function filesOf(dir: string): [string, Buffer][] {
-    const out: [string, Buffer][] = [];
+/** Every file under a directory, as sorted `/`-separated relative paths (the builder stages the same list). */
+export function relativeFiles(dir: string): string[] {
+    const out: string[] = [];
     const walk = (d: string) => {
         for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
             const full = path.join(d, entry.name);
             if (entry.isDirectory()) walk(full);
-            else out.push([path.relative(dir, full).split(path.sep).join("/"), fs.readFileSync(full)]);
+            else out.push(path.relative(dir, full).split(path.sep).join("/"));
         }
     };
     walk(dir);
     return out;
+}
+
+/** Every file of a directory (relative path, bytes), sorted, so the hash does not depend on the walk. */
+function filesOf(dir: string): [string, Buffer][] {
+    return relativeFiles(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel))]);
 }
 
 function valueAt(table: Record<string, any>, dotted: string): unknown {

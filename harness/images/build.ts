@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_NAMES, IMAGES_DIR, ImageName, imageDefinition, projectImageRef } from "../../components/images";
+import { IMAGE_NAMES, IMAGES_DIR, ImageName, imageDefinition, projectImageRef, relativeFiles } from "../../components/images";
 import { HarnessContext } from "../lib/types";
 import { installServices } from "../cli";
 import { imageExists, imageSize, runLogged } from "./docker";
@@ -32,20 +32,6 @@ export function contextDir(ctx: HarnessContext, name: string): string {
 
 export function buildLog(ctx: HarnessContext, name: string): string {
     return path.join(ctx.cacheDir, "images", "logs", `${name}.log`);
-}
-
-/** Files of an image directory, relative paths. */
-export function imageDirFiles(dir: string): string[] {
-    const out: string[] = [];
-    const walk = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-            const full = path.join(d, e.name);
-            if (e.isDirectory()) walk(full);
-            else out.push(path.relative(dir, full));
-        }
-    };
-    walk(dir);
-    return out.sort();
 }
 
 /** Hard link (same file system) or copy, keeping the mode. */
@@ -101,7 +87,7 @@ async function buildOne(ctx: HarnessContext, name: ImageName, baseRef: string, t
         await installServices(staging.installs, { ctx });
     }
     const imageDir = path.join(ctx.repoDir, IMAGES_DIR, name);
-    const steps = stagingPlan(name, imageDir, imageDirFiles(imageDir), await staging.artifacts(ctx));
+    const steps = stagingPlan(name, imageDir, relativeFiles(imageDir), await staging.artifacts(ctx));
     const dir = contextDir(ctx, name);
     stageContext(dir, steps);
     ctx.log(`${name}: staged ${steps.length} entries in ${dir} [${elapsed(t0)}]`);
