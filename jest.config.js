@@ -16,6 +16,7 @@ module.exports = {
             roots: ["<rootDir>/tests/unit"],
             testMatch: ["**/*.test.ts"],
             transform: { "^.+\\.ts$": tsJest },
+            setupFilesAfterEnv: ["<rootDir>/tests/support/unit-timeout.ts"],
         },
         {
             displayName: "integration",
