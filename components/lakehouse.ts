@@ -172,6 +172,14 @@ export class Lakehouse extends pulumi.ComponentResource {
         this.objectStore = this.awsWarehouse
             ? awsObjectStore(this.awsWarehouse)
             : minioObjectStore(cfg, this.minio!, this.credentials.values.minioRootPassword!);
+        // The checks of the services the stack says exist, gating whatever Pulumi manages inside them.
+        this.externalChecks = args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values);
+        const guards = dataGuards(cfg);
+        // The warehouse bucket before what keeps state in it (Flink's HA store and checkpoints, Dremio's source).
+        this.bucket = this.awsWarehouse
+            ? this.awsWarehouse.bucket
+            : this.createWarehouseBucket(name, cfg, this.minio && urls(this.minio.api).host, guards.bucket);
+        if (this.minio && this.bucket) this.platform.alsoAwait(this.minio.workload.spec.name, [this.bucket]);
         this.nessie = new Nessie(`${name}-nessie`, nessieArgs(cfg, this.platform, this.postgres), child);
         this.flink = new Flink(`${name}-flink`, flinkArgs(cfg, this.platform, this.objectStore, this.kafka, this.nessie), child);
         if (cfg.dremio.enabled) this.dremio = new Dremio(`${name}-dremio`, dremioArgs(cfg, this.platform, this.nessie, this.objectStore), child);
@@ -190,12 +198,9 @@ export class Lakehouse extends pulumi.ComponentResource {
 
         // What lives inside the services: managed where Pulumi reaches them, once the external services
         // passed their checks. What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
-        this.externalChecks = args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values);
         const reach = pulumiReach(this);
         // Best effort, bounded, and no input of any resource: the declared columns against the live source (components/source-check.ts).
         checkDeclaredColumnsWhenReachable(cfg, reach.postgres, this.credentials.values.postgresPassword!, this);
-        const guards = dataGuards(cfg);
-        this.bucket = this.awsWarehouse ? this.awsWarehouse.bucket : this.createWarehouseBucket(name, cfg, reach.s3, guards.bucket);
         this.namespace = this.createNessieNamespace(name, cfg, reach.nessieApi, guards);
         this.pipeline = this.createPipeline(name, cfg, args, reach, guards.connector);
         this.dremioCatalog = this.createDremioCatalog(name, cfg, reach.dremio);

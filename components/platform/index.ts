@@ -72,6 +72,18 @@ export class Platform {
         return service in this.external && this.external[service as keyof ExternalServices] !== undefined;
     }
 
+    /**
+     * Makes every workload deployed from now on that depends on `workload` also wait for `resources`:
+     * the warehouse bucket on MinIO, which Flink's HA store and checkpoints and Dremio's source are
+     * in. The workload's own `ready`, and what was deployed before, are unchanged (the bucket itself
+     * waits for MinIO's `ready`, so that array must not include it).
+     */
+    alsoAwait(workload: string, resources: pulumi.Resource[]): void {
+        const found = this.deployed.get(workload);
+        if (!found) throw new Error(`workload "${workload}" has not been deployed yet`);
+        this.deployed.set(workload, { ...found, ready: [...found.ready, ...resources] });
+    }
+
     deploy(spec: WorkloadSpec, parent: pulumi.Resource): DeployedWorkload {
         const upstream = spec.dependsOn.map((dep) => {
             const found = this.deployed.get(dep);

@@ -206,6 +206,8 @@ describe("Docker rendering of the dev stack", () => {
         expect(container("flink-sql-gateway").inputs.ports).toEqual([{ internal: 8083, external: 8084, ip: "127.0.0.1", protocol: "tcp" }]);
         expect(container("flink-taskmanager").inputs.ports).toEqual([]);
         expect(dependsOn(container("flink-jobmanager"), "cdc-lakehouse-dev-minio")).toBe(true);
+        // Flink's HA store and checkpoints are in the warehouse bucket: it exists before the JobManager starts.
+        expect(dependsOn(container("flink-jobmanager"), "lakehouse-warehouse")).toBe(true);
         expect(dependsOn(container("flink-taskmanager"), "cdc-lakehouse-dev-flink-jobmanager")).toBe(true);
         expect(dependsOn(container("flink-sql-gateway"), "cdc-lakehouse-dev-flink-jobmanager")).toBe(true);
     });
@@ -218,6 +220,7 @@ describe("Docker rendering of the dev stack", () => {
         expect(dremio.inputs.healthcheck.tests.join(" ")).toContain("/apiv2/server_status");
         expect(dependsOn(dremio, "cdc-lakehouse-dev-nessie")).toBe(true);
         expect(dependsOn(dremio, "cdc-lakehouse-dev-minio")).toBe(true);
+        expect(dependsOn(dremio, "lakehouse-warehouse")).toBe(true);
     });
 
     it("never puts a password in plain text in any resource input", () => {
@@ -244,6 +247,9 @@ describe("Docker rendering of the dev stack", () => {
         expect(isSerializedSecret(bucket.raw.secretAccessKey)).toBe(true);
         expect(typeof bucket.inputs.__provider).toBe("string");
         expect(dependsOn(bucket, "cdc-lakehouse-dev-minio")).toBe(true);
+        // ...and on nothing that keeps state in it (no cycle: the bucket waits for MinIO's own readiness).
+        for (const later of ["cdc-lakehouse-dev-flink-jobmanager", "cdc-lakehouse-dev-nessie", "cdc-lakehouse-dev-dremio"])
+            expect(dependsOn(bucket, later)).toBe(false);
         const namespace = byName(run.resources, "pulumi-nodejs:dynamic/lakehouse:NessieNamespace", "lakehouse-namespace");
         expect(namespace.inputs).toMatchObject({
             apiUrl: "http://localhost:19120/api/v2",

@@ -283,8 +283,11 @@ describe("Kubernetes rendering of the prod stack (Pulumi.prod.yaml)", () => {
         expect(dependsOn(workload("connect"), "cdc-lakehouse-prod-kafka-2")).toBe(true);
         expect(dependsOn(workload("nessie"), "cdc-lakehouse-prod-postgres")).toBe(true);
         expect(dependsOn(workload("flink-jobmanager"), "cdc-lakehouse-prod-minio")).toBe(true);
+        // Flink's HA store and checkpoints are in the warehouse bucket: it exists before the JobManager starts.
+        expect(dependsOn(workload("flink-jobmanager"), "lakehouse-warehouse")).toBe(true);
         expect(dependsOn(workload("flink-taskmanager"), "cdc-lakehouse-prod-flink-jobmanager")).toBe(true);
         expect(dependsOn(workload("dremio"), "cdc-lakehouse-prod-nessie")).toBe(true);
+        expect(dependsOn(workload("dremio"), "lakehouse-warehouse")).toBe(true);
         expect(dependsOn(workload("postgres"), "cdc-lakehouse-prod-secret-postgres-password")).toBe(true);
         expect(dependsOn(workload("postgres"), "cdc-lakehouse-prod-postgres-files")).toBe(true);
     });
