@@ -51,6 +51,28 @@ function unknownNames(names: string[], defs: ServiceDefinition[]): string[] {
     return names.filter((n) => !known.has(n));
 }
 
+/**
+ * Names with groups expanded: a name that is no service but prefixes services (`k8s` for `k8s-etcd`,
+ * `k8s-apiserver`, ...) stands for all of them.
+ */
+export function expandGroups(names: string[], defs: ServiceDefinition[] = registered): string[] {
+    const known = byName(defs);
+    return [
+        ...new Set(
+            names.flatMap((n) => {
+                if (known.has(n)) return [n];
+                const members = defs.filter((d) => d.name.startsWith(`${n}-`)).map((d) => d.name);
+                return members.length ? members : [n];
+            }),
+        ),
+    ];
+}
+
+/** What a bare `up` or `status` means: every service but those started only on demand (the Kubernetes cluster). */
+function defaultServices(defs: ServiceDefinition[]): ServiceDefinition[] {
+    return dependencyOrder(defs.filter((d) => !d.onDemand));
+}
+
 /** Topological order (dependencies first), ties broken by registry order. Throws on a cycle. */
 export function dependencyOrder(defs: ServiceDefinition[]): ServiceDefinition[] {
     const map = byName(defs);
@@ -74,7 +96,8 @@ export function dependencyOrder(defs: ServiceDefinition[]): ServiceDefinition[] 
 
 /** The named services plus everything they depend on, in start order. */
 export function withDependencies(names: string[] | undefined, defs: ServiceDefinition[] = registered): ServiceDefinition[] {
-    if (!names || names.length === 0) return dependencyOrder(defs);
+    if (!names || names.length === 0) return defaultServices(defs);
+    names = expandGroups(names, defs);
     const bad = unknownNames(names, defs);
     if (bad.length) throw new Error(`unknown service(s): ${bad.join(", ")} (known: ${defs.map((d) => d.name).join(", ")})`);
     const map = byName(defs);
@@ -91,6 +114,7 @@ export function withDependencies(names: string[] | undefined, defs: ServiceDefin
 /** The named services plus everything that depends on them, in start order. */
 export function withDependents(names: string[] | undefined, defs: ServiceDefinition[] = registered): ServiceDefinition[] {
     if (!names || names.length === 0) return dependencyOrder(defs);
+    names = expandGroups(names, defs);
     const bad = unknownNames(names, defs);
     if (bad.length) throw new Error(`unknown service(s): ${bad.join(", ")} (known: ${defs.map((d) => d.name).join(", ")})`);
     const want = new Set<string>(names);
@@ -335,7 +359,8 @@ export interface ServiceStatus {
 
 export async function status(names?: string[], options: HarnessOptions = {}): Promise<ServiceStatus[]> {
     const ctx = options.ctx || createContext();
-    const selected = names && names.length ? withDependencies(names).filter((d) => names.includes(d.name)) : dependencyOrder(registered);
+    const named = names && names.length ? expandGroups(names) : undefined;
+    const selected = named ? withDependencies(named).filter((d) => named.includes(d.name)) : defaultServices(registered);
     return Promise.all(
         selected.map(async (def) => {
             const record = readPidRecord(ctx, def.name);
@@ -359,11 +384,11 @@ export async function status(names?: string[], options: HarnessOptions = {}): Pr
     );
 }
 
-/** Endpoints and credentials of every registered service, keyed by service name. */
-export function endpoints(options: HarnessOptions = {}): Record<string, Record<string, string>> {
+/** Endpoints and credentials of every registered service (those started on demand only with `onDemand: true`), keyed by service name. */
+export function endpoints(options: HarnessOptions & { onDemand?: boolean } = {}): Record<string, Record<string, string>> {
     const ctx = options.ctx || createContext();
     const out: Record<string, Record<string, string>> = {};
-    for (const def of dependencyOrder(registered)) out[def.name] = def.endpoints(scopedContext(ctx, def.name));
+    for (const def of options.onDemand ? dependencyOrder(registered) : defaultServices(registered)) out[def.name] = def.endpoints(scopedContext(ctx, def.name));
     return out;
 }
 

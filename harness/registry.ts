@@ -16,6 +16,7 @@ const modules: ServiceModule[] = [
     require("./dremio"),
     require("./zookeeper"),
     require("./flink"),
+    require("./kubernetes"),
 ];
 
 function validate(defs: ServiceDefinition[]): ServiceDefinition[] {

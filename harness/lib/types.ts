@@ -43,6 +43,8 @@ export interface ServiceDefinition {
     ports: Record<string, number>;
     /** Services that must be healthy before this one starts. */
     dependsOn: string[];
+    /** Started only when named (or needed by a named service), never by a bare `up`; a bare `status` leaves it out. The Kubernetes cluster's services are. */
+    onDemand?: boolean;
     /** Idempotent download/build into ctx.cacheDir. Safe to run twice; fast when already done. */
     install(ctx: HarnessContext): Promise<void>;
     /** Per-start preparation in ctx.runDir (config files, initdb, storage format). Idempotent. */

@@ -45,7 +45,7 @@ async function ensurePulumi(): Promise<string> {
         return found;
     }
     progress(
-        "No Pulumi CLI on PATH or in the harness's cache: building one from Go modules with the harness's installer (about 11 min cold; needs Go >= 1.25.11)",
+        "No Pulumi CLI on PATH or in the harness's cache: building one from Go modules with the harness's installer (about 5 min on 2 cores with empty Go caches; needs Go >= 1.25.11)",
     );
     await installPulumi(createContext({ log: (m) => progress(`pulumi: ${m}`) }));
     const built = resolvePulumi();
