@@ -39,13 +39,18 @@ export function layout(ctx: Pick<HarnessContext, "runDir" | "versions">): Cluste
 const bin = (ctx: HarnessContext, name: string) => path.join(kubernetesBinDir(ctx.cacheDir), name);
 
 /** GET on the API server (or another TLS endpoint of the cluster) with the cluster CA; status and body. */
-export function clusterGet(l: ClusterLayout, url: string, opts: { user?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+export function clusterGet(
+    l: ClusterLayout,
+    url: string,
+    opts: { user?: string; timeoutMs?: number; selfSigned?: boolean } = {},
+): Promise<{ status: number; body: string }> {
     const p = clusterPaths(l);
     return new Promise((resolve, reject) => {
         const req = https.get(
             url,
             {
-                ca: fs.readFileSync(p.cert("ca")),
+                // A control-plane component's serving certificate is self-signed by it: loopback answers are trusted.
+                ...(opts.selfSigned ? { rejectUnauthorized: false } : { ca: fs.readFileSync(p.cert("ca")) }),
                 ...(opts.user ? { cert: fs.readFileSync(p.cert(opts.user)), key: fs.readFileSync(p.key(opts.user)) } : {}),
                 timeout: opts.timeoutMs ?? 3000,
             },
@@ -58,6 +63,12 @@ export function clusterGet(l: ClusterLayout, url: string, opts: { user?: string;
         req.on("timeout", () => req.destroy(new Error(`GET ${url}: no answer within ${opts.timeoutMs ?? 3000} ms`)));
         req.on("error", reject);
     });
+}
+
+/** True when a plain-HTTP health endpoint on this machine answers 200 within 3 s. */
+async function answersOk(url: string): Promise<boolean> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return res.status === 200;
 }
 
 async function requirePrograms(ctx: HarnessContext): Promise<void> {
@@ -241,17 +252,8 @@ function controlPlane(name: string, program: string, user: string, port: number,
         },
         health: {
             describe: `${program} answers https://127.0.0.1:${port}/healthz with ok`,
-            async check() {
-                // Serving certificates are self-signed by the component: this check trusts the loopback answer.
-                const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-                    const req = https.get(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false, timeout: 3000 }, (res) => {
-                        let body = "";
-                        res.on("data", (c) => (body += c));
-                        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-                    });
-                    req.on("timeout", () => req.destroy(new Error("timeout")));
-                    req.on("error", reject);
-                });
+            async check(ctx) {
+                const r = await clusterGet(layout(ctx), `https://127.0.0.1:${port}/healthz`, { selfSigned: true });
                 return r.status === 200 && r.body.trim() === "ok";
             },
         },
@@ -310,8 +312,7 @@ const kubelet: ServiceDefinition = {
         async check(ctx) {
             const l = layout(ctx);
             // The node's Ready condition outlives a stopped kubelet by up to 40 s: ask the kubelet itself first.
-            const own = await fetch("http://127.0.0.1:10248/healthz", { signal: AbortSignal.timeout(3000) });
-            if (own.status !== 200) return false;
+            if (!(await answersOk("http://127.0.0.1:10248/healthz"))) return false;
             const r = await clusterGet(l, `https://127.0.0.1:${l.apiPort}/api/v1/nodes/${l.nodeName}`, { user: "admin" });
             if (r.status !== 200) return false;
             const ready = (JSON.parse(r.body).status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
@@ -340,10 +341,7 @@ const proxy: ServiceDefinition = {
     },
     health: {
         describe: "kube-proxy answers http://127.0.0.1:10256/healthz",
-        async check() {
-            const res = await fetch("http://127.0.0.1:10256/healthz", { signal: AbortSignal.timeout(3000) });
-            return res.status === 200;
-        },
+        check: () => answersOk("http://127.0.0.1:10256/healthz"),
     },
     endpoints() {
         return { healthz: "http://127.0.0.1:10256/healthz" };
@@ -366,10 +364,7 @@ const dns: ServiceDefinition = {
     },
     health: {
         describe: "CoreDNS answers http://127.0.0.1:8181/ready (its kubernetes plugin has synced)",
-        async check() {
-            const res = await fetch("http://127.0.0.1:8181/ready", { signal: AbortSignal.timeout(3000) });
-            return res.status === 200;
-        },
+        check: () => answersOk("http://127.0.0.1:8181/ready"),
     },
     endpoints(ctx) {
         const l = layout(ctx);
