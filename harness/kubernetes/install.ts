@@ -16,6 +16,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { createContext } from "../lib/context";
 import type { HarnessContext } from "../lib/types";
 import { goEnv, goExecutable, isInstalled, placeBinary, run, tail, writeMarker } from "../pulumi/gobuild";
 
@@ -171,10 +172,7 @@ export async function installKubernetes(ctx: Pick<HarnessContext, "cacheDir" | "
 }
 
 if (require.main === module) {
-    const repoDir = path.resolve(__dirname, "..", "..");
-    const versions = JSON.parse(fs.readFileSync(path.join(repoDir, "harness", "versions.json"), "utf8"));
-    const cacheDir = process.env.LAKEHOUSE_CACHE || path.join(require("os").homedir(), ".cache", "cdc-lakehouse");
-    installKubernetes({ repoDir, cacheDir, versions, log: (m) => console.log(`[kubernetes ${new Date().toISOString().slice(11, 19)}] ${m}`) }).then(
+    installKubernetes(createContext({ log: (m: string) => console.log(`[kubernetes ${new Date().toISOString().slice(11, 19)}] ${m}`) })).then(
         (built) => console.log(built.length ? `built: ${built.join(", ")}` : "every program already built"),
         (e) => {
             console.error(e instanceof Error ? e.message : e);

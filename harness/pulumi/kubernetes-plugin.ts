@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { createContext } from "../lib/context";
 import type { HarnessContext } from "../lib/types";
 import { downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "./gobuild";
 
@@ -118,10 +119,7 @@ export async function installKubernetesPlugin(pulumi: string, plugin: string, ve
 }
 
 if (require.main === module) {
-    const repoDir = path.resolve(__dirname, "..", "..");
-    const versions = JSON.parse(fs.readFileSync(path.join(repoDir, "harness", "versions.json"), "utf8"));
-    const cacheDir = process.env.LAKEHOUSE_CACHE || path.join(require("os").homedir(), ".cache", "cdc-lakehouse");
-    buildKubernetesPlugin({ cacheDir, versions, log: (m) => console.log(`[kubernetes-plugin ${new Date().toISOString().slice(11, 19)}] ${m}`) }).then(
+    buildKubernetesPlugin(createContext({ log: (m: string) => console.log(`[kubernetes-plugin ${new Date().toISOString().slice(11, 19)}] ${m}`) })).then(
         (p) => console.log(p),
         (e) => {
             console.error(e instanceof Error ? e.message : e);
