@@ -8,6 +8,10 @@ module.exports = {
     // One test file at a time: the integration tests share one set of real services, and the fault
     // scenarios (tests/integration/stack/faults.test.ts) kill and restart them.
     maxWorkers: 1,
+    // ...in a worker process that is replaced when a file leaves it above 1 GB. Without a limit, jest runs
+    // a single worker's files inside its own process, where memory from every file accumulates: 10.2 GB
+    // after the unit project, and a CI run was killed by the kernel at 20 GB (docs/testing.md).
+    workerIdleMemoryLimit: "1GB",
     reporters: ["default", "<rootDir>/tests/support/summary-reporter.js"],
     projects: [
         {

@@ -337,6 +337,58 @@ export async function stopServices(names?: string[], options: HarnessOptions = {
     return stopped;
 }
 
+/**
+ * Mount points at or below `dir`, from a mounts table in /proc/self/mounts form (octal escapes as the
+ * kernel writes them). A reset refuses to delete a tree something is still mounted in.
+ */
+export function mountsBelow(dir: string, mountsTable: string): string[] {
+    const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+    return mountsTable
+        .split("\n")
+        .map((line) => line.split(" ")[1])
+        .filter((field): field is string => field !== undefined && field !== "")
+        .map(unescape)
+        .filter((target) => target === dir || target.startsWith(dir + path.sep));
+}
+
+/**
+ * Stops every service, then deletes the run directory's contents (data, logs, pid records) and the
+ * state services keep outside it: the next `up` starts from nothing. The download cache is kept.
+ * Returns the paths it deleted.
+ */
+export async function resetServices(options: HarnessOptions = {}): Promise<string[]> {
+    const ctx = options.ctx || createContext();
+    await stopServices(undefined, { ctx });
+    const deleted: string[] = [];
+    await withLock(ctx, "reset", async () => {
+        const mounted = mountsBelow(ctx.runDir, fs.readFileSync("/proc/self/mounts", "utf8"));
+        if (mounted.length)
+            throw new Error(`reset: ${mounted.length} mount(s) remain under ${ctx.runDir} (first: ${mounted[0]}); unmount them (umount) and run reset again`);
+        const outside = registered.flatMap((def) => def.stateOutsideRunDir?.(ctx) ?? []);
+        const inside = fs
+            .readdirSync(ctx.runDir)
+            .filter((entry) => entry !== "harness.lock")
+            .map((entry) => path.join(ctx.runDir, entry));
+        for (const p of [...outside, ...inside]) {
+            if (!fs.existsSync(p) && !isSymlink(p)) continue;
+            fs.rmSync(p, { recursive: true, force: true });
+            deleted.push(p);
+        }
+        fs.mkdirSync(path.join(ctx.runDir, "logs"), { recursive: true });
+        fs.mkdirSync(path.join(ctx.runDir, "pids"), { recursive: true });
+    });
+    ctx.log(deleted.length ? `reset: deleted ${deleted.join(", ")}` : `reset: ${ctx.runDir} held nothing`);
+    return deleted;
+}
+
+function isSymlink(p: string): boolean {
+    try {
+        return fs.lstatSync(p).isSymbolicLink();
+    } catch {
+        return false;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // status / endpoints
 
@@ -426,6 +478,8 @@ function formatStatus(rows: ServiceStatus[]): string {
 const USAGE = `usage: harness <command>
   up [name...]            install and start (with dependencies), skipping healthy services
   down [name...]          stop what the harness started (with dependents), reverse order
+  reset                   stop everything, then delete every service's data, logs and pid records
+                          (the run directory, $LAKEHOUSE_RUN); the download cache is kept
   status [--json] [name...]
   logs <name> [--lines N]
   install [name...]       downloads/builds only; with no name, also the offline Pulumi CLI
@@ -440,7 +494,7 @@ export const HARNESS_OPTIONS = {
 
 /** What `npm run harness -- <command> ...` was asked. */
 export interface HarnessArgs {
-    /** up, down, status, logs, install, endpoints, help (undefined: none given). */
+    /** up, down, reset, status, logs, install, endpoints, help (undefined: none given). */
     cmd?: string;
     /** The service names after the command. */
     names: string[];
@@ -470,6 +524,10 @@ export async function main(argv: string[]): Promise<number> {
             return 0;
         case "down":
             await stopServices(positional);
+            return 0;
+        case "reset":
+            if (positional.length) throw new Error("usage: reset (it takes no service names: it resets every service)");
+            await resetServices();
             return 0;
         case "install":
             await installServices(positional);

@@ -235,7 +235,17 @@ async function waitVisible(
     let seen = "";
     while (Date.now() < deadline) {
         const c = firstAfter();
-        if (c) {
+        // No query is sent while the pipeline's job is not RUNNING: a query submitted while a restarted
+        // JobManager was still recovering its jobs from ZooKeeper was persisted among them, and its
+        // recovery then crashed the JobManager ("There shouldn't be any contender registered ...").
+        const jobRunning = c
+            ? await flinkJobs(pt(env).job).then(
+                  (j) => j.live.some((x) => x.state === "RUNNING"),
+                  () => false,
+              )
+            : false;
+        if (c && !jobRunning) seen = "the Flink job is not RUNNING yet; no query sent";
+        else if (c) {
             try {
                 const rows = await env.reader.query(
                     `SELECT COUNT(*) FROM ${inReaderCatalog(pt(env).changelogTable!)} WHERE id = ${c.id} AND name = '${c.name}'`,

@@ -60,4 +60,9 @@ export interface ServiceDefinition {
     stop?(ctx: HarnessContext): Promise<void>;
     /** Endpoints and credentials other code (tests, the `local` stack) uses to reach this service. */
     endpoints(ctx: HarnessContext): Record<string, string>;
+    /**
+     * State this service keeps outside ctx.runDir (PostgreSQL's cluster under /var/tmp when the run
+     * directory is out of its user's reach). `reset` deletes these with the run directory.
+     */
+    stateOutsideRunDir?(ctx: HarnessContext): string[];
 }

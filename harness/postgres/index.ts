@@ -223,6 +223,11 @@ const postgres: ServiceDefinition = {
             url: `postgresql://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`,
         };
     },
+
+    stateOutsideRunDir(ctx) {
+        const base = postgresBaseDir(ctx);
+        return base.startsWith(ctx.runDir + path.sep) ? [] : [base];
+    },
 };
 
 export const definitions: ServiceDefinition[] = [postgres];

@@ -295,12 +295,21 @@ test("mode upsert writes only the mirror and mode append only the changelog (a k
         const deadline = Date.now() + 180_000;
         let accounts: unknown[][] = [];
         let audit: unknown[][] = [];
+        // A table not committed yet fails the query: keep polling, and say why in the timeout's message.
+        let lastError = "";
+        const poll = (sql: string) =>
+            batchQuery(sql).catch((err: Error) => {
+                lastError = err.message;
+                return [];
+            });
         while (JSON.stringify(accounts) !== JSON.stringify([[1, "ada", "7.25"]]) || audit.length < 3) {
             if (Date.now() > deadline)
-                throw new Error(`Iceberg did not reach the expected rows within 180 s: accounts ${JSON.stringify(accounts)}, audit ${JSON.stringify(audit)}`);
+                throw new Error(
+                    `Iceberg did not reach the expected rows within 180 s: accounts ${JSON.stringify(accounts)}, audit ${JSON.stringify(audit)}${lastError ? `; last query error: ${lastError}` : ""}`,
+                );
             await new Promise((resolve) => setTimeout(resolve, 3000));
-            accounts = await batchQuery(`SELECT id, owner, CAST(balance AS STRING) FROM lake.${NAMESPACE}.accounts ORDER BY id`).catch(() => []);
-            audit = await batchQuery(`SELECT kind, detail, operation_type FROM lake.${NAMESPACE}.audit_changes ORDER BY event_time`).catch(() => []);
+            accounts = await poll(`SELECT id, owner, CAST(balance AS STRING) FROM lake.${NAMESPACE}.accounts ORDER BY id`);
+            audit = await poll(`SELECT kind, detail, operation_type FROM lake.${NAMESPACE}.audit_changes ORDER BY event_time`);
         }
         expect(accounts).toEqual([[1, "ada", "7.25"]]);
         // Two identical inserts stay two rows: a keyless changelog keeps every change.

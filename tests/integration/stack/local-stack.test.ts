@@ -70,11 +70,17 @@ async function waitForIcebergRows(bucket: string, namespace: string, table: stri
         const deadline = Date.now() + timeoutMs;
         let rows: unknown[][] = [];
         let delay = 1000;
+        let lastError = "";
         for (;;) {
-            rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch(() => []);
+            rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch((err: Error) => {
+                lastError = err.message;
+                return [];
+            });
             if (rows.length >= n) return rows;
             if (Date.now() + delay > deadline)
-                throw new Error(`Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s`);
+                throw new Error(
+                    `Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s${lastError ? ` (last query error: ${lastError})` : ""}`,
+                );
             await new Promise((resolve) => setTimeout(resolve, delay));
             delay = Math.min(delay * 2, 5000);
         }
