@@ -3,8 +3,8 @@
  * credentials, before anything is created in them. Every check is bounded, retries with backoff,
  * and fails with an error that names the service and the endpoint (never a credential).
  */
-import * as net from "net";
 import { backoffDelay, sleep } from "./dynamic/toolkit/backoff";
+import { tcpConnectProblem } from "./dynamic/toolkit/tcp";
 
 export class PreflightError extends Error {
     constructor(message: string) {
@@ -50,27 +50,10 @@ export async function retryUntil<T>(
     }
 }
 
-/** Resolves when something accepts a TCP connection at `host:port` within `timeoutMs`. */
-export function tcpConnect(address: string, timeoutMs: number): Promise<void> {
-    const separator = address.lastIndexOf(":");
-    const host = address.slice(0, separator);
-    const port = Number(address.slice(separator + 1));
-    return new Promise((resolve, reject) => {
-        const socket = net.connect({ host, port });
-        const timer = setTimeout(() => {
-            socket.destroy();
-            reject(new Error(`no TCP answer within ${timeoutMs} ms`));
-        }, timeoutMs);
-        socket.once("connect", () => {
-            clearTimeout(timer);
-            socket.end();
-            resolve();
-        });
-        socket.once("error", (err: NodeJS.ErrnoException) => {
-            clearTimeout(timer);
-            reject(new Error(err.code ? `${err.code}` : err.message));
-        });
-    });
+/** Resolves when something accepts a TCP connection at `host:port` within `timeoutMs`; rejects with the cause. */
+export async function tcpConnect(address: string, timeoutMs: number): Promise<void> {
+    const problem = await tcpConnectProblem(address, timeoutMs);
+    if (problem) throw new Error(problem);
 }
 
 /** Resolves when `url` answers with a status `ok` accepts within `timeoutMs`. */

@@ -16,7 +16,8 @@ import {
     stackLabels,
     workloadManifest,
 } from "./kubernetes-manifests";
-import { ImageSpec, PortSpec, WorkloadSpec } from "./spec";
+import { ImageSpec, PortSpec, WorkloadSpec, publishedAddresses } from "./spec";
+import { ReachabilityCheck } from "../dynamic/reachability-check";
 
 export interface KubernetesPlatformArgs {
     /** `<project>-<stack>`: prefixes every Pulumi resource name and is the `app.kubernetes.io/instance` label. */
@@ -182,7 +183,18 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Rend
             new k8s.policy.v1.PodDisruptionBudget(`${this.args.namePrefix}-${spec.service}-pdb`, disruptionBudget(spec.service, t), this.opts(parent));
         }
 
-        const reachable = !this.renderOnly;
-        return { spec, endpoints: kubernetesEndpoints(spec, t, reachable), ready: [workload], external: false };
+        const endpoints = kubernetesEndpoints(spec, t, !this.renderOnly);
+        // Ready pods are not yet a node port that answers: dependants also wait for every published address.
+        const addresses = publishedAddresses(endpoints);
+        const answering = addresses.length
+            ? [
+                  new ReachabilityCheck(
+                      `${prefix}-reachable`,
+                      { workload: spec.name, addresses, timeoutSeconds: this.args.startTimeoutSeconds },
+                      { parent, dependsOn: [workload] },
+                  ),
+              ]
+            : [];
+        return { spec, endpoints, ready: [workload, ...answering], external: false };
     }
 }

@@ -141,6 +141,11 @@ export interface Endpoint {
     path?: string;
 }
 
+/** The distinct `host` addresses of endpoints (where the machine running Pulumi reaches them), in port order. */
+export function publishedAddresses(endpoints: Record<string, Endpoint>): string[] {
+    return [...new Set(Object.values(endpoints).flatMap((e) => (e.host === undefined ? [] : [e.host])))];
+}
+
 /** Endpoints of a workload's ports, keyed by port name. Pure: platforms only differ in `internalHost`. */
 export function endpointsOf(spec: WorkloadSpec, internalHost: string, exposePorts: boolean, offset: number): Record<string, Endpoint> {
     const result: Record<string, Endpoint> = {};

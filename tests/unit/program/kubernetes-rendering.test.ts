@@ -361,6 +361,32 @@ describe("Kubernetes provider settings and reachability", () => {
         const topic = resources.find((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:KafkaTopic")!;
         expect(topic.inputs.bootstrapServers).toBe("10.0.0.21:31010");
         expect(lakehouse.outputs.flinkSqlGatewayUrl).toEqual({ internal: "http://flink-sql-gateway:8083", host: "http://10.0.0.21:31006" });
+
+        // Ready pods are not yet an answering node port: each published workload gets a reachability
+        // check on its node ports, after the workload, and what is managed inside waits for it.
+        const checks = resources.filter((r) => r.type === "pulumi-nodejs:dynamic/lakehouse:ReachabilityCheck");
+        expect(Object.fromEntries(checks.map((c) => [c.name, c.inputs.addresses]))).toEqual({
+            "cdc-lakehouse-edge-postgres-reachable": ["10.0.0.21:31000"],
+            "cdc-lakehouse-edge-kafka-0-reachable": ["10.0.0.21:31010"],
+            "cdc-lakehouse-edge-connect-reachable": ["10.0.0.21:31001"],
+            "cdc-lakehouse-edge-minio-reachable": ["10.0.0.21:31002", "10.0.0.21:31003"],
+            "cdc-lakehouse-edge-nessie-reachable": ["10.0.0.21:31004"],
+            "cdc-lakehouse-edge-flink-jobmanager-reachable": ["10.0.0.21:31005"],
+            "cdc-lakehouse-edge-flink-sql-gateway-reachable": ["10.0.0.21:31006"],
+            "cdc-lakehouse-edge-dremio-reachable": ["10.0.0.21:31007", "10.0.0.21:31008", "10.0.0.21:31009"],
+        });
+        const check = (workload: string) => checks.find((c) => c.name === `cdc-lakehouse-edge-${workload}-reachable`)!;
+        expect(check("nessie").inputs).toMatchObject({ workload: "nessie", timeoutSeconds: expect.any(Number) });
+        expect(dependsOn(check("nessie"), "cdc-lakehouse-edge-nessie")).toBe(true);
+        const dyn = (type: string) => resources.find((r) => r.type === `pulumi-nodejs:dynamic/lakehouse:${type}`)!;
+        expect(dependsOn(dyn("NessieNamespace"), "cdc-lakehouse-edge-nessie-reachable")).toBe(true);
+        expect(dependsOn(dyn("WarehouseBucket"), "cdc-lakehouse-edge-minio-reachable")).toBe(true);
+        expect(dependsOn(dyn("CdcSource"), "cdc-lakehouse-edge-postgres-reachable")).toBe(true);
+        expect(dependsOn(dyn("KafkaTopic"), "cdc-lakehouse-edge-kafka-0-reachable")).toBe(true);
+        expect(dependsOn(dyn("DebeziumConnector"), "cdc-lakehouse-edge-connect-reachable")).toBe(true);
+        expect(dependsOn(dyn("FlinkSqlJob"), "cdc-lakehouse-edge-flink-sql-gateway-reachable")).toBe(true);
+        // Pods reach each other by Service name: the next workload waits for its dependency's pods, not for a node port.
+        expect(dependsOn(object(resources, T.deployment, "connect"), "cdc-lakehouse-edge-kafka-0")).toBe(true);
     });
 
     it("access none: the services are deployed, the pipeline inside them is left to the operator", async () => {

@@ -10,6 +10,7 @@ import { engineDiff, inputDiff, changedEntries } from "../../../components/dynam
 import { requestJson, isNotFound, sendRequest, unlessNotFound } from "../../../components/dynamic/toolkit/http";
 import { pollUntil } from "../../../components/dynamic/toolkit/poll";
 import { redact } from "../../../components/dynamic/toolkit/redact";
+import { tcpConnectProblem } from "../../../components/dynamic/toolkit/tcp";
 import { isKnown, isUnknown } from "../../../components/dynamic/toolkit/unknown";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -197,7 +198,8 @@ describe("serialization", () => {
             const diff = engineDiff(inputDiff(["bucket"], ["bucket"]), { bucket: "a" }, { bucket: "b" });
             const polled = await pollUntil("x", 1000, async () => ({ done: true as const, value: 1 }));
             const failed = await requestJson({ service: "S", baseUrl: base, path: "/" }).catch((e: Error) => e.message);
-            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0 };
+            const refused = await tcpConnectProblem(base.slice("http://".length), 1000);
+            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0, refused };
         };
         const serialized = await serializeFunction(fn, { allowSecrets: true });
         const Module = require("module");
@@ -210,6 +212,7 @@ describe("serialization", () => {
             failed: "S GET [secret]/: ECONNREFUSED",
             known: true,
             delay: true,
+            refused: "ECONNREFUSED",
         });
     });
 });
