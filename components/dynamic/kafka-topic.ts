@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KAFKA_TOPIC_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
+import { pollUntil } from "./toolkit/poll";
 import { isKnown } from "./toolkit/unknown";
 
 export const KAFKA_TOPIC_PROVIDER_VERSION = 1;
@@ -91,7 +92,7 @@ async function describeTopic(
     admin: any,
     topic: string,
     configNames: string[],
-): Promise<{ partitions: number; replicationFactor: number; configs: Record<string, string> } | undefined> {
+): Promise<{ partitions: number; replicationFactor: number; configs: Record<string, string>; leaderless: number } | undefined> {
     if (!(await admin.listTopics()).includes(topic)) return undefined;
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = meta.topics[0].partitions;
@@ -100,7 +101,29 @@ async function describeTopic(
         const described = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames }], includeSynonyms: false });
         for (const entry of described.resources[0]?.configEntries ?? []) configs[entry.configName] = String(entry.configValue);
     }
-    return { partitions: partitions.length, replicationFactor: partitions[0]?.replicas?.length ?? 0, configs };
+    const leaderless = partitions.filter((p: { leader?: number }) => p.leader === undefined || p.leader < 0).length;
+    return { partitions: partitions.length, replicationFactor: partitions[0]?.replicas?.length ?? 0, configs, leaderless };
+}
+
+/**
+ * The answers a Kafka cluster gives while a topic it just created is not yet known to every broker,
+ * or a partition has no leader yet: they pass (kafkajs marks them `retriable`). Seen on a fresh
+ * 3-broker cluster: `createTopics` with `waitForLeaders` gave up with UNKNOWN_TOPIC_OR_PARTITION
+ * ("This server does not host this topic-partition") on a topic it had created.
+ */
+export function isTransientKafkaError(err: unknown): boolean {
+    const TRANSIENT = [
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        "LEADER_NOT_AVAILABLE",
+        "NOT_LEADER_OR_FOLLOWER",
+        "NOT_LEADER_FOR_PARTITION",
+        "NOT_CONTROLLER",
+        "REQUEST_TIMED_OUT",
+    ];
+    for (let e: any = err, depth = 0; e && depth < 5; e = e.originalError ?? e.cause, depth++) {
+        if (e.retriable === true || TRANSIENT.includes(e.type)) return true;
+    }
+    return false;
 }
 
 /** Creates the topic if missing, then brings partitions and configs to the declared values. */
@@ -123,9 +146,24 @@ async function applyTopic(inputs: Record<string, any>): Promise<Record<string, a
                     ],
                 })
                 .catch((err: Error) => {
-                    throw new Error(`Kafka rejected topic "${inputs.topic}": ${err.message}`);
+                    // Created, but not every broker knows it yet: the wait below decides.
+                    if (!isTransientKafkaError(err)) throw new Error(`Kafka rejected topic "${inputs.topic}": ${err.message}`);
                 });
-            current = await describeTopic(admin, inputs.topic, Object.keys(configs));
+            current = await pollUntil(
+                `Kafka topic "${inputs.topic}" to be listed with a leader for each partition`,
+                (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000,
+                async () => {
+                    try {
+                        const found = await describeTopic(admin, inputs.topic, Object.keys(configs));
+                        if (!found) return { done: false, seen: "not listed yet" };
+                        if (found.leaderless > 0) return { done: false, seen: `${found.leaderless} of ${found.partitions} partition(s) without a leader` };
+                        return { done: true, value: found };
+                    } catch (err) {
+                        if (!isTransientKafkaError(err)) throw err;
+                        return { done: false, seen: (err as Error).message };
+                    }
+                },
+            );
         }
         if (!current) throw new Error(`Kafka topic "${inputs.topic}" was created but is not listed`);
         if (current.replicationFactor !== inputs.replicationFactor) {

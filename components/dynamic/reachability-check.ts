@@ -1,11 +1,11 @@
 /**
- * A wait, as a dynamic resource: every address at which Pulumi reaches a workload accepts TCP
- * connections. The Kubernetes renderer adds one after each workload it publishes (node ports,
+ * A wait, as a dynamic resource: the workload accepts TCP connections at an address at which Pulumi
+ * reaches it. The Kubernetes renderer adds one after each workload it publishes (node ports,
  * in-cluster names), and what depends on the workload waits for it too: a Deployment's pods can be
  * ready before kube-proxy answers on the node port, and the first call of the next resource was
  * refused (the harness's cluster, issue 17).
  *
- * - create, update: wait (bounded, backed off, printing what it waits for) until every address accepts.
+ * - create, update: wait (bounded, backed off, printing what it waits for) until one of the addresses accepts.
  * - read: nothing lives in a service for it; the state is kept as it is.
  * - delete: nothing to delete.
  * Methods use only ./toolkit (they are serialized).
@@ -41,15 +41,21 @@ export function diffReachability(olds: Record<string, any>, news: Record<string,
     return inputDiff(changed, []);
 }
 
-/** Waits until every address accepts a connection; throws after `timeoutSeconds`, naming each address still refusing and why. */
-export async function awaitReachable(inputs: { workload: string; addresses: string[]; timeoutSeconds: number }): Promise<void> {
-    await pollUntil(`${inputs.workload} to accept connections at ${inputs.addresses.join(", ")}`, inputs.timeoutSeconds * 1000, async () => {
+/**
+ * Waits until one of the addresses accepts a connection; throws after `timeoutSeconds`, naming each
+ * address and why it refused. One is enough: kube-proxy programs all of a Service's node ports in the
+ * same pass, and a workload need not serve every port it publishes (Dremio's stand-in serves its REST
+ * API, not JDBC or Arrow Flight).
+ */
+export async function awaitReachable(inputs: { workload: string; addresses: string[]; timeoutSeconds: number }): Promise<string> {
+    return pollUntil(`${inputs.workload} to accept connections at ${inputs.addresses.join(" or ")}`, inputs.timeoutSeconds * 1000, async () => {
         const problems: string[] = [];
         for (const address of inputs.addresses) {
             const problem = await tcpConnectProblem(address, CONNECT_TIMEOUT_MS);
-            if (problem) problems.push(`${address}: ${problem}`);
+            if (!problem) return { done: true, value: address };
+            problems.push(`${address}: ${problem}`);
         }
-        return problems.length ? { done: false, seen: problems.join("; ") } : { done: true, value: undefined };
+        return { done: false, seen: problems.join("; ") };
     });
 }
 
