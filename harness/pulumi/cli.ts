@@ -138,7 +138,7 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
     return typeof n === "number" ? n : undefined;
 }
 
-function notFoundMessage(): string {
+export function notFoundMessage(): string {
     return (
         `pulumi CLI not found: neither ${harnessPulumiBinary(process.env.LAKEHOUSE_CACHE || defaultCacheDir())} ` +
         `(build it with \`npx ts-node harness/pulumi/install.ts\` or the harness's install) nor \`pulumi\` on PATH`

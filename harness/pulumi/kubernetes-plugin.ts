@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createContext } from "../lib/context";
 import type { HarnessContext } from "../lib/types";
+import { notFoundMessage, pulumiEnv, resolvePulumi } from "./cli";
 import { downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "./gobuild";
 
 /** The `kubernetesPlugin` section of harness/versions.json. */
@@ -118,8 +119,29 @@ export async function installKubernetesPlugin(pulumi: string, plugin: string, ve
         throw new Error(`pulumi plugin install resource kubernetes v${version} --file ${plugin} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
 }
 
+/**
+ * Builds the plugin (when not built yet) and installs it for the harness's Pulumi CLI under the version
+ * the SDK asks for, so that `npm run pulumi -- up -s k8s` finds it. Without a CLI it says how to get one.
+ */
+export async function buildAndInstallKubernetesPlugin(ctx: HarnessContext): Promise<string> {
+    const plugin = await buildKubernetesPlugin(ctx);
+    const pulumi = resolvePulumi({ cacheDir: ctx.cacheDir, env: process.env });
+    if (!pulumi) {
+        ctx.log(`built, not installed: ${notFoundMessage()}; then run this again`);
+        return plugin;
+    }
+    const version = sdkPluginVersion(ctx.repoDir);
+    await installKubernetesPlugin(pulumi, plugin, version, pulumiEnv({ env: process.env, pulumiPath: pulumi }));
+    ctx.log(
+        `installed for ${pulumi} as resource plugin kubernetes v${version} (what @pulumi/kubernetes asks for; the plugin itself reports ${kubernetesPluginVersion(ctx).tag}, so the CLI warns that they differ)`,
+    );
+    return plugin;
+}
+
 if (require.main === module) {
-    buildKubernetesPlugin(createContext({ log: (m: string) => console.log(`[kubernetes-plugin ${new Date().toISOString().slice(11, 19)}] ${m}`) })).then(
+    buildAndInstallKubernetesPlugin(
+        createContext({ log: (m: string) => console.log(`[kubernetes-plugin ${new Date().toISOString().slice(11, 19)}] ${m}`) }),
+    ).then(
         (p) => console.log(p),
         (e) => {
             console.error(e instanceof Error ? e.message : e);
