@@ -17,7 +17,8 @@ import {
 } from "../../../harness/kubernetes/config";
 import { hasImage, imageArchiveManifest } from "../../../harness/kubernetes/images";
 import { definitions, nodeAddress } from "../../../harness/kubernetes/index";
-import { clusterObjects } from "../../../harness/kubernetes/objects";
+import { clusterObjects, localVolumes } from "../../../harness/kubernetes/objects";
+import { releasableVolumes } from "../../../harness/kubernetes/volumes";
 
 const l = clusterLayout("/run/lakehouse", "192.0.2.2", "3.10.2");
 const p = clusterPaths(l);
@@ -169,5 +170,35 @@ describe("the cluster among the harness's services", () => {
         expect(nodeAddress({}, ifs)).toBe("192.0.2.2");
         expect(nodeAddress({ LAKEHOUSE_K8S_NODE_IP: "10.0.0.5" }, ifs)).toBe("10.0.0.5");
         expect(() => nodeAddress({}, { lo: ifs.lo })).toThrow(/set LAKEHOUSE_K8S_NODE_IP/);
+    });
+});
+
+describe("releasing the node's volumes after a destroy", () => {
+    const volumesDir = "/run/lakehouse/kubernetes/volumes";
+    const pv = (i: number, phase: string, extra: Record<string, any> = {}) => {
+        const base = localVolumes(l)[i] as any;
+        return {
+            ...base,
+            spec: { ...base.spec, ...(phase === "Available" ? {} : { claimRef: { namespace: "lakehouse-k8s", name: `data-kafka-${i}-0` } }), ...extra },
+            status: { phase },
+        };
+    };
+
+    test("only Released volumes of the harness's class, inside its volumes directory, are wiped and freed", () => {
+        const items = [
+            pv(0, "Released"),
+            pv(1, "Bound"),
+            pv(2, "Available"),
+            pv(3, "Released", { storageClassName: "someone-elses" }),
+            pv(4, "Released", { local: { path: "/var/lib/data" } }),
+            pv(5, "Released", { local: { path: `${volumesDir}/../etcd` } }),
+            pv(6, "Released"),
+        ];
+        expect(items[0].spec.local.path).toBe(`${volumesDir}/pv-00`);
+        expect(releasableVolumes(items, volumesDir)).toEqual([
+            { name: "lakehouse-local-00", path: `${volumesDir}/pv-00`, claim: "lakehouse-k8s/data-kafka-0-0" },
+            { name: "lakehouse-local-06", path: `${volumesDir}/pv-06`, claim: "lakehouse-k8s/data-kafka-6-0" },
+        ]);
+        expect(releasableVolumes([], volumesDir)).toEqual([]);
     });
 });
