@@ -5,7 +5,8 @@
  * throughput with the time for the lag to return to zero. Deploys a throwaway copy of the local
  * stack through the real Pulumi engine and destroys it at the end (also on failure and ctrl-c);
  * with `--platform docker`, the dev stack's Docker rendering on this machine's engine instead
- * (bench/lib/docker-stack.ts), removed at the end the same way; `--compare` runs both, one after the
+ * (bench/lib/docker-stack.ts), removed at the end the same way; with `--platform kubernetes`, a copy of the
+ * `k8s` stack on the harness's cluster (bench/lib/kubernetes-stack.ts); `--compare` runs docker and local, one after the
  * other with the same options, and reports the ratios docker/local.
  *
  *   npm run bench:latency
@@ -16,11 +17,12 @@
 import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine } from "../ops/args";
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
 import { deployDockerBenchStack } from "./lib/docker-stack";
+import { deployKubernetesBenchStack } from "./lib/kubernetes-stack";
 import { BenchPlatform, BenchStack, BenchStackSettings, deployBenchStack } from "./lib/stack";
 import { Log, RunResult, SEED_BOUND_MS, Totals, measure, verifyRun, withSession } from "./lib/run";
 import { compareRuns, latencyTable, ratioTable, serviceTable, throughputTable, verificationLine } from "./report";
 
-const PLATFORMS: readonly BenchPlatform[] = ["local", "docker"];
+const PLATFORMS: readonly BenchPlatform[] = ["local", "docker", "kubernetes"];
 
 /** The options of `npm run bench:latency`. */
 export const LATENCY_OPTIONS = {
@@ -37,9 +39,9 @@ export const LATENCY_OPTIONS = {
     "throughput-batch": { type: "number", default: 1, min: 1, integer: true, description: "changes per transaction in the throughput run" },
     platform: {
         type: "string",
-        value: "local|docker",
+        value: "local|docker|kubernetes",
         description:
-            "local (default): a throwaway copy of the local stack on the harness's services, through the Pulumi engine; docker: the dev stack's Docker rendering on this machine's engine (stack dockerbench, host ports + 30000)",
+            "local (default): a throwaway copy of the local stack on the harness's services, through the Pulumi engine; docker: the dev stack's Docker rendering on this machine's engine (stack dockerbench, host ports + 30000); kubernetes: a copy of the k8s stack on the harness's cluster (npm run harness -- up k8s), through the Pulumi engine (stack k8sbench)",
     },
     compare: { type: "flag", description: "run on docker, then on local, with the same options, and report the ratios docker/local" },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
@@ -54,7 +56,7 @@ export type LatencyOptions = ParsedOptions<typeof LATENCY_OPTIONS>;
 export function parseLatencyArgs(argv: readonly string[]): LatencyOptions {
     const opts = parseCommandLine(argv, LATENCY_OPTIONS).options;
     if (opts.platform !== undefined && !PLATFORMS.includes(opts.platform as BenchPlatform))
-        throw new UsageError(`--platform is local or docker, not "${opts.platform}"`);
+        throw new UsageError(`--platform is local, docker or kubernetes, not "${opts.platform}"`);
     if (opts.compare && opts.platform !== undefined) throw new UsageError("--compare runs on both platforms: leave out --platform");
     if ((opts.compare || opts.platform === "docker") && opts.intervals.length !== 1)
         throw new UsageError(
@@ -88,7 +90,12 @@ export interface LatencyResult {
 export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, log: Log): Promise<LatencyResult> {
     const started = Date.now();
     const settings: BenchStackSettings = { checkpointIntervalMs: opts.intervals[0] };
-    const stack: BenchStack = platform === "docker" ? await deployDockerBenchStack(settings, log) : await deployBenchStack("lat", settings, log);
+    const stack: BenchStack =
+        platform === "docker"
+            ? await deployDockerBenchStack(settings, log)
+            : platform === "kubernetes"
+              ? await deployKubernetesBenchStack(settings, log)
+              : await deployBenchStack("lat", settings, log);
     const deploySeconds = (Date.now() - started) / 1000;
     const latencyRuns: RunResult[] = [];
     const throughputRuns: RunResult[] = [];
@@ -147,7 +154,7 @@ export function formatLatency(result: LatencyResult): string {
         "Throughput and drain (times after the last COMMIT; lag 0 = Flink groups' committed offsets at the topic end AND the slot confirmed the last write's LSN):",
         throughputTable(runs),
         "",
-        `Services during each run (from /proc of ${result.platform === "docker" ? "each container's main process and its descendants" : "the harness pids"}):`,
+        `Services during each run (from /proc of ${result.platform === "local" ? "the harness pids" : "each container's main process and its descendants"}):`,
         serviceTable(runs),
         "",
     ];

@@ -34,8 +34,8 @@ export interface StackOutputs {
     [k: string]: unknown;
 }
 
-/** Where a bench stack's services run: the harness's local processes, or the Docker rendering's containers. */
-export type BenchPlatform = "local" | "docker";
+/** Where a bench stack's services run: the harness's local processes, the Docker rendering's containers, or pods on the harness's cluster. */
+export type BenchPlatform = "local" | "docker" | "kubernetes";
 
 export interface BenchStack {
     platform: BenchPlatform;

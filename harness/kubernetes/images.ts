@@ -12,7 +12,8 @@ import { HarnessContext } from "../lib/types";
 import { downloadModule, run } from "../pulumi/gobuild";
 import { ClusterLayout, clusterPaths } from "./config";
 
-async function ctr(l: ClusterLayout, args: string[], timeoutMs = 300_000) {
+/** Runs `ctr` against the cluster's own containerd, in the namespace the kubelet uses; its output, or an error naming the command. */
+export async function ctr(l: ClusterLayout, args: string[], timeoutMs = 300_000) {
     const r = await run("ctr", ["--address", clusterPaths(l).containerdSocket, "--namespace", "k8s.io", ...args], { timeoutMs });
     if (r.code !== 0) throw new Error(`ctr ${args.join(" ")} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;

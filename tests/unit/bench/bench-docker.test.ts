@@ -31,6 +31,10 @@ describe("npm run bench:latency's platform options", () => {
         expect(o.intervals).toEqual([1000, 10000]);
     });
 
+    it("takes kubernetes with several intervals (its stack is updated through the Pulumi engine)", () => {
+        expect(parseLatencyArgs(["--platform", "kubernetes"])).toMatchObject({ platform: "kubernetes", intervals: [1000, 10000] });
+    });
+
     it("takes docker and --compare with one checkpoint interval", () => {
         expect(parseLatencyArgs(["--platform", "docker", "--intervals", "1000"]).platform).toBe("docker");
         const c = parseLatencyArgs(["--compare", "--changes", "300", "--rate", "50", "--intervals", "1000", "--throughput-seconds", "20"]);
@@ -40,7 +44,8 @@ describe("npm run bench:latency's platform options", () => {
     it("refuses what it cannot do, naming the fix", () => {
         expect(() => parseLatencyArgs(["--platform", "docker"])).toThrow(/one checkpoint interval.*--intervals <ms>/);
         expect(() => parseLatencyArgs(["--compare"])).toThrow(/--compare measures one checkpoint interval/);
-        expect(() => parseLatencyArgs(["--platform", "kubernetes"])).toThrow(UsageError);
+        expect(() => parseLatencyArgs(["--platform", "aws"])).toThrow(UsageError);
+        expect(() => parseLatencyArgs(["--platform", "aws"])).toThrow(/local, docker or kubernetes/);
         expect(() => parseLatencyArgs(["--compare", "--platform", "local", "--intervals", "1000"])).toThrow(/leave out --platform/);
     });
 });
