@@ -22,7 +22,7 @@ import { REPO_DIR, runPulumi } from "../../harness/pulumi/cli";
 import { benchOutputs } from "./docker-stack";
 import { stackBenchEndpoints } from "./endpoints";
 import { ServicePid } from "./procs";
-import { BenchStack, BenchStackSettings } from "./stack";
+import { BenchStack, BenchStackSettings, finishTeardown, teardownOnSignal } from "./stack";
 
 /** The bench stack's name: namespace `lakehouse-k8sbench`, resources `cdc-lakehouse-k8sbench-*`. */
 export const KUBERNETES_BENCH_STACK = "k8sbench";
@@ -106,8 +106,7 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
     const teardown = async () => {
         if (tornDown) return;
         tornDown = true;
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        removeSignalHandlers();
         const problems: string[] = [];
         try {
             if (deployed) {
@@ -123,22 +122,17 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
         } catch (e) {
             problems.push(String(e));
         }
-        if (deployed) {
-            log(
-                `LEFT BEHIND: stack ${name} is still deployed in namespace ${namespace}; its state is in ${stateDir} and its config in ${file}. Destroy it with: PULUMI_BACKEND_URL=file://${stateDir} KUBECONFIG=${kubeconfig} npm run pulumi -- destroy -s ${name} --yes`,
-            );
-        } else {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(stateDir, { recursive: true, force: true });
-        }
-        if (problems.length) log(`teardown problems:\n  ${problems.join("\n  ")}`);
+        finishTeardown({
+            destroyed: !deployed,
+            what: `stack ${name} (namespace ${namespace})`,
+            stateDir,
+            file,
+            destroyCommand: `PULUMI_BACKEND_URL=file://${stateDir} KUBECONFIG=${kubeconfig} npm run pulumi -- destroy -s ${name} --yes`,
+            problems,
+            log,
+        });
     };
-    const onSignal = (sig: NodeJS.Signals) => {
-        log(`${sig}: tearing down stack ${name} before exiting`);
-        void teardown().finally(() => process.exit(130));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const removeSignalHandlers = teardownOnSignal(name, log, () => teardown());
 
     const up = async () => {
         const started = Date.now();

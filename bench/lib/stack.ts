@@ -60,6 +60,42 @@ export interface BenchStack {
 
 type Log = (msg: string) => void;
 
+/** Runs `teardown` when the process gets SIGINT or SIGTERM, then exits 130; returns what removes the handlers. */
+export function teardownOnSignal(name: string, log: Log, teardown: () => Promise<void>): () => void {
+    const onSignal = (sig: NodeJS.Signals) => {
+        log(`${sig}: tearing down stack ${name} before exiting`);
+        void teardown().finally(() => process.exit(130));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    return () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+    };
+}
+
+/**
+ * The end of a throwaway stack's teardown: when it was destroyed, its stack file and state directory
+ * go; otherwise the command that destroys it by hand is logged (LEFT BEHIND). Then any problems.
+ */
+export function finishTeardown(o: {
+    destroyed: boolean;
+    what: string;
+    stateDir: string;
+    file: string;
+    destroyCommand: string;
+    problems: string[];
+    log: Log;
+}): void {
+    if (!o.destroyed) {
+        o.log(`LEFT BEHIND: ${o.what} is still deployed; its state is in ${o.stateDir} and its config in ${o.file}. Destroy it with: ${o.destroyCommand}`);
+    } else {
+        fs.rmSync(o.file, { force: true });
+        fs.rmSync(o.stateDir, { recursive: true, force: true });
+    }
+    if (o.problems.length) o.log(`teardown problems:\n  ${o.problems.join("\n  ")}`);
+}
+
 async function pulumi(stateDir: string, args: string[], log: Log, expectOk = true): Promise<{ code: number; stdout: string; stderr: string }> {
     const started = Date.now();
     log(`pulumi ${args.join(" ")} ...`);
@@ -107,8 +143,7 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
     const teardown = async () => {
         if (tornDown) return;
         tornDown = true;
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        removeSignalHandlers();
         const problems: string[] = [];
         try {
             if (deployed) {
@@ -142,22 +177,17 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
         } finally {
             await pg.end().catch(() => undefined);
         }
-        if (deployed) {
-            log(
-                `LEFT BEHIND: stack ${name} is still deployed; its state is in ${stateDir} and its config in ${file}. Destroy it with: PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`,
-            );
-        } else {
-            fs.rmSync(file, { force: true });
-            fs.rmSync(stateDir, { recursive: true, force: true });
-        }
-        if (problems.length) log(`teardown problems:\n  ${problems.join("\n  ")}`);
+        finishTeardown({
+            destroyed: !deployed,
+            what: `stack ${name}`,
+            stateDir,
+            file,
+            destroyCommand: `PULUMI_BACKEND_URL=file://${stateDir} npm run pulumi -- destroy -s ${name} --yes`,
+            problems,
+            log,
+        });
     };
-    const onSignal = (sig: NodeJS.Signals) => {
-        log(`${sig}: tearing down stack ${name} before exiting`);
-        void teardown().finally(() => process.exit(130));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const removeSignalHandlers = teardownOnSignal(name, log, () => teardown());
 
     try {
         fs.writeFileSync(file, stackFile(base, ids, settings));

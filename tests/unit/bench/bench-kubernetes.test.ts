@@ -1,8 +1,10 @@
 /** The Kubernetes bench stack's pure parts (bench/lib/kubernetes-stack.ts): its config and the pods' processes. */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { KUBERNETES_BENCH_NODE_PORT_BASE, PASSWORD_KEYS, kubernetesBenchConfig, podProcesses } from "../../../bench/lib/kubernetes-stack";
+import { finishTeardown } from "../../../bench/lib/stack";
 import { parseLakehouseConfig } from "../../../components/config";
 
 const k8s = (yaml.load(fs.readFileSync(path.resolve(__dirname, "../../../Pulumi.k8s.yaml"), "utf8")) as any).config;
@@ -48,4 +50,36 @@ test("the pods' processes: running containers of the stack's namespace, named po
         { name: "connect-5d4f8-h7jfm/connect", pid: 105, pgid: 105 },
         { name: "kafka-0-0/kafka", pid: 101, pgid: 101 },
     ]);
+});
+
+test("a throwaway stack's teardown ends by removing its files once destroyed, or by saying how to destroy it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-teardown-"));
+    try {
+        const file = path.join(dir, "Pulumi.k8sbench.yaml");
+        const stateDir = path.join(dir, "state");
+        const lines: string[] = [];
+        const make = () => {
+            fs.writeFileSync(file, "config: {}\n");
+            fs.mkdirSync(stateDir, { recursive: true });
+        };
+        make();
+        finishTeardown({
+            destroyed: false,
+            what: "stack k8sbench",
+            stateDir,
+            file,
+            destroyCommand: "npm run pulumi -- destroy -s k8sbench",
+            problems: ["x"],
+            log: (m) => lines.push(m),
+        });
+        expect([fs.existsSync(file), fs.existsSync(stateDir)]).toEqual([true, true]);
+        expect(lines).toEqual([
+            `LEFT BEHIND: stack k8sbench is still deployed; its state is in ${stateDir} and its config in ${file}. Destroy it with: npm run pulumi -- destroy -s k8sbench`,
+            "teardown problems:\n  x",
+        ]);
+        finishTeardown({ destroyed: true, what: "stack k8sbench", stateDir, file, destroyCommand: "-", problems: [], log: (m) => lines.push(m) });
+        expect([fs.existsSync(file), fs.existsSync(stateDir), lines.length]).toEqual([false, false, 2]);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 });
