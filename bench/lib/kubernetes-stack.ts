@@ -18,11 +18,11 @@ import { clusterPaths } from "../../harness/kubernetes/config";
 import { ctr } from "../../harness/kubernetes/images";
 import { layout } from "../../harness/kubernetes/index";
 import { releaseVolumes } from "../../harness/kubernetes/volumes";
-import { REPO_DIR, runPulumi } from "../../harness/pulumi/cli";
+import { REPO_DIR } from "../../harness/pulumi/cli";
 import { benchOutputs } from "./docker-stack";
 import { stackBenchEndpoints } from "./endpoints";
 import { ServicePid } from "./procs";
-import { BenchStack, BenchStackSettings, finishTeardown, teardownOnSignal } from "./stack";
+import { BenchStack, BenchStackSettings, finishTeardown, pulumiStep, teardownOnSignal } from "./stack";
 
 /** The bench stack's name: namespace `lakehouse-k8sbench`, resources `cdc-lakehouse-k8sbench-*`. */
 export const KUBERNETES_BENCH_STACK = "k8sbench";
@@ -90,17 +90,7 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
     let deployed = false;
     let tornDown = false;
 
-    const pulumi = async (args: string[], opts: { input?: string; expectOk?: boolean } = {}) => {
-        const started = Date.now();
-        log(`pulumi ${args.join(" ")} ...`);
-        const r = await runPulumi(args, { cwd: REPO_DIR, env, timeoutMs: 900_000, input: opts.input });
-        log(`pulumi ${args[0]} exited ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        if ((opts.expectOk ?? true) && r.code !== 0)
-            throw new Error(
-                `pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
-            );
-        return r;
-    };
+    const pulumi = (args: string[], opts: { input?: string; expectOk?: boolean } = {}) => pulumiStep(args, { env, log, timeoutMs: 900_000, ...opts });
     const readOutputs = async () => JSON.parse((await pulumi(["stack", "output", "-s", name, "--json", "--show-secrets"])).stdout);
 
     const teardown = async () => {

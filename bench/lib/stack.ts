@@ -96,16 +96,28 @@ export function finishTeardown(o: {
     if (o.problems.length) o.log(`teardown problems:\n  ${o.problems.join("\n  ")}`);
 }
 
-async function pulumi(stateDir: string, args: string[], log: Log, expectOk = true): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * One step of a bench stack's Pulumi run: logs it and how long it took, and (unless `expectOk` is
+ * false) throws with the tail of its output when it fails.
+ */
+export async function pulumiStep(
+    args: string[],
+    opts: { env: NodeJS.ProcessEnv; log: Log; expectOk?: boolean; input?: string; timeoutMs?: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
     const started = Date.now();
-    log(`pulumi ${args.join(" ")} ...`);
-    const r = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, timeoutMs: 600_000 });
-    log(`pulumi ${args[0]} exited ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (expectOk && r.code !== 0)
+    const timeoutMs = opts.timeoutMs ?? 600_000;
+    opts.log(`pulumi ${args.join(" ")} ...`);
+    const r = await runPulumi(args, { cwd: REPO_DIR, env: opts.env, timeoutMs, input: opts.input });
+    opts.log(`pulumi ${args[0]} exited ${r.code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if ((opts.expectOk ?? true) && r.code !== 0)
         throw new Error(
-            `pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? " (timed out after 10 min)" : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+            `pulumi ${args.join(" ")} exited ${r.code}${r.timedOut ? ` (timed out after ${timeoutMs / 60_000} min)` : ""}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
         );
     return r;
+}
+
+function pulumi(stateDir: string, args: string[], log: Log, expectOk = true): Promise<{ code: number; stdout: string; stderr: string }> {
+    return pulumiStep(args, { env: { PULUMI_BACKEND_URL: `file://${stateDir}` }, log, expectOk });
 }
 
 function stackFile(base: any, ids: { bucket: string; namespace: string; schema: string; id: string; topicPrefix: string }, s: BenchStackSettings): string {

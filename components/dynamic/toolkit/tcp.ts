@@ -1,7 +1,8 @@
 /**
  * Whether a TCP address accepts connections: for the preflight of existing services
- * (../../preflight.ts) and the wait on an address that a platform has just published. A Kubernetes node port answers only once kube-proxy has programmed it, which can be a
- * moment after its pods are ready (seen on the harness's cluster: ECONNREFUSED on the first call).
+ * (../../preflight.ts) and the wait on an address that a platform has just published. A Kubernetes
+ * node port answers only once kube-proxy has programmed it, which can be a moment after its pods are
+ * ready (seen on the harness's cluster: ECONNREFUSED on the first call).
  *
  * Serialization-safe (see ./README.md): `net` is required inside the function that uses it.
  */
