@@ -13,6 +13,8 @@ module.exports = {
     // after the unit project, and a CI run was killed by the kernel at 20 GB (docs/testing.md).
     workerIdleMemoryLimit: "1GB",
     reporters: ["default", "<rootDir>/tests/support/summary-reporter.js"],
+    // The Kubernetes cluster tests run last: CI builds the cluster's programs in the background meanwhile.
+    testSequencer: "<rootDir>/tests/support/sequencer.js",
     projects: [
         {
             displayName: "unit",

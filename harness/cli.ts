@@ -30,6 +30,8 @@ import {
     treeRssKiB,
 } from "./lib/process";
 import { waitFor, withTimeout } from "./lib/wait";
+import { currentMountsBelow } from "./lib/mounts";
+import { withFileLock } from "./lib/lock";
 import { services as registered } from "./registry";
 import { installPulumi } from "./pulumi/install";
 import { OptionTable, Printer, parseCommandLine, readCommandLine } from "../ops/args";
@@ -134,42 +136,12 @@ export function withDependents(names: string[] | undefined, defs: ServiceDefinit
 // ---------------------------------------------------------------------------------------------
 // A lock so that two `up`/`down` runs (e.g. a test run's setup and a person) do not race.
 
-async function withLock<T>(ctx: HarnessContext, what: string, fn: () => Promise<T>): Promise<T> {
-    const lock = path.join(ctx.runDir, "harness.lock");
-    const tryTake = (): boolean => {
-        try {
-            const fd = fs.openSync(lock, "wx");
-            fs.writeSync(fd, `${process.pid}\n`);
-            fs.closeSync(fd);
-            return true;
-        } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-            const holder = Number(fs.readFileSync(lock, "utf8").trim());
-            let alive = false;
-            try {
-                if (holder > 0) {
-                    process.kill(holder, 0);
-                    alive = true;
-                }
-            } catch {
-                alive = false;
-            }
-            if (!alive) fs.rmSync(lock, { force: true });
-            return false;
-        }
-    };
-    if (!tryTake()) {
-        await waitFor(`the harness lock ${lock} (another harness run is busy; pid in the file)`, tryTake, {
-            timeoutMs: 20 * 60 * 1000,
-            log: ctx.log,
-        });
-    }
-    try {
-        return await fn();
-    } finally {
-        fs.rmSync(lock, { force: true });
-    }
-    void what;
+function withLock<T>(ctx: HarnessContext, what: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(
+        path.join(ctx.runDir, "harness.lock"),
+        { waitingFor: `the harness lock for ${what} (another harness run is busy)`, timeoutMs: 20 * 60 * 1000, log: ctx.log },
+        fn,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,20 +310,6 @@ export async function stopServices(names?: string[], options: HarnessOptions = {
 }
 
 /**
- * Mount points at or below `dir`, from a mounts table in /proc/self/mounts form (octal escapes as the
- * kernel writes them). A reset refuses to delete a tree something is still mounted in.
- */
-export function mountsBelow(dir: string, mountsTable: string): string[] {
-    const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    return mountsTable
-        .split("\n")
-        .map((line) => line.split(" ")[1])
-        .filter((field): field is string => field !== undefined && field !== "")
-        .map(unescape)
-        .filter((target) => target === dir || target.startsWith(dir + path.sep));
-}
-
-/**
  * Stops every service, then deletes the run directory's contents (data, logs, pid records) and the
  * state services keep outside it: the next `up` starts from nothing. The download cache is kept.
  * Returns the paths it deleted.
@@ -361,7 +319,7 @@ export async function resetServices(options: HarnessOptions = {}): Promise<strin
     await stopServices(undefined, { ctx });
     const deleted: string[] = [];
     await withLock(ctx, "reset", async () => {
-        const mounted = mountsBelow(ctx.runDir, fs.readFileSync("/proc/self/mounts", "utf8"));
+        const mounted = currentMountsBelow(ctx.runDir);
         if (mounted.length)
             throw new Error(`reset: ${mounted.length} mount(s) remain under ${ctx.runDir} (first: ${mounted[0]}); unmount them (umount) and run reset again`);
         const outside = registered.flatMap((def) => def.stateOutsideRunDir?.(ctx) ?? []);

@@ -14,9 +14,11 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { parseStackOutputs } from "../../ops/outputs";
 import { createContext } from "../../harness/lib/context";
-import { clusterPaths } from "../../harness/kubernetes/config";
+import { HarnessContext } from "../../harness/lib/types";
+import { ClusterLayout, clusterPaths } from "../../harness/kubernetes/config";
 import { ctr } from "../../harness/kubernetes/images";
 import { layout } from "../../harness/kubernetes/index";
+import { kubectl, kubectlItems } from "../../harness/kubernetes/kubectl";
 import { releaseVolumes } from "../../harness/kubernetes/volumes";
 import { REPO_DIR } from "../../harness/pulumi/cli";
 import { benchOutputs } from "./docker-stack";
@@ -76,22 +78,45 @@ export function podProcesses(tasksTable: string, labelsOf: (id: string) => Recor
     return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Brings the bench copy of the `k8s` stack up on the harness's cluster and returns it as a bench stack. */
-export async function deployKubernetesBenchStack(settings: BenchStackSettings, log: Log, name = KUBERNETES_BENCH_STACK): Promise<BenchStack> {
+/** A throwaway stack on the harness's cluster, deployed through the real engine (the bench's and the tests'). */
+export interface KubernetesStackRun {
+    name: string;
+    namespace: string;
+    ctx: HarnessContext;
+    layout: ClusterLayout;
+    /** One Pulumi command on this stack's backend and cluster; throws with the output's tail unless `expectOk` is false. */
+    pulumi(args: string[], opts?: { input?: string; expectOk?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+    /** `pulumi stack output --json --show-secrets`, as printed. */
+    rawOutputs(): Promise<Record<string, any>>;
+    /** `pulumi up --yes --skip-preview`; how long it took, in ms. */
+    up(): Promise<number>;
+    /**
+     * Destroys the stack, deletes its namespace when the destroy kept it (a stack that keeps its
+     * volumes), makes the volumes its claims left Released available again, and removes the stack.
+     * Also runs on SIGINT/SIGTERM; idempotent.
+     */
+    teardown(): Promise<void>;
+}
+
+/**
+ * Writes `Pulumi.<name>.yaml` with `config`, creates the stack on a temporary file backend, sets the
+ * passwords (made for the run) as secrets and runs `pulumi up`. On failure it tears down what it made.
+ */
+export async function deployKubernetesStack(name: string, config: Record<string, unknown>, log: Log): Promise<KubernetesStackRun & { upMs: number }> {
     const ctx = createContext({ log });
     const l = layout(ctx);
     const kubeconfig = clusterPaths(l).kubeconfig("admin");
     if (!fs.existsSync(kubeconfig)) throw new Error(`no cluster at ${kubeconfig}: start it with npm run harness -- up k8s`);
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-k8sbench-"));
+    const namespace = (config["lakehouse:kubernetes"] as { namespace?: string } | undefined)?.namespace;
+    if (!namespace) throw new Error(`stack ${name}: lakehouse:kubernetes.namespace is not set; a throwaway stack needs a namespace of its own`);
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `lakehouse-${name}-`));
     const file = path.join(REPO_DIR, `Pulumi.${name}.yaml`);
     const env = { PULUMI_BACKEND_URL: `file://${stateDir}`, KUBECONFIG: kubeconfig };
-    const base = (yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.k8s.yaml"), "utf8")) as any).config;
-    const namespace = `lakehouse-${name}`;
     let deployed = false;
     let tornDown = false;
 
     const pulumi = (args: string[], opts: { input?: string; expectOk?: boolean } = {}) => pulumiStep(args, { env, log, timeoutMs: 900_000, ...opts });
-    const readOutputs = async () => JSON.parse((await pulumi(["stack", "output", "-s", name, "--json", "--show-secrets"])).stdout);
+    const namespaceExists = async () => (await kubectlItems(ctx, l, ["namespaces"])).some((n) => n.metadata?.name === namespace);
 
     const teardown = async () => {
         if (tornDown) return;
@@ -105,6 +130,11 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
                 else deployed = false;
             }
             if (!deployed) {
+                // A stack that keeps its volumes keeps its namespace (and the claims in it): a throwaway one goes.
+                if (await namespaceExists()) {
+                    log(`deleting namespace ${namespace}, which the destroy kept with the stack's volume claims`);
+                    await kubectl(ctx, l, ["delete", "namespace", namespace, "--wait=true", "--timeout=300s"], 330_000);
+                }
                 await pulumi(["stack", "rm", name, "--yes", "--force"], { expectOk: false });
                 const released = await releaseVolumes(ctx, l);
                 log(`volumes released after the destroy: ${released.map((v) => v.name).join(", ") || "none"}`);
@@ -130,19 +160,42 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
         return Date.now() - started;
     };
     try {
-        fs.writeFileSync(file, yaml.dump({ config: kubernetesBenchConfig(base, settings, name) }));
+        fs.writeFileSync(file, yaml.dump({ config }));
         await pulumi(["stack", "init", name]);
         deployed = true;
         for (const key of PASSWORD_KEYS)
             await pulumi(["config", "set", "--secret", "-s", name, `lakehouse:${key}`], { input: crypto.randomBytes(18).toString("base64url") });
         const upMs = await up();
-        const raw = await readOutputs();
+        return {
+            name,
+            namespace,
+            ctx,
+            layout: l,
+            pulumi,
+            rawOutputs: async () => JSON.parse((await pulumi(["stack", "output", "-s", name, "--json", "--show-secrets"])).stdout),
+            up,
+            teardown,
+            upMs,
+        };
+    } catch (e) {
+        await teardown();
+        throw e;
+    }
+}
+
+/** Brings the bench copy of the `k8s` stack up on the harness's cluster and returns it as a bench stack. */
+export async function deployKubernetesBenchStack(settings: BenchStackSettings, log: Log, name = KUBERNETES_BENCH_STACK): Promise<BenchStack> {
+    const base = (yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.k8s.yaml"), "utf8")) as any).config;
+    const run = await deployKubernetesStack(name, kubernetesBenchConfig(base, settings, name), log);
+    const { layout: l, namespace, pulumi } = run;
+    try {
+        const raw = await run.rawOutputs();
         const parsed = parseStackOutputs(raw);
         if (parsed.problems.length) throw new Error(`stack ${name}: malformed outputs: ${parsed.problems.join("; ")}`);
         const outputs = benchOutputs(raw, name);
         const stack: BenchStack = {
             platform: "kubernetes",
-            description: `stack ${name} (the k8s stack on the harness's single-node cluster, namespace ${namespace}, node ports from ${KUBERNETES_BENCH_NODE_PORT_BASE}; pulumi up ${(upMs / 1000).toFixed(0)} s)`,
+            description: `stack ${name} (the k8s stack on the harness's single-node cluster, namespace ${namespace}, node ports from ${KUBERNETES_BENCH_NODE_PORT_BASE}; pulumi up ${(run.upMs / 1000).toFixed(0)} s)`,
             name,
             id: name,
             schema: parsed.outputs.source!.schema,
@@ -165,16 +218,16 @@ export async function deployKubernetesBenchStack(settings: BenchStackSettings, l
             },
             async reconfigure(next: BenchStackSettings): Promise<number> {
                 await pulumi(["config", "set", "--path", "-s", name, "lakehouse:flink.checkpointIntervalMs", String(next.checkpointIntervalMs)]);
-                const ms = await up();
+                const ms = await run.up();
                 stack.settings = next;
-                stack.outputs = benchOutputs(await readOutputs(), name);
+                stack.outputs = benchOutputs(await run.rawOutputs(), name);
                 return ms;
             },
-            teardown,
+            teardown: run.teardown,
         };
         return stack;
     } catch (e) {
-        await teardown();
+        await run.teardown();
         throw e;
     }
 }

@@ -119,8 +119,9 @@ const kafka: ServiceDefinition = {
                 `${kafkaLibDir(ctx)}/*`,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                clusterId,
+                // One word: a base64url id can start with "-" (1 in 64), which as a word of its own is read
+                // as an option ("usage: kafka-storage format ..."); a run directory's first start failed so.
+                `--cluster-id=${clusterId}`,
                 "-c",
                 d.config,
             ],

@@ -57,6 +57,8 @@ export function clusterPaths(l: ClusterLayout) {
         containerdSocket: path.join(l.base, "containerd", "containerd.sock"),
         containerdConfig: path.join(l.base, "containerd", "config.toml"),
         cniConfDir: path.join(l.base, "cni", "net.d"),
+        /** host-local IPAM's allocations: under the run directory, so a `reset` frees every pod address. */
+        cniIpamDir: path.join(l.base, "cni", "networks"),
         kubeletRoot: path.join(l.base, "kubelet"),
         kubeletConfig: path.join(l.base, "kubelet-config.json"),
         proxyConfig: path.join(l.base, "kube-proxy-config.json"),
@@ -197,7 +199,12 @@ export function cniConflist(l: ClusterLayout): string {
                     isGateway: true,
                     ipMasq: true,
                     hairpinMode: true,
-                    ipam: { type: "host-local", ranges: [[{ subnet: l.podCIDR }]], routes: [{ dst: "0.0.0.0/0" }] },
+                    ipam: {
+                        type: "host-local",
+                        ranges: [[{ subnet: l.podCIDR }]],
+                        routes: [{ dst: "0.0.0.0/0" }],
+                        dataDir: clusterPaths(l).cniIpamDir,
+                    },
                 },
                 { type: "portmap", capabilities: { portMappings: true } },
                 { type: "firewall" },

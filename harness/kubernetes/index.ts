@@ -16,6 +16,8 @@ import { ClusterLayout, clusterLayout, clusterPaths, cniConflist, containerdConf
 import { clusterObjects } from "./objects";
 import { installKubernetes, kubernetesBinDir } from "./install";
 import { ensurePauseImage } from "./images";
+import { kubectl } from "./kubectl";
+import { stopNode } from "./node-stop";
 import { ensurePki } from "./pki";
 
 /** Debian's containernetworking-plugins put the CNI plugins here. */
@@ -112,6 +114,9 @@ const containerd: ServiceDefinition = {
     },
     async afterHealthy(ctx) {
         await ensurePauseImage(ctx, layout(ctx));
+    },
+    stop(ctx) {
+        return stopNode(ctx, layout(ctx), "k8s-containerd");
     },
     endpoints(ctx) {
         return { socket: clusterPaths(layout(ctx)).containerdSocket };
@@ -215,10 +220,7 @@ const apiserver: ServiceDefinition = {
         for (let i = 0; i < l.localVolumes.count; i++) fs.mkdirSync(clusterPaths(l).volume(i), { recursive: true });
         const file = path.join(l.base, "cluster-objects.json");
         fs.writeFileSync(file, JSON.stringify(clusterObjects(l), null, 2));
-        const r = await run(bin(ctx, "kubectl"), ["--kubeconfig", clusterPaths(l).kubeconfig("admin"), "apply", "--server-side", "-f", file], {
-            timeoutMs: 60_000,
-        });
-        if (r.code !== 0) throw new Error(`kubectl apply of the cluster's objects failed: ${(r.stderr || r.stdout).trim()}`);
+        await kubectl(ctx, l, ["apply", "--server-side", "-f", file]);
     },
     endpoints(ctx) {
         const l = layout(ctx);

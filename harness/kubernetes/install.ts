@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createContext } from "../lib/context";
 import type { HarnessContext } from "../lib/types";
+import { withFileLock } from "../lib/lock";
 import { goEnv, goExecutable, isInstalled, placeBinary, run, tail, writeMarker } from "../pulumi/gobuild";
 
 /** The `kubernetes` section of harness/versions.json. */
@@ -124,7 +125,20 @@ function moduleHash(repoDir: string, moduleDir: string): string {
 }
 
 /** Idempotent build of every program into <cache>/kubernetes/bin. Returns the programs built this time. */
-export async function installKubernetes(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log" | "repoDir">): Promise<string[]> {
+export function installKubernetes(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log" | "repoDir">): Promise<string[]> {
+    return withBuildLock(ctx, "the build of the cluster's programs by another process", () => buildPrograms(ctx));
+}
+
+/**
+ * The lock every build of the cluster's toolchain (its programs, the kubernetes provider plugin) holds
+ * in the cache: CI builds them in the background while other tests run, and the test that needs them
+ * waits for that build instead of starting a second one. Bounded at 90 min (a niced build beside a test run).
+ */
+export function withBuildLock<T>(ctx: Pick<HarnessContext, "cacheDir" | "log">, waitingFor: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(path.join(ctx.cacheDir, "kubernetes", "build.lock"), { waitingFor, timeoutMs: 90 * 60 * 1000, log: ctx.log }, fn);
+}
+
+async function buildPrograms(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log" | "repoDir">): Promise<string[]> {
     const v = kubernetesVersions(ctx);
     const modulesDir = path.join(ctx.repoDir, "harness", "kubernetes", "modules");
     const read = (m: string) => fs.readFileSync(path.join(modulesDir, m, "go.mod"), "utf8");

@@ -10,9 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { HarnessContext } from "../lib/types";
-import { run } from "../pulumi/gobuild";
 import { ClusterLayout, clusterPaths } from "./config";
-import { kubernetesBinDir } from "./install";
+import { kubectl, kubectlItems } from "./kubectl";
 import { LOCAL_STORAGE_CLASS } from "./objects";
 
 /** A Released volume of the harness's and where its data is. */
@@ -41,17 +40,10 @@ export function releasableVolumes(items: any[], volumesDir: string): ReleasableV
 
 /** Wipes and frees every Released volume of the harness's; returns what it released. */
 export async function releaseVolumes(ctx: HarnessContext, l: ClusterLayout): Promise<ReleasableVolume[]> {
-    const kubectl = path.join(kubernetesBinDir(ctx.cacheDir), "kubectl");
-    const args = ["--kubeconfig", clusterPaths(l).kubeconfig("admin")];
-    const listed = await run(kubectl, [...args, "get", "pv", "-o", "json"], { timeoutMs: 30_000 });
-    if (listed.code !== 0) throw new Error(`kubectl get pv failed (is the cluster up? npm run harness -- up k8s): ${(listed.stderr || listed.stdout).trim()}`);
-    const volumes = releasableVolumes(JSON.parse(listed.stdout).items ?? [], path.dirname(clusterPaths(l).volume(0)));
+    const volumes = releasableVolumes(await kubectlItems(ctx, l, ["pv"]), path.dirname(clusterPaths(l).volume(0)));
     for (const v of volumes) {
         for (const entry of fs.readdirSync(v.path)) fs.rmSync(path.join(v.path, entry), { recursive: true, force: true });
-        const patched = await run(kubectl, [...args, "patch", "pv", v.name, "--type", "json", "-p", '[{"op":"remove","path":"/spec/claimRef"}]'], {
-            timeoutMs: 30_000,
-        });
-        if (patched.code !== 0) throw new Error(`kubectl patch pv ${v.name} failed: ${(patched.stderr || patched.stdout).trim()}`);
+        await kubectl(ctx, l, ["patch", "pv", v.name, "--type", "json", "-p", '[{"op":"remove","path":"/spec/claimRef"}]'], 30_000);
         ctx.log(`${v.name}: the data of ${v.claim} deleted; Available again`);
     }
     return volumes;

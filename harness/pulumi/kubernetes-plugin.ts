@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { createContext } from "../lib/context";
 import type { HarnessContext } from "../lib/types";
+import { withBuildLock } from "../kubernetes/install";
 import { notFoundMessage, pulumiEnv, resolvePulumi } from "./cli";
 import { downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "./gobuild";
 
@@ -59,7 +60,11 @@ export function pluginLdflags(version: string): string {
 }
 
 /** Idempotent build of the plugin; returns its path. */
-export async function buildKubernetesPlugin(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log">): Promise<string> {
+export function buildKubernetesPlugin(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log">): Promise<string> {
+    return withBuildLock(ctx, "the build of the kubernetes provider plugin by another process", () => buildPlugin(ctx));
+}
+
+async function buildPlugin(ctx: Pick<HarnessContext, "cacheDir" | "versions" | "log">): Promise<string> {
     const v = kubernetesPluginVersion(ctx);
     const work = path.join(ctx.cacheDir, "pulumi", "kubernetes-plugin");
     const dest = kubernetesPluginBinary(ctx.cacheDir);

@@ -51,7 +51,8 @@ if [ "$needs_format" = true ]; then
         exit 1
     fi
     log "formatting $LOG_DIRS for cluster $CLUSTER_ID"
-    /opt/kafka/bin/kafka-storage.sh format --ignore-formatted -t "$CLUSTER_ID" -c "$CONFIG"
+    # --cluster-id=<id> in one word: a base64url id can start with "-", which as a separate word is read as an option.
+    /opt/kafka/bin/kafka-storage.sh format --ignore-formatted "--cluster-id=$CLUSTER_ID" -c "$CONFIG"
 fi
 
 # shellcheck disable=SC2086

@@ -2,6 +2,7 @@
  * The harness's single-node Kubernetes cluster as pure configuration (harness/kubernetes/config.ts,
  * objects.ts, images.ts) and its place among the harness's services (on demand, the `k8s` group).
  */
+import * as path from "path";
 import { expandGroups, withDependencies, withDependents } from "../../../harness/cli";
 import {
     certExtensions,
@@ -66,6 +67,7 @@ describe("the cluster's configuration files", () => {
         const conf = JSON.parse(cniConflist(l));
         expect(conf.plugins.map((x: { type: string }) => x.type)).toEqual(["bridge", "portmap", "firewall"]);
         expect(conf.plugins[0].ipam.ranges).toEqual([[{ subnet: "10.244.0.0/24" }]]);
+        expect(conf.plugins[0].ipam.dataDir).toBe(path.join(l.base, "cni", "networks"));
         expect(conf.plugins[0].ipMasq).toBe(true);
     });
 

@@ -1,8 +1,10 @@
 /** `npm run harness -- reset` (harness/cli.ts): every service's state goes, the download cache stays. */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { mountsBelow, resetServices } from "../../../harness/cli";
+import { resetServices } from "../../../harness/cli";
+import { currentMountsBelow, mountsBelow, unmountBelow } from "../../../harness/lib/mounts";
 import { createContext } from "../../../harness/lib/context";
 
 const quiet = () => undefined;
@@ -49,4 +51,28 @@ test("mountsBelow finds mount points at or under the run directory, octal escape
     ]);
     expect(mountsBelow("/run/state/cdc old", table)).toEqual(["/run/state/cdc old"]);
     expect(mountsBelow("/elsewhere", table)).toEqual([]);
+});
+
+test("unmountBelow unmounts every mount under a directory, stacked ones first, and leaves others alone", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "harness-mounts-"));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "harness-mounts-outside-"));
+    const mount = (dir: string) => execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]);
+    try {
+        mount(root);
+        fs.mkdirSync(path.join(root, "kubelet", "pods"), { recursive: true });
+        mount(path.join(root, "kubelet"));
+        fs.mkdirSync(path.join(root, "kubelet", "pods"));
+        mount(path.join(root, "kubelet", "pods"));
+        mount(outside);
+        expect(currentMountsBelow(root)).toEqual([root, path.join(root, "kubelet"), path.join(root, "kubelet", "pods")]);
+
+        expect(await unmountBelow(root)).toEqual([path.join(root, "kubelet", "pods"), path.join(root, "kubelet"), root]);
+        expect(currentMountsBelow(root)).toEqual([]);
+        expect(currentMountsBelow(outside)).toEqual([outside]);
+        expect(await unmountBelow(root)).toEqual([]);
+    } finally {
+        for (const dir of [outside, root]) for (const _ of currentMountsBelow(dir)) execFileSync("umount", ["--lazy", dir]);
+        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(outside, { recursive: true, force: true });
+    }
 });
