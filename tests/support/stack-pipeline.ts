@@ -31,6 +31,13 @@ export interface StackPipeline {
     waitConnectorRunning(what: string): Promise<{ connector?: string; tasks: string[] }>;
     /** Waits (bounded, 300 s) until each of the stack's jobs (by name) has exactly one RUNNING run. */
     waitJobsRunning(what: string): Promise<{ name: string; states: string[] }[]>;
+    /** Expects the connector and its tasks RUNNING, and every job the outputs name RUNNING (bounded waits). */
+    expectRunning(what: string): Promise<void>;
+    /**
+     * Inserts three rows, updates the second and deletes the third, and expects the mirror to equal the
+     * source exactly, with the update and the delete applied; returns the seconds until it did.
+     */
+    expectInsertUpdateDelete(label: string): Promise<number>;
 }
 
 /** The pipeline of a stack with these outputs, read through `iceberg` (a session of the stack's own SQL Gateway). */
@@ -122,6 +129,20 @@ export function stackPipeline(outputs: StackOutputs, iceberg: IcebergSession, lo
         const names = Object.values(outputs.flinkJobs ?? {}).map((j) => j.name);
         return names.map((name) => ({ name, states: (overview.jobs ?? []).filter((j: any) => j.name === name).map((j: any) => j.state) as string[] }));
     };
+    const waitConnectorRunning = (what: string) =>
+        pollFor(
+            `${what}: connector ${outputs.connector!.name} and its task RUNNING`,
+            300_000,
+            connectorStatus,
+            (s) => s.connector === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t === "RUNNING"),
+        );
+    const waitJobsRunning = (what: string) =>
+        pollFor(
+            `${what}: every Flink job RUNNING`,
+            300_000,
+            jobStates,
+            (jobs) => jobs.length > 0 && jobs.every((j) => j.states.filter((s) => s === "RUNNING").length === 1),
+        );
     return {
         table,
         pgQuery,
@@ -129,19 +150,26 @@ export function stackPipeline(outputs: StackOutputs, iceberg: IcebergSession, lo
         icebergRows,
         expectMirrorEqualsSource,
         insertRows,
-        waitConnectorRunning: (what) =>
-            pollFor(
-                `${what}: connector ${outputs.connector!.name} and its task RUNNING`,
-                300_000,
-                connectorStatus,
-                (s) => s.connector === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t === "RUNNING"),
-            ),
-        waitJobsRunning: (what) =>
-            pollFor(
-                `${what}: every Flink job RUNNING`,
-                300_000,
-                jobStates,
-                (jobs) => jobs.length > 0 && jobs.every((j) => j.states.filter((s) => s === "RUNNING").length === 1),
-            ),
+        waitConnectorRunning,
+        waitJobsRunning,
+        async expectRunning(what) {
+            expect((await waitConnectorRunning(what)).connector).toBe("RUNNING");
+            const jobs = await waitJobsRunning(what);
+            expect(jobs.map((j) => j.name).sort()).toEqual(
+                Object.values(outputs.flinkJobs!)
+                    .map((j) => j.name)
+                    .sort(),
+            );
+        },
+        async expectInsertUpdateDelete(label) {
+            const ids = await insertRows(label, 3);
+            await pgQuery(`UPDATE ${table.schema}.${table.name} SET age = 99, city = 'Porto' WHERE id = $1`, [ids[1]]);
+            await pgQuery(`DELETE FROM ${table.schema}.${table.name} WHERE id = $1`, [ids[2]]);
+            const seconds = await expectMirrorEqualsSource("insert, update, delete");
+            const rows = await icebergRows();
+            expect(rows.find((r) => Number(r[0]) === ids[1])).toEqual([ids[1], `${label}-1`, 99, "Porto"]);
+            expect(rows.some((r) => Number(r[0]) === ids[2])).toBe(false);
+            return seconds;
+        },
     };
 }

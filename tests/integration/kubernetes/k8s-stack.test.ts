@@ -156,25 +156,12 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
     });
 
     it("runs the connector and its tasks, and every Flink job", async () => {
-        expect((await pipeline.waitConnectorRunning("after pulumi up")).connector).toBe("RUNNING");
-        const jobs = await pipeline.waitJobsRunning("after pulumi up");
-        expect(jobs.map((j) => j.name).sort()).toEqual(
-            Object.values(outputs.flinkJobs!)
-                .map((j) => j.name)
-                .sort(),
-        );
+        await pipeline.expectRunning("after pulumi up");
     });
 
     it("shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {
-        const { table } = pipeline;
-        const ids = await pipeline.insertRows("e2e", 3);
-        await pipeline.pgQuery(`UPDATE ${table.schema}.${table.name} SET age = 99, city = 'Porto' WHERE id = $1`, [ids[1]]);
-        await pipeline.pgQuery(`DELETE FROM ${table.schema}.${table.name} WHERE id = $1`, [ids[2]]);
-        const seconds = await pipeline.expectMirrorEqualsSource("insert, update, delete");
+        const seconds = await pipeline.expectInsertUpdateDelete("e2e");
         timings.push(`insert + update + delete visible in Iceberg: ${seconds.toFixed(1)} s`);
-        const rows = await pipeline.icebergRows();
-        expect(rows.find((r) => Number(r[0]) === ids[1])).toEqual([ids[1], "e2e-1", 99, "Porto"]);
-        expect(rows.some((r) => Number(r[0]) === ids[2])).toBe(false);
     });
 
     it("passes npm run health and npm run canary against the pods", async () => {
