@@ -30,11 +30,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { KubernetesStackRun, deployKubernetesStack } from "../../../bench/lib/kubernetes-stack";
 import { expandGroups, status, stopServices } from "../../../harness/cli";
-import { ClusterLayout } from "../../../harness/kubernetes/config";
+import { ClusterLayout, clusterPaths } from "../../../harness/kubernetes/config";
 import { CLUSTER_GROUP, layout } from "../../../harness/kubernetes/index";
 import { kubectl, kubectlItems } from "../../../harness/kubernetes/kubectl";
 import { releaseVolumes } from "../../../harness/kubernetes/volumes";
 import { createContext } from "../../../harness/lib/context";
+import { currentMountsBelow } from "../../../harness/lib/mounts";
 import { HarnessContext } from "../../../harness/lib/types";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
@@ -140,7 +141,23 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
         await iceberg?.close();
         if (run) await run.teardown();
         else await removeLeftovers().catch((e) => log(`leftovers not removed: ${(e as Error).message}`));
-        if (ctx && !clusterWasUp) await stopServices(expandGroups([CLUSTER_GROUP]), { ctx });
+        if (ctx && !clusterWasUp) {
+            await stopServices(expandGroups([CLUSTER_GROUP]), { ctx });
+            // Stopped means stopped: no pod's container left under a containerd-shim, nothing mounted under
+            // the cluster's directory (a later `reset` would refuse to delete through a mount).
+            const socket = clusterPaths(l).containerdSocket;
+            const shims = fs
+                .readdirSync("/proc")
+                .filter((pid) => /^\d+$/.test(pid))
+                .filter((pid) => {
+                    try {
+                        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(socket);
+                    } catch {
+                        return false;
+                    }
+                });
+            expect({ processesOnTheNodesSocket: shims, mounts: currentMountsBelow(l.base) }).toEqual({ processesOnTheNodesSocket: [], mounts: [] });
+        }
         log(`timings:\n  ${timings.join("\n  ")}`);
     }, 900_000);
 
