@@ -99,6 +99,20 @@ export interface KubernetesStackRun {
 }
 
 /**
+ * Deletes a throwaway stack's namespace when it is there (with the volume claims a destroy keeps), then
+ * wipes and frees every Released volume of the harness's: what a teardown, or a run after an
+ * interrupted one, leaves the cluster as it found it with.
+ */
+export async function removeThrowawayNamespace(ctx: HarnessContext, l: ClusterLayout, namespace: string, log: Log): Promise<void> {
+    if ((await kubectlItems(ctx, l, ["namespaces"])).some((n) => n.metadata?.name === namespace)) {
+        log(`deleting namespace ${namespace} and the volume claims in it`);
+        await kubectl(ctx, l, ["delete", "namespace", namespace, "--wait=true", "--timeout=300s"], 330_000);
+    }
+    const released = await releaseVolumes(ctx, l);
+    log(`volumes released: ${released.map((v) => v.name).join(", ") || "none"}`);
+}
+
+/**
  * Writes `Pulumi.<name>.yaml` with `config`, creates the stack on a temporary file backend, sets the
  * passwords (made for the run) as secrets and runs `pulumi up`. On failure it tears down what it made.
  */
@@ -116,7 +130,6 @@ export async function deployKubernetesStack(name: string, config: Record<string,
     let tornDown = false;
 
     const pulumi = (args: string[], opts: { input?: string; expectOk?: boolean } = {}) => pulumiStep(args, { env, log, timeoutMs: 900_000, ...opts });
-    const namespaceExists = async () => (await kubectlItems(ctx, l, ["namespaces"])).some((n) => n.metadata?.name === namespace);
 
     const teardown = async () => {
         if (tornDown) return;
@@ -131,13 +144,8 @@ export async function deployKubernetesStack(name: string, config: Record<string,
             }
             if (!deployed) {
                 // A stack that keeps its volumes keeps its namespace (and the claims in it): a throwaway one goes.
-                if (await namespaceExists()) {
-                    log(`deleting namespace ${namespace}, which the destroy kept with the stack's volume claims`);
-                    await kubectl(ctx, l, ["delete", "namespace", namespace, "--wait=true", "--timeout=300s"], 330_000);
-                }
                 await pulumi(["stack", "rm", name, "--yes", "--force"], { expectOk: false });
-                const released = await releaseVolumes(ctx, l);
-                log(`volumes released after the destroy: ${released.map((v) => v.name).join(", ") || "none"}`);
+                await removeThrowawayNamespace(ctx, l, namespace, log);
             }
         } catch (e) {
             problems.push(String(e));

@@ -38,8 +38,8 @@ export async function withFileLock<T>(
         }
     };
     if (!tryTake()) {
-        opts.log(`waiting for ${opts.waitingFor} (lock ${lockFile}, held by pid ${fs.readFileSync(lockFile, "utf8").trim() || "?"})`);
-        await waitFor(`${opts.waitingFor} (lock ${lockFile}; the holder's pid is in the file)`, tryTake, {
+        const holder = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, "utf8").trim() : "";
+        await waitFor(`${opts.waitingFor} (lock ${lockFile}, held by pid ${holder || "?"})`, tryTake, {
             timeoutMs: opts.timeoutMs,
             log: opts.log,
         });

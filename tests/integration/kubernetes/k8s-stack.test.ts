@@ -28,12 +28,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { KubernetesStackRun, deployKubernetesStack } from "../../../bench/lib/kubernetes-stack";
+import { KubernetesStackRun, deployKubernetesStack, removeThrowawayNamespace } from "../../../bench/lib/kubernetes-stack";
 import { expandGroups, status, stopServices } from "../../../harness/cli";
 import { ClusterLayout, clusterPaths } from "../../../harness/kubernetes/config";
 import { CLUSTER_GROUP, layout } from "../../../harness/kubernetes/index";
 import { kubectl, kubectlItems } from "../../../harness/kubernetes/kubectl";
-import { releaseVolumes } from "../../../harness/kubernetes/volumes";
 import { createContext } from "../../../harness/lib/context";
 import { currentMountsBelow } from "../../../harness/lib/mounts";
 import { HarnessContext } from "../../../harness/lib/types";
@@ -112,12 +111,7 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
     };
 
     /** A namespace a run interrupted before its teardown left behind: deleted, and its volumes freed. */
-    const removeLeftovers = async () => {
-        if (!(await kubectlItems(ctx, l, ["namespaces"])).some((n) => n.metadata?.name === namespace)) return;
-        log(`namespace ${namespace} is left from an earlier run: deleting it and releasing its volumes`);
-        await kubectl(ctx, l, ["delete", "namespace", namespace, "--wait=true", "--timeout=300s"], 330_000);
-        await releaseVolumes(ctx, l);
-    };
+    const removeLeftovers = () => removeThrowawayNamespace(ctx, l, namespace, log);
 
     beforeAll(async () => {
         ctx = createContext({ log });
