@@ -107,6 +107,46 @@ export const DEFAULTS = {
         /** JobManager high availability (Kubernetes HA on Kubernetes, ZooKeeper HA on Docker): jobs survive a JobManager loss. */
         highAvailability: true,
     },
+    /**
+     * Table maintenance (`lakehouse:maintenance`, components/maintenance.ts, docs/maintenance.md): off
+     * unless the stack turns it on, since expiring snapshots deletes the files of older table versions
+     * (time travel beyond `maxSnapshotAgeSeconds`, and older Nessie commits of these tables).
+     */
+    maintenance: {
+        enabled: false,
+        /** The least time between two runs of one task on one table (TableMaintenance's rate limit). */
+        rateLimitSeconds: 60,
+        /** How often a task waiting for a table's lock looks again. */
+        lockCheckDelaySeconds: 30,
+        expireSnapshots: {
+            /** How often (seconds; 0: never). */
+            intervalSeconds: 600,
+            /**
+             * Snapshots older than this are expired: the time-travel window. Each retained snapshot is in
+             * every commit's metadata file, so at 5 s checkpoints an hour is 720 snapshots per table.
+             */
+            maxSnapshotAgeSeconds: 3600,
+            /** Snapshots kept whatever their age. */
+            retainLast: 10,
+        },
+        rewriteDataFiles: {
+            /** How often (seconds; 0: never). */
+            intervalSeconds: 300,
+            /** Also after this many commits to the table (0: on the interval only). */
+            commitCount: 0,
+            targetFileSizeMiB: 128,
+            /** A group of at least this many small files is rewritten. */
+            minInputFiles: 5,
+            /** A data file with at least this many delete files applying to it is rewritten (its deletes applied). */
+            deleteFileThreshold: 1,
+        },
+        deleteOrphanFiles: {
+            /** How often (seconds; 0: never). */
+            intervalSeconds: 86_400,
+            /** Only files older than this are orphans (Iceberg's default, 3 days): a file being written is never one. */
+            minAgeSeconds: 259_200,
+        },
+    },
     dremio: {
         enabled: true,
         adminUser: "admin",
@@ -232,4 +272,6 @@ export const PROVIDER_DEFAULTS = {
      * Flink slot while the old job runs; past it, the job is stopped first and the rows counted then.
      */
     rowCountWhileRunningMs: 30_000,
+    /** Building a Flink job's jar with Maven (the maintenance job): a cold Maven cache fetches Flink's and Iceberg's poms first. */
+    jarBuildTimeoutMs: 600_000,
 } as const;

@@ -32,6 +32,11 @@ export interface FlinkArgs {
      * `<project>-<stack>-flink`, unique per stack.
      */
     clusterId: string;
+    /**
+     * Let the REST API upload and run jars (`web.submit.enable`, off in the image): on when the stack
+     * runs the table maintenance job (`lakehouse:maintenance.enabled`), which the program submits that way.
+     */
+    jarSubmission?: boolean;
 }
 
 /**
@@ -138,6 +143,8 @@ export function flinkProperties(args: FlinkWorkloadArgs): string {
         "sql-gateway.endpoint.rest.address": "0.0.0.0",
         "sql-gateway.endpoint.rest.port": String(PORTS.flinkSqlGateway),
         ...highAvailabilityProperties(args.highAvailability),
+        // Only when set: a line every stack had would restart every Flink process at upgrade.
+        ...(args.jarSubmission ? { "web.submit.enable": "true" } : {}),
     };
     return Object.keys(props)
         .sort()

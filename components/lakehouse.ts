@@ -12,14 +12,25 @@ import { WarehouseBucket } from "./dynamic/bucket";
 import { CdcSource, signalTableName } from "./dynamic/cdc-source";
 import { DebeziumConnector } from "./dynamic/connector";
 import { DremioAdmin, DremioSource } from "./dynamic/dremio";
+import { FlinkJarJob } from "./dynamic/flink-jar-job";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
 import { TableSnapshot } from "./dynamic/table-snapshot";
 import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
 import { PipelineSettleCheck, fingerprint } from "./dynamic/pipeline-check";
 import { Flink, FlinkArgs } from "./flink";
+import { versionTable } from "./images";
 import { JobTemplates, jobName, readJobTemplates, renderTableJob } from "./jobs";
 import { Kafka, KafkaArgs } from "./kafka";
+import {
+    MAINTENANCE_ENTRY_CLASS,
+    MaintenanceVersions,
+    maintainedTables,
+    maintenanceJarBuild,
+    maintenanceJobName,
+    maintenanceMavenProperties,
+    maintenanceProgramArgs,
+} from "./maintenance";
 import { MINIO_SECRETS, Minio, MinioArgs } from "./minio";
 import { NESSIE_DATABASE, Nessie, NessieArgs } from "./nessie";
 import { LakehouseOutputs, lakehouseOutputs, urls } from "./outputs";
@@ -91,6 +102,8 @@ export interface PipelineResources {
     topics: Record<string, KafkaTopic>;
     connector: DebeziumConnector;
     jobs: Record<string, FlinkSqlJob>;
+    /** The table maintenance job (`lakehouse:maintenance.enabled`). */
+    maintenance?: FlinkJarJob;
 }
 
 /**
@@ -388,7 +401,56 @@ export class Lakehouse extends pulumi.ComponentResource {
                 ),
             ]),
         );
-        return { cdcSource, topics, connector, jobs };
+        const maintenance = cfg.maintenance.enabled
+            ? this.createMaintenanceJob(name, cfg, args, flinkRestHost, { ...flinkSide, store }, Object.values(jobs))
+            : undefined;
+        return { cdcSource, topics, connector, jobs, maintenance };
+    }
+
+    /**
+     * The table maintenance job (components/maintenance.ts): one Flink job for every table the pipeline
+     * writes, run from its jar after the table jobs (which create the tables).
+     */
+    private createMaintenanceJob(
+        name: string,
+        cfg: LakehouseConfig,
+        args: LakehouseArgs,
+        restUrl: string,
+        side: { nessieUri: string; s3Endpoint: string; s3PathStyle: boolean; store: ObjectStore },
+        jobs: FlinkSqlJob[],
+    ): FlinkJarJob {
+        const jobNameOfStack = maintenanceJobName(cfg.namePrefix);
+        return new FlinkJarJob(
+            `${name}-table-maintenance`,
+            {
+                restUrl,
+                name: jobNameOfStack,
+                jar: maintenanceJarBuild(args.repoRoot, maintenanceMavenProperties(versionTable(args.repoRoot) as MaintenanceVersions)),
+                entryClass: MAINTENANCE_ENTRY_CLASS,
+                programArgs: pulumi.output(side.store.accessKeyId).apply((s3AccessKeyId) =>
+                    maintenanceProgramArgs(
+                        jobNameOfStack,
+                        {
+                            nessieUri: side.nessieUri,
+                            nessieBranch: cfg.nessie.branch,
+                            warehouse: cfg.storage.warehouse,
+                            s3Endpoint: side.s3Endpoint,
+                            s3PathStyle: String(side.s3PathStyle),
+                            s3AccessKeyId,
+                            awsRegion: cfg.awsRegion,
+                        },
+                        maintainedTables(cfg),
+                        cfg.maintenance,
+                    ),
+                ),
+                secrets: { s3SecretAccessKey: side.store.secretAccessKey },
+                state: cfg.pipeline.jobState,
+                deleteMode: cfg.pipeline.jobDeleteMode,
+                // Its state is when each task last ran: a table or task removed from the config drops its part.
+                allowNonRestoredState: true,
+            },
+            { parent: this, dependsOn: [...jobs, ...this.flink.taskManagers.ready] },
+        );
     }
 
     /**
@@ -599,6 +661,7 @@ export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: Objec
         dependsOn: [...store.workloads, kafka.brokers[0].spec.name, nessie.workload.spec.name],
         resources: cfg.resources.flink,
         platform,
+        ...(cfg.maintenance.enabled ? { jarSubmission: true } : {}),
     };
 }
 

@@ -32,8 +32,9 @@ type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
  * deployed by an older version, or not yet deployed, may lack.
  */
 export interface StackOutputs extends Partial<
-    Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "dremioSource" | contract.CredentialOutputName>
+    Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "dremioSource" | contract.CredentialOutputName>
 > {
+    tableMaintenance?: Omit<contract.TableMaintenanceOutput, "job"> & { job: WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
     connector?: WithOptional<contract.ConnectorOutput, "state" | "replicationSlot">;
     flinkJobs?: Record<string, WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
     dremioSource?: WithOptional<contract.DremioSourceOutput, "id">;
@@ -158,6 +159,34 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             }
             out.flinkJobs = jobs;
         } else problems.push("output flinkJobs: expected a map of jobs");
+    }
+    if (raw.tableMaintenance !== undefined) {
+        const m = raw.tableMaintenance;
+        const numbers = (v: unknown, keys: string[]) => isObject(v) && keys.every((k) => typeof v[k] === "number");
+        if (
+            isObject(m) &&
+            isObject(m.job) &&
+            isString(m.job.name) &&
+            Array.isArray(m.tables) &&
+            m.tables.every(isString) &&
+            numbers(m.expireSnapshots, ["intervalSeconds", "maxSnapshotAgeSeconds", "retainLast"]) &&
+            numbers(m.rewriteDataFiles, ["intervalSeconds"]) &&
+            numbers(m.deleteOrphanFiles, ["intervalSeconds", "minAgeSeconds"])
+        ) {
+            const j = m.job;
+            out.tableMaintenance = {
+                job: {
+                    name: j.name as string,
+                    ...(isString(j.jobId) ? { jobId: j.jobId } : {}),
+                    ...(isString(j.state) ? { state: j.state } : {}),
+                    ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}),
+                },
+                tables: m.tables as string[],
+                expireSnapshots: m.expireSnapshots as contract.TableMaintenanceOutput["expireSnapshots"],
+                rewriteDataFiles: m.rewriteDataFiles as contract.TableMaintenanceOutput["rewriteDataFiles"],
+                deleteOrphanFiles: m.deleteOrphanFiles as contract.TableMaintenanceOutput["deleteOrphanFiles"],
+            };
+        } else problems.push("output tableMaintenance: expected { job: { name, jobId, state }, tables, expireSnapshots, rewriteDataFiles, deleteOrphanFiles }");
     }
     if (raw.dremioSource !== undefined) {
         const d = raw.dremioSource;

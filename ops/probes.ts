@@ -5,7 +5,7 @@
  * admin client, S3 through @aws-sdk/client-s3, PostgreSQL through pg. Nothing here prints; no
  * credential is put in a message.
  */
-import { HeadBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import {
@@ -23,7 +23,9 @@ import {
     PgTarget,
     S3Target,
     SlotMeasurement,
+    TableFilesMeasurement,
 } from "./health/measurements";
+import { summarizeTableMetadata } from "./health/table-metadata";
 import { chooseJob } from "./health/rules";
 import { isHttpError, requestJson, requestText } from "./http";
 import { parseS3Uri } from "./outputs";
@@ -225,6 +227,20 @@ export function s3ErrorText(err: unknown, bucket: string): string {
         .replace(/: \(HTTP/, " (HTTP");
 }
 
+/** Reads a table's current metadata file (`s3://...metadata.json`) and summarizes its upkeep. */
+export async function tableFiles(s3: S3Target, metadataLocation: string, timeoutMs: number): Promise<TableFilesMeasurement> {
+    const { bucket, prefix: key } = parseS3Uri(metadataLocation);
+    const client = s3Client(s3, timeoutMs);
+    try {
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+        return summarizeTableMetadata(metadataLocation, JSON.parse(await r.Body!.transformToString()));
+    } catch (err) {
+        throw new Error(err instanceof SyntaxError ? `${metadataLocation} is not JSON: ${err.message}` : s3ErrorText(err, bucket));
+    } finally {
+        client.destroy();
+    }
+}
+
 /** HEAD of the warehouse bucket. */
 export async function headBucket(s3: S3Target, bucket: string, timeoutMs: number): Promise<void> {
     const client = s3Client(s3, timeoutMs);
@@ -403,6 +419,7 @@ export const realProbes: HealthProbes = {
     connector: connectorStatus,
     bucket: headBucket,
     dataFiles,
+    tableFiles,
     nessieServer,
     nessieTable,
     slot: replicationSlot,

@@ -22,6 +22,7 @@ export type {
     KubernetesConfig,
     KubernetesToleration,
     LakehouseConfig,
+    MaintenanceConfig,
     NessieConfig,
     NessieVersionStore,
     PipelineConfig,

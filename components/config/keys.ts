@@ -35,6 +35,7 @@ export const OBJECT_KEYS: Record<string, readonly string[]> = {
     flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri", "highAvailabilityStorageUri"],
     dremio: Object.keys(DEFAULTS.dremio),
     pipeline: Object.keys(DEFAULTS.pipeline),
+    maintenance: Object.keys(DEFAULTS.maintenance),
     resources: SERVICE_NAMES,
     external: SERVICE_NAMES,
     kubernetes: KUBERNETES_KEYS,

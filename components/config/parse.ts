@@ -13,6 +13,7 @@ import { parseImages } from "./images";
 import { parseKafka } from "./kafka";
 import { TOP_LEVEL_KEYS } from "./keys";
 import { parseKubernetes } from "./kubernetes";
+import { parseMaintenance } from "./maintenance";
 import { parseNessie } from "./nessie";
 import { parsePipeline } from "./pipeline";
 import { ConfigValidationError, Reader, unknownKeyHint } from "./reader";
@@ -65,6 +66,7 @@ export function parseLakehouseConfig(
     const dremio = parseDremio(r, values);
     const images = parseImages(r, values, dremio.standIn);
     const pipeline = parsePipeline(r, values, external);
+    const maintenance = parseMaintenance(r, values);
     const resources = parseResources(r, values);
     const credentialsSet = parseCredentialsSet(r, values, secretKeys);
 
@@ -94,6 +96,7 @@ export function parseLakehouseConfig(
         flink,
         dremio,
         pipeline,
+        maintenance,
         resources,
         startTimeoutSeconds: topLevel.startTimeoutSeconds,
         externalCheckTimeoutSeconds: topLevel.externalCheckTimeoutSeconds,

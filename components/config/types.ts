@@ -154,6 +154,16 @@ export interface DremioConfig {
     sourceName: string;
 }
 
+/** `lakehouse:maintenance`: the table maintenance job (components/maintenance.ts); intervals in seconds, 0 turns a task off. */
+export interface MaintenanceConfig {
+    enabled: boolean;
+    rateLimitSeconds: number;
+    lockCheckDelaySeconds: number;
+    expireSnapshots: { intervalSeconds: number; maxSnapshotAgeSeconds: number; retainLast: number };
+    rewriteDataFiles: { intervalSeconds: number; commitCount: number; targetFileSizeMiB: number; minInputFiles: number; deleteFileThreshold: number };
+    deleteOrphanFiles: { intervalSeconds: number; minAgeSeconds: number };
+}
+
 /** `lakehouse:pipeline`: what the program keeps running inside the services. */
 export interface PipelineConfig {
     connectorState: "RUNNING" | "PAUSED" | "STOPPED";
@@ -243,6 +253,8 @@ export interface LakehouseConfig {
     dremio: DremioConfig;
     /** What the program keeps running inside the services: the connector and the Flink jobs. */
     pipeline: PipelineConfig;
+    /** Table maintenance: snapshot expiration, compaction, orphan-file cleanup (off by default). */
+    maintenance: MaintenanceConfig;
     resources: Record<ServiceName, ResourceSize>;
     startTimeoutSeconds: number;
     /** How long the checks of external services may take before `pulumi up` fails. */

@@ -24,7 +24,8 @@ import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { printProgress } from "./toolkit/progress";
 import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
-import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./flink/rest";
+import { OwnedJob, endOwnedJob, readOwnedJob, stopOwnedJobs } from "./flink/lifecycle";
+import { jobState, waitForJobRunning } from "./flink/rest";
 import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
 import { submitStatements } from "./flink/submit";
@@ -263,7 +264,6 @@ export function readFromEarliest(statements: string[]): string[] {
 async function applyFlinkJob(inputs: Record<string, any>, previous: Record<string, any> | undefined): Promise<Record<string, any>> {
     const restUrl = inputs.restUrl;
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
-    let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
     // Sink tables first, while the old job still runs: a failure here leaves it running as it was.
     const evolution = await evolveSinkTables(inputs);
     const addedColumns = evolution.added;
@@ -279,24 +279,16 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
         );
     }
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
-    const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
-    if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
-    if (previous?.jobId) {
-        const state = await jobState(restUrl, previous.jobId);
-        if (!TERMINAL_JOB_STATES.includes(state) && state !== "MISSING") live.add(previous.jobId);
-        else if (state !== "MISSING") restorePoint = (await latestRestorePoint(restUrl, previous.jobId)) ?? restorePoint;
-    }
-    for (const id of live) {
-        // A savepoint when every task runs; a job between restarts is cancelled and resumes from its last checkpoint.
-        restorePoint = (await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs)) ?? restorePoint;
-    }
+    const stopped = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
+    let restorePoint = stopped.restorePoint;
+    const wasLive = stopped.stopped > 0;
     // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).
     let submitted = inputs;
     let recreatedTables: string[] = [];
     if (evolution.mismatched.length) {
         rowsBefore ??= await countSinkRows(inputs, mismatchedIds);
         const counted = withRows(rowsBefore!);
-        if (refused(counted)) await refuseTypeChange(inputs, previous, live.size > 0, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
+        if (refused(counted)) await refuseTypeChange(inputs, previous, wasLive, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
         const recreation = recreationOf(counted, inputs.sinkTables ?? []);
         printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
         await dropSinkTables(inputs, recreation.tables);
@@ -350,27 +342,12 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
 
     async read(id: string, props: any) {
         // A job that failed, was cancelled or is gone is drift, not deletion: `up` resubmits it from its last savepoint.
-        const state = props.jobId ? await jobState(props.restUrl, props.jobId) : "MISSING";
-        const declared = props.state ?? "RUNNING";
-        const live = ["RUNNING", "CREATED", "INITIALIZING", "RECONCILING"].includes(state);
-        // As declared: a live job for RUNNING, no live job for STOPPED. Anything else shows as `state` drift.
-        const matches = declared === "RUNNING" ? live : !live && !["RESTARTING", "FAILING", "CANCELLING"].includes(state);
-        return { id, props: { ...props, state: matches ? declared : state, jobState: state } };
+        return { id, props: await readOwnedJob(props) };
     },
 
     async delete(_id: string, props: any) {
-        const timeoutMs = (props.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
-        // Only the job this resource recorded. Another live job of the same name belongs to whoever
-        // submitted it (the replacement of this resource stops this one and resubmits from its
-        // savepoint before this delete runs); a job leaked by a crash is stopped by the next create or
-        // update, which stops every live job of its name before it submits.
-        const ids = new Set<string>(props.jobId ? [props.jobId] : []);
-        for (const id of ids) {
-            const state = await jobState(props.restUrl, id);
-            if (TERMINAL_JOB_STATES.includes(state) || state === "MISSING") continue;
-            if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(props.restUrl, id, timeoutMs);
-            else await endJobKeepingState(props.restUrl, id, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
-        }
+        // Only the job this resource recorded (see endOwnedJob).
+        await endOwnedJob(props);
     },
 };
 

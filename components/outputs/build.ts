@@ -6,18 +6,29 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Lakehouse } from "../lakehouse";
 import { jobName } from "../jobs";
+import { maintenanceJobName } from "../maintenance";
 import { cdcTopicNames, connectorName, dremioTablePaths, icebergTableIdentifiers, pipelineTables, replicationSlotName } from "../pipeline";
 import type { Endpoint } from "../platform";
 import { FLINK_WORKLOADS } from "../flink";
-import type { ConnectorOutput, CredentialOutputName, DremioSourceOutput, FlinkJobOutput, LakehouseStackOutputs, UrlPair } from "./contract";
+import type {
+    ConnectorOutput,
+    CredentialOutputName,
+    DremioSourceOutput,
+    FlinkJobOutput,
+    LakehouseStackOutputs,
+    TableMaintenanceOutput,
+    UrlPair,
+} from "./contract";
 import { CredentialOutputs, credentialOutputs } from "./credentials";
 
 /** `T` with the fields `K` as Outputs: what the engine fills in when the resource behind them is deployed. */
 export type WithOutputs<T, K extends keyof T> = Omit<T, K> & { [P in K]: pulumi.Output<T[P]> };
 
 /** The stack outputs as the program holds them: each resolves to the matching field of `LakehouseStackOutputs`. */
-export interface LakehouseOutputs extends Omit<LakehouseStackOutputs, "connector" | "flinkJobs" | "dremioSource" | CredentialOutputName>, CredentialOutputs {
+export interface LakehouseOutputs
+    extends Omit<LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "dremioSource" | CredentialOutputName>, CredentialOutputs {
     connector?: WithOutputs<ConnectorOutput, "state">;
+    tableMaintenance?: Omit<TableMaintenanceOutput, "job"> & { job: WithOutputs<FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
     flinkJobs?: Record<string, WithOutputs<FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
     dremioSource?: WithOutputs<DremioSourceOutput, "id">;
 }
@@ -76,7 +87,7 @@ export function serviceEndpoints(
 /**
  * The stack outputs of a Lakehouse (README "Stack outputs"). Optional outputs are left out, not set
  * to undefined: `connector` and `flinkJobs` when the pipeline is not managed (services not reachable
- * from Pulumi), `dremioUrl` and `dremioCredentials` when Dremio is disabled, `dremioSource` and
+ * from Pulumi), `tableMaintenance` also when maintenance is off, `dremioUrl` and `dremioCredentials` when Dremio is disabled, `dremioSource` and
  * `dremioTables` when Dremio's source is not managed. Every credential output is a secret.
  */
 export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
@@ -110,6 +121,22 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
                           { name: jobName(cfg.namePrefix, table), jobId: job.jobId, state: job.jobState, lastSavepoint: job.lastSavepoint },
                       ]),
                   ),
+              }
+            : {}),
+        ...(pipeline?.maintenance
+            ? {
+                  tableMaintenance: {
+                      job: {
+                          name: maintenanceJobName(cfg.namePrefix),
+                          jobId: pipeline.maintenance.jobId,
+                          state: pipeline.maintenance.jobState,
+                          lastSavepoint: pipeline.maintenance.lastSavepoint,
+                      },
+                      tables: [...Object.values(icebergTableIdentifiers(cfg)), ...Object.values(icebergTableIdentifiers(cfg, "changelog"))].sort(),
+                      expireSnapshots: cfg.maintenance.expireSnapshots,
+                      rewriteDataFiles: cfg.maintenance.rewriteDataFiles,
+                      deleteOrphanFiles: cfg.maintenance.deleteOrphanFiles,
+                  },
               }
             : {}),
         ...(dremio ? { dremioUrl: urls(dremio.http) } : {}),

@@ -71,6 +71,23 @@ export interface FlinkJobOutput {
     lastSavepoint: string;
 }
 
+/**
+ * The table maintenance job and what it does (output `tableMaintenance`, present when
+ * `lakehouse:maintenance.enabled` and the pipeline is managed). Intervals in seconds; 0: the task is off.
+ */
+export interface TableMaintenanceOutput {
+    /** The maintenance job on the Flink cluster. */
+    job: FlinkJobOutput;
+    /** The Iceberg tables it maintains, `<catalog>.<namespace>.<table>`. */
+    tables: string[];
+    /** Snapshots older than `maxSnapshotAgeSeconds` are expired (keeping at least `retainLast`). */
+    expireSnapshots: { intervalSeconds: number; maxSnapshotAgeSeconds: number; retainLast: number };
+    /** Small data files are compacted with their delete files applied, and the applied delete files removed. */
+    rewriteDataFiles: { intervalSeconds: number; commitCount: number; targetFileSizeMiB: number; minInputFiles: number; deleteFileThreshold: number };
+    /** Files under a table's location that no snapshot references and are older than `minAgeSeconds` are deleted. */
+    deleteOrphanFiles: { intervalSeconds: number; minAgeSeconds: number };
+}
+
 /** Dremio's Nessie source (output `dremioSource`). */
 export interface DremioSourceOutput {
     /** The source's name: the first part of a table's path in Dremio's SQL. */
@@ -174,6 +191,8 @@ export interface LakehouseStackOutputs {
     connector?: ConnectorOutput;
     /** The Flink job of each captured table; absent when the services are not reachable from the machine running Pulumi. */
     flinkJobs?: Record<string, FlinkJobOutput>;
+    /** The table maintenance job and its schedules; absent unless `lakehouse:maintenance.enabled` and the pipeline is managed. */
+    tableMaintenance?: TableMaintenanceOutput;
     /** Dremio's UI and REST API; absent when Dremio is disabled. */
     dremioUrl?: UrlPair;
     /** Dremio's Nessie source; absent when Dremio is disabled or not reachable from the machine running Pulumi. */

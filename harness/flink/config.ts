@@ -191,7 +191,8 @@ export function flinkConfig(s: FlinkSettings, p: FlinkPaths): Record<string, str
         "rest.address": LOOPBACK,
         "rest.bind-address": LOOPBACK,
         "rest.port": String(s.restPort),
-        "web.submit.enable": "false",
+        // Jar runs through REST: the table maintenance job (components/maintenance.ts) is uploaded and run.
+        "web.submit.enable": "true",
         "web.cancel.enable": "true",
         "web.tmpdir": path.join(p.tmpDir, "web"),
         "web.upload.dir": path.join(p.tmpDir, "web-upload"),

@@ -30,6 +30,8 @@ any check FAILs, 2 on a usage error or unreadable outputs.
   --max-slot-lag <size>      FAIL when the replication slot holds more WAL (default 1GiB)
   --max-data-age <d>         FAIL when a table's newest data file is older (default: off)
   --max-commit-age <d>       FAIL when a table's last Nessie commit is older (default: off)
+  --max-snapshots <n>        WARN when an Iceberg table keeps more snapshots (default 1500)
+  --max-delete-files <n>     WARN when an Iceberg table has more delete files (default 500)
   --timeout <d>              bound of each service call (default 15s)
 durations: 90, 90s, 5m, 1h; sizes: 1048576, 512MB, 1GiB`;
 
@@ -42,6 +44,8 @@ export const HEALTH_OPTIONS = {
     "max-slot-lag": { type: "bytes" },
     "max-data-age": { type: "seconds" },
     "max-commit-age": { type: "seconds" },
+    "max-snapshots": { type: "number", integer: true, min: 1 },
+    "max-delete-files": { type: "number", integer: true, min: 0 },
     timeout: { type: "seconds" },
 } as const satisfies OptionTable;
 
@@ -55,6 +59,8 @@ export function parseHealthArgs(argv: readonly string[]): HealthArgs {
     if (o["max-slot-lag"] !== undefined) thresholds.maxSlotLagBytes = o["max-slot-lag"];
     if (o["max-data-age"] !== undefined) thresholds.maxDataAgeSeconds = o["max-data-age"];
     if (o["max-commit-age"] !== undefined) thresholds.maxCommitAgeSeconds = o["max-commit-age"];
+    if (o["max-snapshots"] !== undefined) thresholds.maxSnapshots = o["max-snapshots"];
+    if (o["max-delete-files"] !== undefined) thresholds.maxDeleteFiles = o["max-delete-files"];
     if (o.timeout !== undefined) {
         if (o.timeout <= 0) throw new UsageError("--timeout must be more than 0");
         thresholds.timeoutSeconds = o.timeout;

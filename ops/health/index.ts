@@ -16,3 +16,4 @@ export * from "./measurements";
 export * from "./report";
 export * from "./rules";
 export * from "./run";
+export * from "./table-metadata";

@@ -85,6 +85,9 @@ export interface DataFilesMeasurement {
     newest?: { key: string; lastModified: number; size: number };
 }
 
+export type { TableFilesMeasurement } from "./table-metadata";
+import type { TableFilesMeasurement } from "./table-metadata";
+
 /** Nessie's config and the branch's head. */
 export interface NessieServerMeasurement {
     defaultBranch?: string;
@@ -139,6 +142,8 @@ export interface HealthProbes {
     connector(connectUrl: string, name: string, timeoutMs: number): Promise<ConnectorMeasurement>;
     bucket(s3: S3Target, bucket: string, timeoutMs: number): Promise<void>;
     dataFiles(s3: S3Target, location: string, timeoutMs: number): Promise<DataFilesMeasurement>;
+    /** A table's current metadata file, summarized (snapshots, data and delete files, last compaction). */
+    tableFiles(s3: S3Target, metadataLocation: string, timeoutMs: number): Promise<TableFilesMeasurement>;
     nessieServer(apiUrl: string, branch: string, timeoutMs: number): Promise<NessieServerMeasurement>;
     nessieTable(apiUrl: string, branch: string, key: string, timeoutMs: number): Promise<NessieTableMeasurement>;
     slot(pg: PgTarget, slot: string, timeoutMs: number): Promise<SlotMeasurement>;

@@ -3,6 +3,7 @@
  * service's measurement into PASS / WARN / FAIL with a line saying what was found and what to do, and
  * the metrics. Pure.
  */
+import type { TableMaintenanceOutput } from "../../components/outputs/contract";
 import { CheckResult, CheckStatus, MetricValue, formatAge, formatBytes, worst } from "./check";
 import {
     ConnectorMeasurement,
@@ -16,6 +17,7 @@ import {
     NessieTableMeasurement,
     PartitionOffsets,
     SlotMeasurement,
+    TableFilesMeasurement,
 } from "./measurements";
 
 /** Thresholds of the checks (flags of `npm run health`). */
@@ -30,6 +32,10 @@ export interface HealthThresholds {
     maxDataAgeSeconds?: number;
     /** `--max-commit-age`: when set, each Iceberg table's last Nessie commit may be at most this old (seconds). Off by default. */
     maxCommitAgeSeconds?: number;
+    /** `--max-snapshots`: snapshots an Iceberg table may keep (each is in every commit's metadata file). */
+    maxSnapshots: number;
+    /** `--max-delete-files`: delete files an Iceberg table's current snapshot may have (each read merges them). */
+    maxDeleteFiles: number;
     /** `--timeout`: bound of each service call (seconds). */
     timeoutSeconds: number;
 }
@@ -37,12 +43,16 @@ export interface HealthThresholds {
 /**
  * Defaults: checkpoints every 10 s by default (flink.checkpointIntervalMs), so 5 minutes without one is
  * a stuck job; 10 000 messages of lag; 1 GiB of WAL held by the slot (a tenth of the default
- * max_slot_wal_keep_size of 10 GB, after which PostgreSQL invalidates the slot); 15 s per call.
+ * max_slot_wal_keep_size of 10 GB, after which PostgreSQL invalidates the slot); 1,500 snapshots and 500
+ * delete files per table (what a table grows to within minutes to hours without maintenance); 15 s per call.
  */
 export const DEFAULT_THRESHOLDS: HealthThresholds = {
     maxCheckpointAgeSeconds: 300,
     maxConsumerLag: 10_000,
     maxSlotLagBytes: 2 ** 30,
+    // A day at 1 minute commits, or 10 minutes at 1 s checkpoints without maintenance.
+    maxSnapshots: 1500,
+    maxDeleteFiles: 500,
     timeoutSeconds: 15,
 };
 
@@ -333,6 +343,81 @@ export function evaluateDataFiles(identifier: string, m: DataFilesMeasurement, t
     if (t.maxDataAgeSeconds !== undefined && age > t.maxDataAgeSeconds)
         return { name, status: "FAIL", detail: `${text}: older than ${formatAge(t.maxDataAgeSeconds)}`, metrics };
     return { name, status: "PASS", detail: text, metrics };
+}
+
+/** What `iceberg.files.<table>` reads of the `tableMaintenance` output. */
+export type TableMaintenanceView = Pick<TableMaintenanceOutput, "tables" | "expireSnapshots" | "rewriteDataFiles"> & { job: { name: string } };
+
+/** Slack on top of a task's interval before it counts as late (a run takes a while; the rate limit). */
+const MAINTENANCE_SLACK_SECONDS = 120;
+
+/**
+ * `iceberg.files.<table>`: the table's upkeep from its metadata file. WARN when it keeps more snapshots
+ * or delete files than the thresholds, and, when the stack maintains it, when expiration or compaction
+ * is late (older snapshots than the retention plus two intervals; delete files and no compaction for
+ * three intervals), naming the maintenance job to look at; without maintenance, the WARN names the key
+ * that turns it on.
+ */
+export function evaluateTableFiles(
+    identifier: string,
+    m: TableFilesMeasurement,
+    t: HealthThresholds,
+    maintenance: TableMaintenanceView | undefined,
+    nowMs: number,
+): CheckResult {
+    const name = `iceberg.files.${identifier}`;
+    const ageOf = (ms: number | null) => (ms === null ? null : Math.max(0, Math.round((nowMs - ms) / 1000)));
+    const oldestAge = ageOf(m.oldestSnapshotMs);
+    const compactionAge = ageOf(m.lastCompactionMs);
+    const maintained = maintenance?.tables.includes(identifier) ?? false;
+    const metrics: Record<string, MetricValue> = {
+        snapshots: m.snapshots,
+        oldestSnapshotAgeSeconds: oldestAge,
+        dataFiles: m.dataFiles,
+        deleteFiles: m.deleteFiles,
+        lastCompactionAgeSeconds: compactionAge,
+        gcEnabled: m.gcEnabled,
+        maintained,
+    };
+    const files = `${m.dataFiles ?? "?"} data file(s), ${m.deleteFiles ?? "?"} delete file(s)`;
+    const text = `${m.snapshots} snapshot(s)${oldestAge !== null ? ` (oldest ${formatAge(oldestAge)})` : ""}, ${files}; last compaction ${compactionAge !== null ? `${formatAge(compactionAge)} ago` : "none kept"}`;
+    const problems: string[] = [];
+    if (m.snapshots > t.maxSnapshots) problems.push(`more than ${t.maxSnapshots} snapshots`);
+    if ((m.deleteFiles ?? 0) > t.maxDeleteFiles) problems.push(`more than ${t.maxDeleteFiles} delete files`);
+    if (!maintained) {
+        if (!problems.length) return { name, status: "PASS", detail: `${text} (no table maintenance declared)`, metrics };
+        return {
+            name,
+            status: "WARN",
+            detail: `${text}: ${problems.join(", ")}, and nothing maintains this table: set lakehouse:maintenance.enabled to true (docs/maintenance.md) and run pulumi up`,
+            metrics,
+        };
+    }
+    const e = maintenance!.expireSnapshots;
+    if (
+        e.intervalSeconds > 0 &&
+        m.snapshots > e.retainLast &&
+        oldestAge !== null &&
+        oldestAge > e.maxSnapshotAgeSeconds + 2 * e.intervalSeconds + MAINTENANCE_SLACK_SECONDS
+    ) {
+        problems.push(`the oldest snapshot is ${formatAge(oldestAge)} old against a retention of ${formatAge(e.maxSnapshotAgeSeconds)}: expiration is late`);
+        if (!m.gcEnabled)
+            problems.push("the table's gc.enabled is false, so Iceberg refuses to expire its snapshots (the maintenance job sets it when it starts)");
+    }
+    const r = maintenance!.rewriteDataFiles;
+    const since = compactionAge ?? oldestAge;
+    if (r.intervalSeconds > 0 && (m.deleteFiles ?? 0) > 0 && since !== null && since > 3 * r.intervalSeconds + MAINTENANCE_SLACK_SECONDS)
+        problems.push(
+            `${m.deleteFiles} delete file(s) and no compaction for ${formatAge(since)} (every ${formatAge(r.intervalSeconds)} declared): compaction is late`,
+        );
+    if (problems.length)
+        return {
+            name,
+            status: "WARN",
+            detail: `${text}: ${problems.join("; ")}; look at the maintenance job "${maintenance!.job.name}" (check flink.job.table-maintenance, and its exceptions in Flink's UI)`,
+            metrics,
+        };
+    return { name, status: "PASS", detail: `${text}; maintained by "${maintenance!.job.name}"`, metrics };
 }
 
 /** `nessie.server`: FAIL when the stack's branch does not exist. */

@@ -19,6 +19,7 @@ import {
     evaluateNessieServer,
     evaluateNessieTable,
     evaluateSlot,
+    evaluateTableFiles,
     evaluateTopic,
 } from "./rules";
 
@@ -123,6 +124,23 @@ export async function runHealthChecks(
                 }
             }),
         );
+        const maintenance = outputs.tableMaintenance?.job;
+        if (maintenance) {
+            const ref = { ...(maintenance.jobId ? { jobId: maintenance.jobId } : {}), name: maintenance.name };
+            try {
+                jobs.push(
+                    evaluateFlinkJob(
+                        "table-maintenance",
+                        ref,
+                        await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${maintenance.name}`),
+                        t,
+                        now(),
+                    ),
+                );
+            } catch (err) {
+                jobs.push(fail("flink.job.table-maintenance", `reading job ${maintenance.name}: ${errorText(err)}`));
+            }
+        }
         return [...out, ...jobs];
     });
 
@@ -193,6 +211,7 @@ export async function runHealthChecks(
         const branch = outputs.nessieBranch ?? "main";
         const identifiers = tables.flatMap((x) => x.icebergTables.map((r) => r.identifier));
         const locations: Record<string, string | { error: string }> = {};
+        const metadataLocations: Record<string, string> = {};
         const nessieChecks: CheckResult[] = [];
         if (!api) {
             nessieChecks.push(missing("nessie.server", ["nessieApiUri.host"], "Nessie is not published to this machine"));
@@ -226,6 +245,7 @@ export async function runHealthChecks(
                     locations[id] = m.content?.metadataLocation
                         ? tableLocation(m.content.metadataLocation)
                         : { error: `table ${key} has no metadata location in Nessie` };
+                    if (m.content?.metadataLocation) metadataLocations[id] = m.content.metadataLocation;
                 } catch (err) {
                     nessieChecks.push(fail(name, `reading ${key} from Nessie: ${errorText(err)}`));
                     locations[id] = { error: errorText(err) };
@@ -262,6 +282,15 @@ export async function runHealthChecks(
                         );
                     } catch (err) {
                         out.push(fail(name, `listing ${loc}/data/: ${errorText(err)}`));
+                    }
+                    // The table's upkeep: snapshots, data and delete files, last compaction (its metadata file).
+                    const metadata = metadataLocations[id];
+                    if (!metadata) continue;
+                    try {
+                        const files = await withTimeout(probes.tableFiles(target, metadata, ms), ms * 2, `reading ${metadata}`);
+                        out.push(evaluateTableFiles(id, files, t, outputs.tableMaintenance, now()));
+                    } catch (err) {
+                        out.push(fail(`iceberg.files.${id}`, `reading ${metadata}: ${errorText(err)}`));
                     }
                 }
             }

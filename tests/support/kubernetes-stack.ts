@@ -134,25 +134,6 @@ export async function claimStates(ctx: HarnessContext, l: ClusterLayout, namespa
         .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** One step of `pulumi preview --json`: the operation and the resource's type and name. */
-export interface PreviewStep {
-    op: string;
-    type: string;
-    name: string;
-}
-
-/**
- * What `pulumi preview --json` plans: its steps (the stack itself and the providers left out; a
- * resource with nothing to change is not among them) and its change summary (operation -> count,
- * `same` included). Pure.
- */
-export function previewPlan(json: string): { steps: PreviewStep[]; summary: Record<string, number> } {
-    const parsed = JSON.parse(json);
-    const steps = (parsed.steps ?? [])
-        .map((s: { op: string; urn: string }) => {
-            const [type, name] = s.urn.split("::").slice(-2);
-            return { op: s.op, type: type.split("$").pop()!, name };
-        })
-        .filter((s: PreviewStep) => s.type !== "pulumi:pulumi:Stack" && !s.type.startsWith("pulumi:providers:") && s.op !== "same");
-    return { steps, summary: parsed.changeSummary ?? {} };
-}
+// Where the preview plan is read now (shared with the other end-to-end tests).
+export { previewPlan } from "./e2e";
+export type { PreviewStep } from "./e2e";

@@ -45,7 +45,7 @@ export interface RequestOptions {
     method?: string;
     /** Path (with query) after the base URL. */
     path: string;
-    /** Sent as JSON. */
+    /** Sent as JSON; a `FormData` is sent as `multipart/form-data` (a file upload). */
     body?: unknown;
     headers?: Record<string, string>;
     /** Per attempt (default 60,000 ms). */
@@ -89,7 +89,7 @@ export interface HttpAnswer {
 }
 
 /**
- * Sends one request (JSON body, `Accept: application/json`, aborted after `timeoutMs`) and reads the
+ * Sends one request (JSON body or a `FormData` form, `Accept: application/json`, aborted after `timeoutMs`) and reads the
  * answer's text, whatever its status. Only a server that does not answer throws: an {@link HttpError}
  * with status 0 `<service> <METHOD> <url>: <cause>`, passed through `clean` (redaction), the cause
  * alone in `reason`, and `timedOut` when no answer came within `timeoutMs`.
@@ -102,15 +102,17 @@ export async function sendRequest(
     clean: (message: string) => string = (m) => m,
 ): Promise<HttpAnswer> {
     let response: Response;
+    // A form (a file upload) goes as multipart, fetch setting its boundary; anything else as JSON.
+    const form = typeof FormData !== "undefined" && options.body instanceof FormData;
     try {
         response = await fetch(url, {
             method,
             headers: {
                 Accept: "application/json",
-                ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
+                ...(options.body === undefined || form ? {} : { "Content-Type": "application/json" }),
                 ...(options.headers ?? {}),
             },
-            body: options.body === undefined ? undefined : JSON.stringify(options.body),
+            body: options.body === undefined ? undefined : form ? (options.body as FormData) : JSON.stringify(options.body),
             signal: AbortSignal.timeout(options.timeoutMs),
         });
     } catch (err) {

@@ -79,6 +79,9 @@ describe("arguments", () => {
             "1h",
             "--max-commit-age",
             "90",
+            "--max-snapshots=100",
+            "--max-delete-files",
+            "7",
             "--timeout",
             "5s",
         ]);
@@ -91,6 +94,8 @@ describe("arguments", () => {
                 maxSlotLagBytes: 512 * 2 ** 20,
                 maxDataAgeSeconds: 3600,
                 maxCommitAgeSeconds: 90,
+                maxSnapshots: 100,
+                maxDeleteFiles: 7,
                 timeoutSeconds: 5,
             },
         });
@@ -505,6 +510,15 @@ function healthyProbes(overrides: Partial<HealthProbes> = {}): HealthProbes {
             truncated: false,
             newest: { key: "x/data/1.parquet", lastModified: NOW - 10_000, size: 100 },
         }),
+        tableFiles: async (_s3, metadataLocation) => ({
+            metadataLocation,
+            snapshots: 12,
+            oldestSnapshotMs: NOW - 600_000,
+            dataFiles: 3,
+            deleteFiles: 2,
+            lastCompactionMs: null,
+            gcEnabled: false,
+        }),
         nessieServer: async () => ({ specVersion: "2.2.0", defaultBranch: "main", hash: "f".repeat(64) }),
         nessieTable: async (_api, _branch, key) => ({
             content: { type: "ICEBERG_TABLE", metadataLocation: `s3://wh/${key.replace(".", "/")}_u/metadata/2.metadata.json`, snapshotId: "9" },
@@ -541,7 +555,9 @@ describe("runHealthChecks over injected probes", () => {
             ["connect.connector", "PASS"],
             ["s3.bucket", "PASS"],
             ["s3.data.nessie.cdc.demographics", "PASS"],
+            ["iceberg.files.nessie.cdc.demographics", "PASS"],
             ["s3.data.nessie.cdc.demographics_changes", "PASS"],
+            ["iceberg.files.nessie.cdc.demographics_changes", "PASS"],
             ["nessie.server", "PASS"],
             ["nessie.table.nessie.cdc.demographics", "PASS"],
             ["nessie.table.nessie.cdc.demographics_changes", "PASS"],
@@ -552,7 +568,7 @@ describe("runHealthChecks over injected probes", () => {
         expect(seen.sort()).toEqual(["s3://wh/cdc/demographics_changes_u/data/", "s3://wh/cdc/demographics_u/data/"]);
         const report = buildReport("dev", checks, new Date(NOW));
         expect(exitCode(report)).toBe(0);
-        expect(report).toMatchObject({ stack: "dev", ok: true, checkedAt: "2026-11-24T12:00:00.000Z", summary: { pass: 15, warn: 0, fail: 0 } });
+        expect(report).toMatchObject({ stack: "dev", ok: true, checkedAt: "2026-11-24T12:00:00.000Z", summary: { pass: 17, warn: 0, fail: 0 } });
         // JSON shape: exactly these keys per check.
         const json = JSON.parse(JSON.stringify(report));
         expect(Object.keys(json).sort()).toEqual(["checkedAt", "checks", "ok", "stack", "summary"]);
@@ -562,7 +578,7 @@ describe("runHealthChecks over injected probes", () => {
         expect(text).toMatch(
             /^PASS {2}flink\.job\.demographics +"cdc-lakehouse-s-demographics-to-iceberg" RUNNING as a{32} for 1 min; last checkpoint #5 3 s ago$/m,
         );
-        expect(text.split("\n").pop()).toBe("15 checks: 15 PASS, 0 WARN, 0 FAIL");
+        expect(text.split("\n").pop()).toBe("17 checks: 17 PASS, 0 WARN, 0 FAIL");
     });
 
     it("turns a probe's error into that check's FAIL, redacting secrets, and exits 1", async () => {
@@ -587,7 +603,7 @@ describe("runHealthChecks over injected probes", () => {
         expect(report.ok).toBe(false);
         expect(report.summary.fail).toBe(2);
         expect(exitCode(report)).toBe(1);
-        expect(formatReport(report)).toMatch(/15 checks: 13 PASS, 0 WARN, 2 FAIL {2}\(unhealthy\)$/);
+        expect(formatReport(report)).toMatch(/17 checks: 15 PASS, 0 WARN, 2 FAIL {2}\(unhealthy\)$/);
         expect(JSON.stringify(report)).not.toContain("pg-secret-1");
     });
 

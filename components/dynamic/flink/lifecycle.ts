@@ -1,0 +1,73 @@
+/**
+ * What every Flink job resource does to the jobs it owns, whatever submits them (SQL through the
+ * SQL Gateway, a jar through the REST API): stop every live job of its name keeping state, read a job
+ * that is not as declared as drift, and end the recorded job on delete.
+ *
+ * Serialization-safe (see ../toolkit/README.md): functions and literals only.
+ */
+import { PROVIDER_DEFAULTS } from "../../defaults";
+import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed } from "./rest";
+
+/** What the lifecycle functions read of a job resource's inputs or state. */
+export interface OwnedJob {
+    restUrl: string;
+    /** The Flink job name: how the resource finds its job after a crash. */
+    name: string;
+    jobId?: string;
+    lastSavepoint?: string;
+    savepointDirectory?: string;
+    waitTimeoutSeconds?: number;
+    state?: string;
+    deleteMode?: string;
+}
+
+/**
+ * Stops every live job the resource owns (the one in state, and any under its old or new name) with a
+ * savepoint, or by a cancel that keeps its newest checkpoint; returns where to resume from and how
+ * many jobs were live. A recorded job that already ended gives its newest restore point.
+ */
+export async function stopOwnedJobs(inputs: OwnedJob, previous: OwnedJob | undefined): Promise<{ restorePoint?: string; stopped: number }> {
+    const restUrl = inputs.restUrl;
+    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
+    let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
+    const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
+    if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
+    if (previous?.jobId) {
+        const state = await jobState(restUrl, previous.jobId);
+        if (!TERMINAL_JOB_STATES.includes(state) && state !== "MISSING") live.add(previous.jobId);
+        else if (state !== "MISSING") restorePoint = (await latestRestorePoint(restUrl, previous.jobId)) ?? restorePoint;
+    }
+    for (const id of live) {
+        // A savepoint when every task runs; a job between restarts is cancelled and resumes from its last checkpoint.
+        restorePoint = (await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs)) ?? restorePoint;
+    }
+    return { restorePoint, stopped: live.size };
+}
+
+/**
+ * The resource's state as read: a job that failed, was cancelled or is gone is drift (`state` differs
+ * from the declaration), not deletion, so `up` resubmits it from its last savepoint.
+ */
+export async function readOwnedJob(props: Record<string, any>): Promise<Record<string, any>> {
+    const state = props.jobId ? await jobState(props.restUrl, props.jobId) : "MISSING";
+    const declared = props.state ?? "RUNNING";
+    const live = ["RUNNING", "CREATED", "INITIALIZING", "RECONCILING"].includes(state);
+    // As declared: a live job for RUNNING, no live job for STOPPED. Anything else shows as `state` drift.
+    const matches = declared === "RUNNING" ? live : !live && !["RESTARTING", "FAILING", "CANCELLING"].includes(state);
+    return { ...props, state: matches ? declared : state, jobState: state };
+}
+
+/**
+ * Ends the job the resource recorded: with a savepoint (default) or a cancel (`deleteMode: "cancel"`).
+ * Only that job: another live job of the same name belongs to whoever submitted it (the replacement of
+ * this resource stops this one and resubmits from its savepoint before this delete runs); a job leaked
+ * by a crash is stopped by the next create or update, which stops every live job of its name first.
+ */
+export async function endOwnedJob(props: OwnedJob): Promise<void> {
+    const timeoutMs = (props.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
+    if (!props.jobId) return;
+    const state = await jobState(props.restUrl, props.jobId);
+    if (TERMINAL_JOB_STATES.includes(state) || state === "MISSING") return;
+    if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(props.restUrl, props.jobId, timeoutMs);
+    else await endJobKeepingState(props.restUrl, props.jobId, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
+}
