@@ -13,6 +13,7 @@
  *   npm run bench:latency -- --json
  *   npm run bench:latency -- --changes 2000 --rate 100 --intervals 1000,10000 --throughput-seconds 30
  *   npm run bench:latency -- --compare --changes 300 --rate 50 --intervals 1000 --throughput-seconds 20
+ *   npm run bench:latency -- --intervals 500,1000 --maintenance --connector-config poll.interval.ms=100
  */
 import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine } from "../ops/args";
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
@@ -45,7 +46,36 @@ export const LATENCY_OPTIONS = {
     },
     compare: { type: "flag", description: "run on docker, then on local, with the same options, and report the ratios docker/local" },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
+    maintenance: {
+        type: "flag",
+        description: "run the table maintenance job beside the pipeline (lakehouse:maintenance, compaction and expiration every 60 s; local platform)",
+    },
+    "connector-config": {
+        type: "strings",
+        default: [],
+        value: "key=value",
+        description: "a Debezium setting for the run (lakehouse:pipeline.connectorConfig), e.g. poll.interval.ms=100; repeatable; local platform",
+    },
 } as const satisfies OptionTable;
+
+/** The maintenance a `--maintenance` run declares: every task on a short schedule, so it runs during the measurement. */
+export const BENCH_MAINTENANCE = {
+    enabled: true,
+    rateLimitSeconds: 10,
+    expireSnapshots: { intervalSeconds: 60, maxSnapshotAgeSeconds: 300, retainLast: 10 },
+    rewriteDataFiles: { intervalSeconds: 60, minInputFiles: 2 },
+};
+
+/** `--connector-config key=value` pairs as a map; UsageError on one without `=`. */
+export function connectorConfigOption(pairs: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs) {
+        const at = pair.indexOf("=");
+        if (at <= 0) throw new UsageError(`--connector-config takes key=value, e.g. poll.interval.ms=100; got "${pair}"`);
+        out[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return out;
+}
 
 /** The text `npm run bench:latency -- --help` prints. */
 export const LATENCY_USAGE = formatUsage("usage: npm run bench:latency -- [options]", LATENCY_OPTIONS);
@@ -58,6 +88,9 @@ export function parseLatencyArgs(argv: readonly string[]): LatencyOptions {
     if (opts.platform !== undefined && !PLATFORMS.includes(opts.platform as BenchPlatform))
         throw new UsageError(`--platform is local, docker or kubernetes, not "${opts.platform}"`);
     if (opts.compare && opts.platform !== undefined) throw new UsageError("--compare runs on both platforms: leave out --platform");
+    if ((opts.maintenance || opts["connector-config"].length) && (opts.compare || (opts.platform ?? "local") !== "local"))
+        throw new UsageError("--maintenance and --connector-config apply to the local platform: leave out --platform and --compare");
+    connectorConfigOption(opts["connector-config"]);
     if ((opts.compare || opts.platform === "docker") && opts.intervals.length !== 1)
         throw new UsageError(
             `${opts.compare ? "--compare" : "--platform docker"} measures one checkpoint interval (the Docker rendering is created under mocks and cannot be updated): pass --intervals <ms>, e.g. --intervals 1000`,
@@ -89,7 +122,12 @@ export interface LatencyResult {
 /** Deploys the stack of `platform`, measures latency and throughput at each interval, verifies, and tears it down. */
 export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, log: Log): Promise<LatencyResult> {
     const started = Date.now();
-    const settings: BenchStackSettings = { checkpointIntervalMs: opts.intervals[0] };
+    const connectorConfig = connectorConfigOption(opts["connector-config"]);
+    const settings: BenchStackSettings = {
+        checkpointIntervalMs: opts.intervals[0],
+        ...(Object.keys(connectorConfig).length ? { connectorConfig } : {}),
+        ...(opts.maintenance ? { maintenance: BENCH_MAINTENANCE } : {}),
+    };
     const stack: BenchStack =
         platform === "docker"
             ? await deployDockerBenchStack(settings, log)
@@ -104,7 +142,7 @@ export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, 
         for (const [i, interval] of opts.intervals.entries()) {
             if (i > 0) {
                 log(`checkpoint interval -> ${interval} ms (pulumi up: the job is stopped with a savepoint and resubmitted)`);
-                reconfigureMs[String(interval)] = await stack.reconfigure({ checkpointIntervalMs: interval });
+                reconfigureMs[String(interval)] = await stack.reconfigure({ ...settings, checkpointIntervalMs: interval });
                 await session.refresh();
             }
             const warm = await session.warmUp();

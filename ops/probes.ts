@@ -229,13 +229,19 @@ export function s3ErrorText(err: unknown, bucket: string): string {
 
 /** Reads a table's current metadata file (`s3://...metadata.json`) and summarizes its upkeep. */
 export async function tableFiles(s3: S3Target, metadataLocation: string, timeoutMs: number): Promise<TableFilesMeasurement> {
-    const { bucket, prefix: key } = parseS3Uri(metadataLocation);
+    // A file, not a prefix: the key without the trailing "/" parseS3Uri gives a location.
+    const { bucket, prefix } = parseS3Uri(metadataLocation);
+    const key = prefix.replace(/\/$/, "");
     const client = s3Client(s3, timeoutMs);
     try {
         const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
         return summarizeTableMetadata(metadataLocation, JSON.parse(await r.Body!.transformToString()));
     } catch (err) {
-        throw new Error(err instanceof SyntaxError ? `${metadataLocation} is not JSON: ${err.message}` : s3ErrorText(err, bucket));
+        if (err instanceof SyntaxError) throw new Error(`${metadataLocation} is not JSON: ${err.message}`);
+        const e = err as { name?: string };
+        // Gone between Nessie's answer and the read (a commit replaced it): the next run reads the new one.
+        if (e.name === "NoSuchKey") throw new Error(`${metadataLocation} does not exist (a newer commit may have replaced it)`);
+        throw new Error(s3ErrorText(err, bucket));
     } finally {
         client.destroy();
     }

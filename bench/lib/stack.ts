@@ -22,6 +22,8 @@ export interface BenchStackSettings {
     parallelism?: number;
     /** Extra Debezium settings (lakehouse:pipeline.connectorConfig). */
     connectorConfig?: Record<string, string>;
+    /** lakehouse:maintenance (the table maintenance job), when the run measures with it. */
+    maintenance?: Record<string, unknown>;
 }
 
 export interface StackOutputs {
@@ -129,6 +131,7 @@ function stackFile(base: any, ids: { bucket: string; namespace: string; schema: 
     cfg.config["lakehouse:flink"] = { checkpointIntervalMs: s.checkpointIntervalMs, ...(s.parallelism ? { parallelism: s.parallelism } : {}) };
     // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
     cfg.config["lakehouse:dremio"] = { enabled: false };
+    if (s.maintenance) cfg.config["lakehouse:maintenance"] = s.maintenance;
     // Jobs are stopped with a savepoint on reconfigure (their update path); cancel on destroy is enough.
     cfg.config["lakehouse:pipeline"] = {
         ...cfg.config["lakehouse:pipeline"],

@@ -8,7 +8,15 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+    CreateBucketCommand,
+    DeleteBucketCommand,
+    DeleteObjectsCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+} from "@aws-sdk/client-s3";
 import { MaintenanceConfig } from "../../../components/config";
 import { DEFAULTS } from "../../../components/defaults";
 import { flinkJarJobProvider } from "../../../components/dynamic/flink-jar-job";
@@ -22,6 +30,8 @@ import {
     maintenanceProgramArgs,
 } from "../../../components/maintenance";
 import { endpoints } from "../../../harness/cli";
+import { tableLocation } from "../../../ops/health";
+import { nessieTable, tableFiles } from "../../../ops/probes";
 import { bothForms } from "../../support/dynamic";
 import { IcebergSession, icebergSession, pollFor } from "../../support/iceberg-session";
 
@@ -76,13 +86,29 @@ function inputs(name: string, table: string, schedules: MaintenanceConfig = SCHE
 let s3: S3Client;
 let lake: IcebergSession;
 
-/** Files of the table's current snapshot by kind (data; position or equality deletes), and its snapshots. */
+/** The table's current metadata file (from Nessie) and its location. */
+async function tableMetadata(table: string): Promise<{ metadataLocation: string; location: string }> {
+    const m = await nessieTable(ep().nessie.apiV2, "main", `${NAMESPACE}.${table}`, 30_000);
+    const metadataLocation = m.content?.metadataLocation;
+    if (!metadataLocation) throw new Error(`${NAMESPACE}.${table} has no metadata location in Nessie`);
+    return { metadataLocation, location: tableLocation(metadataLocation) };
+}
+
+/**
+ * The table's data files, delete files and snapshots, as its current metadata file says (what
+ * `npm run health` reads): straight from Nessie and S3, past any catalog cache of the SQL session.
+ */
 async function tableShape(table: string): Promise<{ data: number; deletes: number; snapshots: number }> {
-    // Content 0 is a data file, 1 position deletes, 2 equality deletes; counted here, row by row.
-    const files = await lake.query(`SELECT content FROM lake.${NAMESPACE}.\`${table}$files\``);
-    const snapshots = await lake.query(`SELECT snapshot_id FROM lake.${NAMESPACE}.\`${table}$snapshots\``);
-    const data = files.filter((r) => Number(r[0]) === 0).length;
-    return { data, deletes: files.length - data, snapshots: snapshots.length };
+    const e = ep();
+    const target = {
+        endpoint: e.minio.endpoint,
+        region: e.minio.region,
+        accessKeyId: e.minio.accessKeyId,
+        secretAccessKey: e.minio.secretAccessKey,
+        forcePathStyle: true,
+    };
+    const files = await tableFiles(target, (await tableMetadata(table)).metadataLocation, 30_000);
+    return { data: files.dataFiles ?? 0, deletes: files.deleteFiles ?? 0, snapshots: files.snapshots };
 }
 
 /** `commits` upsert commits (creating the table first), each rewriting every key (so each adds data and equality-delete files); returns the rows as they end. */
@@ -95,10 +121,20 @@ async function writeCommits(table: string, keys: number, commits: number, create
         const rows = Array.from({ length: keys }, (_, k) => `(${k + 1}, 'v${c}-${k + 1}')`).join(", ");
         await lake.query(`INSERT INTO lake.${NAMESPACE}.${table} VALUES ${rows}`);
     }
-    return Array.from({ length: keys }, (_, k) => [k + 1, `v${commits}-${k + 1}`]);
+    const expected = Array.from({ length: keys }, (_, k) => [k + 1, `v${commits}-${k + 1}`]);
+    // The gateway answers an INSERT before its commit is visible: wait for the last one.
+    await pollFor(
+        `${table} to show its last commit`,
+        60_000,
+        () => rowsOf(table),
+        (rows) => JSON.stringify(rows) === JSON.stringify(expected),
+    );
+    return expected;
 }
 
-const rowsOf = (table: string) => lake.query(`SELECT id, v FROM lake.${NAMESPACE}.${table} ORDER BY id`);
+function rowsOf(table: string): Promise<unknown[][]> {
+    return lake.query(`SELECT id, v FROM lake.${NAMESPACE}.${table} ORDER BY id`);
+}
 
 beforeAll(async () => {
     const e = ep();
@@ -144,7 +180,12 @@ describe.each([["live"], ["serialized"]])("the maintenance job (%s provider)", (
     test("compacts small files with their deletes applied and expires old snapshots; the rows stay exact", async () => {
         const provider = (await bothForms(flinkJarJobProvider)).find(([f]) => f.startsWith(form === "live" ? "provider" : "serialized"))![1];
         const expected = await writeCommits(table, 5, 8);
-        const before = await tableShape(table);
+        const before = await pollFor(
+            `${table} to have its 8 snapshots`,
+            60_000,
+            () => tableShape(table),
+            (s) => s.snapshots === 8,
+        );
         console.log(`${table} before maintenance: ${JSON.stringify(before)}`);
         // Upsert commits add data files and equality-delete files: the pile the issue describes.
         expect(before.snapshots).toBe(8);
@@ -181,8 +222,7 @@ describe.each([["live"], ["serialized"]])("the maintenance job (%s provider)", (
 
         // A file under the table's location that no snapshot references (a writer that died before its
         // commit leaves one) is deleted once older than the minimum age; the table's own files are not.
-        const [[live]] = await lake.query(`SELECT file_path FROM lake.${NAMESPACE}.\`${table}$files\` WHERE content = 0`);
-        const orphanKey = `${String(live).replace(`s3://${BUCKET}/`, "").replace(/[^/]+$/, "")}orphan-${RUN}.parquet`;
+        const orphanKey = `${(await tableMetadata(table)).location.replace(`s3://${BUCKET}/`, "")}/data/orphan-${RUN}.parquet`;
         await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: orphanKey, Body: "not referenced by any snapshot" }));
         const exists = () =>
             s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: orphanKey })).then(

@@ -16,7 +16,8 @@ import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { parseStackOutputs, StackOutputs } from "../../../ops/outputs";
 import { main as healthMain } from "../../../scripts/health";
 import { localStackCopy, pgQuery, previewPlan, pulumiOn, writeStackFile } from "../../support/e2e";
-import { IcebergSession, icebergSession, pollFor } from "../../support/iceberg-session";
+import { stackIcebergSession } from "../../support/docker-stack";
+import { IcebergSession, pollFor } from "../../support/iceberg-session";
 import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
 
 const id = Date.now().toString(36);
@@ -24,7 +25,8 @@ const stack = `maint-it-${id}`;
 const bucket = `maint-it-${id}`;
 const schema = `maint_it_${id}`;
 const stackFile = path.join(REPO_DIR, `Pulumi.${stack}.yaml`);
-const MAINTENANCE_RESOURCE = `cdc-lakehouse-table-maintenance`;
+/** The maintenance job's resource, as a preview names it. */
+const MAINTENANCE_STEP = { type: "pulumi-nodejs:dynamic/lakehouse:FlinkJarJob", name: "lakehouse-table-maintenance" };
 
 /** Short schedules (the shortest the config allows), so the test sees every task run. */
 const MAINTENANCE = {
@@ -104,7 +106,7 @@ async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: string): Pro
 
 test("the preview shows the maintenance job; up runs it and the outputs say what it does", async () => {
     const plan = previewPlan((await pulumi(["preview", "-s", stack, "--json"])).stdout);
-    expect(plan.steps).toContainEqual({ op: "create", type: "pulumi-nodejs:dynamic:Resource", name: MAINTENANCE_RESOURCE });
+    expect(plan.steps).toContainEqual({ op: "create", ...MAINTENANCE_STEP });
     deployed = true;
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
     outputs = parseStackOutputs(JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json", "--show-secrets"])).stdout)).outputs;
@@ -114,7 +116,7 @@ test("the preview shows the maintenance job; up runs it and the outputs say what
     expect(m.expireSnapshots).toEqual(MAINTENANCE.expireSnapshots);
     expect(m.rewriteDataFiles).toMatchObject({ intervalSeconds: 10, minInputFiles: 2, deleteFileThreshold: 1 });
     expect(await jobState(endpoints()["flink-jobmanager"].restUrl, m.job.jobId!)).toBe("RUNNING");
-    lake = await icebergSession(bucket);
+    lake = await stackIcebergSession(outputs);
     pipeline = stackPipeline(outputs, lake, (line) => console.log(line));
 });
 
@@ -155,7 +157,7 @@ test("a second preview changes nothing", async () => {
 test("maintenance off: the preview deletes the job and nothing else; up stops it with a savepoint", async () => {
     writeStackFile(stack, config({ enabled: false }));
     const plan = previewPlan((await pulumi(["preview", "-s", stack, "--json"])).stdout);
-    expect(plan.steps).toEqual([{ op: "delete", type: "pulumi-nodejs:dynamic:Resource", name: MAINTENANCE_RESOURCE }]);
+    expect(plan.steps).toEqual([{ op: "delete", ...MAINTENANCE_STEP }]);
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
     expect(await jobState(endpoints()["flink-jobmanager"].restUrl, outputs.tableMaintenance!.job.jobId!)).toBe("FINISHED");
     const after = parseStackOutputs(JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json", "--show-secrets"])).stdout)).outputs;

@@ -5,7 +5,7 @@
  */
 import { FAULT_OPTIONS, FAULTS_USAGE, parseFaultOptions } from "../../../bench/faults";
 import { DEFAULT_OPTIONS } from "../../../bench/faults/model";
-import { LATENCY_USAGE, parseLatencyArgs } from "../../../bench/latency";
+import { BENCH_MAINTENANCE, LATENCY_USAGE, connectorConfigOption, parseLatencyArgs } from "../../../bench/latency";
 import { LOAD_USAGE, parseLoadArgs } from "../../../bench/load";
 import { PREVIEW_USAGE, parsePreviewArgs } from "../../../bench/preview";
 import { main as harnessMain, parseHarnessArgs } from "../../../harness/cli";
@@ -287,6 +287,17 @@ describe("npm run bench:latency / bench:load / bench:faults / bench:preview", ()
             faults: ["flink-jobmanager", "zookeeper"],
             rate: 20,
         });
+    });
+
+    it("bench:latency takes the table maintenance and Debezium settings of a freshness run (local platform only)", () => {
+        const opts = parseLatencyArgs(["--intervals", "500,1000", "--maintenance", "--connector-config", "poll.interval.ms=100,max.batch.size=512"]);
+        expect(opts).toMatchObject({ intervals: [500, 1000], maintenance: true, "connector-config": ["poll.interval.ms=100", "max.batch.size=512"] });
+        expect(connectorConfigOption(opts["connector-config"])).toEqual({ "poll.interval.ms": "100", "max.batch.size": "512" });
+        expect(BENCH_MAINTENANCE).toMatchObject({ enabled: true, rewriteDataFiles: { intervalSeconds: 60 } });
+        expect(() => parseLatencyArgs(["--connector-config", "poll.interval.ms"])).toThrow(
+            /--connector-config takes key=value, e.g. poll.interval.ms=100; got "poll.interval.ms"/,
+        );
+        expect(() => parseLatencyArgs(["--maintenance", "--platform", "docker", "--intervals", "1000"])).toThrow(/apply to the local platform/);
     });
 
     it("name a bad flag or value", () => {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes a table's dangling delete files: those that apply to no live data file. Compaction applies
  * an upsert table's equality deletes to the data files it rewrites, but Iceberg's Flink maintenance
- * (1.10) leaves the delete files themselves in the table (Spark has a "remove dangling deletes" action,
+ * (1.11.0) leaves the delete files themselves in the table (Spark has a "remove dangling deletes" action,
  * Flink does not), so they pile up as the data files once did. A delete file that applies to no live
  * data file never applies to a file added later (later files have newer sequence numbers, and a
  * compaction's output only holds rows of files that are live when it commits), so removing it changes
