@@ -68,16 +68,28 @@ export function checkFlinkJarJobInputs(news: Record<string, any>): { property: s
 }
 
 /** Inputs compared as they are (JSON), in the order the diff lists them. */
-const PLAIN_KEYS = ["name", "entryClass", "programArgs", "state", "deleteMode", "savepointDirectory", "allowNonRestoredState", "waitTimeoutSeconds", "version"];
+const PLAIN_KEYS = [
+    "restUrl",
+    "name",
+    "entryClass",
+    "programArgs",
+    "state",
+    "deleteMode",
+    "savepointDirectory",
+    "allowNonRestoredState",
+    "waitTimeoutSeconds",
+    "version",
+];
 
-/** Changes that leave the running job alone (how it is waited for and ended). */
-const IN_PLACE_KEYS = ["deleteMode", "waitTimeoutSeconds", "savepointDirectory"];
+/** Changes that leave the running job alone (how Pulumi reaches it, how it is waited for and ended). */
+const IN_PLACE_KEYS = ["restUrl", "deleteMode", "waitTimeoutSeconds", "savepointDirectory"];
 
 /**
  * The pure diff: exactly the changed paths. The jar is compared by its source hash and build
- * properties (`jar.sourceHash`), not by where it is built or the project sits on this machine; the
- * REST URL is how Pulumi reaches the cluster, so a new URL alone leaves the running job alone. Nothing
- * replaces: the job's identity is its name, updated in place through a savepoint.
+ * properties (`jar.sourceHash`), not by where it is built or the project sits on this machine (no
+ * diff between two machines); the REST URL is how Pulumi reaches the cluster, so a new URL is an update
+ * that leaves the running job alone (state records it for read and delete). Nothing replaces: the
+ * job's identity is its name, updated in place through a savepoint.
  */
 export function diffFlinkJarJob(olds: Record<string, any>, news: Record<string, any>): InputDiff {
     const normal = (v: Record<string, any>): Record<string, any> => ({

@@ -226,13 +226,14 @@ describe("FlinkJarJob", () => {
         ]);
     });
 
-    test("diff: exactly the changed paths; where the jar is built or the URL does not count; nothing replaces", () => {
+    test("diff: exactly the changed paths; where the jar is built does not count, a URL leaves the job alone; nothing replaces", () => {
         const olds = inputs();
         expect(diffFlinkJarJob(olds, inputs()).changedKeys).toEqual([]);
-        expect(
-            diffFlinkJarJob(olds, inputs({ restUrl: "http://localhost:8081", jar: { ...olds.jar, cacheDirectory: "/other", projectDirectory: "/elsewhere" } }))
-                .changedKeys,
-        ).toEqual([]);
+        expect(diffFlinkJarJob(olds, inputs({ jar: { ...olds.jar, cacheDirectory: "/other", projectDirectory: "/elsewhere" } })).changedKeys).toEqual([]);
+        // A new URL is recorded (read and delete use it) and leaves the running job alone.
+        const moved = diffFlinkJarJob(olds, inputs({ restUrl: "http://localhost:8081" })).changedKeys;
+        expect(moved).toEqual(["restUrl"]);
+        expect(needsRerun(moved)).toBe(false);
         const changed = diffFlinkJarJob(
             olds,
             inputs({ programArgs: ["--job-name=stack-table-maintenance"], jar: { ...olds.jar, sourceHash: "0123456789abcdef" } }),

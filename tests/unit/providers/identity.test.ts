@@ -9,6 +9,7 @@ import { diffBucket } from "../../../components/dynamic/bucket";
 import { diffCdcSource } from "../../../components/dynamic/cdc-source";
 import { diffConnector } from "../../../components/dynamic/connector";
 import { diffDremioAdmin, diffDremioSource } from "../../../components/dynamic/dremio";
+import { diffFlinkJarJob } from "../../../components/dynamic/flink-jar-job";
 import { diffFlinkJob } from "../../../components/dynamic/flink-job";
 import { diffKafkaTopic } from "../../../components/dynamic/kafka-topic";
 import { diffNessie } from "../../../components/dynamic/nessie";
@@ -117,6 +118,22 @@ const RESOURCES: Record<string, { diff: Diff; base: Record<string, any>; replace
         },
         replaceEffect: "never replaced by a change",
     },
+    FlinkJarJob: {
+        diff: diffFlinkJarJob,
+        base: {
+            restUrl: "http://127.0.0.1:8081",
+            name: "stack-table-maintenance",
+            jar: { projectDirectory: "/repo/jobs/maintenance", sourceHash: "0123456789abcdef", mavenProperties: {}, artifact: "m.jar", cacheDirectory: "/c" },
+            entryClass: "lakehouse.maintenance.TableMaintenanceJob",
+            programArgs: ["--job-name=stack-table-maintenance"],
+            secrets: {},
+            state: "RUNNING",
+            deleteMode: "savepoint",
+            waitTimeoutSeconds: 300,
+            version: 1,
+        },
+        replaceEffect: "never replaced by a change",
+    },
     DremioAdmin: {
         diff: diffDremioAdmin,
         base: {
@@ -165,6 +182,7 @@ const rowsOf = (resource: string, rows: ResourceRow[]): Row[] =>
 
 const CONFIG_PUT_SAME_SLOT = "the config is put and the tasks restart on the same slot, resuming from their offsets";
 const FLINK_JOB_KEEPS_RUNNING = "nothing on Flink: the same job keeps running";
+const FLINK_JAR_JOB_RERUN = "the maintenance job is stopped with a savepoint and run again from it; the tables are untouched";
 
 const ROWS: Row[] = [
     ...rowsOf("WarehouseBucket", [
@@ -215,6 +233,12 @@ const ROWS: Row[] = [
         update("restUrl", moveToLocalhost("restUrl"), FLINK_JOB_KEEPS_RUNNING),
         update("statements", set("statements", ["INSERT INTO a SELECT * FROM c"]), "stopped with a savepoint and resubmitted from it"),
         update("name", set("name", "stack-u"), "stopped with a savepoint and resubmitted from it under the new name"),
+        update("waitTimeoutSeconds", set("waitTimeoutSeconds", 60), "nothing on Flink"),
+    ]),
+    ...rowsOf("FlinkJarJob", [
+        update("restUrl", moveToLocalhost("restUrl"), FLINK_JOB_KEEPS_RUNNING),
+        update("programArgs", set("programArgs", ["--job-name=stack-table-maintenance", "--rate-limit-seconds=30"]), FLINK_JAR_JOB_RERUN),
+        update("jar.sourceHash", (o) => ({ ...o, jar: { ...o.jar, sourceHash: "fedcba9876543210" } }), FLINK_JAR_JOB_RERUN),
         update("waitTimeoutSeconds", set("waitTimeoutSeconds", 60), "nothing on Flink"),
     ]),
     ...rowsOf("DremioAdmin", [
@@ -274,6 +298,7 @@ describe("identity versus access path", () => {
                 "DremioAdmin.url",
                 "DremioSource.url",
                 'DremioSource.config["nessieEndpoint"]',
+                "FlinkJarJob.restUrl",
                 "FlinkSqlJob.gatewayUrl",
                 "FlinkSqlJob.restUrl",
                 "KafkaTopic.bootstrapServers",
