@@ -19,9 +19,11 @@ import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine }
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
 import { deployDockerBenchStack } from "./lib/docker-stack";
 import { deployKubernetesBenchStack } from "./lib/kubernetes-stack";
-import { BenchPlatform, BenchStack, BenchStackSettings, deployBenchStack } from "./lib/stack";
+import { BENCH_MAINTENANCE, BenchPlatform, BenchStack, BenchStackSettings, deployBenchStack } from "./lib/stack";
 import { Log, RunResult, SEED_BOUND_MS, Totals, measure, verifyRun, withSession } from "./lib/run";
 import { compareRuns, latencyTable, ratioTable, serviceTable, throughputTable, verificationLine } from "./report";
+
+export { BENCH_MAINTENANCE } from "./lib/stack";
 
 const PLATFORMS: readonly BenchPlatform[] = ["local", "docker", "kubernetes"];
 
@@ -57,14 +59,6 @@ export const LATENCY_OPTIONS = {
         description: "a Debezium setting for the run (lakehouse:pipeline.connectorConfig), e.g. poll.interval.ms=100; repeatable; local platform",
     },
 } as const satisfies OptionTable;
-
-/** The maintenance a `--maintenance` run declares: every task on a short schedule, so it runs during the measurement. */
-export const BENCH_MAINTENANCE = {
-    enabled: true,
-    rateLimitSeconds: 10,
-    expireSnapshots: { intervalSeconds: 60, maxSnapshotAgeSeconds: 300, retainLast: 10 },
-    rewriteDataFiles: { intervalSeconds: 60, minInputFiles: 2 },
-};
 
 /** `--connector-config key=value` pairs as a map; UsageError on one without `=`. */
 export function connectorConfigOption(pairs: readonly string[]): Record<string, string> {

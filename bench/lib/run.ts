@@ -64,6 +64,11 @@ export class Session {
         return ms;
     }
 
+    /** Counts changes written outside `measure` (the soak's own writes). */
+    record(ops: Record<Op, number>): void {
+        this.count(ops);
+    }
+
     private count(ops: Record<Op, number>) {
         for (const k of Object.keys(ops) as Op[]) {
             this.opsTotal[k] += ops[k];

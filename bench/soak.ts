@@ -1,0 +1,226 @@
+/**
+ * Soak (issue 18): a steady stream of single-row changes for a long time at 1 s checkpoints, twice on
+ * a throwaway copy of the local stack: without table maintenance, then with it (bench/lib/stack.ts
+ * BENCH_MAINTENANCE: every task each minute, a 5-minute time-travel window). Every `--sample-seconds`
+ * it reads both Iceberg tables' data files, delete files and snapshots from their metadata files (what
+ * `npm run health` reads); at the start and the end it times a full-table batch query of the upsert
+ * mirror through the SQL Gateway. Each run ends with the exactness check (the changelog holds every
+ * change written, the mirror equals PostgreSQL). Reports the counts over time and, per run, the query
+ * time end / start; then the with/without ratios.
+ *
+ *   npm run bench:soak                                   # 30 min per run at 1,000 changes/s
+ *   npm run bench:soak -- --minutes 5 --rate 500 --json
+ */
+import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine } from "../ops/args";
+import { summarizeTableMetadata } from "../ops/health/table-metadata";
+import { benchLog, emitJsonResult, runBench } from "./lib/cli";
+import { IcebergTableProbe, batchQuery, nessieKey } from "./lib/iceberg";
+import { fmtNumber, table } from "./lib/format";
+import { Log, Session, Totals, verifyRun, withSession } from "./lib/run";
+import { BENCH_MAINTENANCE, deployBenchStack } from "./lib/stack";
+
+/** The options of `npm run bench:soak`. */
+export const SOAK_OPTIONS = {
+    json: { type: "flag", description: "print one JSON object instead of the tables" },
+    minutes: { type: "number", default: 30, min: 1, description: "minutes of writes per run" },
+    rate: { type: "number", default: 1000, min: 1, description: "changes per second (single-row transactions on one connection)" },
+    "checkpoint-ms": { type: "number", default: 1000, min: 100, integer: true, description: "Flink checkpoint interval, ms" },
+    "sample-seconds": { type: "number", default: 60, min: 5, description: "seconds between two readings of the tables' files and snapshots" },
+    runs: { type: "strings", default: ["without", "with"], allowed: ["without", "with"], description: "which runs: without and/or with table maintenance" },
+    out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
+} as const satisfies OptionTable;
+
+/** The text `npm run bench:soak -- --help` prints. */
+export const SOAK_USAGE = formatUsage("usage: npm run bench:soak -- [options]", SOAK_OPTIONS);
+
+export type SoakOptions = ParsedOptions<typeof SOAK_OPTIONS>;
+
+/** Parses `npm run bench:soak` arguments; UsageError on anything wrong. */
+export function parseSoakArgs(argv: readonly string[]): SoakOptions {
+    const opts = parseCommandLine(argv, SOAK_OPTIONS).options;
+    if (opts["sample-seconds"] > opts.minutes * 60) throw new UsageError("--sample-seconds must be at most the run's length (--minutes x 60)");
+    return opts;
+}
+
+/** One table's files and snapshots at one moment. */
+export interface TableShape {
+    dataFiles: number | null;
+    deleteFiles: number | null;
+    snapshots: number;
+}
+
+/** One reading during a run: the minute it was taken, the changes written so far, both tables' shapes. */
+export interface SoakSample {
+    atSeconds: number;
+    written: number;
+    mirror: TableShape;
+    changelog: TableShape;
+}
+
+/** What one run measured. */
+export interface SoakRun {
+    maintenance: boolean;
+    stack: string;
+    checkpointIntervalMs: number;
+    targetRate: number;
+    written: number;
+    achievedRate: number;
+    samples: SoakSample[];
+    /** The full-table query of the mirror at the start (after the warm-up) and the end (after the drain), seconds. */
+    queryStartSeconds: number;
+    queryEndSeconds: number;
+    verified?: Totals;
+    verifyError?: string;
+}
+
+/** The largest of a field over the samples (null when no sample has it). */
+export function peak(samples: readonly SoakSample[], table: "mirror" | "changelog", field: keyof TableShape): number | null {
+    const values = samples.map((s) => s[table][field]).filter((v): v is number => typeof v === "number");
+    return values.length ? Math.max(...values) : null;
+}
+
+/** The counts over time, one row per sample. */
+export function samplesTable(run: SoakRun): string {
+    const n = (v: number | null) => (v === null ? "-" : fmtNumber(v));
+    return table(
+        ["at", "written", "mirror data", "mirror deletes", "mirror snapshots", "changelog data", "changelog snapshots"],
+        run.samples.map((s) => [
+            `${(s.atSeconds / 60).toFixed(1)} min`,
+            fmtNumber(s.written),
+            n(s.mirror.dataFiles),
+            n(s.mirror.deleteFiles),
+            fmtNumber(s.mirror.snapshots),
+            n(s.changelog.dataFiles),
+            fmtNumber(s.changelog.snapshots),
+        ]),
+    );
+}
+
+/** Per run: written, rate, peaks and the last reading, the query times and their ratio, exactness. */
+export function summaryTable(runs: readonly SoakRun[]): string {
+    const n = (v: number | null | undefined) => (v === null || v === undefined ? "-" : fmtNumber(v));
+    return table(
+        [
+            "run",
+            "written",
+            "rate/s",
+            "mirror data (peak / end)",
+            "mirror deletes (peak / end)",
+            "snapshots (peak / end)",
+            "query start s",
+            "query end s",
+            "end / start",
+            "exact",
+        ],
+        runs.map((r) => {
+            const last = r.samples[r.samples.length - 1];
+            return [
+                r.maintenance ? "with maintenance" : "without",
+                fmtNumber(r.written),
+                r.achievedRate.toFixed(0),
+                `${n(peak(r.samples, "mirror", "dataFiles"))} / ${n(last?.mirror.dataFiles)}`,
+                `${n(peak(r.samples, "mirror", "deleteFiles"))} / ${n(last?.mirror.deleteFiles)}`,
+                `${n(peak(r.samples, "mirror", "snapshots"))} / ${n(last?.mirror.snapshots)}`,
+                r.queryStartSeconds.toFixed(2),
+                r.queryEndSeconds.toFixed(2),
+                (r.queryEndSeconds / r.queryStartSeconds).toFixed(2),
+                r.verified ? "yes" : `NO: ${r.verifyError ?? "not checked"}`,
+            ];
+        }),
+    );
+}
+
+/** A table's shape from its current metadata file. */
+async function shapeOf(probe: IcebergTableProbe): Promise<TableShape> {
+    const location = await probe.metadataLocation();
+    if (!location) return { dataFiles: null, deleteFiles: null, snapshots: 0 };
+    const s = summarizeTableMetadata(location, await probe.metadata(location));
+    return { dataFiles: s.dataFiles, deleteFiles: s.deleteFiles, snapshots: s.snapshots };
+}
+
+/** Times one full-table batch query of the mirror through the SQL Gateway, seconds. */
+async function timeFullScan(session: Session): Promise<number> {
+    const o = session.stack.outputs;
+    const mirror = `lake.${o.icebergTables.demographics.split(".").slice(1).join(".")}`;
+    const started = Date.now();
+    await batchQuery(o.warehouse, `SELECT COUNT(*), SUM(age), COUNT(DISTINCT city) FROM ${mirror}`, session.stack.endpoints, 600_000);
+    return (Date.now() - started) / 1000;
+}
+
+/** One run: deploy, warm up, time the scan, write for `minutes` sampling the tables, drain, time the scan again, verify, tear down. */
+export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log): Promise<SoakRun> {
+    const stack = await deployBenchStack(
+        maintenance ? "soakm" : "soak",
+        {
+            checkpointIntervalMs: opts["checkpoint-ms"],
+            ...(maintenance ? { maintenance: BENCH_MAINTENANCE } : {}),
+        },
+        log,
+    );
+    return withSession(stack, log, async (session) => {
+        const o = stack.outputs;
+        const mirror = new IcebergTableProbe(nessieKey(o.icebergTables.demographics), stack.endpoints);
+        const changelog = new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics), stack.endpoints);
+        try {
+            await session.warmUp();
+            const queryStartSeconds = await timeFullScan(session);
+            log(`${maintenance ? "with" : "without"} maintenance: full scan of the mirror at the start ${queryStartSeconds.toFixed(2)} s`);
+            const samples: SoakSample[] = [];
+            const started = Date.now();
+            const endAt = started + opts.minutes * 60_000;
+            let written = 0;
+            while (Date.now() < endAt) {
+                const sliceMs = Math.min(opts["sample-seconds"] * 1000, endAt - Date.now());
+                const r = await session.writer.write({ durationMs: sliceMs, rate: opts.rate, batch: 1 });
+                session.record(r.ops);
+                written += r.commitAtMs.length;
+                const sample = { atSeconds: (Date.now() - started) / 1000, written, mirror: await shapeOf(mirror), changelog: await shapeOf(changelog) };
+                samples.push(sample);
+                log(
+                    `${(sample.atSeconds / 60).toFixed(1)} min: ${written} written; mirror ${sample.mirror.dataFiles} data, ${sample.mirror.deleteFiles} delete files, ${sample.mirror.snapshots} snapshots; changelog ${sample.changelog.dataFiles} data files, ${sample.changelog.snapshots} snapshots`,
+                );
+            }
+            const writeSeconds = (Date.now() - started) / 1000;
+            log(`waiting until the changelog holds all ${session.expected} changes`);
+            const deadline = Date.now() + 600_000;
+            while ((await session.changes.totalRecords()) < session.expected) {
+                if (Date.now() > deadline) throw new Error(`the changelog did not reach ${session.expected} changes within 600 s of the last write`);
+                await new Promise((resolve) => setTimeout(resolve, 1000));
+            }
+            const queryEndSeconds = await timeFullScan(session);
+            log(`full scan of the mirror at the end ${queryEndSeconds.toFixed(2)} s`);
+            const verification = await verifyRun(session, { upsert: true });
+            return {
+                maintenance,
+                stack: stack.name,
+                checkpointIntervalMs: opts["checkpoint-ms"],
+                targetRate: opts.rate,
+                written,
+                achievedRate: written / writeSeconds,
+                samples,
+                queryStartSeconds,
+                queryEndSeconds,
+                ...verification,
+            };
+        } finally {
+            mirror.close();
+            changelog.close();
+        }
+    });
+}
+
+async function main(opts: SoakOptions): Promise<void> {
+    const log = benchLog("soak");
+    const runs: SoakRun[] = [];
+    for (const which of opts.runs) runs.push(await runSoak(opts, which === "with", log));
+    const failed = runs.some((r) => !r.verified);
+    if (emitJsonResult({ bench: "soak", runs }, opts, failed)) return;
+    for (const r of runs)
+        console.log(
+            `\n${r.maintenance ? "With" : "Without"} table maintenance (${r.stack}, checkpoints every ${r.checkpointIntervalMs} ms):\n${samplesTable(r)}`,
+        );
+    console.log(`\n${summaryTable(runs)}`);
+    if (failed) process.exitCode = 1;
+}
+
+if (require.main === module) runBench(process.argv.slice(2), SOAK_USAGE, parseSoakArgs, main);

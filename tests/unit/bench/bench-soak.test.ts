@@ -1,0 +1,56 @@
+/**
+ * `npm run bench:soak` (issue 18): its options, and the report of the counts over time and the
+ * with/without summary, from synthetic runs.
+ */
+import { SOAK_USAGE, SoakRun, parseSoakArgs, peak, samplesTable, summaryTable } from "../../../bench/soak";
+
+const run = (maintenance: boolean, mirrorData: number[], queryEnd: number): SoakRun => ({
+    maintenance,
+    stack: maintenance ? "bench-soakm-x" : "bench-soak-x",
+    checkpointIntervalMs: 1000,
+    targetRate: 1000,
+    written: 600_000,
+    achievedRate: 998.6,
+    samples: mirrorData.map((d, i) => ({
+        atSeconds: (i + 1) * 60,
+        written: (i + 1) * 60_000,
+        mirror: { dataFiles: d, deleteFiles: maintenance ? 1 : d, snapshots: maintenance ? 300 : (i + 1) * 60 },
+        changelog: { dataFiles: d, deleteFiles: 0, snapshots: maintenance ? 300 : (i + 1) * 60 },
+    })),
+    queryStartSeconds: 2,
+    queryEndSeconds: queryEnd,
+    ...(maintenance ? { verified: { changelogRows: 600_000, expected: 600_000, byOperation: {} } } : { verifyError: "the changelog has 1 row too few" }),
+});
+
+describe("npm run bench:soak", () => {
+    test("takes the issue's defaults and its options", () => {
+        expect(parseSoakArgs([])).toMatchObject({
+            minutes: 30,
+            rate: 1000,
+            "checkpoint-ms": 1000,
+            "sample-seconds": 60,
+            runs: ["without", "with"],
+            json: false,
+        });
+        expect(parseSoakArgs(["--minutes", "5", "--runs", "with", "--sample-seconds=30"])).toMatchObject({ minutes: 5, runs: ["with"], "sample-seconds": 30 });
+        expect(() => parseSoakArgs(["--runs", "maybe"])).toThrow(/--runs: unknown value\(s\) maybe/);
+        expect(() => parseSoakArgs(["--minutes", "1", "--sample-seconds", "90"])).toThrow(/--sample-seconds must be at most the run's length/);
+        expect(SOAK_USAGE).toContain("--minutes");
+    });
+
+    test("reports the counts over time, the peaks, the query ratio end / start and exactness", () => {
+        const without = run(false, [60, 120, 180], 6);
+        const withMaintenance = run(true, [40, 3, 2], 1.9);
+        expect(peak(without.samples, "mirror", "dataFiles")).toBe(180);
+        expect(peak(withMaintenance.samples, "mirror", "snapshots")).toBe(300);
+        const samples = samplesTable(without).split("\n");
+        expect(samples[0]).toMatch(/^\s*at\s+written\s+mirror data\s+mirror deletes\s+mirror snapshots\s+changelog data\s+changelog snapshots/);
+        expect(samples).toHaveLength(2 + 3);
+        expect(samples[4]).toMatch(/^\s*3\.0 min\s+180000\s+180\s+180\s+180\s+180\s+180/);
+        const summary = summaryTable([without, withMaintenance]).split("\n");
+        expect(summary[2]).toMatch(
+            /^\s*without\s+600000\s+999\s+180 \/ 180\s+180 \/ 180\s+180 \/ 180\s+2\.00\s+6\.00\s+3\.00\s+NO: the changelog has 1 row too few/,
+        );
+        expect(summary[3]).toMatch(/^\s*with maintenance\s+600000\s+999\s+40 \/ 2\s+1 \/ 1\s+300 \/ 300\s+2\.00\s+1\.90\s+0\.95\s+yes/);
+    });
+});
