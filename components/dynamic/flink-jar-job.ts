@@ -19,9 +19,9 @@ import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
 import { JarBuild, ensureJobJar, runJar } from "./flink/jar";
-import { OwnedJob, endOwnedJob, readOwnedJob, stopOwnedJobs } from "./flink/lifecycle";
-import { jobState, waitForJobRunning } from "./flink/rest";
+import { OwnedJob, endOwnedJob, readOwnedJob, runningOrRecorded, stopOwnedJobs, updateLeavesJobAlone } from "./flink/lifecycle";
 import { fillSecrets, secretPlaceholders } from "./flink/sql";
+import type { FlinkJobLifecycleArgs } from "./flink-job";
 
 export type { JarBuild } from "./flink/jar";
 
@@ -122,7 +122,6 @@ export function needsRerun(changedKeys: string[]): boolean {
 
 /** Brings the job to the declared state: stops what runs (with a savepoint), reruns from the newest restore point, waits for RUNNING. */
 async function applyFlinkJarJob(inputs: Record<string, any>, previous: Record<string, any> | undefined): Promise<Record<string, any>> {
-    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     const secrets: Record<string, string> = inputs.secrets ?? {};
     // Built before anything is stopped: a build that fails leaves the running job as it was.
     const jarPath = (inputs.state ?? "RUNNING") === "RUNNING" ? await ensureJobJar(inputs.jar as JarBuild) : undefined;
@@ -142,18 +141,8 @@ async function applyFlinkJarJob(inputs: Record<string, any>, previous: Record<st
     } catch (err) {
         throw new Error(redact(`${label}: running ${inputs.entryClass} from ${jarPath} failed: ${(err as Error).message}`, secrets));
     }
-    try {
-        await waitForJobRunning(inputs.restUrl, jobId, timeoutMs);
-    } catch (err) {
-        // The job exists but did not get running: record it, so the next `up` stops and reruns it.
-        const message = redact((err as Error).message, secrets);
-        throw Object.assign(new Error(`${label}: ${message}`), {
-            id: inputs.name,
-            properties: { ...base, jobId, jobState: "FAILED", restoredFrom: restorePoint ?? "" },
-            reasons: [message],
-        });
-    }
-    return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "" };
+    // A job that does not get running is recorded, so the next `up` stops and reruns it.
+    return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, label, secrets);
 }
 
 /** The provider of {@link FlinkJarJob} (serialized into the stack's state with everything it reaches). */
@@ -172,8 +161,7 @@ export const flinkJarJobProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id: string, olds: any, news: any) {
         const { changedKeys } = diffFlinkJarJob(olds, news);
-        const running = olds.jobId ? await jobState(news.restUrl, olds.jobId) : "MISSING";
-        if (!needsRerun(changedKeys) && (running === "RUNNING" || (news.state ?? "RUNNING") === "STOPPED")) {
+        if (await updateLeavesJobAlone(olds, news, needsRerun(changedKeys))) {
             // Only how the job is waited for or ended changed (or the URL): the running job is left alone.
             return { outs: { ...olds, ...news } };
         }
@@ -189,30 +177,14 @@ export const flinkJarJobProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-/** The inputs of {@link FlinkJarJob}. */
-export interface FlinkJarJobArgs {
-    /** Flink JobManager REST URL reachable from the machine running Pulumi (its jar upload must be enabled). */
-    restUrl: pulumi.Input<string>;
-    /** The Flink job name, which the program gives its job; how the resource finds its job after a crash. */
-    name: pulumi.Input<string>;
+/** The inputs of {@link FlinkJarJob} (the REST URL must accept jar uploads: `web.submit.enable`). */
+export interface FlinkJarJobArgs extends FlinkJobLifecycleArgs {
     /** How to build the jar (built into `jar.cacheDirectory` on the first create or update that needs it). */
     jar: pulumi.Input<JarBuild>;
     /** The class whose `main` builds and submits the job. */
     entryClass: pulumi.Input<string>;
     /** The program's arguments; `{{secret.<name>}}` is filled from `secrets` when the job is run. */
     programArgs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Values of the arguments' `{{secret.<name>}}` placeholders; always stored as secrets. */
-    secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** RUNNING (default), or STOPPED: stopped with a savepoint and resumed from it when set back. */
-    state?: pulumi.Input<"RUNNING" | "STOPPED">;
-    /** On delete: stop with a savepoint (default) or cancel. */
-    deleteMode?: pulumi.Input<"savepoint" | "cancel">;
-    /** Where savepoints go (default: the cluster's `execution.checkpointing.savepoint-dir`). */
-    savepointDirectory?: pulumi.Input<string>;
-    /** Resume even when the savepoint holds state the new program has no operator for (default false). */
-    allowNonRestoredState?: pulumi.Input<boolean>;
-    /** Bound on each wait (RUNNING, savepoint), in seconds (default 300). */
-    waitTimeoutSeconds?: pulumi.Input<number>;
 }
 
 /** A streaming Flink job from a jar, kept running, upgraded through savepoints. */

@@ -22,10 +22,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { printProgress } from "./toolkit/progress";
-import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
-import { OwnedJob, endOwnedJob, readOwnedJob, stopOwnedJobs } from "./flink/lifecycle";
-import { jobState, waitForJobRunning } from "./flink/rest";
+import { OwnedJob, endOwnedJob, readOwnedJob, runningOrRecorded, stopOwnedJobs, updateLeavesJobAlone } from "./flink/lifecycle";
+import { waitForJobRunning } from "./flink/rest";
 import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
 import { submitStatements } from "./flink/submit";
@@ -262,8 +261,6 @@ export function readFromEarliest(statements: string[]): string[] {
  * restore point, waits for RUNNING. `previous` is the state of the job this resource owned, if any.
  */
 async function applyFlinkJob(inputs: Record<string, any>, previous: Record<string, any> | undefined): Promise<Record<string, any>> {
-    const restUrl = inputs.restUrl;
-    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     // Sink tables first, while the old job still runs: a failure here leaves it running as it was.
     const evolution = await evolveSinkTables(inputs);
     const addedColumns = evolution.added;
@@ -302,18 +299,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables };
     if ((inputs.state ?? "RUNNING") === "STOPPED") return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
     const jobId = await submitStatements(submitted, restorePoint);
-    try {
-        await waitForJobRunning(restUrl, jobId, timeoutMs);
-    } catch (err) {
-        // The job exists but did not get running: record it, so the next `up` stops and resubmits it.
-        const message = redact((err as Error).message, inputs.secrets);
-        throw Object.assign(new Error(`Flink SQL job "${inputs.name}": ${message}`), {
-            id: inputs.name,
-            properties: { ...base, jobId, jobState: "FAILED", restoredFrom: restorePoint ?? "" },
-            reasons: [message],
-        });
-    }
-    return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "" };
+    // A job that does not get running is recorded, so the next `up` stops and resubmits it.
+    return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, `Flink SQL job "${inputs.name}"`, inputs.secrets);
 }
 
 /** The provider of {@link FlinkSqlJob} (serialized into the stack's state with everything it reaches). */
@@ -332,8 +319,7 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
 
     async update(_id: string, olds: any, news: any) {
         const { changedKeys } = diffFlinkJob(olds, news);
-        const running = olds.jobId ? await jobState(news.restUrl, olds.jobId) : "MISSING";
-        if (!needsResubmit(changedKeys) && (running === "RUNNING" || (news.state ?? "RUNNING") === "STOPPED")) {
+        if (await updateLeavesJobAlone(olds, news, needsResubmit(changedKeys))) {
             // Only wait or delete settings changed: the running job is left alone.
             return { outs: { ...olds, ...news, sqlHash: sqlHash(news.statements) } };
         }
@@ -351,22 +337,16 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-/** The inputs of {@link FlinkSqlJob}. */
-export interface FlinkSqlJobArgs {
-    /** Flink SQL Gateway REST URL reachable from the machine running Pulumi. */
-    gatewayUrl: pulumi.Input<string>;
+/**
+ * The inputs every Flink job resource takes ({@link FlinkSqlJob}, and the jar job of ./flink-jar-job.ts):
+ * where Pulumi reaches the cluster, the job's name, its declared state, and how it is stopped and waited for.
+ */
+export interface FlinkJobLifecycleArgs {
     /** Flink JobManager REST URL reachable from the machine running Pulumi. */
     restUrl: pulumi.Input<string>;
-    /** The job name (`pipeline.name`); how the resource finds its job after a crash. */
+    /** The Flink job name; how the resource finds its job after a crash. */
     name: pulumi.Input<string>;
-    /**
-     * Rendered SQL statements, run in one session: setup (catalog DDL, tables) first; the last one
-     * submits the job (INSERT or EXECUTE STATEMENT SET). `{{secret.<name>}}` is filled from `secrets`.
-     */
-    statements: pulumi.Input<pulumi.Input<string>[]>;
-    /** Session settings for the job, e.g. `parallelism.default`. */
-    settings?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Values of the statements' `{{secret.<name>}}` placeholders; always stored as secrets. */
+    /** Values of the `{{secret.<name>}}` placeholders (in the SQL, or the program's arguments); always stored as secrets. */
     secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** RUNNING (default), or STOPPED: stopped with a savepoint and resumed from it when set back. */
     state?: pulumi.Input<FlinkJobRunState>;
@@ -374,10 +354,23 @@ export interface FlinkSqlJobArgs {
     deleteMode?: pulumi.Input<FlinkJobDeleteMode>;
     /** Where savepoints go (default: the cluster's `execution.checkpointing.savepoint-dir`). */
     savepointDirectory?: pulumi.Input<string>;
-    /** Resume even when the savepoint holds state the new SQL has no operator for (default false). */
+    /** Resume even when the savepoint holds state the new job has no operator for (default false). */
     allowNonRestoredState?: pulumi.Input<boolean>;
     /** Bound on each wait (statement, RUNNING, savepoint), in seconds (default 300). */
     waitTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** The inputs of {@link FlinkSqlJob}. */
+export interface FlinkSqlJobArgs extends FlinkJobLifecycleArgs {
+    /** Flink SQL Gateway REST URL reachable from the machine running Pulumi. */
+    gatewayUrl: pulumi.Input<string>;
+    /**
+     * Rendered SQL statements, run in one session: setup (catalog DDL, tables) first; the last one
+     * submits the job (INSERT or EXECUTE STATEMENT SET). `{{secret.<name>}}` is filled from `secrets`.
+     */
+    statements: pulumi.Input<pulumi.Input<string>[]>;
+    /** Session settings for the job, e.g. `parallelism.default`. */
+    settings?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * The Iceberg tables the job writes, with their declared columns. Before each (re)submission the
      * declared columns an existing table lacks are added (`ALTER TABLE ... ADD`, nullable), so a column

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import { endpoints } from "../../harness/cli";
 import { REPO_DIR, RunPulumiResult, runPulumi } from "../../harness/pulumi/cli";
@@ -92,4 +93,30 @@ export function previewPlan(json: string): { steps: PreviewStep[]; summary: Reco
         })
         .filter((s: PreviewStep) => s.type !== "pulumi:pulumi:Stack" && !s.type.startsWith("pulumi:providers:") && s.op !== "same");
     return { steps, summary: parsed.changeSummary ?? {} };
+}
+
+/**
+ * Removes what a destroyed test stack leaves in the harness's Kafka: its CDC topics (destroy keeps them:
+ * the topic resource never deletes on destroy) and its Flink jobs' consumer groups ("not found" is fine).
+ */
+export async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: string): Promise<void> {
+    const kafka = new Kafka({
+        clientId: "test-stack-cleanup",
+        brokers: [endpoints().kafka.bootstrapServers],
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 10_000,
+        requestTimeout: 30_000,
+        retry: { retries: 2 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+        const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
+        if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+        // Deleting the topics drops the groups' offsets; groups still listed are deleted, "not found" is fine.
+        const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
+        if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    } finally {
+        await admin.disconnect();
+    }
 }

@@ -6,7 +6,8 @@
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
 import { PROVIDER_DEFAULTS } from "../../defaults";
-import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed } from "./rest";
+import { redact } from "../toolkit/redact";
+import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./rest";
 
 /** What the lifecycle functions read of a job resource's inputs or state. */
 export interface OwnedJob {
@@ -70,4 +71,40 @@ export async function endOwnedJob(props: OwnedJob): Promise<void> {
     if (TERMINAL_JOB_STATES.includes(state) || state === "MISSING") return;
     if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(props.restUrl, props.jobId, timeoutMs);
     else await endJobKeepingState(props.restUrl, props.jobId, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
+}
+
+/**
+ * Waits (bounded) until the job just submitted and every task are RUNNING; returns the resource's
+ * outputs. A job that does not get there is recorded as FAILED in the error's properties, so the next
+ * `up` stops and resubmits it; the message names the job (`label`) and never a secret.
+ */
+export async function runningOrRecorded(
+    inputs: OwnedJob,
+    base: Record<string, any>,
+    jobId: string,
+    restorePoint: string | undefined,
+    label: string,
+    secrets: Record<string, string> | undefined,
+): Promise<Record<string, any>> {
+    try {
+        await waitForJobRunning(inputs.restUrl, jobId, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
+    } catch (err) {
+        const message = redact((err as Error).message, secrets);
+        throw Object.assign(new Error(`${label}: ${message}`), {
+            id: inputs.name,
+            properties: { ...base, jobId, jobState: "FAILED", restoredFrom: restorePoint ?? "" },
+            reasons: [message],
+        });
+    }
+    return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "" };
+}
+
+/**
+ * Whether an update can leave the running job alone: nothing changed that needs it stopped and
+ * resubmitted (`rerunNeeded` false), and the job recorded is RUNNING (or the declaration is STOPPED).
+ */
+export async function updateLeavesJobAlone(olds: OwnedJob, news: OwnedJob, rerunNeeded: boolean): Promise<boolean> {
+    if (rerunNeeded) return false;
+    const running = olds.jobId ? await jobState(news.restUrl, olds.jobId) : "MISSING";
+    return running === "RUNNING" || (news.state ?? "RUNNING") === "STOPPED";
 }

@@ -9,11 +9,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Kafka, logLevel } from "kafkajs";
 import { main as canaryMain } from "../../../scripts/canary";
 import { main as healthMain } from "../../../scripts/health";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { localStackCopy, pgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
+import { dropKafkaLeftovers, localStackCopy, pgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
 
 const id = Date.now().toString(36);
 const stack = `health-it-${id}`;
@@ -97,28 +96,6 @@ afterAll(async () => {
         await dropKafkaLeftovers(`health_it_${id}.`, `cdc-lakehouse-${stack}-`).catch((err) => console.warn(`Kafka cleanup: ${(err as Error).message}`));
     }
 });
-
-async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: string): Promise<void> {
-    const kafka = new Kafka({
-        clientId: "health-test-cleanup",
-        brokers: ["127.0.0.1:9092"],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 10_000,
-        requestTimeout: 30_000,
-        retry: { retries: 2 },
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-        const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
-        if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
-        // Deleting the topics drops the groups' offsets; groups still listed are deleted, "not found" is fine.
-        const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
-        if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-    } finally {
-        await admin.disconnect();
-    }
-}
 
 test("canary: the marker row reaches both Iceberg tables, the latency is measured, and the row is deleted", async () => {
     const r = await run(canaryMain, ["--stack", stack, "--json", "--timeout", "120"]);

@@ -9,13 +9,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Kafka, logLevel } from "kafkajs";
 import { jobState } from "../../../components/dynamic/flink/rest";
 import { endpoints } from "../../../harness/cli";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { parseStackOutputs, StackOutputs } from "../../../ops/outputs";
 import { main as healthMain } from "../../../scripts/health";
-import { localStackCopy, pgQuery, previewPlan, pulumiOn, writeStackFile } from "../../support/e2e";
+import { dropKafkaLeftovers, localStackCopy, pgQuery, previewPlan, pulumiOn, writeStackFile } from "../../support/e2e";
 import { stackIcebergSession } from "../../support/docker-stack";
 import { IcebergSession, pollFor } from "../../support/iceberg-session";
 import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
@@ -89,20 +88,6 @@ afterAll(async () => {
         await dropKafkaLeftovers(`${schema}.`, `cdc-lakehouse-${stack}-`).catch((err) => console.warn(`Kafka cleanup: ${(err as Error).message}`));
     }
 });
-
-async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: string): Promise<void> {
-    const kafka = new Kafka({ clientId: "maint-test-cleanup", brokers: ["127.0.0.1:9092"], logLevel: logLevel.NOTHING, connectionTimeout: 10_000 });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-        const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
-        if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
-        const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
-        if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-    } finally {
-        await admin.disconnect();
-    }
-}
 
 test("the preview shows the maintenance job; up runs it and the outputs say what it does", async () => {
     const plan = previewPlan((await pulumi(["preview", "-s", stack, "--json"])).stdout);
