@@ -31,7 +31,7 @@ module.exports = {
             testMatch: ["**/*.test.ts"],
             transform: { "^.+\\.ts$": tsJest },
             globalSetup: "<rootDir>/tests/integration/setup.ts",
-            setupFilesAfterEnv: ["<rootDir>/tests/support/integration-timeout.ts"],
+            setupFilesAfterEnv: ["<rootDir>/tests/support/integration-timeout.ts", "<rootDir>/tests/support/integration-env.ts"],
         },
     ],
 };

@@ -19,7 +19,16 @@ import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isUnknown } from "./toolkit/unknown";
 import { JarBuild, ensureJobJar, runJar } from "./flink/jar";
-import { OwnedJob, endOwnedJob, readOwnedJob, runningOrRecorded, stopOwnedJobs, updateLeavesJobAlone } from "./flink/lifecycle";
+import {
+    InputFailure,
+    OwnedJob,
+    checkOwnedJobInputs,
+    endOwnedJob,
+    readOwnedJob,
+    runningOrRecorded,
+    stopOwnedJobs,
+    updateLeavesJobAlone,
+} from "./flink/lifecycle";
 import { fillSecrets, secretPlaceholders } from "./flink/sql";
 import type { FlinkJobLifecycleArgs } from "./flink-job";
 
@@ -29,17 +38,13 @@ export type { JarBuild } from "./flink/jar";
 export const FLINK_JAR_JOB_PROVIDER_VERSION = 1;
 
 /** Validates inputs (unknown values during preview are skipped). */
-export function checkFlinkJarJobInputs(news: Record<string, any>): { property: string; reason: string }[] {
-    const failures: { property: string; reason: string }[] = [];
+export function checkFlinkJarJobInputs(news: Record<string, any>): InputFailure[] {
+    const failures: InputFailure[] = [];
     const known = (v: unknown) => v !== undefined && !isUnknown(v);
     if (news.restUrl === undefined) failures.push({ property: "restUrl", reason: "is required (the Flink JobManager REST URL)" });
     else if (known(news.restUrl) && !/^https?:\/\/[^\s]+$/.test(String(news.restUrl)))
         failures.push({ property: "restUrl", reason: `"${news.restUrl}" must be an http(s) URL` });
-    if (known(news.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(String(news.name)))
-        failures.push({
-            property: "name",
-            reason: `"${news.name}" must start with a letter or digit and hold only letters, digits, '.', '_' and '-' (it is the Flink job name)`,
-        });
+    failures.push(...checkOwnedJobInputs(news));
     if (known(news.entryClass) && !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(String(news.entryClass)))
         failures.push({ property: "entryClass", reason: `"${news.entryClass}" must be a Java class name` });
     const jar = news.jar;
@@ -47,12 +52,6 @@ export function checkFlinkJarJobInputs(news: Record<string, any>): { property: s
         for (const key of ["projectDirectory", "sourceHash", "artifact", "cacheDirectory"])
             if (typeof jar?.[key] !== "string" || !jar[key]) failures.push({ property: `jar.${key}`, reason: "is required" });
     }
-    if (known(news.state) && !["RUNNING", "STOPPED"].includes(news.state))
-        failures.push({ property: "state", reason: `"${news.state}" must be RUNNING or STOPPED` });
-    if (known(news.deleteMode) && !["savepoint", "cancel"].includes(news.deleteMode))
-        failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
-    if (known(news.waitTimeoutSeconds) && !(Number.isInteger(news.waitTimeoutSeconds) && news.waitTimeoutSeconds >= 10 && news.waitTimeoutSeconds <= 3600))
-        failures.push({ property: "waitTimeoutSeconds", reason: `${news.waitTimeoutSeconds} must be a whole number of seconds from 10 to 3600` });
     const args = news.programArgs;
     if (known(args)) {
         if (!Array.isArray(args)) failures.push({ property: "programArgs", reason: "must be a list of strings" });

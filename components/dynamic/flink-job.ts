@@ -23,7 +23,16 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { printProgress } from "./toolkit/progress";
 import { isUnknown } from "./toolkit/unknown";
-import { OwnedJob, endOwnedJob, readOwnedJob, runningOrRecorded, stopOwnedJobs, updateLeavesJobAlone } from "./flink/lifecycle";
+import {
+    InputFailure,
+    OwnedJob,
+    checkOwnedJobInputs,
+    endOwnedJob,
+    readOwnedJob,
+    runningOrRecorded,
+    stopOwnedJobs,
+    updateLeavesJobAlone,
+} from "./flink/lifecycle";
 import { waitForJobRunning } from "./flink/rest";
 import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
@@ -63,8 +72,8 @@ export type FlinkJobDeleteMode = "savepoint" | "cancel";
 const SETTING_KEYS_OWNED = ["pipeline.name", "execution.state-recovery.path", "execution.savepoint.path"];
 
 /** Validates inputs (unknown values during preview are skipped). */
-export function checkFlinkJobInputs(news: Record<string, any>): { property: string; reason: string }[] {
-    const failures: { property: string; reason: string }[] = [];
+export function checkFlinkJobInputs(news: Record<string, any>): InputFailure[] {
+    const failures: InputFailure[] = [];
     const known = (v: unknown) => v !== undefined && !isUnknown(v);
     for (const key of ["gatewayUrl", "restUrl"]) {
         if (!known(news[key])) continue;
@@ -72,19 +81,7 @@ export function checkFlinkJobInputs(news: Record<string, any>): { property: stri
     }
     if (news.gatewayUrl === undefined) failures.push({ property: "gatewayUrl", reason: "is required (the Flink SQL Gateway REST URL)" });
     if (news.restUrl === undefined) failures.push({ property: "restUrl", reason: "is required (the Flink JobManager REST URL)" });
-    if (known(news.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(String(news.name))) {
-        failures.push({
-            property: "name",
-            reason: `"${news.name}" must start with a letter or digit and hold only letters, digits, '.', '_' and '-' (it is the Flink job name)`,
-        });
-    }
-    if (known(news.state) && !["RUNNING", "STOPPED"].includes(news.state))
-        failures.push({ property: "state", reason: `"${news.state}" must be RUNNING or STOPPED` });
-    if (known(news.deleteMode) && !["savepoint", "cancel"].includes(news.deleteMode))
-        failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
-    if (known(news.waitTimeoutSeconds) && !(Number.isInteger(news.waitTimeoutSeconds) && news.waitTimeoutSeconds >= 10 && news.waitTimeoutSeconds <= 3600)) {
-        failures.push({ property: "waitTimeoutSeconds", reason: `${news.waitTimeoutSeconds} must be a whole number of seconds from 10 to 3600` });
-    }
+    failures.push(...checkOwnedJobInputs(news));
     const statements = news.statements;
     if (known(statements)) {
         if (!Array.isArray(statements) || statements.length === 0) {

@@ -7,6 +7,7 @@
  */
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { redact } from "../toolkit/redact";
+import { isUnknown } from "../toolkit/unknown";
 import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./rest";
 
 /** What the lifecycle functions read of a job resource's inputs or state. */
@@ -20,6 +21,33 @@ export interface OwnedJob {
     waitTimeoutSeconds?: number;
     state?: string;
     deleteMode?: string;
+}
+
+/** One input the resource refuses: which key, and why. */
+export interface InputFailure {
+    property: string;
+    reason: string;
+}
+
+/**
+ * The inputs every job resource shares, checked the same way whatever submits the job: the job name,
+ * the declared state, what delete does, and the wait bound. Values unknown during preview are skipped.
+ */
+export function checkOwnedJobInputs(news: Record<string, any>): InputFailure[] {
+    const failures: InputFailure[] = [];
+    const known = (v: unknown) => v !== undefined && !isUnknown(v);
+    if (known(news.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(String(news.name)))
+        failures.push({
+            property: "name",
+            reason: `"${news.name}" must start with a letter or digit and hold only letters, digits, '.', '_' and '-' (it is the Flink job name)`,
+        });
+    if (known(news.state) && !["RUNNING", "STOPPED"].includes(news.state))
+        failures.push({ property: "state", reason: `"${news.state}" must be RUNNING or STOPPED` });
+    if (known(news.deleteMode) && !["savepoint", "cancel"].includes(news.deleteMode))
+        failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
+    if (known(news.waitTimeoutSeconds) && !(Number.isInteger(news.waitTimeoutSeconds) && news.waitTimeoutSeconds >= 10 && news.waitTimeoutSeconds <= 3600))
+        failures.push({ property: "waitTimeoutSeconds", reason: `${news.waitTimeoutSeconds} must be a whole number of seconds from 10 to 3600` });
+    return failures;
 }
 
 /**

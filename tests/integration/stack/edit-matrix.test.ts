@@ -67,10 +67,6 @@ import {
     waitMirrorAndChangelog,
 } from "../../support/edit-invariants";
 
-// The program is type-checked by `npm run build`; here the ~45 CLI runs would each type-check it again
-// (about 40 s apiece on this shared 2-core machine), so the language host only transpiles it.
-process.env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
-
 const TABLE = "demographics";
 const RATE = 10;
 const started = Date.now();

@@ -215,8 +215,8 @@ describe("FlinkJarJob", () => {
         ).toEqual([
             { property: "restUrl", reason: '"127.0.0.1:8081" must be an http(s) URL' },
             { property: "name", reason: expect.stringMatching(/must start with a letter or digit/) },
-            { property: "entryClass", reason: '"not a class" must be a Java class name' },
             { property: "waitTimeoutSeconds", reason: "5 must be a whole number of seconds from 10 to 3600" },
+            { property: "entryClass", reason: '"not a class" must be a Java class name' },
             { property: "secrets", reason: "has no value for {{secret.s3SecretAccessKey}} used by the arguments" },
         ]);
         expect(checkFlinkJarJobInputs(inputs({ jar: { projectDirectory: "/x" } })).map((f) => f.property)).toEqual([
