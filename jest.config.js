@@ -5,9 +5,12 @@ const tsJest = ["ts-jest", { isolatedModules: true, diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {
-    // One test file at a time: the integration tests share one set of real services, and the fault
-    // scenarios (tests/integration/stack/faults.test.ts) kill and restart them.
-    maxWorkers: 1,
+    // Two workers, but one integration file at a time: the integration tests share one set of real
+    // services, and the fault scenarios (tests/integration/stack/faults.test.ts) kill and restart them, so
+    // each integration file holds a lock while it runs (tests/support/integration-environment.ts). The
+    // second worker runs the unit files (pure, under mocks) beside the first integration file
+    // (tests/support/sequencer.js), which takes them off the serial path (docs/testing.md).
+    maxWorkers: 2,
     // ...in a worker process that is replaced when a file leaves it above 1 GB. Without a limit, jest runs
     // a single worker's files inside its own process, where memory from every file accumulates: 10.2 GB
     // after the unit project, and a CI run was killed by the kernel at 20 GB (docs/testing.md).
@@ -26,7 +29,7 @@ module.exports = {
         },
         {
             displayName: "integration",
-            testEnvironment: "node",
+            testEnvironment: "<rootDir>/tests/support/integration-environment.ts",
             roots: ["<rootDir>/tests/integration"],
             testMatch: ["**/*.test.ts"],
             transform: { "^.+\\.ts$": tsJest },

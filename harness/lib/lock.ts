@@ -11,7 +11,7 @@ import { waitFor } from "./wait";
 /** Runs `fn` holding `lockFile`; waits (bounded by `timeoutMs`) while another live process holds it. */
 export async function withFileLock<T>(
     lockFile: string,
-    opts: { waitingFor: string; timeoutMs: number; log: (message: string) => void },
+    opts: { waitingFor: string; timeoutMs: number; log: (message: string) => void; maxDelayMs?: number },
     fn: () => Promise<T>,
 ): Promise<T> {
     fs.mkdirSync(path.dirname(lockFile), { recursive: true });
@@ -23,7 +23,17 @@ export async function withFileLock<T>(
             return true;
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-            const holder = Number(fs.readFileSync(lockFile, "utf8").trim());
+            let holder: number;
+            let ageMs: number;
+            try {
+                holder = Number(fs.readFileSync(lockFile, "utf8").trim());
+                ageMs = Date.now() - fs.statSync(lockFile).mtimeMs;
+            } catch {
+                return false; // released in between: try again
+            }
+            // No pid yet: the holder created the file and is writing its pid (or died in between: then
+            // the file is taken over once a few seconds old).
+            if (!(holder > 0) && ageMs < 5_000) return false;
             let alive = false;
             try {
                 if (holder > 0) {
@@ -38,10 +48,16 @@ export async function withFileLock<T>(
         }
     };
     if (!tryTake()) {
-        const holder = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, "utf8").trim() : "";
+        let holder = "";
+        try {
+            holder = fs.readFileSync(lockFile, "utf8").trim();
+        } catch {
+            // released in between
+        }
         await waitFor(`${opts.waitingFor} (lock ${lockFile}, held by pid ${holder || "?"})`, tryTake, {
             timeoutMs: opts.timeoutMs,
             log: opts.log,
+            maxDelayMs: opts.maxDelayMs,
         });
     }
     try {

@@ -80,3 +80,27 @@ test("the test order puts the Kubernetes cluster tests last, keeping Jest's orde
         "tests/integration/kubernetes/k8s-stack.test.ts",
     ]);
 });
+
+test("the two workers' order: the first integration file, every unit file beside it, the other integration files, the cluster tests last", () => {
+    const { order } = require("../../support/sequencer.js");
+    const t = (p: string) => ({ path: path.join("/repo", p) });
+    const jestOrder = [
+        t("tests/integration/kubernetes/k8s-stack.test.ts"),
+        t("tests/integration/stack/edit-matrix.test.ts"),
+        t("tests/unit/policy/policy-rules.test.ts"),
+        t("tests/integration/stack/faults.test.ts"),
+        t("tests/unit/harness/reset.test.ts"),
+        t("tests/integration/docker/dev-stack.test.ts"),
+    ];
+    expect(order(jestOrder).map((x: { path: string }) => path.relative("/repo", x.path))).toEqual([
+        "tests/integration/stack/edit-matrix.test.ts",
+        "tests/unit/policy/policy-rules.test.ts",
+        "tests/unit/harness/reset.test.ts",
+        "tests/integration/stack/faults.test.ts",
+        "tests/integration/docker/dev-stack.test.ts",
+        "tests/integration/kubernetes/k8s-stack.test.ts",
+    ]);
+    // Unit files only (npm run test:unit): as Jest had them.
+    const units = [t("tests/unit/a.test.ts"), t("tests/unit/b.test.ts")];
+    expect(order(units)).toEqual(units);
+});

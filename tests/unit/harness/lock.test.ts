@@ -43,3 +43,16 @@ test("a lock whose holder is gone is taken over at once; a live holder makes the
     );
     fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("a lock file without a pid yet (its holder is writing it) is not taken over until it is a few seconds old", async () => {
+    const dir = tmp();
+    const lock = path.join(dir, "build.lock");
+    fs.writeFileSync(lock, ""); // created, pid not written yet
+    await expect(
+        withFileLock(lock, { waitingFor: "the new holder", timeoutMs: 800, log: () => undefined, maxDelayMs: 100 }, async () => "ran"),
+    ).rejects.toThrow(/the new holder/);
+    const old = new Date(Date.now() - 10_000);
+    fs.utimesSync(lock, old, old); // its holder died before writing its pid
+    expect(await withFileLock(lock, { waitingFor: "x", timeoutMs: 1000, log: () => undefined }, async () => "ran")).toBe("ran");
+    fs.rmSync(dir, { recursive: true, force: true });
+});
