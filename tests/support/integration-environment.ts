@@ -22,6 +22,11 @@ export function integrationLockFile(runDir: string = defaultRunDir()): string {
 /** The longest an integration file waits for the one before it (the edit matrix takes about 20 min). */
 const WAIT_MS = 3 * 60 * 60 * 1000;
 
+/** Says when a file starts waiting for the lock and when it has it (not every 15 s in between: the wait is expected). */
+function startAndEnd(message: string): void {
+    if (!message.startsWith("still waiting")) process.stderr.write(`[integration lock] ${message}\n`);
+}
+
 export default class IntegrationEnvironment extends TestEnvironment {
     private release?: () => void;
     private held?: Promise<void>;
@@ -39,7 +44,7 @@ export default class IntegrationEnvironment extends TestEnvironment {
         const file = path.relative(process.cwd(), this.testPath);
         this.held = withFileLock(
             integrationLockFile(),
-            { waitingFor: `the integration test file before ${file} to end`, timeoutMs: WAIT_MS, log: () => undefined, maxDelayMs: 1000 },
+            { waitingFor: `the integration test file before ${file} to end`, timeoutMs: WAIT_MS, log: startAndEnd, maxDelayMs: 1000 },
             () => {
                 taken();
                 return new Promise<void>((resolve) => (this.release = resolve));
