@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { IMAGE_NAMES, IMAGES_DIR, ImageName, imageDefinition, projectImageRef, relativeFiles } from "../../components/images";
+import { withFileLock } from "../lib/lock";
 import { HarnessContext } from "../lib/types";
 import { installServices } from "../cli";
 import { imageExists, imageSize, runLogged } from "./docker";
@@ -105,8 +106,23 @@ async function buildOne(ctx: HarnessContext, name: ImageName, baseRef: string, t
     return { name, ref, outcome: "built", seconds, sizeBytes };
 }
 
-/** Builds the os base, then the requested images (all when none) with their bases, in order. */
+/** The longest a build waits for another build of the images into the same cache. */
+const BUILD_LOCK_WAIT_MS = 45 * 60_000;
+
+/**
+ * Builds the os base, then the requested images (all when none) with their bases, in order; one build
+ * per cache at a time (CI starts one in the background while the tests run, and a test that needs the
+ * images waits for it, then finds them present).
+ */
 export async function buildImages(ctx: HarnessContext, requested?: string[]): Promise<BuildResult[]> {
+    return withFileLock(
+        path.join(ctx.cacheDir, "images", "build.lock"),
+        { waitingFor: "another build of the project's images into this cache", timeoutMs: BUILD_LOCK_WAIT_MS, log: ctx.log },
+        () => buildImagesHoldingLock(ctx, requested),
+    );
+}
+
+async function buildImagesHoldingLock(ctx: HarnessContext, requested?: string[]): Promise<BuildResult[]> {
     const t0 = Date.now();
     const order = buildOrder(requested, IMAGE_NAMES, (n) => imageDefinition(n as ImageName)) as ImageName[];
     // Fail before any work when a staging module is missing.
