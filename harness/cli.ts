@@ -30,7 +30,7 @@ import {
     treeRssKiB,
 } from "./lib/process";
 import { waitFor, withTimeout } from "./lib/wait";
-import { currentMountsBelow } from "./lib/mounts";
+import { currentMountsBelow, unmountBelow } from "./lib/mounts";
 import { withFileLock } from "./lib/lock";
 import { services as registered } from "./registry";
 import { installPulumi } from "./pulumi/install";
@@ -312,6 +312,7 @@ export async function stopServices(names?: string[], options: HarnessOptions = {
 /**
  * Stops every service, then deletes the run directory's contents (data, logs, pid records) and the
  * state services keep outside it: the next `up` starts from nothing. The download cache is kept.
+ * Mounts under the run directory (left by a run killed mid-way) are unmounted first, never deleted through.
  * Returns the paths it deleted.
  */
 export async function resetServices(options: HarnessOptions = {}): Promise<string[]> {
@@ -319,9 +320,15 @@ export async function resetServices(options: HarnessOptions = {}): Promise<strin
     await stopServices(undefined, { ctx });
     const deleted: string[] = [];
     await withLock(ctx, "reset", async () => {
-        const mounted = currentMountsBelow(ctx.runDir);
-        if (mounted.length)
-            throw new Error(`reset: ${mounted.length} mount(s) remain under ${ctx.runDir} (first: ${mounted[0]}); unmount them (umount) and run reset again`);
+        // Mounts an interrupted run left behind (a killed kubelet's pod volumes, containerd's rootfs) are
+        // unmounted first: deleting through a bind mount would delete what it shows from elsewhere.
+        const unmounted = await unmountBelow(ctx.runDir).catch((e: Error) => {
+            const left = currentMountsBelow(ctx.runDir);
+            throw new Error(
+                `reset: ${left.length} mount(s) remain under ${ctx.runDir} and could not be unmounted (${e.message}); unmount them as root (umount --lazy <path>) and run reset again`,
+            );
+        });
+        if (unmounted.length) ctx.log(`reset: unmounted ${unmounted.length} mount(s) an earlier run left under ${ctx.runDir} (first: ${unmounted[0]})`);
         const outside = registered.flatMap((def) => def.stateOutsideRunDir?.(ctx) ?? []);
         const inside = fs
             .readdirSync(ctx.runDir)

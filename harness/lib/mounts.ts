@@ -1,6 +1,6 @@
 /**
- * Mount points under a directory: what `reset` refuses to delete through, and what the cluster's node
- * unmounts when it stops (the kubelet's own bind mount of its root, pod volumes left behind).
+ * Mount points under a directory: what `reset` unmounts before it deletes (never through a mount), and
+ * what the cluster's node unmounts when it stops (the kubelet's own bind mount of its root, pod volumes left behind).
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -37,6 +37,33 @@ test("reset deletes the run directory's data, logs and pid records and keeps the
     }
 });
 
+test("reset unmounts what an interrupted run left mounted under the run directory and never deletes through it", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "harness-reset-mounts-"));
+    const ctx = createContext({ cacheDir: path.join(root, "cache"), runDir: path.join(root, "run"), log: quiet });
+    // A pod volume as the kubelet mounts it: a directory kept elsewhere, bind-mounted under the run directory.
+    const volume = path.join(root, "volume");
+    fs.mkdirSync(volume);
+    fs.writeFileSync(path.join(volume, "data"), "kept");
+    const pods = path.join(ctx.runDir, "kubernetes", "kubelet", "pods");
+    fs.mkdirSync(path.join(pods, "p1"), { recursive: true });
+    try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", pods]);
+        fs.mkdirSync(path.join(pods, "p1"));
+        execFileSync("mount", ["--bind", volume, path.join(pods, "p1")]);
+        expect(currentMountsBelow(ctx.runDir)).toHaveLength(2);
+
+        const deleted = await resetServices({ ctx });
+
+        expect(currentMountsBelow(ctx.runDir)).toEqual([]);
+        expect(deleted).toContain(path.join(ctx.runDir, "kubernetes"));
+        expect(fs.readdirSync(ctx.runDir).sort()).toEqual(["logs", "pids"]);
+        expect(fs.readFileSync(path.join(volume, "data"), "utf8")).toBe("kept");
+    } finally {
+        for (const _ of currentMountsBelow(ctx.runDir)) execFileSync("umount", ["--lazy", currentMountsBelow(ctx.runDir).reverse()[0]]);
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+});
+
 test("mountsBelow finds mount points at or under the run directory, octal escapes decoded", () => {
     const table = [
         "overlay / overlay rw 0 0",
