@@ -7,6 +7,7 @@
  * Credentials arrive as (secret) inputs, never from the closure.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_ENDPOINT_URL, S3_BUCKET_NAME } from "../config/patterns";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
@@ -252,7 +253,7 @@ export interface WarehouseBucketArgs {
 }
 
 /** The Iceberg warehouse bucket. */
-export class WarehouseBucket extends pulumi.dynamic.Resource {
+export class WarehouseBucket extends LakehouseResource {
     declare readonly bucket: pulumi.Output<string>;
     declare readonly location: pulumi.Output<string>;
 

@@ -23,6 +23,7 @@
  * and ../config/patterns (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { POSTGRES_IDENTIFIER } from "../config/patterns";
 import { newOwnerToken, ownsObject } from "./data-guard";
 import { withPostgres } from "./postgres-client";
@@ -331,7 +332,7 @@ export interface CdcSourceArgs {
 }
 
 /** The replication role, publication and replica identity Debezium needs in the source database. */
-export class CdcSource extends pulumi.dynamic.Resource {
+export class CdcSource extends LakehouseResource {
     declare readonly createdRole: pulumi.Output<boolean>;
     declare readonly createdPublication: pulumi.Output<boolean>;
     declare readonly drift: pulumi.Output<string[]>;

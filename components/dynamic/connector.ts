@@ -17,6 +17,7 @@
  * ./postgres-client, ./toolkit, ../config/patterns and ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, refuseDataLoss } from "./data-guard";
@@ -466,7 +467,7 @@ export interface DebeziumConnectorArgs {
 }
 
 /** A Debezium PostgreSQL source connector. */
-export class DebeziumConnector extends pulumi.dynamic.Resource {
+export class DebeziumConnector extends LakehouseResource {
     declare readonly topics: pulumi.Output<string[]>;
     declare readonly connectorState: pulumi.Output<string>;
     declare readonly taskStates: pulumi.Output<string[]>;

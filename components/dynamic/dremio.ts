@@ -14,6 +14,7 @@
  * obtainable where this project is built.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { DREMIO_USER_NAME, HTTP_BASE_URL, NESSIE_API_V2_URL } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
@@ -236,7 +237,7 @@ export interface DremioAdminArgs {
 }
 
 /** Dremio's first admin user, created once and logged in to afterwards. */
-export class DremioAdmin extends pulumi.dynamic.Resource {
+export class DremioAdmin extends LakehouseResource {
     declare readonly userName: pulumi.Output<string>;
 
     constructor(name: string, args: DremioAdminArgs, opts?: pulumi.CustomResourceOptions) {
@@ -482,7 +483,7 @@ export interface DremioSourceArgs {
 }
 
 /** A Dremio source, e.g. the Nessie catalog with its S3 storage. */
-export class DremioSource extends pulumi.dynamic.Resource {
+export class DremioSource extends LakehouseResource {
     declare readonly sourceId: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
 

@@ -14,6 +14,7 @@
  * - `secrets` fill `{{secret.<name>}}` placeholders of the arguments only when the job is run.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
@@ -187,7 +188,7 @@ export interface FlinkJarJobArgs extends FlinkJobLifecycleArgs {
 }
 
 /** A streaming Flink job from a jar, kept running, upgraded through savepoints. */
-export class FlinkJarJob extends pulumi.dynamic.Resource {
+export class FlinkJarJob extends LakehouseResource {
     declare readonly jobId: pulumi.Output<string>;
     declare readonly jobState: pulumi.Output<string>;
     declare readonly lastSavepoint: pulumi.Output<string>;

@@ -19,6 +19,7 @@
  * Methods use only functions of ./flink/, ./toolkit/, ./job-failures and ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { printProgress } from "./toolkit/progress";
@@ -385,7 +386,7 @@ export interface FlinkSqlJobArgs extends FlinkJobLifecycleArgs {
 }
 
 /** A streaming Flink SQL job, kept running with its SQL, upgraded through savepoints. */
-export class FlinkSqlJob extends pulumi.dynamic.Resource {
+export class FlinkSqlJob extends LakehouseResource {
     declare readonly jobId: pulumi.Output<string>;
     declare readonly jobState: pulumi.Output<string>;
     declare readonly lastSavepoint: pulumi.Output<string>;

@@ -12,6 +12,7 @@
  * ../defaults (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { KAFKA_TOPIC_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
@@ -234,7 +235,7 @@ export interface KafkaTopicArgs {
     deleteOnDestroy?: pulumi.Input<boolean>;
 }
 
-export class KafkaTopic extends pulumi.dynamic.Resource {
+export class KafkaTopic extends LakehouseResource {
     declare readonly topic: pulumi.Output<string>;
     declare readonly partitions: pulumi.Output<number>;
 

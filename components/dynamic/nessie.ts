@@ -9,6 +9,7 @@
  * property `lakehouse.owner`): a delete leaves a namespace another resource adopted since.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { NESSIE_API_V2_URL, NESSIE_REF_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
@@ -277,7 +278,7 @@ export interface NessieBranchArgs {
 }
 
 /** A Nessie branch (tables written on it stay off the default branch until merged). */
-export class NessieBranch extends pulumi.dynamic.Resource {
+export class NessieBranch extends LakehouseResource {
     declare readonly branch: pulumi.Output<string>;
 
     constructor(name: string, args: NessieBranchArgs, opts?: pulumi.CustomResourceOptions) {
@@ -311,7 +312,7 @@ export interface NessieNamespaceArgs {
 }
 
 /** An Iceberg namespace in Nessie, created before any table in it. */
-export class NessieNamespace extends pulumi.dynamic.Resource {
+export class NessieNamespace extends LakehouseResource {
     declare readonly namespace: pulumi.Output<string>;
 
     constructor(name: string, args: NessieNamespaceArgs, opts?: pulumi.CustomResourceOptions) {

@@ -20,6 +20,7 @@
  * secret key is a secret input.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { deterministicJobFailure, flinkRootCause } from "./job-failures";
 import { backoffDelay, sleep as wait } from "./toolkit/backoff";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
@@ -432,7 +433,7 @@ export interface PipelineSettleCheckArgs {
  * Verifies the pipeline after every `up` that changed it (see the file comment): `up` fails, naming
  * the cause, when a job restarts in a loop, the connector failed or the warehouse is unreadable.
  */
-export class PipelineSettleCheck extends pulumi.dynamic.Resource {
+export class PipelineSettleCheck extends LakehouseResource {
     declare readonly status: pulumi.Output<string>;
     /** How long the last settle check took, in seconds. */
     declare readonly settledSeconds: pulumi.Output<number>;

@@ -11,6 +11,7 @@
  * Methods use only ./toolkit (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { pollUntil } from "./toolkit/poll";
 import { splitHostPort, tcpConnectProblem } from "./toolkit/tcp";
@@ -91,7 +92,7 @@ export interface ReachabilityCheckArgs {
     timeoutSeconds: pulumi.Input<number>;
 }
 
-export class ReachabilityCheck extends pulumi.dynamic.Resource {
+export class ReachabilityCheck extends LakehouseResource {
     constructor(name: string, args: ReachabilityCheckArgs, opts?: pulumi.CustomResourceOptions) {
         super(reachabilityCheckProvider, name, args, opts, "lakehouse", "ReachabilityCheck");
     }

@@ -26,6 +26,7 @@
  * ./postgres-client, ./toolkit and ../config/patterns (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME, POSTGRES_IDENTIFIER } from "../config/patterns";
 import { withPostgres } from "./postgres-client";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
@@ -333,7 +334,7 @@ export interface TableSnapshotArgs {
 }
 
 /** The existing rows of a captured table: Debezium's incremental snapshot when the table joined a running pipeline. */
-export class TableSnapshot extends pulumi.dynamic.Resource {
+export class TableSnapshot extends LakehouseResource {
     declare readonly outcome: pulumi.Output<SnapshotOutcome>;
     declare readonly signalId: pulumi.Output<string | null>;
 

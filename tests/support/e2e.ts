@@ -27,9 +27,9 @@ export async function pgQuery(query: string, params: unknown[] = []): Promise<an
  * test can create the directory in `beforeAll`); each step bounded at 5 minutes. A non-zero exit
  * throws with the output unless `expectOk` is false.
  */
-export function pulumiOn(stateDir: () => string) {
+export function pulumiOn(stateDir: () => string, env: () => Record<string, string> = () => ({})) {
     return async (args: string[], expectOk = true): Promise<RunPulumiResult> => {
-        const result = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir()}` }, timeoutMs: 300_000 });
+        const result = await runPulumi(args, { cwd: REPO_DIR, env: { PULUMI_BACKEND_URL: `file://${stateDir()}`, ...env() }, timeoutMs: 300_000 });
         if (expectOk && result.code !== 0)
             throw new Error(`pulumi ${args.join(" ")} exited ${result.code}${result.timedOut ? " (timed out)" : ""}:\n${result.stdout}\n${result.stderr}`);
         return result;

@@ -91,12 +91,21 @@ async function waitForIcebergRows(bucket: string, namespace: string, table: stri
 
 describe("pulumi up -s local (real engine, real services)", () => {
     let stateDir: string;
-    const pulumi = pulumiOn(() => stateDir);
+    // A provider cache of its own: the first preview serializes every dynamic provider.
+    let cacheDir: string;
+    const pulumi = pulumiOn(
+        () => stateDir,
+        () => ({ LAKEHOUSE_PROVIDER_CACHE: cacheDir }),
+    );
 
     beforeAll(() => {
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-local-stack-"));
+        cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-local-stack-cache-"));
     });
-    afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+    afterAll(() => {
+        fs.rmSync(stateDir, { recursive: true, force: true });
+        fs.rmSync(cacheDir, { recursive: true, force: true });
+    });
 
     it("previews, deploys, changes nothing on a second up, exports the harness endpoints, and destroys", async () => {
         // A copy of the local stack with its own bucket and namespace, so a developer's own `local`
@@ -122,9 +131,21 @@ describe("pulumi up -s local (real engine, real services)", () => {
             const preview = await pulumi(["preview", "-s", stack, "--diff"]);
             expect(preview.stdout).toMatch(/\+ 20 to create/);
 
+            // The preview serialized each provider (nothing cached yet) and kept its text.
+            const cached = new Map(
+                fs.readdirSync(cacheDir).map((f) => [f.replace(/-[0-9a-f]+\.json$/, ""), JSON.parse(fs.readFileSync(path.join(cacheDir, f), "utf8")).text]),
+            );
+            expect(cached.size).toBeGreaterThanOrEqual(5);
+
             deployed = true;
             const up = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
             expect(up.stdout).toMatch(/\+ 20 created/);
+            // The up took every provider's text from the cache: what state holds is that text, byte for byte,
+            // which Pulumi's own serialization produced in the preview.
+            const exported = JSON.parse((await pulumi(["stack", "export", "-s", stack])).stdout).deployment.resources as any[];
+            const dynamic = exported.filter((r) => String(r.type).startsWith("pulumi-nodejs:dynamic/lakehouse:"));
+            expect(new Set(dynamic.map((r) => `lakehouse_${String(r.type).split(":").pop()}`))).toEqual(new Set(cached.keys()));
+            for (const r of dynamic) expect(r.inputs.__provider).toBe(cached.get(`lakehouse_${String(r.type).split(":").pop()}`));
             const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
             expect(again.stdout).toMatch(/Resources:\s+20 unchanged\s/);
             expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
