@@ -4,11 +4,14 @@ import { LakehouseResource } from "../../../components/dynamic/lakehouse-resourc
 import { reachabilityCheckProvider } from "../../../components/dynamic/reachability-check";
 import { runWithMocks } from "../../support/mocks";
 
+/** Pulumi's own dynamic resource, the reference (abstract in its types, so a subclass that adds nothing). */
+class PulumiDynamicResource extends pulumi.dynamic.Resource {}
+
 test("the same type, inputs and serialized provider text as pulumi.dynamic.Resource, a secret input among them", async () => {
     const props = () => ({ workload: "kafka", addresses: ["127.0.0.1:9092"], timeoutSeconds: 5, password: pulumi.secret("s3cret") });
     const run = await runWithMocks(() => {
         new LakehouseResource(reachabilityCheckProvider, "ours", props(), undefined, "lakehouse", "ReachabilityCheck");
-        new pulumi.dynamic.Resource(reachabilityCheckProvider, "pulumis", props(), undefined, "lakehouse", "ReachabilityCheck");
+        new PulumiDynamicResource(reachabilityCheckProvider, "pulumis", props(), undefined, "lakehouse", "ReachabilityCheck");
         return {};
     });
     const ours = run.resources.find((r) => r.name === "ours")!;
