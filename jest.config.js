@@ -9,7 +9,8 @@ module.exports = {
     // services, and the fault scenarios (tests/integration/stack/faults.test.ts) kill and restart them, so
     // each integration file holds a lock while it runs (tests/support/integration-environment.ts). The
     // second worker runs the unit files (pure, under mocks) beside the first integration file
-    // (tests/support/sequencer.js), which takes them off the serial path (docs/testing.md).
+    // (tests/support/sequencer.js). That takes them off the serial path only where the machine has CPU to
+    // spare: on a cold 2-core machine, saturated, it slowed the edit matrix by about what it saved (docs/testing.md).
     maxWorkers: 2,
     // ...in a worker process that is replaced when a file leaves it above 1 GB. Without a limit, jest runs
     // a single worker's files inside its own process, where memory from every file accumulates: 10.2 GB

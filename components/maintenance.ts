@@ -9,8 +9,8 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { lakehouseCacheDir } from "./cache-dir";
 import type { LakehouseConfig, MaintenanceConfig } from "./config";
 import type { JarBuild } from "./dynamic/flink/jar";
 import type { JobTemplateValues } from "./jobs";
@@ -131,12 +131,11 @@ export function maintenanceJarBuild(repoRoot: string, mavenProperties: Record<st
             .update(fs.readFileSync(path.join(projectDirectory, file)))
             .update("\0");
     for (const [k, v] of Object.entries(mavenProperties).sort(([a], [b]) => a.localeCompare(b))) hash.update(`${k}=${v}\0`);
-    const cache = env.LAKEHOUSE_CACHE ?? path.join(os.homedir(), ".cache", "cdc-lakehouse");
     return {
         projectDirectory,
         sourceHash: hash.digest("hex").slice(0, 16),
         mavenProperties,
         artifact: MAINTENANCE_ARTIFACT,
-        cacheDirectory: path.join(cache, "flink-jobs"),
+        cacheDirectory: path.join(lakehouseCacheDir(env), "flink-jobs"),
     };
 }

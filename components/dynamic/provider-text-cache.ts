@@ -9,16 +9,17 @@
  * can depend on (every source file under `components/`, `tsconfig.json`, `package-lock.json`, how
  * ts-node compiles, the Node.js version, where the repository is) and reused while that key holds; a
  * change to any of them is a different key. What lands in state is byte for byte what Pulumi's own
- * serialization produces (tests/unit/providers/provider-text-cache.test.ts).
+ * serialization produces (tests/unit/providers/lakehouse-resource.test.ts compares the registrations,
+ * tests/integration/stack/local-stack.test.ts the state of an `up` with the preview's text).
  *
- * Used only in a program the Pulumi CLI's language host runs (`PULUMI_NODEJS_MONITOR` set): unit tests with
- * mocks (compiled by Jest's own transformer) always serialize afresh. A text that captured a secret is never written. The cache is
- * best effort: a directory that cannot be written is a miss, never an error.
+ * Used only in a program the Pulumi CLI's language host runs (`PULUMI_NODEJS_MONITOR` set): unit tests
+ * with mocks (compiled by Jest's own transformer) always serialize afresh. A text that captured a secret
+ * is never written. The cache is best effort: a directory that cannot be written is a miss, never an error.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { lakehouseCacheDir } from "../cache-dir";
 
 /** What Pulumi's `serializeFunction` returns. */
 export interface SerializedProviderText {
@@ -105,5 +106,5 @@ export function providerCacheDir(env: NodeJS.ProcessEnv = process.env): string |
     const own = env.LAKEHOUSE_PROVIDER_CACHE;
     if (own === "off") return undefined;
     if (own) return path.resolve(own);
-    return path.join(env.LAKEHOUSE_CACHE || path.join(os.homedir(), ".cache", "cdc-lakehouse"), "dynamic-providers");
+    return path.join(lakehouseCacheDir(env), "dynamic-providers");
 }

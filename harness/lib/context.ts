@@ -5,13 +5,14 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { lakehouseCacheDir } from "../../components/cache-dir";
 import { HarnessContext } from "./types";
 
 /** Repository root: harness/lib/ is two levels below it. */
 export const repoDir: string = path.resolve(__dirname, "..", "..");
 
 export function defaultCacheDir(): string {
-    return process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), ".cache", "cdc-lakehouse");
+    return lakehouseCacheDir();
 }
 
 export function defaultRunDir(): string {
