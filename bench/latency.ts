@@ -56,7 +56,8 @@ export const LATENCY_OPTIONS = {
         type: "strings",
         default: [],
         value: "key=value",
-        description: "a Debezium setting for the run (lakehouse:pipeline.connectorConfig), e.g. poll.interval.ms=100; repeatable; local platform",
+        description:
+            "a Debezium setting for the run (lakehouse:pipeline.connectorConfig), e.g. poll.interval.ms=100; comma-separated for several; local platform",
     },
 } as const satisfies OptionTable;
 

@@ -17,7 +17,7 @@ import { benchLog, emitJsonResult, runBench } from "./lib/cli";
 import { IcebergTableProbe, batchQuery, nessieKey } from "./lib/iceberg";
 import { fmtNumber, table } from "./lib/format";
 import { Log, Session, Totals, verifyRun, withSession } from "./lib/run";
-import { BENCH_MAINTENANCE, deployBenchStack } from "./lib/stack";
+import { benchMaintenance, deployBenchStack } from "./lib/stack";
 
 /** The options of `npm run bench:soak`. */
 export const SOAK_OPTIONS = {
@@ -27,6 +27,13 @@ export const SOAK_OPTIONS = {
     "checkpoint-ms": { type: "number", default: 1000, min: 100, integer: true, description: "Flink checkpoint interval, ms" },
     "sample-seconds": { type: "number", default: 60, min: 5, description: "seconds between two readings of the tables' files and snapshots" },
     runs: { type: "strings", default: ["without", "with"], allowed: ["without", "with"], description: "which runs: without and/or with table maintenance" },
+    maintenance: {
+        type: "strings",
+        default: [],
+        value: "key=value",
+        description:
+            "a lakehouse:maintenance setting over the bench's (bench/lib/stack.ts), dotted for nested keys, comma-separated for several, e.g. rewriteDataFiles.commitCount=5,lockCheckDelaySeconds=5",
+    },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
 } as const satisfies OptionTable;
 
@@ -39,6 +46,11 @@ export type SoakOptions = ParsedOptions<typeof SOAK_OPTIONS>;
 export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     const opts = parseCommandLine(argv, SOAK_OPTIONS).options;
     if (opts["sample-seconds"] > opts.minutes * 60) throw new UsageError("--sample-seconds must be at most the run's length (--minutes x 60)");
+    try {
+        benchMaintenance(opts.maintenance);
+    } catch (err) {
+        throw new UsageError(`--maintenance: ${(err as Error).message}`);
+    }
     return opts;
 }
 
@@ -60,6 +72,8 @@ export interface SoakSample {
 /** What one run measured. */
 export interface SoakRun {
     maintenance: boolean;
+    /** The run's lakehouse:maintenance, when it ran with it. */
+    maintenanceSettings?: Record<string, unknown>;
     stack: string;
     checkpointIntervalMs: number;
     targetRate: number;
@@ -149,14 +163,13 @@ async function timeFullScan(session: Session): Promise<number> {
 
 /** One run: deploy, warm up, time the scan, write for `minutes` sampling the tables, drain, time the scan again, verify, tear down. */
 export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log): Promise<SoakRun> {
+    const maintenanceSettings = maintenance ? benchMaintenance(opts.maintenance) : undefined;
     const stack = await deployBenchStack(
         maintenance ? "soakm" : "soak",
-        {
-            checkpointIntervalMs: opts["checkpoint-ms"],
-            ...(maintenance ? { maintenance: BENCH_MAINTENANCE } : {}),
-        },
+        { checkpointIntervalMs: opts["checkpoint-ms"], ...(maintenanceSettings ? { maintenance: maintenanceSettings } : {}) },
         log,
     );
+    if (maintenanceSettings) log(`table maintenance: ${JSON.stringify(maintenanceSettings)}`);
     return withSession(stack, log, async (session) => {
         const o = stack.outputs;
         const mirror = new IcebergTableProbe(nessieKey(o.icebergTables.demographics), stack.endpoints);
@@ -192,6 +205,7 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
             const verification = await verifyRun(session, { upsert: true });
             return {
                 maintenance,
+                ...(maintenanceSettings ? { maintenanceSettings } : {}),
                 stack: stack.name,
                 checkpointIntervalMs: opts["checkpoint-ms"],
                 targetRate: opts.rate,
@@ -217,7 +231,7 @@ async function main(opts: SoakOptions): Promise<void> {
     if (emitJsonResult({ bench: "soak", runs }, opts, failed)) return;
     for (const r of runs)
         console.log(
-            `\n${r.maintenance ? "With" : "Without"} table maintenance (${r.stack}, checkpoints every ${r.checkpointIntervalMs} ms):\n${samplesTable(r)}`,
+            `\n${r.maintenance ? "With" : "Without"} table maintenance (${r.stack}, checkpoints every ${r.checkpointIntervalMs} ms${r.maintenanceSettings ? `; ${JSON.stringify(r.maintenanceSettings)}` : ""}):\n${samplesTable(r)}`,
         );
     console.log(`\n${summaryTable(runs)}`);
     if (failed) process.exitCode = 1;

@@ -25,6 +25,7 @@ import { Kafka, KafkaArgs } from "./kafka";
 import {
     MAINTENANCE_ENTRY_CLASS,
     MaintenanceVersions,
+    compactionCadenceWarning,
     maintainedTables,
     maintenanceJarBuild,
     maintenanceJobName,
@@ -404,6 +405,8 @@ export class Lakehouse extends pulumi.ComponentResource {
         const maintenance = cfg.maintenance.enabled
             ? this.createMaintenanceJob(name, cfg, args, flinkRestHost, { ...flinkSide, store }, Object.values(jobs))
             : undefined;
+        const cadence = compactionCadenceWarning(cfg);
+        if (cadence) pulumi.log.warn(cadence, this);
         return { cdcSource, topics, connector, jobs, maintenance };
     }
 

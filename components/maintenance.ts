@@ -37,6 +37,32 @@ export function maintainedTables(cfg: Pick<LakehouseConfig, "source" | "iceberg"
     );
 }
 
+/**
+ * The shortest checkpoint interval at which compaction kept the upsert tables bounded under a continuous
+ * stream of changes (`npm run bench:soak`, docs/maintenance.md "Compaction and the checkpoint interval").
+ */
+export const COMPACTION_MIN_CHECKPOINT_MS = 2000;
+
+/**
+ * The warning a preview prints when compaction is on for upsert tables whose writer commits more often
+ * than COMPACTION_MIN_CHECKPOINT_MS: a compaction's commit has to land between two of the writer's, and
+ * under a continuous stream it lost every retry (undefined: nothing to warn of). A warning, not an
+ * error: where changes arrive in bursts, the writer commits only when there is something to commit.
+ */
+export function compactionCadenceWarning(cfg: Pick<LakehouseConfig, "source" | "iceberg" | "maintenance" | "flink">): string | undefined {
+    if (!cfg.maintenance.enabled || cfg.maintenance.rewriteDataFiles.intervalSeconds === 0) return undefined;
+    if (cfg.flink.checkpointIntervalMs >= COMPACTION_MIN_CHECKPOINT_MS) return undefined;
+    const upsert = cfg.source.tables.flatMap((t) => icebergTableNames(t, cfg.source.tableDefinitions[t].mode).upsert ?? []);
+    if (!upsert.length) return undefined;
+    return (
+        `lakehouse:flink.checkpointIntervalMs is ${cfg.flink.checkpointIntervalMs} ms with compaction on (lakehouse:maintenance.rewriteDataFiles) ` +
+        `for the upsert table${upsert.length > 1 ? "s" : ""} ${upsert.join(", ")}: every checkpoint commits to the table, and a compaction's commit ` +
+        `has to land between two of them. Under a continuous stream of changes at 1 s checkpoints it lost every retry and the table grew ` +
+        `without bound (docs/maintenance.md, "Compaction and the checkpoint interval"). Where changes arrive continuously, set ` +
+        `flink.checkpointIntervalMs to ${COMPACTION_MIN_CHECKPOINT_MS} or more, and watch iceberg.files.<table> in npm run health.`
+    );
+}
+
 /** The catalog the job opens: the one of jobs/catalog.sql, with the S3 secret as a placeholder filled at submission. */
 export type MaintenanceCatalog = Pick<
     JobTemplateValues,

@@ -2,6 +2,7 @@
  * `npm run bench:soak` (issue 18): its options, and the report of the counts over time and the
  * with/without summary, from synthetic runs.
  */
+import { BENCH_MAINTENANCE, benchMaintenance } from "../../../bench/lib/stack";
 import { SOAK_USAGE, SoakRun, parseSoakArgs, peak, samplesTable, summaryTable } from "../../../bench/soak";
 
 const run = (maintenance: boolean, mirrorData: number[], queryEnd: number): SoakRun => ({
@@ -36,6 +37,28 @@ describe("npm run bench:soak", () => {
         expect(() => parseSoakArgs(["--runs", "maybe"])).toThrow(/--runs: unknown value\(s\) maybe/);
         expect(() => parseSoakArgs(["--minutes", "1", "--sample-seconds", "90"])).toThrow(/--sample-seconds must be at most the run's length/);
         expect(SOAK_USAGE).toContain("--minutes");
+    });
+
+    test("--maintenance sets lakehouse:maintenance keys over the bench's, dotted for nested ones", () => {
+        expect(parseSoakArgs(["--maintenance", "lockCheckDelaySeconds=5,rewriteDataFiles.commitCount=5"]).maintenance).toEqual([
+            "lockCheckDelaySeconds=5",
+            "rewriteDataFiles.commitCount=5",
+        ]);
+        expect(benchMaintenance([])).toEqual(BENCH_MAINTENANCE);
+        const tuned = benchMaintenance(["lockCheckDelaySeconds=5", "rewriteDataFiles.commitCount=5", "deleteOrphanFiles.intervalSeconds=600", "enabled=false"]);
+        expect(tuned).toEqual({
+            ...BENCH_MAINTENANCE,
+            enabled: false,
+            lockCheckDelaySeconds: 5,
+            rewriteDataFiles: { ...BENCH_MAINTENANCE.rewriteDataFiles, commitCount: 5 },
+            deleteOrphanFiles: { intervalSeconds: 600 },
+        });
+        // The bench's own settings are a copy: a run's overrides never leak into the next.
+        expect(BENCH_MAINTENANCE.rewriteDataFiles.commitCount).toBe(10);
+        expect(benchMaintenance(["expireSnapshots.mode=fast"])).toMatchObject({ expireSnapshots: { mode: "fast" } });
+        expect(() => parseSoakArgs(["--maintenance", "commitCount"])).toThrow(
+            /--maintenance: a maintenance setting is key=value, e\.g\. rewriteDataFiles\.commitCount=5; got "commitCount"/,
+        );
     });
 
     test("reports the counts over time, the peaks, the query ratio end / start and exactness", () => {

@@ -15,6 +15,7 @@ import { versionTable } from "../../../components/images";
 import {
     MAINTENANCE_ARTIFACT,
     MaintenanceVersions,
+    compactionCadenceWarning,
     maintainedTables,
     maintenanceJarBuild,
     maintenanceJobName,
@@ -87,6 +88,36 @@ describe("lakehouse:maintenance", () => {
     ])("refuses %s, naming the key", (_title, values, key, expected) => expectProblemAt(values, key, expected));
 });
 
+describe("the compaction cadence warning", () => {
+    const tables = {
+        orders: { mode: "both", primaryKey: ["id"], columns: ["id BIGINT"] },
+        people: { mode: "upsert", primaryKey: ["id"], columns: ["id BIGINT"] },
+        audit: { mode: "append", primaryKey: ["id"], columns: ["id BIGINT"] },
+    };
+    const cfg = (maintenance: object, checkpointIntervalMs: number, t: object = tables) =>
+        parseConfigValues({ maintenance, flink: { checkpointIntervalMs }, source: { createSeedTable: false, tables: t } });
+
+    test("names the key, the interval and the upsert tables when compaction is on and the writer commits more often than every 2 s", () => {
+        const warning = compactionCadenceWarning(cfg({ enabled: true }, 1000));
+        expect(warning).toMatch(
+            /^lakehouse:flink\.checkpointIntervalMs is 1000 ms with compaction on \(lakehouse:maintenance\.rewriteDataFiles\) for the upsert tables orders, people:/,
+        );
+        expect(warning).not.toContain("audit");
+        expect(warning).toContain("set flink.checkpointIntervalMs to 2000 or more");
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 1000, { people: tables.people }))).toMatch(/for the upsert table people:/);
+    });
+
+    test("is silent at 2 s and longer (the default is 5 s), with maintenance or compaction off, and for append-only tables", () => {
+        expect(DEFAULTS.flink.checkpointIntervalMs).toBe(5000);
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 1999))).toMatch(/is 1999 ms/);
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 2000))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 5000))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: false }, 1000))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true, rewriteDataFiles: { intervalSeconds: 0 } }, 1000))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 1000, { audit: tables.audit }))).toBeUndefined();
+    });
+});
+
 describe("the maintenance job's arguments", () => {
     test("name the catalog, every table the pipeline writes and each task that is on; the S3 secret stays a placeholder", () => {
         const cfg = parseConfigValues({
@@ -118,7 +149,7 @@ describe("the maintenance job's arguments", () => {
             "--table=cdc.orders_changes",
             "--table=cdc.people",
             "--rate-limit-seconds=60",
-            "--lock-check-delay-seconds=30",
+            "--lock-check-delay-seconds=5",
             "--checkpoint-interval-seconds=60",
             "--expire-snapshots.interval-seconds=600",
             "--expire-snapshots.max-age-seconds=3600",
