@@ -194,8 +194,8 @@ describe("pipeline settle check and fail-fast on real Kafka, Flink, Nessie and M
         const inputs = jobInputs("orders", jobStatements("orders", `${topic}_bad`, "BIGINT", "blackhole"));
         try {
             const job = (await flinkJobProvider.create!(inputs)).outs;
-            // The job's tasks can all report RUNNING before its source has read the bad record (seen once in CI,
-            // on a loaded machine): the create then has nothing to fail on. The program's pipeline check, which
+            // The job's tasks can all report RUNNING before its source has read the bad record (seen in CI, and
+            // again on an idle machine): the create then has nothing to fail on. The program's pipeline check, which
             // runs right after the jobs, is what catches it then; it must fail just as fast and name the same.
             created.push({ jobId: job.jobId });
             failedIn = "pipeline check (the job reached RUNNING before its first record)";
