@@ -9,7 +9,8 @@
  *   npm run bench:load
  *   npm run bench:load -- --json
  *   npm run bench:load -- --rates 100,400,0 --batch-rates 5000,0 --step-seconds 20 --tunings baseline,linger
- * A rate of 0 means as fast as one connection can commit.
+ *   npm run bench:load -- --partitions 4 --writers 4 --tunings baseline,p2,p4   (scale-out: parallelism 1, 2, 4)
+ * A rate of 0 means as fast as the writer connections can commit.
  */
 import { OptionTable, ParsedOptions, formatUsage, parseCommandLine } from "../ops/args";
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
@@ -34,6 +35,7 @@ export const TUNINGS: Record<string, { describe: string; settings: BenchStackSet
         settings: { checkpointIntervalMs: 1000, connectorConfig: { "producer.override.linger.ms": "20" } },
     },
     p2: { describe: "Flink parallelism 2", settings: { checkpointIntervalMs: 1000, parallelism: 2 } },
+    p4: { describe: "Flink parallelism 4", settings: { checkpointIntervalMs: 1000, parallelism: 4 } },
     ckpt10s: { describe: "checkpoint interval 10 s", settings: { checkpointIntervalMs: 10000 } },
 };
 
@@ -52,6 +54,27 @@ export const LOAD_OPTIONS = {
     tunings: { type: "strings", default: Object.keys(TUNINGS), allowed: Object.keys(TUNINGS), description: "tunings to run, the first deployed first" },
     "tuning-rates": { type: "numbers", default: [400, 0], min: 0, description: "single-row rates for the tunings after the baseline" },
     "tuning-batch-rates": { type: "numbers", default: [0], min: 0, description: "batch rates for the tunings after the baseline" },
+    writers: {
+        type: "number",
+        default: 1,
+        min: 1,
+        integer: true,
+        description: "PostgreSQL connections writing side by side, each on its own rows (a step's rate is split between them)",
+    },
+    "checkpoint-ms": {
+        type: "number",
+        min: 100,
+        integer: true,
+        description: "the checkpoint interval of every tuning, ms (default: each tuning's own, 1 s but ckpt10s)",
+    },
+    partitions: {
+        type: "number",
+        default: 1,
+        min: 1,
+        integer: true,
+        description:
+            "partitions of the CDC topic (lakehouse:kafka.topicPartitions), the same for every tuning; above 1 the upsert table is also checked against PostgreSQL",
+    },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
 } as const satisfies OptionTable;
 
@@ -84,50 +107,63 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
     const log = benchLog("load");
     const started = Date.now();
     const tunings = opts.tunings;
-    const first = TUNINGS[tunings[0]].settings;
-    const stack = await deployBenchStack("load", first, log);
+    // The topic's partitions are the stack's, not a tuning's: a CDC topic does not grow.
+    const settingsOf = (tuning: string): BenchStackSettings => ({
+        ...TUNINGS[tuning].settings,
+        ...(opts["checkpoint-ms"] !== undefined ? { checkpointIntervalMs: opts["checkpoint-ms"] } : {}),
+        topicPartitions: opts.partitions,
+    });
+    const describeTuning = (tuning: string) =>
+        `${TUNINGS[tuning].describe}${opts["checkpoint-ms"] !== undefined ? ` (checkpoints every ${opts["checkpoint-ms"] / 1000} s: --checkpoint-ms)` : ""}`;
+    const stack = await deployBenchStack("load", settingsOf(tunings[0]), log);
     const steps: Step[] = [];
     const reconfigureMs: Record<string, number> = {};
-    const { verified, verifyError } = await withSession(stack, log, async (session) => {
-        let stopped: string | undefined;
-        try {
-            for (const [i, name] of tunings.entries()) {
-                if (i > 0) {
-                    log(`tuning ${name}: ${TUNINGS[name].describe} (pulumi up)`);
-                    reconfigureMs[name] = await stack.reconfigure(TUNINGS[name].settings);
-                    await session.refresh();
+    const { verified, verifyError } = await withSession(
+        stack,
+        log,
+        async (session) => {
+            let stopped: string | undefined;
+            try {
+                for (const [i, name] of tunings.entries()) {
+                    if (i > 0) {
+                        log(`tuning ${name}: ${describeTuning(name)} (pulumi up)`);
+                        reconfigureMs[name] = await stack.reconfigure(settingsOf(name));
+                        await session.refresh();
+                    }
+                    await session.warmUp();
+                    const full = name === "baseline" || tunings.length === 1;
+                    const ladder = [
+                        ...(full ? opts.rates : opts["tuning-rates"]).map((rate) => ({ rate, batch: 1 })),
+                        ...(full ? opts["batch-rates"] : opts["tuning-batch-rates"]).map((rate) => ({ rate, batch: opts.batch })),
+                    ];
+                    for (const w of ladder) {
+                        const label = `${name} ${w.batch === 1 ? "1/tx" : `${w.batch}/tx`} ${w.rate > 0 ? `${w.rate}/s` : "max"}`;
+                        const run = await measure(session, label, { durationMs: opts["step-seconds"] * 1000, rate: w.rate, batch: w.batch, maxInFlight: 1 });
+                        const during = run.lag.series.filter((x) => x.atMs <= run.writeWindow.endMs);
+                        const verdict = lagBounded(
+                            during,
+                            run.drain.visibleMs,
+                            drainBoundMs(run.checkpointIntervalMs),
+                            run.trend,
+                            growthAllowanceMs(run.checkpointIntervalMs),
+                        );
+                        const sustained = verdict.bounded && (w.rate === 0 || run.achievedRate >= 0.9 * w.rate);
+                        steps.push({ tuning: name, run, verdict, sustained });
+                        log(
+                            `${label}: ${run.achievedRate.toFixed(0)}/s, p99 ${secs(run.latency.p99Ms)} s, ${verdict.bounded ? "bounded" : `NOT bounded (${verdict.reason})`}`,
+                        );
+                    }
                 }
-                await session.warmUp();
-                const full = name === "baseline" || tunings.length === 1;
-                const ladder = [
-                    ...(full ? opts.rates : opts["tuning-rates"]).map((rate) => ({ rate, batch: 1 })),
-                    ...(full ? opts["batch-rates"] : opts["tuning-batch-rates"]).map((rate) => ({ rate, batch: opts.batch })),
-                ];
-                for (const w of ladder) {
-                    const label = `${name} ${w.batch === 1 ? "1/tx" : `${w.batch}/tx`} ${w.rate > 0 ? `${w.rate}/s` : "max"}`;
-                    const run = await measure(session, label, { durationMs: opts["step-seconds"] * 1000, rate: w.rate, batch: w.batch, maxInFlight: 1 });
-                    const during = run.lag.series.filter((x) => x.atMs <= run.writeWindow.endMs);
-                    const verdict = lagBounded(
-                        during,
-                        run.drain.visibleMs,
-                        drainBoundMs(run.checkpointIntervalMs),
-                        run.trend,
-                        growthAllowanceMs(run.checkpointIntervalMs),
-                    );
-                    const sustained = verdict.bounded && (w.rate === 0 || run.achievedRate >= 0.9 * w.rate);
-                    steps.push({ tuning: name, run, verdict, sustained });
-                    log(
-                        `${label}: ${run.achievedRate.toFixed(0)}/s, p99 ${secs(run.latency.p99Ms)} s, ${verdict.bounded ? "bounded" : `NOT bounded (${verdict.reason})`}`,
-                    );
-                }
+            } catch (e) {
+                // Keep the steps measured so far: they are printed, and the exit code says the run failed.
+                stopped = `run stopped: ${e instanceof Error ? e.message : String(e)}`;
+                log(stopped);
             }
-        } catch (e) {
-            // Keep the steps measured so far: they are printed, and the exit code says the run failed.
-            stopped = `run stopped: ${e instanceof Error ? e.message : String(e)}`;
-            log(stopped);
-        }
-        return verifyRun(session, { upsert: false }, stopped);
-    });
+            // Several partitions or writers: also the upsert table against PostgreSQL (a row's changes applied out of order would show).
+            return verifyRun(session, { upsert: opts.partitions > 1 || opts.writers > 1 }, stopped);
+        },
+        opts.writers,
+    );
 
     const best = (filter: (s: Step) => boolean) =>
         steps.filter((s) => s.sustained && filter(s)).reduce<Step | undefined>((b, s) => (!b || s.run.achievedRate > b.run.achievedRate ? s : b), undefined);
@@ -141,6 +177,9 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         bench: "load",
         stack: stack.name,
         machine: "2 cores, shared with other engineers' concurrent tests",
+        writers: opts.writers,
+        topicPartitions: opts.partitions,
+        checkpointIntervalMsOverride: opts["checkpoint-ms"],
         wallSeconds: (Date.now() - started) / 1000,
         tunings: Object.fromEntries(tunings.map((t) => [t, TUNINGS[t]])),
         reconfigureMs,
@@ -154,7 +193,7 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         `Load: PostgreSQL change rate ladder through the whole pipeline to Iceberg, ${opts["step-seconds"]} s per step (stack ${stack.name}, real services)`,
     );
     console.log(
-        `machine: 2 cores, shared with other engineers' concurrent work; one writer connection (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction)`,
+        `machine: 2 cores, shared with other engineers' concurrent work; ${opts.writers === 1 ? "one writer connection" : `${opts.writers} writer connections side by side`} (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction); ${opts.partitions} partition(s) per CDC topic${opts["checkpoint-ms"] !== undefined ? `; checkpoints every ${opts["checkpoint-ms"] / 1000} s in every tuning` : ""}`,
     );
     console.log("");
     console.log(
@@ -200,7 +239,7 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
     console.log(
         table(
             ["tuning", "what", "single-row tx /s", `${opts.batch}-row tx changes/s`],
-            tunings.map((t) => [t, TUNINGS[t].describe, highest[t].single ?? "-", highest[t].batch ?? "-"]),
+            tunings.map((t) => [t, describeTuning(t), highest[t].single ?? "-", highest[t].batch ?? "-"]),
         ),
     );
     console.log("");

@@ -196,7 +196,7 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
             const writeSeconds = (Date.now() - started) / 1000;
             log(`waiting until the changelog holds all ${session.expected} changes`);
             const deadline = Date.now() + 600_000;
-            while ((await session.changes.totalRecords()) < session.expected) {
+            while ((await session.changes.totalChanges()) < session.expected) {
                 if (Date.now() > deadline) throw new Error(`the changelog did not reach ${session.expected} changes within 600 s of the last write`);
                 await new Promise((resolve) => setTimeout(resolve, 1000));
             }

@@ -10,6 +10,8 @@ export interface KafkaConnectArgs {
     /** Worker count (one Connect group) and the group id. */
     workers: number;
     groupId: string;
+    /** Each worker restarts its FAILED connectors and tasks with backoff (default `DEFAULTS.connect.autoRestart`, true). */
+    autoRestart?: boolean;
     kafka: KafkaConfig;
     /** Bootstrap servers on the stack's network. */
     bootstrapServers: string;
@@ -69,6 +71,8 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
             CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
             CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
             HEAP_OPTS: `-Xms${heapMiB}m -Xmx${heapMiB}m`,
+            // The image's restart-failed.sh: this worker's FAILED connectors and tasks are restarted, backed off.
+            AUTO_RESTART_FAILED: String(args.autoRestart ?? DEFAULTS.connect.autoRestart),
             // Config providers: the connector config holds `${env:LAKEHOUSE_REPLICATION_PASSWORD}` and each
             // worker resolves it from its own environment, so Connect never stores the password. The
             // provider may read only that variable (not the worker's other env).

@@ -68,9 +68,21 @@ export const DEFAULTS = {
     kafka: {
         brokers: 1,
         topicPrefix: "demographics_server",
+        /**
+         * Partitions of each CDC topic when the program creates it. Debezium keys each change by the
+         * row's primary key, so one row's changes stay in one partition, in order. Fixed once the topic
+         * exists (growing it would move keys: components/dynamic/kafka-topic.ts).
+         */
+        topicPartitions: 1,
     },
     connect: {
         workers: 1,
+        /**
+         * Each worker the program deploys restarts its FAILED connectors and tasks, backed off (15 s
+         * doubling to 10 min): Connect never does, and Debezium fails its task for good when PostgreSQL
+         * is unreachable while the task starts (a PostgreSQL pod being replaced, a failover).
+         */
+        autoRestart: true,
         /** How long Connect waits for a departed worker before reassigning its tasks (its default is 5 min). */
         scheduledRebalanceMaxDelayMs: 30_000,
         /**
@@ -271,6 +283,12 @@ export const PROVIDER_DEFAULTS = {
      * from its newest checkpoint when they do not.
      */
     tasksSettleMs: 60_000,
+    /**
+     * How long a new or restarted Flink job must stay RUNNING, every task running and no new failure in
+     * its exception history, before it counts as up: a job that fails on its first record shows every
+     * task RUNNING for a moment between restarts.
+     */
+    jobSteadyMs: 2_000,
     /**
      * How long counting the rows of a sink table whose declared column type changed may wait for a free
      * Flink slot while the old job runs; past it, the job is stopped first and the rows counted then.

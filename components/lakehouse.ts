@@ -41,6 +41,7 @@ import {
     connectorPasswordReference,
     debeziumConnectorConfig,
     dremioNessieSourceConfig,
+    idleSourceWarning,
     jobSettings,
     jobSinkTables,
     jobTemplateValues,
@@ -315,7 +316,12 @@ export class Lakehouse extends pulumi.ComponentResource {
                 table,
                 new KafkaTopic(
                     `${name}-topic-${table}`,
-                    { bootstrapServers: this.afterExternalChecks(kafkaHost), topic, partitions: 1, replicationFactor: cfg.kafka.replicationFactor },
+                    {
+                        bootstrapServers: this.afterExternalChecks(kafkaHost),
+                        topic,
+                        partitions: cfg.kafka.topicPartitions,
+                        replicationFactor: cfg.kafka.replicationFactor,
+                    },
                     { parent: this, dependsOn: this.kafka.brokers.flatMap((b) => b.ready) },
                 ),
             ]),
@@ -405,8 +411,7 @@ export class Lakehouse extends pulumi.ComponentResource {
         const maintenance = cfg.maintenance.enabled
             ? this.createMaintenanceJob(name, cfg, args, flinkRestHost, { ...flinkSide, store }, Object.values(jobs))
             : undefined;
-        const cadence = compactionCadenceWarning(cfg);
-        if (cadence) pulumi.log.warn(cadence, this);
+        for (const warning of [compactionCadenceWarning(cfg), idleSourceWarning(cfg)]) if (warning) pulumi.log.warn(warning, this);
         return { cdcSource, topics, connector, jobs, maintenance };
     }
 
@@ -589,6 +594,7 @@ export function connectArgs(cfg: LakehouseConfig, platform: Platform, kafka: Kaf
         image: cfg.images.connect,
         workers: cfg.connect.workers,
         groupId: cfg.connect.groupId,
+        autoRestart: cfg.connect.autoRestart,
         kafka: cfg.kafka,
         bootstrapServers: kafka.internalBootstrapServers,
         dependsOn: kafka.brokers.map((b) => b.spec.name),

@@ -158,6 +158,22 @@ export function jobSettings(cfg: LakehouseConfig, table: string): Record<string,
     };
 }
 
+/**
+ * The preview's warning when the jobs' parallelism exceeds the CDC topics' partitions: a Kafka
+ * partition is read by one source subtask, so the others read nothing and only the sink's work is
+ * spread (the Iceberg sink keys rows by primary key). Undefined when every source subtask has a partition.
+ */
+export function idleSourceWarning(cfg: LakehouseConfig): string | undefined {
+    const { parallelism } = cfg.flink;
+    const partitions = cfg.kafka.topicPartitions;
+    if (parallelism <= partitions) return undefined;
+    return (
+        `lakehouse:flink.parallelism is ${parallelism} but each CDC topic has ${partitions} partition(s) (lakehouse:kafka.topicPartitions): ` +
+        `a partition is read by one source subtask, so ${parallelism - partitions} of each job's ${parallelism} Kafka source subtasks read nothing. ` +
+        `A new stack can set lakehouse:kafka.topicPartitions to ${parallelism}; an existing topic keeps its count (growing it would reorder a row's changes).`
+    );
+}
+
 /** Endpoints as Dremio reaches them (on the stack's network). */
 export interface DremioSideEndpoints {
     nessieUri: string;

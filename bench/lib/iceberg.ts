@@ -7,7 +7,7 @@
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { gatewayQuery, withSession } from "../../components/dynamic/flink/gateway";
 import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
-import { IcebergSnapshot, TableCommit, parseNessieTime } from "./stats";
+import { ChangeCounter, IcebergSnapshot, TableCommit, changelogChanges, parseNessieTime } from "./stats";
 
 async function nessieGet(apiV2: string, path: string): Promise<any> {
     const url = `${apiV2}${path}`;
@@ -30,10 +30,12 @@ export function nessieKey(identifier: string): string {
 export class IcebergTableProbe {
     private readonly s3: S3Client;
     private readonly nessieApiV2: string;
+    /** @param countOf how a snapshot counts the changes it holds (a changelog's rows by default; stats.mirrorChanges for an upsert mirror). */
     constructor(
         readonly key: string,
         ep: BenchEndpoints = harnessBenchEndpoints(),
         readonly branch = "main",
+        readonly countOf: ChangeCounter = changelogChanges,
     ) {
         const m = ep.s3;
         this.nessieApiV2 = ep.nessieApiV2;
@@ -65,13 +67,13 @@ export class IcebergTableProbe {
         return JSON.parse(await obj.Body!.transformToString());
     }
 
-    /** total-records of the current snapshot (0 when the table has none yet or does not exist). */
-    async totalRecords(): Promise<number> {
+    /** The changes the current snapshot holds (`countOf`: a changelog's total-records); 0 when the table has none yet or does not exist. */
+    async totalChanges(): Promise<number> {
         const loc = await this.metadataLocation();
         if (!loc) return 0;
         const md = await this.metadata(loc);
         const cur = md.snapshots?.find((s) => String(s["snapshot-id"]) === String(md["current-snapshot-id"]));
-        return cur ? Number(cur.summary?.["total-records"] ?? 0) : 0;
+        return cur ? this.countOf(cur) || 0 : 0;
     }
 
     /** The table's commits on the branch made at or after `sinceMs` (newest first in Nessie; returned oldest first). */
@@ -132,15 +134,37 @@ export async function batchQuery(warehouse: string, sql: string, ep: BenchEndpoi
     });
 }
 
+/** How a wait reports that it is still waiting: every `everyMs`, one line to `report` (default: standard error, beside the bench's log). */
+export interface WaitProgress {
+    everyMs?: number;
+    report?: (line: string) => void;
+}
+
 /**
- * Waits (bounded, with backoff) until `check` returns true, saying what it waits for when it gives up.
- * Returns the time it took (ms).
+ * Waits (bounded, with backoff) until `check` returns true, saying what it waits for every 15 s while
+ * it waits and when it gives up. Returns the time it took (ms).
  */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, firstDelayMs = 100, maxDelayMs = 1000): Promise<number> {
+export async function waitFor(
+    what: string,
+    check: () => Promise<boolean>,
+    timeoutMs: number,
+    firstDelayMs = 100,
+    maxDelayMs = 1000,
+    progress: WaitProgress = {},
+): Promise<number> {
     const started = Date.now();
+    const everyMs = progress.everyMs ?? 15_000;
+    const report = progress.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+    let reportedAt = started;
     let delay = firstDelayMs;
     let lastError: unknown;
     for (;;) {
+        if (Date.now() - reportedAt >= everyMs) {
+            reportedAt = Date.now();
+            report(
+                `waiting for ${what} (${((reportedAt - started) / 1000).toFixed(0)} s of ${(timeoutMs / 1000).toFixed(0)} s)${lastError ? `; last error: ${lastError}` : ""}`,
+            );
+        }
         try {
             if (await check()) return Date.now() - started;
             lastError = undefined;

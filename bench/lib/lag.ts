@@ -11,7 +11,7 @@ import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
 
 export class LagProbe {
     private constructor(
-        private readonly admin: Admin,
+        private readonly admin: Admin | undefined,
         private readonly pg: Client,
         readonly topic: string,
         private readonly groupPrefix: string,
@@ -19,11 +19,16 @@ export class LagProbe {
         public groups: string[],
     ) {}
 
-    static async open(topic: string, jobName: string, slot: string, ep: BenchEndpoints = harnessBenchEndpoints()): Promise<LagProbe> {
+    /**
+     * @param topic the CDC topic the job reads; undefined for a job that reads the slot itself (Flink
+     *   CDC): its consumer lag is then always 0 and only the slot's lag is measured.
+     */
+    static async open(topic: string | undefined, jobName: string, slot: string, ep: BenchEndpoints = harnessBenchEndpoints()): Promise<LagProbe> {
+        const pg = await pgClient(ep.postgres);
+        if (topic === undefined) return new LagProbe(undefined, pg, "(none: the job reads the slot)", jobName, slot, []);
         const brokers = ep.kafkaBootstrapServers.split(",");
         const admin = new Kafka({ clientId: `bench-lag-${process.pid}`, brokers, logLevel: logLevel.NOTHING }).admin();
         await admin.connect();
-        const pg = await pgClient(ep.postgres);
         const probe = new LagProbe(admin, pg, topic, jobName, slot, []);
         await probe.refreshGroups();
         return probe;
@@ -31,6 +36,7 @@ export class LagProbe {
 
     /** The Flink job's consumer groups: every group named after the job (`<job>-changes`, `<job>-current`). */
     async refreshGroups(): Promise<string[]> {
+        if (!this.admin) return this.groups;
         const listed = await this.admin.listGroups();
         this.groups = listed.groups
             .map((g) => g.groupId)
@@ -40,6 +46,7 @@ export class LagProbe {
     }
 
     async consumerLag(): Promise<{ total: number; byGroup: Record<string, number> }> {
+        if (!this.admin) return { total: 0, byGroup: {} };
         if (this.groups.length < 2) await this.refreshGroups();
         if (this.groups.length === 0) throw new Error(`no consumer group of ${this.groupPrefix} has committed offsets yet`);
         const high = await this.admin.fetchTopicOffsets(this.topic);
@@ -96,7 +103,7 @@ export class LagProbe {
     }
 
     async close(): Promise<void> {
-        await this.admin.disconnect().catch(() => undefined);
+        await this.admin?.disconnect().catch(() => undefined);
         await this.pg.end().catch(() => undefined);
     }
 }

@@ -4,8 +4,8 @@
  * commits into per-change latencies.
  */
 import { BenchStack } from "./stack";
-import { ChangeWriter, Op, WriteOptions, now } from "./writer";
-import { IcebergTableProbe, nessieKey, waitFor } from "./iceberg";
+import { Op, WriteOptions, Writer, WriterPool, now } from "./writer";
+import { IcebergTableProbe, batchQuery, nessieKey, waitFor } from "./iceberg";
 import { LagProbe } from "./lag";
 import { ServiceUsage, machineCpu, startProcSampling } from "./procs";
 import { LagSample, LatencySummary, assignVisibility, latencies, percentile, summarize, visibilityPoints } from "./stats";
@@ -18,19 +18,48 @@ export class Session {
     opsTotal: Record<Op, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 };
     private constructor(
         readonly stack: BenchStack,
-        readonly writer: ChangeWriter,
+        readonly writer: Writer,
         public lag: LagProbe,
         readonly changes: IcebergTableProbe,
         readonly log: Log,
+        /**
+         * Whether the slot's confirmed position reaches the WAL's end once the pipeline has caught up.
+         * Debezium's does (it confirms past WAL it skipped); Flink CDC confirms only the position of the
+         * last change it read, so a run's drain does not wait for it.
+         */
+        readonly slotReachesWalEnd = true,
     ) {}
 
-    static async open(stack: BenchStack, log: Log): Promise<Session> {
+    /**
+     * A session on the stack's pipeline, measured on its changelog table.
+     * @param writers how many connections write side by side (WriterPool), each on its own rows.
+     */
+    static async open(stack: BenchStack, log: Log, writers = 1): Promise<Session> {
         const o = stack.outputs;
+        return Session.openOn(stack, log, {
+            topic: o.cdcTopics.demographics,
+            jobName: o.flinkJobs.demographics.name,
+            slot: o.connector.replicationSlot,
+            table: new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics), stack.endpoints),
+            writers,
+        });
+    }
+
+    /**
+     * A session measured on any Iceberg table fed from the stack's source table: `table` counts its
+     * changes (a changelog's rows, an upsert mirror's delete records), `slot` is the replication slot
+     * the pipeline reads, `topic` its Kafka topic (undefined for a job that reads the slot itself).
+     */
+    static async openOn(
+        stack: BenchStack,
+        log: Log,
+        target: { topic: string | undefined; jobName: string; slot: string; table: IcebergTableProbe; writers?: number; slotReachesWalEnd?: boolean },
+    ): Promise<Session> {
         const ep = stack.endpoints;
-        const writer = await ChangeWriter.open(stack.schema, ep.postgres);
-        const lag = await LagProbe.open(o.cdcTopics.demographics, o.flinkJobs.demographics.name, o.connector.replicationSlot, ep);
-        const s = new Session(stack, writer, lag, new IcebergTableProbe(nessieKey(o.icebergChangeTables.demographics), ep), log);
-        s.expected = await s.changes.totalRecords();
+        const writer = await WriterPool.open(stack.schema, ep.postgres, target.writers ?? 1);
+        const lag = await LagProbe.open(target.topic, target.jobName, target.slot, ep);
+        const s = new Session(stack, writer, lag, target.table, log, target.slotReachesWalEnd ?? true);
+        s.expected = await s.changes.totalChanges();
         return s;
     }
 
@@ -45,7 +74,7 @@ export class Session {
         this.count(r.ops);
         const ms = await waitFor(
             `the warm-up's ${n} changes in ${this.changes.key} (${this.expected} rows in all)`,
-            async () => (await this.changes.totalRecords()) >= this.expected,
+            async () => (await this.changes.totalChanges()) >= this.expected,
             timeoutMs,
             250,
             2000,
@@ -58,7 +87,7 @@ export class Session {
             250,
             2000,
         );
-        const total = await this.changes.totalRecords();
+        const total = await this.changes.totalChanges();
         if (total !== this.expected)
             throw new Error(`${this.changes.key} holds ${total} changes, expected ${this.expected}: the changelog does not match what was written`);
         return ms;
@@ -120,7 +149,7 @@ export const SEED_BOUND_MS = 10_000;
 
 export async function measure(s: Session, label: string, w: WriteOptions, drainTimeoutMs = 300_000): Promise<RunResult> {
     const baseline = s.expected;
-    const total = await s.changes.totalRecords();
+    const total = await s.changes.totalChanges();
     if (total !== baseline) throw new Error(`${s.changes.key} holds ${total} changes before "${label}", expected ${baseline}: the pipeline is not quiet`);
     const sinceMs = Date.now() - 1; // Nessie's clock is this host's clock
     const procs = startProcSampling(1000, await s.stack.servicePids());
@@ -147,7 +176,7 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     s.log(`${label}: ${n} changes in ${((r.endedAtMs - r.startedAtMs) / 1000).toFixed(1)} s; waiting for them in Iceberg`);
     await waitFor(
         `${n} changes of "${label}" in ${s.changes.key} (${s.expected} in all)`,
-        async () => (await s.changes.totalRecords()) >= s.expected,
+        async () => (await s.changes.totalChanges()) >= s.expected,
         drainTimeoutMs,
         100,
         500,
@@ -155,11 +184,13 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     let consumerLagZeroMs: number | undefined;
     let slotConfirmedMs: number | undefined;
     await waitFor(
-        `consumer lag of ${s.lag.groups.join(", ")} on ${s.lag.topic} at 0 and slot ${s.lag.slot} confirming ${r.endLsn}`,
+        s.slotReachesWalEnd
+            ? `consumer lag of ${s.lag.groups.join(", ")} on ${s.lag.topic} at 0 and slot ${s.lag.slot} confirming ${r.endLsn}`
+            : `consumer lag of ${s.lag.groups.join(", ") || "(no consumer group)"} at 0`,
         async () => {
             if (consumerLagZeroMs === undefined && (await s.lag.consumerLag()).total === 0) consumerLagZeroMs = now() - lastCommit;
-            if (slotConfirmedMs === undefined && (await s.lag.slotConfirmed(r.endLsn))) slotConfirmedMs = now() - lastCommit;
-            return consumerLagZeroMs !== undefined && slotConfirmedMs !== undefined;
+            if (s.slotReachesWalEnd && slotConfirmedMs === undefined && (await s.lag.slotConfirmed(r.endLsn))) slotConfirmedMs = now() - lastCommit;
+            return consumerLagZeroMs !== undefined && (slotConfirmedMs !== undefined || !s.slotReachesWalEnd);
         },
         drainTimeoutMs,
         100,
@@ -170,14 +201,14 @@ export async function measure(s: Session, label: string, w: WriteOptions, drainT
     const cpu1 = machineCpu();
     const self1 = process.cpuUsage(self0);
 
-    const totalAfter = await s.changes.totalRecords();
+    const totalAfter = await s.changes.totalChanges();
     if (totalAfter !== s.expected)
         throw new Error(`${s.changes.key} holds ${totalAfter} changes after "${label}", expected ${s.expected}: changes lost or duplicated`);
 
     const loc = await s.changes.metadataLocation();
     const md = await s.changes.metadata(loc);
     const commits = await s.changes.commitsSince(sinceMs);
-    const points = visibilityPoints(commits, md.snapshots ?? [], baseline, sinceMs);
+    const points = visibilityPoints(commits, md.snapshots ?? [], baseline, sinceMs, s.changes.countOf);
     const visible = assignVisibility(n, points);
     const lat = latencies(r.commitAtMs, visible);
     const latency = summarize(lat);
@@ -230,23 +261,78 @@ export interface Totals {
     byOperation: Record<string, number>;
     upsertRows?: number;
     sourceRows?: number;
+    /** Row count and two sums over every row's values (MirrorChecksum), of the upsert table and of PostgreSQL's table. */
+    upsertChecksum?: MirrorChecksum;
+    sourceChecksum?: MirrorChecksum;
+}
+
+/**
+ * What the exactness check compares between the upsert table and PostgreSQL: the row count and two
+ * sums that change when any row holds another age or city than its latest (an older change applied
+ * after a newer one shows here, not only in the count). Each sum stays below 2^53 for millions of rows.
+ */
+export interface MirrorChecksum {
+    rows: number;
+    ageSum: number;
+    citySum: number;
+}
+
+/** The checksum query; `length` is CHAR_LENGTH in Flink SQL and LENGTH in PostgreSQL. */
+export function mirrorChecksumSql(table: string, length: "CHAR_LENGTH" | "LENGTH"): string {
+    // Summed as BIGINT: Flink sums INT columns as INT, which would wrap. Named: PostgreSQL's client keys a row by column name.
+    return (
+        `SELECT COUNT(*) AS row_count, COALESCE(SUM(CAST(MOD(id, 1000) * age AS BIGINT)), 0) AS age_sum, ` +
+        `COALESCE(SUM(CAST(MOD(id, 997) * ${length}(city) AS BIGINT)), 0) AS city_sum FROM ${table}`
+    );
+}
+
+/**
+ * Bound of each verification query: a table after a load run is thousands of small files (one per
+ * writer subtask and checkpoint) that a 640 MiB TaskManager reads in minutes, not seconds.
+ */
+export const VERIFY_QUERY_TIMEOUT_MS = 900_000;
+
+/** `<catalog>.<namespace>.<table>` as the bench's batch session names it: in its `lake` catalog (bench/lib/iceberg.ts lakeCatalogStatement). */
+export function inLakeCatalog(identifier: string): string {
+    return `lake.${identifier.split(".").slice(1).join(".")}`;
+}
+
+/** The checksum of an upsert mirror (`<catalog>.<namespace>.<table>`, read through the SQL Gateway) and of the stack's source table. */
+export async function mirrorChecksums(s: Session, mirrorIdentifier: string): Promise<{ table: MirrorChecksum; source: MirrorChecksum }> {
+    const checksum = (row: unknown[] | undefined): MirrorChecksum => ({ rows: Number(row?.[0]), ageSum: Number(row?.[1]), citySum: Number(row?.[2]) });
+    const table = checksum(
+        (
+            await batchQuery(
+                s.stack.outputs.warehouse,
+                mirrorChecksumSql(inLakeCatalog(mirrorIdentifier), "CHAR_LENGTH"),
+                s.stack.endpoints,
+                VERIFY_QUERY_TIMEOUT_MS,
+            )
+        )[0],
+    );
+    const source = checksum(Object.values((await s.writer.query(mirrorChecksumSql(`${s.stack.schema}.demographics`, "LENGTH")))[0]));
+    return { table, source };
 }
 
 /** The final check: COUNT(*) of the changelog (and per operation) and of the upsert table through the SQL Gateway. */
 export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promise<Totals> {
-    const { batchQuery } = await import("./iceberg");
     const o = s.stack.outputs;
     const ep = s.stack.endpoints;
-    const lake = (id: string) => `lake.${id.split(".").slice(1).join(".")}`;
-    const byOp = await batchQuery(o.warehouse, `SELECT operation_type, COUNT(*) FROM ${lake(o.icebergChangeTables.demographics)} GROUP BY operation_type`, ep);
+    const byOp = await batchQuery(
+        o.warehouse,
+        `SELECT operation_type, COUNT(*) FROM ${inLakeCatalog(o.icebergChangeTables.demographics)} GROUP BY operation_type`,
+        ep,
+        VERIFY_QUERY_TIMEOUT_MS,
+    );
     const byOperation = Object.fromEntries(byOp.map((r) => [String(r[0]), Number(r[1])]));
     const changelogRows = Object.values(byOperation).reduce((a, b) => a + b, 0);
-    // The upsert table after millions of changes is mostly equality deletes: counting it is a heavy job for
-    // the harness's 640 MiB TaskManager (it thrashed once under a load run), so only the latency bench asks.
-    const upsertRows = opts.upsert
-        ? Number((await batchQuery(o.warehouse, `SELECT COUNT(*) FROM ${lake(o.icebergTables.demographics)}`, ep))[0]?.[0])
-        : undefined;
-    const sourceRows = opts.upsert ? Number((await s.writer.query(`SELECT COUNT(*) AS c FROM ${s.stack.schema}.demographics`))[0].c) : undefined;
+    // The upsert table after millions of changes is mostly equality deletes: reading it is a heavy job for
+    // the harness's 640 MiB TaskManager (it thrashed once under a load run), so only the benches that need it ask.
+    const mirror = opts.upsert ? await mirrorChecksums(s, o.icebergTables.demographics) : undefined;
+    const upsertChecksum = mirror?.table;
+    const sourceChecksum = mirror?.source;
+    const upsertRows = upsertChecksum?.rows;
+    const sourceRows = sourceChecksum?.rows;
     const problems: string[] = [];
     if (changelogRows !== s.expected)
         problems.push(`the changelog ${o.icebergChangeTables.demographics} has ${changelogRows} rows through the SQL Gateway, expected ${s.expected}`);
@@ -254,8 +340,12 @@ export async function verifyTotals(s: Session, opts: { upsert: boolean }): Promi
         if ((byOperation[op] ?? 0) !== k) problems.push(`${op}: ${byOperation[op] ?? 0} changelog rows, ${k} written`);
     if (opts.upsert && upsertRows !== sourceRows)
         problems.push(`the upsert table ${o.icebergTables.demographics} has ${upsertRows} rows, PostgreSQL ${sourceRows}`);
+    else if (opts.upsert && JSON.stringify(upsertChecksum) !== JSON.stringify(sourceChecksum))
+        problems.push(
+            `the upsert table ${o.icebergTables.demographics} holds other values than PostgreSQL: checksum ${JSON.stringify(upsertChecksum)}, PostgreSQL ${JSON.stringify(sourceChecksum)}`,
+        );
     if (problems.length) throw new Error(`TOTALS DO NOT MATCH:\n  ${problems.join("\n  ")}`);
-    return { changelogRows, expected: s.expected, byOperation, upsertRows, sourceRows };
+    return { changelogRows, expected: s.expected, byOperation, upsertRows, sourceRows, upsertChecksum, sourceChecksum };
 }
 
 /** How a bench run ended: the totals when they matched, else why not. */
@@ -281,11 +371,11 @@ export async function verifyRun(s: Session, opts: { upsert: boolean }, stopped?:
     }
 }
 
-/** Opens a session on `stack`, runs `work` in it, and always closes the session and tears the stack down. */
-export async function withSession<T>(stack: BenchStack, log: Log, work: (s: Session) => Promise<T>): Promise<T> {
+/** Opens a session on `stack` (with `writers` connections), runs `work` in it, and always closes the session and tears the stack down. */
+export async function withSession<T>(stack: BenchStack, log: Log, work: (s: Session) => Promise<T>, writers = 1): Promise<T> {
     let session: Session | undefined;
     try {
-        session = await Session.open(stack, log);
+        session = await Session.open(stack, log, writers);
         return await work(session);
     } finally {
         await session?.close();

@@ -20,6 +20,8 @@ import { ServicePid, harnessPids } from "./procs";
 export interface BenchStackSettings {
     checkpointIntervalMs: number;
     parallelism?: number;
+    /** lakehouse:kafka.topicPartitions: fixed once the stack is deployed (a CDC topic does not grow). */
+    topicPartitions?: number;
     /** Extra Debezium settings (lakehouse:pipeline.connectorConfig). */
     connectorConfig?: Record<string, string>;
     /** lakehouse:maintenance (the table maintenance job), when the run measures with it. */
@@ -165,7 +167,7 @@ function stackFile(base: any, ids: { bucket: string; namespace: string; schema: 
     Object.assign(cfg.config["lakehouse:storage"], { bucket: ids.bucket, forceDestroy: true });
     cfg.config["lakehouse:iceberg"] = { namespace: ids.namespace };
     Object.assign(cfg.config["lakehouse:source"], { schema: ids.schema, publication: `pub_${ids.id}`, replicationUser: `dbz_${ids.id}` });
-    cfg.config["lakehouse:kafka"] = { topicPrefix: ids.topicPrefix };
+    cfg.config["lakehouse:kafka"] = { topicPrefix: ids.topicPrefix, ...(s.topicPartitions ? { topicPartitions: s.topicPartitions } : {}) };
     cfg.config["lakehouse:flink"] = { checkpointIntervalMs: s.checkpointIntervalMs, ...(s.parallelism ? { parallelism: s.parallelism } : {}) };
     // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
     cfg.config["lakehouse:dremio"] = { enabled: false };

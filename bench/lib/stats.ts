@@ -93,17 +93,34 @@ export interface IcebergSnapshot {
     summary?: Record<string, string>;
 }
 
+/** How many changes a snapshot holds in all: a changelog's rows, or an upsert mirror's delete records. */
+export type ChangeCounter = (snapshot: IcebergSnapshot) => number;
+
+/** A changelog table: one row per change, so its `total-records`. */
+export const changelogChanges: ChangeCounter = (snap) => Number(snap.summary?.["total-records"]);
+
 /**
- * Visibility points from the table's Nessie commits and its snapshots: each commit's snapshot's
- * `total-records` minus `baselineTotal`. Commits without a snapshot (snapshotId -1: create, schema
- * change) and commits before `sinceMs` are skipped; when several commits carry one snapshot, the
- * earliest counts. A commit whose snapshot is missing from the metadata is an error.
+ * An upsert mirror (Iceberg's Flink sink with `write.upsert.enabled`): every insert, update and
+ * delete writes exactly one delete record for its key (equality, or positional when the key was
+ * written earlier in the same checkpoint; an update's before-image writes none), so the sum of the
+ * two delete totals counts the changes. Only while nothing compacts the table.
+ */
+export const mirrorChanges: ChangeCounter = (snap) =>
+    Number(snap.summary?.["total-equality-deletes"] ?? 0) + Number(snap.summary?.["total-position-deletes"] ?? 0);
+
+/**
+ * Visibility points from the table's Nessie commits and its snapshots: the changes each commit's
+ * snapshot holds (`countOf`, by default the changelog's `total-records`) minus `baselineTotal`.
+ * Commits without a snapshot (snapshotId -1: create, schema change) and commits before `sinceMs` are
+ * skipped; when several commits carry one snapshot, the earliest counts. A commit whose snapshot is
+ * missing from the metadata is an error.
  */
 export function visibilityPoints(
     commits: readonly TableCommit[],
     snapshots: readonly IcebergSnapshot[],
     baselineTotal: number,
     sinceMs: number,
+    countOf: ChangeCounter = changelogChanges,
 ): VisibilityPoint[] {
     const byId = new Map(snapshots.map((s) => [String(s["snapshot-id"]), s]));
     const earliest = new Map<string, number>();
@@ -116,7 +133,7 @@ export function visibilityPoints(
     for (const [id, at] of earliest) {
         const snap = byId.get(id);
         if (!snap) throw new Error(`Nessie commit at ${new Date(at).toISOString()} points at snapshot ${id}, which the table metadata does not list`);
-        const total = Number(snap.summary?.["total-records"]);
+        const total = countOf(snap);
         if (!Number.isFinite(total)) throw new Error(`snapshot ${id} has no total-records in its summary`);
         points.push({ cumulative: total - baselineTotal, visibleAtMs: at });
     }

@@ -1,7 +1,8 @@
 /**
  * Drives the source table with a mix of single-row INSERT/UPDATE/DELETE changes at a target rate,
- * on ONE PostgreSQL connection, one transaction at a time, so the commit order is the order they were issued, which is the order of the changes in the table's
- * single-partition topic and in the Iceberg changelog. Each change's commit time is taken on this
+ * on one PostgreSQL connection, one transaction at a time, so the commit order is the order they were
+ * issued, which is the order of the changes in a single-partition topic and in the Iceberg changelog;
+ * or on several connections side by side (WriterPool), each on its own rows. Each change's commit time is taken on this
  * host's clock right after its COMMIT returns (the services run on the same host and clock).
  */
 import { performance } from "perf_hooks";
@@ -107,19 +108,30 @@ export async function pgClient(p: BenchEndpoints["postgres"] = harnessBenchEndpo
     return client;
 }
 
+/** What a bench writes through: one connection (ChangeWriter) or several (WriterPool). */
+export interface Writer {
+    write(o: WriteOptions): Promise<WriteResult>;
+    query(sql: string): Promise<any[]>;
+    close(): Promise<void>;
+}
+
+/** Ids of writer `index` start this far apart, so several writers never touch one row (the table's id is an INT). */
+export const WRITER_ID_SPACING = 100_000_000;
+
 /** A writer on one connection to `schema.demographics`; ids start above anything already in the table. */
-export class ChangeWriter {
+export class ChangeWriter implements Writer {
     private constructor(
         private readonly client: Client,
         private readonly table: string,
         private readonly planner: OpPlanner,
     ) {}
 
-    static async open(schema: string, postgres?: BenchEndpoints["postgres"]): Promise<ChangeWriter> {
+    /** @param index which of several writers this is: its ids are its own (WRITER_ID_SPACING apart). */
+    static async open(schema: string, postgres?: BenchEndpoints["postgres"], index = 0): Promise<ChangeWriter> {
         const client = await pgClient(postgres);
         const table = `${schema}.demographics`;
         const max = (await client.query(`SELECT COALESCE(MAX(id), 0) AS m FROM ${table}`)).rows[0].m;
-        return new ChangeWriter(client, table, new OpPlanner(Number(max) + 1_000_000, Date.now() % 2 ** 31));
+        return new ChangeWriter(client, table, new OpPlanner(Number(max) + 1_000_000 + index * WRITER_ID_SPACING, (Date.now() + index) % 2 ** 31));
     }
 
     async close(): Promise<void> {
@@ -186,5 +198,65 @@ export class ChangeWriter {
         const endedAtMs = now();
         const endLsn = (await this.client.query("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0].lsn;
         return { commitAtMs, ops, transactions, startedAtMs, endedAtMs, endLsn };
+    }
+}
+
+/** `total` split into `parts` whole shares that differ by at most one (the first ones get the remainder). */
+export function splitEvenly(total: number, parts: number): number[] {
+    return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+/**
+ * The results of writers that ran side by side, as one: their commit times in time order, their
+ * operations and transactions summed, the earliest start and the latest end; `endLsn` is given (read
+ * once every writer has finished).
+ */
+export function mergeWrites(results: readonly WriteResult[], endLsn: string): WriteResult {
+    const ops: Record<Op, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+    for (const r of results) for (const k of Object.keys(ops) as Op[]) ops[k] += r.ops[k];
+    return {
+        commitAtMs: results.flatMap((r) => r.commitAtMs).sort((a, b) => a - b),
+        ops,
+        transactions: results.reduce((n, r) => n + r.transactions, 0),
+        startedAtMs: Math.min(...results.map((r) => r.startedAtMs)),
+        endedAtMs: Math.max(...results.map((r) => r.endedAtMs)),
+        endLsn,
+    };
+}
+
+/**
+ * Several writers, each on its own connection and its own ids, writing side by side: a run's rate
+ * and change count are split evenly between them. One row's changes come from one connection, so
+ * they commit in the order issued; changes of different rows interleave as PostgreSQL commits them.
+ */
+export class WriterPool implements Writer {
+    private constructor(private readonly writers: ChangeWriter[]) {}
+
+    static async open(schema: string, postgres: BenchEndpoints["postgres"] | undefined, count: number): Promise<Writer> {
+        if (count === 1) return ChangeWriter.open(schema, postgres);
+        const writers: ChangeWriter[] = [];
+        try {
+            for (let i = 0; i < count; i++) writers.push(await ChangeWriter.open(schema, postgres, i));
+        } catch (e) {
+            await Promise.all(writers.map((w) => w.close()));
+            throw e;
+        }
+        return new WriterPool(writers);
+    }
+
+    async write(o: WriteOptions): Promise<WriteResult> {
+        const n = this.writers.length;
+        const changes = o.changes === undefined ? undefined : splitEvenly(o.changes, n);
+        const results = await Promise.all(this.writers.map((w, i) => w.write({ ...o, rate: o.rate / n, ...(changes ? { changes: changes[i] } : {}) })));
+        const endLsn = (await this.writers[0].query("SELECT pg_current_wal_lsn()::text AS lsn"))[0].lsn;
+        return mergeWrites(results, endLsn);
+    }
+
+    query(sql: string): Promise<any[]> {
+        return this.writers[0].query(sql);
+    }
+
+    async close(): Promise<void> {
+        await Promise.all(this.writers.map((w) => w.close()));
     }
 }

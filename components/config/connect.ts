@@ -12,5 +12,6 @@ export function parseConnect(r: Reader, values: Record<string, string>, stack: s
     return {
         workers: r.integer(c.workers, "connect.workers", DEFAULTS.connect.workers, 1, 16),
         groupId: r.string(c.groupId, "connect.groupId", `${stack}-connect`, KAFKA_CONNECT_NAME, "letters, digits, '.', '_' or '-'"),
+        autoRestart: r.boolean(c.autoRestart, "connect.autoRestart", DEFAULTS.connect.autoRestart),
     };
 }

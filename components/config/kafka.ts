@@ -1,5 +1,5 @@
 /**
- * `lakehouse:kafka`: the broker count and the CDC topics' prefix.
+ * `lakehouse:kafka`: the broker count, the CDC topics' prefix and their partitions.
  */
 import { DEFAULTS } from "../defaults";
 import { KAFKA_CONNECT_NAME } from "./patterns";
@@ -20,6 +20,7 @@ export function parseKafka(r: Reader, values: Record<string, string>): KafkaConf
             KAFKA_CONNECT_NAME,
             "letters, digits, '.', '_' or '-' (it starts every CDC topic name)",
         ),
+        topicPartitions: r.integer(k.topicPartitions, "kafka.topicPartitions", DEFAULTS.kafka.topicPartitions, 1, 1000),
         replicationFactor,
         minInsyncReplicas: Math.max(1, replicationFactor - 1),
     };

@@ -28,7 +28,7 @@ export const OBJECT_KEYS: Record<string, readonly string[]> = {
     images: IMAGES_KEYS,
     source: Object.keys(DEFAULTS.source),
     kafka: Object.keys(DEFAULTS.kafka),
-    connect: ["workers", "groupId"],
+    connect: ["workers", "groupId", "autoRestart"],
     storage: Object.keys(DEFAULTS.storage),
     nessie: Object.keys(DEFAULTS.nessie),
     iceberg: Object.keys(DEFAULTS.iceberg),

@@ -69,6 +69,8 @@ export interface KafkaConfig {
     brokers: number;
     /** Debezium `topic.prefix`: topics are `<prefix>.<schema>.<table>`. */
     topicPrefix: string;
+    /** Partitions of each CDC topic (keyed by primary key; fixed once a topic exists). */
+    topicPartitions: number;
     /** Replication factor of internal and CDC topics, sized to the broker count (at most 3). */
     replicationFactor: number;
     minInsyncReplicas: number;
@@ -78,6 +80,8 @@ export interface KafkaConfig {
 export interface ConnectConfig {
     workers: number;
     groupId: string;
+    /** Restart FAILED connectors and tasks with backoff (the image's restart-failed.sh). */
+    autoRestart: boolean;
 }
 
 /** `lakehouse:flink`: the session cluster, checkpoints and high availability. */

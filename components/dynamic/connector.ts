@@ -4,8 +4,9 @@
  * - create/update: the plugin's validate endpoint first (every field error listed, nothing created),
  *   then `PUT /connectors/{name}/config` (idempotent), the declared run state, and a bounded wait until
  *   the connector and all tasks reach it (a FAILED task's trace is the error).
- * - delete: the connector, then its replication slot and (when the connector created it) its
- *   publication, so no slot holds WAL after the connector is gone (opt out with `dropSlotOnDelete`).
+ * - delete: the connector (stopped first, also when it or a task FAILED, so its offsets can be reset), then
+ *   its replication slot and (when the connector created it) its publication, so no slot holds WAL after
+ *   the connector is gone (opt out with `dropSlotOnDelete`).
  * - The database password is a secret input, used for the provider's own PostgreSQL calls (slot
  *   cleanup); it is never in the diffed config, an output, or an error message. What Connect gets and
  *   stores as `database.password` is a config-provider reference (`${env:NAME}`, `${file:path:key}`)
@@ -210,6 +211,30 @@ export async function validateConnectorConfig(baseUrl: string, fullConfig: Recor
             secrets,
         ),
     );
+}
+
+/**
+ * Stops the connector (`PUT /stop`) and waits (bounded, backed off, printing what it sees) until it is
+ * STOPPED with no task: what its offsets can be reset in. A FAILED task is no obstacle (stopping removes
+ * the tasks); a FAILED connector keeps its state through a stop, so it is restarted once, into the
+ * target state STOPPED. Deleting a connector whose task failed (PostgreSQL gone while it started) works.
+ */
+export async function stopConnector(baseUrl: string, name: string, timeoutMs: number): Promise<any> {
+    const path = `/connectors/${encodeURIComponent(name)}`;
+    await connectRequest(baseUrl, "PUT", `${path}/stop`);
+    let restarted = false;
+    return pollUntil(`Kafka Connect connector "${name}" to stop`, timeoutMs, async () => {
+        const status = await connectorStatus(baseUrl, name);
+        if (!status) return { done: false, seen: "no status yet" };
+        const tasks: any[] = status.tasks ?? [];
+        if (status.connector?.state === "FAILED" && !restarted) {
+            await connectRequest(baseUrl, "POST", `${path}/restart`);
+            restarted = true;
+            return { done: false, seen: "connector FAILED: restarted into its target state STOPPED" };
+        }
+        if (status.connector?.state === "STOPPED" && tasks.length === 0) return { done: true, value: status };
+        return { done: false, seen: `connector ${status.connector?.state}, tasks [${tasks.map((t) => `${t.id}:${t.state}`).join(", ")}]` };
+    });
 }
 
 /**
@@ -427,8 +452,7 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
                 // Offsets name a position in the slot about to be dropped: reset them (Kafka >= 3.6, connector
                 // STOPPED first), so a connector created later under this name snapshots again instead of
                 // resuming from a position that no longer exists and missing the rows in between.
-                await connectRequest(props.connectUrl, "PUT", `${path}/stop`);
-                await waitForConnectorState(props.connectUrl, id, "STOPPED", waitMs(props));
+                await stopConnector(props.connectUrl, id, waitMs(props));
                 await connectRequest(props.connectUrl, "DELETE", `${path}/offsets`);
             }
             await connectRequest(props.connectUrl, "DELETE", path);

@@ -5,7 +5,10 @@
  *
  * - create: idempotent (an existing topic is adopted, then brought to the declared partitions and configs).
  * - update: more partitions, changed configs (incremental alter). Fewer partitions or another
- *   replication factor cannot be done in place and are refused by `check`, naming the field.
+ *   replication factor cannot be done in place and are refused by `check`, naming the field. So are
+ *   more partitions of a key-ordered topic (every CDC topic): Kafka picks a key's partition by its hash
+ *   modulo the count, so growing moves keys to other partitions, and a row's older change still
+ *   queued in its old partition could be applied after a newer one in its new partition.
  * - read: partitions, replication factor and the declared configs as the broker reports them; a missing topic is gone.
  * - delete: keeps the topic and its data unless `deleteOnDestroy` is true.
  * Methods use only `require("kafkajs")`, this file's functions, ./toolkit, ../config/patterns and
@@ -40,6 +43,14 @@ export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, new
                 property: "partitions",
                 reason: `cannot shrink from ${olds.partitions} to ${news.partitions} (Kafka only adds partitions); use a new topic`,
             });
+        if (isKnown(news.partitions) && olds.partitions < news.partitions && keyOrdered(news))
+            failures.push({
+                property: "partitions",
+                reason:
+                    `cannot grow topic "${news.topic}" from ${olds.partitions} to ${news.partitions}: it is ordered by key, and more partitions would move keys to ` +
+                    `other partitions, so a row's older change still queued in its old partition could be applied after a newer one; ` +
+                    `keep ${olds.partitions} (for the pipeline's CDC topics: lakehouse:kafka.topicPartitions)`,
+            });
         if (isKnown(news.replicationFactor) && olds.replicationFactor !== undefined && olds.replicationFactor !== news.replicationFactor) {
             failures.push({
                 property: "replicationFactor",
@@ -50,13 +61,23 @@ export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, new
     return failures;
 }
 
+/** Whether the topic's messages are ordered by key; state written before the input existed held only CDC topics, which are. */
+export function keyOrdered(inputs: Record<string, any>): boolean {
+    return inputs.keyOrdered ?? true;
+}
+
 export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, any>): InputDiff {
     // Defaults of inputs added after version 1, so older state compares equal.
-    const normal = (v: Record<string, any>): Record<string, any> => ({ ...v, deleteOnDestroy: v.deleteOnDestroy ?? false, version: v.version ?? 1 });
+    const normal = (v: Record<string, any>): Record<string, any> => ({
+        ...v,
+        deleteOnDestroy: v.deleteOnDestroy ?? false,
+        keyOrdered: keyOrdered(v),
+        version: v.version ?? 1,
+    });
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = [
-        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "version"].filter(
+        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "keyOrdered", "version"].filter(
             (key) => JSON.stringify(o[key]) !== JSON.stringify(n[key]),
         ),
         // Configs as the broker holds them: strings.
@@ -233,6 +254,11 @@ export interface KafkaTopicArgs {
     configs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Delete the topic (and its data) on destroy. Default false: the change history is kept. */
     deleteOnDestroy?: pulumi.Input<boolean>;
+    /**
+     * Messages are keyed and their order per key matters (every CDC topic: Debezium keys a change by
+     * the row's primary key). Default true: `partitions` is then fixed once the topic exists.
+     */
+    keyOrdered?: pulumi.Input<boolean>;
 }
 
 export class KafkaTopic extends LakehouseResource {
@@ -243,7 +269,13 @@ export class KafkaTopic extends LakehouseResource {
         super(
             kafkaTopicProvider,
             name,
-            { ...args, configs: args.configs ?? {}, deleteOnDestroy: args.deleteOnDestroy ?? false, version: KAFKA_TOPIC_PROVIDER_VERSION },
+            {
+                ...args,
+                configs: args.configs ?? {},
+                deleteOnDestroy: args.deleteOnDestroy ?? false,
+                keyOrdered: args.keyOrdered ?? true,
+                version: KAFKA_TOPIC_PROVIDER_VERSION,
+            },
             opts,
             "lakehouse",
             "KafkaTopic",

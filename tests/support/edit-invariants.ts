@@ -17,8 +17,14 @@ import { pgRows } from "../../bench/faults/writer";
 
 type Log = (msg: string) => void;
 
-/** Every key of a bucket (ListObjectsV2, all pages) with its size. */
-export async function listBucket(bucket: string): Promise<Map<string, number>> {
+/** One object of a listing: its size and when it was last written (ms since the epoch). */
+export interface ListedObject {
+    size: number;
+    modified: number;
+}
+
+/** Every key of a bucket (ListObjectsV2, all pages) with its size and time of writing. */
+export async function listBucket(bucket: string): Promise<Map<string, ListedObject>> {
     const m = endpoints().minio;
     const client = new S3Client({
         endpoint: m.endpoint,
@@ -26,12 +32,12 @@ export async function listBucket(bucket: string): Promise<Map<string, number>> {
         forcePathStyle: true,
         credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
     });
-    const out = new Map<string, number>();
+    const out = new Map<string, ListedObject>();
     try {
         let token: string | undefined;
         for (let page = 0; page < 10_000; page++) {
             const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-            for (const o of r.Contents ?? []) out.set(o.Key!, Number(o.Size ?? 0));
+            for (const o of r.Contents ?? []) out.set(o.Key!, { size: Number(o.Size ?? 0), modified: o.LastModified?.getTime() ?? 0 });
             if (!r.IsTruncated) break;
             token = r.NextContinuationToken;
         }
@@ -48,12 +54,49 @@ export async function listBucket(bucket: string): Promise<Map<string, number>> {
  */
 export const FLINK_TEMPORARY_MANIFEST = /\/metadata\/[0-9a-f]{32}-[0-9a-f]{32}-\d+-\d+-\d+-\d+\.avro$/;
 
+/** A file of an Iceberg table's metadata directory (manifests, manifest lists, metadata files). */
+const TABLE_METADATA = /\/metadata\/[^/]+$/;
+
 /**
- * Keys of `before` missing from `after`, except under `volatilePrefixes` (Flink deletes checkpoints
+ * How old a table's metadata file must be before its going counts as a loss. Within one commit Iceberg
+ * writes files it then deletes itself: the manifest of the commit's new files once it is merged into a
+ * bigger one (`MergingSnapshotProducer.cleanUncommitted`, every `commit.manifest.min-count-to-merge`
+ * commits), and a failed attempt's manifest list and metadata file. A listing taken while the job
+ * commits can see them; a commit never lasts this long.
+ */
+export const COMMIT_IN_FLIGHT_MS = 60_000;
+
+/**
+ * Every object of a bucket ever held to "never deleted": each listing adds what it sees, except a
+ * table's metadata file younger than `COMMIT_IN_FLIGHT_MS` (possibly a commit's own scratch, see
+ * there), which is held from the first listing that sees it older. Data files are held at once.
+ */
+export class ObjectLedger {
+    private readonly held = new Set<string>();
+
+    /** Adds a listing taken at `listedAt` (ms since the epoch). */
+    record(listing: ReadonlyMap<string, ListedObject>, listedAt: number): void {
+        for (const [key, o] of listing) {
+            if (!TABLE_METADATA.test(key) || listedAt - o.modified >= COMMIT_IN_FLIGHT_MS) this.held.add(key);
+        }
+    }
+
+    /** Held keys missing from `listing`, except under `volatilePrefixes` and the sink's temporary manifests (see `lostObjects`). */
+    lost(listing: ReadonlyMap<string, ListedObject>, volatilePrefixes: readonly string[]): string[] {
+        return lostObjects(this.held, listing, volatilePrefixes);
+    }
+
+    get size(): number {
+        return this.held.size;
+    }
+}
+
+/**
+ * Keys in `before` missing from `after`, except under `volatilePrefixes` (Flink deletes checkpoints
  * it no longer retains: that is its retention, not a loss) and the sink's temporary manifests.
  */
-export function lostObjects(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, volatilePrefixes: readonly string[]): string[] {
-    return [...before.keys()].filter((k) => !after.has(k) && !volatilePrefixes.some((p) => k.startsWith(p)) && !FLINK_TEMPORARY_MANIFEST.test(k));
+export function lostObjects(before: Iterable<string>, after: ReadonlyMap<string, unknown>, volatilePrefixes: readonly string[]): string[] {
+    return [...before].filter((k) => !after.has(k) && !volatilePrefixes.some((p) => k.startsWith(p)) && !FLINK_TEMPORARY_MANIFEST.test(k));
 }
 
 /** `X/Y` (a pg_lsn) as a number for comparisons. */

@@ -241,6 +241,14 @@ export const MATRIX: MatrixRow[] = [
         data: "refused at preview: the slot and offsets would be dropped, every table re-snapshotted",
     },
     {
+        id: "guard kafka.topicPartitions",
+        group: "guard",
+        edits: [{ key: "kafka.topicPartitions", value: 2 }],
+        from: "1",
+        expect: { refused: { mentions: ["kafka.topicPartitions", "cannot grow topic"], lost: /older change .* applied after a newer one/ } },
+        data: "refused at preview (whatever allowDataLoss says): more partitions move keys, and a row's changes could be applied out of order",
+    },
+    {
         id: "guard source.database",
         group: "guard",
         edits: [{ key: "source.database", value: "{database}" }],

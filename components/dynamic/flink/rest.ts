@@ -11,6 +11,7 @@ import { isNotFound } from "../toolkit/http";
 import { PollOptions, pollUntil } from "../toolkit/poll";
 import { printProgress } from "../toolkit/progress";
 import { flinkRequest } from "./request";
+import { PROVIDER_DEFAULTS } from "../../defaults";
 
 const SERVICE = "Flink REST";
 
@@ -123,13 +124,24 @@ export function deterministicFailureFix(jobName: string | undefined, taskName: s
 }
 
 /**
- * Waits until the job and every task are RUNNING; a job that ends throws Flink's exception. A job that
- * fails deterministically (a parse, deserialization or type error on every attempt, see
- * `deterministicJobFailure`) throws within seconds, naming Flink's exception and the config key to fix;
- * transient failures (a service down, a TaskManager lost) are waited for until `timeoutMs`.
+ * Waits until the job and every task are RUNNING and stay so for `steadyMs` (default
+ * `PROVIDER_DEFAULTS.jobSteadyMs`) with no new entry in its exception history: a job that fails on
+ * its first record shows every task RUNNING for a moment between restarts. A job that ends throws
+ * Flink's exception. A job that fails deterministically (a parse, deserialization or type error on
+ * every attempt, see `deterministicJobFailure`) throws within seconds, naming Flink's exception and the
+ * config key to fix; transient failures (a service down, a TaskManager lost) are waited for until `timeoutMs`.
  */
-export async function waitForJobRunning(restUrl: string, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<void> {
+export async function waitForJobRunning(
+    restUrl: string,
+    jobId: string,
+    timeoutMs: number,
+    options: WaitOptions & { steadyMs?: number; now?: () => number } = {},
+): Promise<void> {
+    const steadyMs = options.steadyMs ?? PROVIDER_DEFAULTS.jobSteadyMs;
+    const now = options.now ?? Date.now;
     let exception = "";
+    // Since when every task has been seen RUNNING, and the newest failure Flink had recorded then.
+    let running: { since: number; newestFailure: number } | undefined;
     await pollUntil(
         `Flink job ${jobId} and all its tasks to be RUNNING`,
         timeoutMs,
@@ -144,18 +156,31 @@ export async function waitForJobRunning(restUrl: string, jobId: string, timeoutM
             }
             const vertices: any[] = job.vertices ?? [];
             const tasks = vertices.map((v) => `${v.name?.slice(0, 40)}: ${v.status}`).join("; ");
-            if (job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED"))
-                return { done: true, value: undefined };
-            if (job.state !== "UNKNOWN" && job.state !== "INITIALIZING") {
-                // Between restarts the job shows RUNNING with tasks still deploying: look at its failures on every probe.
-                const history = await jobExceptionHistory(restUrl, jobId);
-                const failure = deterministicJobFailure(history.entries);
-                if (failure) {
-                    throw new Error(
-                        `Flink job ${jobId} is ${job.state} and fails deterministically (${failure.exception}, ${failure.attempts} attempt${failure.attempts > 1 ? "s" : ""}${failure.taskName ? ` in ${failure.taskName.slice(0, 80)}` : ""}): ${failure.message}; ${deterministicFailureFix(job.name, failure.taskName)}`,
-                    );
-                }
-                if (history.root) exception = tellingException(history.root);
+            if (job.state === "UNKNOWN" || job.state === "INITIALIZING") {
+                running = undefined;
+                return { done: false, seen: `job ${job.state}` };
+            }
+            // Between restarts the job shows RUNNING, its tasks deploying or even running: look at its failures on every probe.
+            const history = await jobExceptionHistory(restUrl, jobId);
+            const failure = deterministicJobFailure(history.entries);
+            if (failure) {
+                throw new Error(
+                    `Flink job ${jobId} is ${job.state} and fails deterministically (${failure.exception}, ${failure.attempts} attempt${failure.attempts > 1 ? "s" : ""}${failure.taskName ? ` in ${failure.taskName.slice(0, 80)}` : ""}): ${failure.message}; ${deterministicFailureFix(job.name, failure.taskName)}`,
+                );
+            }
+            if (history.root) exception = tellingException(history.root);
+            const newestFailure = Math.max(0, ...history.entries.map((e) => e?.timestamp ?? 0));
+            const allRunning = job.state === "RUNNING" && vertices.length > 0 && vertices.every((v) => v.status === "RUNNING" || v.status === "FINISHED");
+            if (!allRunning || (running && newestFailure > running.newestFailure)) running = undefined;
+            if (allRunning) {
+                const t = now();
+                running ??= { since: t, newestFailure };
+                if (t - running.since >= steadyMs) return { done: true, value: undefined };
+                return {
+                    done: false,
+                    // One wording while it holds: one progress line, not one per probe.
+                    seen: `job RUNNING, every task RUNNING: up once that holds ${steadyMs / 1000} s without a new failure`,
+                };
             }
             return { done: false, seen: `job ${job.state}${tasks ? `, tasks ${tasks}` : ""}${exception ? `, last exception: ${exception}` : ""}` };
         },

@@ -6,6 +6,8 @@
 #   CONNECT_<KEY>=<value> -> worker property <key> (lower case, '_' -> '.'), e.g.
 #     CONNECT_CONFIG_PROVIDERS_ENV_CLASS -> config.providers.env.class
 #   ADVERTISED_HOST_NAME (default: this container's IP address), REST_PORT (default 8083)
+#   AUTO_RESTART_FAILED (default true): run restart-failed.sh next to the worker, which restarts this
+#     worker's FAILED connectors and tasks with backoff (its AUTO_RESTART_* variables tune it)
 # The worker properties are written anew on every start; then the JVM is exec'd (PID 1 gets signals).
 set -euo pipefail
 
@@ -61,6 +63,12 @@ mkdir -p "$CONFIG_DIR"
 } > "$PROPS.tmp"
 mv "$PROPS.tmp" "$PROPS"
 log "worker group ${GROUP_ID} on ${BOOTSTRAP_SERVERS}, REST advertised as ${ADVERTISED_HOST_NAME}:${REST_PORT}, plugins: $(ls "$CONNECT_HOME/plugins" | tr '\n' ' ')"
+
+case "${AUTO_RESTART_FAILED:-true}" in
+    true) WORKER_ID="$ADVERTISED_HOST_NAME:$REST_PORT" REST_PORT="$REST_PORT" "$CONNECT_HOME/restart-failed.sh" & ;;
+    false) log "AUTO_RESTART_FAILED=false: a FAILED connector or task stays FAILED until restarted" ;;
+    *) log "AUTO_RESTART_FAILED must be true or false, not '${AUTO_RESTART_FAILED}'"; exit 2 ;;
+esac
 
 # shellcheck disable=SC2086 # HEAP_OPTS and JAVA_OPTS are space-separated flag lists
 exec java ${HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \

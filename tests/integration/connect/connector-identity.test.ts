@@ -10,7 +10,7 @@ import { DataGuard } from "../../../components/dynamic/data-guard";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
 import { pgQuery as sql } from "../../support/e2e";
-import { testConnectorConfig } from "../../support/connector";
+import { prepareCdcTable, testConnectorConfig } from "../../support/connector";
 
 const pgAdmin = () => endpoints().postgres;
 const connectUrl = () => endpoints().connect.url;
@@ -62,18 +62,7 @@ async function events(topic: string, atLeast: number, timeoutMs = 60_000): Promi
     }
 }
 
-beforeAll(async () => {
-    await sql(`DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dbz_ident') THEN
-            CREATE ROLE dbz_ident WITH LOGIN REPLICATION PASSWORD '${REPLICATION_PASSWORD}';
-        END IF;
-    END $$;`);
-    await sql(`CREATE TABLE IF NOT EXISTS ${TABLE} (id SERIAL PRIMARY KEY, name TEXT NOT NULL)`);
-    await sql(`ALTER TABLE ${TABLE} REPLICA IDENTITY FULL`);
-    await sql(`GRANT SELECT ON ${TABLE} TO dbz_ident`);
-    await sql(`GRANT CREATE ON DATABASE ${pgAdmin().database} TO dbz_ident`);
-    await sql(`ALTER TABLE ${TABLE} OWNER TO dbz_ident`);
-});
+beforeAll(() => prepareCdcTable({ role: "dbz_ident", password: REPLICATION_PASSWORD, table: TABLE }));
 
 describe.each([["provider object"], ["serialized provider"]])("connector identity on real Kafka Connect (%s)", (form) => {
     let provider: any;

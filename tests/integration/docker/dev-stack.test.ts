@@ -21,13 +21,14 @@
  * The stack is `dockere2e` (objects `cdc-lakehouse-dockere2e-*`, host ports + 20000) so it runs beside
  * the harness's services. Everything labelled with the stack is removed before and after.
  */
+import { connectRequest } from "../../../components/dynamic/connector";
 import { ImageName, projectImageRef } from "../../../components/images";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
 import { runCanary } from "../../../ops/canary-run";
 import { StackOutputs, parseStackOutputs } from "../../../ops/outputs";
 import { realProbes } from "../../../ops/probes";
-import { engine, removeLabelled, waitHealthy } from "../../support/docker-engine";
+import { containerLogs, engine, removeLabelled, waitHealthy } from "../../support/docker-engine";
 import {
     DOCKER_E2E_STACK,
     STACK_LABEL,
@@ -125,6 +126,15 @@ describe("the dev stack's Docker rendering on the real engine", () => {
 
     it("runs the connector and its task, and every Flink job", async () => {
         await pipeline.expectRunning("after the program");
+    });
+
+    it("runs restart-failed.sh beside the Connect worker, for the worker id Connect gives the connector's task", async () => {
+        const status = await connectRequest(outputs.kafkaConnectUrl!.host!, "GET", `/connectors/${encodeURIComponent(outputs.connector!.name)}/status`);
+        const worker = status.tasks[0].worker_id as string;
+        // The banner the image's entrypoint makes the restarter print: a FAILED task on this worker is restarted.
+        expect(await containerLogs(`${prefix}-connect`, 100_000)).toContain(
+            `] restarting FAILED connectors and tasks of worker ${worker} (every 15 s; backoff 15 s doubling to 600 s)`,
+        );
     });
 
     it("shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {

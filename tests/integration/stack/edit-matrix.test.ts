@@ -56,7 +56,7 @@ import {
     connectorOffsets,
     IcebergReader,
     listBucket,
-    lostObjects,
+    ObjectLedger,
     nessieContentId,
     PipelineTable,
     readSlot,
@@ -150,7 +150,7 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
     let deployError: Error | undefined;
 
     // What the invariants compare against: every key ever listed, the last slot and offsets, the content ids.
-    const everyObject = new Map<string, number>();
+    const everyObject = new ObjectLedger();
     let lastSlot: SlotReading | undefined;
     let lastOffsetLsn: number | undefined;
     let contentIds: Record<string, string | undefined> = {};
@@ -232,17 +232,18 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
             }
 
             // Every object of the warehouse bucket ever seen (outside Flink's checkpoint retention) still there.
+            const listedAt = Date.now();
             const now = await listBucket(names.bucket).catch((e) => {
                 problems.push(`listing bucket ${names.bucket}: ${(e as Error).message}`);
                 return undefined;
             });
             if (now) {
-                const lost = lostObjects(everyObject, now, [checkpointsPrefix()]);
+                const lost = everyObject.lost(now, [checkpointsPrefix()]);
                 if (lost.length)
                     problems.push(
                         `${lost.length} of ${everyObject.size} objects of bucket ${names.bucket} gone: ${lost.slice(0, 8).join(", ")}${lost.length > 8 ? ", ..." : ""}`,
                     );
-                for (const [k, v] of now) everyObject.set(k, v);
+                everyObject.record(now, listedAt);
             }
 
             // The same namespace and tables in Nessie (a drop and re-create gives new content ids).
@@ -380,7 +381,8 @@ describe("editing a live stack never destroys data (edit matrix: real engine, re
         const problems = result.problems;
         const before = { job: outputs!.flinkJobs[TABLE], connector: await connectorConfig(outputs!.connector.name) };
         // Every key before the up (the invariants compare against every key ever seen).
-        for (const [k, v] of await listBucket(names.bucket)) everyObject.set(k, v);
+        const listedAt = Date.now();
+        everyObject.record(await listBucket(names.bucket), listedAt);
         writeFile(stackFile, next);
         applied = next;
         const t = Date.now();

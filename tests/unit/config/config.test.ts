@@ -21,8 +21,8 @@ describe("parseLakehouseConfig defaults", () => {
         const { tableDefinitions, ...source } = cfg.source;
         expect(source).toEqual(DEFAULTS.source);
         expect(Object.keys(tableDefinitions)).toEqual(DEFAULTS.source.tables);
-        expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", replicationFactor: 1, minInsyncReplicas: 1 });
-        expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect" });
+        expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", topicPartitions: 1, replicationFactor: 1, minInsyncReplicas: 1 });
+        expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect", autoRestart: true });
         expect(cfg.storage).toEqual({ provider: "minio", bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
         expect(cfg.nessie).toEqual({ versionStore: "jdbc", branch: "main" });
         expect(cfg.flink).toEqual({
@@ -172,10 +172,12 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         ["unknown Nessie store", { nessie: { versionStore: "dynamo" } }, "lakehouse:nessie.versionStore", /one of jdbc, rocksdb, in-memory/],
         ["bad Nessie branch", { nessie: { branch: "-main" } }, "lakehouse:nessie.branch", /Nessie reference name/],
         ["too many brokers", { kafka: { brokers: 12 } }, "lakehouse:kafka.brokers", /from 1 to 9/],
+        ["no partitions", { kafka: { topicPartitions: 0 } }, "lakehouse:kafka.topicPartitions", /found 0; expected an integer from 1 to 1000/],
         ["typo in a key", { flink: { taskManager: 2 } }, "lakehouse:flink.taskManager", /no such key: .*did you mean "taskManagers"/],
         ["typo at top level", { platfrom: "docker" }, "lakehouse:platfrom", /did you mean "platform"/],
         ["object given as a string", { flink: "big" }, "lakehouse:flink", /an object/],
         ["non-boolean", { exposePorts: "yes" }, "lakehouse:exposePorts", /true or false/],
+        ["Connect's restarts neither on nor off", { connect: { autoRestart: "on" } }, "lakehouse:connect.autoRestart", /found "on"; expected true or false/],
         ["host ports past 65535", { hostPortOffset: 40000 }, "lakehouse:hostPortOffset", /found "40000"; expected an integer from 0 to 33525/],
         ["bad memory", { resources: { flink: { memoryMiB: 100 } } }, "lakehouse:resources.flink.memoryMiB", /from 256 to 262144/],
         ["bad cpus", { resources: { kafka: { cpus: 0 } } }, "lakehouse:resources.kafka.cpus", /above 0/],

@@ -278,7 +278,20 @@ describe("npm run bench:latency / bench:load / bench:faults / bench:preview", ()
             rate: 50,
             json: false,
         });
-        expect(parseLoadArgs(["--tunings", "baseline,p2", "--batch=10"])).toMatchObject({ tunings: ["baseline", "p2"], batch: 10, "step-seconds": 20 });
+        expect(parseLoadArgs(["--tunings", "baseline,p2", "--batch=10"])).toMatchObject({
+            tunings: ["baseline", "p2"],
+            batch: 10,
+            "step-seconds": 20,
+            writers: 1,
+            partitions: 1,
+        });
+        expect(parseLoadArgs(["--partitions", "4", "--writers=4", "--tunings", "baseline,p2,p4", "--checkpoint-ms", "5000"])).toMatchObject({
+            tunings: ["baseline", "p2", "p4"],
+            writers: 4,
+            partitions: 4,
+            "checkpoint-ms": 5000,
+        });
+        expect(parseLoadArgs([])["checkpoint-ms"]).toBeUndefined();
         expect(parsePreviewArgs(["--runs", "3", "--json"])).toEqual({ runs: 3, json: true, once: false });
         expect(parseFaultOptions([])).toEqual(DEFAULT_OPTIONS);
         // The faults run in their canonical order, each once, whatever the order given.

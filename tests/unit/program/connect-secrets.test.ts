@@ -161,15 +161,16 @@ describe("connectorPasswordReference", () => {
 });
 
 describe("the Connect workload the program deploys", () => {
-    const spec = kafkaConnectWorkload({
+    const args = {
         image: { ref: "lakehouse/connect:3.0.8.Final-0123456789ab", pull: false },
         workers: 2,
         groupId: "dev-connect",
-        kafka: { brokers: 1, topicPrefix: "t", replicationFactor: 1, minInsyncReplicas: 1 },
+        kafka: { brokers: 1, topicPrefix: "t", topicPartitions: 1, replicationFactor: 1, minInsyncReplicas: 1 },
         bootstrapServers: "kafka-0:9092",
         dependsOn: ["kafka-0"],
         resources: { memoryMiB: 1536, cpus: 1 },
-    });
+    };
+    const spec = kafkaConnectWorkload(args);
 
     it("gets config providers in its worker config (the image maps CONNECT_<KEY> to <key>), allowed to read only the password variable", () => {
         expect(spec.env).toMatchObject({
@@ -178,6 +179,12 @@ describe("the Connect workload the program deploys", () => {
             CONNECT_CONFIG_PROVIDERS_ENV_PARAM_ALLOWLIST_PATTERN: "^LAKEHOUSE_REPLICATION_PASSWORD$",
         });
         expect(ENV_CONFIG_PROVIDER_CLASS).toBe("org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+    });
+
+    it("restarts its FAILED connectors and tasks unless the stack turns that off (`connect.autoRestart`)", () => {
+        expect(spec.env.AUTO_RESTART_FAILED).toBe("true");
+        const off = kafkaConnectWorkload({ ...args, autoRestart: false });
+        expect(off.env.AUTO_RESTART_FAILED).toBe("false");
     });
 
     it("gets the replication password from the stack's secret, never as a plain value", () => {

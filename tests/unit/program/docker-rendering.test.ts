@@ -137,6 +137,7 @@ describe("Docker rendering of the dev stack", () => {
             VALUE_CONVERTER: "org.apache.kafka.connect.json.JsonConverter",
             CONNECT_KEY_CONVERTER_SCHEMAS_ENABLE: "false",
             CONNECT_VALUE_CONVERTER_SCHEMAS_ENABLE: "false",
+            AUTO_RESTART_FAILED: "true",
         });
         expect(connect.inputs.healthcheck.tests.join(" ")).toContain("io.debezium.connector.postgresql.PostgresConnector");
         expect(connect.inputs.ports).toEqual([{ internal: 8083, external: 8083, ip: "127.0.0.1", protocol: "tcp" }]);

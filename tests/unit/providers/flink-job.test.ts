@@ -361,7 +361,7 @@ describe("deterministicJobFailure (the exception history, newest first)", () => 
 });
 
 /** A scripted Flink REST API: the job's state and its exception history, by probe. */
-async function scriptedFlink(jobId: string, probes: { state: string; history: (keyof typeof FLINK_TRACES)[] }[]) {
+async function scriptedFlink(jobId: string, probes: { state: string; tasks?: string; history: (keyof typeof FLINK_TRACES)[] }[]) {
     let n = 0;
     let probe = probes[0];
     const server = http.createServer((req, res) => {
@@ -373,7 +373,7 @@ async function scriptedFlink(jobId: string, probes: { state: string; history: (k
                     jid: jobId,
                     name: "lh-dev-orders-to-iceberg",
                     state: probe.state,
-                    vertices: [{ name: "Source: orders_cdc", status: probe.state === "RUNNING" ? "DEPLOYING" : "CANCELED" }],
+                    vertices: [{ name: "Source: orders_cdc", status: probe.tasks ?? (probe.state === "RUNNING" ? "DEPLOYING" : "CANCELED") }],
                 }),
             );
         }
@@ -385,7 +385,12 @@ async function scriptedFlink(jobId: string, probes: { state: string; history: (k
         return res.end(JSON.stringify({ "root-exception": entries[0]?.stacktrace ?? null, exceptionHistory: { entries } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        /** How many times the job was probed (`GET /jobs/<id>`). */
+        probes: () => n,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
 }
 
 describe("waitForJobRunning on a scripted Flink REST API", () => {
@@ -405,6 +410,49 @@ describe("waitForJobRunning on a scripted Flink REST API", () => {
         } finally {
             await flink.close();
         }
+    });
+
+    test("every task RUNNING for a moment between restarts is not up: the failure that follows is reported", async () => {
+        // The race CI met: a probe lands after the tasks deployed and before the first record failed them.
+        const flink = await scriptedFlink(jobId, [
+            { state: "RUNNING", tasks: "RUNNING", history: [] },
+            { state: "RUNNING", tasks: "RUNNING", history: [] },
+            { state: "RESTARTING", history: ["numberFormat"] },
+        ]);
+        try {
+            await expect(waitForJobRunning(flink.url, jobId, 30_000, { steadyMs: 2_000, initialMs: 50, maxMs: 200 })).rejects.toThrow(
+                /is RESTARTING and fails deterministically \(java.lang.NumberFormatException/,
+            );
+        } finally {
+            await flink.close();
+        }
+    });
+
+    test("a job is up once every task has stayed RUNNING for the steady time, and a new failure starts that time again", async () => {
+        // RUNNING, a transient failure (a TaskManager lost) recorded while running, then RUNNING for good.
+        const flink = await scriptedFlink(jobId, [
+            { state: "RUNNING", tasks: "RUNNING", history: [] },
+            { state: "RUNNING", tasks: "RUNNING", history: ["taskManagerLost"] },
+            { state: "RUNNING", tasks: "RUNNING", history: ["taskManagerLost"] },
+        ]);
+        const lines: string[] = [];
+        try {
+            // A clock that moves 600 ms per probe of the job: probe 1 starts the steady time (600), probe 2's
+            // new failure starts it again (1,200), probe 4 (2,400) is the first 1 s after that. Without
+            // the restart, probe 3 (1,800) would have counted as up.
+            await waitForJobRunning(flink.url, jobId, 60_000, {
+                steadyMs: 1_000,
+                now: () => flink.probes() * 600,
+                initialMs: 10,
+                maxMs: 20,
+                progress: (l) => lines.push(l),
+                progressEveryMs: 0,
+            });
+            expect(flink.probes()).toBe(4);
+        } finally {
+            await flink.close();
+        }
+        expect(lines.some((l) => /job RUNNING, every task RUNNING: up once that holds 1 s without a new failure/.test(l))).toBe(true);
     });
 
     test("a transient failure is waited for until the bound, and the timeout names the last exception", async () => {

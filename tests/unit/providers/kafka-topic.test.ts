@@ -1,10 +1,11 @@
 /**
  * Which answers of a Kafka cluster the topic provider waits through (components/dynamic/kafka-topic.ts):
  * those of a topic that is created but not yet known to every broker. Against a real 3-broker cluster
- * this is the Kubernetes stack's path (issue 17); the harness's single broker never gives them.
+ * this is the Kubernetes stack's path (issue 17); the harness's single broker never gives them. And
+ * which partition changes `check` refuses before anything is touched.
  */
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from "kafkajs";
-import { isTransientKafkaError } from "../../../components/dynamic/kafka-topic";
+import { checkKafkaTopicInputs, diffKafkaTopic, isTransientKafkaError } from "../../../components/dynamic/kafka-topic";
 
 // kafkajs builds its protocol errors from the broker's error codes; its createTopics error is not in its types.
 const { createErrorFromCode } = require("kafkajs/src/protocol/error");
@@ -32,4 +33,42 @@ test("what retrying cannot change is surfaced at once", () => {
     expect(isTransientKafkaError(new KafkaJSNonRetriableError(createErrorFromCode(INVALID_REPLICATION_FACTOR)))).toBe(false);
     expect(isTransientKafkaError(new Error("boom"))).toBe(false);
     expect(isTransientKafkaError(undefined)).toBe(false);
+});
+
+describe("partitions of an existing topic", () => {
+    const topic = (extra: Record<string, unknown> = {}) => ({
+        bootstrapServers: "127.0.0.1:9092",
+        topic: "lakehouse.public.demographics",
+        partitions: 2,
+        replicationFactor: 1,
+        configs: {},
+        deleteOnDestroy: false,
+        version: 1,
+        ...extra,
+    });
+
+    test("a key-ordered topic (the default, every CDC topic) keeps its count: growing is refused at preview, naming why and the fix", () => {
+        const failures = checkKafkaTopicInputs(topic({ keyOrdered: true }), topic({ keyOrdered: true, partitions: 4 }));
+        expect(failures).toEqual([
+            {
+                property: "partitions",
+                reason:
+                    'cannot grow topic "lakehouse.public.demographics" from 2 to 4: it is ordered by key, and more partitions would move keys to other partitions, ' +
+                    "so a row's older change still queued in its old partition could be applied after a newer one; keep 2 (for the pipeline's CDC topics: " +
+                    "lakehouse:kafka.topicPartitions)",
+            },
+        ]);
+        // State written before the input existed held only CDC topics: the same refusal.
+        expect(checkKafkaTopicInputs(topic(), topic({ partitions: 4 }))).toEqual(failures);
+        // The same count, a new topic, or a topic whose order does not matter: nothing refused.
+        expect(checkKafkaTopicInputs(topic({ keyOrdered: true }), topic({ keyOrdered: true }))).toEqual([]);
+        expect(checkKafkaTopicInputs(topic(), topic({ topic: "other", partitions: 4 }))).toEqual([]);
+        expect(checkKafkaTopicInputs(undefined, topic({ partitions: 4 }))).toEqual([]);
+        expect(checkKafkaTopicInputs(topic({ keyOrdered: false }), topic({ keyOrdered: false, partitions: 4 }))).toEqual([]);
+    });
+
+    test("state from before keyOrdered compares equal to a CDC topic's inputs: upgrading the program shows no change", () => {
+        expect(diffKafkaTopic(topic(), topic({ keyOrdered: true })).changes).toBe(false);
+        expect(diffKafkaTopic(topic(), topic({ keyOrdered: false })).changedKeys).toEqual(["keyOrdered"]);
+    });
 });
