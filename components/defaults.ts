@@ -181,6 +181,18 @@ export const DEFAULTS = {
         jobState: "RUNNING" as const,
         /** How `destroy` ends a Flink job: stop with a savepoint, or cancel. */
         jobDeleteMode: "savepoint" as const,
+        /**
+         * How many restore points of each Flink job to keep: the savepoints its upgrades take and the
+         * checkpoints a cancelled job retains; older ones are disposed of once the job is up again
+         * (components/dynamic/flink/restore-points.ts). 3: a rollback across two upgrades. 0 keeps every one.
+         */
+        jobRestorePointsKept: 3,
+        /**
+         * Periodic savepoints of the table jobs (components/periodic-savepoints.ts), as Flink's Kubernetes
+         * operator takes them: every `intervalSeconds` (0: off, the default; otherwise 60 s to a week),
+         * keeping the newest `kept` per job. Run by a small Flink job of its own from the maintenance jar.
+         */
+        periodicSavepoints: { intervalSeconds: 0, kept: 3 },
         /** Drop the connector's replication slot when the connector is deleted (no WAL left piling up). */
         dropSlotOnDelete: true,
         /**
@@ -289,6 +301,8 @@ export const PROVIDER_DEFAULTS = {
      * task RUNNING for a moment between restarts.
      */
     jobSteadyMs: 2_000,
+    /** Restore points of a Flink job resource kept when its input does not say (the stack's `pipeline.jobRestorePointsKept`). */
+    restorePointsKept: DEFAULTS.pipeline.jobRestorePointsKept,
     /**
      * How long counting the rows of a sink table whose declared column type changed may wait for a free
      * Flink slot while the old job runs; past it, the job is stopped first and the rows counted then.

@@ -32,6 +32,7 @@ import {
     maintenanceMavenProperties,
     maintenanceProgramArgs,
 } from "./maintenance";
+import { PERIODIC_SAVEPOINTS_ENTRY_CLASS, periodicSavepointsEnabled, periodicSavepointsJobName, periodicSavepointsProgramArgs } from "./periodic-savepoints";
 import { MINIO_SECRETS, Minio, MinioArgs } from "./minio";
 import { NESSIE_DATABASE, Nessie, NessieArgs } from "./nessie";
 import { LakehouseOutputs, lakehouseOutputs, urls } from "./outputs";
@@ -106,6 +107,8 @@ export interface PipelineResources {
     jobs: Record<string, FlinkSqlJob>;
     /** The table maintenance job (`lakehouse:maintenance.enabled`). */
     maintenance?: FlinkJarJob;
+    /** The periodic-savepoints job (`lakehouse:pipeline.periodicSavepoints.intervalSeconds` above 0). */
+    periodicSavepoints?: FlinkJarJob;
 }
 
 /**
@@ -400,6 +403,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                         secrets: { s3SecretAccessKey: store.secretAccessKey },
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,
+                        restorePointsKept: cfg.pipeline.jobRestorePointsKept,
                     },
                     {
                         parent: this,
@@ -412,7 +416,10 @@ export class Lakehouse extends pulumi.ComponentResource {
             ? this.createMaintenanceJob(name, cfg, args, flinkRestHost, { ...flinkSide, store }, Object.values(jobs))
             : undefined;
         for (const warning of [compactionCadenceWarning(cfg), idleSourceWarning(cfg)]) if (warning) pulumi.log.warn(warning, this);
-        return { cdcSource, topics, connector, jobs, maintenance };
+        const periodicSavepoints = periodicSavepointsEnabled(cfg)
+            ? this.createPeriodicSavepointsJob(name, cfg, args, flinkRestHost, Object.values(jobs))
+            : undefined;
+        return { cdcSource, topics, connector, jobs, maintenance, periodicSavepoints };
     }
 
     /**
@@ -454,7 +461,32 @@ export class Lakehouse extends pulumi.ComponentResource {
                 secrets: { s3SecretAccessKey: side.store.secretAccessKey },
                 state: cfg.pipeline.jobState,
                 deleteMode: cfg.pipeline.jobDeleteMode,
+                restorePointsKept: cfg.pipeline.jobRestorePointsKept,
                 // Its state is when each task last ran: a table or task removed from the config drops its part.
+                allowNonRestoredState: true,
+            },
+            { parent: this, dependsOn: [...jobs, ...this.flink.taskManagers.ready] },
+        );
+    }
+
+    /**
+     * The periodic-savepoints job (components/periodic-savepoints.ts): a savepoint of every table job
+     * each interval, the newest few kept; run from the maintenance jar after the table jobs. It calls
+     * the JobManager's REST API from a TaskManager, so it gets the address the cluster's own processes use.
+     */
+    private createPeriodicSavepointsJob(name: string, cfg: LakehouseConfig, args: LakehouseArgs, restUrl: string, jobs: FlinkSqlJob[]): FlinkJarJob {
+        return new FlinkJarJob(
+            `${name}-periodic-savepoints`,
+            {
+                restUrl,
+                name: periodicSavepointsJobName(cfg.namePrefix),
+                jar: maintenanceJarBuild(args.repoRoot, maintenanceMavenProperties(versionTable(args.repoRoot) as MaintenanceVersions)),
+                entryClass: PERIODIC_SAVEPOINTS_ENTRY_CLASS,
+                programArgs: periodicSavepointsProgramArgs(cfg, urls(this.flink.rest).internal),
+                state: cfg.pipeline.jobState,
+                deleteMode: cfg.pipeline.jobDeleteMode,
+                restorePointsKept: cfg.pipeline.jobRestorePointsKept,
+                // Its state is the savepoints it took: kept across its own upgrades.
                 allowNonRestoredState: true,
             },
             { parent: this, dependsOn: [...jobs, ...this.flink.taskManagers.ready] },
@@ -670,7 +702,7 @@ export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: Objec
         dependsOn: [...store.workloads, kafka.brokers[0].spec.name, nessie.workload.spec.name],
         resources: cfg.resources.flink,
         platform,
-        ...(cfg.maintenance.enabled ? { jarSubmission: true } : {}),
+        ...(cfg.maintenance.enabled || periodicSavepointsEnabled(cfg) ? { jarSubmission: true } : {}),
     };
 }
 

@@ -22,6 +22,8 @@ export function parsePipeline(r: Reader, values: Record<string, string>, externa
         ]),
         jobState: r.oneOf(pl.jobState, "pipeline.jobState", pd.jobState as PipelineConfig["jobState"], ["RUNNING", "STOPPED"]),
         jobDeleteMode: r.oneOf(pl.jobDeleteMode, "pipeline.jobDeleteMode", pd.jobDeleteMode as PipelineConfig["jobDeleteMode"], ["savepoint", "cancel"]),
+        jobRestorePointsKept: r.integer(pl.jobRestorePointsKept, "pipeline.jobRestorePointsKept", pd.jobRestorePointsKept, 0, 1000),
+        periodicSavepoints: parsePeriodicSavepoints(r, pl.periodicSavepoints),
         dropSlotOnDelete: r.boolean(pl.dropSlotOnDelete, "pipeline.dropSlotOnDelete", pd.dropSlotOnDelete),
         connectorConfig: { ...pd.connectorConfig },
         verifyTimeoutSeconds: r.integer(pl.verifyTimeoutSeconds, "pipeline.verifyTimeoutSeconds", pd.verifyTimeoutSeconds, 0, 3600),
@@ -39,6 +41,21 @@ export function parsePipeline(r: Reader, values: Record<string, string>, externa
     }
     if (pl.connectorConfig !== undefined) Object.assign(pipeline.connectorConfig, parseConnectorConfig(r, pl.connectorConfig));
     return pipeline;
+}
+
+/** `pipeline.periodicSavepoints`: an interval of 0 (off) or 60 s to a week, and how many to keep per job. */
+function parsePeriodicSavepoints(r: Reader, raw: unknown): PipelineConfig["periodicSavepoints"] {
+    const d = DEFAULTS.pipeline.periodicSavepoints;
+    const given = raw === undefined ? {} : (r.record(raw, "pipeline.periodicSavepoints", "an object of intervalSeconds, kept") ?? {});
+    r.onlyKeys(given, "pipeline.periodicSavepoints", Object.keys(d));
+    const intervalSeconds = r.integer(given.intervalSeconds, "pipeline.periodicSavepoints.intervalSeconds", d.intervalSeconds, 0, 7 * 24 * 3600);
+    if (intervalSeconds > 0 && intervalSeconds < 60)
+        r.problem(
+            "pipeline.periodicSavepoints.intervalSeconds",
+            intervalSeconds,
+            "0 (no periodic savepoints) or 60 to 604800 seconds: each savepoint writes the job's whole state",
+        );
+    return { intervalSeconds, kept: r.integer(given.kept, "pipeline.periodicSavepoints.kept", d.kept, 1, 1000) };
 }
 
 /** `pipeline.replicationPasswordReference`: one config-provider reference, and only for an external Connect. */

@@ -173,6 +173,10 @@ export interface PipelineConfig {
     connectorState: "RUNNING" | "PAUSED" | "STOPPED";
     jobState: "RUNNING" | "STOPPED";
     jobDeleteMode: "savepoint" | "cancel";
+    /** Restore points (savepoints, retained checkpoints) kept per Flink job; 0 keeps every one. */
+    jobRestorePointsKept: number;
+    /** Periodic savepoints of the table jobs: every `intervalSeconds` (0: off), the newest `kept` per job kept. */
+    periodicSavepoints: { intervalSeconds: number; kept: number };
     dropSlotOnDelete: boolean;
     /** Extra Debezium connector settings, merged over the program's own (never over the keys it owns). */
     connectorConfig: Record<string, string>;

@@ -26,12 +26,16 @@ import {
     checkOwnedJobInputs,
     endOwnedJob,
     readOwnedJob,
+    keptRestorePoints,
+    restorePointHistory,
     runningOrRecorded,
     stopOwnedJobs,
+    stoppedAsDeclared,
     updateLeavesJobAlone,
 } from "./flink/lifecycle";
 import { fillSecrets, secretPlaceholders } from "./flink/sql";
 import type { FlinkJobLifecycleArgs } from "./flink-job";
+import type { RestorePoint } from "./flink/restore-points";
 
 export type { JarBuild } from "./flink/jar";
 
@@ -78,11 +82,12 @@ const PLAIN_KEYS = [
     "savepointDirectory",
     "allowNonRestoredState",
     "waitTimeoutSeconds",
+    "restorePointsKept",
     "version",
 ];
 
 /** Changes that leave the running job alone (how Pulumi reaches it, how it is waited for and ended). */
-const IN_PLACE_KEYS = ["restUrl", "deleteMode", "waitTimeoutSeconds", "savepointDirectory"];
+const IN_PLACE_KEYS = ["restUrl", "deleteMode", "waitTimeoutSeconds", "savepointDirectory", "restorePointsKept"];
 
 /**
  * The pure diff: exactly the changed paths. The jar is compared by its source hash and build
@@ -97,6 +102,7 @@ export function diffFlinkJarJob(olds: Record<string, any>, news: Record<string, 
         deleteMode: "savepoint",
         allowNonRestoredState: false,
         waitTimeoutSeconds: PROVIDER_DEFAULTS.waitTimeoutSeconds,
+        restorePointsKept: PROVIDER_DEFAULTS.restorePointsKept,
         version: FLINK_JAR_JOB_PROVIDER_VERSION,
         programArgs: [],
         ...v,
@@ -125,9 +131,10 @@ async function applyFlinkJarJob(inputs: Record<string, any>, previous: Record<st
     const secrets: Record<string, string> = inputs.secrets ?? {};
     // Built before anything is stopped: a build that fails leaves the running job as it was.
     const jarPath = (inputs.state ?? "RUNNING") === "RUNNING" ? await ensureJobJar(inputs.jar as JarBuild) : undefined;
-    const { restorePoint } = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
-    const base = { ...inputs, lastSavepoint: restorePoint ?? "" };
-    if (!jarPath) return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
+    const { restorePoint, taken } = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
+    const restorePoints = restorePointHistory(previous as OwnedJob | undefined, taken);
+    const base = { ...inputs, lastSavepoint: restorePoint ?? "", restorePoints };
+    if (!jarPath) return stoppedAsDeclared(inputs as OwnedJob, base, restorePoint);
     const label = `Flink job "${inputs.name}"`;
     let jobId: string;
     try {
@@ -162,8 +169,9 @@ export const flinkJarJobProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         const { changedKeys } = diffFlinkJarJob(olds, news);
         if (await updateLeavesJobAlone(olds, news, needsRerun(changedKeys))) {
-            // Only how the job is waited for or ended changed (or the URL): the running job is left alone.
-            return { outs: { ...olds, ...news } };
+            // Only how the job is waited for, ended or pruned changed (or the URL): the running job is left alone.
+            const restorePoints = await keptRestorePoints(news, restorePointHistory(olds, []), olds.restoredFrom);
+            return { outs: { ...olds, ...news, restorePoints } };
         }
         return { outs: await applyFlinkJarJob(news, olds) };
     },
@@ -193,6 +201,8 @@ export class FlinkJarJob extends LakehouseResource {
     declare readonly jobState: pulumi.Output<string>;
     declare readonly lastSavepoint: pulumi.Output<string>;
     declare readonly restoredFrom: pulumi.Output<string>;
+    /** The restore points kept, newest first (see ./flink/restore-points.ts). */
+    declare readonly restorePoints: pulumi.Output<RestorePoint[]>;
 
     constructor(name: string, args: FlinkJarJobArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -210,11 +220,13 @@ export class FlinkJarJob extends LakehouseResource {
                 savepointDirectory: args.savepointDirectory,
                 allowNonRestoredState: args.allowNonRestoredState ?? false,
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds,
+                restorePointsKept: args.restorePointsKept ?? PROVIDER_DEFAULTS.restorePointsKept,
                 version: FLINK_JAR_JOB_PROVIDER_VERSION,
                 jobId: undefined,
                 jobState: undefined,
                 lastSavepoint: undefined,
                 restoredFrom: undefined,
+                restorePoints: undefined,
             },
             { ...opts, additionalSecretOutputs: ["secrets"] },
             "lakehouse",

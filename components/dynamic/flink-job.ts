@@ -10,6 +10,9 @@
  * - update: stop the running job with a savepoint, then resubmit the new SQL from that savepoint (a job
  *   that is already gone resumes from its latest retained checkpoint or the last savepoint).
  * - delete: stop with a savepoint (default) or cancel (`deleteMode: "cancel"`); a missing job is done.
+ * - restore points: every savepoint it takes and every cancelled job's retained checkpoints are
+ *   recorded (`restorePoints`); beyond the newest `restorePointsKept` they are disposed of once the
+ *   job is up again (./flink/restore-points.ts).
  * - read: a FAILED, CANCELED, FINISHED or missing job reads as a `state` change, so `up` resubmits it.
  * - Idempotent create: a job still running under the same name (a crash between submit and state write)
  *   is stopped with a savepoint and resubmitted from it, never duplicated.
@@ -29,13 +32,17 @@ import {
     OwnedJob,
     checkOwnedJobInputs,
     endOwnedJob,
+    keptRestorePoints,
     readOwnedJob,
+    restorePointHistory,
     runningOrRecorded,
     stopOwnedJobs,
+    stoppedAsDeclared,
     updateLeavesJobAlone,
 } from "./flink/lifecycle";
 import { waitForJobRunning } from "./flink/rest";
 import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
+import { RestorePoint } from "./flink/restore-points";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
 import { submitStatements } from "./flink/submit";
 
@@ -151,6 +158,7 @@ const PLAIN_KEYS = [
     "savepointDirectory",
     "allowNonRestoredState",
     "waitTimeoutSeconds",
+    "restorePointsKept",
     "version",
     "sinkTables",
     "recreateOnTypeChange",
@@ -174,6 +182,7 @@ export function diffFlinkJob(olds: Record<string, any>, news: Record<string, any
         allowNonRestoredState: false,
         recreateOnTypeChange: false,
         waitTimeoutSeconds: PROVIDER_DEFAULTS.waitTimeoutSeconds,
+        restorePointsKept: PROVIDER_DEFAULTS.restorePointsKept,
         version: FLINK_JOB_PROVIDER_VERSION,
         ...v,
         sinkTables: v.sinkTables ?? [],
@@ -230,6 +239,7 @@ async function refuseTypeChange(
     previous: Record<string, any> | undefined,
     wasRunning: boolean,
     restorePoint: string | undefined,
+    restorePoints: RestorePoint[],
     refusal: string,
 ): Promise<never> {
     const message = `Flink SQL job "${inputs.name}": ${refusal}`;
@@ -238,13 +248,13 @@ async function refuseTypeChange(
         await waitForJobRunning(previous.restUrl, jobId, (previous.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
         throw Object.assign(new Error(`${message} (the job runs on with its previous declaration, resumed from ${restorePoint ?? "its start"})`), {
             id: previous.name,
-            properties: { ...previous, jobId, jobState: "RUNNING", lastSavepoint: restorePoint ?? "", restoredFrom: restorePoint ?? "" },
+            properties: { ...previous, jobId, jobState: "RUNNING", lastSavepoint: restorePoint ?? "", restoredFrom: restorePoint ?? "", restorePoints },
             reasons: [refusal],
         });
     }
     throw Object.assign(new Error(message), {
         id: inputs.name,
-        properties: { ...(previous ?? inputs), jobId: "", jobState: "STOPPED", lastSavepoint: restorePoint ?? "" },
+        properties: { ...(previous ?? inputs), jobId: "", jobState: "STOPPED", lastSavepoint: restorePoint ?? "", restorePoints },
         reasons: [refusal],
     });
 }
@@ -276,6 +286,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const stopped = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
     let restorePoint = stopped.restorePoint;
+    // Recorded before anything else can fail: a failed update still knows every restore point it left.
+    const restorePoints = restorePointHistory(previous as OwnedJob | undefined, stopped.taken);
     const wasLive = stopped.stopped > 0;
     // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).
     let submitted = inputs;
@@ -283,7 +295,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     if (evolution.mismatched.length) {
         rowsBefore ??= await countSinkRows(inputs, mismatchedIds);
         const counted = withRows(rowsBefore!);
-        if (refused(counted)) await refuseTypeChange(inputs, previous, wasLive, restorePoint, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
+        if (refused(counted))
+            await refuseTypeChange(inputs, previous, wasLive, restorePoint, restorePoints, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
         const recreation = recreationOf(counted, inputs.sinkTables ?? []);
         printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
         await dropSinkTables(inputs, recreation.tables);
@@ -294,8 +307,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
             submitted = { ...inputs, statements: readFromEarliest(inputs.statements) };
         }
     }
-    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables };
-    if ((inputs.state ?? "RUNNING") === "STOPPED") return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "" };
+    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables, restorePoints };
+    if ((inputs.state ?? "RUNNING") === "STOPPED") return stoppedAsDeclared(inputs as OwnedJob, base, restorePoint);
     const jobId = await submitStatements(submitted, restorePoint);
     // A job that does not get running is recorded, so the next `up` stops and resubmits it.
     return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, `Flink SQL job "${inputs.name}"`, inputs.secrets);
@@ -318,8 +331,9 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, olds: any, news: any) {
         const { changedKeys } = diffFlinkJob(olds, news);
         if (await updateLeavesJobAlone(olds, news, needsResubmit(changedKeys))) {
-            // Only wait or delete settings changed: the running job is left alone.
-            return { outs: { ...olds, ...news, sqlHash: sqlHash(news.statements) } };
+            // Only wait, delete or retention settings changed: the running job is left alone.
+            const restorePoints = await keptRestorePoints(news, restorePointHistory(olds, []), olds.restoredFrom);
+            return { outs: { ...olds, ...news, sqlHash: sqlHash(news.statements), restorePoints } };
         }
         return { outs: await applyFlinkJob(news, olds) };
     },
@@ -356,6 +370,12 @@ export interface FlinkJobLifecycleArgs {
     allowNonRestoredState?: pulumi.Input<boolean>;
     /** Bound on each wait (statement, RUNNING, savepoint), in seconds (default 300). */
     waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * How many restore points to keep: the savepoints the job's upgrades and stops take, and the
+     * checkpoints a cancelled job retains. Older ones are disposed of once the job is up again; the
+     * newest and the one the job resumed from never are. Default 3; 0 keeps every one.
+     */
+    restorePointsKept?: pulumi.Input<number>;
 }
 
 /** The inputs of {@link FlinkSqlJob}. */
@@ -391,6 +411,8 @@ export class FlinkSqlJob extends LakehouseResource {
     declare readonly jobState: pulumi.Output<string>;
     declare readonly lastSavepoint: pulumi.Output<string>;
     declare readonly restoredFrom: pulumi.Output<string>;
+    /** The restore points kept, newest first: each a savepoint or retained checkpoint, with the checkpoints that share its files. */
+    declare readonly restorePoints: pulumi.Output<RestorePoint[]>;
     declare readonly sqlHash: pulumi.Output<string>;
     /** Columns the last (re)submission added to the sink tables, as `<table identifier>.<column>`. */
     declare readonly addedColumns: pulumi.Output<string[]>;
@@ -413,6 +435,7 @@ export class FlinkSqlJob extends LakehouseResource {
                 savepointDirectory: args.savepointDirectory,
                 allowNonRestoredState: args.allowNonRestoredState ?? false,
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds,
+                restorePointsKept: args.restorePointsKept ?? PROVIDER_DEFAULTS.restorePointsKept,
                 sinkTables: args.sinkTables ?? [],
                 // Only when set: an input every stack had would show on every job at upgrade.
                 ...(args.recreateOnTypeChange ? { recreateOnTypeChange: args.recreateOnTypeChange } : {}),
@@ -421,6 +444,7 @@ export class FlinkSqlJob extends LakehouseResource {
                 jobState: undefined,
                 lastSavepoint: undefined,
                 restoredFrom: undefined,
+                restorePoints: undefined,
                 sqlHash: undefined,
                 addedColumns: undefined,
                 recreatedTables: undefined,

@@ -8,7 +8,17 @@
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { redact } from "../toolkit/redact";
 import { isUnknown } from "../toolkit/unknown";
-import { TERMINAL_JOB_STATES, cancelJob, endJobKeepingState, jobState, latestRestorePoint, liveJobsNamed, waitForJobRunning } from "./rest";
+import {
+    TERMINAL_JOB_STATES,
+    cancelJob,
+    endJobKeepingState,
+    jobState,
+    latestRestorePoint,
+    liveJobsNamed,
+    retainedCheckpoints,
+    waitForJobRunning,
+} from "./rest";
+import { RestorePoint, pruneRestorePoints, recordRestorePoints } from "./restore-points";
 
 /** What the lifecycle functions read of a job resource's inputs or state. */
 export interface OwnedJob {
@@ -21,6 +31,10 @@ export interface OwnedJob {
     waitTimeoutSeconds?: number;
     state?: string;
     deleteMode?: string;
+    /** How many restore points to keep (0: every one); see ./restore-points.ts. */
+    restorePointsKept?: number;
+    /** The restore points recorded, newest first. */
+    restorePoints?: RestorePoint[];
 }
 
 /** One input the resource refuses: which key, and why. */
@@ -47,30 +61,61 @@ export function checkOwnedJobInputs(news: Record<string, any>): InputFailure[] {
         failures.push({ property: "deleteMode", reason: `"${news.deleteMode}" must be "savepoint" or "cancel"` });
     if (known(news.waitTimeoutSeconds) && !(Number.isInteger(news.waitTimeoutSeconds) && news.waitTimeoutSeconds >= 10 && news.waitTimeoutSeconds <= 3600))
         failures.push({ property: "waitTimeoutSeconds", reason: `${news.waitTimeoutSeconds} must be a whole number of seconds from 10 to 3600` });
+    if (known(news.restorePointsKept) && !(Number.isInteger(news.restorePointsKept) && news.restorePointsKept >= 0 && news.restorePointsKept <= 1000))
+        failures.push({
+            property: "restorePointsKept",
+            reason: `${news.restorePointsKept} must be a whole number from 0 to 1000 (how many of the job's savepoints and retained checkpoints to keep; 0 keeps every one)`,
+        });
     return failures;
 }
 
 /**
  * Stops every live job the resource owns (the one in state, and any under its old or new name) with a
- * savepoint, or by a cancel that keeps its newest checkpoint; returns where to resume from and how
- * many jobs were live. A recorded job that already ended gives its newest restore point.
+ * savepoint, or by a cancel that keeps its newest checkpoint; returns where to resume from, how many
+ * jobs were live, and the restore points this left (oldest first, each with the other retained
+ * checkpoints of its job). A recorded job that already ended gives its newest restore point.
  */
-export async function stopOwnedJobs(inputs: OwnedJob, previous: OwnedJob | undefined): Promise<{ restorePoint?: string; stopped: number }> {
+export async function stopOwnedJobs(
+    inputs: OwnedJob,
+    previous: OwnedJob | undefined,
+): Promise<{ restorePoint?: string; stopped: number; taken: RestorePoint[] }> {
     const restUrl = inputs.restUrl;
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
+    const taken: RestorePoint[] = [];
+    // A job's restore point, with the other checkpoints it retained (they share files): one unit.
+    const take = async (jobId: string, path: string | undefined) => {
+        if (!path) return;
+        taken.push({ path, also: (await retainedCheckpoints(restUrl, jobId)).filter((p) => p !== path) });
+        restorePoint = path;
+    };
     const live = new Set<string>(await liveJobsNamed(restUrl, inputs.name));
     if (previous?.name && previous.name !== inputs.name) for (const id of await liveJobsNamed(restUrl, previous.name)) live.add(id);
     if (previous?.jobId) {
         const state = await jobState(restUrl, previous.jobId);
         if (!TERMINAL_JOB_STATES.includes(state) && state !== "MISSING") live.add(previous.jobId);
-        else if (state !== "MISSING") restorePoint = (await latestRestorePoint(restUrl, previous.jobId)) ?? restorePoint;
+        else if (state !== "MISSING") await take(previous.jobId, await latestRestorePoint(restUrl, previous.jobId));
     }
     for (const id of live) {
         // A savepoint when every task runs; a job between restarts is cancelled and resumes from its last checkpoint.
-        restorePoint = (await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs)) ?? restorePoint;
+        await take(id, await endJobKeepingState(restUrl, id, inputs.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs));
     }
-    return { restorePoint, stopped: live.size };
+    return { restorePoint, stopped: live.size, taken };
+}
+
+/**
+ * The restore points to record after the job is as declared: `history` pruned to the newest
+ * `restorePointsKept` (default `PROVIDER_DEFAULTS.restorePointsKept`), never the one `restoredFrom`.
+ */
+export async function keptRestorePoints(inputs: OwnedJob, history: RestorePoint[], restoredFrom: string | undefined): Promise<RestorePoint[]> {
+    const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
+    const kept = inputs.restorePointsKept ?? PROVIDER_DEFAULTS.restorePointsKept;
+    return pruneRestorePoints(inputs.restUrl, inputs.name, history, kept, [restoredFrom ?? ""], timeoutMs);
+}
+
+/** The history of restore points once this update's are recorded (see ./restore-points.ts). */
+export function restorePointHistory(previous: OwnedJob | undefined, taken: RestorePoint[]): RestorePoint[] {
+    return recordRestorePoints(previous?.restorePoints, previous?.lastSavepoint, taken);
 }
 
 /**
@@ -103,7 +148,7 @@ export async function endOwnedJob(props: OwnedJob): Promise<void> {
 
 /**
  * Waits (bounded) until the job just submitted and every task are RUNNING; returns the resource's
- * outputs. A job that does not get there is recorded as FAILED in the error's properties, so the next
+ * outputs, its restore points (`base.restorePoints`) pruned to the count kept. A job that does not get there is recorded as FAILED in the error's properties, so the next
  * `up` stops and resubmits it; the message names the job (`label`) and never a secret.
  */
 export async function runningOrRecorded(
@@ -124,7 +169,15 @@ export async function runningOrRecorded(
             reasons: [message],
         });
     }
-    return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "" };
+    // Only once the job is up: older restore points go, the newest and the one it resumed from stay.
+    const restorePoints = await keptRestorePoints(inputs, base.restorePoints ?? [], restorePoint);
+    return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "", restorePoints };
+}
+
+/** The resource's outputs when the job is declared STOPPED (no job runs): the restore points pruned. */
+export async function stoppedAsDeclared(inputs: OwnedJob, base: Record<string, any>, restorePoint: string | undefined): Promise<Record<string, any>> {
+    const restorePoints = await keptRestorePoints(inputs, base.restorePoints ?? [], restorePoint);
+    return { ...base, jobId: "", jobState: "STOPPED", restoredFrom: "", restorePoints };
 }
 
 /**

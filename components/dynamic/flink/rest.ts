@@ -255,6 +255,49 @@ export async function latestRestorePoint(restUrl: string, jobId: string): Promis
     return candidates[0]?.external_path;
 }
 
+/**
+ * The retained checkpoints of a job as its checkpoint history lists them (newest first): completed,
+ * not savepoints, not discarded by Flink, with a location. After a cancel these stay (up to
+ * `state.checkpoints.num-retained`); the JobManager forgets an ended job after `jobstore.expiration-time`.
+ */
+export async function retainedCheckpoints(restUrl: string, jobId: string): Promise<string[]> {
+    const stats = await checkpointStats(restUrl, jobId).catch(() => undefined);
+    const history: any[] = Array.isArray(stats?.history) ? stats.history : [];
+    return history
+        .filter((c) => c?.status === "COMPLETED" && c.is_savepoint !== true && c.discarded !== true)
+        .filter((c) => typeof c.external_path === "string" && c.external_path && !c.external_path.startsWith("<"))
+        .sort((a, b) => (b.id ?? 0) - (a.id ?? 0))
+        .map((c) => String(c.external_path));
+}
+
+/** Flink's answer when a savepoint or checkpoint to dispose of is not there (already gone). */
+const RESTORE_POINT_GONE = /FileNotFoundException|Cannot find checkpoint or savepoint|does not exist/;
+
+/**
+ * Disposes of a savepoint or retained checkpoint through the JobManager (`POST /savepoint-disposal`:
+ * Flink reads its metadata, discards every state file it names, then its directory), waiting for the
+ * operation. Resolves "disposed", or "gone" when Flink finds nothing at `path`; throws Flink's own
+ * failure otherwise.
+ */
+export async function disposeRestorePoint(restUrl: string, path: string, timeoutMs: number, options: WaitOptions = {}): Promise<"disposed" | "gone"> {
+    const request = await flinkRequest(SERVICE, restUrl, "POST", "/savepoint-disposal", { "savepoint-path": path });
+    const requestId = request["request-id"];
+    return pollUntil(
+        `Flink to dispose of ${path} (request ${requestId})`,
+        timeoutMs,
+        async () => {
+            const status = await flinkRequest(SERVICE, restUrl, "GET", `/savepoint-disposal/${requestId}`);
+            if (status.status?.id !== "COMPLETED") return { done: false, seen: `disposal ${status.status?.id}` };
+            const failure = status.operation?.["failure-cause"];
+            if (!failure) return { done: true, value: "disposed" as const };
+            const trace = String(failure["stack-trace"] ?? failure["serialized-throwable"] ?? JSON.stringify(failure));
+            if (RESTORE_POINT_GONE.test(trace)) return { done: true, value: "gone" as const };
+            throw new Error(`Flink could not dispose of ${path}: ${flinkRootCause(trace) || trace.split("\n")[0]}`);
+        },
+        options,
+    );
+}
+
 /** Stops the job with a savepoint, waits for it and for the job to end; returns the savepoint's location. */
 export async function stopWithSavepoint(
     restUrl: string,

@@ -23,6 +23,7 @@ describe("parseLakehouseConfig defaults", () => {
         expect(Object.keys(tableDefinitions)).toEqual(DEFAULTS.source.tables);
         expect(cfg.kafka).toEqual({ brokers: 1, topicPrefix: "demographics_server", topicPartitions: 1, replicationFactor: 1, minInsyncReplicas: 1 });
         expect(cfg.connect).toEqual({ workers: 1, groupId: "dev-connect", autoRestart: true });
+        expect(cfg.pipeline.jobRestorePointsKept).toBe(3);
         expect(cfg.storage).toEqual({ provider: "minio", bucket: "warehouse", rootUser: "lakehouse", warehouse: "s3://warehouse/", forceDestroy: false });
         expect(cfg.nessie).toEqual({ versionStore: "jdbc", branch: "main" });
         expect(cfg.flink).toEqual({
@@ -177,6 +178,12 @@ describe("parseLakehouseConfig rejects bad config, naming key, value and what is
         ["typo at top level", { platfrom: "docker" }, "lakehouse:platfrom", /did you mean "platform"/],
         ["object given as a string", { flink: "big" }, "lakehouse:flink", /an object/],
         ["non-boolean", { exposePorts: "yes" }, "lakehouse:exposePorts", /true or false/],
+        [
+            "restore points kept below zero",
+            { pipeline: { jobRestorePointsKept: -1 } },
+            "lakehouse:pipeline.jobRestorePointsKept",
+            /found -1; expected an integer from 0 to 1000/,
+        ],
         ["Connect's restarts neither on nor off", { connect: { autoRestart: "on" } }, "lakehouse:connect.autoRestart", /found "on"; expected true or false/],
         ["host ports past 65535", { hostPortOffset: 40000 }, "lakehouse:hostPortOffset", /found "40000"; expected an integer from 0 to 33525/],
         ["bad memory", { resources: { flink: { memoryMiB: 100 } } }, "lakehouse:resources.flink.memoryMiB", /from 256 to 262144/],

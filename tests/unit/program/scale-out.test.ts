@@ -3,40 +3,15 @@
  * the jobs' parallelism (`lakehouse:flink.parallelism`) as the program registers them, and the
  * preview's warning when a job has more Kafka source subtasks than its topic has partitions.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseLakehouseConfig } from "../../../components/config";
-import { Lakehouse } from "../../../components/lakehouse";
 import { idleSourceWarning } from "../../../components/pipeline";
-import { runWithMocks } from "../../support/mocks";
-
-const repoRoot = path.resolve(__dirname, "../../..");
-const DYNAMIC = (type: string) => `pulumi-nodejs:dynamic/lakehouse:${type}`;
-
-function parse(values: Record<string, unknown>) {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    return parseLakehouseConfig(raw, new Set(), { project: "cdc-lakehouse", stack: "dev" });
-}
-
-async function render(values: Record<string, unknown>) {
-    const config = parse(values);
-    const run = await runWithMocks(() => {
-        new Lakehouse("lakehouse", { config, credentials: {}, repoRoot, checkExternalServices: false });
-        return {};
-    });
-    return run.resources;
-}
+import { parseConfigValues as parse } from "../../support/lakehouse-config";
+import { TWO_TABLE_SOURCE, dynamicType as DYNAMIC, renderLakehouse as render } from "../../support/render-lakehouse";
 
 describe("scale-out", () => {
     it("creates every CDC topic with the declared partitions, ordered by key, and runs the jobs at the declared parallelism", async () => {
         const resources = await render({
-            source: {
-                tables: {
-                    demographics: { primaryKey: ["id"], columns: ["id INT", "name STRING"] },
-                    orders: { primaryKey: ["id"], columns: ["id INT", "total DECIMAL(10, 2)"] },
-                },
-                createSeedTable: false,
-            },
+            source: TWO_TABLE_SOURCE,
             kafka: { topicPartitions: 4 },
             flink: { parallelism: 4 },
         });

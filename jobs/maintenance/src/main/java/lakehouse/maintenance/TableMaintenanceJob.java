@@ -149,7 +149,7 @@ public final class TableMaintenanceJob {
         return values.get(values.size() - 1);
     }
 
-    private static String required(Map<String, List<String>> args, String key) {
+    static String required(Map<String, List<String>> args, String key) {
         List<String> v = args.get(key);
         if (v == null) throw new IllegalArgumentException("--" + key + " is required");
         return last(v);
@@ -159,12 +159,12 @@ public final class TableMaintenanceJob {
         return Duration.ofSeconds(longValue(args, key, fallback));
     }
 
-    private static long longValue(Map<String, List<String>> args, String key, long fallback) {
+    static long longValue(Map<String, List<String>> args, String key, long fallback) {
         List<String> v = args.get(key);
         return v == null ? fallback : Long.parseLong(last(v));
     }
 
-    private static int integer(Map<String, List<String>> args, String key, int fallback) {
+    static int integer(Map<String, List<String>> args, String key, int fallback) {
         return Math.toIntExact(longValue(args, key, fallback));
     }
 }

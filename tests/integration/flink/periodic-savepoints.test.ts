@@ -1,0 +1,150 @@
+/**
+ * Periodic savepoints (issue 18): the stack's periodic-savepoints job (jobs/maintenance's
+ * PeriodicSavepointsJob), run by the FlinkJarJob resource on the harness's real Flink, takes a
+ * savepoint of a running stateful job every few seconds and disposes of the oldest beyond the count it
+ * keeps, the files gone from disk; its record of what it took survives its own restart through a
+ * savepoint, so what it took before is disposed of after. The FlinkJarJob provider's two forms are
+ * tested in table-maintenance.test.ts; this file tests the job, through the provider object.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { fileURLToPath } from "url";
+import { flinkJarJobProvider } from "../../../components/dynamic/flink-jar-job";
+import { flinkJobProvider } from "../../../components/dynamic/flink-job";
+import { flinkRequest } from "../../../components/dynamic/flink/request";
+import { liveJobsNamed } from "../../../components/dynamic/flink/rest";
+import { versionTable } from "../../../components/images";
+import { MaintenanceVersions, maintenanceJarBuild, maintenanceMavenProperties } from "../../../components/maintenance";
+import { PERIODIC_SAVEPOINTS_ENTRY_CLASS } from "../../../components/periodic-savepoints";
+import { endpoints } from "../../../harness/cli";
+import { pollFor } from "../../support/iceberg-session";
+
+const REPO = path.resolve(__dirname, "../../..");
+const id = Date.now().toString(36);
+const target = `lakehouse-test-psp-${id}`;
+const savepointsJob = `lakehouse-test-psp-${id}-savepoints`;
+const restUrl = () => endpoints()["flink-jobmanager"].restUrl;
+const KEPT = 2;
+
+/** The cluster's savepoint directory on disk (the harness's Flink writes `file://` savepoints). */
+async function savepointDirectory(): Promise<string> {
+    const config: { key: string; value: string }[] = await flinkRequest("Flink REST", restUrl(), "GET", "/jobmanager/config");
+    const dir = config.find((c) => c.key === "execution.checkpointing.savepoint-dir")?.value;
+    if (!dir) throw new Error("the harness's Flink has no execution.checkpointing.savepoint-dir");
+    return fileURLToPath(dir.replace(/^file:\/(?!\/)/, "file:///"));
+}
+
+/** The savepoint directories of a job on disk: Flink names them `savepoint-<first 6 characters of the job id>-<random>`. */
+function savepointsOf(dir: string, jobId: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter((n) => n.startsWith(`savepoint-${jobId.slice(0, 6)}-`))
+        .sort();
+}
+
+function jarInputs(intervalSeconds: number): Record<string, any> {
+    return {
+        restUrl: restUrl(),
+        name: savepointsJob,
+        jar: maintenanceJarBuild(REPO, maintenanceMavenProperties(versionTable(REPO) as MaintenanceVersions)),
+        entryClass: PERIODIC_SAVEPOINTS_ENTRY_CLASS,
+        programArgs: [
+            `--job-name=${savepointsJob}`,
+            `--rest-url=${restUrl()}`,
+            `--job=${target}`,
+            `--interval-seconds=${intervalSeconds}`,
+            `--kept=${KEPT}`,
+            "--timeout-seconds=60",
+            "--checkpoint-interval-seconds=2",
+        ],
+        state: "RUNNING",
+        deleteMode: "savepoint",
+        allowNonRestoredState: true,
+        waitTimeoutSeconds: 180,
+        version: 1,
+    };
+}
+
+afterAll(async () => {
+    for (const name of [savepointsJob, target])
+        for (const jid of await liveJobsNamed(restUrl(), name).catch(() => []))
+            await flinkRequest("Flink REST", restUrl(), "PATCH", `/jobs/${jid}?mode=cancel`).catch(() => undefined);
+});
+
+test("savepoints every few seconds, the newest two kept, and the record of them survives a restart", async () => {
+    const dir = await savepointDirectory();
+    const job = (
+        await flinkJobProvider.create!({
+            gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
+            restUrl: restUrl(),
+            name: target,
+            statements: [
+                `CREATE TEMPORARY TABLE gen_${id} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', 'fields.k.min' = '1', 'fields.k.max' = '10')`,
+                `CREATE TEMPORARY TABLE sink_${id} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
+                `INSERT INTO sink_${id} SELECT k, COUNT(*) FROM gen_${id} GROUP BY k`,
+            ],
+            settings: { "execution.checkpointing.interval": "2 s" },
+            state: "RUNNING",
+            deleteMode: "cancel",
+            waitTimeoutSeconds: 120,
+            version: 1,
+        })
+    ).outs;
+
+    // Every savepoint ever seen on disk, in the order first seen, and the most seen at once.
+    const seen: string[] = [];
+    let mostAtOnce = 0;
+    const look = () => {
+        const now = savepointsOf(dir, job.jobId);
+        for (const s of now) if (!seen.includes(s)) seen.push(s);
+        mostAtOnce = Math.max(mostAtOnce, now.length);
+        return now;
+    };
+    const sampler = setInterval(look, 200);
+    try {
+        let periodic = (await flinkJarJobProvider.create!(jarInputs(3))).outs;
+        expect(periodic.jobState).toBe("RUNNING");
+        await pollFor(
+            "five periodic savepoints of the job",
+            120_000,
+            async () => (look(), seen.length),
+            (n) => n >= 5,
+        );
+        // Between ticks exactly the newest two are on disk; the older ones are gone.
+        const settled = await pollFor(
+            "only the newest two on disk",
+            30_000,
+            async () => look(),
+            (now) => now.length === KEPT,
+        );
+        expect([...settled].sort()).toEqual(seen.slice(-KEPT).sort());
+        // Taken and disposed of one at a time: never more than the count plus the one just taken.
+        expect(mostAtOnce).toBeLessThanOrEqual(KEPT + 1);
+        const beforeRestart = [...seen];
+
+        // Restarted from its savepoint with another interval: it still knows what it took before and disposes of those too.
+        periodic = (await flinkJarJobProvider.update!(savepointsJob, periodic, jarInputs(4))).outs;
+        expect(periodic.restoredFrom).toMatch(/savepoint-/);
+        await pollFor(
+            "two periodic savepoints after the restart",
+            120_000,
+            async () => (look(), seen.length),
+            (n) => n >= beforeRestart.length + 2,
+        );
+        const after = await pollFor(
+            "every savepoint taken before the restart disposed of",
+            60_000,
+            async () => look(),
+            (now) => now.every((s) => !beforeRestart.includes(s)),
+        );
+        expect(after.length).toBeLessThanOrEqual(KEPT + 1);
+        expect(mostAtOnce).toBeLessThanOrEqual(KEPT + 1);
+        await flinkJarJobProvider.delete!(savepointsJob, periodic);
+        expect(await liveJobsNamed(restUrl(), savepointsJob)).toEqual([]);
+    } finally {
+        clearInterval(sampler);
+        await flinkJobProvider.delete!(target, job);
+        // What this test left in the harness's savepoint directory.
+        for (const s of savepointsOf(dir, job.jobId)) fs.rmSync(path.join(dir, s), { recursive: true, force: true });
+    }
+}, 600_000);
