@@ -13,8 +13,11 @@ import { jobName } from "./jobs";
 export const PERIODIC_SAVEPOINTS_ENTRY_CLASS = "lakehouse.maintenance.PeriodicSavepointsJob";
 /** The job's own checkpoint interval: its state (the savepoints it took) changes once per interval. */
 export const PERIODIC_SAVEPOINTS_CHECKPOINT_SECONDS = 60;
-/** How long one savepoint or disposal may take before the job logs it as failed and tries again at the next tick. */
-export const PERIODIC_SAVEPOINT_TIMEOUT_SECONDS = 600;
+/**
+ * How long one savepoint or disposal may take before the job logs it as failed and tries again at the
+ * next tick: under the cluster's checkpoint timeout (5 min), since the job's own checkpoints wait while it waits.
+ */
+export const PERIODIC_SAVEPOINT_TIMEOUT_SECONDS = 240;
 
 /** The Flink job name of a stack's periodic-savepoints job: stable, so the resource finds its job after a crash. */
 export function periodicSavepointsJobName(namePrefix: string): string {

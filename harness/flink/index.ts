@@ -108,6 +108,8 @@ async function copyClasspath(ctx: HarnessContext, outDir: string): Promise<void>
         `hadoop-client-api-${s.hadoopVersion}.jar`,
         `hadoop-client-runtime-${s.hadoopVersion}.jar`,
         `log4j-slf4j-impl-${s.log4jVersion}.jar`,
+        // The RocksDB state backend, for the jobs that choose it (the project image's backend).
+        `flink-statebackend-rocksdb-${s.version}.jar`,
         // The ZooKeeper client of the HA services.
         `flink-shaded-zookeeper-3-${s.shadedZookeeperVersion}.jar`,
     ];

@@ -1,6 +1,7 @@
 /**
  * Bounded retention of a Flink job's restore points against the harness's real Flink cluster, on the
- * provider object and on its serialized form: upgrades take savepoints, a job cancelled out of band
+ * provider object and on its serialized form, with the project image's state backend (RocksDB,
+ * incremental checkpoints): upgrades take savepoints, a job cancelled out of band
  * leaves its retained checkpoints, and the resource keeps only the newest `restorePointsKept` of them,
  * disposing of the others through the JobManager (their files gone from disk), never the one the
  * running job was restored from; a lower count alone prunes without touching the job.
@@ -34,7 +35,15 @@ describe.each([["provider object"], ["serialized provider"]])("a Flink job's res
         restUrl: flink().restUrl,
         name,
         statements: statements(rowsPerSecond),
-        settings: { "parallelism.default": "1", "execution.checkpointing.interval": "1 s" },
+        // The project image's state backend: RocksDB with incremental checkpoints, whose retained checkpoints share files.
+        settings: {
+            "parallelism.default": "1",
+            "execution.checkpointing.interval": "1 s",
+            "state.backend.type": "rocksdb",
+            "execution.checkpointing.incremental": "true",
+            // Every state file a file, none inlined into the metadata: so the checkpoints share real files.
+            "execution.checkpointing.data-inline-threshold": "0",
+        },
         state: "RUNNING",
         deleteMode: "savepoint",
         waitTimeoutSeconds: 120,
@@ -84,6 +93,8 @@ describe.each([["provider object"], ["serialized provider"]])("a Flink job's res
         expect(group.also).toHaveLength(2);
         for (const p of group.also) expect(p).toMatch(new RegExp(`${cancelledJob}/chk-\\d+$`));
         expect(paths(outs.restorePoints)).toEqual([group.path, sp2]);
+        const shared = fileURLToPath(group.path.replace(/^file:\/(?!\/)/, "file:///").replace(/chk-\d+$/, "shared"));
+        expect(fs.readdirSync(shared).length).toBeGreaterThan(0);
         expect(onDisk(sp1)).toBe(false);
         expect([group.path, ...group.also, sp2].map(onDisk)).toEqual([true, true, true, true]);
 
@@ -98,6 +109,8 @@ describe.each([["provider object"], ["serialized provider"]])("a Flink job's res
         const sp4 = outs.lastSavepoint;
         expect(paths(outs.restorePoints)).toEqual([sp4, sp3]);
         expect([group.path, ...group.also].map(onDisk)).toEqual([false, false, false]);
+        // The files its incremental checkpoints shared went with them; sp3 and sp4 hold their own.
+        expect(fs.existsSync(shared) ? fs.readdirSync(shared) : []).toEqual([]);
         expect(await jobState(flink().restUrl, outs.jobId)).toBe("RUNNING");
 
         // A lower count alone: pruned in place, the running job left alone; never the one it was restored from.

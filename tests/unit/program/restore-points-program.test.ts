@@ -38,7 +38,7 @@ describe("restore points in the program", () => {
             "--job=cdc-lakehouse-dev-orders-to-iceberg",
             "--interval-seconds=3600",
             "--kept=2",
-            "--timeout-seconds=600",
+            "--timeout-seconds=240",
             "--checkpoint-interval-seconds=60",
         ]);
         // The Flink processes accept the jar (web.submit.enable), as for table maintenance.

@@ -31,7 +31,7 @@ public final class PeriodicSavepointsJob {
         long intervalMs = TableMaintenanceJob.longValue(args, "interval-seconds", 3600) * 1000;
         int kept = TableMaintenanceJob.integer(args, "kept", 3);
         if (kept < 1) throw new IllegalArgumentException("--kept must be 1 or more");
-        long timeoutMs = TableMaintenanceJob.longValue(args, "timeout-seconds", 600) * 1000;
+        long timeoutMs = TableMaintenanceJob.longValue(args, "timeout-seconds", 240) * 1000;
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.enableCheckpointing(TableMaintenanceJob.longValue(args, "checkpoint-interval-seconds", 60) * 1000);
