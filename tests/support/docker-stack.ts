@@ -156,10 +156,11 @@ export function dockerStackConfig(o: DockerStackConfigOptions): Record<string, s
 
 /**
  * The dev stack's config (Pulumi.dev.yaml) for a run beside the harness on one machine: host ports
- * moved by 20000 (the harness owns the defaults), the Dremio stand-in, smaller sizes, 3 s checkpoints.
+ * moved by 20000 (the harness owns the defaults), the Dremio stand-in, smaller sizes, 3 s checkpoints,
+ * and periodic savepoints at their shortest interval (60 s), so the run sees the job take one.
  */
 export function dockerE2eConfig(): Record<string, string> {
-    return dockerStackConfig({
+    const config = dockerStackConfig({
         hostPortOffset: 20000,
         checkpointIntervalMs: 3000,
         dremio: { standIn: true },
@@ -173,6 +174,8 @@ export function dockerE2eConfig(): Record<string, string> {
             dremio: { memoryMiB: 512, cpus: 1 },
         },
     });
+    const pipeline = { ...JSON.parse(config["lakehouse:pipeline"] ?? "{}"), periodicSavepoints: { intervalSeconds: 60, kept: 2 } };
+    return { ...config, "lakehouse:pipeline": JSON.stringify(pipeline) };
 }
 
 /** The project images the stack runs (every service's, the Dremio stand-in's) and the ones missing on this engine. */

@@ -10,6 +10,8 @@
  * 1. every container healthy (none restarted on its way there), running the project's image;
  * 2. the connector and its task RUNNING, every Flink job RUNNING;
  * 3. a PostgreSQL insert, update and delete visible in the Iceberg upsert mirror, compared exactly;
+ * 3a. the periodic-savepoints job (`pipeline.periodicSavepoints`, 60 s here) takes a savepoint of
+ *    the table job through the JobManager's in-cluster address;
  * 4. `npm run health` and `npm run canary` (their library functions) pass on the stack's outputs;
  * 5. Connect, the TaskManager, Kafka and PostgreSQL, one after the other, killed with SIGKILL (the
  *    main process, from the host: `docker kill` would count as a manual stop) come back through their
@@ -22,6 +24,7 @@
  * the harness's services. Everything labelled with the stack is removed before and after.
  */
 import { connectRequest } from "../../../components/dynamic/connector";
+import { flinkRequest } from "../../../components/dynamic/flink/request";
 import { ImageName, projectImageRef } from "../../../components/images";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
@@ -136,6 +139,21 @@ describe("the dev stack's Docker rendering on the real engine", () => {
             `] restarting FAILED connectors and tasks of worker ${worker} (every 15 s; backoff 15 s doubling to 600 s)`,
         );
     });
+
+    it("takes periodic savepoints of the table job from inside the cluster (pipeline.periodicSavepoints)", async () => {
+        const job = Object.values(outputs.flinkJobs!)[0];
+        // The first comes one interval (60 s) after the periodic-savepoints job started.
+        const savepoint = await pollFor(
+            `a periodic savepoint of ${job.name}`,
+            180_000,
+            async () => (await flinkRequest("Flink REST", outputs.flinkRestUrl!.host!, "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.savepoint ?? null,
+            (s) => s?.status === "COMPLETED",
+        );
+        expect(savepoint.external_path).toMatch(/^s3:\/\/warehouse\/flink\/savepoints\/savepoint-/);
+        expect(await containerLogs(`${prefix}-flink-taskmanager`, 2_000_000)).toContain(
+            `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`,
+        );
+    }, 240_000);
 
     it("shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {
         const seconds = await pipeline.expectInsertUpdateDelete("e2e");
