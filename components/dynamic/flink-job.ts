@@ -286,7 +286,8 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const stopped = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
     let restorePoint = stopped.restorePoint;
-    // Recorded before anything else can fail: a failed update still knows every restore point it left.
+    // The errors that record state (a refused type change, a job that does not start) record these too;
+    // after any other error the point just taken is not recorded, and so never disposed of.
     const restorePoints = restorePointHistory(previous as OwnedJob | undefined, stopped.taken);
     const wasLive = stopped.stopped > 0;
     // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).

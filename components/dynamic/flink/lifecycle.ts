@@ -148,7 +148,8 @@ export async function endOwnedJob(props: OwnedJob): Promise<void> {
 
 /**
  * Waits (bounded) until the job just submitted and every task are RUNNING; returns the resource's
- * outputs, its restore points (`base.restorePoints`) pruned to the count kept. A job that does not get there is recorded as FAILED in the error's properties, so the next
+ * outputs, its restore points (`base.restorePoints`) pruned to the count kept. A job that does not
+ * get there is recorded as FAILED in the error's properties (every restore point kept), so the next
  * `up` stops and resubmits it; the message names the job (`label`) and never a secret.
  */
 export async function runningOrRecorded(
