@@ -32,9 +32,10 @@ type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
  * deployed by an older version, or not yet deployed, may lack.
  */
 export interface StackOutputs extends Partial<
-    Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "dremioSource" | contract.CredentialOutputName>
+    Omit<contract.LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "periodicSavepoints" | "dremioSource" | contract.CredentialOutputName>
 > {
     tableMaintenance?: Omit<contract.TableMaintenanceOutput, "job"> & { job: WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
+    periodicSavepoints?: Omit<contract.PeriodicSavepointsOutput, "job"> & { job: WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
     connector?: WithOptional<contract.ConnectorOutput, "state" | "replicationSlot">;
     flinkJobs?: Record<string, WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
     dremioSource?: WithOptional<contract.DremioSourceOutput, "id">;
@@ -51,6 +52,16 @@ export interface ParsedOutputs {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+/** A Flink job output (`flinkJobs.<table>`, `tableMaintenance.job`, `periodicSavepoints.job`) whose name was checked: what it holds of the rest. */
+function readJob(j: Record<string, unknown>): WithOptional<contract.FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> {
+    return {
+        name: j.name as string,
+        ...(isString(j.jobId) ? { jobId: j.jobId } : {}),
+        ...(isString(j.state) ? { state: j.state } : {}),
+        ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}),
+    };
+}
 
 /**
  * Validates the JSON of `pulumi stack output --json --show-secrets`. Malformed outputs are dropped and
@@ -149,12 +160,7 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             const jobs: NonNullable<StackOutputs["flinkJobs"]> = {};
             for (const [table, j] of Object.entries(raw.flinkJobs)) {
                 if (isObject(j) && isString(j.name)) {
-                    jobs[table] = {
-                        name: j.name,
-                        ...(isString(j.jobId) ? { jobId: j.jobId } : {}),
-                        ...(isString(j.state) ? { state: j.state } : {}),
-                        ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}),
-                    };
+                    jobs[table] = readJob(j);
                 } else problems.push(`output flinkJobs.${table}: expected { name, jobId, state }`);
             }
             out.flinkJobs = jobs;
@@ -173,20 +179,33 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             numbers(m.rewriteDataFiles, ["intervalSeconds"]) &&
             numbers(m.deleteOrphanFiles, ["intervalSeconds", "minAgeSeconds"])
         ) {
-            const j = m.job;
             out.tableMaintenance = {
-                job: {
-                    name: j.name as string,
-                    ...(isString(j.jobId) ? { jobId: j.jobId } : {}),
-                    ...(isString(j.state) ? { state: j.state } : {}),
-                    ...(isString(j.lastSavepoint) ? { lastSavepoint: j.lastSavepoint } : {}),
-                },
+                job: readJob(m.job),
                 tables: m.tables as string[],
                 expireSnapshots: m.expireSnapshots as contract.TableMaintenanceOutput["expireSnapshots"],
                 rewriteDataFiles: m.rewriteDataFiles as contract.TableMaintenanceOutput["rewriteDataFiles"],
                 deleteOrphanFiles: m.deleteOrphanFiles as contract.TableMaintenanceOutput["deleteOrphanFiles"],
             };
         } else problems.push("output tableMaintenance: expected { job: { name, jobId, state }, tables, expireSnapshots, rewriteDataFiles, deleteOrphanFiles }");
+    }
+    if (raw.periodicSavepoints !== undefined) {
+        const p = raw.periodicSavepoints;
+        if (
+            isObject(p) &&
+            isObject(p.job) &&
+            isString(p.job.name) &&
+            Array.isArray(p.jobs) &&
+            p.jobs.every(isString) &&
+            ["intervalSeconds", "kept", "timeoutSeconds"].every((k) => typeof p[k] === "number")
+        ) {
+            out.periodicSavepoints = {
+                job: readJob(p.job),
+                jobs: p.jobs as string[],
+                intervalSeconds: p.intervalSeconds as number,
+                kept: p.kept as number,
+                timeoutSeconds: p.timeoutSeconds as number,
+            };
+        } else problems.push("output periodicSavepoints: expected { job: { name, jobId, state }, jobs, intervalSeconds, kept, timeoutSeconds }");
     }
     if (raw.dremioSource !== undefined) {
         const d = raw.dremioSource;

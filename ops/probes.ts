@@ -63,6 +63,7 @@ export function reduceCheckpoints(stats: any): CheckpointStats {
     const counts = stats?.counts ?? {};
     const c = stats?.latest?.completed;
     const f = stats?.latest?.failed;
+    const s = stats?.latest?.savepoint;
     return {
         completed: num(counts.completed),
         failed: num(counts.failed),
@@ -73,6 +74,15 @@ export function reduceCheckpoints(stats: any): CheckpointStats {
                       id: num(c.id),
                       ackTimestamp: num(c.latest_ack_timestamp),
                       ...(c.end_to_end_duration !== undefined ? { durationMs: num(c.end_to_end_duration) } : {}),
+                  },
+              }
+            : {}),
+        ...(s && s.latest_ack_timestamp && (s.status === undefined || s.status === "COMPLETED")
+            ? {
+                  lastSavepoint: {
+                      id: num(s.id),
+                      ackTimestamp: num(s.latest_ack_timestamp),
+                      ...(s.external_path ? { path: String(s.external_path) } : {}),
                   },
               }
             : {}),

@@ -28,6 +28,7 @@ import {
     readOwnedJob,
     keptRestorePoints,
     restorePointHistory,
+    recordingRestorePoints,
     runningOrRecorded,
     stopOwnedJobs,
     stoppedAsDeclared,
@@ -146,7 +147,8 @@ async function applyFlinkJarJob(inputs: Record<string, any>, previous: Record<st
             secrets: Object.values(secrets),
         });
     } catch (err) {
-        throw new Error(redact(`${label}: running ${inputs.entryClass} from ${jarPath} failed: ${(err as Error).message}`, secrets));
+        const error = new Error(redact(`${label}: running ${inputs.entryClass} from ${jarPath} failed: ${(err as Error).message}`, secrets));
+        throw recordingRestorePoints(error, inputs.name, previous as OwnedJob | undefined, restorePoints);
     }
     // A job that does not get running is recorded, so the next `up` stops and reruns it.
     return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, label, secrets);

@@ -35,6 +35,7 @@ import {
     keptRestorePoints,
     readOwnedJob,
     restorePointHistory,
+    recordingRestorePoints,
     runningOrRecorded,
     stopOwnedJobs,
     stoppedAsDeclared,
@@ -286,33 +287,37 @@ async function applyFlinkJob(inputs: Record<string, any>, previous: Record<strin
     // Stop every live job this resource owns: the one in state, and any under its old or new name.
     const stopped = await stopOwnedJobs(inputs as OwnedJob, previous as OwnedJob | undefined);
     let restorePoint = stopped.restorePoint;
-    // The errors that record state (a refused type change, a job that does not start) record these too;
-    // after any other error the point just taken is not recorded, and so never disposed of.
+    // Recorded whatever happens next: by the errors that record state (a refused type change, a job that
+    // does not start), and by recordingRestorePoints after any other.
     const restorePoints = restorePointHistory(previous as OwnedJob | undefined, stopped.taken);
     const wasLive = stopped.stopped > 0;
-    // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).
-    let submitted = inputs;
-    let recreatedTables: string[] = [];
-    if (evolution.mismatched.length) {
-        rowsBefore ??= await countSinkRows(inputs, mismatchedIds);
-        const counted = withRows(rowsBefore!);
-        if (refused(counted))
-            await refuseTypeChange(inputs, previous, wasLive, restorePoint, restorePoints, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
-        const recreation = recreationOf(counted, inputs.sinkTables ?? []);
-        printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
-        await dropSinkTables(inputs, recreation.tables);
-        recreatedTables = recreation.tables;
-        if (recreation.replay) {
-            // Rows were dropped: the new job reads the topic from its start instead of resuming.
-            restorePoint = undefined;
-            submitted = { ...inputs, statements: readFromEarliest(inputs.statements) };
+    try {
+        // Declared types the Iceberg tables do not have: decided now that no job writes them (and holds slots).
+        let submitted = inputs;
+        let recreatedTables: string[] = [];
+        if (evolution.mismatched.length) {
+            rowsBefore ??= await countSinkRows(inputs, mismatchedIds);
+            const counted = withRows(rowsBefore!);
+            if (refused(counted))
+                await refuseTypeChange(inputs, previous, wasLive, restorePoint, restorePoints, typeChangeRefusal(counted.filter((t) => t.rows > 0)));
+            const recreation = recreationOf(counted, inputs.sinkTables ?? []);
+            printProgress(`Flink SQL job "${inputs.name}": recreating ${recreation.reason}`);
+            await dropSinkTables(inputs, recreation.tables);
+            recreatedTables = recreation.tables;
+            if (recreation.replay) {
+                // Rows were dropped: the new job reads the topic from its start instead of resuming.
+                restorePoint = undefined;
+                submitted = { ...inputs, statements: readFromEarliest(inputs.statements) };
+            }
         }
+        const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables, restorePoints };
+        if ((inputs.state ?? "RUNNING") === "STOPPED") return stoppedAsDeclared(inputs as OwnedJob, base, restorePoint);
+        const jobId = await submitStatements(submitted, restorePoint);
+        // A job that does not get running is recorded, so the next `up` stops and resubmits it.
+        return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, `Flink SQL job "${inputs.name}"`, inputs.secrets);
+    } catch (err) {
+        throw recordingRestorePoints(err, inputs.name, previous as OwnedJob | undefined, restorePoints);
     }
-    const base = { ...inputs, sqlHash: sqlHash(inputs.statements), lastSavepoint: restorePoint ?? "", addedColumns, recreatedTables, restorePoints };
-    if ((inputs.state ?? "RUNNING") === "STOPPED") return stoppedAsDeclared(inputs as OwnedJob, base, restorePoint);
-    const jobId = await submitStatements(submitted, restorePoint);
-    // A job that does not get running is recorded, so the next `up` stops and resubmits it.
-    return runningOrRecorded(inputs as OwnedJob, base, jobId, restorePoint, `Flink SQL job "${inputs.name}"`, inputs.secrets);
 }
 
 /** The provider of {@link FlinkSqlJob} (serialized into the stack's state with everything it reaches). */

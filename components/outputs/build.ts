@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Lakehouse } from "../lakehouse";
 import { jobName } from "../jobs";
 import { maintenanceJobName } from "../maintenance";
+import { PERIODIC_SAVEPOINT_TIMEOUT_SECONDS, periodicSavepointsJobName } from "../periodic-savepoints";
 import { cdcTopicNames, connectorName, dremioTablePaths, icebergTableIdentifiers, pipelineTables, replicationSlotName } from "../pipeline";
 import type { Endpoint } from "../platform";
 import { FLINK_WORKLOADS } from "../flink";
@@ -16,6 +17,7 @@ import type {
     DremioSourceOutput,
     FlinkJobOutput,
     LakehouseStackOutputs,
+    PeriodicSavepointsOutput,
     TableMaintenanceOutput,
     UrlPair,
 } from "./contract";
@@ -26,9 +28,12 @@ export type WithOutputs<T, K extends keyof T> = Omit<T, K> & { [P in K]: pulumi.
 
 /** The stack outputs as the program holds them: each resolves to the matching field of `LakehouseStackOutputs`. */
 export interface LakehouseOutputs
-    extends Omit<LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "dremioSource" | CredentialOutputName>, CredentialOutputs {
+    extends
+        Omit<LakehouseStackOutputs, "connector" | "flinkJobs" | "tableMaintenance" | "periodicSavepoints" | "dremioSource" | CredentialOutputName>,
+        CredentialOutputs {
     connector?: WithOutputs<ConnectorOutput, "state">;
     tableMaintenance?: Omit<TableMaintenanceOutput, "job"> & { job: WithOutputs<FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
+    periodicSavepoints?: Omit<PeriodicSavepointsOutput, "job"> & { job: WithOutputs<FlinkJobOutput, "jobId" | "state" | "lastSavepoint"> };
     flinkJobs?: Record<string, WithOutputs<FlinkJobOutput, "jobId" | "state" | "lastSavepoint">>;
     dremioSource?: WithOutputs<DremioSourceOutput, "id">;
 }
@@ -87,7 +92,7 @@ export function serviceEndpoints(
 /**
  * The stack outputs of a Lakehouse (README "Stack outputs"). Optional outputs are left out, not set
  * to undefined: `connector` and `flinkJobs` when the pipeline is not managed (services not reachable
- * from Pulumi), `tableMaintenance` also when maintenance is off, `dremioUrl` and `dremioCredentials` when Dremio is disabled, `dremioSource` and
+ * from Pulumi), `tableMaintenance` also when maintenance is off, `periodicSavepoints` also when periodic savepoints are off, `dremioUrl` and `dremioCredentials` when Dremio is disabled, `dremioSource` and
  * `dremioTables` when Dremio's source is not managed. Every credential output is a secret.
  */
 export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
@@ -136,6 +141,22 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
                       expireSnapshots: cfg.maintenance.expireSnapshots,
                       rewriteDataFiles: cfg.maintenance.rewriteDataFiles,
                       deleteOrphanFiles: cfg.maintenance.deleteOrphanFiles,
+                  },
+              }
+            : {}),
+        ...(pipeline?.periodicSavepoints
+            ? {
+                  periodicSavepoints: {
+                      job: {
+                          name: periodicSavepointsJobName(cfg.namePrefix),
+                          jobId: pipeline.periodicSavepoints.jobId,
+                          state: pipeline.periodicSavepoints.jobState,
+                          lastSavepoint: pipeline.periodicSavepoints.lastSavepoint,
+                      },
+                      jobs: cfg.source.tables.map((t) => jobName(cfg.namePrefix, t)),
+                      intervalSeconds: cfg.pipeline.periodicSavepoints.intervalSeconds,
+                      kept: cfg.pipeline.periodicSavepoints.kept,
+                      timeoutSeconds: PERIODIC_SAVEPOINT_TIMEOUT_SECONDS,
                   },
               }
             : {}),

@@ -88,6 +88,22 @@ export interface TableMaintenanceOutput {
     deleteOrphanFiles: { intervalSeconds: number; minAgeSeconds: number };
 }
 
+/**
+ * The periodic-savepoints job and what it does (output `periodicSavepoints`, present when
+ * `lakehouse:pipeline.periodicSavepoints.intervalSeconds` is above 0 and the pipeline is managed).
+ */
+export interface PeriodicSavepointsOutput {
+    /** The periodic-savepoints job on the Flink cluster. */
+    job: FlinkJobOutput;
+    /** The Flink job names of the table jobs it takes savepoints of. */
+    jobs: string[];
+    /** A savepoint of each of those jobs every `intervalSeconds`; the newest `kept` per job stay. */
+    intervalSeconds: number;
+    kept: number;
+    /** How long one savepoint may take before the job gives up on it until the next interval. */
+    timeoutSeconds: number;
+}
+
 /** Dremio's Nessie source (output `dremioSource`). */
 export interface DremioSourceOutput {
     /** The source's name: the first part of a table's path in Dremio's SQL. */
@@ -193,6 +209,8 @@ export interface LakehouseStackOutputs {
     flinkJobs?: Record<string, FlinkJobOutput>;
     /** The table maintenance job and its schedules; absent unless `lakehouse:maintenance.enabled` and the pipeline is managed. */
     tableMaintenance?: TableMaintenanceOutput;
+    /** The periodic-savepoints job and its schedule; absent unless `lakehouse:pipeline.periodicSavepoints.intervalSeconds` is above 0 and the pipeline is managed. */
+    periodicSavepoints?: PeriodicSavepointsOutput;
     /** Dremio's UI and REST API; absent when Dremio is disabled. */
     dremioUrl?: UrlPair;
     /** Dremio's Nessie source; absent when Dremio is disabled or not reachable from the machine running Pulumi. */

@@ -30,6 +30,8 @@ export interface CheckpointStats {
     inProgress: number;
     lastCompleted?: { id: number; ackTimestamp: number; durationMs?: number };
     lastFailed?: { id: number; failureTimestamp: number; message?: string };
+    /** The job's newest completed savepoint (taken by the periodic-savepoints job, or by hand), since the JobManager started the job. */
+    lastSavepoint?: { id: number; ackTimestamp: number; path?: string };
 }
 
 /** What the probe found of one table's job. */

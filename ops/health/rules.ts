@@ -3,7 +3,7 @@
  * service's measurement into PASS / WARN / FAIL with a line saying what was found and what to do, and
  * the metrics. Pure.
  */
-import type { TableMaintenanceOutput } from "../../components/outputs/contract";
+import type { PeriodicSavepointsOutput, TableMaintenanceOutput } from "../../components/outputs/contract";
 import { CheckResult, CheckStatus, MetricValue, formatAge, formatBytes, worst } from "./check";
 import {
     ConnectorMeasurement,
@@ -95,10 +95,22 @@ export function evaluateFlinkCluster(restUrl: string, o: FlinkOverview): CheckRe
     return { name: "flink.cluster", status: "PASS", detail: text, metrics };
 }
 
+/** What `flink.job.<table>` reads of the `periodicSavepoints` output: how often the job should get a savepoint, and by which job. */
+export type PeriodicSavepointsExpectation = Pick<PeriodicSavepointsOutput, "intervalSeconds" | "timeoutSeconds"> & { job: { name: string } };
+
+/**
+ * How old a table job's newest savepoint may be where the stack takes periodic savepoints: two
+ * intervals and one savepoint's time bound (a tick that failed, and the next one still running).
+ */
+export function maxSavepointAgeSeconds(p: Pick<PeriodicSavepointsOutput, "intervalSeconds" | "timeoutSeconds">): number {
+    return 2 * p.intervalSeconds + p.timeoutSeconds;
+}
+
 /**
  * `flink.job.<table>`: FAIL when the job is not RUNNING (with the way back) or its last checkpoint is
  * older than `maxCheckpointAgeSeconds`; WARN for a stale exported job id, no checkpoint yet, or a
- * failed checkpoint after the last completed one.
+ * failed checkpoint after the last completed one. Where the stack takes periodic savepoints
+ * (`periodic`), also the newest savepoint's age, WARN past {@link maxSavepointAgeSeconds}.
  */
 export function evaluateFlinkJob(
     table: string,
@@ -106,6 +118,7 @@ export function evaluateFlinkJob(
     m: FlinkJobMeasurement,
     t: HealthThresholds,
     nowMs: number,
+    periodic?: PeriodicSavepointsExpectation,
 ): CheckResult {
     const name = `flink.job.${table}`;
     const { job, stale } = chooseJob(m);
@@ -171,7 +184,40 @@ export function evaluateFlinkJob(
         statuses.push("WARN");
         parts.push("checkpoint statistics unavailable");
     }
+    if (periodic && cp) {
+        const verdict = savepointVerdict(cp.lastSavepoint, job.startTime, periodic, nowMs);
+        metrics.savepointAgeSeconds = verdict.ageSeconds;
+        statuses.push(verdict.status);
+        parts.push(verdict.text);
+    }
     return { name, status: worst(...statuses), detail: parts.join("; "), metrics };
+}
+
+/** The newest savepoint of a running job against the periodic schedule: its age, and WARN when overdue. */
+export function savepointVerdict(
+    last: { id: number; ackTimestamp: number } | undefined,
+    startTime: number | undefined,
+    periodic: PeriodicSavepointsExpectation,
+    nowMs: number,
+): { status: CheckStatus; text: string; ageSeconds: number | null } {
+    const limit = maxSavepointAgeSeconds(periodic);
+    const where = `the periodic-savepoints job "${periodic.job.name}" takes one every ${formatAge(periodic.intervalSeconds)}: check flink.job.periodic-savepoints and the TaskManager's log for its failed savepoints`;
+    if (last) {
+        const age = Math.max(0, (nowMs - last.ackTimestamp) / 1000);
+        const ageSeconds = Math.round(age * 10) / 10;
+        if (age > limit)
+            return { status: "WARN", text: `newest savepoint #${last.id} is ${formatAge(age)} old (more than ${formatAge(limit)}; ${where})`, ageSeconds };
+        return { status: "PASS", text: `newest savepoint #${last.id} ${formatAge(age)} ago`, ageSeconds };
+    }
+    const running = startTime ? Math.max(0, (nowMs - startTime) / 1000) : Infinity;
+    // Flink's statistics cover the job since the JobManager started it (a JobManager failover forgets them).
+    if (running > limit)
+        return {
+            status: "WARN",
+            text: `no savepoint in the ${formatAge(running)} the JobManager has run the job (more than ${formatAge(limit)}; ${where})`,
+            ageSeconds: null,
+        };
+    return { status: "PASS", text: "no savepoint yet (the job started less than two intervals ago)", ageSeconds: null };
 }
 
 /** `kafka.broker`: FAIL when the cluster lists no brokers. */

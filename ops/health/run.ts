@@ -90,7 +90,8 @@ export async function runHealthChecks(
     const groups: Promise<CheckResult[]>[] = [];
     const guarded = (label: string, work: () => Promise<CheckResult[]>) => groups.push(work().catch((err) => [fail(label, errorText(err))]));
 
-    // Flink: the cluster, then each table's job.
+    // Flink: the cluster, then each table's job (with its newest savepoint where the stack takes them periodically).
+    const periodic = outputs.periodicSavepoints;
     guarded("flink.cluster", async () => {
         const rest = hostUrl(outputs.flinkRestUrl);
         if (!rest) return [missing("flink.cluster", ["flinkRestUrl.host"], "Flink's REST API is not published to this machine")];
@@ -118,27 +119,25 @@ export async function runHealthChecks(
                         await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${tp.jobName ?? tp.jobId}`),
                         t,
                         now(),
+                        periodic && tp.jobName && periodic.jobs.includes(tp.jobName) ? periodic : undefined,
                     );
                 } catch (err) {
                     return fail(name, `reading job ${tp.jobName ?? tp.jobId}: ${errorText(err)}`);
                 }
             }),
         );
-        const maintenance = outputs.tableMaintenance?.job;
-        if (maintenance) {
-            const ref = { ...(maintenance.jobId ? { jobId: maintenance.jobId } : {}), name: maintenance.name };
+        // The stack's own jobs beside the table jobs: table maintenance, periodic savepoints.
+        const ownJobs = [
+            { label: "table-maintenance", job: outputs.tableMaintenance?.job },
+            { label: "periodic-savepoints", job: periodic?.job },
+        ];
+        for (const { label, job } of ownJobs) {
+            if (!job) continue;
+            const ref = { ...(job.jobId ? { jobId: job.jobId } : {}), name: job.name };
             try {
-                jobs.push(
-                    evaluateFlinkJob(
-                        "table-maintenance",
-                        ref,
-                        await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${maintenance.name}`),
-                        t,
-                        now(),
-                    ),
-                );
+                jobs.push(evaluateFlinkJob(label, ref, await withTimeout(probes.flinkJob(rest, ref, ms), ms * 3, `Flink job ${job.name}`), t, now()));
             } catch (err) {
-                jobs.push(fail("flink.job.table-maintenance", `reading job ${maintenance.name}: ${errorText(err)}`));
+                jobs.push(fail(`flink.job.${label}`, `reading job ${job.name}: ${errorText(err)}`));
             }
         }
         return [...out, ...jobs];

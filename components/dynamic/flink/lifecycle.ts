@@ -175,6 +175,19 @@ export async function runningOrRecorded(
     return { ...base, jobId, jobState: "RUNNING", restoredFrom: restorePoint ?? "", restorePoints };
 }
 
+/**
+ * An error after an update stopped the resource's job(s) that records nothing itself (a table drop
+ * that failed, a jar Flink would not run): the previous state with the restore points just taken
+ * added, so they are recorded like any other and disposed of in turn, rather than kept for good. The
+ * rest of the previous state stays as it was (the next `up` updates the resource again, and resumes as
+ * it would have). An error that records state, and any error of a create, passes as it is.
+ */
+export function recordingRestorePoints(err: unknown, id: string, previous: OwnedJob | undefined, restorePoints: RestorePoint[]): unknown {
+    if (!previous || (err as { properties?: unknown })?.properties !== undefined) return err;
+    const error = err instanceof Error ? err : new Error(String(err));
+    return Object.assign(error, { id, properties: { ...previous, restorePoints }, reasons: [error.message] });
+}
+
 /** The resource's outputs when the job is declared STOPPED (no job runs): the restore points pruned. */
 export async function stoppedAsDeclared(inputs: OwnedJob, base: Record<string, any>, restorePoint: string | undefined): Promise<Record<string, any>> {
     const restorePoints = await keptRestorePoints(inputs, base.restorePoints ?? [], restorePoint);

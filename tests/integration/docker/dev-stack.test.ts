@@ -167,6 +167,16 @@ describe("the dev stack's Docker rendering on the real engine", () => {
         log(`health:\n${formatReport(report)}`);
         expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
         expect(exitCode(report)).toBe(0);
+        // Periodic savepoints are on: the table job's line shows its newest, and the periodic job has a line of its own.
+        expect(outputs.periodicSavepoints).toMatchObject({
+            job: { state: "RUNNING" },
+            intervalSeconds: 60,
+            jobs: Object.values(outputs.flinkJobs!).map((j) => j.name),
+        });
+        const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+        const tableCheck = byName[`flink.job.${Object.keys(outputs.flinkJobs!)[0]}`];
+        expect(tableCheck).toMatchObject({ status: "PASS", detail: expect.stringMatching(/; newest savepoint #\d+ .* ago$/) });
+        expect(byName["flink.job.periodic-savepoints"]).toMatchObject({ status: "PASS" });
         timings.push(`health: ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const canaryStarted = Date.now();
         const canary = await runCanary(outputs, { stack, timeoutSeconds: 180, log });

@@ -4,7 +4,8 @@
  * savepoint of a running stateful job every few seconds and disposes of the oldest beyond the count it
  * keeps, the files gone from disk; its record of what it took survives its own restart through a
  * savepoint, so what it took before is disposed of after. The FlinkJarJob provider's two forms are
- * tested in table-maintenance.test.ts; this file tests the job, through the provider object.
+ * tested in table-maintenance.test.ts; this file tests the job, through the provider object. Also: an
+ * update that stops a job while a savepoint of it (the periodic job's) is in progress.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -148,3 +149,50 @@ test("savepoints every few seconds, the newest two kept, and the record of them 
         for (const s of savepointsOf(dir, job.jobId)) fs.rmSync(path.join(dir, s), { recursive: true, force: true });
     }
 }, 600_000);
+
+test("an update that stops the job while a savepoint of it is in progress stops it and resumes it from its own savepoint", async () => {
+    const name = `${target}-collide`;
+    const inputs = (version: number) => ({
+        gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
+        restUrl: restUrl(),
+        name,
+        statements: [
+            // Enough keys that a savepoint takes a moment: the stop arrives while it is in progress.
+            `CREATE TEMPORARY TABLE genc_${id} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000', 'fields.k.min' = '1', 'fields.k.max' = '2000000')`,
+            `CREATE TEMPORARY TABLE sinkc_${id} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
+            `INSERT INTO sinkc_${id} SELECT k, COUNT(*) FROM genc_${id} GROUP BY k`,
+        ],
+        settings: { "execution.checkpointing.interval": "2 s" },
+        state: "RUNNING",
+        deleteMode: "cancel",
+        waitTimeoutSeconds: 120,
+        version,
+    });
+    let job = (await flinkJobProvider.create!(inputs(1))).outs;
+    try {
+        await pollFor(
+            "the job's state over 4 MB",
+            60_000,
+            async () => (await flinkRequest("Flink REST", restUrl(), "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.completed?.state_size ?? 0,
+            (size: number) => size > 4_000_000,
+        );
+        // What the periodic job does each tick: a savepoint that leaves the job running.
+        const periodic = await flinkRequest("Flink REST", restUrl(), "POST", `/jobs/${job.jobId}/savepoints`, { "cancel-job": false });
+        const before = await flinkRequest("Flink REST", restUrl(), "GET", `/jobs/${job.jobId}/savepoints/${periodic["request-id"]}`);
+        expect(before.status.id).toBe("IN_PROGRESS");
+        const oldJob = job.jobId;
+        job = (await flinkJobProvider.update!(name, job, inputs(2))).outs;
+        expect(job.jobState).toBe("RUNNING");
+        expect(job.jobId).not.toBe(oldJob);
+        // Resumed from the savepoint the update's own stop took, not from a checkpoint.
+        expect(job.restoredFrom).toMatch(/savepoint-/);
+        expect(job.restoredFrom).toBe(job.lastSavepoint);
+        // The other savepoint either finished first or gave way to the stop, with Flink's own words.
+        const other = await flinkRequest("Flink REST", restUrl(), "GET", `/jobs/${oldJob}/savepoints/${periodic["request-id"]}`);
+        expect(other.status.id).toBe("COMPLETED");
+        if (!other.operation.location)
+            expect(String(other.operation["failure-cause"]?.["stack-trace"])).toMatch(/Checkpoint Coordinator is suspending|CheckpointException/);
+    } finally {
+        await flinkJobProvider.delete!(name, job);
+    }
+}, 300_000);

@@ -18,6 +18,7 @@ import {
     evaluateDremio,
     evaluateFlinkCluster,
     evaluateFlinkJob,
+    maxSavepointAgeSeconds,
     evaluateNessieTable,
     evaluateSlot,
     evaluateTopic,
@@ -318,6 +319,52 @@ describe("evaluating measurements", () => {
             lastFailed: { id: 2, failureTimestamp: 900, message: "expired" },
         });
         expect(reduceCheckpoints({ counts: {}, latest: { completed: null } })).toEqual({ completed: 0, failed: 0, inProgress: 0 });
+        // The newest savepoint, when one completed; one in progress or failed is not it.
+        const savepoint = { id: 7, status: "COMPLETED", latest_ack_timestamp: 1200, external_path: "s3://wh/flink/savepoints/savepoint-abc" };
+        expect(reduceCheckpoints({ counts: {}, latest: { savepoint } }).lastSavepoint).toEqual({
+            id: 7,
+            ackTimestamp: 1200,
+            path: "s3://wh/flink/savepoints/savepoint-abc",
+        });
+        expect(reduceCheckpoints({ counts: {}, latest: { savepoint: { ...savepoint, status: "IN_PROGRESS" } } }).lastSavepoint).toBeUndefined();
+    });
+
+    it("periodic savepoints: the newest savepoint's age, WARN past two intervals and one savepoint's bound, naming the job", () => {
+        const periodic = { intervalSeconds: 600, timeoutSeconds: 240, job: { name: "cdc-lakehouse-dev-periodic-savepoints" } };
+        expect(maxSavepointAgeSeconds(periodic)).toBe(1440);
+        const measured = (lastSavepoint?: { id: number; ackTimestamp: number }, startedAgoMs = 3_600_000) => ({
+            exported: running("j1", NOW - startedAgoMs),
+            liveByName: [],
+            checkpoints: {
+                completed: 5,
+                failed: 0,
+                inProgress: 0,
+                lastCompleted: { id: 5, ackTimestamp: NOW - 3000 },
+                ...(lastSavepoint ? { lastSavepoint } : {}),
+            },
+        });
+        const fresh = evaluateFlinkJob("t", { jobId: "j1" }, measured({ id: 4, ackTimestamp: NOW - 300_000 }), T, NOW, periodic);
+        expect(fresh.status).toBe("PASS");
+        expect(fresh.detail).toMatch(/; newest savepoint #4 5 min ago$/);
+        expect(fresh.metrics.savepointAgeSeconds).toBe(300);
+        const late = evaluateFlinkJob("t", { jobId: "j1" }, measured({ id: 4, ackTimestamp: NOW - 1_500_000 }), T, NOW, periodic);
+        expect(late).toMatchObject({
+            status: "WARN",
+            detail: expect.stringContaining(
+                'newest savepoint #4 is 25 min old (more than 24 min; the periodic-savepoints job "cdc-lakehouse-dev-periodic-savepoints" takes one every 10 min: check flink.job.periodic-savepoints',
+            ),
+        });
+        // None yet: fine for a job younger than the bound, WARN for an older one.
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, measured(undefined, 60_000), T, NOW, periodic)).toMatchObject({
+            status: "PASS",
+            detail: expect.stringMatching(/no savepoint yet/),
+        });
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, measured(undefined), T, NOW, periodic)).toMatchObject({
+            status: "WARN",
+            detail: expect.stringMatching(/no savepoint in the 1 h the JobManager has run the job \(more than 24 min;/),
+        });
+        // Without periodic savepoints declared, the line says nothing about savepoints.
+        expect(evaluateFlinkJob("t", { jobId: "j1" }, measured(undefined), T, NOW).detail).not.toMatch(/savepoint/);
     });
 
     it("Kafka: message count is the sum of high minus low; lag is end minus committed", () => {
@@ -605,6 +652,45 @@ describe("runHealthChecks over injected probes", () => {
         expect(exitCode(report)).toBe(1);
         expect(formatReport(report)).toMatch(/17 checks: 15 PASS, 0 WARN, 2 FAIL {2}\(unhealthy\)$/);
         expect(JSON.stringify(report)).not.toContain("pg-secret-1");
+    });
+
+    it("with periodic savepoints declared: each table job's newest savepoint, and the periodic job's own check", async () => {
+        const raw = {
+            ...sampleOutputs(),
+            periodicSavepoints: {
+                job: { name: "cdc-lakehouse-s-periodic-savepoints", jobId: "c".repeat(32), state: "RUNNING", lastSavepoint: "" },
+                jobs: [JOB],
+                intervalSeconds: 300,
+                kept: 3,
+                timeoutSeconds: 240,
+            },
+        };
+        const { outputs: parsed, problems } = parseStackOutputs(raw);
+        expect(problems).toEqual([]);
+        expect(parsed.periodicSavepoints).toEqual({
+            ...raw.periodicSavepoints,
+            job: { name: "cdc-lakehouse-s-periodic-savepoints", jobId: "c".repeat(32), state: "RUNNING" },
+        });
+        const asked: string[] = [];
+        const probes = healthyProbes();
+        const flinkJob = probes.flinkJob;
+        probes.flinkJob = async (url, ref, ms) => {
+            asked.push(ref.name!);
+            const m = await flinkJob(url, ref, ms);
+            return ref.name === JOB ? { ...m, checkpoints: { ...m.checkpoints!, lastSavepoint: { id: 4, ackTimestamp: NOW - 1_000_000 } } } : m;
+        };
+        const checks = await runHealthChecks(parsed, [], T, probes, () => NOW);
+        const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+        expect(asked).toEqual([JOB, "cdc-lakehouse-s-periodic-savepoints"]);
+        expect(byName[`flink.job.demographics`]).toMatchObject({
+            status: "WARN",
+            detail: expect.stringMatching(/newest savepoint #4 is 16 min 40 s old \(more than 14 min;/),
+        });
+        expect(byName["flink.job.periodic-savepoints"]).toMatchObject({ status: "PASS", detail: expect.stringMatching(/RUNNING as c{32}/) });
+        expect(byName["flink.job.periodic-savepoints"].detail).not.toMatch(/newest savepoint/);
+        expect(parseStackOutputs({ ...raw, periodicSavepoints: { job: {} } }).problems).toEqual([
+            "output periodicSavepoints: expected { job: { name, jobId, state }, jobs, intervalSeconds, kept, timeoutSeconds }",
+        ]);
     });
 
     it("bounds a probe that never answers by --timeout", async () => {

@@ -106,6 +106,31 @@ describe("credential outputs", () => {
     });
 });
 
+describe("the periodicSavepoints output", () => {
+    it("names the job, the table jobs it takes savepoints of and the schedule; absent when periodic savepoints are off", async () => {
+        const on = await render({ pipeline: { periodicSavepoints: { intervalSeconds: 900, kept: 4 } } });
+        expect(on.outputs.periodicSavepoints).toEqual({
+            // jobId, state and lastSavepoint are the job resource's outputs (unknown under mocks).
+            job: { name: "cdc-lakehouse-dev-periodic-savepoints", jobId: undefined, state: undefined, lastSavepoint: undefined },
+            jobs: ["cdc-lakehouse-dev-demographics-to-iceberg"],
+            intervalSeconds: 900,
+            kept: 4,
+            timeoutSeconds: 240,
+        });
+        expect(Object.keys(on.outputs.periodicSavepoints!.job).sort()).toEqual(["jobId", "lastSavepoint", "name", "state"]);
+        expect(on.secret.periodicSavepoints).toBe(false);
+        // What the program writes, the scripts read back whole.
+        expect(parseStackOutputs({ periodicSavepoints: on.outputs.periodicSavepoints }).outputs.periodicSavepoints).toEqual({
+            job: { name: "cdc-lakehouse-dev-periodic-savepoints" },
+            jobs: ["cdc-lakehouse-dev-demographics-to-iceberg"],
+            intervalSeconds: 900,
+            kept: 4,
+            timeoutSeconds: 240,
+        });
+        expect((await render({})).outputs).not.toHaveProperty("periodicSavepoints");
+    });
+});
+
 describe("ops/outputs.ts reads the consumers' credential outputs", () => {
     it("parses them, and redacts their secrets", () => {
         const { outputs, problems } = parseStackOutputs({

@@ -7,8 +7,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { RestorePoint, pruneRestorePoints, recordRestorePoints, restorePointsBeyond } from "../../../components/dynamic/flink/restore-points";
 import { disposeRestorePoint, retainedCheckpoints } from "../../../components/dynamic/flink/rest";
-import { checkOwnedJobInputs, stopOwnedJobs } from "../../../components/dynamic/flink/lifecycle";
-import { diffFlinkJob, needsResubmit } from "../../../components/dynamic/flink-job";
+import { checkOwnedJobInputs, recordingRestorePoints, stopOwnedJobs } from "../../../components/dynamic/flink/lifecycle";
+import { diffFlinkJob, flinkJobProvider, needsResubmit } from "../../../components/dynamic/flink-job";
 import { diffFlinkJarJob, needsRerun } from "../../../components/dynamic/flink-jar-job";
 import { PROVIDER_DEFAULTS } from "../../../components/defaults";
 
@@ -223,5 +223,57 @@ describe("restorePointsKept on the job resources", () => {
         const jarChanged = diffFlinkJarJob(jar, { ...jar, restorePointsKept: 1 });
         expect(jarChanged.changedKeys).toEqual(["restorePointsKept"]);
         expect(needsRerun(jarChanged.changedKeys)).toBe(false);
+    });
+});
+
+describe("an update that fails after stopping its job still records the restore point it took", () => {
+    const history = [{ id: 9, status: "COMPLETED", is_savepoint: false, discarded: false, external_path: "file:///ck/j1/chk-9" }];
+    const previous = (url: string) => ({
+        restUrl: url,
+        gatewayUrl: url,
+        name: "t-job",
+        statements: ["INSERT INTO b SELECT * FROM a"],
+        state: "RUNNING",
+        jobId: "j1",
+        jobState: "RUNNING",
+        lastSavepoint: "file:///sp/savepoint-1",
+        restorePoints: [{ path: "file:///sp/savepoint-1" }],
+        waitTimeoutSeconds: 10,
+    });
+
+    test("a submission the SQL Gateway refuses: the error carries the previous state with the new restore point first", async () => {
+        // The recorded job ended by itself (its checkpoint is the restore point); the gateway is not there (404).
+        const jm = await scriptedJobManager({
+            jobs: { j1: { state: "CANCELED", history, latest: { completed: { external_path: "file:///ck/j1/chk-9", latest_ack_timestamp: 9 } } } },
+        });
+        try {
+            const olds = previous(jm.url);
+            const news = { ...olds, statements: ["INSERT INTO b SELECT *, 1 FROM a"] };
+            const err = await flinkJobProvider.update!("t-job", olds, news).then(
+                () => undefined,
+                (e) => e,
+            );
+            expect(err).toBeInstanceOf(Error);
+            expect(err.id).toBe("t-job");
+            expect(err.properties).toEqual({
+                ...olds,
+                restorePoints: [
+                    { path: "file:///ck/j1/chk-9", also: [] },
+                    { path: "file:///sp/savepoint-1", also: [] },
+                ],
+            });
+            expect(err.reasons).toEqual([err.message]);
+        } finally {
+            await jm.close();
+        }
+    });
+
+    test("recordingRestorePoints passes an error that records state itself, and any error of a create", () => {
+        const recorded = Object.assign(new Error("job did not start"), { id: "t", properties: { jobState: "FAILED" } });
+        expect(recordingRestorePoints(recorded, "t", { restUrl: "u", name: "t" }, [])).toBe(recorded);
+        const plain = new Error("drop failed");
+        expect(recordingRestorePoints(plain, "t", undefined, [{ path: "file:///sp/2", also: [] }])).toBe(plain);
+        expect(plain).not.toHaveProperty("properties");
+        expect(recordingRestorePoints("text", "t", { restUrl: "u", name: "t" }, [])).toMatchObject({ message: "text", id: "t", reasons: ["text"] });
     });
 });
