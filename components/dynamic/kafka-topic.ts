@@ -11,6 +11,9 @@
  *   queued in its old partition could be applied after a newer one in its new partition.
  * - read: partitions, replication factor and the declared configs as the broker reports them; a missing topic is gone.
  * - delete: keeps the topic and its data unless `deleteOnDestroy` is true.
+ * - security: the brokers are reached over TLS and/or SASL as `security` says (PLAINTEXT by default), the
+ *   password and a client certificate's key in `credentials`, a secret; a connection that fails names
+ *   the likely fix (./toolkit/kafka-client.ts). How the topic is reached, never which topic it is.
  * Methods use only `require("kafkajs")`, this file's functions, ./toolkit, ../config/patterns and
  * ../defaults (they are serialized).
  */
@@ -21,6 +24,7 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
 import { pollUntil } from "./toolkit/poll";
 import { isKnown } from "./toolkit/unknown";
+import { KafkaClientCredentials, KafkaClientSecurity, checkKafkaClientSecurity, kafkaConnectFix, kafkajsSecurity } from "./toolkit/kafka-client";
 
 export const KAFKA_TOPIC_PROVIDER_VERSION = 1;
 
@@ -36,6 +40,7 @@ export function checkKafkaTopicInputs(olds: Record<string, any> | undefined, new
         if (isKnown(news[key]) && !(Number.isInteger(news[key]) && news[key] >= 1 && news[key] <= 10_000))
             failures.push({ property: key, reason: `${news[key]} must be a whole number from 1` });
     }
+    failures.push(...checkKafkaClientSecurity(news.security, news.credentials));
     // The same topic (its name is its identity; the bootstrap address is only how it is reached).
     if (olds && olds.topic === news.topic) {
         if (isKnown(news.partitions) && olds.partitions > news.partitions)
@@ -70,6 +75,8 @@ export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, a
     // Defaults of inputs added after version 1, so older state compares equal.
     const normal = (v: Record<string, any>): Record<string, any> => ({
         ...v,
+        security: v.security ?? {},
+        credentials: v.credentials ?? {},
         deleteOnDestroy: v.deleteOnDestroy ?? false,
         keyOrdered: keyOrdered(v),
         version: v.version ?? 1,
@@ -77,30 +84,37 @@ export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, a
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = [
-        ...["bootstrapServers", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "keyOrdered", "version"].filter(
+        ...["bootstrapServers", "security", "credentials", "topic", "partitions", "replicationFactor", "deleteOnDestroy", "keyOrdered", "version"].filter(
             (key) => JSON.stringify(o[key]) !== JSON.stringify(n[key]),
         ),
         // Configs as the broker holds them: strings.
         ...changedEntries(o.configs, n.configs, (a, b) => String(a) === String(b)).map((key) => `configs["${key}"]`),
     ];
-    // Only a new name is another topic. The bootstrap address is how Pulumi reaches the cluster: a new
-    // one is an update that makes sure the topic exists there. The old topic is kept (deleteOnDestroy).
+    // Only a new name is another topic. The bootstrap address and the security are how Pulumi reaches the
+    // cluster: a new one is an update that makes sure the topic exists there. The old topic is kept (deleteOnDestroy).
     return inputDiff(changedKeys, ["topic"]);
 }
 
-async function withAdmin<T>(bootstrapServers: string, fn: (admin: any) => Promise<T>): Promise<T> {
+/** Runs `fn` with a connected kafkajs admin of the resource's brokers and security; a failed connection names the likely fix. */
+async function withAdmin<T>(
+    target: { bootstrapServers: string; security?: KafkaClientSecurity; credentials?: KafkaClientCredentials },
+    fn: (admin: any) => Promise<T>,
+): Promise<T> {
     const { Kafka, logLevel } = require("kafkajs");
     const kafka = new Kafka({
         clientId: "lakehouse-pulumi",
-        brokers: String(bootstrapServers).split(","),
+        brokers: String(target.bootstrapServers).split(","),
         logLevel: logLevel.NOTHING,
         connectionTimeout: PROVIDER_DEFAULTS.connectTimeoutMs,
         requestTimeout: PROVIDER_DEFAULTS.requestTimeoutMs,
         retry: { retries: 5 },
+        ...kafkajsSecurity(target.security, target.credentials),
     });
     const admin = kafka.admin();
     await admin.connect().catch((err: Error) => {
-        throw new Error(`Kafka at ${bootstrapServers}: cannot connect: ${err.message}`);
+        const protocol = target.security?.protocol ?? "PLAINTEXT";
+        const fix = kafkaConnectFix(err.message, target.security);
+        throw new Error(`Kafka at ${target.bootstrapServers} (${protocol}): cannot connect: ${err.message}${fix ? `; ${fix}` : ""}`);
     });
     try {
         return await fn(admin);
@@ -151,7 +165,7 @@ export function isTransientKafkaError(err: unknown): boolean {
 /** Creates the topic if missing, then brings partitions and configs to the declared values. */
 async function applyTopic(inputs: Record<string, any>): Promise<Record<string, any>> {
     const configs: Record<string, string> = Object.fromEntries(Object.entries(inputs.configs ?? {}).map(([k, v]) => [k, String(v)]));
-    return withAdmin(inputs.bootstrapServers, async (admin) => {
+    return withAdmin(inputs as { bootstrapServers: string }, async (admin) => {
         let current = await describeTopic(admin, inputs.topic, Object.keys(configs));
         if (!current) {
             await admin
@@ -223,7 +237,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: await applyTopic(news) };
     },
     async read(id: string, props: any) {
-        const current = await withAdmin(props.bootstrapServers, (admin) => describeTopic(admin, props.topic ?? id, Object.keys(props.configs ?? {})));
+        const current = await withAdmin(props, (admin) => describeTopic(admin, props.topic ?? id, Object.keys(props.configs ?? {})));
         if (!current) return {};
         return {
             id,
@@ -237,7 +251,7 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
     },
     async delete(id: string, props: any) {
         if (!props.deleteOnDestroy) return;
-        await withAdmin(props.bootstrapServers, async (admin) => {
+        await withAdmin(props, async (admin) => {
             if ((await admin.listTopics()).includes(props.topic ?? id))
                 await admin.deleteTopics({ topics: [props.topic ?? id], timeout: PROVIDER_DEFAULTS.requestTimeoutMs });
         });
@@ -247,6 +261,10 @@ export const kafkaTopicProvider: pulumi.dynamic.ResourceProvider = {
 export interface KafkaTopicArgs {
     /** Bootstrap servers as the machine running Pulumi reaches them. */
     bootstrapServers: pulumi.Input<string>;
+    /** How the brokers are reached: protocol (default PLAINTEXT), SASL mechanism and user, CA and client certificate (PEM). */
+    security?: pulumi.Input<KafkaClientSecurity>;
+    /** The SASL password and the client certificate's key: kept secret in state. */
+    credentials?: pulumi.Input<KafkaClientCredentials>;
     topic: pulumi.Input<string>;
     partitions: pulumi.Input<number>;
     replicationFactor: pulumi.Input<number>;
@@ -271,12 +289,13 @@ export class KafkaTopic extends LakehouseResource {
             name,
             {
                 ...args,
+                ...(args.credentials !== undefined ? { credentials: pulumi.secret(args.credentials) } : {}),
                 configs: args.configs ?? {},
                 deleteOnDestroy: args.deleteOnDestroy ?? false,
                 keyOrdered: args.keyOrdered ?? true,
                 version: KAFKA_TOPIC_PROVIDER_VERSION,
             },
-            opts,
+            { ...opts, additionalSecretOutputs: ["credentials"] },
             "lakehouse",
             "KafkaTopic",
         );

@@ -1,6 +1,11 @@
 /**
  * Apache Kafka, one KRaft node (broker + controller) from the Maven artifacts, on 127.0.0.1:9092
  * (controller 9093). The log dir is formatted with a fresh cluster id the first time, and kept on restarts.
+ *
+ * `kafka-tls` (on demand, issue 19): a second node from the same artifacts whose only client listener is
+ * SASL_SSL on 127.0.0.1:19092 (SCRAM-SHA-512 users made at format time, the harness's CA of
+ * ../lib/tls.ts, client certificates accepted when given), controller on 19093: what a managed Kafka
+ * looks like to its clients. Started by the tests that need it (`npm run harness -- up kafka-tls`).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -13,6 +18,7 @@ import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from "../li
 import { runCheckedAsync } from "../lib/process";
 import { loadVersions } from "../lib/context";
 import { withTimeout } from "../lib/wait";
+import { certificateFiles, ensureCertificates } from "../lib/tls";
 
 function cfg(ctx: HarnessContext) {
     const v = ctx.versions.kafka;
@@ -29,8 +35,8 @@ export function kafkaLibDir(ctx: HarnessContext): string {
     return path.join(ctx.cacheDir, "kafka", cfg(ctx).version, "libs");
 }
 
-function dirs(ctx: HarnessContext) {
-    const base = path.join(ctx.runDir, "kafka");
+function dirs(ctx: HarnessContext, service = "kafka") {
+    const base = path.join(ctx.runDir, service);
     return {
         base,
         data: path.join(base, "data"),
@@ -80,6 +86,141 @@ export function bootstrap(ctx: HarnessContext): string {
     return `127.0.0.1:${cfg(ctx).brokerPort}`;
 }
 
+/** Writes a node's config and log config, and formats its KRaft storage the first time (with `scram` users, `--add-scram` values). */
+async function prepareNode(ctx: HarnessContext, service: string, props: Record<string, string | number>, scram: string[]): Promise<void> {
+    const d = dirs(ctx, service);
+    fs.mkdirSync(d.data, { recursive: true });
+    fs.writeFileSync(d.config, propertiesText(props), { mode: 0o600 });
+    fs.writeFileSync(
+        d.log4j,
+        log4jConsoleProperties("INFO", ["kafka.request.logger", "state.change.logger", "org.apache.kafka.storage", "kafka.log.LogCleaner"]),
+    );
+    // A broker restarted after a crash keeps its topics (as a supervisor's restart would): the log
+    // dir is formatted only the first time. Wiping it would take every topic, Connect's included.
+    if (fs.existsSync(path.join(d.data, "meta.properties"))) {
+        ctx.log(`reusing the KRaft storage in ${d.data}`);
+        return;
+    }
+    const clusterId = newClusterId();
+    ctx.log(`formatting KRaft storage in ${d.data} (cluster id ${clusterId})`);
+    await runCheckedAsync(
+        javaBin(),
+        [
+            ...jvmFlags("256m"),
+            `-Dlog4j.configuration=file:${d.log4j}`,
+            "-cp",
+            `${kafkaLibDir(ctx)}/*`,
+            "kafka.tools.StorageTool",
+            "format",
+            // One word: a base64url id can start with "-" (1 in 64), which as a word of its own is read
+            // as an option ("usage: kafka-storage format ..."); a run directory's first start failed so.
+            `--cluster-id=${clusterId}`,
+            "-c",
+            d.config,
+            ...scram.flatMap((user) => ["--add-scram", user]),
+        ],
+        { timeoutMs: 120000 },
+    );
+}
+
+/** The command that runs a node of `service` from its config. */
+function nodeCommand(ctx: HarnessContext, service: string) {
+    const d = dirs(ctx, service);
+    return {
+        command: javaBin(),
+        args: [
+            ...jvmFlags(cfg(ctx).heap),
+            `-Xms128m`,
+            `-Dlog4j.configuration=file:${d.log4j}`,
+            `-Dkafka.logs.dir=${d.base}`,
+            "-cp",
+            `${kafkaLibDir(ctx)}/*`,
+            "kafka.Kafka",
+            d.config,
+        ],
+        cwd: d.base,
+    };
+}
+
+/** What `kafka-tls` is run with: its ports and its SCRAM users (test passwords, as every harness password). */
+function tlsCfg(ctx: HarnessContext) {
+    const t = ctx.versions.kafka.tls;
+    return {
+        brokerPort: t.brokerPort as number,
+        controllerPort: t.controllerPort as number,
+        mechanism: t.mechanism as string,
+        /** The user the broker itself logs in as on its own listener (inter-broker traffic). */
+        broker: t.broker as { username: string; password: string },
+        /** The user the tests' clients log in as. */
+        client: t.client as { username: string; password: string },
+    };
+}
+
+/** A JAAS line of the SCRAM login module; the password quoted as JAAS reads it. */
+export function scramJaas(username: string, password: string): string {
+    const q = (v: string) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+    return `org.apache.kafka.common.security.scram.ScramLoginModule required username=${q(username)} password=${q(password)};`;
+}
+
+/**
+ * The SASL_SSL node's config: one client listener, SASL_SSL with SCRAM over TLS (the harness's server
+ * certificate, PEM key store), also the inter-broker listener; the controller listener stays
+ * PLAINTEXT on loopback (a KRaft controller's own traffic, KAFKA-15513). Client certificates are
+ * accepted when given (`ssl.client.auth=requested`), so mutual TLS can be tested on the same listener.
+ */
+export function tlsServerProperties(ctx: HarnessContext): Record<string, string | number> {
+    const t = tlsCfg(ctx);
+    const certs = certificateFiles(ctx.runDir);
+    const plain = serverProperties(ctx);
+    return {
+        ...plain,
+        "controller.quorum.voters": `1@127.0.0.1:${t.controllerPort}`,
+        listeners: `SASL_SSL://127.0.0.1:${t.brokerPort},CONTROLLER://127.0.0.1:${t.controllerPort}`,
+        "advertised.listeners": `SASL_SSL://127.0.0.1:${t.brokerPort}`,
+        "inter.broker.listener.name": "SASL_SSL",
+        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+        "sasl.enabled.mechanisms": t.mechanism,
+        "sasl.mechanism.inter.broker.protocol": t.mechanism,
+        [`listener.name.sasl_ssl.${t.mechanism.toLowerCase()}.sasl.jaas.config`]: scramJaas(t.broker.username, t.broker.password),
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": certs.serverKeyAndCert,
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": certs.caCert,
+        "ssl.client.auth": "requested",
+        "log.dirs": dirs(ctx, "kafka-tls").data,
+    };
+}
+
+/** kafkajs's options for the SASL_SSL node, as the tests' clients connect: the CA trusted, the client user. */
+export function tlsClientOptions(ctx: HarnessContext) {
+    const t = tlsCfg(ctx);
+    return {
+        brokers: [`127.0.0.1:${t.brokerPort}`],
+        ssl: { ca: [fs.readFileSync(certificateFiles(ctx.runDir).caCert, "utf8")] },
+        sasl: { mechanism: "scram-sha-512" as const, username: t.client.username, password: t.client.password },
+    };
+}
+
+/** True when a kafkajs admin of these options connects and lists topics within a few seconds. */
+async function answersMetadata(options: { brokers: string[] } & Record<string, unknown>): Promise<boolean> {
+    const client = new Kafka({
+        clientId: "harness-health",
+        connectionTimeout: 2000,
+        requestTimeout: 4000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+        ...options,
+    });
+    const admin = client.admin();
+    try {
+        await withTimeout(admin.connect(), 5000, "Kafka admin connect");
+        await withTimeout(admin.listTopics(), 5000, "Kafka listTopics");
+        return true;
+    } finally {
+        await withTimeout(admin.disconnect(), 3000, "Kafka admin disconnect").catch(() => undefined);
+    }
+}
+
 const kafka: ServiceDefinition = {
     name: "kafka",
     ports: { broker: loadVersions().kafka.brokerPort, controller: loadVersions().kafka.controllerPort },
@@ -95,78 +236,16 @@ const kafka: ServiceDefinition = {
     },
 
     async prepare(ctx) {
-        const d = dirs(ctx);
-        fs.mkdirSync(d.data, { recursive: true });
-        fs.writeFileSync(d.config, propertiesText(serverProperties(ctx)));
-        fs.writeFileSync(
-            d.log4j,
-            log4jConsoleProperties("INFO", ["kafka.request.logger", "state.change.logger", "org.apache.kafka.storage", "kafka.log.LogCleaner"]),
-        );
-        // A broker restarted after a crash keeps its topics (as a supervisor's restart would): the log
-        // dir is formatted only the first time. Wiping it would take every topic, Connect's included.
-        if (fs.existsSync(path.join(d.data, "meta.properties"))) {
-            ctx.log(`reusing the KRaft storage in ${d.data}`);
-            return;
-        }
-        const clusterId = newClusterId();
-        ctx.log(`formatting KRaft storage in ${d.data} (cluster id ${clusterId})`);
-        await runCheckedAsync(
-            javaBin(),
-            [
-                ...jvmFlags("256m"),
-                `-Dlog4j.configuration=file:${d.log4j}`,
-                "-cp",
-                `${kafkaLibDir(ctx)}/*`,
-                "kafka.tools.StorageTool",
-                "format",
-                // One word: a base64url id can start with "-" (1 in 64), which as a word of its own is read
-                // as an option ("usage: kafka-storage format ..."); a run directory's first start failed so.
-                `--cluster-id=${clusterId}`,
-                "-c",
-                d.config,
-            ],
-            { timeoutMs: 120000 },
-        );
+        await prepareNode(ctx, "kafka", serverProperties(ctx), []);
     },
 
     start(ctx) {
-        const d = dirs(ctx);
-        return {
-            command: javaBin(),
-            args: [
-                ...jvmFlags(cfg(ctx).heap),
-                `-Xms128m`,
-                `-Dlog4j.configuration=file:${d.log4j}`,
-                `-Dkafka.logs.dir=${d.base}`,
-                "-cp",
-                `${kafkaLibDir(ctx)}/*`,
-                "kafka.Kafka",
-                d.config,
-            ],
-            cwd: d.base,
-        };
+        return nodeCommand(ctx, "kafka");
     },
 
     health: {
         describe: "Kafka broker on 127.0.0.1:9092 answers a metadata request (kafkajs admin lists topics)",
-        async check(ctx) {
-            const client = new Kafka({
-                clientId: "harness-health",
-                brokers: [bootstrap(ctx)],
-                connectionTimeout: 2000,
-                requestTimeout: 4000,
-                retry: { retries: 0 },
-                logLevel: logLevel.NOTHING,
-            });
-            const admin = client.admin();
-            try {
-                await withTimeout(admin.connect(), 5000, "Kafka admin connect");
-                await withTimeout(admin.listTopics(), 5000, "Kafka listTopics");
-                return true;
-            } finally {
-                await withTimeout(admin.disconnect(), 3000, "Kafka admin disconnect").catch(() => undefined);
-            }
-        },
+        check: (ctx) => answersMetadata({ brokers: [bootstrap(ctx)] }),
     },
 
     endpoints(ctx) {
@@ -174,4 +253,42 @@ const kafka: ServiceDefinition = {
     },
 };
 
-export const definitions: ServiceDefinition[] = [kafka];
+const kafkaTls: ServiceDefinition = {
+    name: "kafka-tls",
+    ports: { broker: loadVersions().kafka.tls.brokerPort, controller: loadVersions().kafka.tls.controllerPort },
+    dependsOn: [],
+    onDemand: true,
+    startTimeoutMs: 180000,
+
+    install: (ctx) => kafka.install(ctx),
+
+    async prepare(ctx) {
+        ensureCertificates(ctx);
+        const t = tlsCfg(ctx);
+        const users = [t.broker, t.client].map((u) => `${t.mechanism}=[name=${u.username},password=${u.password}]`);
+        await prepareNode(ctx, "kafka-tls", tlsServerProperties(ctx), users);
+    },
+
+    start: (ctx) => nodeCommand(ctx, "kafka-tls"),
+
+    health: {
+        describe: "Kafka's SASL_SSL listener on 127.0.0.1:19092 answers a metadata request of a SCRAM user over TLS (kafkajs, the harness's CA)",
+        check: (ctx) => answersMetadata(tlsClientOptions(ctx)),
+    },
+
+    endpoints(ctx) {
+        const t = tlsCfg(ctx);
+        return {
+            bootstrapServers: `127.0.0.1:${t.brokerPort}`,
+            securityProtocol: "SASL_SSL",
+            saslMechanism: t.mechanism,
+            username: t.client.username,
+            password: t.client.password,
+            caFile: certificateFiles(ctx.runDir).caCert,
+            clientCertFile: certificateFiles(ctx.runDir).clientCert,
+            clientKeyFile: certificateFiles(ctx.runDir).clientKey,
+        };
+    },
+};
+
+export const definitions: ServiceDefinition[] = [kafka, kafkaTls];

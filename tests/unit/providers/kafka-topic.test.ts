@@ -72,3 +72,36 @@ describe("partitions of an existing topic", () => {
         expect(diffKafkaTopic(topic(), topic({ keyOrdered: false })).changedKeys).toEqual(["keyOrdered"]);
     });
 });
+
+describe("how the topic is reached: security and credentials", () => {
+    const topic = (extra: Record<string, unknown> = {}) => ({
+        bootstrapServers: "kafka:9092",
+        topic: "p.s.t",
+        partitions: 1,
+        replicationFactor: 1,
+        configs: {},
+        deleteOnDestroy: false,
+        version: 1,
+        ...extra,
+    });
+    const SASL = { protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse" };
+
+    test("state from before the inputs existed compares equal to PLAINTEXT with none; a new protocol or password is an update, never a replacement", () => {
+        expect(diffKafkaTopic(topic(), topic({ security: {}, credentials: {} })).changes).toBe(false);
+        const secured = diffKafkaTopic(topic(), topic({ security: SASL, credentials: { password: "p" } }));
+        expect(secured).toMatchObject({ changes: true, replaces: [] });
+        expect(secured.changedKeys).toEqual(["security", "credentials"]);
+        expect(
+            diffKafkaTopic(topic({ security: SASL, credentials: { password: "p" } }), topic({ security: SASL, credentials: { password: "q" } })).changedKeys,
+        ).toEqual(["credentials"]);
+    });
+
+    test("check refuses a SASL protocol without its login, naming each key", () => {
+        expect(checkKafkaTopicInputs(undefined, topic({ security: { protocol: "SASL_SSL" } })).map((f) => f.property)).toEqual([
+            "security.saslMechanism",
+            "security.username",
+            "credentials.password",
+        ]);
+        expect(checkKafkaTopicInputs(undefined, topic({ security: SASL, credentials: { password: "p" } }))).toEqual([]);
+    });
+});

@@ -12,6 +12,7 @@ import { pollUntil } from "../../../components/dynamic/toolkit/poll";
 import { redact } from "../../../components/dynamic/toolkit/redact";
 import { tcpConnectProblem } from "../../../components/dynamic/toolkit/tcp";
 import { isKnown, isUnknown } from "../../../components/dynamic/toolkit/unknown";
+import { checkKafkaClientSecurity, kafkaConnectFix, kafkajsSecurity } from "../../../components/dynamic/toolkit/kafka-client";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -199,7 +200,8 @@ describe("serialization", () => {
             const polled = await pollUntil("x", 1000, async () => ({ done: true as const, value: 1 }));
             const failed = await requestJson({ service: "S", baseUrl: base, path: "/" }).catch((e: Error) => e.message);
             const refused = await tcpConnectProblem(base.slice("http://".length), 1000);
-            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0, refused };
+            const kafka = kafkajsSecurity({ protocol: "SASL_PLAINTEXT", saslMechanism: "PLAIN", username: "u" }, { password: "p" });
+            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0, refused, kafka };
         };
         const serialized = await serializeFunction(fn, { allowSecrets: true });
         const Module = require("module");
@@ -213,6 +215,66 @@ describe("serialization", () => {
             known: true,
             delay: true,
             refused: "ECONNREFUSED",
+            kafka: { sasl: { mechanism: "plain", username: "u", password: "p" } },
         });
+    });
+});
+
+describe("Kafka client security (toolkit/kafka-client.ts)", () => {
+    const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+
+    it("gives kafkajs TLS and SASL as each protocol says; nothing for PLAINTEXT", () => {
+        expect(kafkajsSecurity(undefined, undefined)).toEqual({});
+        expect(kafkajsSecurity({ protocol: "PLAINTEXT" }, undefined)).toEqual({});
+        expect(kafkajsSecurity({ protocol: "SSL" }, undefined)).toEqual({ ssl: true });
+        expect(kafkajsSecurity({ protocol: "SSL", caCert: CA, clientCert: CA }, { clientKey: KEY })).toEqual({ ssl: { ca: [CA], cert: CA, key: KEY } });
+        expect(kafkajsSecurity({ protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "u", caCert: CA }, { password: "pw" })).toEqual({
+            ssl: { ca: [CA] },
+            sasl: { mechanism: "scram-sha-512", username: "u", password: "pw" },
+        });
+    });
+
+    it("refuses what cannot work, naming each key and its fix", () => {
+        expect(checkKafkaClientSecurity(undefined, undefined)).toEqual([]);
+        expect(checkKafkaClientSecurity({ protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "u", caCert: CA }, { password: "x" })).toEqual([]);
+        expect(checkKafkaClientSecurity({ protocol: "TLS" }, undefined)).toEqual([
+            { property: "security.protocol", reason: '"TLS" must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL' },
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "SASL_SSL" }, undefined).map((f) => f.property)).toEqual([
+            "security.saslMechanism",
+            "security.username",
+            "credentials.password",
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "SASL_SSL", saslMechanism: "GSSAPI", username: "u" }, { password: "x" })).toEqual([
+            { property: "security.saslMechanism", reason: '"GSSAPI" must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512' },
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "PLAINTEXT", username: "u", caCert: CA }, undefined)).toEqual([
+            { property: "security.username", reason: "is set but PLAINTEXT has no SASL login: use SASL_PLAINTEXT or SASL_SSL, or remove it" },
+            { property: "security.caCert", reason: "is set but PLAINTEXT has no TLS: use SSL or SASL_SSL, or remove it" },
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "SSL", caCert: "/etc/ca.pem" }, undefined)).toEqual([
+            { property: "security.caCert", reason: "must be PEM text (-----BEGIN CERTIFICATE----- ...), not a file name" },
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "SSL", clientCert: CA }, undefined)).toEqual([
+            { property: "credentials.clientKey", reason: "mutual TLS needs both the client certificate and its key" },
+        ]);
+        expect(checkKafkaClientSecurity({ protocol: "SSL", clientCert: CA }, { clientKey: "secret" })).toEqual([
+            { property: "credentials.clientKey", reason: "must be a PEM private key (-----BEGIN PRIVATE KEY----- ...)" },
+        ]);
+    });
+
+    it("names the likely fix of each way a connection fails", () => {
+        const sasl = { protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse" };
+        expect(kafkaConnectFix("SASL SCRAM SHA512 authentication failed: Authentication failed during authentication", sasl)).toMatch(
+            /refused the SASL login of "lakehouse" \(SCRAM-SHA-512\): check security.username, credentials.password/,
+        );
+        expect(kafkaConnectFix("Connection error: unable to verify the first certificate", sasl)).toMatch(/not trusted .*give its CA in security.caCert/);
+        expect(kafkaConnectFix("Connection error: Client network socket disconnected before secure TLS connection was established", sasl)).toMatch(
+            /does not speak TLS: it is a plaintext listener; use protocol SASL_PLAINTEXT/,
+        );
+        expect(kafkaConnectFix("Closed connection", { protocol: "PLAINTEXT" })).toMatch(/may want TLS \(security.protocol SSL or SASL_SSL\)/);
+        expect(kafkaConnectFix("Closed connection", { protocol: "SSL" })).toMatch(/after TLS: the listener may want a SASL login/);
+        expect(kafkaConnectFix("Connection timeout", sasl)).toBe("");
     });
 });
