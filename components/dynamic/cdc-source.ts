@@ -17,7 +17,8 @@
  *   (`replicationUser`, `publication`, `tables`), never a replacement, so `up` repairs it.
  * - delete: drops the publication and the role only if this resource created them and they still
  *   carry its owner stamp (a comment): a replacement that adopted them stamps them as its own.
- * - The server address is how Pulumi reaches PostgreSQL, not identity: a new one is an update.
+ * - The server address is how Pulumi reaches PostgreSQL, not identity: a new one is an update. So is
+ *   `tls` (sslmode, CA, client certificate; its key in the secret `tlsClientKey`).
  * - Passwords are secret inputs, sent to PostgreSQL as escaped literals, never in a message.
  * Methods use only `require("pg")`, this file's functions, ./data-guard, ./postgres-client, ./toolkit
  * and ../config/patterns (they are serialized).
@@ -26,7 +27,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LakehouseResource } from "./lakehouse-resource";
 import { POSTGRES_IDENTIFIER } from "../config/patterns";
 import { newOwnerToken, ownsObject } from "./data-guard";
-import { withPostgres } from "./postgres-client";
+import { checkPostgresTls, withPostgres } from "./postgres-client";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isKnown } from "./toolkit/unknown";
@@ -85,6 +86,12 @@ export function checkCdcSourceInputs(news: Record<string, any>): { property: str
     }
     for (const key of ["adminPassword", "replicationPassword"])
         if (news[key] === undefined || news[key] === "") failures.push({ property: key, reason: "is required" });
+    if (news.tls !== undefined && isKnown(news.tls))
+        failures.push(
+            ...checkPostgresTls({ ...news.tls, ...(news.tlsClientKey !== undefined ? { clientKey: news.tlsClientKey } : {}) }).map((f) =>
+                f.property === "tls.clientKey" ? { ...f, property: "tlsClientKey" } : f,
+            ),
+        );
     if (isKnown(news.replicationUser) && news.replicationUser === news.adminUser)
         failures.push({ property: "replicationUser", reason: "must differ from adminUser (the CDC role gets only what Debezium needs)" });
     return failures;
@@ -120,6 +127,8 @@ export function diffCdcSource(olds: Record<string, any>, news: Record<string, an
             : JSON.stringify(v[key] ?? (key === "createSeedTable" ? false : key === "version" ? 1 : undefined));
     const changed = [
         "address",
+        "tls",
+        "tlsClientKey",
         "database",
         "schema",
         "tables",
@@ -139,7 +148,18 @@ export function diffCdcSource(olds: Record<string, any>, news: Record<string, an
 
 /** A connection to the source database as its admin. */
 function withClient<T>(props: Record<string, any>, fn: (client: import("pg").Client) => Promise<T>): Promise<T> {
-    return withPostgres({ address: props.address, user: props.adminUser, password: props.adminPassword, database: props.database, purpose: "CDC source" }, fn);
+    const tls = props.tls ? { ...props.tls, ...(props.tlsClientKey ? { clientKey: props.tlsClientKey } : {}) } : undefined;
+    return withPostgres(
+        {
+            address: props.address,
+            user: props.adminUser,
+            password: props.adminPassword,
+            database: props.database,
+            purpose: "CDC source",
+            ...(tls ? { tls } : {}),
+        },
+        fn,
+    );
 }
 
 /** What is not as declared: a missing role/publication, a table missing from it or without REPLICA IDENTITY FULL. */
@@ -314,6 +334,10 @@ export const cdcSourceProvider: pulumi.dynamic.ResourceProvider = {
 export interface CdcSourceArgs {
     /** `host:port` of PostgreSQL as the machine running Pulumi reaches it. */
     address: pulumi.Input<string>;
+    /** TLS to the server: sslmode (disable, the default; require; verify-ca; verify-full), the CA and a client certificate, PEM. */
+    tls?: pulumi.Input<{ sslmode?: string; caCert?: string; clientCert?: string }>;
+    /** The client certificate's key, PEM: kept secret in state. */
+    tlsClientKey?: pulumi.Input<string>;
     database: pulumi.Input<string>;
     schema: pulumi.Input<string>;
     /** Captured tables (unqualified, in `schema`); they must exist unless `createSeedTable` makes `demographics`. */
@@ -348,6 +372,7 @@ export class CdcSource extends LakehouseResource {
                 ...args,
                 adminPassword: pulumi.secret(args.adminPassword),
                 replicationPassword: pulumi.secret(args.replicationPassword),
+                ...(args.tlsClientKey !== undefined ? { tlsClientKey: pulumi.secret(args.tlsClientKey) } : {}),
                 createSeedTable: args.createSeedTable ?? false,
                 version: CDC_SOURCE_PROVIDER_VERSION,
                 createdRole: undefined,
@@ -357,7 +382,7 @@ export class CdcSource extends LakehouseResource {
                 addedTables: undefined,
                 createdSignalTable: undefined,
             },
-            { ...opts, additionalSecretOutputs: ["adminPassword", "replicationPassword"] },
+            { ...opts, additionalSecretOutputs: ["adminPassword", "replicationPassword", "tlsClientKey"] },
             "lakehouse",
             "CdcSource",
         );

@@ -3,6 +3,8 @@
  * role and publication, the connector's slot cleanup): `host:port` as the machine running Pulumi
  * reaches it, a bounded connect (`PROVIDER_DEFAULTS.connectTimeoutMs`), an error that names the
  * server, the database and the user but never the password, and the connection always closed.
+ * Over TLS as `tls.sslmode` says (libpq's modes: disable, require, verify-ca, verify-full; issue 19),
+ * with a CA and a client certificate; a refused connection names the likely fix.
  *
  * Serialization-safe (see ./toolkit/README.md): `pg` is `require`d inside the function.
  */
@@ -17,6 +19,77 @@ export interface PostgresTarget {
     database: string;
     /** What the connection is for, as the error starts: `CDC source`, `dropping replication slot "s"`. */
     purpose: string;
+    /** TLS to the server; default none (sslmode disable). */
+    tls?: PostgresTls;
+}
+
+/** TLS to PostgreSQL, in libpq's terms. Nothing here is secret but `clientKey`, which the resources keep as a secret input. */
+export interface PostgresTls {
+    /** disable (default), require (encrypted, server not verified), verify-ca (signed by `caCert`), verify-full (also its name). */
+    sslmode?: string;
+    /** The CA certificate(s) that signed the server's, PEM; default the system's trusted CAs. */
+    caCert?: string;
+    /** For a `cert` login: the client's certificate and key, PEM. */
+    clientCert?: string;
+    clientKey?: string;
+}
+
+/** The sslmodes the providers speak (libpq's, without allow and prefer: a connection either is TLS or is not). */
+export function postgresSslModes(): string[] {
+    return ["disable", "require", "verify-ca", "verify-full"];
+}
+
+/** node-postgres's `ssl` option of a TLS setting: false for disable. */
+export function postgresSsl(tls: PostgresTls | undefined): false | Record<string, unknown> {
+    const mode = tls?.sslmode ?? "disable";
+    if (mode === "disable") return false;
+    const ssl: Record<string, unknown> = { rejectUnauthorized: mode !== "require" };
+    if (tls?.caCert) ssl.ca = tls.caCert;
+    if (tls?.clientCert) ssl.cert = tls.clientCert;
+    if (tls?.clientKey) ssl.key = tls.clientKey;
+    // verify-ca: the chain is checked, the name is not (as libpq).
+    if (mode === "verify-ca") ssl.checkServerIdentity = () => undefined;
+    return ssl;
+}
+
+/** Refuses a TLS setting that cannot work, naming the key (`at`, e.g. `tls`) and the fix. */
+export function checkPostgresTls(tls: PostgresTls | undefined, at = "tls"): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    if (!tls) return failures;
+    const modes = postgresSslModes();
+    if (typeof tls.sslmode === "string" && !modes.includes(tls.sslmode))
+        failures.push({
+            property: `${at}.sslmode`,
+            reason: `"${tls.sslmode}" must be one of ${modes.join(", ")}${["allow", "prefer"].includes(tls.sslmode) ? " (allow and prefer may fall back to plaintext: say which one you want)" : ""}`,
+        });
+    for (const key of ["caCert", "clientCert"] as const)
+        if (typeof tls[key] === "string" && !/-----BEGIN CERTIFICATE-----/.test(tls[key]!))
+            failures.push({ property: `${at}.${key}`, reason: "must be PEM text (-----BEGIN CERTIFICATE----- ...), not a file name" });
+    if ((tls.clientCert !== undefined) !== (tls.clientKey !== undefined))
+        failures.push({
+            property: `${at}.${tls.clientCert !== undefined ? "clientKey" : "clientCert"}`,
+            reason: "a client certificate login needs both the certificate and its key",
+        });
+    if ((tls.sslmode ?? "disable") === "disable")
+        for (const key of ["caCert", "clientCert"] as const)
+            if (tls[key] !== undefined)
+                failures.push({ property: `${at}.${key}`, reason: "is set but sslmode is disable: use require, verify-ca or verify-full, or remove it" });
+    return failures;
+}
+
+/** The likely fix of a refused connection, from the server's or the TLS layer's message; "" when nothing more specific. */
+export function postgresConnectFix(message: string, tls: PostgresTls | undefined): string {
+    const mode = tls?.sslmode ?? "disable";
+    if (/no encryption|SSL off|requires SSL/i.test(message)) return "the server takes only TLS connections: set sslmode to verify-full (or require)";
+    if (/does not support SSL/i.test(message)) return `the server has no TLS (sslmode ${mode}): set sslmode disable, or turn ssl on in the server`;
+    if (/self[- ]signed certificate|unable to verify|unable to get local issuer|certificate has expired/i.test(message))
+        return "the server's certificate is not trusted: give the CA that signed it (caCert), or sslmode require to encrypt without verifying";
+    if (/Hostname\/IP does not match/i.test(message))
+        return "the server's certificate does not name the address used: reach it by a name its certificate holds, or sslmode verify-ca";
+    if (/valid client certificate|certificate authentication failed/i.test(message))
+        return "the server wants a client certificate for this user: give clientCert and clientKey (its CN must be the user)";
+    if (/password authentication failed/i.test(message)) return "check the user and its password";
+    return "";
 }
 
 /** Connects, runs `fn` with the client, and closes the connection whatever happens. */
@@ -31,12 +104,17 @@ export async function withPostgres<T>(target: PostgresTarget, fn: (client: impor
         password: target.password,
         database: target.database,
         connectionTimeoutMillis: PROVIDER_DEFAULTS.connectTimeoutMs,
+        ssl: postgresSsl(target.tls),
     });
+    // A server that drops the connection is reported by connect's rejection; the event must not crash the process.
+    client.on("error", () => undefined);
     await client.connect().catch((err: Error) => {
+        const fix = postgresConnectFix(err.message, target.tls);
         throw new Error(
-            redact(`${target.purpose}: cannot connect to PostgreSQL at ${address} (database ${target.database}) as ${target.user}: ${err.message}`, [
-                target.password,
-            ]),
+            redact(
+                `${target.purpose}: cannot connect to PostgreSQL at ${address} (database ${target.database}, sslmode ${target.tls?.sslmode ?? "disable"}) as ${target.user}: ${err.message}${fix ? `; ${fix}` : ""}`,
+                [target.password, ...(target.tls?.clientKey ? [target.tls.clientKey] : [])],
+            ),
         );
     });
     try {
