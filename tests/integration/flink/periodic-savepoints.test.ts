@@ -66,6 +66,25 @@ function jarInputs(intervalSeconds: number): Record<string, any> {
     };
 }
 
+/** A stateful Flink SQL job (a count per key of generated rows, into a blackhole), checkpointing every 2 s. */
+function countingJob(name: string, suffix: string, rows: { rowsPerSecond: number; keys: number }, version: number): Record<string, any> {
+    return {
+        gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
+        restUrl: restUrl(),
+        name,
+        statements: [
+            `CREATE TEMPORARY TABLE gen_${suffix} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '${rows.rowsPerSecond}', 'fields.k.min' = '1', 'fields.k.max' = '${rows.keys}')`,
+            `CREATE TEMPORARY TABLE sink_${suffix} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
+            `INSERT INTO sink_${suffix} SELECT k, COUNT(*) FROM gen_${suffix} GROUP BY k`,
+        ],
+        settings: { "execution.checkpointing.interval": "2 s" },
+        state: "RUNNING",
+        deleteMode: "cancel",
+        waitTimeoutSeconds: 120,
+        version,
+    };
+}
+
 afterAll(async () => {
     for (const name of [savepointsJob, target])
         for (const jid of await liveJobsNamed(restUrl(), name).catch(() => []))
@@ -74,23 +93,7 @@ afterAll(async () => {
 
 test("savepoints every few seconds, the newest two kept, and the record of them survives a restart", async () => {
     const dir = await savepointDirectory();
-    const job = (
-        await flinkJobProvider.create!({
-            gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
-            restUrl: restUrl(),
-            name: target,
-            statements: [
-                `CREATE TEMPORARY TABLE gen_${id} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', 'fields.k.min' = '1', 'fields.k.max' = '10')`,
-                `CREATE TEMPORARY TABLE sink_${id} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
-                `INSERT INTO sink_${id} SELECT k, COUNT(*) FROM gen_${id} GROUP BY k`,
-            ],
-            settings: { "execution.checkpointing.interval": "2 s" },
-            state: "RUNNING",
-            deleteMode: "cancel",
-            waitTimeoutSeconds: 120,
-            version: 1,
-        })
-    ).outs;
+    const job = (await flinkJobProvider.create!(countingJob(target, `${id}`, { rowsPerSecond: 20, keys: 10 }, 1))).outs;
 
     // Every savepoint ever seen on disk, in the order first seen, and the most seen at once.
     const seen: string[] = [];
@@ -152,22 +155,8 @@ test("savepoints every few seconds, the newest two kept, and the record of them 
 
 test("an update that stops the job while a savepoint of it is in progress stops it and resumes it from its own savepoint", async () => {
     const name = `${target}-collide`;
-    const inputs = (version: number) => ({
-        gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
-        restUrl: restUrl(),
-        name,
-        statements: [
-            // Enough keys that a savepoint takes a moment: the stop arrives while it is in progress.
-            `CREATE TEMPORARY TABLE genc_${id} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20000', 'fields.k.min' = '1', 'fields.k.max' = '2000000')`,
-            `CREATE TEMPORARY TABLE sinkc_${id} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
-            `INSERT INTO sinkc_${id} SELECT k, COUNT(*) FROM genc_${id} GROUP BY k`,
-        ],
-        settings: { "execution.checkpointing.interval": "2 s" },
-        state: "RUNNING",
-        deleteMode: "cancel",
-        waitTimeoutSeconds: 120,
-        version,
-    });
+    // Enough keys that a savepoint takes a moment: the stop arrives while it is in progress.
+    const inputs = (version: number) => countingJob(name, `c_${id}`, { rowsPerSecond: 20_000, keys: 2_000_000 }, version);
     let job = (await flinkJobProvider.create!(inputs(1))).outs;
     try {
         await pollFor(
