@@ -76,4 +76,10 @@ describe("npm run bench:soak", () => {
         );
         expect(summary[3]).toMatch(/^\s*with maintenance\s+600000\s+999\s+40 \/ 2\s+1 \/ 1\s+300 \/ 300\s+2\.00\s+1\.90\s+0\.95\s+yes/);
     });
+
+    test("an end query that did not finish within its bound is reported as a lower bound, and the run as not checked", () => {
+        const unread: SoakRun = { ...run(false, [900, 1800], 600), queryEndFinished: false, verifyError: "the mirror could not be read within 600 s" };
+        const row = summaryTable([unread]).split("\n")[2];
+        expect(row).toMatch(/\s+2\.00\s+> 600\.00\s+> 300\.00\s+NO: the mirror could not be read within 600 s$/);
+    });
 });
