@@ -93,9 +93,9 @@ test("the preview shows the maintenance job; up runs it and the outputs say what
     const preview = (await pulumi(["preview", "-s", stack, "--json"])).stdout;
     const plan = previewPlan(preview);
     expect(plan.steps).toContainEqual({ op: "create", ...MAINTENANCE_STEP });
-    // 1 s checkpoints with compaction on: the preview says what a continuous stream does to it, and the fix.
+    // 1 s checkpoints with compaction on: the shortest interval compaction was measured to keep up at, so no warning (below it, one: tests/unit/program/maintenance.test.ts).
     const warnings = (JSON.parse(preview).diagnostics ?? []).filter((d: any) => d.severity === "warning").map((d: any) => String(d.message));
-    expect(warnings.join("\n")).toMatch(/lakehouse:flink\.checkpointIntervalMs is 1000 ms with compaction on .* for the upsert table demographics:/s);
+    expect(warnings.join("\n")).not.toMatch(/checkpointIntervalMs is \d+ ms with compaction on/);
     deployed = true;
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
     outputs = parseStackOutputs(JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json", "--show-secrets"])).stdout)).outputs;

@@ -97,24 +97,25 @@ describe("the compaction cadence warning", () => {
     const cfg = (maintenance: object, checkpointIntervalMs: number, t: object = tables) =>
         parseConfigValues({ maintenance, flink: { checkpointIntervalMs }, source: { createSeedTable: false, tables: t } });
 
-    test("names the key, the interval and the upsert tables when compaction is on and the writer commits more often than every 2 s", () => {
-        const warning = compactionCadenceWarning(cfg({ enabled: true }, 1000));
+    test("names the key, the interval and the upsert tables when compaction is on and the writer commits more often than every second", () => {
+        const warning = compactionCadenceWarning(cfg({ enabled: true }, 500));
         expect(warning).toMatch(
-            /^lakehouse:flink\.checkpointIntervalMs is 1000 ms with compaction on \(lakehouse:maintenance\.rewriteDataFiles\) for the upsert tables orders, people:/,
+            /^lakehouse:flink\.checkpointIntervalMs is 500 ms with compaction on \(lakehouse:maintenance\.rewriteDataFiles\) for the upsert tables orders, people:/,
         );
         expect(warning).not.toContain("audit");
-        expect(warning).toContain("set flink.checkpointIntervalMs to 2000 or more");
-        expect(compactionCadenceWarning(cfg({ enabled: true }, 1000, { people: tables.people }))).toMatch(/for the upsert table people:/);
+        expect(warning).toContain("measured to keep up with a continuous stream of changes at 1000 ms checkpoints, not shorter ones");
+        expect(warning).toContain("set flink.checkpointIntervalMs to 1000 or more");
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 500, { people: tables.people }))).toMatch(/for the upsert table people:/);
     });
 
-    test("is silent at 2 s and longer (the default is 5 s), with maintenance or compaction off, and for append-only tables", () => {
+    test("is silent at 1 s and longer (the default is 5 s), with maintenance or compaction off, and for append-only tables", () => {
         expect(DEFAULTS.flink.checkpointIntervalMs).toBe(5000);
-        expect(compactionCadenceWarning(cfg({ enabled: true }, 1999))).toMatch(/is 1999 ms/);
-        expect(compactionCadenceWarning(cfg({ enabled: true }, 2000))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 999))).toMatch(/is 999 ms/);
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 1000))).toBeUndefined();
         expect(compactionCadenceWarning(cfg({ enabled: true }, 5000))).toBeUndefined();
-        expect(compactionCadenceWarning(cfg({ enabled: false }, 1000))).toBeUndefined();
-        expect(compactionCadenceWarning(cfg({ enabled: true, rewriteDataFiles: { intervalSeconds: 0 } }, 1000))).toBeUndefined();
-        expect(compactionCadenceWarning(cfg({ enabled: true }, 1000, { audit: tables.audit }))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: false }, 500))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true, rewriteDataFiles: { intervalSeconds: 0 } }, 500))).toBeUndefined();
+        expect(compactionCadenceWarning(cfg({ enabled: true }, 500, { audit: tables.audit }))).toBeUndefined();
     });
 });
 
