@@ -85,6 +85,12 @@ export interface SoakRun {
     queryEndSeconds: number;
     /** False when the end query did not finish within its bound (`queryEndSeconds` is then the bound): the mirror could not be read. */
     queryEndFinished?: boolean;
+    /**
+     * The same query on a copy of the mirror's rows at the end written at once (one commit, no delete
+     * files): what it costs on the same rows compacted, so `queryEndSeconds` over it is the files' and
+     * delete files' share, apart from the table's growth. Absent when the end query did not finish.
+     */
+    queryCompactedSeconds?: number;
     verified?: Totals;
     verifyError?: string;
 }
@@ -126,6 +132,8 @@ export function summaryTable(runs: readonly SoakRun[]): string {
             "query start s",
             "query end s",
             "end / start",
+            "same rows compacted s",
+            "end / compacted",
             "exact",
         ],
         runs.map((r) => {
@@ -140,6 +148,8 @@ export function summaryTable(runs: readonly SoakRun[]): string {
                 r.queryStartSeconds.toFixed(2),
                 `${r.queryEndFinished === false ? "> " : ""}${r.queryEndSeconds.toFixed(2)}`,
                 `${r.queryEndFinished === false ? "> " : ""}${(r.queryEndSeconds / r.queryStartSeconds).toFixed(2)}`,
+                r.queryCompactedSeconds === undefined ? "-" : r.queryCompactedSeconds.toFixed(2),
+                r.queryCompactedSeconds === undefined ? "-" : (r.queryEndSeconds / r.queryCompactedSeconds).toFixed(2),
                 r.verified ? "yes" : `NO: ${r.verifyError ?? "not checked"}`,
             ];
         }),
@@ -154,6 +164,29 @@ async function shapeOf(probe: IcebergTableProbe): Promise<TableShape> {
     return { dataFiles: s.dataFiles, deleteFiles: s.deleteFiles, snapshots: s.snapshots };
 }
 
+/** The mirror as the bench's batch session names it: `lake.<namespace>.<table>`. */
+function mirrorTable(session: Session): string {
+    return `lake.${session.stack.outputs.icebergTables.demographics.split(".").slice(1).join(".")}`;
+}
+
+/**
+ * Copies the mirror's rows into a new table in one batch job (CREATE TABLE AS SELECT: one commit, a
+ * few data files, no delete files), times the same full query on the copy, and drops it: what the
+ * query costs on the same rows compacted.
+ */
+async function timeCompactedCopy(session: Session): Promise<number> {
+    const o = session.stack.outputs;
+    const copy = `${mirrorTable(session)}_compacted_copy`;
+    await batchQuery(o.warehouse, `CREATE TABLE ${copy} AS SELECT * FROM ${mirrorTable(session)}`, session.stack.endpoints, FULL_SCAN_BOUND_MS, {
+        "table.dml-sync": "true",
+    });
+    try {
+        return (await timeFullScan(session, copy)).seconds;
+    } finally {
+        await batchQuery(o.warehouse, `DROP TABLE IF EXISTS ${copy}`, session.stack.endpoints).catch(() => undefined);
+    }
+}
+
 /** How long one full-table query may take: the end query of a mirror nothing compacted may not finish at all. */
 export const FULL_SCAN_BOUND_MS = 600_000;
 
@@ -162,12 +195,11 @@ export const FULL_SCAN_BOUND_MS = 600_000;
  * when it did not finish within {@link FULL_SCAN_BOUND_MS} (the gateway's session is closed, which
  * cancels the query's job), so the run is reported rather than lost.
  */
-async function timeFullScan(session: Session): Promise<{ seconds: number; finished: boolean }> {
+async function timeFullScan(session: Session, table = mirrorTable(session)): Promise<{ seconds: number; finished: boolean }> {
     const o = session.stack.outputs;
-    const mirror = `lake.${o.icebergTables.demographics.split(".").slice(1).join(".")}`;
     const started = Date.now();
     try {
-        await batchQuery(o.warehouse, `SELECT COUNT(*), SUM(age), COUNT(DISTINCT city) FROM ${mirror}`, session.stack.endpoints, FULL_SCAN_BOUND_MS);
+        await batchQuery(o.warehouse, `SELECT COUNT(*), SUM(age), COUNT(DISTINCT city) FROM ${table}`, session.stack.endpoints, FULL_SCAN_BOUND_MS);
     } catch (err) {
         if (!/timed out after/.test((err as Error).message)) throw err;
         return { seconds: FULL_SCAN_BOUND_MS / 1000, finished: false };
@@ -217,6 +249,9 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
             const end = await timeFullScan(session);
             const queryEndSeconds = end.seconds;
             log(`full scan of the mirror at the end ${end.finished ? `${queryEndSeconds.toFixed(2)} s` : `did not finish within ${queryEndSeconds} s`}`);
+            const queryCompactedSeconds = end.finished ? await timeCompactedCopy(session) : undefined;
+            if (queryCompactedSeconds !== undefined)
+                log(`the same query on the same rows compacted (a copy written at once) ${queryCompactedSeconds.toFixed(2)} s`);
             // The exactness check reads the whole mirror too: not tried where a full scan could not finish.
             const verification = await verifyRun(
                 session,
@@ -235,6 +270,7 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
                 queryStartSeconds,
                 queryEndSeconds,
                 queryEndFinished: end.finished,
+                ...(queryCompactedSeconds !== undefined ? { queryCompactedSeconds } : {}),
                 ...verification,
             };
         } finally {

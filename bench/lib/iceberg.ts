@@ -123,12 +123,19 @@ export function lakeCatalogStatement(warehouse: string, ep: BenchEndpoints = har
 
 /**
  * One batch query through the stack's SQL Gateway (default: the harness's) in a session with the
- * stack's Iceberg catalog; each statement bounded at `timeoutMs`.
+ * stack's Iceberg catalog (and `properties`, e.g. `table.dml-sync` to wait for an INSERT's job); each
+ * statement bounded at `timeoutMs`.
  */
-export async function batchQuery(warehouse: string, sql: string, ep: BenchEndpoints = harnessBenchEndpoints(), timeoutMs = 180_000): Promise<unknown[][]> {
+export async function batchQuery(
+    warehouse: string,
+    sql: string,
+    ep: BenchEndpoints = harnessBenchEndpoints(),
+    timeoutMs = 180_000,
+    properties: Record<string, string> = {},
+): Promise<unknown[][]> {
     const gateway = ep.sqlGatewayUrl;
     const secrets = [ep.s3.secretAccessKey];
-    return withSession(gateway, { name: "bench-batch-query", properties: { "execution.runtime-mode": "batch" } }, async (session) => {
+    return withSession(gateway, { name: "bench-batch-query", properties: { "execution.runtime-mode": "batch", ...properties } }, async (session) => {
         await gatewayQuery(gateway, session, lakeCatalogStatement(warehouse, ep), timeoutMs, { secrets, what: "the SQL Gateway to create the lake catalog" });
         return gatewayQuery(gateway, session, sql, timeoutMs, { secrets });
     });
