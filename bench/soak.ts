@@ -11,6 +11,7 @@
  *   npm run bench:soak                                   # 30 min per run at 1,000 changes/s
  *   npm run bench:soak -- --minutes 5 --rate 500 --json
  */
+import { isResultTimeout } from "../components/dynamic/flink/gateway";
 import { OptionTable, ParsedOptions, UsageError, formatUsage, parseCommandLine } from "../ops/args";
 import { summarizeTableMetadata } from "../ops/health/table-metadata";
 import { benchLog, emitJsonResult, runBench } from "./lib/cli";
@@ -192,7 +193,7 @@ export const FULL_SCAN_BOUND_MS = 600_000;
 
 /**
  * Times one full-table batch query of the mirror through the SQL Gateway, seconds; `finished` false
- * when it did not finish within {@link FULL_SCAN_BOUND_MS} (the gateway's session is closed, which
+ * when it did not finish within {@link FULL_SCAN_BOUND_MS} (the SQL Gateway closes the operation, which
  * cancels the query's job), so the run is reported rather than lost.
  */
 async function timeFullScan(session: Session, table = mirrorTable(session)): Promise<{ seconds: number; finished: boolean }> {
@@ -201,7 +202,7 @@ async function timeFullScan(session: Session, table = mirrorTable(session)): Pro
     try {
         await batchQuery(o.warehouse, `SELECT COUNT(*), SUM(age), COUNT(DISTINCT city) FROM ${table}`, session.stack.endpoints, FULL_SCAN_BOUND_MS);
     } catch (err) {
-        if (!/timed out after/.test((err as Error).message)) throw err;
+        if (!isResultTimeout(err)) throw err;
         return { seconds: FULL_SCAN_BOUND_MS / 1000, finished: false };
     }
     return { seconds: (Date.now() - started) / 1000, finished: true };

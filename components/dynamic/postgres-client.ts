@@ -9,6 +9,7 @@
  * Serialization-safe (see ./toolkit/README.md): `pg` is `require`d inside the function.
  */
 import { PROVIDER_DEFAULTS } from "../defaults";
+import { pemProblem } from "./toolkit/pem";
 import { redact } from "./toolkit/redact";
 
 export interface PostgresTarget {
@@ -62,9 +63,14 @@ export function checkPostgresTls(tls: PostgresTls | undefined, at = "tls"): { pr
             property: `${at}.sslmode`,
             reason: `"${tls.sslmode}" must be one of ${modes.join(", ")}${["allow", "prefer"].includes(tls.sslmode) ? " (allow and prefer may fall back to plaintext: say which one you want)" : ""}`,
         });
-    for (const key of ["caCert", "clientCert"] as const)
-        if (typeof tls[key] === "string" && !/-----BEGIN CERTIFICATE-----/.test(tls[key]!))
-            failures.push({ property: `${at}.${key}`, reason: "must be PEM text (-----BEGIN CERTIFICATE----- ...), not a file name" });
+    for (const [key, kind] of [
+        ["caCert", "certificate"],
+        ["clientCert", "certificate"],
+        ["clientKey", "private key"],
+    ] as const) {
+        const problem = pemProblem(tls[key], kind);
+        if (problem) failures.push({ property: `${at}.${key}`, reason: problem });
+    }
     if ((tls.clientCert !== undefined) !== (tls.clientKey !== undefined))
         failures.push({
             property: `${at}.${tls.clientCert !== undefined ? "clientKey" : "clientCert"}`,

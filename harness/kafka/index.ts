@@ -278,15 +278,16 @@ const kafkaTls: ServiceDefinition = {
 
     endpoints(ctx) {
         const t = tlsCfg(ctx);
+        const certs = certificateFiles(ctx.runDir);
         return {
             bootstrapServers: `127.0.0.1:${t.brokerPort}`,
             securityProtocol: "SASL_SSL",
             saslMechanism: t.mechanism,
             username: t.client.username,
             password: t.client.password,
-            caFile: certificateFiles(ctx.runDir).caCert,
-            clientCertFile: certificateFiles(ctx.runDir).clientCert,
-            clientKeyFile: certificateFiles(ctx.runDir).clientKey,
+            caFile: certs.caCert,
+            clientCertFile: certs.clientCert,
+            clientKeyFile: certs.clientKey,
         };
     },
 };

@@ -1,6 +1,6 @@
 /**
- * The harness's own certificate authority, for the services it runs with TLS (issue 19: Kafka's
- * SASL_SSL listener, and later PostgreSQL with `ssl=on`): a CA, a server certificate for 127.0.0.1 and
+ * The harness's own certificate authority, for the services it runs with TLS (issue 19: kafka-tls's
+ * SASL_SSL listener, postgres-tls's `ssl=on`): a CA, a server certificate for 127.0.0.1 and
  * localhost, and a client certificate for mutual TLS, all PEM, made once per run directory with the
  * `openssl` command line (.ci/run installs it) and kept. Keys are unencrypted PKCS#8 (what Kafka's PEM
  * key stores and PostgreSQL read), readable by their owner only. Test infrastructure: the product never

@@ -121,10 +121,15 @@ export function tlsHbaConf(certUser: string): string {
     ].join("\n");
 }
 
+/** The server settings naming the certificate files in the cluster's own TLS directory. */
+function serverCertificateSettings(dir: string): { ssl_cert_file: string; ssl_key_file: string; ssl_ca_file: string } {
+    return { ssl_cert_file: path.join(dir, "server.pem"), ssl_key_file: path.join(dir, "server.key"), ssl_ca_file: path.join(dir, "ca.pem") };
+}
+
 /** Copies the server's certificate, key and the CA into the cluster's own directory, owned by its user (PostgreSQL refuses a key others can read). */
-function installServerCertificates(certs: HarnessCertificates, dir: string, user: string | undefined): Record<string, string> {
+function installServerCertificates(certs: HarnessCertificates, dir: string, user: string | undefined): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const files = { ssl_cert_file: path.join(dir, "server.pem"), ssl_key_file: path.join(dir, "server.key"), ssl_ca_file: path.join(dir, "ca.pem") };
+    const files = serverCertificateSettings(dir);
     fs.copyFileSync(certs.serverCert, files.ssl_cert_file);
     fs.copyFileSync(certs.serverKey, files.ssl_key_file);
     fs.copyFileSync(certs.caCert, files.ssl_ca_file);
@@ -135,7 +140,6 @@ function installServerCertificates(certs: HarnessCertificates, dir: string, user
             fs.chownSync(f, u.uid, u.gid);
         }
     }
-    return files;
 }
 
 function postgresService(flavour: Flavour): ServiceDefinition {
@@ -172,9 +176,7 @@ function postgresService(flavour: Flavour): ServiceDefinition {
             if (d.base !== inRun && !fs.existsSync(inRun)) fs.symlinkSync(d.base, inRun);
             ownDir(d.base, user);
             ownDir(d.socket, user);
-            if (flavour.tls) {
-                installServerCertificates(ensureCertificates(ctx), d.tls, user);
-            }
+            if (flavour.tls) installServerCertificates(ensureCertificates(ctx), d.tls, user);
             const versionFile = path.join(d.data, "PG_VERSION");
             if (fs.existsSync(versionFile)) {
                 const found = fs.readFileSync(versionFile, "utf8").trim();
@@ -234,9 +236,7 @@ function postgresService(flavour: Flavour): ServiceDefinition {
                 ...(flavour.tls
                     ? {
                           ssl: "on",
-                          ssl_cert_file: path.join(d.tls, "server.pem"),
-                          ssl_key_file: path.join(d.tls, "server.key"),
-                          ssl_ca_file: path.join(d.tls, "ca.pem"),
+                          ...serverCertificateSettings(d.tls),
                           ssl_min_protocol_version: "TLSv1.2",
                       }
                     : {}),

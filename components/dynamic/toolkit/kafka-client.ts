@@ -4,6 +4,7 @@
  * likely fix for each way a connection fails (a wrong password, a certificate not trusted, TLS on a
  * plaintext port or the reverse). Serialization-safe (see ./README.md): functions and literals only.
  */
+import { pemProblem } from "./pem";
 
 /** What the resource is given about how to reach Kafka (nothing secret: that is {@link KafkaClientCredentials}). */
 export interface KafkaClientSecurity {
@@ -81,16 +82,17 @@ export function checkKafkaClientSecurity(
             if (security[key] !== undefined)
                 failures.push({ property: `${at}.${key}`, reason: `is set but ${security.protocol} has no TLS: use SSL or SASL_SSL, or remove it` });
     }
-    for (const key of ["caCert", "clientCert"] as const)
-        if (known(security[key]) && !/-----BEGIN CERTIFICATE-----/.test(security[key]!))
-            failures.push({ property: `${at}.${key}`, reason: "must be PEM text (-----BEGIN CERTIFICATE----- ...), not a file name" });
+    for (const key of ["caCert", "clientCert"] as const) {
+        const problem = pemProblem(security[key], "certificate");
+        if (problem) failures.push({ property: `${at}.${key}`, reason: problem });
+    }
     if ((security.clientCert !== undefined) !== (credentials?.clientKey !== undefined))
         failures.push({
             property: security.clientCert !== undefined ? `${secretAt}.clientKey` : `${at}.clientCert`,
             reason: "mutual TLS needs both the client certificate and its key",
         });
-    if (typeof credentials?.clientKey === "string" && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(credentials.clientKey))
-        failures.push({ property: `${secretAt}.clientKey`, reason: "must be a PEM private key (-----BEGIN PRIVATE KEY----- ...)" });
+    const keyProblem = pemProblem(credentials?.clientKey, "private key");
+    if (keyProblem) failures.push({ property: `${secretAt}.clientKey`, reason: keyProblem });
     return failures;
 }
 

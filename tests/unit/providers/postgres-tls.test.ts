@@ -39,6 +39,9 @@ describe("checkPostgresTls", () => {
         expect(checkPostgresTls({ sslmode: "verify-full", caCert: "ca.pem" })).toEqual([
             { property: "tls.caCert", reason: "must be PEM text (-----BEGIN CERTIFICATE----- ...), not a file name" },
         ]);
+        expect(checkPostgresTls({ sslmode: "verify-full", clientCert: CA, clientKey: "client.key" })).toEqual([
+            { property: "tls.clientKey", reason: "must be a PEM private key (-----BEGIN PRIVATE KEY----- ...)" },
+        ]);
         expect(checkPostgresTls({ sslmode: "verify-full", clientCert: CA })).toEqual([
             { property: "tls.clientKey", reason: "a client certificate login needs both the certificate and its key" },
         ]);

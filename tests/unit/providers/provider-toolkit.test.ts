@@ -201,7 +201,8 @@ describe("serialization", () => {
             const failed = await requestJson({ service: "S", baseUrl: base, path: "/" }).catch((e: Error) => e.message);
             const refused = await tcpConnectProblem(base.slice("http://".length), 1000);
             const kafka = kafkajsSecurity({ protocol: "SASL_PLAINTEXT", saslMechanism: "PLAIN", username: "u" }, { password: "p" });
-            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0, refused, kafka };
+            const pem = checkKafkaClientSecurity({ protocol: "SSL", caCert: "ca.pem" }, undefined).map((f) => f.property);
+            return { diff, polled, failed: redact(failed, [base]), known: isKnown("x"), delay: backoffDelay(0) > 0, refused, kafka, pem };
         };
         const serialized = await serializeFunction(fn, { allowSecrets: true });
         const Module = require("module");
@@ -216,6 +217,7 @@ describe("serialization", () => {
             delay: true,
             refused: "ECONNREFUSED",
             kafka: { sasl: { mechanism: "plain", username: "u", password: "p" } },
+            pem: ["security.caCert"],
         });
     });
 });
