@@ -12,9 +12,9 @@ import { LakehouseOutputs } from "./components/outputs";
 
 export = async (): Promise<LakehouseOutputs> => {
     const repoRoot = path.resolve(__dirname);
-    const { config, credentials, credentialValues } = loadLakehouseConfig();
+    const { config, credentials, credentialValues, clientSecrets, clientSecretValues } = loadLakehouseConfig();
     const jobTemplates = readJobTemplates(repoRoot);
-    await checkExternalServices(config, { pgPassword: credentialValues.postgresPassword, s3Secret: credentialValues.minioRootPassword });
-    const lakehouse = new Lakehouse("lakehouse", { config, credentials, repoRoot, jobTemplates, checkExternalServices: false });
+    await checkExternalServices(config, { pgPassword: credentialValues.postgresPassword, s3Secret: credentialValues.minioRootPassword, ...clientSecretValues });
+    const lakehouse = new Lakehouse("lakehouse", { config, credentials, clientSecrets, repoRoot, jobTemplates, checkExternalServices: false });
     return lakehouse.outputs;
 };

@@ -3,6 +3,7 @@ import { KafkaConfig, ResourceSize } from "./config";
 import { DEFAULTS, PORTS } from "./defaults";
 import { DeployedWorkload, ImageSpec, Endpoint, Platform, WorkloadSpec } from "./platform";
 import { POSTGRES_SECRETS } from "./postgres";
+import { connectWorkerKafkaSecurity } from "./secured-clients";
 
 export interface KafkaConnectArgs {
     /** The image it runs (`lakehouse:images`): the project's own unless the stack names one. */
@@ -48,6 +49,9 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
     const heapMiB = Math.max(256, Math.floor(args.resources.memoryMiB * 0.6));
     const json = "org.apache.kafka.connect.json.JsonConverter";
     const provider = DEFAULTS.connect.passwordConfigProvider;
+    // TLS and SASL to an external Kafka (lakehouse:kafka.security): the worker's, its producers' and consumers' settings.
+    const security = connectWorkerKafkaSecurity(args.kafka.security);
+    const providerVariables = [DEFAULTS.connect.replicationPasswordEnv, ...security.providerVariables];
     return {
         name: "connect",
         service: "connect",
@@ -78,10 +82,12 @@ export function kafkaConnectWorkload(args: Omit<KafkaConnectArgs, "platform">): 
             // provider may read only that variable (not the worker's other env).
             CONNECT_CONFIG_PROVIDERS: provider,
             [`CONNECT_CONFIG_PROVIDERS_${provider.toUpperCase()}_CLASS`]: ENV_CONFIG_PROVIDER_CLASS,
-            [`CONNECT_CONFIG_PROVIDERS_${provider.toUpperCase()}_PARAM_ALLOWLIST_PATTERN`]: `^${DEFAULTS.connect.replicationPasswordEnv}$`,
+            [`CONNECT_CONFIG_PROVIDERS_${provider.toUpperCase()}_PARAM_ALLOWLIST_PATTERN`]:
+                providerVariables.length === 1 ? `^${providerVariables[0]}$` : `^(${providerVariables.join("|")})$`,
+            ...security.env,
         },
         // From the stack's secret: a Kubernetes Secret key reference, a secret env entry on Docker.
-        secretEnv: { [DEFAULTS.connect.replicationPasswordEnv]: { secret: POSTGRES_SECRETS.replication } },
+        secretEnv: { [DEFAULTS.connect.replicationPasswordEnv]: { secret: POSTGRES_SECRETS.replication }, ...security.secretEnv },
         ports: [{ name: "rest", port: PORTS.connect, hostPort: PORTS.connect }],
         volumes: [],
         files: [],

@@ -93,6 +93,9 @@ export const DEFAULTS = {
          */
         passwordConfigProvider: "env",
         replicationPasswordEnv: "LAKEHOUSE_REPLICATION_PASSWORD",
+        /** The workers' env variables of a secured Kafka's SASL password and client key (`lakehouse:kafka.security`), resolved by the same provider. */
+        kafkaPasswordEnv: "LAKEHOUSE_KAFKA_PASSWORD",
+        kafkaClientKeyEnv: "LAKEHOUSE_KAFKA_CLIENT_KEY",
     },
     storage: {
         /** Where the warehouse lives: `minio` (deployed with the stack) or `aws` (an S3 bucket made with @pulumi/aws). */

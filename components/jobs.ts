@@ -50,7 +50,7 @@ export interface JobTemplateValues {
 }
 
 /** The `{{secret.*}}` names a rendered job may use, and what fills them. */
-export const JOB_SECRETS = ["s3SecretAccessKey"] as const;
+export const JOB_SECRETS = ["s3SecretAccessKey", "kafkaJaasConfig", "kafkaClientKey"] as const;
 
 /** The job templates, as text. */
 export interface JobTemplates {
@@ -86,12 +86,13 @@ export function renderSqlTemplate(template: string, values: Record<string, strin
 /**
  * The statements of one table's job: the catalog first, then each mode's source and sink tables, and
  * last the job: the mode's INSERT, or both INSERTs in one statement set (one job, one consumer of
- * each source, one checkpoint committing both tables).
+ * each source, one checkpoint committing both tables). `kafkaSecurityOptions` fills `{{kafkaSecurityOptions}}`
+ * (components/secured-clients.ts `flinkKafkaSecurityOptions`; empty for PLAINTEXT).
  */
-export function renderTableJob(templates: JobTemplates, values: JobTemplateValues, table: TableDefinition): string[] {
+export function renderTableJob(templates: JobTemplates, values: JobTemplateValues, table: TableDefinition, kafkaSecurityOptions = ""): string[] {
     const vars = values as unknown as Record<string, string>;
     const names = icebergTableNames(values.table, table.mode);
-    const fragments = { ...tableSqlFragments(table), upsertTable: names.upsert ?? "", changelogTable: names.changelog ?? "" };
+    const fragments = { ...tableSqlFragments(table), upsertTable: names.upsert ?? "", changelogTable: names.changelog ?? "", kafkaSecurityOptions };
     const writes = modeWrites(table.mode);
     const setup: string[] = [];
     const inserts: string[] = [];

@@ -2,7 +2,7 @@ import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_S3_SECRETS, AwsWarehouse, AwsWarehouseArgs } from "./aws-storage";
-import { ConfiguredCredentials, CredentialKey, ImageService, LakehouseConfig } from "./config";
+import { ClientSecretKey, ClientSecrets, ConfiguredCredentials, CredentialKey, ImageService, LakehouseConfig } from "./config";
 import { KafkaConnect, KafkaConnectArgs } from "./connect";
 import { Credentials } from "./credentials";
 import { dataGuardFor, protectsData } from "./data-protection";
@@ -53,6 +53,7 @@ import { DockerPlatform } from "./platform/docker";
 import { KubernetesPlatform } from "./platform/kubernetes";
 import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
+import { clientSecretRegistry, flinkKafkaSecurityOptions, kafkaJobSecrets, kafkaTopicSecurity, sourceTlsInputs } from "./secured-clients";
 import { checkDeclaredColumnsWhenReachable } from "./source-check";
 import { checkLocalImagesOnEngine } from "./image-check";
 
@@ -66,6 +67,8 @@ export interface LakehouseArgs {
     config: LakehouseConfig;
     /** Credentials the stack set as secrets; the rest are generated. */
     credentials: ConfiguredCredentials;
+    /** Secrets for a secured Kafka or PostgreSQL the stack set (`kafkaPassword`, `kafkaClientKey`, `postgresClientKey`); default none. */
+    clientSecrets?: ClientSecrets;
     /** Repository root, for image build contexts. */
     repoRoot: string;
     /** Docker provider to use instead of the default (docker platform; on kubernetes, the engine that builds and pushes the Flink image). */
@@ -162,6 +165,8 @@ export class Lakehouse extends pulumi.ComponentResource {
     readonly dremio?: Dremio;
     /** Resolves once every external service passed its checks; rejects naming each that failed. */
     readonly externalChecks: pulumi.Output<boolean>;
+    /** The secrets for a secured Kafka or PostgreSQL the stack set (`lakehouse:kafkaPassword`, ...). */
+    readonly clientSecrets: ClientSecrets;
     /** The warehouse bucket (on MinIO, when it is reachable from the machine running Pulumi; on AWS, always). */
     readonly bucket?: pulumi.Resource;
     /** The Iceberg namespace in Nessie (on `nessie.branch`), when Nessie is reachable. */
@@ -176,11 +181,13 @@ export class Lakehouse extends pulumi.ComponentResource {
         const cfg = args.config;
         const child = { parent: this };
         this.config = cfg;
+        this.clientSecrets = args.clientSecrets ?? {};
 
         // Secrets, the warehouse on AWS S3 (storage.provider aws), and where the workloads run.
         this.credentials = new Credentials(`${name}-credentials`, { configured: args.credentials, needed: neededCredentials(cfg) }, child);
         if (cfg.storage.provider === "aws") this.awsWarehouse = new AwsWarehouse(`${name}-s3`, awsWarehouseArgs(cfg), child);
-        this.platform = createPlatform(name, cfg, { ...this.credentials.registry, ...(this.awsWarehouse?.registry ?? {}) }, args, this);
+        const secretRegistry = { ...this.credentials.registry, ...(this.awsWarehouse?.registry ?? {}), ...clientSecretRegistry(args.clientSecrets ?? {}) };
+        this.platform = createPlatform(name, cfg, secretRegistry, args, this);
 
         // The services, each started once what it needs reports healthy.
         this.postgres = new Postgres(`${name}-postgres`, postgresArgs(cfg, this.platform), child);
@@ -191,7 +198,8 @@ export class Lakehouse extends pulumi.ComponentResource {
             ? awsObjectStore(this.awsWarehouse)
             : minioObjectStore(cfg, this.minio!, this.credentials.values.minioRootPassword!);
         // The checks of the services the stack says exist, gating whatever Pulumi manages inside them.
-        this.externalChecks = args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values);
+        this.externalChecks =
+            args.checkExternalServices === false ? pulumi.output(true) : externalServicesChecked(cfg, this.credentials.values, args.clientSecrets ?? {});
         const guards = dataGuards(cfg);
         // The warehouse bucket before what keeps state in it (Flink's HA store and checkpoints, Dremio's source).
         this.bucket = this.awsWarehouse
@@ -218,7 +226,7 @@ export class Lakehouse extends pulumi.ComponentResource {
         // passed their checks. What holds data is guarded unless the stack allows losing it (lakehouse:allowDataLoss).
         const reach = pulumiReach(this);
         // Best effort, bounded, and no input of any resource: the declared columns against the live source (components/source-check.ts).
-        checkDeclaredColumnsWhenReachable(cfg, reach.postgres, this.credentials.values.postgresPassword!, this);
+        checkDeclaredColumnsWhenReachable(cfg, reach.postgres, this.credentials.values.postgresPassword!, this, args.clientSecrets?.postgresClientKey);
         this.namespace = this.createNessieNamespace(name, cfg, reach.nessieApi, guards);
         this.pipeline = this.createPipeline(name, cfg, args, reach, guards.connector);
         this.dremioCatalog = this.createDremioCatalog(name, cfg, reach.dremio);
@@ -296,6 +304,10 @@ export class Lakehouse extends pulumi.ComponentResource {
         const v = this.credentials.values;
         const store = this.objectStore;
         const templates = args.jobTemplates ?? readJobTemplates(args.repoRoot);
+        // TLS and SASL to an external PostgreSQL and Kafka (components/secured-clients.ts); nothing for plaintext.
+        const clientSecrets = args.clientSecrets ?? {};
+        const sourceTls = sourceTlsInputs(cfg, clientSecrets);
+        const kafkaSecurity = kafkaTopicSecurity(cfg, clientSecrets);
 
         const cdcSource = new CdcSource(
             `${name}-cdc-source`,
@@ -311,6 +323,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                 replicationPassword: v.replicationPassword!,
                 createSeedTable: cfg.source.createSeedTable,
                 signalTable: signalTableName(cfg.source.publication),
+                ...sourceTls,
             },
             { parent: this, dependsOn: this.postgres.workload.ready },
         );
@@ -324,6 +337,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                         topic,
                         partitions: cfg.kafka.topicPartitions,
                         replicationFactor: cfg.kafka.replicationFactor,
+                        ...kafkaSecurity,
                     },
                     { parent: this, dependsOn: this.kafka.brokers.flatMap((b) => b.ready) },
                 ),
@@ -366,6 +380,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     signalTable: signalTableName(cfg.source.publication),
                     adminUser: cfg.source.adminUser,
                     adminPassword: v.postgresPassword!,
+                    ...sourceTls,
                     connectUrl: this.afterExternalChecks(connectHost),
                     connectorName: connectorName(cfg),
                     addedAt: cdcSource.addedTables.apply((added) => added?.[table]),
@@ -393,14 +408,19 @@ export class Lakehouse extends pulumi.ComponentResource {
                         statements: pulumi
                             .output(store.accessKeyId)
                             .apply((s3AccessKeyId) =>
-                                renderTableJob(templates, jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table), cfg.source.tableDefinitions[table]),
+                                renderTableJob(
+                                    templates,
+                                    jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table),
+                                    cfg.source.tableDefinitions[table],
+                                    flinkKafkaSecurityOptions(cfg.kafka.security),
+                                ),
                             ),
                         // Columns added to the config reach the existing Iceberg tables before the job resumes.
                         sinkTables: jobSinkTables(cfg, table),
                         // A changed column type recreates a table with rows only where the stack allows losing tables.
                         recreateOnTypeChange: !protectsData(cfg.allowDataLoss, "tables"),
                         settings: jobSettings(cfg, table),
-                        secrets: { s3SecretAccessKey: store.secretAccessKey },
+                        secrets: { s3SecretAccessKey: store.secretAccessKey, ...kafkaJobSecrets(cfg, clientSecrets) },
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,
                         restorePointsKept: cfg.pipeline.jobRestorePointsKept,
@@ -812,7 +832,7 @@ export function dataGuards(cfg: LakehouseConfig) {
 }
 
 /** What to check of each service the stack says already exists (pure: from config alone). */
-export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): PreflightCheck[] {
+export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalCheckSecrets): PreflightCheck[] {
     const ext = cfg.external;
     const checks: PreflightCheck[] = [];
     const base = (url: string) => url.replace(/\/+$/, "");
@@ -824,8 +844,23 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPasswor
             user: cfg.source.adminUser,
             password: secrets.pgPassword ?? "",
             database: cfg.source.database,
+            ...(cfg.source.tls ? { tls: { ...cfg.source.tls, ...(secrets.postgresClientKey ? { clientKey: secrets.postgresClientKey } : {}) } } : {}),
         });
-    if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
+    // A secured Kafka: a real login (SASL, TLS trust); plaintext: each broker answers TCP.
+    if (ext.kafka && cfg.kafka.security)
+        checks.push({
+            service: "kafka",
+            kind: "kafka",
+            target: {
+                bootstrapServers: ext.kafka.bootstrapServers,
+                security: cfg.kafka.security,
+                credentials: {
+                    ...(secrets.kafkaPassword ? { password: secrets.kafkaPassword } : {}),
+                    ...(secrets.kafkaClientKey ? { clientKey: secrets.kafkaClientKey } : {}),
+                },
+            },
+        });
+    else if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
     if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${base(ext.connect.url)}/connector-plugins` });
     if (ext.minio)
         checks.push({
@@ -845,21 +880,37 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: { pgPasswor
     return checks;
 }
 
+/** The secret values the external checks log in with (never shown in a message). */
+export type ExternalCheckSecrets = { pgPassword?: string; s3Secret?: string } & Partial<Record<ClientSecretKey, string>>;
+
 /**
  * Checks every external service before the program registers a single resource: the program's
  * first step, so a wrong endpoint or password fails `preview`/`up` fast and creates nothing.
  */
-export async function checkExternalServices(cfg: LakehouseConfig, secrets: { pgPassword?: string; s3Secret?: string }): Promise<void> {
+export async function checkExternalServices(cfg: LakehouseConfig, secrets: ExternalCheckSecrets): Promise<void> {
     const checks = externalServiceChecks(cfg, secrets);
     if (checks.length) await runPreflight(checks, cfg.externalCheckTimeoutSeconds * 1000);
 }
 
 /** `checkExternalServices` with the stack's passwords once they are known: resolves to true, or rejects naming each service that failed. */
-export function externalServicesChecked(cfg: LakehouseConfig, passwords: Partial<Record<CredentialKey, pulumi.Output<string>>>): pulumi.Output<boolean> {
-    return pulumi.all([passwords.postgresPassword!, passwords.minioRootPassword ?? ""]).apply(async ([pgPassword, s3Secret]) => {
-        await checkExternalServices(cfg, { pgPassword, s3Secret });
-        return true;
-    });
+export function externalServicesChecked(
+    cfg: LakehouseConfig,
+    passwords: Partial<Record<CredentialKey, pulumi.Output<string>>>,
+    clientSecrets: ClientSecrets = {},
+): pulumi.Output<boolean> {
+    return pulumi
+        .all([
+            passwords.postgresPassword!,
+            passwords.minioRootPassword ?? "",
+            clientSecrets.kafkaPassword ?? "",
+            clientSecrets.kafkaClientKey ?? "",
+            clientSecrets.postgresClientKey ?? "",
+        ])
+        .apply(async ([pgPassword, s3Secret, kafkaPassword, kafkaClientKey, postgresClientKey]) => {
+            const given = Object.fromEntries(Object.entries({ kafkaPassword, kafkaClientKey, postgresClientKey }).filter(([, value]) => value !== ""));
+            await checkExternalServices(cfg, { pgPassword, s3Secret, ...given });
+            return true;
+        });
 }
 
 /** The stack's platform: its renderer (none on `external`) plus the services that already exist. */

@@ -10,6 +10,7 @@ import { JobTemplateValues, jobName } from "./jobs";
 import type { PipelineTableOutput } from "./outputs/contract";
 import { WIRE_FORM_SETTINGS, readsUtcText } from "./column-types";
 import { signalTableName } from "./dynamic/cdc-source";
+import { debeziumTlsSettings } from "./secured-clients";
 import { CHANGELOG_METADATA_COLUMNS, icebergTableNames, modeWrites } from "./tables";
 
 /** Kafka Connect connector name of the stack's CDC connector. */
@@ -82,6 +83,8 @@ export function debeziumConnectorConfig(cfg: LakehouseConfig, databaseAddress: s
         // docs/column-types.md): exact decimals as strings, microsecond time and timestamp(4-6)
         // values, ISO-8601 intervals, bytea as base64.
         ...WIRE_FORM_SETTINGS,
+        // TLS to an external PostgreSQL (lakehouse:source.tls): the sslmode and the CA inline.
+        ...debeziumTlsSettings(cfg),
     };
     return { ...defaults, ...extra };
 }

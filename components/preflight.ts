@@ -3,7 +3,9 @@
  * credentials, before anything is created in them. Every check is bounded, retries with backoff,
  * and fails with an error that names the service and the endpoint (never a credential).
  */
+import { PostgresTls, postgresConnectFix, postgresSsl } from "./dynamic/postgres-client";
 import { backoffDelay, sleep } from "./dynamic/toolkit/backoff";
+import { KafkaAdminTarget, kafkaConnectFix, withKafkaAdmin } from "./dynamic/toolkit/kafka-client";
 import { tcpConnectProblem } from "./dynamic/toolkit/tcp";
 
 export class PreflightError extends Error {
@@ -72,8 +74,11 @@ export async function httpGet(url: string, timeoutMs: number, ok: (status: numbe
 /** Thrown for answers that retrying will not change (authentication). */
 export class CredentialsRejected extends Error {}
 
-/** Logs in to PostgreSQL with `pg`; a rejected password is fatal, a refused connection is retried. */
-export async function postgresLogin(address: string, user: string, password: string, database: string, timeoutMs: number): Promise<void> {
+/**
+ * Logs in to PostgreSQL with `pg`, over TLS as `tls` says; a rejected password, an untrusted certificate
+ * or a TLS mismatch is fatal (with the likely fix), a refused connection is retried.
+ */
+export async function postgresLogin(address: string, user: string, password: string, database: string, timeoutMs: number, tls?: PostgresTls): Promise<void> {
     const { Client } = require("pg") as typeof import("pg");
     const separator = address.lastIndexOf(":");
     const client = new Client({
@@ -83,17 +88,47 @@ export async function postgresLogin(address: string, user: string, password: str
         password,
         database,
         connectionTimeoutMillis: timeoutMs,
+        ssl: postgresSsl(tls),
     });
+    // A server that drops the connection is reported by connect's rejection; the event must not crash the process.
+    client.on("error", () => undefined);
     try {
         await client.connect();
         await client.query("SELECT 1");
     } catch (err) {
         const code = (err as { code?: string }).code;
-        // 28P01 invalid password, 28000 invalid authorization, 3D000 no such database.
-        if (code === "28P01" || code === "28000" || code === "3D000") throw new CredentialsRejected((err as Error).message);
-        throw new Error((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+        const message = (err as Error).message;
+        const fix = postgresConnectFix(message, tls);
+        // 28P01 invalid password, 28000 invalid authorization, 3D000 no such database; TLS answers do not change either.
+        const stackFix = fix.replace(/\b(sslmode|caCert|clientCert)\b/g, "lakehouse:source.tls.$1").replace(/\bclientKey\b/g, "lakehouse:postgresClientKey");
+        if (code === "28P01" || code === "28000" || code === "3D000" || fix) throw new CredentialsRejected(`${message}${stackFix ? `; ${stackFix}` : ""}`);
+        throw new Error((err as NodeJS.ErrnoException).code ?? message);
     } finally {
         await client.end().catch(() => undefined);
+    }
+}
+
+/** The provider inputs a Kafka connection error names, as the stack's keys (the checks run before any resource exists). */
+export function asStackKafkaKeys(message: string): string {
+    return message
+        .replace(/\bcredentials\.password\b/g, "lakehouse:kafkaPassword")
+        .replace(/\bcredentials\.clientKey\b/g, "lakehouse:kafkaClientKey")
+        .replace(/(^|[^:.\w])security\.(protocol|saslMechanism|username|caCert|clientCert)\b/g, "$1lakehouse:kafka.security.$2")
+        .replace(/(?<![.\w])protocol (SSL|SASL_SSL|SASL_PLAINTEXT|PLAINTEXT)\b/g, "lakehouse:kafka.security.protocol $1");
+}
+
+/**
+ * Connects a Kafka admin with the stack's security and lists the topics; a refused login, an untrusted
+ * certificate or a protocol mismatch is fatal (with the likely fix, naming the stack's keys), an
+ * unreachable broker is retried.
+ */
+export async function kafkaLogin(target: KafkaAdminTarget, timeoutMs: number): Promise<void> {
+    try {
+        await withKafkaAdmin(target, (admin) => admin.listTopics(), { connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, retries: 0 });
+    } catch (err) {
+        const message = asStackKafkaKeys((err as Error).message);
+        if (kafkaConnectFix((err as Error).message, target.security)) throw new CredentialsRejected(message);
+        throw new Error(message);
     }
 }
 
@@ -118,7 +153,8 @@ export async function s3Login(endpoint: string, region: string, accessKeyId: str
 export type PreflightCheck =
     | { service: string; kind: "tcp"; address: string }
     | { service: string; kind: "http"; url: string }
-    | { service: string; kind: "postgres"; address: string; user: string; password: string; database: string }
+    | { service: string; kind: "postgres"; address: string; user: string; password: string; database: string; tls?: PostgresTls }
+    | { service: string; kind: "kafka"; target: KafkaAdminTarget }
     | { service: string; kind: "s3"; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
 
 /** Where a check points, for messages. */
@@ -131,6 +167,8 @@ export function describeCheck(check: PreflightCheck): string {
             return check.url;
         case "s3":
             return check.endpoint;
+        case "kafka":
+            return check.target.bootstrapServers;
     }
 }
 
@@ -149,7 +187,14 @@ export async function runPreflight(checks: PreflightCheck[], timeoutMs: number):
                 case "postgres":
                     return retryUntil(
                         `${what} refused user "${c.user}" or is unreachable`,
-                        () => postgresLogin(c.address, c.user, c.password, c.database, perAttempt),
+                        () => postgresLogin(c.address, c.user, c.password, c.database, perAttempt, c.tls),
+                        { timeoutMs },
+                        fatal,
+                    );
+                case "kafka":
+                    return retryUntil(
+                        `${what} (${c.target.security?.protocol ?? "PLAINTEXT"}) refused the client or is unreachable`,
+                        () => kafkaLogin(c.target, perAttempt),
                         { timeoutMs },
                         fatal,
                     );

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "./config";
 import { normalizeColumnType } from "./column-types";
+import { PostgresTls, postgresSsl } from "./dynamic/postgres-client";
 import { LiveTable, PgColumnType, mapPostgresType } from "./source-types";
 import { TableDefinition, modeWrites } from "./tables";
 
@@ -262,6 +263,8 @@ export interface SourceCheckTarget {
     user: string;
     password: string;
     database: string;
+    /** TLS as the stack's `source.tls` (with the client key); default none. */
+    tls?: PostgresTls;
 }
 
 /**
@@ -283,7 +286,9 @@ export async function compareWithDatabase(
         database: target.database,
         connectionTimeoutMillis: timeoutMs,
         statement_timeout: timeoutMs,
+        ssl: postgresSsl(target.tls),
     });
+    client.on("error", () => undefined);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -333,6 +338,7 @@ export function checkDeclaredColumnsWhenReachable(
     address: string | undefined,
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
+    clientKey?: pulumi.Input<string>,
 ): void {
     if (!pulumi.runtime.hasEngine()) return;
     const skipped = (why: string) => void pulumi.log.info(`Comparing lakehouse:source.tables with the database was skipped: ${why}`, parent);
@@ -340,11 +346,12 @@ export function checkDeclaredColumnsWhenReachable(
         skipped("PostgreSQL is not reachable from the machine running Pulumi (not published to it)");
         return;
     }
-    pulumi.unsecret(pulumi.output(password)).apply(async (pw) => {
+    pulumi.unsecret(pulumi.all([password, clientKey ?? ""])).apply(async ([pw, key]) => {
         // Keeps the program running until the comparison has reported.
         const done = pulumi.runtime.rpcKeepAlive();
         try {
-            const result = await compareWithDatabase(cfg, { address, user: cfg.source.adminUser, password: pw, database: cfg.source.database });
+            const tls = cfg.source.tls ? { ...cfg.source.tls, ...(key ? { clientKey: key } : {}) } : undefined;
+            const result = await compareWithDatabase(cfg, { address, user: cfg.source.adminUser, password: pw, database: cfg.source.database, tls });
             if ("skipped" in result) return skipped(result.skipped);
             for (const p of result.problems.filter((x) => x.severity === "info")) pulumi.log.info(`${p.key}: ${p.message}`, parent);
             for (const p of result.problems.filter((x) => x.severity === "warning")) pulumi.log.warn(`${p.key}: ${p.message}`, parent);

@@ -11,6 +11,8 @@ CREATE TEMPORARY TABLE {{table}}_cdc (
     'connector' = 'kafka',
     'topic' = '{{topic}}',
     'properties.bootstrap.servers' = '{{bootstrapServers}}',
+    -- TLS and SASL to an external Kafka (lakehouse:kafka.security); nothing for PLAINTEXT.
+    {{kafkaSecurityOptions}}
     'properties.group.id' = '{{consumerGroup}}-current',
     -- Restores from a checkpoint or savepoint use the offsets in it. Without one (the JobManager lost
     -- the job), resume from the offsets Flink committed to this group on its last checkpoint, not from

@@ -29,7 +29,8 @@ import {
 } from "./canary";
 import { requestJson } from "./http";
 import { REPO_DIR } from "../harness/pulumi/cli";
-import { StackOutputs, parseHostPort, redact, secretValues } from "./outputs";
+import { StackOutputs, parseHostPort, postgresTls, redact, secretValues } from "./outputs";
+import { postgresConnectFix, postgresSsl } from "../components/dynamic/postgres-client";
 import { commitFilter } from "./probes";
 
 /** How the canary runs. */
@@ -118,6 +119,8 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     const sql = markerSql(schema, tp.table);
 
     const { host, port } = parseHostPort(pgAddress, 5432);
+    // TLS as the stack's connectionSecurity.postgres says (sslmode disable when it says nothing).
+    const tls = postgresTls(outputs);
     const connect = async () => {
         const c = new Client({
             host,
@@ -127,9 +130,13 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
             database: outputs.source!.database,
             connectionTimeoutMillis: 15_000,
             statement_timeout: 30_000,
+            ssl: postgresSsl(tls),
         });
         c.on("error", () => undefined);
-        await c.connect();
+        await c.connect().catch((err: Error) => {
+            const fix = postgresConnectFix(err.message, tls);
+            throw new Error(`PostgreSQL at ${pgAddress} (sslmode ${tls?.sslmode ?? "disable"}): ${err.message}${fix ? `; ${fix}` : ""}`);
+        });
         return c;
     };
 

@@ -99,6 +99,17 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
     };
 
     set("platform", str("platform"));
+    if (raw.connectionSecurity !== undefined) {
+        const c = raw.connectionSecurity;
+        const strings = (v: Record<string, unknown>) =>
+            Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === "string")) as Record<string, string>;
+        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode))
+            out.connectionSecurity = {
+                kafka: strings(c.kafka) as contract.ConnectionSecurityOutput["kafka"],
+                postgres: strings(c.postgres) as contract.ConnectionSecurityOutput["postgres"],
+            };
+        else problems.push("output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... } }");
+    }
     if (raw.endpoints !== undefined) {
         if (isObject(raw.endpoints)) {
             const eps: Record<string, UrlPair> = {};
@@ -234,6 +245,10 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             if (minio) creds.minio = minio;
             const dremio = userPass(c.dremio);
             if (dremio) creds.dremio = dremio;
+            const kafka = userPass(c.kafka);
+            if (kafka) creds.kafka = kafka;
+            if (isString(c.kafkaClientKey)) creds.kafkaClientKey = c.kafkaClientKey;
+            if (isString(c.postgresClientKey)) creds.postgresClientKey = c.postgresClientKey;
             out.credentials = creds;
         } else problems.push("output credentials: expected an object");
     }
@@ -260,6 +275,9 @@ export function secretValues(outputs: StackOutputs): string[] {
         c.s3?.secretAccessKey,
         c.minio?.secretAccessKey,
         c.dremio?.password,
+        c.kafka?.password,
+        c.kafkaClientKey,
+        c.postgresClientKey,
         outputs.warehouseCredentials?.secretAccessKey,
         outputs.dremioCredentials?.password,
     ].filter((s): s is string => typeof s === "string" && s.length > 0);
@@ -411,4 +429,25 @@ export async function readStackOutputs(src: OutputsSource): Promise<ParsedOutput
         throw new Error(`the stack outputs${src.outputsFile ? ` in ${src.outputsFile}` : ""} are not JSON: ${(err as Error).message}`);
     }
     return parseStackOutputs(raw);
+}
+
+/** How the stack's Kafka is reached (`connectionSecurity.kafka` and its secrets in `credentials`); PLAINTEXT when the outputs say nothing. */
+export function kafkaAccess(outputs: StackOutputs): {
+    security?: contract.ConnectionSecurityOutput["kafka"];
+    credentials?: { password?: string; clientKey?: string };
+} {
+    const security = outputs.connectionSecurity?.kafka;
+    if (!security || security.protocol === "PLAINTEXT") return {};
+    const c = outputs.credentials ?? {};
+    return {
+        security,
+        credentials: { ...(c.kafka?.password ? { password: c.kafka.password } : {}), ...(c.kafkaClientKey ? { clientKey: c.kafkaClientKey } : {}) },
+    };
+}
+
+/** TLS to the stack's PostgreSQL (`connectionSecurity.postgres` with the client key from `credentials`); undefined for sslmode disable. */
+export function postgresTls(outputs: StackOutputs): (contract.ConnectionSecurityOutput["postgres"] & { clientKey?: string }) | undefined {
+    const tls = outputs.connectionSecurity?.postgres;
+    if (!tls || tls.sslmode === "disable") return undefined;
+    return { ...tls, ...(outputs.credentials?.postgresClientKey ? { clientKey: outputs.credentials.postgresClientKey } : {}) };
 }

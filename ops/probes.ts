@@ -20,6 +20,7 @@ import {
     KafkaMeasurement,
     NessieServerMeasurement,
     NessieTableMeasurement,
+    KafkaClientAccess,
     PgTarget,
     S3Target,
     SlotMeasurement,
@@ -28,6 +29,8 @@ import {
 import { summarizeTableMetadata } from "./health/table-metadata";
 import { chooseJob } from "./health/rules";
 import { isHttpError, requestJson, requestText } from "./http";
+import { postgresConnectFix, postgresSsl } from "../components/dynamic/postgres-client";
+import { kafkaConnectFix, kafkajsSecurity } from "../components/dynamic/toolkit/kafka-client";
 import { parseS3Uri } from "./outputs";
 
 const TERMINAL = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
@@ -147,6 +150,7 @@ export async function kafkaOffsets(
     topics: string[],
     groups: { group: string; topic: string }[],
     timeoutMs: number,
+    access: KafkaClientAccess = {},
 ): Promise<KafkaMeasurement> {
     const kafka = new Kafka({
         clientId: "lakehouse-health",
@@ -158,9 +162,13 @@ export async function kafkaOffsets(
         requestTimeout: timeoutMs,
         retry: { retries: 1, initialRetryTime: 300, maxRetryTime: 2000 },
         logLevel: logLevel.NOTHING,
+        ...kafkajsSecurity(access.security, access.credentials),
     });
     const admin = kafka.admin();
-    await admin.connect();
+    await admin.connect().catch((err: Error) => {
+        const fix = kafkaConnectFix(err.message, access.security, "connectionSecurity.kafka", "credentials");
+        throw new Error(`${err.message} (${access.security?.protocol ?? "PLAINTEXT"})${fix ? `; ${fix}` : ""}`);
+    });
     try {
         const cluster = await admin.describeCluster();
         const existing = new Set(await admin.listTopics());
@@ -363,10 +371,14 @@ export async function replicationSlot(pg: PgTarget, slot: string, timeoutMs: num
         connectionTimeoutMillis: timeoutMs,
         statement_timeout: timeoutMs,
         query_timeout: timeoutMs,
+        ssl: postgresSsl(pg.tls),
     });
     // A connection dropped by the server after connect surfaces here, not as an unhandled event.
     client.on("error", () => undefined);
-    await client.connect();
+    await client.connect().catch((err: Error) => {
+        const fix = postgresConnectFix(err.message, pg.tls);
+        throw new Error(`${err.message} (sslmode ${pg.tls?.sslmode ?? "disable"})${fix ? `; ${fix}` : ""}`);
+    });
     try {
         const r = await client.query(
             `SELECT plugin, database, active, wal_status,

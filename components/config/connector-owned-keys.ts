@@ -36,6 +36,7 @@ export function ownedConnectorKeyFix(key: string): string {
     if (key === "database.password") return "it is the secret `lakehouse:replicationPassword`";
     if (key === "database.user") return "set `lakehouse:source.replicationUser` instead";
     if (key === "database.dbname") return "set `lakehouse:source.database` instead";
+    if (/^database\.ssl/.test(key)) return "set `lakehouse:source.tls` instead (sslmode and the CA; the program passes the CA inline)";
     if (key.startsWith("database.")) return "set `lakehouse:external.postgres.address` instead (or let the platform deploy PostgreSQL)";
     if (key === "signal.data.collection" || key === "signal.enabled.channels")
         return "the program creates the signal table `<publication>_signal` in `lakehouse:source.schema` and signals incremental snapshots there itself";

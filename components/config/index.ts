@@ -39,5 +39,7 @@ export { ConfigValidationError } from "./reader";
 export { CONNECTOR_OWNED_KEYS, isOwnedConnectorKey } from "./connector-owned-keys";
 export { IMAGE_SERVICES, ImageService, isPinnedImage } from "./images";
 export { parseLakehouseConfig } from "./parse";
-export type { ConfiguredCredentials } from "./load";
+export type { ClientSecrets, ConfiguredCredentials } from "./load";
+export type { ClientSecretKey } from "./client-security";
+export { CLIENT_SECRET_KEYS } from "./client-security";
 export { loadLakehouseConfig } from "./load";

@@ -2,6 +2,7 @@
  * Every key the stack config may hold, for "no such key" errors that catch typos.
  */
 import { DEFAULTS, SERVICE_NAMES, ServiceName } from "../defaults";
+import { CLIENT_SECRET_KEYS } from "./client-security";
 import { IMAGES_KEYS } from "./images";
 import { CREDENTIAL_KEYS } from "./types";
 
@@ -26,8 +27,8 @@ export const KUBERNETES_KEYS = [
 /** Known keys of each object-valued setting, for "unknown key" errors that catch typos. */
 export const OBJECT_KEYS: Record<string, readonly string[]> = {
     images: IMAGES_KEYS,
-    source: Object.keys(DEFAULTS.source),
-    kafka: Object.keys(DEFAULTS.kafka),
+    source: [...Object.keys(DEFAULTS.source), "tls"],
+    kafka: [...Object.keys(DEFAULTS.kafka), "security"],
     connect: ["workers", "groupId", "autoRestart"],
     storage: Object.keys(DEFAULTS.storage),
     nessie: Object.keys(DEFAULTS.nessie),
@@ -56,4 +57,4 @@ export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
 const SCALAR_KEYS = ["platform", "exposePorts", "hostPortOffset", "awsRegion", "startTimeoutSeconds", "externalCheckTimeoutSeconds", "allowDataLoss"];
 
 /** Every top-level key under `lakehouse:`. */
-export const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS];
+export const TOP_LEVEL_KEYS = [...SCALAR_KEYS, ...Object.keys(OBJECT_KEYS), ...CREDENTIAL_KEYS, ...CLIENT_SECRET_KEYS];

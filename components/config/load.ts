@@ -3,12 +3,15 @@
  * values to the pure `parseLakehouseConfig` and reads the credentials the stack sets as secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_SECRET_KEYS, ClientSecretKey } from "./client-security";
 import { parseLakehouseConfig } from "./parse";
 import { ConfigValidationError } from "./reader";
 import { CONFIG_NAMESPACE, CREDENTIAL_KEYS, CredentialKey, LakehouseConfig } from "./types";
 
 /** The secret config values a stack set; undefined for those the program generates. */
 export type ConfiguredCredentials = Partial<Record<CredentialKey, pulumi.Output<string>>>;
+/** The secrets for secured services the stack set (`kafkaPassword`, `kafkaClientKey`, `postgresClientKey`). */
+export type ClientSecrets = Partial<Record<ClientSecretKey, pulumi.Output<string>>>;
 
 /**
  * Reads and validates the current stack's configuration. Throws a `pulumi.RunError` (printed without
@@ -18,6 +21,8 @@ export function loadLakehouseConfig(): {
     config: LakehouseConfig;
     credentials: ConfiguredCredentials;
     credentialValues: Partial<Record<CredentialKey, string>>;
+    clientSecrets: ClientSecrets;
+    clientSecretValues: Partial<Record<ClientSecretKey, string>>;
 } {
     const prefix = `${CONFIG_NAMESPACE}:`;
     const all = pulumi.runtime.allConfig();
@@ -47,5 +52,12 @@ export function loadLakehouseConfig(): {
         credentials[key] = reader.requireSecret(key);
         credentialValues[key] = values[key];
     }
-    return { config, credentials, credentialValues };
+    const clientSecrets: ClientSecrets = {};
+    const clientSecretValues: Partial<Record<ClientSecretKey, string>> = {};
+    for (const key of CLIENT_SECRET_KEYS) {
+        if (!config.clientSecretsSet[key]) continue;
+        clientSecrets[key] = reader.requireSecret(key);
+        clientSecretValues[key] = values[key];
+    }
+    return { config, credentials, credentialValues, clientSecrets, clientSecretValues };
 }

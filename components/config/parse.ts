@@ -3,6 +3,7 @@
  * parser per section and then the rules that span sections.
  */
 import { DEFAULTS } from "../defaults";
+import { checkClientSecrets, CLIENT_SECRET_KEYS, ClientSecretKey, clientSecretValues } from "./client-security";
 import { parseConnect } from "./connect";
 import { parseCredentialsSet } from "./credentials";
 import { parseDremio } from "./dremio";
@@ -48,7 +49,11 @@ export function parseLakehouseConfig(
     const r = new Reader();
     for (const key of Object.keys(values)) {
         if (!TOP_LEVEL_KEYS.includes(key))
-            r.problem(key, CREDENTIAL_KEYS.includes(key as CredentialKey) ? "(a value)" : values[key], `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`);
+            r.problem(
+                key,
+                CREDENTIAL_KEYS.includes(key as CredentialKey) || CLIENT_SECRET_KEYS.includes(key as ClientSecretKey) ? "(a value)" : values[key],
+                `no such key: ${unknownKeyHint(key, TOP_LEVEL_KEYS)}`,
+            );
     }
     const namePrefix = dockerSafeName(`${context.project}-${context.stack}`);
 
@@ -56,8 +61,9 @@ export function parseLakehouseConfig(
     const platform = r.oneOf<PlatformKind>(values.platform, "platform", DEFAULTS.platform, PLATFORMS);
     const external = parseExternal(r, values);
     const topLevel = parseTopLevelSettings(r, values);
-    const source = parseSource(r, values);
-    const kafka = parseKafka(r, values);
+    const secrets = clientSecretValues(values);
+    const source = parseSource(r, values, external, secrets);
+    const kafka = parseKafka(r, values, external, secrets);
     const connect = parseConnect(r, values, context.stack);
     const storage = parseStorage(r, values);
     const nessie = parseNessie(r, values);
@@ -69,6 +75,7 @@ export function parseLakehouseConfig(
     const maintenance = parseMaintenance(r, values);
     const resources = parseResources(r, values);
     const credentialsSet = parseCredentialsSet(r, values, secretKeys);
+    const clientSecretsSet = checkClientSecrets(r, values, secretKeys, { kafka: kafka.security, source: source.tls });
 
     checkExternalStorage(r, storage, external);
     checkExternalCoverage(r, platform, external, { dremio: dremio.enabled, minio: storage.provider === "minio" }, credentialsSet);
@@ -101,6 +108,7 @@ export function parseLakehouseConfig(
         startTimeoutSeconds: topLevel.startTimeoutSeconds,
         externalCheckTimeoutSeconds: topLevel.externalCheckTimeoutSeconds,
         credentialsSet,
+        clientSecretsSet,
         kubernetes,
     };
 }

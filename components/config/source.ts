@@ -3,14 +3,15 @@
  */
 import { DEFAULTS } from "../defaults";
 import { parseCapturedTables } from "../tables";
+import { ClientSecretValues, parseSourceTls } from "./client-security";
 import { POSTGRES_IDENTIFIER, POSTGRES_IDENTIFIER_RULE } from "./patterns";
 import { Reader } from "./reader";
-import { SourceConfig } from "./types";
+import { ExternalServices, SourceConfig } from "./types";
 
 const WAL_SIZE = /^(-1|\d+(kB|MB|GB|TB))$/;
 
-/** Reads `lakehouse:source`; the admin and CDC roles must differ, and the seed table must be captured. */
-export function parseSource(r: Reader, values: Record<string, string>): SourceConfig {
+/** Reads `lakehouse:source`; the admin and CDC roles must differ, and the seed table must be captured; `tls` for an external PostgreSQL only. */
+export function parseSource(r: Reader, values: Record<string, string>, external: ExternalServices, secrets: ClientSecretValues): SourceConfig {
     const s = r.object(values, "source");
     const d = DEFAULTS.source;
     const ident = POSTGRES_IDENTIFIER_RULE;
@@ -35,6 +36,8 @@ export function parseSource(r: Reader, values: Record<string, string>): SourceCo
         maxReplicationSlots: r.integer(s.maxReplicationSlots, "source.maxReplicationSlots", d.maxReplicationSlots, 4, 1000),
         maxWalSenders: r.integer(s.maxWalSenders, "source.maxWalSenders", d.maxWalSenders, 4, 1000),
     };
+    const tls = parseSourceTls(r, s.tls, secrets, external);
+    if (tls) source.tls = tls;
     if (source.adminUser === source.replicationUser) {
         r.problem(
             "source.replicationUser",

@@ -3,9 +3,12 @@
  * with the closed value lists those types are derived from.
  */
 import type { DataKind } from "../data-protection";
+import type { PostgresTls } from "../dynamic/postgres-client";
+import type { KafkaClientSecurity } from "../dynamic/toolkit/kafka-client";
 import type { ServiceName } from "../defaults";
 import type { ImageSpec } from "../platform/spec";
 import type { TableDefinition } from "../tables";
+import type { ClientSecretKey } from "./client-security";
 import type { ImageService } from "./images";
 
 /** The Pulumi config namespace of every key the program reads (`lakehouse:<key>`). */
@@ -62,6 +65,11 @@ export interface SourceConfig {
     maxSlotWalKeepSize: string;
     maxReplicationSlots: number;
     maxWalSenders: number;
+    /**
+     * TLS to an external PostgreSQL (`source.tls`: sslmode, CA, client certificate; its key is the secret
+     * `postgresClientKey`); unset: plaintext (sslmode disable).
+     */
+    tls?: Omit<PostgresTls, "clientKey">;
 }
 
 /** `lakehouse:kafka`: the brokers and the CDC topics. */
@@ -74,6 +82,11 @@ export interface KafkaConfig {
     /** Replication factor of internal and CDC topics, sized to the broker count (at most 3). */
     replicationFactor: number;
     minInsyncReplicas: number;
+    /**
+     * How every client reaches an external Kafka (`kafka.security`: protocol, SASL mechanism and user, CA,
+     * client certificate; the password and key are the secrets `kafkaPassword`, `kafkaClientKey`); unset: PLAINTEXT.
+     */
+    security?: KafkaClientSecurity;
 }
 
 /** `lakehouse:connect`: the Kafka Connect workers. */
@@ -269,6 +282,8 @@ export interface LakehouseConfig {
     externalCheckTimeoutSeconds: number;
     /** Which credentials the stack sets itself (values are read as secrets, never here). */
     credentialsSet: Record<CredentialKey, boolean>;
+    /** Which secrets for secured services the stack sets (`kafkaPassword`, `kafkaClientKey`, `postgresClientKey`). */
+    clientSecretsSet: Record<ClientSecretKey, boolean>;
     /** Settings of the Kubernetes platform (read on every platform, used on `kubernetes`). */
     kubernetes: KubernetesConfig;
     /** Kinds of data the stack allows a change or destroy to lose (`lakehouse:allowDataLoss`; default none). */

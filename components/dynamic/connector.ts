@@ -22,7 +22,7 @@ import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, refuseDataLoss } from "./data-guard";
-import { withPostgres } from "./postgres-client";
+import { connectorConfigTls, withPostgres } from "./postgres-client";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
 import { isNotFound, requestJson, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
@@ -301,6 +301,8 @@ export async function dropSlotAndPublication(props: Record<string, any>): Promis
         password: props.databasePassword,
         database: config["database.dbname"],
         purpose: `dropping replication slot "${slot}"`,
+        // Over TLS as the connector itself reaches the database (its sslmode and inline CA).
+        tls: connectorConfigTls(config),
     };
     await withPostgres(target, async (client) => {
         let absentSince: number | undefined;

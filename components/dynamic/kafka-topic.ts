@@ -24,7 +24,7 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
 import { pollUntil } from "./toolkit/poll";
 import { isKnown } from "./toolkit/unknown";
-import { KafkaClientCredentials, KafkaClientSecurity, checkKafkaClientSecurity, kafkaConnectFix, kafkajsSecurity } from "./toolkit/kafka-client";
+import { KafkaAdminTarget, KafkaClientCredentials, KafkaClientSecurity, checkKafkaClientSecurity, withKafkaAdmin } from "./toolkit/kafka-client";
 
 export const KAFKA_TOPIC_PROVIDER_VERSION = 1;
 
@@ -95,32 +95,13 @@ export function diffKafkaTopic(olds: Record<string, any>, news: Record<string, a
     return inputDiff(changedKeys, ["topic"]);
 }
 
-/** Runs `fn` with a connected kafkajs admin of the resource's brokers and security; a failed connection names the likely fix. */
-async function withAdmin<T>(
-    target: { bootstrapServers: string; security?: KafkaClientSecurity; credentials?: KafkaClientCredentials },
-    fn: (admin: any) => Promise<T>,
-): Promise<T> {
-    const { Kafka, logLevel } = require("kafkajs");
-    const kafka = new Kafka({
-        clientId: "lakehouse-pulumi",
-        brokers: String(target.bootstrapServers).split(","),
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: PROVIDER_DEFAULTS.connectTimeoutMs,
-        requestTimeout: PROVIDER_DEFAULTS.requestTimeoutMs,
-        retry: { retries: 5 },
-        ...kafkajsSecurity(target.security, target.credentials),
+/** Runs `fn` with a connected kafkajs admin of the resource's brokers and security (the provider's bounds). */
+function withAdmin<T>(target: KafkaAdminTarget, fn: (admin: any) => Promise<T>): Promise<T> {
+    return withKafkaAdmin(target, fn, {
+        connectTimeoutMs: PROVIDER_DEFAULTS.connectTimeoutMs,
+        requestTimeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs,
+        retries: 5,
     });
-    const admin = kafka.admin();
-    await admin.connect().catch((err: Error) => {
-        const protocol = target.security?.protocol ?? "PLAINTEXT";
-        const fix = kafkaConnectFix(err.message, target.security);
-        throw new Error(`Kafka at ${target.bootstrapServers} (${protocol}): cannot connect: ${err.message}${fix ? `; ${fix}` : ""}`);
-    });
-    try {
-        return await fn(admin);
-    } finally {
-        await admin.disconnect().catch(() => undefined);
-    }
 }
 
 /** Partitions, replication factor and the named configs of a topic; undefined when it does not exist. */

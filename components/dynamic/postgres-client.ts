@@ -83,6 +83,25 @@ export function checkPostgresTls(tls: PostgresTls | undefined, at = "tls"): { pr
     return failures;
 }
 
+/** pgjdbc's socket factory that trusts the CA given inline (`sslfactoryarg`, PEM: its first certificate), so Debezium's workers need no file. */
+export const PGJDBC_INLINE_CA_FACTORY = "org.postgresql.ssl.SingleCertValidatingFactory";
+/**
+ * pgjdbc's socket factory that trusts the JVM's CAs: without it, verify-ca and verify-full with no CA
+ * given look for `~/.postgresql/root.crt` on the worker (libpq's convention), not the system's CAs.
+ */
+export const PGJDBC_SYSTEM_CA_FACTORY = "org.postgresql.ssl.DefaultJavaSSLFactory";
+
+/**
+ * The TLS of a Debezium connector's own config (`database.sslmode`, and the CA inline through
+ * {@link PGJDBC_INLINE_CA_FACTORY}), for the program's connection that drops its slot; undefined for plaintext.
+ */
+export function connectorConfigTls(config: Record<string, unknown>): PostgresTls | undefined {
+    const sslmode = config["database.sslmode"];
+    if (typeof sslmode !== "string" || sslmode === "disable") return undefined;
+    const inlineCa = config["database.sslfactory"] === PGJDBC_INLINE_CA_FACTORY ? config["database.sslfactoryarg"] : undefined;
+    return { sslmode, ...(typeof inlineCa === "string" ? { caCert: inlineCa } : {}) };
+}
+
 /** The likely fix of a refused connection, from the server's or the TLS layer's message; "" when nothing more specific. */
 export function postgresConnectFix(message: string, tls: PostgresTls | undefined): string {
     const mode = tls?.sslmode ?? "disable";

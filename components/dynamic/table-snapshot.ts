@@ -22,13 +22,14 @@
  *   (a create that timed out, or a `pulumi up` interrupted while waiting, is recorded as `in progress`).
  * - delete: removes its signal rows (the captured data and the Iceberg tables are not touched).
  * - The admin password is a secret input, used for the signal inserts only, never in a message.
+ * - Over TLS as `tls` says (the CDC source's: sslmode, CA, client certificate; its key in the secret `tlsClientKey`).
  * Methods use only global `fetch`, `require("pg")`, `require("crypto")`, this file's functions,
  * ./postgres-client, ./toolkit and ../config/patterns (they are serialized).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME, POSTGRES_IDENTIFIER } from "../config/patterns";
-import { withPostgres } from "./postgres-client";
+import { checkPostgresTls, withPostgres } from "./postgres-client";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { requestJson, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
@@ -47,7 +48,7 @@ export type SnapshotOutcome = "covered by the initial snapshot" | "snapshotted" 
 /** Inputs whose change makes another snapshot target: a new resource (its own signal). */
 const IDENTITY_KEYS = ["database", "schema", "table", "connectorName"];
 /** Inputs that say how Pulumi reaches things or waits: an update that does nothing on the servers. */
-const ACCESS_KEYS = ["address", "connectUrl", "adminUser", "adminPassword", "signalTable", "waitTimeoutSeconds", "version"];
+const ACCESS_KEYS = ["address", "tls", "tlsClientKey", "connectUrl", "adminUser", "adminPassword", "signalTable", "waitTimeoutSeconds", "version"];
 
 /**
  * The signal's id: deterministic in the connector, the table and when the CDC source recorded the table
@@ -116,6 +117,12 @@ export function checkTableSnapshotInputs(news: Record<string, any>): { property:
     if (news.adminPassword === undefined || news.adminPassword === "") failures.push({ property: "adminPassword", reason: "is required" });
     if (isKnown(news.waitTimeoutSeconds) && news.waitTimeoutSeconds !== undefined && !(Number(news.waitTimeoutSeconds) > 0))
         failures.push({ property: "waitTimeoutSeconds", reason: "must be a positive number of seconds" });
+    if (news.tls !== undefined && isKnown(news.tls))
+        failures.push(
+            ...checkPostgresTls({ ...news.tls, ...(news.tlsClientKey !== undefined ? { clientKey: news.tlsClientKey } : {}) }).map((f) =>
+                f.property === "tls.clientKey" ? { ...f, property: "tlsClientKey" } : f,
+            ),
+        );
     return failures;
 }
 
@@ -156,6 +163,7 @@ function withAdmin<T>(props: Record<string, any>, fn: (client: import("pg").Clie
             password: props.adminPassword,
             database: props.database,
             purpose: `snapshot of ${props.schema}.${props.table}`,
+            ...(props.tls ? { tls: { ...props.tls, ...(props.tlsClientKey ? { clientKey: props.tlsClientKey } : {}) } } : {}),
         },
         fn,
     );
@@ -324,6 +332,10 @@ export interface TableSnapshotArgs {
     /** A role that may insert into the signal table (the CDC source's admin). */
     adminUser: pulumi.Input<string>;
     adminPassword: pulumi.Input<string>;
+    /** TLS to PostgreSQL (sslmode, CA, client certificate), as the CDC source's; default none. An access path: an update. */
+    tls?: pulumi.Input<{ sslmode?: string; caCert?: string; clientCert?: string }>;
+    /** The client certificate's key, PEM; always stored as a secret. */
+    tlsClientKey?: pulumi.Input<string>;
     /** Connect REST URL reachable from the machine running Pulumi. */
     connectUrl: pulumi.Input<string>;
     connectorName: pulumi.Input<string>;
@@ -345,13 +357,14 @@ export class TableSnapshot extends LakehouseResource {
             {
                 ...args,
                 adminPassword: pulumi.secret(args.adminPassword),
+                ...(args.tlsClientKey !== undefined ? { tlsClientKey: pulumi.secret(args.tlsClientKey) } : {}),
                 waitTimeoutSeconds: args.waitTimeoutSeconds ?? TABLE_SNAPSHOT_WAIT_SECONDS,
                 version: TABLE_SNAPSHOT_PROVIDER_VERSION,
                 outcome: undefined,
                 signalId: undefined,
                 finishedAt: undefined,
             },
-            { ...opts, additionalSecretOutputs: ["adminPassword"] },
+            { ...opts, additionalSecretOutputs: ["adminPassword", "tlsClientKey"] },
             "lakehouse",
             "TableSnapshot",
         );

@@ -54,6 +54,7 @@ export type OutputSources = Pick<
     | "pipeline"
     | "dremioCatalog"
     | "externalChecks"
+    | "clientSecrets"
 >;
 
 /** An HTTP endpoint as URLs (https and a base path kept for external services); `suffix` (default none) is appended to the path. */
@@ -103,6 +104,7 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
         // The same shape on every platform: host:port on the stack's network and from the Pulumi host.
         endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, hostPorts(e)])),
         kafkaBootstrapServers: hostPorts(endpoints.kafka),
+        connectionSecurity: { kafka: { protocol: "PLAINTEXT", ...cfg.kafka.security }, postgres: { sslmode: "disable", ...cfg.source.tls } },
         cdcTopics: cdcTopicNames(cfg),
         kafkaConnectUrl: urls(lakehouse.connect.rest),
         flinkRestUrl: urls(lakehouse.flink.rest),
@@ -167,6 +169,7 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
             s3: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
             onMinio: lakehouse.minio !== undefined,
             externalChecks: lakehouse.externalChecks,
+            clientSecrets: lakehouse.clientSecrets,
         }),
     };
 }

@@ -112,6 +112,16 @@ export interface DremioSourceOutput {
     id: string;
 }
 
+/**
+ * How a client reaches Kafka and PostgreSQL (output `connectionSecurity`, issue 19): the stack's
+ * `kafka.security` and `source.tls` with their defaults, nothing secret (the SASL password and client
+ * keys are in the secret output `credentials`). The certificates are PEM.
+ */
+export interface ConnectionSecurityOutput {
+    kafka: { protocol: string; saslMechanism?: string; username?: string; caCert?: string; clientCert?: string };
+    postgres: { sslmode: string; caCert?: string; clientCert?: string };
+}
+
 /** A user name and its password (inside the secret output `credentials`). */
 export interface UserCredentials {
     username: string;
@@ -136,6 +146,12 @@ export interface StackCredentials {
     s3: S3AccessKey;
     /** Dremio's first admin; present only when Dremio is enabled. */
     dremio?: UserCredentials;
+    /** The SASL login to Kafka; present only with a SASL protocol (`kafka.security`). */
+    kafka?: UserCredentials;
+    /** The key of `connectionSecurity.kafka.clientCert`, PEM; present only with one. */
+    kafkaClientKey?: string;
+    /** The key of `connectionSecurity.postgres.clientCert`, PEM; present only with one. */
+    postgresClientKey?: string;
 }
 
 /**
@@ -175,6 +191,8 @@ export interface LakehouseStackOutputs {
     endpoints: Record<string, UrlPair>;
     /** Kafka's bootstrap servers, `host:port[,host:port...]`. */
     kafkaBootstrapServers: UrlPair;
+    /** How clients reach Kafka (protocol, SASL user, CA) and PostgreSQL (sslmode, CA): PLAINTEXT and disable unless the stack says. */
+    connectionSecurity: ConnectionSecurityOutput;
     /** The CDC topic of each captured table. */
     cdcTopics: Record<string, string>;
     /** Kafka Connect's REST API. */

@@ -5,7 +5,7 @@
  * PostgreSQL superuser's password.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { CredentialKey, LakehouseConfig } from "../config";
+import type { ClientSecrets, CredentialKey, LakehouseConfig } from "../config";
 import type { DremioCredentials, StackCredentials, WarehouseCredentials } from "./contract";
 
 /** What the credential outputs are made of. */
@@ -18,6 +18,8 @@ export interface CredentialSources {
     onMinio: boolean;
     /** Resolves once the external services passed their checks: no credential is exported before. */
     externalChecks: pulumi.Output<boolean>;
+    /** The secrets for a secured Kafka or PostgreSQL the stack set (default none). */
+    clientSecrets?: ClientSecrets;
 }
 
 /** The credential outputs (`dremioCredentials` only when Dremio is enabled). */
@@ -40,15 +42,27 @@ export function credentialOutputs(cfg: LakehouseConfig, from: CredentialSources)
 /** Secret output `credentials`: every credential of the stack, for the platform team. */
 export function stackCredentials(cfg: LakehouseConfig, from: CredentialSources): pulumi.Output<StackCredentials> {
     const p = from.passwords;
+    const c = from.clientSecrets ?? {};
     return pulumi.secret(
         pulumi
-            .all([p.postgresPassword!, p.replicationPassword!, from.s3.accessKeyId, from.s3.secretAccessKey, p.dremioAdminPassword ?? "", from.externalChecks])
-            .apply(([pg, repl, s3Key, s3Secret, dremio]) => ({
+            .all([
+                p.postgresPassword!,
+                p.replicationPassword!,
+                from.s3.accessKeyId,
+                from.s3.secretAccessKey,
+                p.dremioAdminPassword ?? "",
+                from.externalChecks,
+                pulumi.all([c.kafkaPassword ?? "", c.kafkaClientKey ?? "", c.postgresClientKey ?? ""]),
+            ])
+            .apply(([pg, repl, s3Key, s3Secret, dremio, , [kafkaPassword, kafkaClientKey, postgresClientKey]]) => ({
                 postgres: { username: cfg.source.adminUser, password: pg },
                 replication: { username: cfg.source.replicationUser, password: repl },
                 ...(from.onMinio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
                 s3: { accessKeyId: s3Key, secretAccessKey: s3Secret },
                 ...(cfg.dremio.enabled ? { dremio: { username: cfg.dremio.adminUser, password: dremio } } : {}),
+                ...(c.kafkaPassword ? { kafka: { username: cfg.kafka.security?.username ?? "", password: kafkaPassword } } : {}),
+                ...(c.kafkaClientKey ? { kafkaClientKey } : {}),
+                ...(c.postgresClientKey ? { postgresClientKey } : {}),
             })),
     );
 }

@@ -3,6 +3,8 @@
  * talks to the real services), where the services are reached, and the HealthProbes interface the
  * checks are run against. Types only.
  */
+import type { PostgresTls } from "../../components/dynamic/postgres-client";
+import type { KafkaClientCredentials, KafkaClientSecurity } from "../../components/dynamic/toolkit/kafka-client";
 
 /** `GET /overview` of the JobManager. */
 export interface FlinkOverview {
@@ -134,13 +136,27 @@ export interface PgTarget {
     user: string;
     password: string;
     database: string;
+    /** TLS as the stack's `connectionSecurity.postgres` (with the client key); default none. */
+    tls?: PostgresTls;
+}
+
+/** How a Kafka client logs in: the stack's `connectionSecurity.kafka` and its secrets; default PLAINTEXT. */
+export interface KafkaClientAccess {
+    security?: KafkaClientSecurity;
+    credentials?: KafkaClientCredentials;
 }
 
 /** The I/O the checks need; each call is bounded by `timeoutMs` and throws with the service's own message. */
 export interface HealthProbes {
     flinkOverview(restUrl: string, timeoutMs: number): Promise<FlinkOverview>;
     flinkJob(restUrl: string, ref: { jobId?: string; name?: string }, timeoutMs: number): Promise<FlinkJobMeasurement>;
-    kafka(bootstrap: string, topics: string[], groups: { group: string; topic: string }[], timeoutMs: number): Promise<KafkaMeasurement>;
+    kafka(
+        bootstrap: string,
+        topics: string[],
+        groups: { group: string; topic: string }[],
+        timeoutMs: number,
+        access?: KafkaClientAccess,
+    ): Promise<KafkaMeasurement>;
     connector(connectUrl: string, name: string, timeoutMs: number): Promise<ConnectorMeasurement>;
     bucket(s3: S3Target, bucket: string, timeoutMs: number): Promise<void>;
     dataFiles(s3: S3Target, location: string, timeoutMs: number): Promise<DataFilesMeasurement>;

@@ -3,7 +3,7 @@
  * injected HealthProbes for the measurements (concurrently, each bounded), and hands them to the
  * verdict rules; a probe's error becomes its check's FAIL, with secrets redacted.
  */
-import { StackOutputs, UrlPair, nessieContentKey, parseHostPort, parseS3Uri, pipelineView, redact, secretValues } from "../outputs";
+import { StackOutputs, UrlPair, kafkaAccess, nessieContentKey, parseHostPort, parseS3Uri, pipelineView, postgresTls, redact, secretValues } from "../outputs";
 import { CheckResult, MetricValue } from "./check";
 import { HealthProbes, KafkaMeasurement, PgTarget, S3Target } from "./measurements";
 import {
@@ -151,7 +151,7 @@ export async function runHealthChecks(
         const pairs = tables.flatMap((x) => (x.topic ? x.consumerGroups.map((group) => ({ group, topic: x.topic! })) : []));
         let m: KafkaMeasurement;
         try {
-            m = await withTimeout(probes.kafka(bootstrap, topics, pairs, ms), ms * 2, `Kafka at ${bootstrap}`);
+            m = await withTimeout(probes.kafka(bootstrap, topics, pairs, ms, kafkaAccess(outputs)), ms * 2, `Kafka at ${bootstrap}`);
         } catch (err) {
             return [fail("kafka.broker", `Kafka at ${bootstrap} unreachable: ${errorText(err)}`)];
         }
@@ -306,7 +306,15 @@ export async function runHealthChecks(
         const { host, port } = parseHostPort(address, 5432);
         // The slot view is cluster-wide: without the `source` output, the maintenance database serves.
         const database = outputs.source?.database ?? "postgres";
-        const pg: PgTarget = { host, port, user: outputs.credentials.postgres.username, password: outputs.credentials.postgres.password, database };
+        const tls = postgresTls(outputs);
+        const pg: PgTarget = {
+            host,
+            port,
+            user: outputs.credentials.postgres.username,
+            password: outputs.credentials.postgres.password,
+            database,
+            ...(tls ? { tls } : {}),
+        };
         try {
             const c = evaluateSlot(
                 outputs.connector.replicationSlot,

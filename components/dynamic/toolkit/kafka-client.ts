@@ -137,3 +137,42 @@ export function kafkaConnectFix(message: string, security: KafkaClientSecurity |
     }
     return "";
 }
+
+/** Where a Kafka admin connects: the brokers, and how (PLAINTEXT when `security` is unset). */
+export interface KafkaAdminTarget {
+    bootstrapServers: string;
+    security?: KafkaClientSecurity;
+    credentials?: KafkaClientCredentials;
+}
+
+/**
+ * Runs `fn` with a connected kafkajs admin, bounded by `bounds`; a connection that fails names the
+ * brokers, the protocol and the likely fix (never the password). `kafkajs` is required inside.
+ */
+export async function withKafkaAdmin<T>(
+    target: KafkaAdminTarget,
+    fn: (admin: any) => Promise<T>,
+    bounds: { connectTimeoutMs: number; requestTimeoutMs: number; retries: number },
+): Promise<T> {
+    const { Kafka, logLevel } = require("kafkajs");
+    const kafka = new Kafka({
+        clientId: "lakehouse-pulumi",
+        brokers: String(target.bootstrapServers).split(","),
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: bounds.connectTimeoutMs,
+        requestTimeout: bounds.requestTimeoutMs,
+        retry: { retries: bounds.retries },
+        ...kafkajsSecurity(target.security, target.credentials),
+    });
+    const admin = kafka.admin();
+    await admin.connect().catch((err: Error) => {
+        const protocol = target.security?.protocol ?? "PLAINTEXT";
+        const fix = kafkaConnectFix(err.message, target.security);
+        throw new Error(`Kafka at ${target.bootstrapServers} (${protocol}): cannot connect: ${err.message}${fix ? `; ${fix}` : ""}`);
+    });
+    try {
+        return await fn(admin);
+    } finally {
+        await admin.disconnect().catch(() => undefined);
+    }
+}

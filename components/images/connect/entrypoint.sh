@@ -27,8 +27,11 @@ if [ -z "${ADVERTISED_HOST_NAME:-}" ]; then
 fi
 REST_PORT="${REST_PORT:-8083}"
 
-# Java properties value escaping (backslash first).
-esc() { printf '%s' "$1" | sed -e 's/\\/\\\\/g'; }
+# Java properties value escaping: backslashes first, then line breaks (a PEM certificate is several lines).
+esc() {
+    local v="${1//\\/\\\\}"
+    printf '%s' "${v//$'\n'/\\n}"
+}
 
 declare -A props=(
     [bootstrap.servers]="$BOOTSTRAP_SERVERS"
@@ -45,14 +48,11 @@ declare -A props=(
     [offset.flush.interval.ms]="5000"
     [topic.creation.enable]="true"
 )
-# CONNECT_<KEY> overrides (and adds) worker properties.
-while IFS='=' read -r name _; do
-    case "$name" in
-        CONNECT_*)
-            key="$(printf '%s' "${name#CONNECT_}" | tr '[:upper:]' '[:lower:]' | tr '_' '.')"
-            [ -n "$key" ] && props[$key]="${!name}" ;;
-    esac
-done < <(env)
+# CONNECT_<KEY> overrides (and adds) worker properties (the names from bash itself: values may span lines).
+while read -r name; do
+    key="$(printf '%s' "${name#CONNECT_}" | tr '[:upper:]' '[:lower:]' | tr '_' '.')"
+    [ -n "$key" ] && props[$key]="${!name}"
+done < <(compgen -e | grep '^CONNECT_' || true)
 
 mkdir -p "$CONFIG_DIR"
 {

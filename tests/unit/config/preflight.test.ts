@@ -1,7 +1,7 @@
 import * as http from "http";
 import * as net from "net";
 import { AddressInfo } from "net";
-import { PreflightError, retryUntil, runPreflight } from "../../../components/preflight";
+import { PreflightError, asStackKafkaKeys, retryUntil, runPreflight } from "../../../components/preflight";
 
 /** A port on loopback that nothing listens on. */
 function closedPort(): Promise<number> {
@@ -92,5 +92,20 @@ describe("preflight checks of existing services", () => {
         ).rejects.toThrow("login: password authentication failed");
         expect(attempts).toBe(1);
         expect(Date.now() - started).toBeLessThan(1000);
+    });
+});
+
+describe("asStackKafkaKeys", () => {
+    it("names the stack's keys where a Kafka connection error names the resource's inputs, once", () => {
+        expect(asStackKafkaKeys("check security.username, credentials.password and that the mechanism is one the listener enables")).toBe(
+            "check lakehouse:kafka.security.username, lakehouse:kafkaPassword and that the mechanism is one the listener enables",
+        );
+        expect(asStackKafkaKeys("the listener may want TLS (security.protocol SSL or SASL_SSL)")).toBe(
+            "the listener may want TLS (lakehouse:kafka.security.protocol SSL or SASL_SSL)",
+        );
+        expect(asStackKafkaKeys("use protocol SASL_PLAINTEXT or the broker's TLS listener")).toBe(
+            "use lakehouse:kafka.security.protocol SASL_PLAINTEXT or the broker's TLS listener",
+        );
+        expect(asStackKafkaKeys("give its CA in security.caCert; credentials.clientKey")).toBe("give its CA in lakehouse:kafka.security.caCert; lakehouse:kafkaClientKey");
     });
 });

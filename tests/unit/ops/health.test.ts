@@ -33,7 +33,17 @@ import {
     topicMessageCount,
     worst,
 } from "../../../ops/health";
-import { nessieContentKey, parseHostPort, parseS3Uri, parseStackOutputs, pipelineView, redact, secretValues } from "../../../ops/outputs";
+import {
+    kafkaAccess,
+    nessieContentKey,
+    parseHostPort,
+    parseS3Uri,
+    parseStackOutputs,
+    pipelineView,
+    postgresTls,
+    redact,
+    secretValues,
+} from "../../../ops/outputs";
 import { commitFilter, reduceCheckpoints, s3ErrorText } from "../../../ops/probes";
 import { serverMessage } from "../../../ops/http";
 import { demographicsPipelineOutputs, serviceAddressOutputs } from "../../support/stack-outputs";
@@ -760,5 +770,58 @@ describe("runHealthChecks over injected probes", () => {
             status: "PASS",
             detail: expect.stringMatching(/source output absent: connected to database postgres/),
         });
+    });
+});
+
+describe("a stack on a secured Kafka and PostgreSQL (issue 19)", () => {
+    const CA = "-----BEGIN CERTIFICATE-----\nMIIBCA\n-----END CERTIFICATE-----\n";
+    const securedOutputs = () => {
+        const raw = sampleOutputs();
+        raw.connectionSecurity = {
+            kafka: { protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse", caCert: CA },
+            postgres: { sslmode: "verify-full", caCert: CA },
+        };
+        raw.credentials.kafka = { username: "lakehouse", password: "kafka-secret-5" };
+        return raw;
+    };
+
+    it("reads connectionSecurity and the SASL login; the password is one of the values every report redacts", () => {
+        const { outputs, problems } = parseStackOutputs(securedOutputs());
+        expect(problems).toEqual([]);
+        expect(kafkaAccess(outputs)).toEqual({
+            security: { protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse", caCert: CA },
+            credentials: { password: "kafka-secret-5" },
+        });
+        expect(postgresTls(outputs)).toEqual({ sslmode: "verify-full", caCert: CA });
+        expect(secretValues(outputs)).toContain("kafka-secret-5");
+        // A stack deployed before the output existed, or a plaintext one: PLAINTEXT and sslmode disable.
+        const plain = parseStackOutputs(sampleOutputs()).outputs;
+        expect(kafkaAccess(plain)).toEqual({});
+        expect(postgresTls(plain)).toBeUndefined();
+        expect(parseStackOutputs({ ...sampleOutputs(), connectionSecurity: { kafka: {} } }).problems).toEqual([
+            "output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... } }",
+        ]);
+    });
+
+    it("hands the Kafka and PostgreSQL probes the stack's security", async () => {
+        const seen: { kafka?: unknown; pg?: unknown } = {};
+        const base = healthyProbes();
+        const probes = healthyProbes({
+            kafka: async (bootstrap, topics, groups, ms, access) => {
+                seen.kafka = access;
+                return base.kafka(bootstrap, topics, groups, ms, access);
+            },
+            slot: async (pg, slot, ms) => {
+                seen.pg = pg.tls;
+                return base.slot(pg, slot, ms);
+            },
+        });
+        const checks = await runHealthChecks(parseStackOutputs(securedOutputs()).outputs, [], T, probes, () => NOW);
+        expect(checks.filter((c) => c.status !== "PASS")).toEqual([]);
+        expect(seen.kafka).toEqual({
+            security: expect.objectContaining({ protocol: "SASL_SSL", username: "lakehouse" }),
+            credentials: { password: "kafka-secret-5" },
+        });
+        expect(seen.pg).toEqual({ sslmode: "verify-full", caCert: CA });
     });
 });

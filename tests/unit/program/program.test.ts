@@ -25,6 +25,7 @@ describe("index.ts on the dev stack", () => {
     it("exports exactly the documented outputs", () => {
         expect(Object.keys(outputs).sort()).toEqual([
             "cdcTopics",
+            "connectionSecurity",
             "connector",
             "credentials",
             "dremioCredentials",
@@ -64,6 +65,8 @@ describe("index.ts on the dev stack", () => {
             flinkJobs: { demographics: { name: "cdc-lakehouse-dev-demographics-to-iceberg" } },
             dremioTables: { demographics: "lakehouse.cdc.demographics", demographics_changes: "lakehouse.cdc.demographics_changes" },
         });
+        // Plaintext unless the stack says (docs/security.md).
+        expect(outputs.connectionSecurity).toEqual({ kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" } });
         expect(outputs.endpoints).toEqual({
             postgres: { internal: "postgres:5432", host: "localhost:5432" },
             kafka: { internal: "kafka-0:9092", host: "localhost:9092" },
