@@ -47,6 +47,15 @@ export const LATENCY_OPTIONS = {
             "local (default): a throwaway copy of the local stack on the harness's services, through the Pulumi engine; docker: the dev stack's Docker rendering on this machine's engine (stack dockerbench, host ports + 30000); kubernetes: a copy of the k8s stack on the harness's cluster (npm run harness -- up k8s), through the Pulumi engine (stack k8sbench)",
     },
     compare: { type: "flag", description: "run on docker, then on local, with the same options, and report the ratios docker/local" },
+    secured: {
+        type: "flag",
+        description:
+            "a copy of Pulumi.local-tls.yaml instead of local: PostgreSQL over TLS (verify-full), Kafka over SASL_SSL with SCRAM, Connect on it (the harness's postgres-tls, kafka-tls, connect-tls); local platform",
+    },
+    "compare-secured": {
+        type: "flag",
+        description: "run on local, then on local-tls (--secured), with the same options, and report the ratios secured/plaintext",
+    },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
     maintenance: {
         type: "flag",
@@ -85,6 +94,9 @@ export function parseLatencyArgs(argv: readonly string[]): LatencyOptions {
     if (opts.compare && opts.platform !== undefined) throw new UsageError("--compare runs on both platforms: leave out --platform");
     if ((opts.maintenance || opts["connector-config"].length) && (opts.compare || (opts.platform ?? "local") !== "local"))
         throw new UsageError("--maintenance and --connector-config apply to the local platform: leave out --platform and --compare");
+    if ((opts.secured || opts["compare-secured"]) && (opts.compare || (opts.platform ?? "local") !== "local"))
+        throw new UsageError("--secured and --compare-secured run on the local platform (the harness's secured services): leave out --platform and --compare");
+    if (opts.secured && opts["compare-secured"]) throw new UsageError("--compare-secured runs both stacks: leave out --secured");
     connectorConfigOption(opts["connector-config"]);
     if ((opts.compare || opts.platform === "docker") && opts.intervals.length !== 1)
         throw new UsageError(
@@ -115,11 +127,12 @@ export interface LatencyResult {
 }
 
 /** Deploys the stack of `platform`, measures latency and throughput at each interval, verifies, and tears it down. */
-export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, log: Log): Promise<LatencyResult> {
+export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, log: Log, secured = opts.secured): Promise<LatencyResult> {
     const started = Date.now();
     const connectorConfig = connectorConfigOption(opts["connector-config"]);
     const settings: BenchStackSettings = {
         checkpointIntervalMs: opts.intervals[0],
+        ...(secured ? { secured: true } : {}),
         ...(Object.keys(connectorConfig).length ? { connectorConfig } : {}),
         ...(opts.maintenance ? { maintenance: BENCH_MAINTENANCE } : {}),
     };
@@ -128,7 +141,7 @@ export async function runLatency(opts: LatencyOptions, platform: BenchPlatform, 
             ? await deployDockerBenchStack(settings, log)
             : platform === "kubernetes"
               ? await deployKubernetesBenchStack(settings, log)
-              : await deployBenchStack("lat", settings, log);
+              : await deployBenchStack(secured ? "lats" : "lat", settings, log);
     const deploySeconds = (Date.now() - started) / 1000;
     const latencyRuns: RunResult[] = [];
     const throughputRuns: RunResult[] = [];
@@ -203,6 +216,20 @@ export function formatLatency(result: LatencyResult): string {
 
 async function main(opts: LatencyOptions): Promise<void> {
     const log = benchLog("latency");
+    if (opts["compare-secured"]) {
+        const plain = await runLatency(opts, "local", log, false);
+        log(`plaintext: ${verificationLine(plain)}; now the secured stack (local-tls) with the same options`);
+        const securedRun = await runLatency(opts, "local", log, true);
+        const ratios = compareRuns([...securedRun.latency, ...securedRun.throughput], [...plain.latency, ...plain.throughput]);
+        const failed = plain.verifyError !== undefined || securedRun.verifyError !== undefined;
+        if (emitJsonResult({ bench: "latency-compare-secured", ratio: "secured / plaintext", plaintext: plain, secured: securedRun, ratios }, opts, failed))
+            return;
+        console.log(`=== plaintext (local) ===\n${formatLatency(plain)}\n\n=== secured (local-tls) ===\n${formatLatency(securedRun)}\n`);
+        console.log("Secured / plaintext (same options, one after the other; latency > 1 = slower over TLS and SASL, rates < 1 = fewer changes per second):");
+        console.log(ratioTable(ratios));
+        if (failed) process.exitCode = 1;
+        return;
+    }
     if (!opts.compare) {
         const result = await runLatency(opts, (opts.platform ?? "local") as BenchPlatform, log);
         if (emitJsonResult(result, opts, result.verifyError !== undefined)) return;

@@ -9,12 +9,18 @@
  * The Docker rendering's come from its outputs: `stackBenchEndpoints` (pure).
  */
 import { endpoints } from "../../harness/cli";
+import { createContext } from "../../harness/lib/context";
+import { tlsClientOptions } from "../../harness/kafka";
+import { tlsClientSsl } from "../../harness/postgres";
 import { StackOutputs, parseHostPort } from "../../ops/outputs";
 
 export interface BenchEndpoints {
-    postgres: { host: string; port: number; user: string; password: string; database: string };
+    /** `ssl`: node-postgres's TLS options, on the secured services (default none). */
+    postgres: { host: string; port: number; user: string; password: string; database: string; ssl?: { ca: string; rejectUnauthorized: true } };
     /** Kafka bootstrap servers from this host, `host:port[,host:port...]`. */
     kafkaBootstrapServers: string;
+    /** kafkajs's `ssl` and `sasl` options, on the secured services (default none: PLAINTEXT). */
+    kafkaClient?: Record<string, unknown>;
     /** Nessie's API v2 from this host. */
     nessieApiV2: string;
     /** The object storage's S3 API from this host, with keys that read the warehouse. */
@@ -42,6 +48,23 @@ export function harnessBenchEndpoints(): BenchEndpoints {
         s3,
         sqlGatewayUrl: ep["flink-jobmanager"].gatewayUrl,
         gatewayCatalog: { nessieUri: ep.nessie.apiV2, s3Endpoint: ep.minio.endpoint },
+    };
+}
+
+/**
+ * The local-tls stack's services (Pulumi.local-tls.yaml): PostgreSQL over TLS (postgres-tls, verify-full)
+ * and Kafka over SASL_SSL (kafka-tls), the rest the harness's own; the clients trust the harness's CA.
+ */
+export function harnessSecuredBenchEndpoints(): BenchEndpoints {
+    const ctx = createContext();
+    const secured = endpoints({ ctx, onDemand: true });
+    const pg = secured["postgres-tls"];
+    const { brokers, ...kafkaClient } = tlsClientOptions(ctx);
+    return {
+        ...harnessBenchEndpoints(),
+        postgres: { host: pg.host, port: Number(pg.port), user: pg.user, password: pg.password, database: pg.database, ssl: tlsClientSsl(ctx) },
+        kafkaBootstrapServers: brokers.join(","),
+        kafkaClient,
     };
 }
 

@@ -27,7 +27,7 @@ export class LagProbe {
         const pg = await pgClient(ep.postgres);
         if (topic === undefined) return new LagProbe(undefined, pg, "(none: the job reads the slot)", jobName, slot, []);
         const brokers = ep.kafkaBootstrapServers.split(",");
-        const admin = new Kafka({ clientId: `bench-lag-${process.pid}`, brokers, logLevel: logLevel.NOTHING }).admin();
+        const admin = new Kafka({ clientId: `bench-lag-${process.pid}`, brokers, logLevel: logLevel.NOTHING, ...(ep.kafkaClient ?? {}) }).admin();
         await admin.connect();
         const probe = new LagProbe(admin, pg, topic, jobName, slot, []);
         await probe.refreshGroups();

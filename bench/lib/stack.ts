@@ -12,9 +12,11 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
-import { endpoints } from "../../harness/cli";
+import { ensureUp } from "../../harness/cli";
+import { defaultRunDir } from "../../harness/lib/context";
+import { certificateFiles } from "../../harness/lib/tls";
 import { REPO_DIR, runPulumi } from "../../harness/pulumi/cli";
-import { BenchEndpoints, harnessBenchEndpoints } from "./endpoints";
+import { BenchEndpoints, harnessBenchEndpoints, harnessSecuredBenchEndpoints } from "./endpoints";
 import { ServicePid, harnessPids } from "./procs";
 
 export interface BenchStackSettings {
@@ -26,6 +28,11 @@ export interface BenchStackSettings {
     connectorConfig?: Record<string, string>;
     /** lakehouse:maintenance (the table maintenance job), when the run measures with it. */
     maintenance?: Record<string, unknown>;
+    /**
+     * A copy of Pulumi.local-tls.yaml instead of Pulumi.local.yaml: PostgreSQL over TLS, Kafka over SASL_SSL,
+     * Connect on it (the harness's postgres-tls, kafka-tls and connect-tls), the harness's CA given.
+     */
+    secured?: boolean;
 }
 
 /**
@@ -167,7 +174,11 @@ function stackFile(base: any, ids: { bucket: string; namespace: string; schema: 
     Object.assign(cfg.config["lakehouse:storage"], { bucket: ids.bucket, forceDestroy: true });
     cfg.config["lakehouse:iceberg"] = { namespace: ids.namespace };
     Object.assign(cfg.config["lakehouse:source"], { schema: ids.schema, publication: `pub_${ids.id}`, replicationUser: `dbz_${ids.id}` });
-    cfg.config["lakehouse:kafka"] = { topicPrefix: ids.topicPrefix, ...(s.topicPartitions ? { topicPartitions: s.topicPartitions } : {}) };
+    cfg.config["lakehouse:kafka"] = {
+        ...cfg.config["lakehouse:kafka"],
+        topicPrefix: ids.topicPrefix,
+        ...(s.topicPartitions ? { topicPartitions: s.topicPartitions } : {}),
+    };
     cfg.config["lakehouse:flink"] = { checkpointIntervalMs: s.checkpointIntervalMs, ...(s.parallelism ? { parallelism: s.parallelism } : {}) };
     // Dremio (the harness's stand-in) plays no part in change-to-queryable on Iceberg: left out.
     cfg.config["lakehouse:dremio"] = { enabled: false };
@@ -188,7 +199,15 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
     const ids = { id, bucket: `bench-${kind}-${id}`, namespace: `bench_${kind}_${id}`, schema: `bench_${kind}_${id}`, topicPrefix: `bench_${kind}_${id}` };
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-bench-"));
     const file = path.join(REPO_DIR, `Pulumi.${name}.yaml`);
-    const base = yaml.load(fs.readFileSync(path.join(REPO_DIR, "Pulumi.local.yaml"), "utf8")) as any;
+    const base = yaml.load(fs.readFileSync(path.join(REPO_DIR, settings.secured ? "Pulumi.local-tls.yaml" : "Pulumi.local.yaml"), "utf8")) as any;
+    if (settings.secured) {
+        // The harness's CA, made on this machine: what a user gives with `pulumi config set --path`.
+        await ensureUp(["postgres-tls", "kafka-tls", "connect-tls"]);
+        const ca = fs.readFileSync(certificateFiles(defaultRunDir()).caCert, "utf8");
+        base.config["lakehouse:source"].tls.caCert = ca;
+        base.config["lakehouse:kafka"].security.caCert = ca;
+    }
+    const benchEndpoints = settings.secured ? harnessSecuredBenchEndpoints() : harnessBenchEndpoints();
     let current = settings;
     let deployed = false;
     let tornDown = false;
@@ -211,7 +230,12 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
             problems.push(String(e));
         }
         // Destroy keeps the CDC topics (KafkaTopic deleteOnDestroy is off) and the source schema.
-        const kafka = new Kafka({ clientId: name, brokers: [endpoints().kafka.bootstrapServers], logLevel: logLevel.NOTHING });
+        const kafka = new Kafka({
+            clientId: name,
+            brokers: benchEndpoints.kafkaBootstrapServers.split(","),
+            logLevel: logLevel.NOTHING,
+            ...(benchEndpoints.kafkaClient ?? {}),
+        });
         const admin = kafka.admin();
         try {
             await admin.connect();
@@ -222,8 +246,8 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
         } finally {
             await admin.disconnect().catch(() => undefined);
         }
-        const p = endpoints().postgres;
-        const pg = new Client({ host: p.host, port: Number(p.port), user: p.user, password: p.password, database: p.database });
+        const p = benchEndpoints.postgres;
+        const pg = new Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: p.database, ...(p.ssl ? { ssl: p.ssl } : {}) });
         try {
             await pg.connect();
             await pg.query(`DROP SCHEMA IF EXISTS ${ids.schema} CASCADE`);
@@ -251,7 +275,7 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
         await pulumi(stateDir, ["up", "-s", name, "--yes", "--skip-preview"], log);
         const stack: BenchStack = {
             platform: "local",
-            description: `stack ${name} (throwaway copy of local, real services)`,
+            description: `stack ${name} (throwaway copy of ${settings.secured ? "local-tls: PostgreSQL over TLS, Kafka over SASL_SSL" : "local"}, real services)`,
             name,
             id,
             schema: ids.schema,
@@ -260,7 +284,7 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
             topicPrefix: ids.topicPrefix,
             settings: current,
             outputs: await readOutputs(),
-            endpoints: harnessBenchEndpoints(),
+            endpoints: benchEndpoints,
             servicePids: async () => harnessPids(),
             async reconfigure(next: BenchStackSettings) {
                 const started = Date.now();

@@ -103,7 +103,7 @@ function statement(table: string, c: { op: Op; id: number; age: number; city: st
 
 /** A connection to the stack's PostgreSQL (default: the harness's). */
 export async function pgClient(p: BenchEndpoints["postgres"] = harnessBenchEndpoints().postgres): Promise<Client> {
-    const client = new Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: p.database });
+    const client = new Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: p.database, ...(p.ssl ? { ssl: p.ssl } : {}) });
     await client.connect();
     return client;
 }

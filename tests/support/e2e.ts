@@ -120,3 +120,17 @@ export async function dropKafkaLeftovers(topicPrefix: string, groupPrefix: strin
         await admin.disconnect();
     }
 }
+
+/** Runs a script's `main(argv)` (scripts/health, scripts/canary) and captures what it prints to stdout and stderr. */
+export async function runScriptMain(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(" ")));
+    const error = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.map(String).join(" ")));
+    try {
+        return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
+    } finally {
+        log.mockRestore();
+        error.mockRestore();
+    }
+}

@@ -8,17 +8,16 @@
  * trust the server, is refused with the server's or pgjdbc's own words.
  */
 import * as fs from "fs";
-import { Client } from "pg";
 import { CONNECTOR_PROVIDER_VERSION, connectRequest, connectorProvider } from "../../../components/dynamic/connector";
 import { debeziumTlsSettings } from "../../../components/secured-clients";
 import type { LakehouseConfig } from "../../../components/config";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { certificateFiles } from "../../../harness/lib/tls";
-import { tlsClientSsl } from "../../../harness/postgres";
 import { bothForms } from "../../support/dynamic";
 import { Kafka, logLevel } from "kafkajs";
 import { tlsClientOptions } from "../../../harness/kafka";
+import { securedPgQuery } from "../../support/secured-services";
 
 jest.setTimeout(300_000);
 
@@ -29,17 +28,8 @@ const ROLE = "dbz_tls";
 const PASSWORD = "dbz-tls-password-1";
 const TABLE = "public.tls_capture";
 
-/** One statement on postgres-tls as its superuser, over TLS verifying the server. */
-async function sql(text: string, params: unknown[] = []): Promise<any[]> {
-    const ep = pgTls();
-    const client = new Client({ host: ep.host, port: Number(ep.port), user: ep.user, password: ep.password, database: ep.database, ssl: tlsClientSsl(ctx) });
-    await client.connect();
-    try {
-        return (await client.query(text, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
+/** One statement on postgres-tls as its superuser, over verify-full. */
+const sql = (text: string, params: unknown[] = []): Promise<any[]> => securedPgQuery(ctx, text, params);
 
 /** Every record value of a kafka-tls topic (SASL_SSL, the harness's CA) up to its current end; none while it does not exist. */
 async function readSecuredTopic(topic: string): Promise<any[]> {

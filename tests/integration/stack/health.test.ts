@@ -12,7 +12,7 @@ import * as path from "path";
 import { main as canaryMain } from "../../../scripts/canary";
 import { main as healthMain } from "../../../scripts/health";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { dropKafkaLeftovers, localStackCopy, pgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
+import { dropKafkaLeftovers, localStackCopy, pgQuery, pulumiOn, runScriptMain, writeStackFile } from "../../support/e2e";
 
 const id = Date.now().toString(36);
 const stack = `health-it-${id}`;
@@ -29,19 +29,7 @@ const pulumi = pulumiOn(() => stateDir);
 let savedBackend: string | undefined;
 
 /** Runs a script's main() and captures what it prints. */
-async function run(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(" ")));
-    const error = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.map(String).join(" ")));
-    try {
-        const code = await main(argv);
-        return { code, out: out.join("\n"), err: err.join("\n") };
-    } finally {
-        log.mockRestore();
-        error.mockRestore();
-    }
-}
+const run = runScriptMain;
 
 async function connectorState(name: string): Promise<string> {
     const r = await fetch(`${CONNECT}/connectors/${name}/status`, { signal: AbortSignal.timeout(10_000) });

@@ -67,9 +67,27 @@ beforeAll(async () => {
     await ensureUp(["postgres-tls", "kafka-tls", "connect-tls"], { ctx });
     // A CA that signed nothing the harness serves.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-days", "1", "-subj", "/CN=other"], {
-        stdio: "ignore",
-    });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            path.join(dir, "k.pem"),
+            "-out",
+            path.join(dir, "c.pem"),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+        ],
+        {
+            stdio: "ignore",
+        },
+    );
     otherCa = fs.readFileSync(path.join(dir, "c.pem"), "utf8");
     fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -80,7 +98,9 @@ test("Pulumi.local-tls.yaml's settings pass: a SCRAM login over TLS, and the adm
 
 test("a wrong SASL password: Kafka's refusal, the user and the keys to check, at once (no retries)", async () => {
     const f = await failure(stack(), secrets("not-the-password"));
-    expect(f.message).toMatch(/existing kafka at 127\.0\.0\.1:19092 \(SASL_SSL\) refused the client or is unreachable: .*SASL SCRAM SHA512 authentication failed/);
+    expect(f.message).toMatch(
+        /existing kafka at 127\.0\.0\.1:19092 \(SASL_SSL\) refused the client or is unreachable: .*SASL SCRAM SHA512 authentication failed/,
+    );
     expect(f.message).toMatch(/check lakehouse:kafka\.security\.username, lakehouse:kafkaPassword/);
     expect(f.message).not.toContain("not-the-password");
     expect(f.seconds).toBeLessThan(10);
@@ -91,7 +111,9 @@ test("a CA that did not sign the broker's or the server's certificate: not trust
     expect(kafka.message).toMatch(/existing kafka at 127\.0\.0\.1:19092 .*(self[- ]signed certificate|unable to verify|unable to get local issuer)/);
     expect(kafka.message).toMatch(/give its CA in lakehouse:kafka\.security\.caCert/);
     const pg = await failure(stack({ tls: { caCert: otherCa } }));
-    expect(pg.message).toMatch(/existing postgres at 127\.0\.0\.1:15432 refused user "postgres" or is unreachable: .*(self[- ]signed certificate|unable to verify|unable to get local issuer)/);
+    expect(pg.message).toMatch(
+        /existing postgres at 127\.0\.0\.1:15432 refused user "postgres" or is unreachable: .*(self[- ]signed certificate|unable to verify|unable to get local issuer)/,
+    );
     expect(pg.message).toMatch(/give the CA that signed it \(lakehouse:source\.tls\.caCert\)/);
     expect(Math.max(kafka.seconds, pg.seconds)).toBeLessThan(10);
 });
@@ -106,7 +128,9 @@ test("TLS to a plaintext port, and plaintext to a TLS port: each says which side
         /existing kafka at 127\.0\.0\.1:19092 \(SASL_PLAINTEXT\).*Closed connection; the broker closed the connection: the listener may want TLS \(lakehouse:kafka\.security\.protocol SSL or SASL_SSL\)/,
     );
     const pgPlain = await failure(stack({ tls: { sslmode: "disable", caCert: undefined } }));
-    expect(pgPlain.message).toMatch(/pg_hba\.conf rejects connection .*no encryption; the server takes only TLS connections: set lakehouse:source\.tls\.sslmode to verify-full/);
+    expect(pgPlain.message).toMatch(
+        /pg_hba\.conf rejects connection .*no encryption; the server takes only TLS connections: set lakehouse:source\.tls\.sslmode to verify-full/,
+    );
     const pgTlsToPlain = await failure(stack({ pgAddress: `127.0.0.1:${endpoints().postgres.port}` }));
     expect(pgTlsToPlain.message).toMatch(
         /The server does not support SSL connections; the server has no TLS \(lakehouse:source\.tls\.sslmode verify-full\): set lakehouse:source\.tls\.sslmode disable/,

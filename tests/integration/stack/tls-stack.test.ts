@@ -12,15 +12,14 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Kafka, logLevel } from "kafkajs";
-import { Client } from "pg";
 import { main as canaryMain } from "../../../scripts/canary";
 import { main as healthMain } from "../../../scripts/health";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { tlsClientOptions } from "../../../harness/kafka";
-import { tlsClientSsl } from "../../../harness/postgres";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { pgQuery as plainPgQuery, pulumiOn, writeStackFile } from "../../support/e2e";
+import { pgQuery as plainPgQuery, pulumiOn, runScriptMain, writeStackFile } from "../../support/e2e";
+import { securedPgQuery } from "../../support/secured-services";
 
 jest.setTimeout(1_200_000);
 
@@ -39,30 +38,10 @@ let savedBackend: string | undefined;
 const pulumi = pulumiOn(() => stateDir);
 
 /** One statement on postgres-tls as its superuser, over verify-full. */
-async function tlsPg(text: string, params: unknown[] = []): Promise<any[]> {
-    const ep = secured()["postgres-tls"];
-    const client = new Client({ host: ep.host, port: Number(ep.port), user: ep.user, password: ep.password, database: ep.database, ssl: tlsClientSsl(ctx) });
-    await client.connect();
-    try {
-        return (await client.query(text, params)).rows;
-    } finally {
-        await client.end();
-    }
-}
+const tlsPg = (text: string, params: unknown[] = []): Promise<any[]> => securedPgQuery(ctx, text, params);
 
 /** Runs a script's main() and captures what it prints. */
-async function run(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(" ")));
-    const error = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.map(String).join(" ")));
-    try {
-        return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
-    } finally {
-        log.mockRestore();
-        error.mockRestore();
-    }
-}
+const run = runScriptMain;
 
 /** The local stack's config pointed at the secured services, as `Pulumi.local-tls.yaml` with this test's own names and the harness's CA. */
 function tlsStackConfig(): any {

@@ -7,7 +7,8 @@
 import { debeziumConnectorConfig } from "../../../components/pipeline";
 import { kafkaConnectWorkload } from "../../../components/connect";
 import { connectorConfigTls, PGJDBC_INLINE_CA_FACTORY } from "../../../components/dynamic/postgres-client";
-import { renderTableJob, readJobTemplates, JobTemplateValues } from "../../../components/jobs";
+import { renderTableJob, readJobTemplates } from "../../../components/jobs";
+import { tableJobValues } from "../../support/job-values";
 import {
     connectWorkerKafkaSecurity,
     debeziumTlsSettings,
@@ -185,22 +186,7 @@ describe("what each client is given", () => {
     it("the Flink Kafka sources get the same properties, the JAAS line (with the password) as a secret placeholder", () => {
         const cfg = secured();
         const templates = readJobTemplates(path.resolve(__dirname, "../../.."));
-        const values: JobTemplateValues = {
-            catalog: "lake",
-            namespace: "cdc",
-            table: "demographics",
-            sourceSchema: "public",
-            nessieUri: "http://nessie:19120/api/v2",
-            nessieBranch: "main",
-            warehouse: "s3://warehouse/",
-            s3Endpoint: "http://minio:9000",
-            s3PathStyle: "true",
-            s3AccessKeyId: "lakehouse",
-            awsRegion: "us-east-1",
-            topic: "t",
-            bootstrapServers: "kafka.example:9093",
-            consumerGroup: "g",
-        };
+        const values = tableJobValues("demographics", "kafka.example:9093");
         const sql = renderTableJob(templates, values, cfg.source.tableDefinitions.demographics, flinkKafkaSecurityOptions(cfg.kafka.security)).join("\n");
         expect(sql).toContain("'properties.security.protocol' = 'SASL_SSL',");
         expect(sql).toContain("'properties.sasl.mechanism' = 'SCRAM-SHA-512',");

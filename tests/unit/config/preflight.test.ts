@@ -106,6 +106,8 @@ describe("asStackKafkaKeys", () => {
         expect(asStackKafkaKeys("use protocol SASL_PLAINTEXT or the broker's TLS listener")).toBe(
             "use lakehouse:kafka.security.protocol SASL_PLAINTEXT or the broker's TLS listener",
         );
-        expect(asStackKafkaKeys("give its CA in security.caCert; credentials.clientKey")).toBe("give its CA in lakehouse:kafka.security.caCert; lakehouse:kafkaClientKey");
+        expect(asStackKafkaKeys("give its CA in security.caCert; credentials.clientKey")).toBe(
+            "give its CA in lakehouse:kafka.security.caCert; lakehouse:kafkaClientKey",
+        );
     });
 });

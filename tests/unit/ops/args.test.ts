@@ -313,6 +313,14 @@ describe("npm run bench:latency / bench:load / bench:faults / bench:preview", ()
         expect(() => parseLatencyArgs(["--maintenance", "--platform", "docker", "--intervals", "1000"])).toThrow(/apply to the local platform/);
     });
 
+    it("bench:latency runs on the secured local stack, or on both for the ratio secured/plaintext (local platform only)", () => {
+        expect(parseLatencyArgs(["--secured"])).toMatchObject({ secured: true, "compare-secured": false });
+        expect(parseLatencyArgs(["--compare-secured", "--intervals", "1000"])).toMatchObject({ secured: false, "compare-secured": true });
+        expect(() => parseLatencyArgs(["--secured", "--platform", "docker", "--intervals", "1000"])).toThrow(/run on the local platform/);
+        expect(() => parseLatencyArgs(["--compare-secured", "--compare", "--intervals", "1000"])).toThrow(/run on the local platform/);
+        expect(() => parseLatencyArgs(["--compare-secured", "--secured"])).toThrow(/--compare-secured runs both stacks: leave out --secured/);
+    });
+
     it("name a bad flag or value", () => {
         expect(front(["--chnages", "5"], LATENCY_USAGE, parseLatencyArgs)).toMatchObject({
             exitCode: 2,

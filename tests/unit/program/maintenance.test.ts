@@ -25,17 +25,10 @@ import {
 } from "../../../components/maintenance";
 import { loadSerializedProvider } from "../../support/dynamic";
 import { expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
+import { CATALOG_VALUES } from "../../support/job-values";
 
 const REPO = path.resolve(__dirname, "../../..");
-const CATALOG = {
-    nessieUri: "http://nessie:19120/api/v2",
-    nessieBranch: "main",
-    warehouse: "s3://warehouse/",
-    s3Endpoint: "http://minio:9000",
-    s3PathStyle: "true",
-    s3AccessKeyId: "lakehouse",
-    awsRegion: "us-east-1",
-};
+const CATALOG = CATALOG_VALUES;
 const mavenProperties = () => maintenanceMavenProperties(versionTable(REPO) as MaintenanceVersions);
 
 describe("lakehouse:maintenance", () => {
