@@ -104,6 +104,7 @@ test("a wrong SASL password: Kafka's refusal, the user and the keys to check, at
     expect(f.message).toMatch(/check lakehouse:kafka\.security\.username, lakehouse:kafkaPassword/);
     expect(f.message).not.toContain("not-the-password");
     expect(f.seconds).toBeLessThan(10);
+    console.log(`${f.seconds.toFixed(1)} s: ${f.message.split("\n").slice(1).join(" ")}`);
 });
 
 test("a CA that did not sign the broker's or the server's certificate: not trusted, give the CA", async () => {
@@ -116,6 +117,7 @@ test("a CA that did not sign the broker's or the server's certificate: not trust
     );
     expect(pg.message).toMatch(/give the CA that signed it \(lakehouse:source\.tls\.caCert\)/);
     expect(Math.max(kafka.seconds, pg.seconds)).toBeLessThan(10);
+    console.log([kafka, pg].map((f) => `${f.seconds.toFixed(1)} s: ${f.message.split("\n").slice(1).join(" ")}`).join("\n"));
 });
 
 test("TLS to a plaintext port, and plaintext to a TLS port: each says which side speaks what", async () => {
