@@ -12,10 +12,13 @@ module.exports = {
     // (tests/support/sequencer.js). That takes them off the serial path only where the machine has CPU to
     // spare: on a cold 2-core machine, saturated, it slowed the edit matrix by about what it saved (docs/testing.md).
     maxWorkers: 2,
-    // ...in a worker process that is replaced when a file leaves it above 1 GB. Without a limit, jest runs
-    // a single worker's files inside its own process, where memory from every file accumulates: 10.2 GB
-    // after the unit project, and a CI run was killed by the kernel at 20 GB (docs/testing.md).
-    workerIdleMemoryLimit: "1GB",
+    // ...in a worker process that is replaced after every file (0: always). Without it, a worker runs its
+    // files inside one process, where memory from every file accumulates: 10.2 GB after the unit project,
+    // and a CI run was killed by the kernel at 20 GB. A limit of 1 GB was not enough: jest compares it with
+    // the V8 heap only, while the growth is outside it (buffers, native memory), so on 2026-12-02 a worker
+    // that had run the integration files one after another reached 11.1 GB of resident memory and was
+    // killed by the kernel (docs/testing.md).
+    workerIdleMemoryLimit: 0,
     reporters: ["default", "<rootDir>/tests/support/summary-reporter.js"],
     // The Kubernetes cluster tests run last: CI builds the cluster's programs in the background meanwhile.
     testSequencer: "<rootDir>/tests/support/sequencer.js",
