@@ -9,11 +9,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { LakehouseConfig } from "../../../components/config";
 import { checkExternalServices, ExternalCheckSecrets } from "../../../components/lakehouse";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
+import { ensureCertificates } from "../../../harness/lib/tls";
 import { parseConfigValues } from "../../support/lakehouse-config";
 import { stackConfig } from "../../support/stack-config";
 
@@ -65,30 +65,9 @@ let otherCa: string;
 
 beforeAll(async () => {
     await ensureUp(["postgres-tls", "kafka-tls", "connect-tls"], { ctx });
-    // A CA that signed nothing the harness serves.
+    // A CA that signed nothing the harness serves: the harness's own certificate maker, in a scratch run directory.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
-    execFileSync(
-        "openssl",
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            path.join(dir, "k.pem"),
-            "-out",
-            path.join(dir, "c.pem"),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=other",
-        ],
-        {
-            stdio: "ignore",
-        },
-    );
-    otherCa = fs.readFileSync(path.join(dir, "c.pem"), "utf8");
+    otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir })).caCert, "utf8");
     fs.rmSync(dir, { recursive: true, force: true });
 });
 
