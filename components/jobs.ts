@@ -50,7 +50,7 @@ export interface JobTemplateValues {
 }
 
 /** The `{{secret.*}}` names a rendered job may use, and what fills them. */
-export const JOB_SECRETS = ["s3SecretAccessKey", "kafkaJaasConfig", "kafkaClientKey"] as const;
+export const JOB_SECRETS = ["s3SecretAccessKey", "kafkaJaasConfig", "kafkaClientKey", "nessieToken"] as const;
 
 /** The job templates, as text. */
 export interface JobTemplates {
@@ -87,9 +87,16 @@ export function renderSqlTemplate(template: string, values: Record<string, strin
  * The statements of one table's job: the catalog first, then each mode's source and sink tables, and
  * last the job: the mode's INSERT, or both INSERTs in one statement set (one job, one consumer of
  * each source, one checkpoint committing both tables). `kafkaSecurityOptions` fills `{{kafkaSecurityOptions}}`
- * (components/secured-clients.ts `flinkKafkaSecurityOptions`; empty for PLAINTEXT).
+ * (components/secured-clients.ts `flinkKafkaSecurityOptions`; empty for PLAINTEXT), `nessieAuthOptions`
+ * the catalog's `{{nessieAuthOptions}}` (`nessieCatalogAuthOptions`; empty without a Nessie token).
  */
-export function renderTableJob(templates: JobTemplates, values: JobTemplateValues, table: TableDefinition, kafkaSecurityOptions = ""): string[] {
+export function renderTableJob(
+    templates: JobTemplates,
+    values: JobTemplateValues,
+    table: TableDefinition,
+    kafkaSecurityOptions = "",
+    nessieAuthOptions = "",
+): string[] {
     const vars = values as unknown as Record<string, string>;
     const names = icebergTableNames(values.table, table.mode);
     const fragments = { ...tableSqlFragments(table), upsertTable: names.upsert ?? "", changelogTable: names.changelog ?? "", kafkaSecurityOptions };
@@ -103,7 +110,7 @@ export function renderTableJob(templates: JobTemplates, values: JobTemplateValue
         inserts.push(statements[statements.length - 1]);
     }
     return [
-        ...splitSqlStatements(renderSqlTemplate(templates.catalog, vars, `${JOBS_DIR}/${CATALOG_TEMPLATE}`)),
+        ...splitSqlStatements(renderSqlTemplate(templates.catalog, vars, `${JOBS_DIR}/${CATALOG_TEMPLATE}`, { nessieAuthOptions })),
         ...setup,
         inserts.length === 1 ? inserts[0] : `EXECUTE STATEMENT SET\nBEGIN\n${inserts.map((i) => `${i};`).join("\n\n")}\nEND`,
     ];

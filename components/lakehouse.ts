@@ -16,7 +16,7 @@ import { FlinkJarJob } from "./dynamic/flink-jar-job";
 import { FlinkSqlJob } from "./dynamic/flink-job";
 import { KafkaTopic } from "./dynamic/kafka-topic";
 import { TableSnapshot } from "./dynamic/table-snapshot";
-import { NessieBranch, NessieNamespace } from "./dynamic/nessie";
+import { NessieBranch, NessieNamespace, NessieSecurityArgs } from "./dynamic/nessie";
 import { PipelineSettleCheck, fingerprint } from "./dynamic/pipeline-check";
 import { Flink, FlinkArgs } from "./flink";
 import { versionTable } from "./images";
@@ -53,7 +53,16 @@ import { DockerPlatform } from "./platform/docker";
 import { KubernetesPlatform } from "./platform/kubernetes";
 import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
-import { clientSecretRegistry, flinkKafkaSecurityOptions, kafkaJobSecrets, kafkaTopicSecurity, sourceTlsInputs } from "./secured-clients";
+import {
+    clientSecretRegistry,
+    flinkKafkaSecurityOptions,
+    kafkaJobSecrets,
+    kafkaTopicSecurity,
+    nessieCatalogAuthArgs,
+    nessieCatalogAuthOptions,
+    nessieJobSecrets,
+    sourceTlsInputs,
+} from "./secured-clients";
 import { checkDeclaredColumnsWhenReachable } from "./source-check";
 import { checkLocalImagesOnEngine } from "./image-check";
 
@@ -263,19 +272,28 @@ export class Lakehouse extends pulumi.ComponentResource {
     private createNessieNamespace(name: string, cfg: LakehouseConfig, apiHost: string | undefined, guards: DataGuards): NessieNamespace | undefined {
         if (!apiHost) return undefined;
         const apiUrl = this.afterExternalChecks(apiHost);
+        const security = nessieSecurity(cfg, this.clientSecrets);
         const protect = protectsData(cfg.allowDataLoss, "tables");
         const branch =
             cfg.nessie.branch === "main"
                 ? undefined
                 : new NessieBranch(
                       `${name}-branch`,
-                      { apiUrl, branch: cfg.nessie.branch, from: "main", dropContentsOnDelete: cfg.storage.forceDestroy, dataGuard: guards.branch },
+                      {
+                          apiUrl,
+                          ...security,
+                          branch: cfg.nessie.branch,
+                          from: "main",
+                          dropContentsOnDelete: cfg.storage.forceDestroy,
+                          dataGuard: guards.branch,
+                      },
                       { parent: this, dependsOn: this.nessie.workload.ready, protect },
                   );
         return new NessieNamespace(
             `${name}-namespace`,
             {
                 apiUrl,
+                ...security,
                 branch: branch ? branch.branch : cfg.nessie.branch,
                 namespace: cfg.iceberg.namespace,
                 dropContentsOnDelete: cfg.storage.forceDestroy,
@@ -413,6 +431,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                                     jobTemplateValues(cfg, { ...flinkSide, s3AccessKeyId }, table),
                                     cfg.source.tableDefinitions[table],
                                     flinkKafkaSecurityOptions(cfg.kafka.security),
+                                    nessieCatalogAuthOptions(clientSecrets.nessieToken !== undefined),
                                 ),
                             ),
                         // Columns added to the config reach the existing Iceberg tables before the job resumes.
@@ -420,7 +439,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                         // A changed column type recreates a table with rows only where the stack allows losing tables.
                         recreateOnTypeChange: !protectsData(cfg.allowDataLoss, "tables"),
                         settings: jobSettings(cfg, table),
-                        secrets: { s3SecretAccessKey: store.secretAccessKey, ...kafkaJobSecrets(cfg, clientSecrets) },
+                        secrets: { s3SecretAccessKey: store.secretAccessKey, ...kafkaJobSecrets(cfg, clientSecrets), ...nessieJobSecrets(clientSecrets) },
                         state: cfg.pipeline.jobState,
                         deleteMode: cfg.pipeline.jobDeleteMode,
                         restorePointsKept: cfg.pipeline.jobRestorePointsKept,
@@ -476,9 +495,10 @@ export class Lakehouse extends pulumi.ComponentResource {
                         },
                         maintainedTables(cfg),
                         cfg.maintenance,
+                        nessieCatalogAuthArgs(this.clientSecrets.nessieToken !== undefined),
                     ),
                 ),
-                secrets: { s3SecretAccessKey: side.store.secretAccessKey },
+                secrets: { s3SecretAccessKey: side.store.secretAccessKey, ...nessieJobSecrets(this.clientSecrets) },
                 state: cfg.pipeline.jobState,
                 deleteMode: cfg.pipeline.jobDeleteMode,
                 restorePointsKept: cfg.pipeline.jobRestorePointsKept,
@@ -536,13 +556,20 @@ export class Lakehouse extends pulumi.ComponentResource {
                 password,
                 name: cfg.dremio.sourceName,
                 type: "NESSIE",
-                config: dremioNessieSourceConfig(cfg, {
-                    nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
-                    s3Endpoint: urls(this.objectStore.api).internal,
-                    s3AccessKeyId: this.objectStore.accessKeyId,
-                    s3Compatible: this.objectStore.pathStyle,
-                }),
-                secretConfig: { awsAccessSecret: this.objectStore.secretAccessKey },
+                config: dremioNessieSourceConfig(
+                    cfg,
+                    {
+                        nessieUri: urls(this.nessie.http, this.nessie.apiV2Path).internal,
+                        s3Endpoint: urls(this.objectStore.api).internal,
+                        s3AccessKeyId: this.objectStore.accessKeyId,
+                        s3Compatible: this.objectStore.pathStyle,
+                    },
+                    this.clientSecrets.nessieToken !== undefined,
+                ),
+                secretConfig: {
+                    awsAccessSecret: this.objectStore.secretAccessKey,
+                    ...(this.clientSecrets.nessieToken ? { nessieAccessToken: this.clientSecrets.nessieToken } : {}),
+                },
             },
             { parent: this, dependsOn: [admin, this.bucket, this.namespace] },
         );
@@ -611,6 +638,15 @@ export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
         forceDestroy: cfg.storage.forceDestroy,
         namePrefix: cfg.namePrefix,
         protect: protectsData(cfg.allowDataLoss, "bucket"),
+    };
+}
+
+/** How the Nessie resources reach a secured external Nessie: its CA and the stack's `nessieToken`; nothing for a plain one. */
+export function nessieSecurity(cfg: LakehouseConfig, secrets: ClientSecrets): NessieSecurityArgs {
+    const caCert = cfg.external.nessie?.caCert;
+    return {
+        ...(caCert !== undefined ? { caCert } : {}),
+        ...(secrets.nessieToken !== undefined ? { credentials: { token: secrets.nessieToken } } : {}),
     };
 }
 
@@ -871,7 +907,15 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalChe
             accessKeyId: cfg.storage.rootUser,
             secretAccessKey: secrets.s3Secret ?? "",
         });
-    if (ext.nessie) checks.push({ service: "nessie", kind: "http", url: `${base(ext.nessie.url)}/api/v2/config` });
+    if (ext.nessie) {
+        const access = {
+            ...(ext.nessie.caCert !== undefined ? { caCert: ext.nessie.caCert } : {}),
+            ...(secrets.nessieToken ? { token: secrets.nessieToken } : {}),
+            caCertKey: "lakehouse:external.nessie.caCert",
+            tokenKey: "lakehouse:nessieToken",
+        };
+        checks.push({ service: "nessie", kind: "http", url: `${base(ext.nessie.url)}/api/v2/config`, access });
+    }
     if (ext.flink) {
         checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview` });
         checks.push({ service: "flink-sql-gateway", kind: "http", url: `${base(ext.flink.sqlGatewayUrl)}/v1/info` });

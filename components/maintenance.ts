@@ -75,7 +75,13 @@ export type MaintenanceCatalog = Pick<
  * the tables, and each task that is on (an interval of 0 turns a task off). The S3 secret stays
  * `{{secret.s3SecretAccessKey}}`: the job resource fills it in only when it runs the job.
  */
-export function maintenanceProgramArgs(jobName: string, catalog: MaintenanceCatalog, tables: string[], m: MaintenanceConfig): string[] {
+export function maintenanceProgramArgs(
+    jobName: string,
+    catalog: MaintenanceCatalog,
+    tables: string[],
+    m: MaintenanceConfig,
+    nessieAuth: string[] = [],
+): string[] {
     const args = [
         `--job-name=${jobName}`,
         "--catalog.catalog-impl=org.apache.iceberg.nessie.NessieCatalog",
@@ -88,6 +94,7 @@ export function maintenanceProgramArgs(jobName: string, catalog: MaintenanceCata
         `--catalog.s3.access-key-id=${catalog.s3AccessKeyId}`,
         "--catalog.s3.secret-access-key={{secret.s3SecretAccessKey}}",
         `--catalog.client.region=${catalog.awsRegion}`,
+        ...nessieAuth,
         ...tables.map((t) => `--table=${t}`),
         `--rate-limit-seconds=${m.rateLimitSeconds}`,
         `--lock-check-delay-seconds=${m.lockCheckDelaySeconds}`,

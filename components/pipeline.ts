@@ -244,11 +244,12 @@ export function jobSinkTables(cfg: LakehouseConfig, table: string): { identifier
  * the resource sends as a secret setting). Follows REFERENCE.md: API v2 endpoint, no Nessie auth,
  * access-key S3 credentials, path-style access to an S3-compatible endpoint.
  */
-export function dremioNessieSourceConfig(cfg: LakehouseConfig, endpoints: DremioSideEndpoints): Record<string, pulumi.Input<unknown>> {
+export function dremioNessieSourceConfig(cfg: LakehouseConfig, endpoints: DremioSideEndpoints, nessieToken = false): Record<string, pulumi.Input<unknown>> {
     const s3 = new URL(endpoints.s3Endpoint);
     return {
         nessieEndpoint: endpoints.nessieUri,
-        nessieAuthType: "NONE",
+        // With a token, BEARER: the token itself is a secret field of the source (`nessieAccessToken`, in secretConfig).
+        nessieAuthType: nessieToken ? "BEARER" : "NONE",
         storageProvider: "AWS",
         credentialType: "ACCESS_KEY",
         awsAccessKey: endpoints.s3AccessKeyId,

@@ -6,6 +6,7 @@
 import { PostgresTls, postgresConnectFix, postgresSsl } from "./dynamic/postgres-client";
 import { backoffDelay, sleep } from "./dynamic/toolkit/backoff";
 import { KafkaAdminTarget, kafkaConnectFix, withKafkaAdmin } from "./dynamic/toolkit/kafka-client";
+import { httpsFix, sendRequest, serverMessage } from "./dynamic/toolkit/http";
 import { tcpConnectProblem } from "./dynamic/toolkit/tcp";
 
 export class PreflightError extends Error {
@@ -58,17 +59,56 @@ export async function tcpConnect(address: string, timeoutMs: number): Promise<vo
     if (problem) throw new Error(problem);
 }
 
-/** Resolves when `url` answers with a status `ok` accepts within `timeoutMs`. */
-export async function httpGet(url: string, timeoutMs: number, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<void> {
-    let response: Response;
+/** How an HTTP check reaches a secured service: the CA of its https URL, a bearer token, and the stack keys that hold them (for the fix). */
+export interface HttpCheckAccess {
+    caCert?: string;
+    token?: string;
+    /** e.g. `lakehouse:external.nessie.caCert`. */
+    caCertKey?: string;
+    /** e.g. `lakehouse:nessieToken`. */
+    tokenKey?: string;
+}
+
+/**
+ * Resolves when `url` answers with a status `ok` accepts within `timeoutMs` (through the providers'
+ * HTTP toolkit: the CA, the token). A TLS failure (an untrusted certificate, TLS to a plain port or the
+ * reverse) and a 401 or 403 are fatal, with the likely fix; no answer is retried by the caller.
+ */
+export async function httpGet(
+    url: string,
+    timeoutMs: number,
+    ok: (status: number) => boolean = (s) => s >= 200 && s < 300,
+    access: HttpCheckAccess = {},
+): Promise<void> {
+    let answer;
     try {
-        response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        answer = await sendRequest("", "GET", url, {
+            timeoutMs,
+            ...(access.caCert !== undefined ? { caCert: access.caCert } : {}),
+            ...(access.caCertKey !== undefined ? { caCertKey: access.caCertKey } : {}),
+            ...(access.token !== undefined ? { headers: { Authorization: `Bearer ${access.token}` } } : {}),
+        });
     } catch (err) {
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new Error(cause?.code ?? cause?.message ?? (err as Error).message);
+        const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+        if (httpsFix(reason, url) !== undefined) throw new CredentialsRejected(reason);
+        throw new Error(reason);
     }
-    await response.arrayBuffer().catch(() => undefined);
-    if (!ok(response.status)) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    if (answer.status === 401 || answer.status === 403) {
+        const fix = access.token
+            ? `the server refused the token: set a valid one with \`pulumi config set --secret ${access.tokenKey ?? "the token"} <token>\``
+            : `the server wants a login: give its bearer token with \`pulumi config set --secret ${access.tokenKey ?? "the token"} <token>\``;
+        const said = serverMessage(tryJson(answer.text), answer.text).slice(0, 300).trim();
+        throw new CredentialsRejected(`HTTP ${answer.status}${said ? `: ${said}` : ""}; ${fix}`);
+    }
+    if (!ok(answer.status)) throw new Error(`HTTP ${answer.status}`);
+}
+
+function tryJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return undefined;
+    }
 }
 
 /** Thrown for answers that retrying will not change (authentication). */
@@ -152,7 +192,7 @@ export async function s3Login(endpoint: string, region: string, accessKeyId: str
 /** What to check of one existing service. */
 export type PreflightCheck =
     | { service: string; kind: "tcp"; address: string }
-    | { service: string; kind: "http"; url: string }
+    | { service: string; kind: "http"; url: string; access?: HttpCheckAccess }
     | { service: string; kind: "postgres"; address: string; user: string; password: string; database: string; tls?: PostgresTls }
     | { service: string; kind: "kafka"; target: KafkaAdminTarget }
     | { service: string; kind: "s3"; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
@@ -183,7 +223,12 @@ export async function runPreflight(checks: PreflightCheck[], timeoutMs: number):
                 case "tcp":
                     return retryUntil(`${what} is unreachable`, () => tcpConnect(c.address, perAttempt), { timeoutMs });
                 case "http":
-                    return retryUntil(`${what} does not answer`, () => httpGet(c.url, perAttempt), { timeoutMs });
+                    return retryUntil(
+                        `${what} ${c.access ? "refused the client or does not answer" : "does not answer"}`,
+                        () => httpGet(c.url, perAttempt, undefined, c.access),
+                        { timeoutMs },
+                        fatal,
+                    );
                 case "postgres":
                     return retryUntil(
                         `${what} refused user "${c.user}" or is unreachable`,

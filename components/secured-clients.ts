@@ -116,11 +116,32 @@ export function kafkaJobSecrets(cfg: LakehouseConfig, secrets: ClientSecrets): R
     return out;
 }
 
+/**
+ * The Iceberg catalog's Nessie login, for jobs/catalog.sql's `{{nessieAuthOptions}}`: a bearer token
+ * (Nessie's client reads `authentication.type` and `authentication.token` from the catalog's
+ * properties), the token as `{{secret.nessieToken}}`, filled in only when the job is submitted; empty
+ * without one.
+ */
+export function nessieCatalogAuthOptions(hasToken: boolean): string {
+    return hasToken ? "'authentication.type' = 'BEARER',\n    'authentication.token' = '{{secret.nessieToken}}'," : "";
+}
+
+/** The same login as the maintenance job's `--catalog.<property>` arguments. */
+export function nessieCatalogAuthArgs(hasToken: boolean): string[] {
+    return hasToken ? ["--catalog.authentication.type=BEARER", "--catalog.authentication.token={{secret.nessieToken}}"] : [];
+}
+
+/** The jobs' Nessie secret: the token, when the stack sets one. */
+export function nessieJobSecrets(secrets: ClientSecrets): Record<string, pulumi.Output<string>> {
+    return secrets.nessieToken ? { nessieToken: pulumi.secret(secrets.nessieToken) } : {};
+}
+
 /** Each client secret's name in the platforms' secret registry (what workload specs reference in `secretEnv`). */
 export const CLIENT_SECRET_NAMES: Record<ClientSecretKey, string> = {
     kafkaPassword: "kafka-password",
     kafkaClientKey: "kafka-client-key",
     postgresClientKey: "postgres-client-key",
+    nessieToken: "nessie-token",
 };
 
 /** The stack's client secrets under their registry names. */

@@ -9,8 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
 import { closeSession, gatewayQuery, isResultTimeout, openSession } from "../components/dynamic/flink/gateway";
-import { splitSqlStatements } from "../components/dynamic/flink/sql";
-import { CATALOG_TEMPLATE, JOBS_DIR, renderSqlTemplate } from "../components/jobs";
+import { CATALOG_TEMPLATE, JOBS_DIR } from "../components/jobs";
 import {
     CanaryResult,
     Marker,
@@ -18,18 +17,17 @@ import {
     TableVisibility,
     canaryLatency,
     canaryTargets,
-    catalogTemplateValues,
     checkCanaryColumns,
     chooseCanaryTable,
     makeMarker,
     markerSelect,
     markerSql,
     nextDelay,
-    pickCatalogStatement,
+    stackCatalogStatement,
 } from "./canary";
 import { requestJson } from "./http";
 import { REPO_DIR } from "../harness/pulumi/cli";
-import { StackOutputs, parseHostPort, postgresTls, redact, secretValues } from "./outputs";
+import { StackOutputs, parseHostPort, postgresTls, redact, secretValues, useStackAccess } from "./outputs";
 import { postgresConnectFix, postgresSsl } from "../components/dynamic/postgres-client";
 import { commitFilter } from "./probes";
 
@@ -94,6 +92,7 @@ async function sourceColumns(client: Client, schema: string, table: string): Pro
 export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Promise<CanaryResult> {
     const secrets = secretValues(outputs);
     const log = (line: string) => opts.log(redact(line, secrets));
+    useStackAccess(outputs);
     const tp = chooseCanaryTable(outputs, opts.table);
     const targets = canaryTargets(tp);
 
@@ -112,9 +111,7 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     const nessie = outputs.nessieApiUri?.host;
     const branch = outputs.nessieBranch ?? "main";
     const template = fs.readFileSync(path.join(opts.repoRoot ?? REPO_DIR, JOBS_DIR, CATALOG_TEMPLATE), "utf8");
-    const catalogSql = pickCatalogStatement(
-        splitSqlStatements(renderSqlTemplate(template, catalogTemplateValues(outputs, tp), `${JOBS_DIR}/${CATALOG_TEMPLATE}`)),
-    ).replace(/\{\{\s*secret\.s3SecretAccessKey\s*\}\}/g, s3Secret.replace(/'/g, "''"));
+    const catalogSql = stackCatalogStatement(outputs, tp, template);
     const source = `${schema}.${tp.table}`;
     const sql = markerSql(schema, tp.table);
 

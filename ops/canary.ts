@@ -10,7 +10,10 @@
  * when a new commit touched the table. See ops/canary-run.ts for the I/O.
  */
 import { OptionTable, UsageError, parseCommandLine } from "./args";
-import { StackOutputs, TablePipeline, nessieContentKey, pipelineView } from "./outputs";
+import { StackOutputs, TablePipeline, nessieAccess, nessieContentKey, pipelineView } from "./outputs";
+import { renderSqlTemplate } from "../components/jobs";
+import { splitSqlStatements } from "../components/dynamic/flink/sql";
+import { nessieCatalogAuthOptions } from "../components/secured-clients";
 import { STACK_TARGET_OPTIONS, StackTarget, stackTarget } from "./stack-target";
 
 /** What `npm run canary -- ...` was asked. */
@@ -193,6 +196,22 @@ export function catalogTemplateValues(o: StackOutputs, tp: TablePipeline): Recor
         bootstrapServers: o.kafkaBootstrapServers?.internal ?? "",
         consumerGroup: tp.jobName ?? "",
     };
+}
+
+/**
+ * The stack's `CREATE CATALOG` statement as a SQL Gateway session runs it: jobs/catalog.sql (`template`)
+ * rendered with the outputs' values, Nessie's login when the stack has one, and the secrets filled in
+ * (S3's secret key, Nessie's token), so the text is secret: redact it with the outputs' secret values.
+ */
+export function stackCatalogStatement(outputs: StackOutputs, tp: TablePipeline, template: string): string {
+    const s3Secret = outputs.credentials?.s3?.secretAccessKey ?? "";
+    const nessieToken = nessieAccess(outputs).token;
+    const rendered = renderSqlTemplate(template, catalogTemplateValues(outputs, tp), "jobs/catalog.sql", {
+        nessieAuthOptions: nessieCatalogAuthOptions(nessieToken !== undefined),
+    });
+    return pickCatalogStatement(splitSqlStatements(rendered))
+        .replace(/\{\{\s*secret\.s3SecretAccessKey\s*\}\}/g, s3Secret.replace(/'/g, "''"))
+        .replace(/\{\{\s*secret\.nessieToken\s*\}\}/g, (nessieToken ?? "").replace(/'/g, "''"));
 }
 
 /** The `CREATE CATALOG` statement among the rendered catalog statements (the namespace's CREATE DATABASE is left out: the canary creates nothing). */

@@ -56,6 +56,36 @@ export interface RequestOptions {
     headers?: Record<string, string>;
     /** Abort after this long; default 10 s. */
     timeoutMs?: number;
+    /** With an https URL: the CA certificate(s) to trust, PEM (the stack's `external.<service>.caCert`). */
+    caCert?: string;
+}
+
+/** What a secured service wants beyond its URL: the CA of its https URL, the headers of its login. */
+export interface ServiceAccess {
+    caCert?: string;
+    headers?: Record<string, string>;
+}
+
+/** The access registered per base URL by {@link useServiceAccess}, for the scripts' process. */
+const accessByBaseUrl = new Map<string, ServiceAccess>();
+
+/**
+ * Every later request to a URL under `baseUrl` trusts `access.caCert` and sends `access.headers` (a
+ * request's own headers win). The scripts call it once they have read the stack outputs (e.g. Nessie's
+ * CA and bearer token from `connectionSecurity.nessie` and `credentials.nessieToken`).
+ */
+export function useServiceAccess(baseUrl: string, access: ServiceAccess): void {
+    if (access.caCert === undefined && access.headers === undefined) return;
+    accessByBaseUrl.set(baseUrl.replace(/\/+$/, ""), access);
+}
+
+/** The access registered for the longest base URL `url` starts with. */
+export function serviceAccessFor(url: string): ServiceAccess {
+    let best: [string, ServiceAccess] | undefined;
+    for (const entry of accessByBaseUrl) {
+        if ((url === entry[0] || url.startsWith(`${entry[0]}/`)) && (!best || entry[0].length > best[0].length)) best = entry;
+    }
+    return best?.[1] ?? {};
 }
 
 /**
@@ -88,7 +118,13 @@ export async function requestText(
     const timeoutMs = options.timeoutMs ?? 10_000;
     let response: { status: number; ok: boolean; text: string };
     try {
-        response = await sendRequest(service, method, url, { body: options.body, headers: options.headers, timeoutMs });
+        const access = serviceAccessFor(url);
+        response = await sendRequest(service, method, url, {
+            body: options.body,
+            headers: { ...(access.headers ?? {}), ...(options.headers ?? {}) },
+            timeoutMs,
+            caCert: options.caCert ?? access.caCert,
+        });
     } catch (err) {
         const e = err as { reason?: string; timedOut?: boolean; message: string };
         const reason = e.timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.reason ?? e.message);

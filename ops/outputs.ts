@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import type * as contract from "../components/outputs/contract";
 import { REPO_DIR, runPulumi } from "../harness/pulumi/cli";
+import { useServiceAccess } from "./http";
 
 /** An endpoint as the stack exports it: on the stack's network, and from the machine that ran Pulumi (see components/outputs/contract.ts). */
 export type UrlPair = contract.UrlPair;
@@ -103,12 +104,18 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         const c = raw.connectionSecurity;
         const strings = (v: Record<string, unknown>) =>
             Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === "string")) as Record<string, string>;
-        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode))
+        const n = isObject(c) ? c.nessie : undefined;
+        const nessieOk = n === undefined || (isObject(n) && (n.auth === "none" || n.auth === "bearer"));
+        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk)
             out.connectionSecurity = {
                 kafka: strings(c.kafka) as contract.ConnectionSecurityOutput["kafka"],
                 postgres: strings(c.postgres) as contract.ConnectionSecurityOutput["postgres"],
+                ...(isObject(n) ? { nessie: strings(n) as contract.ConnectionSecurityOutput["nessie"] } : {}),
             };
-        else problems.push("output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... } }");
+        else
+            problems.push(
+                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }] }',
+            );
     }
     if (raw.endpoints !== undefined) {
         if (isObject(raw.endpoints)) {
@@ -249,6 +256,7 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             if (kafka) creds.kafka = kafka;
             if (isString(c.kafkaClientKey)) creds.kafkaClientKey = c.kafkaClientKey;
             if (isString(c.postgresClientKey)) creds.postgresClientKey = c.postgresClientKey;
+            if (isString(c.nessieToken)) creds.nessieToken = c.nessieToken;
             out.credentials = creds;
         } else problems.push("output credentials: expected an object");
     }
@@ -278,6 +286,7 @@ export function secretValues(outputs: StackOutputs): string[] {
         c.kafka?.password,
         c.kafkaClientKey,
         c.postgresClientKey,
+        c.nessieToken,
         outputs.warehouseCredentials?.secretAccessKey,
         outputs.dremioCredentials?.password,
     ].filter((s): s is string => typeof s === "string" && s.length > 0);
@@ -450,4 +459,27 @@ export function postgresTls(outputs: StackOutputs): (contract.ConnectionSecurity
     const tls = outputs.connectionSecurity?.postgres;
     if (!tls || tls.sslmode === "disable") return undefined;
     return { ...tls, ...(outputs.credentials?.postgresClientKey ? { clientKey: outputs.credentials.postgresClientKey } : {}) };
+}
+
+/**
+ * How the stack's Nessie is reached beyond its URL (`connectionSecurity.nessie`, the token from
+ * `credentials`): the CA to trust and the bearer token; nothing for a plain Nessie.
+ */
+export function nessieAccess(outputs: StackOutputs): { caCert?: string; token?: string } {
+    const n = outputs.connectionSecurity?.nessie;
+    const token = outputs.credentials?.nessieToken;
+    return { ...(n?.caCert ? { caCert: n.caCert } : {}), ...(n?.auth === "bearer" && token ? { token } : {}) };
+}
+
+/**
+ * Registers, for this process's requests (ops/http.ts), what the stack's secured services want beyond
+ * their URLs: Nessie's CA and bearer token. The health check and the canary call it with the outputs.
+ */
+export function useStackAccess(outputs: StackOutputs): void {
+    const nessie = nessieAccess(outputs);
+    const access = {
+        ...(nessie.caCert ? { caCert: nessie.caCert } : {}),
+        ...(nessie.token ? { headers: { Authorization: `Bearer ${nessie.token}` } } : {}),
+    };
+    for (const url of [outputs.nessieApiUri?.host, outputs.nessieApiUri?.internal]) if (url) useServiceAccess(url, access);
 }

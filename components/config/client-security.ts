@@ -1,7 +1,8 @@
 /**
  * How the program's clients reach a secured Kafka and PostgreSQL (issue 19): `lakehouse:kafka.security`
  * (protocol, SASL mechanism and user, CA, client certificate), `lakehouse:source.tls` (sslmode, CA,
- * client certificate), and their secrets (`kafkaPassword`, `kafkaClientKey`, `postgresClientKey`).
+ * client certificate), and their secrets (`kafkaPassword`, `kafkaClientKey`, `postgresClientKey`); and
+ * the bearer token of an external Nessie (`nessieToken`; its CA is `external.nessie.caCert`).
  * The rules are the providers' own (components/dynamic/toolkit/kafka-client.ts, postgres-client.ts), so
  * the stack config and a resource refuse the same input with the same reason, here before anything
  * is created. Secured connections are for external services only: the program's own brokers and
@@ -13,7 +14,7 @@ import { Reader } from "./reader";
 import { CONFIG_NAMESPACE, ExternalServices } from "./types";
 
 /** Secrets that reach secured services: set by the stack when its services need them, never generated. */
-export const CLIENT_SECRET_KEYS = ["kafkaPassword", "kafkaClientKey", "postgresClientKey"] as const;
+export const CLIENT_SECRET_KEYS = ["kafkaPassword", "kafkaClientKey", "postgresClientKey", "nessieToken"] as const;
 /** One of CLIENT_SECRET_KEYS. */
 export type ClientSecretKey = (typeof CLIENT_SECRET_KEYS)[number];
 
@@ -118,13 +119,14 @@ export function checkClientSecrets(
     r: Reader,
     values: Record<string, string>,
     secretKeys: ReadonlySet<string>,
-    uses: { kafka?: KafkaClientSecurity; source?: PostgresTls },
+    uses: { kafka?: KafkaClientSecurity; source?: PostgresTls; external?: ExternalServices },
 ): Record<ClientSecretKey, boolean> {
     const set = {} as Record<ClientSecretKey, boolean>;
     const usedBy: Record<ClientSecretKey, string | undefined> = {
         kafkaPassword: kafkaProtocolParts(uses.kafka?.protocol).sasl ? undefined : "kafka.security with a SASL protocol",
         kafkaClientKey: uses.kafka?.clientCert !== undefined ? undefined : "kafka.security.clientCert",
         postgresClientKey: uses.source?.clientCert !== undefined ? undefined : "source.tls.clientCert",
+        nessieToken: uses.external?.nessie !== undefined ? undefined : "external.nessie (a Nessie the program does not run)",
     };
     for (const key of CLIENT_SECRET_KEYS) {
         set[key] = values[key] !== undefined;

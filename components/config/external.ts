@@ -5,6 +5,7 @@
 import { SERVICE_NAMES, ServiceName } from "../defaults";
 import { EXTERNAL_KEYS } from "./keys";
 import { HOST_PORT, HTTP_URL } from "./patterns";
+import { caCertProblem } from "../dynamic/toolkit/http";
 import { Reader } from "./reader";
 import { CONFIG_NAMESPACE, CredentialKey, ExternalServices, PlatformKind, StorageConfig } from "./types";
 
@@ -67,7 +68,17 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
                 const u = need("url", HTTP_URL, `${url}; the program adds /api/v2`);
                 if (u && /\/api\/v[12]$/.test(u))
                     r.problem("external.nessie.url", g.url, "the server's base URL without /api/v1 or /api/v2 (the program uses API v2)");
-                else if (u) external.nessie = { url: u };
+                else if (u) {
+                    const caCert = g.caCert;
+                    const problem = caCertProblem(caCert, [u]) ?? (caCert !== undefined && typeof caCert !== "string" ? "must be PEM text" : undefined);
+                    if (problem)
+                        r.problem(
+                            "external.nessie.caCert",
+                            typeof caCert === "string" ? "(a certificate)" : caCert,
+                            `${problem}; set it from a file with \`pulumi config set --path '${CONFIG_NAMESPACE}:external.nessie.caCert' -- "$(cat ca.pem)"\``,
+                        );
+                    external.nessie = { url: u, ...(typeof caCert === "string" ? { caCert } : {}) };
+                }
                 break;
             }
             case "flink": {
@@ -84,6 +95,24 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
         }
     }
     return external;
+}
+
+/**
+ * A CA given for an external Nessie is trusted by the program's own clients and must be by the JVMs
+ * that reach Nessie too: the Flink cluster (the jobs' Iceberg catalog) and Dremio (its Nessie source).
+ * The program does not yet put a CA into a Flink or Dremio it runs, so both must be existing services
+ * there, whose operators install the CA (docs/security.md).
+ */
+export function checkExternalTrust(r: Reader, external: ExternalServices, dremioEnabled: boolean): void {
+    if (external.nessie?.caCert === undefined) return;
+    const runByProgram = [...(external.flink ? [] : ["flink"]), ...(dremioEnabled && !external.dremio ? ["dremio"] : [])];
+    if (runByProgram.length)
+        r.problem(
+            "external.nessie.caCert",
+            "(a certificate)",
+            `usable only when the JVMs that reach Nessie trust the CA, and the program does not yet install a CA into the ${runByProgram.join(" and ")} it runs: ` +
+                `set ${runByProgram.map((s) => `external.${s}`).join(" and ")} to services whose JVM trusts it (docs/security.md)${runByProgram.includes("dremio") ? ", or dremio.enabled: false" : ""}, or give Nessie a certificate from a CA the JVM trusts by default and remove caCert`,
+        );
 }
 
 /** With `storage.provider: aws` the program creates the bucket: an external MinIO has no place. */
@@ -135,7 +164,10 @@ export function checkExternalCoverage(
         for (const service of wanted) {
             const ext = external[service];
             if (!ext) continue;
-            const address = Object.values(ext).join(",");
+            const address = Object.entries(ext)
+                .filter(([key]) => key !== "caCert")
+                .map(([, value]) => value)
+                .join(",");
             if (/(^|[/,@])(localhost|127\.\d+\.\d+\.\d+)([:/,]|$)/.test(address)) {
                 r.problem(
                     `external.${service}`,

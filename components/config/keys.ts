@@ -48,7 +48,7 @@ export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     kafka: ["bootstrapServers"],
     connect: ["url"],
     minio: ["endpoint"],
-    nessie: ["url"],
+    nessie: ["url", "caCert"],
     flink: ["restUrl", "sqlGatewayUrl"],
     dremio: ["url"],
 };

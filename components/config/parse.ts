@@ -7,7 +7,7 @@ import { checkClientSecrets, CLIENT_SECRET_KEYS, ClientSecretKey, clientSecretVa
 import { parseConnect } from "./connect";
 import { parseCredentialsSet } from "./credentials";
 import { parseDremio } from "./dremio";
-import { checkExternalCoverage, checkExternalStorage, parseExternal } from "./external";
+import { checkExternalCoverage, checkExternalStorage, checkExternalTrust, parseExternal } from "./external";
 import { parseFlink } from "./flink";
 import { parseIceberg } from "./iceberg";
 import { parseImages } from "./images";
@@ -75,9 +75,10 @@ export function parseLakehouseConfig(
     const maintenance = parseMaintenance(r, values);
     const resources = parseResources(r, values);
     const credentialsSet = parseCredentialsSet(r, values, secretKeys);
-    const clientSecretsSet = checkClientSecrets(r, values, secretKeys, { kafka: kafka.security, source: source.tls });
+    const clientSecretsSet = checkClientSecrets(r, values, secretKeys, { kafka: kafka.security, source: source.tls, external });
 
     checkExternalStorage(r, storage, external);
+    checkExternalTrust(r, external, dremio.enabled);
     checkExternalCoverage(r, platform, external, { dremio: dremio.enabled, minio: storage.provider === "minio" }, credentialsSet);
     const kubernetes = parseKubernetes(r, values, { platform, external, brokers: kafka.brokers, defaultNamespace: namePrefix });
 

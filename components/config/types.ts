@@ -130,8 +130,11 @@ export interface ExternalServices {
     connect?: { url: string };
     /** S3 endpoint URL (MinIO or another S3-compatible store). */
     minio?: { endpoint: string };
-    /** Nessie base URL (without /api/v2). */
-    nessie?: { url: string };
+    /**
+     * Nessie base URL (without /api/v2); over https, `caCert` is the CA to trust (PEM; default the
+     * system's CAs). A Nessie that wants a bearer token gets the secret `lakehouse:nessieToken`.
+     */
+    nessie?: { url: string; caCert?: string };
     /** An existing Flink session cluster: REST URL and SQL Gateway URL. */
     flink?: { restUrl: string; sqlGatewayUrl: string };
     /** Dremio base URL. */

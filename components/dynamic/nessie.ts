@@ -5,7 +5,8 @@
  * ./toolkit, ../config/patterns and ../defaults (they are serialized).
  *
  * Identity is the branch and namespace names; the API URL is how Pulumi reaches Nessie, so a new URL
- * is an update (the object is made sure of there). The namespace carries an owner stamp (its
+ * is an update (the object is made sure of there). A Nessie over HTTPS whose certificate a company CA
+ * signed is reached with `caCert`; one that wants a bearer token gets `credentials.token` (a secret). The namespace carries an owner stamp (its
  * property `lakehouse.owner`): a delete leaves a namespace another resource adopted since.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -15,7 +16,7 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-guard";
 import { backoffDelay, sleep } from "./toolkit/backoff";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
-import { errorStatus, HttpError, httpError, requestJson, serverMessage, unlessNotFound } from "./toolkit/http";
+import { caCertProblem, errorStatus, HttpError, httpError, requestJson, serverMessage, unlessNotFound } from "./toolkit/http";
 import { isKnown } from "./toolkit/unknown";
 
 /** The namespace property that names the resource owning the namespace. */
@@ -45,21 +46,63 @@ function nessieMessage(json: any, text: string): string {
     return json?.errorCode ? `${json.errorCode}: ${message}` : message;
 }
 
-/** Calls Nessie's API v2 (`apiUrl` ends in /api/v2); a non-2xx answer throws a NessieError carrying the server's message and code. */
-export async function nessieRequest(apiUrl: string, method: string, path: string, body?: unknown): Promise<any> {
-    return requestJson({ service: "Nessie", baseUrl: apiUrl, method, path, body, timeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs, errorMessage: nessieMessage });
+/**
+ * How Pulumi reaches Nessie: its API v2 URL (ends in /api/v2), and over HTTPS the CA to trust and the
+ * bearer token, when the server wants them. A plain URL string is the same without either.
+ */
+export type NessieApi = string | { apiUrl: string; caCert?: string; token?: string };
+
+/** The API of a resource's inputs or state: `apiUrl`, `caCert`, `credentials.token`. */
+export function nessieApiOf(props: Record<string, any>): NessieApi {
+    const token = props.credentials?.token;
+    return {
+        apiUrl: props.apiUrl,
+        ...(typeof props.caCert === "string" ? { caCert: props.caCert } : {}),
+        ...(typeof token === "string" && token !== "" ? { token } : {}),
+    };
+}
+
+/** The URL of a {@link NessieApi}, for messages. */
+export function nessieApiUrl(api: NessieApi): string {
+    return typeof api === "string" ? api : api.apiUrl;
+}
+
+/** Calls Nessie's API v2; a non-2xx answer throws a NessieError carrying the server's message and code (the token never in it). */
+export async function nessieRequest(api: NessieApi, method: string, path: string, body?: unknown): Promise<any> {
+    const a = typeof api === "string" ? { apiUrl: api } : api;
+    return requestJson({
+        service: "Nessie",
+        baseUrl: a.apiUrl,
+        method,
+        path,
+        body,
+        timeoutMs: PROVIDER_DEFAULTS.requestTimeoutMs,
+        errorMessage: (json, text) => nessieMessage(json, text) || "(no message)",
+        ...(a.caCert !== undefined ? { caCert: a.caCert } : {}),
+        ...(a.token !== undefined ? { headers: { Authorization: `Bearer ${a.token}` }, secrets: [a.token] } : {}),
+    }).catch((err) => {
+        const status = errorStatus(err);
+        if (status !== 401 && status !== 403) throw err;
+        const fix =
+            status === 401
+                ? a.token === undefined
+                    ? "Nessie wants a login: give its bearer token (credentials.token; the stack's lakehouse:nessieToken)"
+                    : "Nessie refused the bearer token (credentials.token; the stack's lakehouse:nessieToken): it is not valid there, or has expired"
+                : "Nessie's authorization does not allow this to the token's user (credentials.token; the stack's lakehouse:nessieToken)";
+        throw httpError(status!, `${(err as Error).message}; ${fix}`, (err as HttpError).body);
+    });
 }
 
 /** The current hash of a branch, or undefined when it does not exist. */
-export async function branchHash(apiUrl: string, branch: string): Promise<string | undefined> {
-    return (await unlessNotFound(nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}`)))?.reference.hash;
+export async function branchHash(api: NessieApi, branch: string): Promise<string | undefined> {
+    return (await unlessNotFound(nessieRequest(api, "GET", `/trees/${encodeURIComponent(branch)}`)))?.reference.hash;
 }
 
 /** Runs `write(hash)` against the branch's current hash, retrying (backed off, with jitter) while Nessie reports a conflict. */
-export async function withFreshHash<T>(apiUrl: string, branch: string, write: (hash: string) => Promise<T>, attempts = 6): Promise<T> {
+export async function withFreshHash<T>(api: NessieApi, branch: string, write: (hash: string) => Promise<T>, attempts = 6): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-        const hash = await branchHash(apiUrl, branch);
-        if (hash === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${branch}" does not exist at ${apiUrl}`);
+        const hash = await branchHash(api, branch);
+        if (hash === undefined) throw nessieError(404, "REFERENCE_NOT_FOUND", `Nessie branch "${branch}" does not exist at ${nessieApiUrl(api)}`);
         try {
             return await write(hash);
         } catch (err) {
@@ -80,6 +123,11 @@ export function checkNessieInputs(news: Record<string, any>, kind: "branch" | "n
     const known = (k: string) => isKnown(news[k]);
     if (known("apiUrl") && !NESSIE_API_V2_URL.test(String(news.apiUrl)))
         failures.push({ property: "apiUrl", reason: `"${news.apiUrl}" must be an http(s) URL ending in /api/v2` });
+    const ca = caCertProblem(news.caCert, [news.apiUrl]);
+    if (ca) failures.push({ property: "caCert", reason: ca });
+    const token = news.credentials?.token;
+    if (isKnown(token) && token !== undefined && (typeof token !== "string" || token === "" || /\s/.test(token)))
+        failures.push({ property: "credentials.token", reason: "must be the bearer token itself: one word, no spaces, without the word Bearer" });
     for (const k of kind === "branch" ? ["branch", "from"] : ["branch"]) {
         if (known(k) && !NESSIE_REF_NAME.test(String(news[k]))) failures.push({ property: k, reason: `"${news[k]}" is not a Nessie reference name` });
     }
@@ -100,14 +148,16 @@ export function diffNessie(olds: Record<string, any>, news: Record<string, any>,
     const o = normal(olds);
     const n = normal(news);
     return inputDiff(
-        ["apiUrl", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
+        ["apiUrl", "caCert", "credentials", "branch", "from", "namespace", "dropContentsOnDelete", "dataGuard", "version"].filter(
+            (k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]),
+        ),
         identity,
     );
 }
 
 /** The namespace's content (with its id and properties), or undefined when it does not exist at that hash. */
-async function namespaceContent(apiUrl: string, branch: string, hash: string, namespace: string): Promise<any | undefined> {
-    const found = await unlessNotFound(nessieRequest(apiUrl, "GET", `/trees/${encodeURIComponent(branch)}@${hash}/contents/${namespaceKey(namespace)}`));
+async function namespaceContent(api: NessieApi, branch: string, hash: string, namespace: string): Promise<any | undefined> {
+    const found = await unlessNotFound(nessieRequest(api, "GET", `/trees/${encodeURIComponent(branch)}@${hash}/contents/${namespaceKey(namespace)}`));
     return found?.content?.type === "NAMESPACE" ? found.content : undefined;
 }
 
@@ -117,14 +167,15 @@ async function namespaceContent(apiUrl: string, branch: string, hash: string, na
  */
 async function ensureNamespace(inputs: Record<string, any>, ownerToken: string, claim: boolean): Promise<void> {
     const elements = String(inputs.namespace).split(".");
-    await withFreshHash(inputs.apiUrl, inputs.branch, async (hash) => {
-        const existing = await namespaceContent(inputs.apiUrl, inputs.branch, hash, inputs.namespace);
+    const api = nessieApiOf(inputs);
+    await withFreshHash(api, inputs.branch, async (hash) => {
+        const existing = await namespaceContent(api, inputs.branch, hash, inputs.namespace);
         const stamp = existing?.properties?.[OWNER_PROPERTY];
         if (existing && (stamp === ownerToken || (!claim && stamp))) return;
         const content = existing
             ? { ...existing, properties: { ...(existing.properties ?? {}), [OWNER_PROPERTY]: ownerToken } }
             : { type: "NAMESPACE", elements, properties: { [OWNER_PROPERTY]: ownerToken } };
-        await nessieRequest(inputs.apiUrl, "POST", `/trees/${encodeURIComponent(inputs.branch)}@${hash}/history/commit`, {
+        await nessieRequest(api, "POST", `/trees/${encodeURIComponent(inputs.branch)}@${hash}/history/commit`, {
             commitMeta: { message: `${existing ? "Adopt" : "Create"} namespace ${inputs.namespace} (lakehouse)` },
             operations: [{ type: "PUT", key: { elements }, content }],
         });
@@ -133,17 +184,18 @@ async function ensureNamespace(inputs: Record<string, any>, ownerToken: string, 
 
 /** Creates the branch from `from` unless it exists (an existing branch is adopted as it is). */
 async function ensureBranch(inputs: Record<string, any>): Promise<void> {
-    const existing = await branchHash(inputs.apiUrl, inputs.branch);
+    const api = nessieApiOf(inputs);
+    const existing = await branchHash(api, inputs.branch);
     if (existing === undefined) {
-        const source = await branchHash(inputs.apiUrl, inputs.from);
+        const source = await branchHash(api, inputs.from);
         if (source === undefined)
             throw nessieError(
                 404,
                 "REFERENCE_NOT_FOUND",
-                `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${inputs.apiUrl}`,
+                `Nessie branch "${inputs.from}" (the source of "${inputs.branch}") does not exist at ${nessieApiUrl(api)}`,
             );
         try {
-            await nessieRequest(inputs.apiUrl, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, {
+            await nessieRequest(api, "POST", `/trees?name=${encodeURIComponent(inputs.branch)}&type=BRANCH`, {
                 type: "BRANCH",
                 name: inputs.from,
                 hash: source,
@@ -170,7 +222,7 @@ export const nessieBranchProvider: pulumi.dynamic.ResourceProvider = {
         return { id: inputs.branch, outs: { ...inputs } };
     },
     async read(id: string, props: any) {
-        const hash = await branchHash(props.apiUrl, id);
+        const hash = await branchHash(nessieApiOf(props), id);
         return hash === undefined ? {} : { id, props: { ...props, branch: id } };
     },
     async update(_id: string, olds: any, news: any) {
@@ -182,7 +234,8 @@ export const nessieBranchProvider: pulumi.dynamic.ResourceProvider = {
         // A branch holds the tables' history: it is dropped only when the stack drops data with the stack.
         if (!props.dropContentsOnDelete) return;
         try {
-            await withFreshHash(props.apiUrl, id, (hash) => nessieRequest(props.apiUrl, "DELETE", `/trees/${encodeURIComponent(id)}@${hash}`));
+            const api = nessieApiOf(props);
+            await withFreshHash(api, id, (hash) => nessieRequest(api, "DELETE", `/trees/${encodeURIComponent(id)}@${hash}`));
         } catch (err) {
             if (isNessieError(err, 404)) return;
             throw err;
@@ -206,7 +259,7 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     },
     async read(id: string, props: any) {
         const found = await unlessNotFound(
-            nessieRequest(props.apiUrl, "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`),
+            nessieRequest(nessieApiOf(props), "GET", `/trees/${encodeURIComponent(props.branch)}/contents/${namespaceKey(props.namespace)}`),
         );
         return found?.content?.type === "NAMESPACE" ? { id, props: { ...props } } : {};
     },
@@ -218,9 +271,10 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     },
     async delete(_id: string, props: any) {
         const elements = String(props.namespace).split(".");
+        const api = nessieApiOf(props);
         try {
-            await withFreshHash(props.apiUrl, props.branch, async (hash) => {
-                const existing = await namespaceContent(props.apiUrl, props.branch, hash, props.namespace);
+            await withFreshHash(api, props.branch, async (hash) => {
+                const existing = await namespaceContent(api, props.branch, hash, props.namespace);
                 if (!existing) return; // Already gone.
                 // Adopted by another resource since (the replacement of this one): it stays, with its tables.
                 if (!ownsObject(existing.properties?.[OWNER_PROPERTY], props.ownerToken)) return;
@@ -230,7 +284,7 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
                     let pageToken: string | undefined;
                     do {
                         const page = await nessieRequest(
-                            props.apiUrl,
+                            api,
                             "GET",
                             `/trees/${encodeURIComponent(props.branch)}@${hash}/entries?maxRecords=1000${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`,
                         );
@@ -242,7 +296,7 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
                     } while (pageToken);
                     contents.sort((a, b) => b.length - a.length);
                 }
-                await nessieRequest(props.apiUrl, "POST", `/trees/${encodeURIComponent(props.branch)}@${hash}/history/commit`, {
+                await nessieRequest(api, "POST", `/trees/${encodeURIComponent(props.branch)}@${hash}/history/commit`, {
                     commitMeta: { message: `Drop namespace ${props.namespace}${contents.length ? ` and its ${contents.length} entries` : ""} (lakehouse)` },
                     operations: [...contents.map((key) => ({ type: "DELETE", key: { elements: key } })), { type: "DELETE", key: { elements } }],
                 }).catch((err) => {
@@ -265,7 +319,23 @@ export const nessieNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface NessieBranchArgs {
+/** How a Nessie resource reaches a secured Nessie (issue 19); both optional. */
+export interface NessieSecurityArgs {
+    /** With an https `apiUrl`: the CA certificate(s) to trust, PEM (default: the system's trusted CAs). */
+    caCert?: pulumi.Input<string>;
+    /** `token`: the bearer token Nessie wants (default: none, an unauthenticated Nessie). Kept secret. */
+    credentials?: pulumi.Input<{ token?: pulumi.Input<string> }>;
+}
+
+/** The security inputs as registered: present only when given (a stack without them keeps its state as it was). */
+function securityInputs(args: NessieSecurityArgs): pulumi.Inputs {
+    return {
+        ...(args.caCert !== undefined ? { caCert: args.caCert } : {}),
+        ...(args.credentials !== undefined ? { credentials: pulumi.secret(args.credentials) } : {}),
+    };
+}
+
+export interface NessieBranchArgs extends NessieSecurityArgs {
     /** Nessie API v2 URL reachable from the machine running Pulumi, e.g. http://localhost:19120/api/v2. */
     apiUrl: pulumi.Input<string>;
     branch: pulumi.Input<string>;
@@ -287,20 +357,21 @@ export class NessieBranch extends LakehouseResource {
             name,
             {
                 apiUrl: args.apiUrl,
+                ...securityInputs(args),
                 branch: args.branch,
                 from: args.from ?? "main",
                 dropContentsOnDelete: args.dropContentsOnDelete ?? false,
                 ...(args.dataGuard ? { dataGuard: args.dataGuard } : {}),
                 version: NESSIE_PROVIDER_VERSION,
             },
-            opts,
+            { ...opts, additionalSecretOutputs: ["credentials"] },
             "lakehouse",
             "NessieBranch",
         );
     }
 }
 
-export interface NessieNamespaceArgs {
+export interface NessieNamespaceArgs extends NessieSecurityArgs {
     apiUrl: pulumi.Input<string>;
     branch: pulumi.Input<string>;
     /** Dotted namespace, e.g. `cdc`. */
@@ -321,6 +392,7 @@ export class NessieNamespace extends LakehouseResource {
             name,
             {
                 apiUrl: args.apiUrl,
+                ...securityInputs(args),
                 branch: args.branch,
                 namespace: args.namespace,
                 dropContentsOnDelete: args.dropContentsOnDelete ?? false,
@@ -328,7 +400,7 @@ export class NessieNamespace extends LakehouseResource {
                 version: NESSIE_PROVIDER_VERSION,
                 ownerToken: undefined,
             },
-            opts,
+            { ...opts, additionalSecretOutputs: ["credentials"] },
             "lakehouse",
             "NessieNamespace",
         );

@@ -11,7 +11,9 @@ import { PERIODIC_SAVEPOINT_TIMEOUT_SECONDS, periodicSavepointsJobName } from ".
 import { cdcTopicNames, connectorName, dremioTablePaths, icebergTableIdentifiers, pipelineTables, replicationSlotName } from "../pipeline";
 import type { Endpoint } from "../platform";
 import { FLINK_WORKLOADS } from "../flink";
+import type { LakehouseConfig } from "../config";
 import type {
+    ConnectionSecurityOutput,
     ConnectorOutput,
     CredentialOutputName,
     DremioSourceOutput,
@@ -104,7 +106,7 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
         // The same shape on every platform: host:port on the stack's network and from the Pulumi host.
         endpoints: Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, hostPorts(e)])),
         kafkaBootstrapServers: hostPorts(endpoints.kafka),
-        connectionSecurity: { kafka: { protocol: "PLAINTEXT", ...cfg.kafka.security }, postgres: { sslmode: "disable", ...cfg.source.tls } },
+        connectionSecurity: connectionSecurity(cfg, lakehouse.clientSecrets.nessieToken !== undefined),
         cdcTopics: cdcTopicNames(cfg),
         kafkaConnectUrl: urls(lakehouse.connect.rest),
         flinkRestUrl: urls(lakehouse.flink.rest),
@@ -171,5 +173,19 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
             externalChecks: lakehouse.externalChecks,
             clientSecrets: lakehouse.clientSecrets,
         }),
+    };
+}
+
+/**
+ * Output `connectionSecurity`: Kafka's and PostgreSQL's settings with their defaults, and Nessie's
+ * only when it is secured (a CA or a bearer token), so a stack without either keeps its outputs as
+ * they were.
+ */
+export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): ConnectionSecurityOutput {
+    const caCert = cfg.external.nessie?.caCert;
+    return {
+        kafka: { protocol: "PLAINTEXT", ...cfg.kafka.security },
+        postgres: { sslmode: "disable", ...cfg.source.tls },
+        ...(caCert !== undefined || nessieToken ? { nessie: { auth: nessieToken ? "bearer" : "none", ...(caCert !== undefined ? { caCert } : {}) } } : {}),
     };
 }

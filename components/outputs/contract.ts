@@ -120,6 +120,11 @@ export interface DremioSourceOutput {
 export interface ConnectionSecurityOutput {
     kafka: { protocol: string; saslMechanism?: string; username?: string; caCert?: string; clientCert?: string };
     postgres: { sslmode: string; caCert?: string; clientCert?: string };
+    /**
+     * Present only for a secured Nessie: `auth` is `bearer` when it wants the token (secret output
+     * `credentials.nessieToken`), `none` otherwise; `caCert` the CA of its https URL, PEM.
+     */
+    nessie?: { auth: "none" | "bearer"; caCert?: string };
 }
 
 /** A user name and its password (inside the secret output `credentials`). */
@@ -152,6 +157,8 @@ export interface StackCredentials {
     kafkaClientKey?: string;
     /** The key of `connectionSecurity.postgres.clientCert`, PEM; present only with one. */
     postgresClientKey?: string;
+    /** Nessie's bearer token; present only when the stack sets `nessieToken`. */
+    nessieToken?: string;
 }
 
 /**

@@ -52,9 +52,9 @@ export function stackCredentials(cfg: LakehouseConfig, from: CredentialSources):
                 from.s3.secretAccessKey,
                 p.dremioAdminPassword ?? "",
                 from.externalChecks,
-                pulumi.all([c.kafkaPassword ?? "", c.kafkaClientKey ?? "", c.postgresClientKey ?? ""]),
+                pulumi.all([c.kafkaPassword ?? "", c.kafkaClientKey ?? "", c.postgresClientKey ?? "", c.nessieToken ?? ""]),
             ])
-            .apply(([pg, repl, s3Key, s3Secret, dremio, , [kafkaPassword, kafkaClientKey, postgresClientKey]]) => ({
+            .apply(([pg, repl, s3Key, s3Secret, dremio, , [kafkaPassword, kafkaClientKey, postgresClientKey, nessieToken]]) => ({
                 postgres: { username: cfg.source.adminUser, password: pg },
                 replication: { username: cfg.source.replicationUser, password: repl },
                 ...(from.onMinio ? { minio: { accessKeyId: s3Key, secretAccessKey: s3Secret } } : {}),
@@ -63,6 +63,7 @@ export function stackCredentials(cfg: LakehouseConfig, from: CredentialSources):
                 ...(c.kafkaPassword ? { kafka: { username: cfg.kafka.security?.username ?? "", password: kafkaPassword } } : {}),
                 ...(c.kafkaClientKey ? { kafkaClientKey } : {}),
                 ...(c.postgresClientKey ? { postgresClientKey } : {}),
+                ...(c.nessieToken ? { nessieToken } : {}),
             })),
     );
 }

@@ -12,6 +12,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { ensureCertificates } from "../lib/tls";
 import { HarnessContext, ServiceDefinition } from "../lib/types";
 import { loadVersions } from "../lib/context";
 import { httpGet } from "../lib/http";
@@ -69,7 +70,9 @@ const dremio: ServiceDefinition = {
                 "--data-file",
                 standinDataFile(ctx),
             ],
-            env: { TS_NODE_PROJECT: path.join(ctx.repoDir, "tsconfig.json") },
+            // It trusts the harness's CA, as an operator's Dremio trusts the company CA of the services its
+            // sources reach over TLS (the TLS Nessie, nessie-tls).
+            env: { TS_NODE_PROJECT: path.join(ctx.repoDir, "tsconfig.json"), NODE_EXTRA_CA_CERTS: ensureCertificates(ctx).caCert },
             cwd: ctx.repoDir,
         };
     },

@@ -306,7 +306,7 @@ export const MAIN_CLASS: Record<FlinkRole, string> = {
 };
 
 /** The java command line (after the java executable) for one role. */
-export function javaArgs(role: FlinkRole, s: FlinkSettings, p: FlinkPaths, libDir: string, logFile: string): string[] {
+export function javaArgs(role: FlinkRole, s: FlinkSettings, p: FlinkPaths, libDir: string, logFile: string, extraFlags: string[] = []): string[] {
     const memory =
         role === "taskmanager"
             ? taskManagerJvmMemoryFlags(s.taskManagerMemoryMiB)
@@ -315,6 +315,7 @@ export function javaArgs(role: FlinkRole, s: FlinkSettings, p: FlinkPaths, libDi
         ...memory,
         ...FAST_START_FLAGS,
         ...JAVA17_MODULE_FLAGS,
+        ...extraFlags,
         `-Dlog4j.configurationFile=${fileUri(path.join(p.confDir, "log4j2.properties"))}`,
         // The web UI's log viewer reads this; it is the file the harness redirects output to.
         `-Dlog.file=${logFile}`,

@@ -15,6 +15,7 @@ import { javaBin } from "../lib/java";
 import { loadVersions } from "../lib/context";
 import { logFile, readPidRecord, runCheckedAsync } from "../lib/process";
 import { httpGetJson } from "../lib/http";
+import { ensureJavaTrustStore, javaTrustStoreFlags } from "../lib/tls";
 import {
     FlinkPaths,
     FlinkRole,
@@ -153,9 +154,12 @@ function writeIfChanged(file: string, text: string): void {
 function startCommand(ctx: HarnessContext, role: FlinkRole, name: string) {
     const s = settings(ctx);
     const p = flinkPaths(ctx);
+    // The cluster trusts the harness's CA, as an operator's Flink trusts the company CA of the services
+    // its jobs reach over TLS (the TLS Nessie, nessie-tls: the jobs' Iceberg catalog speaks HTTPS to it).
+    const trust = javaTrustStoreFlags(ensureJavaTrustStore(ctx, javaBin()));
     return {
         command: javaBin(),
-        args: javaArgs(role, s, p, libDir(ctx), logFile(ctx, name)),
+        args: javaArgs(role, s, p, libDir(ctx), logFile(ctx, name), trust),
         env: flinkEnv(s, p),
         cwd: path.dirname(p.confDir),
     };

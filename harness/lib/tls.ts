@@ -105,3 +105,112 @@ export function ensureCertificates(ctx: HarnessContext): HarnessCertificates {
     fs.renameSync(scratch, files.dir);
     return files;
 }
+
+/** The password of the Java trust store below: not a secret (it guards integrity, and the store holds only public certificates). */
+export const JAVA_TRUST_STORE_PASSWORD = "changeit";
+
+/**
+ * A Java trust store (PKCS12) holding the JVM's own trusted CAs and the harness's CA, made with the
+ * JVM's keytool next to `java` unless it is there and newer than the CA: what an operator does for an
+ * existing Flink or Dremio that must reach a service whose certificate a company CA signed. The JVM
+ * gets it with `-Djavax.net.ssl.trustStore=<file>` (see {@link javaTrustStoreFlags}).
+ */
+export function ensureJavaTrustStore(ctx: HarnessContext, javaBinary: string): string {
+    const files = ensureCertificates(ctx);
+    const store = path.join(files.dir, "java-truststore.p12");
+    if (fs.existsSync(store) && fs.statSync(store).mtimeMs >= fs.statSync(files.caCert).mtimeMs) return store;
+    const resolved = fs.realpathSync(javaBinary.includes("/") ? javaBinary : runChecked("sh", ["-c", `command -v ${javaBinary}`]).trim());
+    const home = path.dirname(path.dirname(resolved));
+    const keytool = path.join(home, "bin", "keytool");
+    const cacerts = path.join(home, "lib", "security", "cacerts");
+    const scratch = `${store}.tmp-${process.pid}`;
+    fs.rmSync(scratch, { force: true });
+    const pass = JAVA_TRUST_STORE_PASSWORD;
+    if (fs.existsSync(cacerts))
+        runChecked(
+            keytool,
+            [
+                "-importkeystore",
+                "-noprompt",
+                "-srckeystore",
+                cacerts,
+                "-srcstorepass",
+                pass,
+                "-destkeystore",
+                scratch,
+                "-deststoretype",
+                "PKCS12",
+                "-deststorepass",
+                pass,
+            ],
+            {
+                timeoutMs: 60_000,
+            },
+        );
+    runChecked(
+        keytool,
+        [
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "cdc-lakehouse-harness-ca",
+            "-file",
+            files.caCert,
+            "-keystore",
+            scratch,
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            pass,
+        ],
+        {
+            timeoutMs: 60_000,
+        },
+    );
+    fs.renameSync(scratch, store);
+    return store;
+}
+
+/** The JVM flags that make a Java process trust what the store holds (instead of its default CAs). */
+export function javaTrustStoreFlags(store: string): string[] {
+    return [`-Djavax.net.ssl.trustStore=${store}`, "-Djavax.net.ssl.trustStoreType=PKCS12", `-Djavax.net.ssl.trustStorePassword=${JAVA_TRUST_STORE_PASSWORD}`];
+}
+
+/**
+ * The harness's token issuer, for services that take a bearer token (nessie-tls): an RSA key pair
+ * (`jwt.key`, `jwt.pub`, PEM, beside the CA), made once. The server verifies tokens with the public key;
+ * {@link bearerToken} signs them. Test infrastructure, like the CA.
+ */
+export function ensureTokenKeys(ctx: HarnessContext): { privateKey: string; publicKey: string } {
+    const files = ensureCertificates(ctx);
+    const privateKey = path.join(files.dir, "jwt.key");
+    const publicKey = path.join(files.dir, "jwt.pub");
+    if (!fs.existsSync(privateKey) || !fs.existsSync(publicKey)) {
+        const crypto = require("crypto") as typeof import("crypto");
+        const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+        fs.writeFileSync(`${publicKey}.tmp`, pair.publicKey.export({ type: "spki", format: "pem" }), { mode: 0o644 });
+        fs.writeFileSync(`${privateKey}.tmp`, pair.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+        fs.renameSync(`${publicKey}.tmp`, publicKey);
+        fs.renameSync(`${privateKey}.tmp`, privateKey);
+    }
+    return { privateKey, publicKey };
+}
+
+/** The public key as Quarkus's `quarkus.oidc.public-key` takes it: the DER's base64, no PEM lines. */
+export function tokenPublicKeyBase64(ctx: HarnessContext): string {
+    return fs
+        .readFileSync(ensureTokenKeys(ctx).publicKey, "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("-----"))
+        .join("");
+}
+
+/** A JWT (RS256) for `subject`, signed with the harness's key, valid for `days`; what a company's identity provider would issue. */
+export function bearerToken(ctx: HarnessContext, subject = "lakehouse", days = 3650): string {
+    const crypto = require("crypto") as typeof import("crypto");
+    const now = Math.floor(Date.now() / 1000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iss: "cdc-lakehouse-harness", sub: subject, upn: subject, iat: now, exp: now + days * 86400 })}`;
+    const signature = crypto.sign("RSA-SHA256", Buffer.from(unsigned), fs.readFileSync(ensureTokenKeys(ctx).privateKey)).toString("base64url");
+    return `${unsigned}.${signature}`;
+}

@@ -142,6 +142,25 @@ function installServerCertificates(certs: HarnessCertificates, dir: string, user
     }
 }
 
+/**
+ * Points the run directory's entry at the data directory (which lives under /var/tmp, see dirs()). A
+ * link already there is kept when it names the target, even dangling (as when /var/tmp was emptied:
+ * the caller creates the target next), and replaced when it names another; a real directory there is
+ * left alone.
+ */
+export function linkRunDir(target: string, link: string): void {
+    let stat: fs.Stats | undefined;
+    try {
+        stat = fs.lstatSync(link);
+    } catch {
+        stat = undefined;
+    }
+    if (stat && !stat.isSymbolicLink()) return;
+    if (stat && fs.readlinkSync(link) === target) return;
+    if (stat) fs.unlinkSync(link);
+    fs.symlinkSync(target, link);
+}
+
 function postgresService(flavour: Flavour): ServiceDefinition {
     const versions = loadVersions().postgres;
     const port = flavour.tls ? versions.tls.port : versions.port;
@@ -173,7 +192,7 @@ function postgresService(flavour: Flavour): ServiceDefinition {
             const user = runAsUser(ctx);
             const d = dirs(ctx, flavour);
             const inRun = path.join(ctx.runDir, flavour.name);
-            if (d.base !== inRun && !fs.existsSync(inRun)) fs.symlinkSync(d.base, inRun);
+            if (d.base !== inRun) linkRunDir(d.base, inRun);
             ownDir(d.base, user);
             ownDir(d.socket, user);
             if (flavour.tls) installServerCertificates(ensureCertificates(ctx), d.tls, user);

@@ -3,7 +3,19 @@
  * injected HealthProbes for the measurements (concurrently, each bounded), and hands them to the
  * verdict rules; a probe's error becomes its check's FAIL, with secrets redacted.
  */
-import { StackOutputs, UrlPair, kafkaAccess, nessieContentKey, parseHostPort, parseS3Uri, pipelineView, postgresTls, redact, secretValues } from "../outputs";
+import {
+    StackOutputs,
+    UrlPair,
+    kafkaAccess,
+    nessieContentKey,
+    parseHostPort,
+    parseS3Uri,
+    pipelineView,
+    postgresTls,
+    redact,
+    secretValues,
+    useStackAccess,
+} from "../outputs";
 import { CheckResult, MetricValue } from "./check";
 import { HealthProbes, KafkaMeasurement, PgTarget, S3Target } from "./measurements";
 import {
@@ -83,6 +95,7 @@ export async function runHealthChecks(
     now: () => number = Date.now,
 ): Promise<CheckResult[]> {
     const ms = t.timeoutSeconds * 1000;
+    useStackAccess(outputs);
     const tables = pipelineView(outputs);
     const secrets = secretValues(outputs);
     const derivedNote = tables.some((x) => x.derived.length) ? tables.find((x) => x.derived.length)!.derived[0] : undefined;

@@ -10,11 +10,10 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { closeSession, gatewayQuery, openSession } from "../../components/dynamic/flink/gateway";
-import { splitSqlStatements } from "../../components/dynamic/flink/sql";
-import { CATALOG_TEMPLATE, JOBS_DIR, renderSqlTemplate } from "../../components/jobs";
+import { CATALOG_TEMPLATE, JOBS_DIR } from "../../components/jobs";
 import { IMAGE_SERVICES, projectImageOf } from "../../components/config/images";
 import { ImageName, projectImageRef } from "../../components/images";
-import { catalogTemplateValues, chooseCanaryTable, pickCatalogStatement } from "../../ops/canary";
+import { chooseCanaryTable, stackCatalogStatement } from "../../ops/canary";
 import { StackOutputs } from "../../ops/outputs";
 import { createContext } from "../../harness/cli";
 import { buildImages } from "../../harness/images/build";
@@ -241,9 +240,7 @@ export async function stackIcebergSession(outputs: StackOutputs): Promise<Iceber
     const s3Secret = outputs.credentials?.s3?.secretAccessKey ?? "";
     const tp = chooseCanaryTable(outputs);
     const template = fs.readFileSync(path.join(REPO_DIR, JOBS_DIR, CATALOG_TEMPLATE), "utf8");
-    const catalogSql = pickCatalogStatement(
-        splitSqlStatements(renderSqlTemplate(template, catalogTemplateValues(outputs, tp), `${JOBS_DIR}/${CATALOG_TEMPLATE}`)),
-    ).replace(/\{\{\s*secret\.s3SecretAccessKey\s*\}\}/g, s3Secret.replace(/'/g, "''"));
+    const catalogSql = stackCatalogStatement(outputs, tp, template);
     const session = await openSession(gateway, { properties: { "execution.runtime-mode": "batch" } });
     const query = (sql: string) => gatewayQuery(gateway, session, sql, 120_000, { secrets: [s3Secret] });
     try {

@@ -4,9 +4,15 @@
  * own message and the status, and a bounded, jittered retry of the answers a server gives while it is
  * busy (a Connect rebalance, a 503 during a restart).
  *
- * Serialization-safe (see ./README.md): only global `fetch`, `AbortSignal` and this folder's functions.
+ * HTTPS to a server whose certificate a company CA signed: `caCert` (PEM) is the CA to trust for that
+ * request (issue 19); without it, the system's trusted CAs. A request given one goes through undici's
+ * `fetch` with an `Agent` trusting exactly that CA (global `fetch` takes no CA).
+ *
+ * Serialization-safe (see ./README.md): only global `fetch`, `AbortSignal`, this folder's functions and
+ * undici, required inside the function that uses it.
  */
 import { BackoffOptions, backoffDelay, sleep } from "./backoff";
+import { pemProblem } from "./pem";
 import { redact } from "./redact";
 
 /** A plain Error with the HTTP status, 0 when the server was not reached (Error subclasses do not survive closure serialization). */
@@ -62,6 +68,8 @@ export interface RequestOptions {
     errorMessage?: (json: any, text: string) => string;
     /** Values never to show in an error. */
     secrets?: Array<string | undefined>;
+    /** With an https URL: the CA certificate(s) to trust, PEM (default: the system's trusted CAs). */
+    caCert?: string;
 }
 
 /** The message a server put in an error body, for the usual shapes; the raw text otherwise. */
@@ -81,6 +89,34 @@ export function fetchFailureCause(err: unknown): string {
     return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
+/**
+ * The likely fix when a request to `url` failed with `cause` (a code from {@link fetchFailureCause}) at
+ * the TLS layer: a certificate not trusted, a name it does not hold, HTTPS to a plain-HTTP port or the
+ * reverse; undefined for anything else. `caCertKey` names where the stack gives the CA.
+ */
+export function httpsFix(cause: string, url: string, caCertKey = "the service's caCert"): string | undefined {
+    const https = /^https:/i.test(url);
+    if (/ALTNAME/.test(cause)) return "the server's certificate does not name the host in the URL: use a host name the certificate was issued for";
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(cause))
+        return `the server's certificate is not signed by a CA this client trusts: give the CA's certificate (PEM) in ${caCertKey}`;
+    if (https && /PACKET_LENGTH_TOO_LONG|WRONG_VERSION_NUMBER|EPROTO/.test(cause))
+        return "the URL says https but the server speaks plain HTTP on that port: use http://, or the server's TLS port";
+    if (!https && /UND_ERR_SOCKET|ECONNRESET/.test(cause)) return "the server closed the connection: if it speaks HTTPS on that port, use https://";
+    return undefined;
+}
+
+/**
+ * Why a CA given for `urls` cannot be used: not a PEM certificate, or none of the URLs is https (a CA is
+ * for TLS); undefined when it can, or when a value is unknown during preview (not a string).
+ */
+export function caCertProblem(caCert: unknown, urls: unknown[]): string | undefined {
+    if (caCert === undefined) return undefined;
+    const pem = pemProblem(caCert, "certificate");
+    if (pem) return pem;
+    if (typeof caCert !== "string" || urls.some((u) => typeof u !== "string")) return undefined;
+    return urls.some((u) => /^https:/i.test(u as string)) ? undefined : "is for an https URL: the URL is plain http (use https://, or remove the CA)";
+}
+
 /** One HTTP exchange: the answer's status and text. */
 export interface HttpAnswer {
     status: number;
@@ -98,29 +134,56 @@ export async function sendRequest(
     service: string,
     method: string,
     url: string,
-    options: { body?: unknown; headers?: Record<string, string>; timeoutMs: number },
+    options: { body?: unknown; headers?: Record<string, string>; timeoutMs: number; caCert?: string; caCertKey?: string },
     clean: (message: string) => string = (m) => m,
 ): Promise<HttpAnswer> {
-    let response: Response;
     // A form (a file upload) goes as multipart, fetch setting its boundary; anything else as JSON.
     const form = typeof FormData !== "undefined" && options.body instanceof FormData;
+    const trusted = options.caCert && /^https:/i.test(url) ? trustingFetch(options.caCert) : undefined;
     try {
-        response = await fetch(url, {
+        const body = options.body === undefined ? undefined : form ? (options.body as FormData) : JSON.stringify(options.body);
+        const response = await (trusted?.fetch ?? fetch)(url, {
             method,
             headers: {
                 Accept: "application/json",
                 ...(options.body === undefined || form ? {} : { "Content-Type": "application/json" }),
                 ...(options.headers ?? {}),
             },
-            body: options.body === undefined ? undefined : form ? (options.body as FormData) : JSON.stringify(options.body),
+            body: trusted && form ? (trusted.form(body as FormData) as FormData) : body,
             signal: AbortSignal.timeout(options.timeoutMs),
         });
+        return { status: response.status, ok: response.ok, text: await response.text() };
     } catch (err) {
-        const reason = fetchFailureCause(err);
+        const cause = fetchFailureCause(err);
+        const fix = httpsFix(cause, url, options.caCertKey);
+        const reason = fix ? `${cause}: ${fix}` : cause;
         const timedOut = (err as { name?: string })?.name === "TimeoutError";
         throw Object.assign(httpError(0, clean(`${service} ${method} ${url}: ${reason}`)), { reason: clean(reason), timedOut });
+    } finally {
+        trusted?.close();
     }
-    return { status: response.status, ok: response.ok, text: await response.text() };
+}
+
+/**
+ * A fetch that trusts exactly `caCert` (undici's own, with an `Agent` whose TLS connections take that
+ * CA), the form converter its multipart bodies need (a global `FormData` is another undici's class),
+ * and the agent's close.
+ */
+function trustingFetch(caCert: string): { fetch: typeof fetch; form: (f: FormData) => unknown; close: () => void } {
+    const undici = require("undici") as typeof import("undici");
+    const dispatcher = new undici.Agent({ connect: { ca: caCert } });
+    return {
+        fetch: ((input: string, init: RequestInit) => undici.fetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch,
+        form: (f: FormData) => {
+            const converted = new undici.FormData();
+            for (const [name, value] of f.entries()) {
+                if (typeof value === "string") converted.append(name, value);
+                else converted.append(name, value as Blob, (value as File).name);
+            }
+            return converted;
+        },
+        close: () => void dispatcher.close().catch(() => undefined),
+    };
 }
 
 /**
@@ -138,7 +201,7 @@ export async function requestJson(options: RequestOptions): Promise<any> {
             options.service,
             method,
             url,
-            { body: options.body, headers: options.headers, timeoutMs: options.timeoutMs ?? 60_000 },
+            { body: options.body, headers: options.headers, timeoutMs: options.timeoutMs ?? 60_000, caCert: options.caCert },
             clean,
         );
         const text = response.text;

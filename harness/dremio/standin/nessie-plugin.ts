@@ -22,8 +22,13 @@ export interface NessieCheckOptions {
     log: (line: string) => void;
 }
 
-async function getJson(url: string, timeoutMs: number): Promise<{ status: number; json: any }> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: "application/json" } });
+async function getJson(url: string, timeoutMs: number, token?: string): Promise<{ status: number; json: any }> {
+    // Dremio's Nessie client sends the source's bearer token; the CA of an https Nessie is the process's
+    // trust (NODE_EXTRA_CA_CERTS, as a Dremio's operator adds a CA to its JVM's trust store).
+    const res = await fetch(url, {
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    });
     const text = await res.text();
     let json: unknown;
     try {
@@ -77,6 +82,7 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
         default:
             break;
     }
+    const bearer = c.nessieAuthType === "BEARER" ? String(c.nessieAccessToken) : undefined;
     const storage = (c.storageProvider as string | null | undefined) ?? "AWS";
     if (storage !== "AWS") throw notImplemented(`storageProvider ${storage}`);
     // DataplanePlugin.validateRootPath
@@ -88,7 +94,7 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
     const base = String(endpoint).replace(/\/+$/, "");
     let config: { status: number; json: any };
     try {
-        config = await getJson(`${base}/config`, options.timeoutMs);
+        config = await getJson(`${base}/config`, options.timeoutMs, bearer);
     } catch (e) {
         options.log(`nessie check of ${base}/config failed: ${(e as Error).message}`);
         throw fail(`Unable to create source [${name}], Make sure that Nessie endpoint URL [${endpoint}] is valid.`);
@@ -118,7 +124,7 @@ export async function startNessiePlugin(name: string, c: Record<string, unknown>
     // validateConnectionToNessieRepository: getDefaultBranch (GET <endpoint>/trees/-)
     let branch: { status: number; json: any };
     try {
-        branch = await getJson(`${base}/trees/-`, options.timeoutMs);
+        branch = await getJson(`${base}/trees/-`, options.timeoutMs, bearer);
     } catch {
         throw fail(`Unable to create source [${name}], Could not connect to [${name}]. Connection refused while connecting to the Nessie Server.`);
     }

@@ -40,15 +40,19 @@ function stack(change: { kafka?: Record<string, unknown>; tls?: Record<string, u
     kafka.security = { ...kafka.security, caCert: ca(), ...change.kafka };
     for (const key of Object.keys(kafka.security)) if (kafka.security[key] === undefined) delete kafka.security[key];
     for (const key of Object.keys(source.tls)) if (source.tls[key] === undefined) delete source.tls[key];
+    external.nessie.caCert = ca();
+    // Nessie's token is the harness's own, set per machine as a secret (the file says how).
+    values.nessieToken = "a-secret-value";
     values.externalCheckTimeoutSeconds = 10;
-    return parseConfigValues(values, { secretKeys, stack: "local-tls" });
+    return parseConfigValues(values, { secretKeys: [...secretKeys, "nessieToken"], stack: "local-tls" });
 }
 
 /** The secrets the checks log in with (the other services of the stack are the harness's own). */
-const secrets = (kafkaPassword = secured()["kafka-tls"].password): ExternalCheckSecrets => ({
+const secrets = (kafkaPassword = secured()["kafka-tls"].password, nessieToken = secured()["nessie-tls"].token): ExternalCheckSecrets => ({
     pgPassword: secured()["postgres-tls"].password,
     s3Secret: endpoints().minio.secretAccessKey,
     kafkaPassword,
+    nessieToken,
 });
 
 /** The check's error and how long it took. */
@@ -64,15 +68,24 @@ async function failure(cfg: LakehouseConfig, s: ExternalCheckSecrets = secrets()
 let otherCa: string;
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls"], { ctx });
+    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls"], { ctx });
     // A CA that signed nothing the harness serves: the harness's own certificate maker, in a scratch run directory.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
     otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir })).caCert, "utf8");
     fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("Pulumi.local-tls.yaml's settings pass: a SCRAM login over TLS, and the admin's login over verify-full", async () => {
+test("Pulumi.local-tls.yaml's settings pass: a SCRAM login over TLS, the admin's login over verify-full, Nessie over HTTPS with the token", async () => {
     await expect(checkExternalServices(stack(), secrets())).resolves.toBeUndefined();
+});
+
+test("a Nessie token it did not issue: Nessie's 401 and the key to set, at once (no retries)", async () => {
+    const f = await failure(stack(), secrets(undefined, "not-a-token"));
+    expect(f.message).toContain(
+        "existing nessie at https://127.0.0.1:19443/api/v2/config refused the client or does not answer: HTTP 401; the server refused the token: set a valid one with `pulumi config set --secret lakehouse:nessieToken <token>`",
+    );
+    expect(f.seconds).toBeLessThan(10);
+    console.log(`${f.seconds.toFixed(1)} s: ${f.message.split("\n").slice(1).join(" ")}`);
 });
 
 test("a wrong SASL password: Kafka's refusal, the user and the keys to check, at once (no retries)", async () => {

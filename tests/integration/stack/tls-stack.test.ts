@@ -1,11 +1,13 @@
 /**
  * A stack on secured services (issue 19), through the real Pulumi engine: a copy of `Pulumi.local-tls.yaml`
  * (PostgreSQL over verify-full on the harness's `postgres-tls`, Kafka over SASL_SSL with SCRAM on
- * `kafka-tls`, Connect on `connect-tls`, the harness's CA given in the stack config) deployed with
+ * `kafka-tls`, Connect on `connect-tls`, Nessie over HTTPS with a bearer token on `nessie-tls`, the
+ * harness's CA given in the stack config, the token as a secret) deployed with
  * `pulumi up`: the connector and the job run, a PostgreSQL change reaches Iceberg exactly (the canary),
  * every health check passes, and nothing of the stack is on a plaintext service: no topic on the
- * plaintext Kafka, no connector on the plaintext Connect, no schema in the plaintext PostgreSQL. The SASL
- * password is nowhere in state; the outputs say how to connect. Destroyed at the end.
+ * plaintext Kafka, no connector on the plaintext Connect, no schema in the plaintext PostgreSQL, no
+ * namespace on the plain Nessie. The SASL password and Nessie's token are nowhere in state; the outputs
+ * say how to connect. Destroyed at the end.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -17,6 +19,8 @@ import { main as healthMain } from "../../../scripts/health";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { tlsClientOptions } from "../../../harness/kafka";
+import { nessieTlsAccess } from "../../../harness/nessie";
+import { nessieRequest } from "../../../components/dynamic/nessie";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { pgQuery as plainPgQuery, pulumiOn, runScriptMain, writeStackFile } from "../../support/e2e";
 import { securedPgQuery } from "../../support/secured-services";
@@ -53,17 +57,20 @@ function tlsStackConfig(): any {
     config.config["lakehouse:source"].tls.caCert = ca;
     Object.assign(config.config["lakehouse:kafka"], { topicPrefix });
     config.config["lakehouse:kafka"].security.caCert = ca;
+    config.config["lakehouse:external"].nessie.caCert = ca;
     config.config["lakehouse:dremio"] = { enabled: true, sourceName: `tls_it_${id}` };
     return config;
 }
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls"], { ctx });
+    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls"], { ctx });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-tls-state-"));
     savedBackend = process.env.PULUMI_BACKEND_URL;
     process.env.PULUMI_BACKEND_URL = `file://${stateDir}`;
     writeStackFile(stack, tlsStackConfig());
     await pulumi(["stack", "init", stack]);
+    // Nessie's token is the harness's (signed with its key, made on each machine): a secret of the stack.
+    await pulumi(["config", "set", "-s", stack, "--secret", "lakehouse:nessieToken", secured()["nessie-tls"].token]);
     deployed = true;
     await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
 });
@@ -92,14 +99,17 @@ test("up: the outputs say how to connect, the credentials hold the SASL login, a
     expect(outputs.connectionSecurity).toEqual({
         kafka: { protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         postgres: { sslmode: "verify-full", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
+        nessie: { auth: "bearer", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
     });
+    expect(outputs.nessieApiUri.host).toBe("https://127.0.0.1:19443/api/v2");
     expect(outputs.kafkaBootstrapServers.host).toBe(secured()["kafka-tls"].bootstrapServers);
     expect(outputs.connector).toMatchObject({ state: "RUNNING" });
     expect(outputs.flinkJobs.demographics).toMatchObject({ state: "RUNNING" });
     const credentials = JSON.parse((await pulumi(["stack", "output", "-s", stack, "credentials", "--show-secrets", "--json"])).stdout);
     expect(credentials.kafka).toEqual({ username: "lakehouse", password: secured()["kafka-tls"].password });
+    expect(credentials.nessieToken).toMatch(/^eyJ/);
     const state = fs.readFileSync(path.join(stateDir, ".pulumi", "stacks", "cdc-lakehouse", `${stack}.json`), "utf8");
-    for (const secret of [...SECRETS, secured()["kafka-tls"].password]) expect(state).not.toContain(secret);
+    for (const secret of [...SECRETS, secured()["kafka-tls"].password, credentials.nessieToken]) expect(state).not.toContain(secret);
     // A second up changes nothing.
     const again = await pulumi(["up", "-s", stack, "--yes", "--skip-preview"]);
     expect(again.stdout).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
@@ -140,8 +150,13 @@ test("nothing of the stack is on a plaintext service", async () => {
     const plainConnectors = (await (await fetch(`${endpoints().connect.url}/connectors`)).json()) as string[];
     expect(plainConnectors.filter((c) => c.includes(stack))).toEqual([]);
     expect(await plainPgQuery("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).toEqual([]);
+    const plainNessie = await fetch(`${endpoints().nessie.apiV2}/trees/main/contents/${schema}`);
+    expect(plainNessie.status).toBe(404);
     // ... and everything is on the secured ones.
     expect(await tlsPg("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).toEqual([{ "?column?": 1 }]);
     const securedConnectors = (await (await fetch(`${secured()["connect-tls"].url}/connectors`)).json()) as string[];
     expect(securedConnectors).toContain(`cdc-lakehouse-${stack}-postgres-cdc`);
+    const { caCert, token } = nessieTlsAccess(ctx);
+    const namespace = await nessieRequest({ apiUrl: secured()["nessie-tls"].apiV2, caCert, token }, "GET", `/trees/main/contents/${schema}`);
+    expect(namespace.content.type).toBe("NAMESPACE");
 });

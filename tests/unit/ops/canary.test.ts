@@ -175,7 +175,7 @@ describe("which tables, and the catalog", () => {
             warehouse: "s3://wh/",
         });
         const template = fs.readFileSync(path.resolve(__dirname, "../../../jobs/catalog.sql"), "utf8");
-        const statement = pickCatalogStatement(splitSqlStatements(renderSqlTemplate(template, values, "jobs/catalog.sql")));
+        const statement = pickCatalogStatement(splitSqlStatements(renderSqlTemplate(template, values, "jobs/catalog.sql", { nessieAuthOptions: "" })));
         expect(statement).toMatch(/^(--[^\n]*\n)*CREATE CATALOG lake WITH \(/);
         expect(statement).toContain("'uri' = 'http://nessie:19120/api/v2'");
         expect(statement).toContain("'ref' = 'dev'");

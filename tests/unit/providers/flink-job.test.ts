@@ -244,7 +244,7 @@ describe("job templates", () => {
             "jobs/x.sql: {{tpoic}} is not a known value (known: topic)",
         );
         expect(() => renderSqlTemplate("SELECT '{{secret.password}}'", {}, "jobs/x.sql")).toThrow(
-            "{{secret.password}} is not a known secret (known: secret.s3SecretAccessKey, secret.kafkaJaasConfig, secret.kafkaClientKey)",
+            "{{secret.password}} is not a known secret (known: secret.s3SecretAccessKey, secret.kafkaJaasConfig, secret.kafkaClientKey, secret.nessieToken)",
         );
     });
 

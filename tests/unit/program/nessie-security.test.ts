@@ -1,0 +1,197 @@
+/**
+ * An external Nessie over HTTPS with a company CA and a bearer token (issue 19): the stack keys
+ * (`external.nessie.caCert`, the secret `nessieToken`) refused with the key and the fix before anything
+ * is created; and, rendered under mocks, where the CA and the token go: the Nessie resources' inputs,
+ * the Flink jobs' catalog (the token a `{{secret.nessieToken}}` placeholder, its value a secret), the
+ * maintenance job's arguments, Dremio's source (BEARER, the token a secret field), the preflight's
+ * check and the outputs. The token is never a plain string in any resource's inputs.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Lakehouse, externalServiceChecks } from "../../../components/lakehouse";
+import { connectionSecurity } from "../../../components/outputs/build";
+import { nessieCatalogAuthArgs, nessieCatalogAuthOptions } from "../../../components/secured-clients";
+import { checkNessieInputs } from "../../../components/dynamic/nessie";
+import { caCertProblem, httpsFix } from "../../../components/dynamic/toolkit/http";
+import { stackCatalogStatement } from "../../../ops/canary";
+import { nessieAccess, parseStackOutputs } from "../../../ops/outputs";
+import { RecordedResource, isSerializedSecret, plainStrings, runWithMocks } from "../../support/mocks";
+import { configRejection, expectProblemAt, parseConfigValues } from "../../support/lakehouse-config";
+import * as fs from "fs";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBCAnessieca\n-----END CERTIFICATE-----\n";
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.nessie-bearer-token-42.sig";
+const EXTERNAL = {
+    nessie: { url: "https://nessie.corp:443", caCert: CA },
+    flink: { restUrl: "http://flink.corp:8081", sqlGatewayUrl: "http://flink.corp:8083" },
+};
+const SECRETS = { nessieToken: TOKEN };
+
+describe("lakehouse:external.nessie.caCert and lakehouse:nessieToken", () => {
+    const parse = (values: Record<string, unknown>, secrets: string[] = []) =>
+        parseConfigValues({ dremio: { enabled: false }, ...values }, { secretKeys: secrets });
+    const problemAt = (values: Record<string, unknown>, key: string, expected: RegExp, secrets: string[] = []) =>
+        expectProblemAt({ dremio: { enabled: false }, ...values }, key, expected, { secretKeys: secrets });
+
+    it("takes an https Nessie with its CA and a token, with an existing Flink to trust it", () => {
+        const cfg = parse({ external: EXTERNAL, ...SECRETS }, ["nessieToken"]);
+        expect(cfg.external.nessie).toEqual({ url: "https://nessie.corp:443", caCert: CA });
+        expect(cfg.clientSecretsSet.nessieToken).toBe(true);
+    });
+
+    it("refuses a CA that is not PEM, a CA for a plain http URL, and a CA a Flink the program runs would not trust", () => {
+        problemAt(
+            { external: { ...EXTERNAL, nessie: { url: "https://nessie.corp", caCert: "/etc/ca.pem" } } },
+            "lakehouse:external.nessie.caCert",
+            /must be PEM text.*cat ca\.pem/,
+        );
+        problemAt(
+            { external: { ...EXTERNAL, nessie: { url: "http://nessie.corp:19120", caCert: CA } } },
+            "lakehouse:external.nessie.caCert",
+            /plain http \(use https:\/\//,
+        );
+        problemAt(
+            { external: { nessie: EXTERNAL.nessie } },
+            "lakehouse:external.nessie.caCert",
+            /does not yet install a CA into the flink it runs: set external\.flink/,
+        );
+        expectProblemAt({ external: EXTERNAL }, "lakehouse:external.nessie.caCert", /flink|dremio.enabled: false/, {});
+        const both = configRejection({ external: { nessie: EXTERNAL.nessie } });
+        expect(both.message).toContain("flink and dremio");
+    });
+
+    it("refuses a token in plain text, and a token without an external Nessie", () => {
+        problemAt({ external: EXTERNAL, nessieToken: TOKEN }, "lakehouse:nessieToken", /a secret: run `pulumi config set --secret lakehouse:nessieToken/);
+        problemAt({ nessieToken: TOKEN }, "lakehouse:nessieToken", /is used only with external\.nessie/, ["nessieToken"]);
+    });
+});
+
+describe("the toolkit's HTTPS rules", () => {
+    it("names the fix of each TLS failure", () => {
+        expect(httpsFix("UNABLE_TO_VERIFY_LEAF_SIGNATURE", "https://n:1", "lakehouse:external.nessie.caCert")).toMatch(
+            /not signed by a CA this client trusts: give the CA's certificate \(PEM\) in lakehouse:external\.nessie\.caCert/,
+        );
+        expect(httpsFix("ERR_SSL_PACKET_LENGTH_TOO_LONG", "https://n:1")).toMatch(/speaks plain HTTP on that port: use http:\/\//);
+        expect(httpsFix("UND_ERR_SOCKET", "http://n:1")).toMatch(/if it speaks HTTPS on that port, use https:\/\//);
+        expect(httpsFix("ERR_TLS_CERT_ALTNAME_INVALID", "https://n:1")).toMatch(/does not name the host/);
+        expect(httpsFix("ECONNREFUSED", "https://n:1")).toBeUndefined();
+    });
+
+    it("checks a CA against its URLs; the Nessie resources take the same rule and refuse a token that is not one", () => {
+        expect(caCertProblem(undefined, ["http://x"])).toBeUndefined();
+        expect(caCertProblem(CA, ["http://x", "https://y"])).toBeUndefined();
+        expect(caCertProblem(CA, ["http://x"])).toMatch(/plain http/);
+        expect(checkNessieInputs({ apiUrl: "http://n/api/v2", branch: "main", namespace: "cdc", caCert: CA }, "namespace")).toEqual([
+            { property: "caCert", reason: expect.stringMatching(/plain http/) },
+        ]);
+        expect(checkNessieInputs({ apiUrl: "https://n/api/v2", branch: "main", namespace: "cdc", credentials: { token: "Bearer abc" } }, "namespace")).toEqual([
+            { property: "credentials.token", reason: expect.stringMatching(/without the word Bearer/) },
+        ]);
+    });
+});
+
+describe("a stack on an external Nessie with a CA and a token, under mocks", () => {
+    let resources: RecordedResource[];
+    const ofType = (suffix: string) => resources.filter((r) => r.type.endsWith(suffix));
+    const config = parseConfigValues(
+        {
+            external: { ...EXTERNAL, dremio: { url: "http://dremio.corp:9047" } },
+            dremioAdminPassword: "dremio-admin-pw-1",
+            maintenance: { enabled: true },
+            ...SECRETS,
+        },
+        { secretKeys: ["nessieToken", "dremioAdminPassword"] },
+    );
+
+    beforeAll(async () => {
+        const run = await runWithMocks(() => {
+            new Lakehouse("lakehouse", {
+                config,
+                credentials: { dremioAdminPassword: pulumi.secret("dremio-admin-pw-1") },
+                clientSecrets: { nessieToken: pulumi.secret(TOKEN) },
+                repoRoot,
+                checkExternalServices: false,
+            });
+            return {};
+        });
+        resources = run.resources;
+    });
+
+    it("never holds the token as a plain string", () => {
+        expect(resources.length).toBeGreaterThan(10);
+        for (const r of resources)
+            expect({ resource: r.name, leaks: plainStrings(r.raw).join("\n").includes(TOKEN) }).toEqual({ resource: r.name, leaks: false });
+    });
+
+    it("gives the namespace the CA and the token (a secret)", () => {
+        const [ns] = ofType("lakehouse:NessieNamespace");
+        expect(ns.inputs.apiUrl).toBe("https://nessie.corp:443/api/v2");
+        expect(ns.inputs.caCert).toBe(CA);
+        expect(isSerializedSecret(ns.raw.credentials)).toBe(true);
+        expect(ns.inputs.credentials).toEqual({ token: TOKEN });
+    });
+
+    it("logs the jobs' catalog in with the token as a placeholder, its value among the job's secrets", () => {
+        const jobs = ofType("lakehouse:FlinkSqlJob");
+        expect(jobs.length).toBeGreaterThan(0);
+        for (const job of jobs) {
+            const catalog = (job.inputs.statements as string[])[0];
+            expect(catalog).toContain("'authentication.type' = 'BEARER'");
+            expect(catalog).toContain("'authentication.token' = '{{secret.nessieToken}}'");
+            expect(job.inputs.secrets.nessieToken).toBe(TOKEN);
+            expect(isSerializedSecret(job.raw.secrets)).toBe(true);
+        }
+        const [maintenance] = ofType("lakehouse:FlinkJarJob").filter((j) => String(j.inputs.name).includes("maintenance"));
+        expect(maintenance.inputs.programArgs).toEqual(expect.arrayContaining(nessieCatalogAuthArgs(true)));
+        expect(maintenance.inputs.secrets.nessieToken).toBe(TOKEN);
+    });
+
+    it("gives Dremio's Nessie source BEARER with the token as a secret field", () => {
+        const [source] = ofType("lakehouse:DremioSource");
+        expect(source.inputs.config.nessieAuthType).toBe("BEARER");
+        expect(source.inputs.secretConfig.nessieAccessToken).toBe(TOKEN);
+        expect(isSerializedSecret(source.raw.secretConfig)).toBe(true);
+    });
+
+    it("checks the existing Nessie with its CA and the token, naming the stack's keys", () => {
+        const [check] = externalServiceChecks(config, { nessieToken: TOKEN }).filter((c) => c.service === "nessie");
+        expect(check).toEqual({
+            service: "nessie",
+            kind: "http",
+            url: "https://nessie.corp:443/api/v2/config",
+            access: { caCert: CA, token: TOKEN, caCertKey: "lakehouse:external.nessie.caCert", tokenKey: "lakehouse:nessieToken" },
+        });
+    });
+});
+
+describe("outputs and the canary", () => {
+    const config = parseConfigValues({ dremio: { enabled: false }, external: EXTERNAL, ...SECRETS }, { secretKeys: ["nessieToken"] });
+
+    it("connectionSecurity names Nessie only when it is secured", () => {
+        expect(connectionSecurity(config, true).nessie).toEqual({ auth: "bearer", caCert: CA });
+        expect(connectionSecurity(parseConfigValues({}), false)).toEqual({ kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" } });
+    });
+
+    it("the canary's catalog statement logs in with the token from the outputs", () => {
+        const { outputs } = parseStackOutputs({
+            connectionSecurity: { kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" }, nessie: { auth: "bearer", caCert: CA } },
+            credentials: {
+                postgres: { username: "u", password: "p" },
+                replication: { username: "r", password: "p" },
+                s3: { accessKeyId: "AK", secretAccessKey: "s3-secret" },
+                nessieToken: TOKEN,
+            },
+            nessieApiUri: { internal: "https://nessie.corp:443/api/v2", host: "https://nessie.corp:443/api/v2" },
+            warehouse: "s3://lake/warehouse",
+            s3Endpoint: { internal: "http://minio:9000", host: "http://localhost:9000" },
+        });
+        expect(nessieAccess(outputs)).toEqual({ caCert: CA, token: TOKEN });
+        const template = fs.readFileSync(path.join(repoRoot, "jobs/catalog.sql"), "utf8");
+        const tp = { table: "demographics", icebergTables: [{ kind: "upsert" as const, identifier: "lake.cdc.demographics", key: "cdc.demographics" }] };
+        const statement = stackCatalogStatement(outputs, tp as never, template);
+        expect(statement).toContain(`'authentication.token' = '${TOKEN}'`);
+        expect(statement).toContain("'s3.secret-access-key' = 's3-secret'");
+        expect(nessieCatalogAuthOptions(false)).toBe("");
+    });
+});
