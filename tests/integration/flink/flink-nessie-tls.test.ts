@@ -17,6 +17,7 @@ import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { nessieTlsAccess } from "../../../harness/nessie";
 import { JobFixture, jobFixture } from "../../support/job-fixture";
+import { harnessJobValues } from "../../support/harness-job-values";
 
 jest.setTimeout(600_000);
 
@@ -31,22 +32,15 @@ const ep = () => endpoints({ ctx, onDemand: true });
 let fixture: JobFixture;
 let token: string;
 
-const values = (): JobTemplateValues => ({
-    catalog: "lake",
-    namespace: NAMESPACE,
-    table: "demographics",
-    sourceSchema: "public",
-    nessieUri: ep()["nessie-tls"].apiV2,
-    nessieBranch: "main",
-    warehouse: `s3://${BUCKET}/warehouse`,
-    s3Endpoint: ep().minio.endpoint,
-    s3PathStyle: "true",
-    s3AccessKeyId: ep().minio.accessKeyId,
-    awsRegion: ep().minio.region,
-    topic: TOPIC,
-    bootstrapServers: ep().kafka.bootstrapServers,
-    consumerGroup: RUN,
-});
+const values = (): JobTemplateValues =>
+    harnessJobValues({
+        namespace: NAMESPACE,
+        table: "demographics",
+        warehouse: `s3://${BUCKET}/warehouse`,
+        topic: TOPIC,
+        consumerGroup: RUN,
+        nessieUri: ep()["nessie-tls"].apiV2,
+    });
 
 /** The catalog statement as the Flink job resource sends it: rendered with the Nessie login, secrets filled. */
 function catalogStatement(nessieToken: string): string {

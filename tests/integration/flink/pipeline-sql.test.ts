@@ -12,6 +12,7 @@ import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../../co
 import { BUILTIN_TABLES, TableDefinition, parseCapturedTables } from "../../../components/tables";
 import { endpoints } from "../../../harness/cli";
 import { JobFixture, jobFixture } from "../../support/job-fixture";
+import { harnessJobValues } from "../../support/harness-job-values";
 
 const RUN = crypto.randomBytes(4).toString("hex");
 const ep = () => endpoints();
@@ -20,22 +21,8 @@ const BUCKET = `pipeline-it-${RUN}`;
 const NAMESPACE = `pipeline_it_${RUN}`;
 const JOB = `pipeline-it-${RUN}`;
 
-const values = (): JobTemplateValues => ({
-    catalog: "lake",
-    namespace: NAMESPACE,
-    table: "demographics",
-    sourceSchema: "public",
-    nessieUri: ep().nessie.apiV2,
-    nessieBranch: "main",
-    warehouse: `s3://${BUCKET}/warehouse`,
-    s3Endpoint: ep().minio.endpoint,
-    s3PathStyle: "true",
-    s3AccessKeyId: ep().minio.accessKeyId,
-    awsRegion: ep().minio.region,
-    topic: TOPIC,
-    bootstrapServers: ep().kafka.bootstrapServers,
-    consumerGroup: JOB,
-});
+const values = (): JobTemplateValues =>
+    harnessJobValues({ namespace: NAMESPACE, table: "demographics", warehouse: `s3://${BUCKET}/warehouse`, topic: TOPIC, consumerGroup: JOB });
 
 const REPO = path.resolve(__dirname, "../../..");
 /** The seed table in mode both, as the default config declares it; `withEmail` adds a column as a user would. */

@@ -16,6 +16,7 @@ import { JobTemplateValues, readJobTemplates, renderTableJob } from "../../../co
 import { parseCapturedTables } from "../../../components/tables";
 import { endpoints } from "../../../harness/cli";
 import { JobFixture, jobFixture } from "../../support/job-fixture";
+import { harnessJobValues } from "../../support/harness-job-values";
 
 const RUN = crypto.randomBytes(4).toString("hex");
 const ep = () => endpoints();
@@ -25,22 +26,8 @@ const NAMESPACE = `recreate_it_${RUN}`;
 const JOB = `recreate-it-${RUN}`;
 const REPO = path.resolve(__dirname, "../../..");
 
-const values = (): JobTemplateValues => ({
-    catalog: "lake",
-    namespace: NAMESPACE,
-    table: "orders",
-    sourceSchema: "public",
-    nessieUri: ep().nessie.apiV2,
-    nessieBranch: "main",
-    warehouse: `s3://${BUCKET}/`,
-    s3Endpoint: ep().minio.endpoint,
-    s3PathStyle: "true",
-    s3AccessKeyId: ep().minio.accessKeyId,
-    awsRegion: ep().minio.region,
-    topic: TOPIC,
-    bootstrapServers: ep().kafka.bootstrapServers,
-    consumerGroup: JOB,
-});
+const values = (): JobTemplateValues =>
+    harnessJobValues({ namespace: NAMESPACE, table: "orders", warehouse: `s3://${BUCKET}/`, topic: TOPIC, consumerGroup: JOB });
 
 /** The job's inputs as the program builds them, for `orders` with `placed` declared as `placedType`. */
 function inputs(placedType: string, extra: Record<string, unknown> = {}): Record<string, any> {
