@@ -368,6 +368,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             `${name}-connector`,
             {
                 connectUrl: this.afterExternalChecks(connectHost),
+                ...connectTrust(cfg),
                 name: connectorName(cfg),
                 config: debeziumConnectorConfig(cfg, this.postgres.endpoint.internal),
                 databasePassword: v.replicationPassword!,
@@ -400,6 +401,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     adminPassword: v.postgresPassword!,
                     ...sourceTls,
                     connectUrl: this.afterExternalChecks(connectHost),
+                    ...connectTrust(cfg),
                     connectorName: connectorName(cfg),
                     addedAt: cdcSource.addedTables.apply((added) => added?.[table]),
                 },
@@ -588,6 +590,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             {
                 flinkRestUrl: reach.flinkRest!,
                 connectUrl: reach.connect!,
+                ...connectTrust(cfg),
                 // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
                 jobs: cfg.source.tables.map((table) => ({
                     table,
@@ -639,6 +642,12 @@ export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
         namePrefix: cfg.namePrefix,
         protect: protectsData(cfg.allowDataLoss, "bucket"),
     };
+}
+
+/** The CA of an external Connect's https REST URL, for the resources that call it (nothing for a plain one). */
+export function connectTrust(cfg: LakehouseConfig): { connectCaCert?: string } {
+    const caCert = cfg.external.connect?.caCert;
+    return caCert !== undefined ? { connectCaCert: caCert } : {};
 }
 
 /** How the Nessie resources reach a secured external Nessie: its CA and the stack's `nessieToken`; nothing for a plain one. */
@@ -897,7 +906,13 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalChe
             },
         });
     else if (ext.kafka) for (const address of ext.kafka.bootstrapServers.split(",")) checks.push({ service: "kafka", kind: "tcp", address });
-    if (ext.connect) checks.push({ service: "connect", kind: "http", url: `${base(ext.connect.url)}/connector-plugins` });
+    if (ext.connect)
+        checks.push({
+            service: "connect",
+            kind: "http",
+            url: `${base(ext.connect.url)}/connector-plugins`,
+            ...(ext.connect.caCert !== undefined ? { access: { caCert: ext.connect.caCert, caCertKey: "lakehouse:external.connect.caCert" } } : {}),
+        });
     if (ext.minio)
         checks.push({
             service: "minio",

@@ -106,15 +106,18 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === "string")) as Record<string, string>;
         const n = isObject(c) ? c.nessie : undefined;
         const nessieOk = n === undefined || (isObject(n) && (n.auth === "none" || n.auth === "bearer"));
-        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk)
+        const k = isObject(c) ? c.connect : undefined;
+        const connectOk = k === undefined || (isObject(k) && isString(k.caCert));
+        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk && connectOk)
             out.connectionSecurity = {
                 kafka: strings(c.kafka) as contract.ConnectionSecurityOutput["kafka"],
                 postgres: strings(c.postgres) as contract.ConnectionSecurityOutput["postgres"],
                 ...(isObject(n) ? { nessie: strings(n) as contract.ConnectionSecurityOutput["nessie"] } : {}),
+                ...(isObject(k) ? { connect: strings(k) as contract.ConnectionSecurityOutput["connect"] } : {}),
             };
         else
             problems.push(
-                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }] }',
+                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }] }',
             );
     }
     if (raw.endpoints !== undefined) {
@@ -473,7 +476,7 @@ export function nessieAccess(outputs: StackOutputs): { caCert?: string; token?: 
 
 /**
  * Registers, for this process's requests (ops/http.ts), what the stack's secured services want beyond
- * their URLs: Nessie's CA and bearer token. The health check and the canary call it with the outputs.
+ * their URLs: Nessie's CA and bearer token, Connect's CA. The health check and the canary call it with the outputs.
  */
 export function useStackAccess(outputs: StackOutputs): void {
     const nessie = nessieAccess(outputs);
@@ -482,4 +485,6 @@ export function useStackAccess(outputs: StackOutputs): void {
         ...(nessie.token ? { headers: { Authorization: `Bearer ${nessie.token}` } } : {}),
     };
     for (const url of [outputs.nessieApiUri?.host, outputs.nessieApiUri?.internal]) if (url) useServiceAccess(url, access);
+    const connectCa = outputs.connectionSecurity?.connect?.caCert;
+    if (connectCa) for (const url of [outputs.kafkaConnectUrl?.host, outputs.kafkaConnectUrl?.internal]) if (url) useServiceAccess(url, { caCert: connectCa });
 }

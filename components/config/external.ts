@@ -56,7 +56,7 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
             }
             case "connect": {
                 const u = need("url", HTTP_URL, url);
-                if (u) external.connect = { url: u };
+                if (u) external.connect = { url: u, ...caCertOf(r, g, "connect", u) };
                 break;
             }
             case "minio": {
@@ -68,17 +68,7 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
                 const u = need("url", HTTP_URL, `${url}; the program adds /api/v2`);
                 if (u && /\/api\/v[12]$/.test(u))
                     r.problem("external.nessie.url", g.url, "the server's base URL without /api/v1 or /api/v2 (the program uses API v2)");
-                else if (u) {
-                    const caCert = g.caCert;
-                    const problem = caCertProblem(caCert, [u]) ?? (caCert !== undefined && typeof caCert !== "string" ? "must be PEM text" : undefined);
-                    if (problem)
-                        r.problem(
-                            "external.nessie.caCert",
-                            typeof caCert === "string" ? "(a certificate)" : caCert,
-                            `${problem}; set it from a file with \`pulumi config set --path '${CONFIG_NAMESPACE}:external.nessie.caCert' -- "$(cat ca.pem)"\``,
-                        );
-                    external.nessie = { url: u, ...(typeof caCert === "string" ? { caCert } : {}) };
-                }
+                else if (u) external.nessie = { url: u, ...caCertOf(r, g, "nessie", u) };
                 break;
             }
             case "flink": {
@@ -113,6 +103,24 @@ export function checkExternalTrust(r: Reader, external: ExternalServices, dremio
             `usable only when the JVMs that reach Nessie trust the CA, and the program does not yet install a CA into the ${runByProgram.join(" and ")} it runs: ` +
                 `set ${runByProgram.map((s) => `external.${s}`).join(" and ")} to services whose JVM trusts it (docs/security.md)${runByProgram.includes("dremio") ? ", or dremio.enabled: false" : ""}, or give Nessie a certificate from a CA the JVM trusts by default and remove caCert`,
         );
+}
+
+/**
+ * `external.<service>.caCert`: the CA of the service's https URL, PEM (`{}` when not given). Not PEM, or
+ * given for a plain http URL, is a problem naming the key and how to set it from a file.
+ */
+function caCertOf(r: Reader, g: Record<string, unknown>, service: string, url: string): { caCert?: string } {
+    const caCert = g.caCert;
+    if (caCert === undefined) return {};
+    const problem = typeof caCert !== "string" ? "must be PEM text" : caCertProblem(caCert, [url]);
+    if (problem) {
+        r.problem(
+            `external.${service}.caCert`,
+            typeof caCert === "string" ? "(a certificate)" : caCert,
+            `${problem}; set it from a file with \`pulumi config set --path '${CONFIG_NAMESPACE}:external.${service}.caCert' -- "$(cat ca.pem)"\``,
+        );
+    }
+    return typeof caCert === "string" ? { caCert } : {};
 }
 
 /** With `storage.provider: aws` the program creates the bucket: an external MinIO has no place. */

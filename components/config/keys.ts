@@ -46,7 +46,7 @@ export const OBJECT_KEYS: Record<string, readonly string[]> = {
 export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     postgres: ["address"],
     kafka: ["bootstrapServers"],
-    connect: ["url"],
+    connect: ["url", "caCert"],
     minio: ["endpoint"],
     nessie: ["url", "caCert"],
     flink: ["restUrl", "sqlGatewayUrl"],

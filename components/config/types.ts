@@ -126,8 +126,8 @@ export interface ExternalServices {
     postgres?: { address: string };
     /** Bootstrap servers of an existing Kafka, `host:port[,host:port...]`. */
     kafka?: { bootstrapServers: string };
-    /** REST URL of an existing Kafka Connect group with the Debezium PostgreSQL plugin. */
-    connect?: { url: string };
+    /** REST URL of an existing Kafka Connect group with the Debezium PostgreSQL plugin; over https, `caCert` is the CA to trust (PEM). */
+    connect?: { url: string; caCert?: string };
     /** S3 endpoint URL (MinIO or another S3-compatible store). */
     minio?: { endpoint: string };
     /**

@@ -24,7 +24,7 @@ import { PROVIDER_DEFAULTS } from "../defaults";
 import { DataGuard, refuseDataLoss } from "./data-guard";
 import { connectorConfigTls, withPostgres } from "./postgres-client";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
-import { isNotFound, requestJson, unlessNotFound } from "./toolkit/http";
+import { caCertProblem, HttpTarget, httpTarget, isNotFound, requestJson, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
 import { redact } from "./toolkit/redact";
 import { isKnown, isUnknown } from "./toolkit/unknown";
@@ -47,7 +47,15 @@ export const CONNECTOR_IDENTITY_KEYS = ["slot.name", "topic.prefix", "database.d
  * Inputs that only say how Pulumi reaches things or how it waits: a change to only these touches
  * nothing on Connect (the connector is checked at the new URL, and made there if it is missing).
  */
-export const CONNECTOR_ACCESS_KEYS = ["connectUrl", "cleanupDatabaseAddress", "waitTimeoutSeconds", "dropSlotOnDelete", "dataGuard", "version"];
+export const CONNECTOR_ACCESS_KEYS = [
+    "connectUrl",
+    "connectCaCert",
+    "cleanupDatabaseAddress",
+    "waitTimeoutSeconds",
+    "dropSlotOnDelete",
+    "dataGuard",
+    "version",
+];
 
 /** Keys the resource manages itself: never in `config` (`database.password` only as a config-provider reference). */
 const RESERVED_KEYS = ["name", "database.password"];
@@ -82,6 +90,8 @@ export function checkConnectorInputs(news: Record<string, any>): { property: str
     if (isKnown(news.connectUrl) && !HTTP_BASE_URL.test(String(news.connectUrl))) {
         failures.push({ property: "connectUrl", reason: `"${news.connectUrl}" must be the http(s) URL of the Connect REST API, without a path` });
     }
+    const ca = caCertProblem(news.connectCaCert, [news.connectUrl]);
+    if (ca) failures.push({ property: "connectCaCert", reason: ca });
     if (isKnown(news.state) && !["RUNNING", "PAUSED", "STOPPED"].includes(news.state)) {
         failures.push({ property: "state", reason: `"${news.state}" must be RUNNING, PAUSED or STOPPED` });
     }
@@ -130,6 +140,7 @@ export function diffConnector(olds: Record<string, any>, news: Record<string, an
     const changedKeys = [
         ...[
             "connectUrl",
+            "connectCaCert",
             "name",
             "state",
             "dropSlotOnDelete",
@@ -172,7 +183,7 @@ export function isRebalancing(status: number, text: string): boolean {
  * Connect's own message and the `status` (0 when Connect was not reached). Rebalance answers are
  * retried, backed off with jitter, for up to `PROVIDER_DEFAULTS.busyRetryMs`. `secrets` never show in an error.
  */
-export async function connectRequest(baseUrl: string, method: string, path: string, body?: unknown, secrets?: Array<string | undefined>): Promise<any> {
+export async function connectRequest(baseUrl: HttpTarget, method: string, path: string, body?: unknown, secrets?: Array<string | undefined>): Promise<any> {
     return requestJson({
         service: "Kafka Connect",
         baseUrl,
@@ -186,8 +197,13 @@ export async function connectRequest(baseUrl: string, method: string, path: stri
     });
 }
 
+/** How the resource reaches Connect: `connectUrl`, with `connectCaCert` when its https certificate is a company CA's. */
+export function connectTarget(props: Record<string, any>): HttpTarget {
+    return httpTarget(props.connectUrl, props.connectCaCert);
+}
+
 /** The connector's status, or undefined when Connect has no connector of that name. */
-function connectorStatus(baseUrl: string, name: string): Promise<any | undefined> {
+function connectorStatus(baseUrl: HttpTarget, name: string): Promise<any | undefined> {
     return unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/status`));
 }
 
@@ -197,7 +213,7 @@ function waitMs(props: Record<string, any>): number {
 }
 
 /** Asks the plugin to validate a full config; throws listing every field error (values never included). */
-export async function validateConnectorConfig(baseUrl: string, fullConfig: Record<string, string>, secrets?: Array<string | undefined>): Promise<void> {
+export async function validateConnectorConfig(baseUrl: HttpTarget, fullConfig: Record<string, string>, secrets?: Array<string | undefined>): Promise<void> {
     const cls = fullConfig["connector.class"];
     const result = await connectRequest(baseUrl, "PUT", `/connector-plugins/${encodeURIComponent(cls)}/config/validate`, fullConfig, secrets);
     if (!result.error_count) return;
@@ -219,7 +235,7 @@ export async function validateConnectorConfig(baseUrl: string, fullConfig: Recor
  * the tasks); a FAILED connector keeps its state through a stop, so it is restarted once, into the
  * target state STOPPED. Deleting a connector whose task failed (PostgreSQL gone while it started) works.
  */
-export async function stopConnector(baseUrl: string, name: string, timeoutMs: number): Promise<any> {
+export async function stopConnector(baseUrl: HttpTarget, name: string, timeoutMs: number): Promise<any> {
     const path = `/connectors/${encodeURIComponent(name)}`;
     await connectRequest(baseUrl, "PUT", `${path}/stop`);
     let restarted = false;
@@ -241,7 +257,7 @@ export async function stopConnector(baseUrl: string, name: string, timeoutMs: nu
  * Waits (bounded, backed off, printing what it sees) until the connector and every task are in
  * `state`; a FAILED one throws with its trace.
  */
-export async function waitForConnectorState(baseUrl: string, name: string, state: ConnectorState, timeoutMs: number): Promise<any> {
+export async function waitForConnectorState(baseUrl: HttpTarget, name: string, state: ConnectorState, timeoutMs: number): Promise<any> {
     return pollUntil(`Kafka Connect connector "${name}" to reach ${state}`, timeoutMs, async () => {
         // Just created: the status can lag behind the config by a moment (a 404).
         const status = await connectorStatus(baseUrl, name);
@@ -270,7 +286,7 @@ export async function waitForConnectorState(baseUrl: string, name: string, state
  * Until then a RUNNING status is the old configuration's, and accepting it would report an update
  * that has not happened yet.
  */
-export async function waitForTaskConfig(baseUrl: string, name: string, config: Record<string, string>, timeoutMs: number): Promise<void> {
+export async function waitForTaskConfig(baseUrl: HttpTarget, name: string, config: Record<string, string>, timeoutMs: number): Promise<void> {
     await pollUntil(`the tasks of Kafka Connect connector "${name}" to take the new config`, timeoutMs, async () => {
         const tasks: Array<{ id?: { task?: number }; config?: Record<string, string> }> =
             (await unlessNotFound(connectRequest(baseUrl, "GET", `/connectors/${encodeURIComponent(name)}/tasks`))) ?? [];
@@ -341,22 +357,22 @@ async function applyConnector(inputs: Record<string, any>, knownToExist: boolean
     // Connect stores what it is given: the reference when there is one, so the password stays out of its configs topic.
     const full = { ...config, name, "database.password": config["database.password"] ?? inputs.databasePassword };
     const secrets = [inputs.databasePassword];
-    await validateConnectorConfig(inputs.connectUrl, full, secrets);
+    await validateConnectorConfig(connectTarget(inputs), full, secrets);
     let exists = knownToExist;
     try {
         const state: ConnectorState = inputs.state ?? "RUNNING";
-        const current = await connectorStatus(inputs.connectUrl, name);
+        const current = await connectorStatus(connectTarget(inputs), name);
         exists = current !== undefined;
-        await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/config`, full, secrets);
+        await connectRequest(connectTarget(inputs), "PUT", `/connectors/${encodeURIComponent(name)}/config`, full, secrets);
         exists = true;
         const failed = [current?.connector, ...(current?.tasks ?? [])].some((s: any) => s?.state === "FAILED");
-        if (failed) await connectRequest(inputs.connectUrl, "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
+        if (failed) await connectRequest(connectTarget(inputs), "POST", `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`);
         const action = { RUNNING: "resume", PAUSED: "pause", STOPPED: "stop" }[state];
-        if (current?.connector?.state !== state) await connectRequest(inputs.connectUrl, "PUT", `/connectors/${encodeURIComponent(name)}/${action}`);
+        if (current?.connector?.state !== state) await connectRequest(connectTarget(inputs), "PUT", `/connectors/${encodeURIComponent(name)}/${action}`);
         const timeoutMs = waitMs(inputs);
         // A reconfigured connector restarts its tasks: wait for tasks with the new config before their state counts.
-        if (state !== "STOPPED") await waitForTaskConfig(inputs.connectUrl, name, config, timeoutMs);
-        const status = await waitForConnectorState(inputs.connectUrl, name, state, timeoutMs);
+        if (state !== "STOPPED") await waitForTaskConfig(connectTarget(inputs), name, config, timeoutMs);
+        const status = await waitForConnectorState(connectTarget(inputs), name, state, timeoutMs);
         return {
             ...inputs,
             config,
@@ -398,7 +414,7 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
         if (accessOnlyChange(changedKeys)) {
             // Another way to reach the same Connect (or Pulumi-side settings): the running connector is left
             // alone, no task restarts. Where it is missing at the new URL, it is made there as declared.
-            const found = await connectorStatus(news.connectUrl, news.name);
+            const found = await connectorStatus(connectTarget(news), news.name);
             if (found && found.connector?.state === (news.state ?? "RUNNING")) {
                 return {
                     outs: {
@@ -418,8 +434,8 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
         let stored: Record<string, string>;
         let status: any;
         try {
-            stored = await connectRequest(props.connectUrl, "GET", `/connectors/${encodeURIComponent(id)}/config`);
-            status = await connectRequest(props.connectUrl, "GET", `/connectors/${encodeURIComponent(id)}/status`);
+            stored = await connectRequest(connectTarget(props), "GET", `/connectors/${encodeURIComponent(id)}/config`);
+            status = await connectRequest(connectTarget(props), "GET", `/connectors/${encodeURIComponent(id)}/status`);
         } catch (err) {
             if (isNotFound(err)) return {};
             throw err;
@@ -454,10 +470,10 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
                 // Offsets name a position in the slot about to be dropped: reset them (Kafka >= 3.6, connector
                 // STOPPED first), so a connector created later under this name snapshots again instead of
                 // resuming from a position that no longer exists and missing the rows in between.
-                await stopConnector(props.connectUrl, id, waitMs(props));
-                await connectRequest(props.connectUrl, "DELETE", `${path}/offsets`);
+                await stopConnector(connectTarget(props), id, waitMs(props));
+                await connectRequest(connectTarget(props), "DELETE", `${path}/offsets`);
             }
-            await connectRequest(props.connectUrl, "DELETE", path);
+            await connectRequest(connectTarget(props), "DELETE", path);
         } catch (err) {
             if (!isNotFound(err)) throw err;
         }
@@ -468,6 +484,8 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
 export interface DebeziumConnectorArgs {
     /** Connect REST URL reachable from the machine running Pulumi. */
     connectUrl: pulumi.Input<string>;
+    /** With an https `connectUrl`: the CA that signed Connect's certificate, PEM (default: the system's CAs). */
+    connectCaCert?: pulumi.Input<string>;
     /** Connector name (fixed on the server: changing it replaces the connector). */
     name: pulumi.Input<string>;
     /** Connector settings without `name` and `database.password`. */
@@ -504,6 +522,7 @@ export class DebeziumConnector extends LakehouseResource {
             name,
             {
                 connectUrl: args.connectUrl,
+                ...(args.connectCaCert !== undefined ? { connectCaCert: args.connectCaCert } : {}),
                 name: args.name,
                 config:
                     args.databasePasswordReference === undefined

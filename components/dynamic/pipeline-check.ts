@@ -24,7 +24,7 @@ import { LakehouseResource } from "./lakehouse-resource";
 import { deterministicJobFailure, flinkRootCause } from "./job-failures";
 import { backoffDelay, sleep as wait } from "./toolkit/backoff";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
-import { HttpError, errorStatus, requestJson, serverMessage } from "./toolkit/http";
+import { caCertProblem, HttpError, HttpTarget, errorStatus, httpTarget, requestJson, serverMessage } from "./toolkit/http";
 import { printProgress } from "./toolkit/progress";
 import { isKnown } from "./toolkit/unknown";
 
@@ -77,6 +77,8 @@ export function checkPipelineCheckInputs(news: Record<string, any>): { property:
         if (isKnown(news[key]) && !/^https?:\/\/[^\s]+$/.test(String(news[key])))
             failures.push({ property: key, reason: `"${news[key]}" must be an http(s) URL` });
     }
+    const ca = caCertProblem(news.connectCaCert, [news.connectUrl]);
+    if (ca) failures.push({ property: "connectCaCert", reason: ca });
     if (isKnown(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
         failures.push({
             property: "timeoutSeconds",
@@ -97,7 +99,19 @@ export function checkPipelineCheckInputs(news: Record<string, any>): { property:
 }
 
 /** What is compared: the fingerprint of the verified pipeline, the check's own settings, and `status`. */
-const DIFF_KEYS = ["flinkRestUrl", "connectUrl", "jobs", "connector", "warehouse", "namespace", "s3SecretAccessKey", "timeoutSeconds", "status", "version"];
+const DIFF_KEYS = [
+    "flinkRestUrl",
+    "connectUrl",
+    "connectCaCert",
+    "jobs",
+    "connector",
+    "warehouse",
+    "namespace",
+    "s3SecretAccessKey",
+    "timeoutSeconds",
+    "status",
+    "version",
+];
 
 /** A value as JSON with its object keys sorted, so key order never shows as a change. */
 export function canonicalJson(v: unknown): string {
@@ -260,7 +274,7 @@ function answered(service: string, answer: HttpAnswer): string {
  * GET of a JSON REST API (the toolkit's `requestJson`), never throwing: the status and the body, the
  * service's own message (the telling line of a Java trace) on an error, status 0 when unreachable.
  */
-async function getJson(service: string, baseUrl: string, path: string): Promise<HttpAnswer> {
+async function getJson(service: string, baseUrl: HttpTarget, path: string): Promise<HttpAnswer> {
     // The service's own words, as the error message of an answer that is not 2xx ends.
     let words: string | undefined;
     const errorMessage = (json: any, text: string) => (words = flinkRootCause(serverMessage(json, text)));
@@ -299,7 +313,7 @@ async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObser
 /** One probe of every part the check verifies (jobs declared STOPPED and a connector not declared RUNNING are left out). */
 export async function observePipeline(
     inputs: Record<string, any>,
-    get: (service: string, baseUrl: string, path: string) => Promise<HttpAnswer> = getJson,
+    get: (service: string, baseUrl: HttpTarget, path: string) => Promise<HttpAnswer> = getJson,
     list: (inputs: Record<string, any>) => Promise<PipelineObservation["warehouse"]> = listWarehouse,
 ): Promise<PipelineObservation> {
     const flink = (path: string) => get("Flink REST", String(inputs.flinkRestUrl ?? ""), path);
@@ -319,7 +333,14 @@ export async function observePipeline(
     const c: SettleConnector | undefined = inputs.connector;
     const connector =
         c && c.required
-            ? { name: c.name, status: await get("Kafka Connect", String(inputs.connectUrl), `/connectors/${encodeURIComponent(c.name)}/status`) }
+            ? {
+                  name: c.name,
+                  status: await get(
+                      "Kafka Connect",
+                      httpTarget(String(inputs.connectUrl), inputs.connectCaCert),
+                      `/connectors/${encodeURIComponent(c.name)}/status`,
+                  ),
+              }
             : undefined;
     return { jobs, ...(connector ? { connector } : {}), warehouse: await list(inputs) };
 }
@@ -415,6 +436,8 @@ export interface PipelineSettleCheckArgs {
     flinkRestUrl: pulumi.Input<string>;
     /** Kafka Connect REST URL reachable from the machine running Pulumi. */
     connectUrl: pulumi.Input<string>;
+    /** With an https `connectUrl`: the CA that signed Connect's certificate, PEM. */
+    connectCaCert?: pulumi.Input<string>;
     /** The jobs to verify; their ids and SQL hashes are the fingerprint. */
     jobs: pulumi.Input<pulumi.Input<{ [K in keyof SettleJob]: pulumi.Input<SettleJob[K]> }>[]>;
     /** The connector to verify; its config hash is the fingerprint. */
@@ -447,6 +470,7 @@ export class PipelineSettleCheck extends LakehouseResource {
             {
                 flinkRestUrl: args.flinkRestUrl,
                 connectUrl: args.connectUrl,
+                ...(args.connectCaCert !== undefined ? { connectCaCert: args.connectCaCert } : {}),
                 jobs: args.jobs,
                 connector: args.connector,
                 warehouse: args.warehouse,

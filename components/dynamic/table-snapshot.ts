@@ -31,7 +31,7 @@ import { LakehouseResource } from "./lakehouse-resource";
 import { HTTP_BASE_URL, KAFKA_CONNECT_NAME, POSTGRES_IDENTIFIER } from "../config/patterns";
 import { checkPostgresTls, withPostgres } from "./postgres-client";
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
-import { requestJson, unlessNotFound } from "./toolkit/http";
+import { caCertProblem, HttpTarget, httpTarget, requestJson, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
 import { printProgress } from "./toolkit/progress";
 import { redact } from "./toolkit/redact";
@@ -48,7 +48,18 @@ export type SnapshotOutcome = "covered by the initial snapshot" | "snapshotted" 
 /** Inputs whose change makes another snapshot target: a new resource (its own signal). */
 const IDENTITY_KEYS = ["database", "schema", "table", "connectorName"];
 /** Inputs that say how Pulumi reaches things or waits: an update that does nothing on the servers. */
-const ACCESS_KEYS = ["address", "tls", "tlsClientKey", "connectUrl", "adminUser", "adminPassword", "signalTable", "waitTimeoutSeconds", "version"];
+const ACCESS_KEYS = [
+    "address",
+    "tls",
+    "tlsClientKey",
+    "connectUrl",
+    "connectCaCert",
+    "adminUser",
+    "adminPassword",
+    "signalTable",
+    "waitTimeoutSeconds",
+    "version",
+];
 
 /**
  * The signal's id: deterministic in the connector, the table and when the CDC source recorded the table
@@ -112,6 +123,8 @@ export function checkTableSnapshotInputs(news: Record<string, any>): { property:
     }
     if (isKnown(news.connectUrl) && !HTTP_BASE_URL.test(String(news.connectUrl ?? "")))
         failures.push({ property: "connectUrl", reason: `"${news.connectUrl}" must be the http(s) URL of the Connect REST API, without a path` });
+    const ca = caCertProblem(news.connectCaCert, [news.connectUrl]);
+    if (ca) failures.push({ property: "connectCaCert", reason: ca });
     if (isKnown(news.connectorName) && !KAFKA_CONNECT_NAME.test(String(news.connectorName ?? "")))
         failures.push({ property: "connectorName", reason: `"${news.connectorName}" may hold only letters, digits, '.', '_' and '-'` });
     if (news.adminPassword === undefined || news.adminPassword === "") failures.push({ property: "adminPassword", reason: "is required" });
@@ -142,7 +155,7 @@ export function diffTableSnapshot(olds: Record<string, any>, news: Record<string
 }
 
 /** One call of the Connect REST API (404 -> undefined). */
-function connectGet(baseUrl: string, path: string): Promise<any | undefined> {
+function connectGet(baseUrl: HttpTarget, path: string): Promise<any | undefined> {
     return unlessNotFound(
         requestJson({
             service: "Kafka Connect",
@@ -199,9 +212,9 @@ async function insertMarker(props: Record<string, any>, signalId: string): Promi
 /** The connector as Connect has it: its stored config and state (undefined when it does not exist). */
 async function connectorOnConnect(props: Record<string, any>): Promise<{ config: Record<string, string>; state: string } | undefined> {
     const path = `/connectors/${encodeURIComponent(props.connectorName)}`;
-    const config = await connectGet(props.connectUrl, `${path}/config`);
+    const config = await connectGet(httpTarget(props.connectUrl, props.connectCaCert), `${path}/config`);
     if (!config) return undefined;
-    const status = await connectGet(props.connectUrl, `${path}/status`);
+    const status = await connectGet(httpTarget(props.connectUrl, props.connectCaCert), `${path}/status`);
     return { config, state: String(status?.connector?.state ?? "UNKNOWN") };
 }
 
@@ -214,7 +227,10 @@ async function waitForSnapshot(props: Record<string, any>, signalId: string, mar
         `the incremental snapshot of ${collection} (signal ${signalId}) to finish`,
         timeoutMs,
         async () => {
-            const answer = await connectGet(props.connectUrl, `/connectors/${encodeURIComponent(props.connectorName)}/offsets`);
+            const answer = await connectGet(
+                httpTarget(props.connectUrl, props.connectCaCert),
+                `/connectors/${encodeURIComponent(props.connectorName)}/offsets`,
+            );
             if (answer === undefined) throw new Error(`Kafka Connect has no connector "${props.connectorName}": the snapshot of ${collection} cannot run`);
             const progress = snapshotProgress(committedOffset(answer), signalId, collection, markerLsn);
             if (progress.phase === "running") sawRunning = true;
@@ -273,7 +289,7 @@ async function createSnapshot(inputs: Record<string, any>): Promise<{ id: string
         throw new Error(
             `connector "${inputs.connectorName}" reads its signals from ${connector.config["signal.data.collection"] ?? "no signal table"}, not ${signalCollection}: set signal.data.collection=${signalCollection}`,
         );
-    const offsets = await connectGet(inputs.connectUrl, `/connectors/${encodeURIComponent(inputs.connectorName)}/offsets`);
+    const offsets = await connectGet(httpTarget(inputs.connectUrl, inputs.connectCaCert), `/connectors/${encodeURIComponent(inputs.connectorName)}/offsets`);
     if (!committedOffset(offsets))
         return covered(`connector "${inputs.connectorName}" has committed no offset: its first start snapshots every captured table`);
     const signalId = snapshotSignalId(inputs.connectorName, inputs.schema, inputs.table, inputs.addedAt);
@@ -338,6 +354,8 @@ export interface TableSnapshotArgs {
     tlsClientKey?: pulumi.Input<string>;
     /** Connect REST URL reachable from the machine running Pulumi. */
     connectUrl: pulumi.Input<string>;
+    /** With an https `connectUrl`: the CA that signed Connect's certificate, PEM. An access path: an update. */
+    connectCaCert?: pulumi.Input<string>;
     connectorName: pulumi.Input<string>;
     /** When the CDC source recorded the table as added to a live pipeline (its `addedTables`); unset: captured from the start. */
     addedAt: pulumi.Input<string | undefined>;

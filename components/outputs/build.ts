@@ -177,9 +177,9 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
 }
 
 /**
- * Output `connectionSecurity`: Kafka's and PostgreSQL's settings with their defaults, and Nessie's
- * only when it is secured (a CA or a bearer token), so a stack without either keeps its outputs as
- * they were.
+ * Output `connectionSecurity`: Kafka's and PostgreSQL's settings with their defaults, Nessie's only
+ * when it is secured (a CA or a bearer token), Connect's only with the CA of its https URL, so a stack
+ * without either keeps its outputs as they were.
  */
 export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): ConnectionSecurityOutput {
     const caCert = cfg.external.nessie?.caCert;
@@ -187,5 +187,6 @@ export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): 
         kafka: { protocol: "PLAINTEXT", ...cfg.kafka.security },
         postgres: { sslmode: "disable", ...cfg.source.tls },
         ...(caCert !== undefined || nessieToken ? { nessie: { auth: nessieToken ? "bearer" : "none", ...(caCert !== undefined ? { caCert } : {}) } } : {}),
+        ...(cfg.external.connect?.caCert !== undefined ? { connect: { caCert: cfg.external.connect.caCert } } : {}),
     };
 }

@@ -125,6 +125,8 @@ export interface ConnectionSecurityOutput {
      * `credentials.nessieToken`), `none` otherwise; `caCert` the CA of its https URL, PEM.
      */
     nessie?: { auth: "none" | "bearer"; caCert?: string };
+    /** Present only when Connect's REST URL is https with a CA the stack gives (`external.connect.caCert`), PEM. */
+    connect?: { caCert: string };
 }
 
 /** A user name and its password (inside the secret output `credentials`). */

@@ -20,7 +20,7 @@ import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from "../li
 import { runCheckedAsync } from "../lib/process";
 import { loadVersions } from "../lib/context";
 import { httpGetJson } from "../lib/http";
-import { certificateFiles } from "../lib/tls";
+import { JAVA_TRUST_STORE_PASSWORD, certificateFiles, ensureServerKeyStore } from "../lib/tls";
 
 /** The plain worker (`connect`) or the one on kafka-tls (`connect-tls`). */
 interface Flavour {
@@ -33,11 +33,12 @@ const TLS: Flavour = { name: "connect-tls", tls: true };
 function cfg(ctx: HarnessContext, flavour: Flavour = PLAIN) {
     const c = ctx.versions.connect;
     const d = ctx.versions.debezium;
-    const t = c.tls as { port: number; groupId: string; kafkaPasswordEnv: string };
+    const t = c.tls as { port: number; httpsPort: number; groupId: string; kafkaPasswordEnv: string };
     return {
         kafkaVersion: ctx.versions.kafka.version as string,
         artifacts: c.artifacts as string[],
         port: flavour.tls ? t.port : (c.port as number),
+        httpsPort: t.httpsPort,
         groupId: flavour.tls ? t.groupId : (c.groupId as string),
         kafkaPasswordEnv: t.kafkaPasswordEnv,
         heap: c.heap as string,
@@ -111,9 +112,19 @@ export function workerProperties(ctx: HarnessContext, flavour: Flavour = PLAIN):
         "offset.flush.interval.ms": 5000,
         // As the program sets it (components/connect.ts): tasks come back 30 s after a rebalance, not 5 min.
         "scheduled.rebalance.max.delay.ms": 30000,
-        listeners: `http://127.0.0.1:${c.port}`,
+        listeners: flavour.tls ? `http://127.0.0.1:${c.port},https://127.0.0.1:${c.httpsPort}` : `http://127.0.0.1:${c.port}`,
         "rest.advertised.host.name": "127.0.0.1",
         "rest.advertised.port": c.port,
+        // connect-tls: its REST API over HTTPS too, with the harness's certificate (Jetty takes a PKCS12 key store).
+        ...(flavour.tls
+            ? {
+                  "rest.advertised.listener": "http",
+                  "listeners.https.ssl.keystore.location": ensureServerKeyStore(ctx),
+                  "listeners.https.ssl.keystore.type": "PKCS12",
+                  "listeners.https.ssl.keystore.password": JAVA_TRUST_STORE_PASSWORD,
+                  "listeners.https.ssl.key.password": JAVA_TRUST_STORE_PASSWORD,
+              }
+            : {}),
         "plugin.path": pluginPath(ctx),
         "topic.creation.enable": "true",
         // Resolves `${env:<var>}` in connector configs (and, on connect-tls, in its own settings); only the variables the start command sets.
@@ -133,7 +144,7 @@ function connectService(flavour: Flavour): ServiceDefinition {
     const versions = loadVersions();
     return {
         name: flavour.name,
-        ports: { http: flavour.tls ? versions.connect.tls.port : versions.connect.port },
+        ports: flavour.tls ? { http: versions.connect.tls.port, https: versions.connect.tls.httpsPort } : { http: versions.connect.port },
         dependsOn: [flavour.tls ? "kafka-tls" : "kafka"],
         startTimeoutMs: 300000,
         ...(flavour.tls ? { onDemand: true } : {}),
@@ -223,6 +234,8 @@ function connectService(flavour: Flavour): ServiceDefinition {
                 // A connector whose `database.password` is this reference logs in with `replicationPassword` (a dev value).
                 replicationPasswordReference: replicationPasswordReference(ctx),
                 replicationPassword: cfg(ctx).providers.replicationPassword,
+                // connect-tls: the same REST API over HTTPS, and the CA that signed its certificate.
+                ...(flavour.tls ? { httpsUrl: `https://127.0.0.1:${cfg(ctx, flavour).httpsPort}`, caFile: certificateFiles(ctx.runDir).caCert } : {}),
             };
         },
     };

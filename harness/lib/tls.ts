@@ -214,3 +214,36 @@ export function bearerToken(ctx: HarnessContext, subject = "lakehouse", days = 3
     const signature = crypto.sign("RSA-SHA256", Buffer.from(unsigned), fs.readFileSync(ensureTokenKeys(ctx).privateKey)).toString("base64url");
     return `${unsigned}.${signature}`;
 }
+
+/**
+ * The harness's server certificate and key as a PKCS12 key store (password {@link JAVA_TRUST_STORE_PASSWORD},
+ * not a secret of anything but the test), for Java servers that take no PEM key store (Kafka Connect's
+ * REST listener, through Jetty). Made with openssl unless it is there and newer than the certificate.
+ */
+export function ensureServerKeyStore(ctx: HarnessContext): string {
+    const files = ensureCertificates(ctx);
+    const store = path.join(files.dir, "server.p12");
+    if (fs.existsSync(store) && fs.statSync(store).mtimeMs >= fs.statSync(files.serverCert).mtimeMs) return store;
+    const scratch = `${store}.tmp-${process.pid}`;
+    runChecked(
+        "openssl",
+        [
+            "pkcs12",
+            "-export",
+            "-in",
+            files.serverCert,
+            "-inkey",
+            files.serverKey,
+            "-name",
+            "server",
+            "-out",
+            scratch,
+            "-passout",
+            `pass:${JAVA_TRUST_STORE_PASSWORD}`,
+        ],
+        { timeoutMs: 60_000 },
+    );
+    fs.chmodSync(scratch, 0o600);
+    fs.renameSync(scratch, store);
+    return store;
+}

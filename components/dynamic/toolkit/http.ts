@@ -44,10 +44,28 @@ export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefi
     }
 }
 
+/**
+ * Where a service's REST API is: its base URL, or the URL with the CA to trust for it (PEM) when its
+ * https certificate is signed by a company CA. What a resource's `<service>Url` and `<service>CaCert`
+ * inputs make ({@link httpTarget}).
+ */
+export type HttpTarget = string | { url: string; caCert?: string };
+
+/** The target of a URL and an optional CA (a plain string without one, as before there were CAs). */
+export function httpTarget(url: string, caCert?: unknown): HttpTarget {
+    return typeof caCert === "string" && caCert !== "" ? { url, caCert } : url;
+}
+
+/** The URL of a target. */
+export function targetUrl(target: HttpTarget): string {
+    return typeof target === "string" ? target : target.url;
+}
+
 export interface RequestOptions {
     /** Who is called, as the user reads it in an error: `Kafka Connect`, `Flink SQL Gateway`. */
     service: string;
-    baseUrl: string;
+    /** The base URL, with the CA to trust when it has one. */
+    baseUrl: HttpTarget;
     method?: string;
     /** Path (with query) after the base URL. */
     path: string;
@@ -193,7 +211,8 @@ function trustingFetch(caCert: string): { fetch: typeof fetch; form: (f: FormDat
  */
 export async function requestJson(options: RequestOptions): Promise<any> {
     const method = options.method ?? "GET";
-    const url = `${options.baseUrl.replace(/\/+$/, "")}${options.path}`;
+    const url = `${targetUrl(options.baseUrl).replace(/\/+$/, "")}${options.path}`;
+    const caCert = options.caCert ?? (typeof options.baseUrl === "string" ? undefined : options.baseUrl.caCert);
     const retryUntil = Date.now() + (options.retryForMs ?? 90_000);
     const clean = (message: string) => redact(message, options.secrets);
     for (let attempt = 0; ; attempt++) {
@@ -201,7 +220,7 @@ export async function requestJson(options: RequestOptions): Promise<any> {
             options.service,
             method,
             url,
-            { body: options.body, headers: options.headers, timeoutMs: options.timeoutMs ?? 60_000, caCert: options.caCert },
+            { body: options.body, headers: options.headers, timeoutMs: options.timeoutMs ?? 60_000, caCert },
             clean,
         );
         const text = response.text;

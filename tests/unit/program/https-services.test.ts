@@ -1,5 +1,7 @@
 /**
- * An external Nessie over HTTPS with a company CA and a bearer token (issue 19): the stack keys
+ * Services over HTTPS with a company CA (issue 19). Connect: `external.connect.caCert` reaches the
+ * connector, the table snapshots and the settle check, the preflight and the outputs. Nessie with a
+ * bearer token as well: the stack keys
  * (`external.nessie.caCert`, the secret `nessieToken`) refused with the key and the fix before anything
  * is created; and, rendered under mocks, where the CA and the token go: the Nessie resources' inputs,
  * the Flink jobs' catalog (the token a `{{secret.nessieToken}}` placeholder, its value a secret), the
@@ -12,6 +14,7 @@ import { Lakehouse, externalServiceChecks } from "../../../components/lakehouse"
 import { connectionSecurity } from "../../../components/outputs/build";
 import { nessieCatalogAuthArgs, nessieCatalogAuthOptions } from "../../../components/secured-clients";
 import { checkNessieInputs } from "../../../components/dynamic/nessie";
+import { checkConnectorInputs } from "../../../components/dynamic/connector";
 import { caCertProblem, httpsFix } from "../../../components/dynamic/toolkit/http";
 import { stackCatalogStatement } from "../../../ops/canary";
 import { nessieAccess, parseStackOutputs } from "../../../ops/outputs";
@@ -193,5 +196,67 @@ describe("outputs and the canary", () => {
         expect(statement).toContain(`'authentication.token' = '${TOKEN}'`);
         expect(statement).toContain("'s3.secret-access-key' = 's3-secret'");
         expect(nessieCatalogAuthOptions(false)).toBe("");
+    });
+});
+
+describe("an external Connect over HTTPS with a company CA, under mocks", () => {
+    let resources: RecordedResource[];
+    const ofType = (suffix: string) => resources.filter((r) => r.type.endsWith(suffix));
+    const values = {
+        dremio: { enabled: false },
+        external: { connect: { url: "https://connect.corp:8443", caCert: CA }, postgres: { address: "db.corp:5432" } },
+        postgresPassword: "admin-password-1",
+        replicationPassword: "replication-pw-1",
+        pipeline: { replicationPasswordReference: "${env:LAKEHOUSE_REPLICATION_PASSWORD}" },
+    };
+    const config = parseConfigValues(values, { secretKeys: ["postgresPassword", "replicationPassword"] });
+
+    beforeAll(async () => {
+        const run = await runWithMocks(() => {
+            new Lakehouse("lakehouse", {
+                config,
+                credentials: { postgresPassword: pulumi.secret("admin-password-1"), replicationPassword: pulumi.secret("replication-pw-1") },
+                repoRoot,
+                checkExternalServices: false,
+            });
+            return {};
+        });
+        resources = run.resources;
+    });
+
+    it("gives the connector and the settle check the CA beside the URL", () => {
+        const [connector] = ofType("lakehouse:DebeziumConnector");
+        expect(connector.inputs).toMatchObject({ connectUrl: "https://connect.corp:8443", connectCaCert: CA });
+        const [check] = ofType("lakehouse:PipelineSettleCheck");
+        expect(check.inputs).toMatchObject({ connectUrl: "https://connect.corp:8443", connectCaCert: CA });
+    });
+
+    it("checks Connect with its CA before anything is created, and says it in the outputs", () => {
+        const [check] = externalServiceChecks(config, {}).filter((c) => c.service === "connect");
+        expect(check).toEqual({
+            service: "connect",
+            kind: "http",
+            url: "https://connect.corp:8443/connector-plugins",
+            access: { caCert: CA, caCertKey: "lakehouse:external.connect.caCert" },
+        });
+        expect(connectionSecurity(config, false)).toEqual({ kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" }, connect: { caCert: CA } });
+    });
+
+    it("refuses a CA for a plain http Connect, naming the key", () => {
+        expectProblemAt(
+            { ...values, external: { ...values.external, connect: { url: "http://connect.corp:8083", caCert: CA } } },
+            "lakehouse:external.connect.caCert",
+            /plain http/,
+            {
+                secretKeys: ["postgresPassword", "replicationPassword"],
+            },
+        );
+    });
+
+    it("the connector resource refuses a CA that is not PEM", () => {
+        const failures = checkConnectorInputs({ connectUrl: "https://c:8443", connectCaCert: "ca.pem" });
+        expect(failures.filter((f) => f.property === "connectCaCert")).toEqual([
+            { property: "connectCaCert", reason: expect.stringMatching(/must be PEM text/) },
+        ]);
     });
 });
