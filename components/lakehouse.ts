@@ -547,13 +547,14 @@ export class Lakehouse extends pulumi.ComponentResource {
         const url = this.afterExternalChecks(dremioHost);
         const admin = new DremioAdmin(
             `${name}-dremio-admin`,
-            { url, userName: cfg.dremio.adminUser, password, waitTimeoutSeconds: cfg.startTimeoutSeconds },
+            { url, ...dremioTrust(cfg), userName: cfg.dremio.adminUser, password, waitTimeoutSeconds: cfg.startTimeoutSeconds },
             { parent: this, dependsOn: this.dremio.workload.ready },
         );
         const source = new DremioSource(
             `${name}-dremio-source`,
             {
                 url,
+                ...dremioTrust(cfg),
                 userName: admin.userName,
                 password,
                 name: cfg.dremio.sourceName,
@@ -648,6 +649,12 @@ export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
 export function connectTrust(cfg: LakehouseConfig): { connectCaCert?: string } {
     const caCert = cfg.external.connect?.caCert;
     return caCert !== undefined ? { connectCaCert: caCert } : {};
+}
+
+/** The CA of an external Dremio's https URL, for the admin and source resources (nothing for a plain one). */
+export function dremioTrust(cfg: LakehouseConfig): { caCert?: string } {
+    const caCert = cfg.external.dremio?.caCert;
+    return caCert !== undefined ? { caCert } : {};
 }
 
 /** How the Nessie resources reach a secured external Nessie: its CA and the stack's `nessieToken`; nothing for a plain one. */
@@ -935,7 +942,13 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalChe
         checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview` });
         checks.push({ service: "flink-sql-gateway", kind: "http", url: `${base(ext.flink.sqlGatewayUrl)}/v1/info` });
     }
-    if (ext.dremio && cfg.dremio.enabled) checks.push({ service: "dremio", kind: "http", url: `${base(ext.dremio.url)}/apiv2/server_status` });
+    if (ext.dremio && cfg.dremio.enabled)
+        checks.push({
+            service: "dremio",
+            kind: "http",
+            url: `${base(ext.dremio.url)}/apiv2/server_status`,
+            ...(ext.dremio.caCert !== undefined ? { access: { caCert: ext.dremio.caCert, caCertKey: "lakehouse:external.dremio.caCert" } } : {}),
+        });
     return checks;
 }
 

@@ -108,16 +108,28 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         const nessieOk = n === undefined || (isObject(n) && (n.auth === "none" || n.auth === "bearer"));
         const k = isObject(c) ? c.connect : undefined;
         const connectOk = k === undefined || (isObject(k) && isString(k.caCert));
-        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk && connectOk)
+        const d = isObject(c) ? c.dremio : undefined;
+        const dremioOk = d === undefined || (isObject(d) && isString(d.caCert));
+        if (
+            isObject(c) &&
+            isObject(c.kafka) &&
+            isString(c.kafka.protocol) &&
+            isObject(c.postgres) &&
+            isString(c.postgres.sslmode) &&
+            nessieOk &&
+            connectOk &&
+            dremioOk
+        )
             out.connectionSecurity = {
                 kafka: strings(c.kafka) as contract.ConnectionSecurityOutput["kafka"],
                 postgres: strings(c.postgres) as contract.ConnectionSecurityOutput["postgres"],
                 ...(isObject(n) ? { nessie: strings(n) as contract.ConnectionSecurityOutput["nessie"] } : {}),
                 ...(isObject(k) ? { connect: strings(k) as contract.ConnectionSecurityOutput["connect"] } : {}),
+                ...(isObject(d) ? { dremio: strings(d) as contract.ConnectionSecurityOutput["dremio"] } : {}),
             };
         else
             problems.push(
-                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }] }',
+                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }] }',
             );
     }
     if (raw.endpoints !== undefined) {
@@ -476,7 +488,7 @@ export function nessieAccess(outputs: StackOutputs): { caCert?: string; token?: 
 
 /**
  * Registers, for this process's requests (ops/http.ts), what the stack's secured services want beyond
- * their URLs: Nessie's CA and bearer token, Connect's CA. The health check and the canary call it with the outputs.
+ * their URLs: Nessie's CA and bearer token, Connect's and Dremio's CAs. The health check and the canary call it with the outputs.
  */
 export function useStackAccess(outputs: StackOutputs): void {
     const nessie = nessieAccess(outputs);
@@ -487,4 +499,6 @@ export function useStackAccess(outputs: StackOutputs): void {
     for (const url of [outputs.nessieApiUri?.host, outputs.nessieApiUri?.internal]) if (url) useServiceAccess(url, access);
     const connectCa = outputs.connectionSecurity?.connect?.caCert;
     if (connectCa) for (const url of [outputs.kafkaConnectUrl?.host, outputs.kafkaConnectUrl?.internal]) if (url) useServiceAccess(url, { caCert: connectCa });
+    const dremioCa = outputs.connectionSecurity?.dremio?.caCert;
+    if (dremioCa) for (const url of [outputs.dremioUrl?.host, outputs.dremioUrl?.internal]) if (url) useServiceAccess(url, { caCert: dremioCa });
 }

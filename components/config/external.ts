@@ -79,7 +79,7 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
             }
             case "dremio": {
                 const u = need("url", HTTP_URL, url);
-                if (u) external.dremio = { url: u };
+                if (u) external.dremio = { url: u, ...caCertOf(r, g, "dremio", u) };
                 break;
             }
         }

@@ -50,7 +50,7 @@ export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     minio: ["endpoint"],
     nessie: ["url", "caCert"],
     flink: ["restUrl", "sqlGatewayUrl"],
-    dremio: ["url"],
+    dremio: ["url", "caCert"],
 };
 
 /** Top-level keys that hold one value (not an object). */

@@ -138,7 +138,7 @@ export interface ExternalServices {
     /** An existing Flink session cluster: REST URL and SQL Gateway URL. */
     flink?: { restUrl: string; sqlGatewayUrl: string };
     /** Dremio base URL. */
-    dremio?: { url: string };
+    dremio?: { url: string; caCert?: string };
 }
 
 /** `lakehouse:storage`: the warehouse bucket and who provides it. */

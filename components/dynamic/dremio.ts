@@ -18,7 +18,7 @@ import { LakehouseResource } from "./lakehouse-resource";
 import { DREMIO_USER_NAME, HTTP_BASE_URL, NESSIE_API_V2_URL } from "../config/patterns";
 import { PROVIDER_DEFAULTS } from "../defaults";
 import { InputDiff, changedEntries, engineDiff, inputDiff } from "./toolkit/diff";
-import { errorStatus, isNotFound, requestJson, serverMessage, unlessNotFound } from "./toolkit/http";
+import { caCertProblem, errorStatus, HttpTarget, httpTarget, isNotFound, requestJson, serverMessage, targetUrl, unlessNotFound } from "./toolkit/http";
 import { pollUntil } from "./toolkit/poll";
 import { redact } from "./toolkit/redact";
 import { isKnown, isUnknown } from "./toolkit/unknown";
@@ -40,7 +40,7 @@ function dremioMessage(json: any, text: string): string {
  * `status` (0 when Dremio was not reached). `secrets` never show in an error.
  */
 export async function dremioRequest(
-    baseUrl: string,
+    baseUrl: HttpTarget,
     method: string,
     path: string,
     options: { token?: string; body?: unknown; secrets?: Array<string | undefined> } = {},
@@ -58,9 +58,14 @@ export async function dremioRequest(
     });
 }
 
+/** How a resource reaches Dremio: `url`, with `caCert` when its https certificate is a company CA's. */
+export function dremioTarget(props: Record<string, any>): HttpTarget {
+    return httpTarget(props.url, props.caCert);
+}
+
 /** Waits (bounded, backed off, printing what it sees) until Dremio answers its status endpoint. */
-export async function waitForDremio(baseUrl: string, timeoutMs: number): Promise<void> {
-    await pollUntil(`Dremio at ${baseUrl} to answer /apiv2/server_status`, timeoutMs, async () => {
+export async function waitForDremio(baseUrl: HttpTarget, timeoutMs: number): Promise<void> {
+    await pollUntil(`Dremio at ${targetUrl(baseUrl)} to answer /apiv2/server_status`, timeoutMs, async () => {
         try {
             await dremioRequest(baseUrl, "GET", "/apiv2/server_status");
             return { done: true, value: undefined };
@@ -71,12 +76,12 @@ export async function waitForDremio(baseUrl: string, timeoutMs: number): Promise
 }
 
 /** Logs in and returns the session token; a rejected login names the user, never the password. */
-export async function dremioLogin(baseUrl: string, userName: string, password: string): Promise<string> {
+export async function dremioLogin(baseUrl: HttpTarget, userName: string, password: string): Promise<string> {
     try {
         const session = await dremioRequest(baseUrl, "POST", "/apiv2/login", { body: { userName, password }, secrets: [password] });
         return String(session.token);
     } catch (err) {
-        throw Object.assign(new Error(redact(`logging in to Dremio at ${baseUrl} as "${userName}": ${(err as Error).message}`, [password])), {
+        throw Object.assign(new Error(redact(`logging in to Dremio at ${targetUrl(baseUrl)} as "${userName}": ${(err as Error).message}`, [password])), {
             status: errorStatus(err),
         });
     }
@@ -91,6 +96,8 @@ export function checkDremioAdminInputs(news: Record<string, any>): Failure[] {
     const known = (k: string) => isKnown(news[k]);
     if (known("url") && !HTTP_BASE_URL.test(String(news.url)))
         failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    const ca = caCertProblem(news.caCert, [news.url]);
+    if (ca) failures.push({ property: "caCert", reason: ca });
     if (known("userName") && !DREMIO_USER_NAME.test(String(news.userName))) {
         failures.push({
             property: "userName",
@@ -114,7 +121,7 @@ export function diffDremioAdmin(olds: Record<string, any>, news: Record<string, 
     const n = normal(news);
     // The old admin is kept (Dremio keeps its first admin): nothing to delete before the new one.
     return inputDiff(
-        ["url", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter(
+        ["url", "caCert", "userName", "firstName", "lastName", "email", "password", "waitTimeoutSeconds", "version"].filter(
             (k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]),
         ),
         ["userName"],
@@ -136,9 +143,9 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: any) {
-        await waitForDremio(inputs.url, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
+        await waitForDremio(dremioTarget(inputs), (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
         try {
-            await dremioRequest(inputs.url, "PUT", "/apiv2/bootstrap/firstuser", {
+            await dremioRequest(dremioTarget(inputs), "PUT", "/apiv2/bootstrap/firstuser", {
                 body: {
                     userName: inputs.userName,
                     firstName: inputs.firstName,
@@ -155,7 +162,7 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
             // when the stack's password logs in; otherwise say which setting to fix.
             if (status === 0 || status >= 500) throw err;
             try {
-                await dremioLogin(inputs.url, inputs.userName, inputs.password);
+                await dremioLogin(dremioTarget(inputs), inputs.userName, inputs.password);
             } catch (loginErr) {
                 throw new Error(
                     redact(
@@ -171,7 +178,7 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
 
     async read(id: string, props: any) {
         try {
-            await dremioLogin(props.url, id, props.password);
+            await dremioLogin(dremioTarget(props), id, props.password);
             return { id, props: { ...props } };
         } catch (err) {
             const status = errorStatus(err);
@@ -188,11 +195,11 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
         let token: string;
         let loggedInWithNew = true;
         try {
-            token = await dremioLogin(news.url, news.userName, news.password);
+            token = await dremioLogin(dremioTarget(news), news.userName, news.password);
         } catch {
             loggedInWithNew = false;
             try {
-                token = await dremioLogin(news.url, news.userName, olds.password);
+                token = await dremioLogin(dremioTarget(news), news.userName, olds.password);
             } catch (err) {
                 throw new Error(
                     redact(
@@ -205,8 +212,8 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
         }
         const profileChanged = ["firstName", "lastName", "email"].some((k) => olds[k] !== news[k]);
         if (!loggedInWithNew || profileChanged) {
-            const user = await dremioRequest(news.url, "GET", `/api/v3/user/by-name/${encodeURIComponent(news.userName)}`, { token });
-            await dremioRequest(news.url, "PUT", `/api/v3/user/${encodeURIComponent(user.id)}`, {
+            const user = await dremioRequest(dremioTarget(news), "GET", `/api/v3/user/by-name/${encodeURIComponent(news.userName)}`, { token });
+            await dremioRequest(dremioTarget(news), "PUT", `/api/v3/user/${encodeURIComponent(user.id)}`, {
                 token,
                 body: { ...user, ...userBody(news), tag: user.tag, ...(loggedInWithNew ? {} : { password: news.password }) },
                 secrets: [news.password, olds.password],
@@ -226,6 +233,8 @@ export const dremioAdminProvider: pulumi.dynamic.ResourceProvider = {
 export interface DremioAdminArgs {
     /** Dremio base URL as the machine running Pulumi reaches it, e.g. http://localhost:9047. */
     url: pulumi.Input<string>;
+    /** With an https `url`: the CA that signed Dremio's certificate, PEM (default: the system's CAs). */
+    caCert?: pulumi.Input<string>;
     userName: pulumi.Input<string>;
     /** Marked secret here whatever the caller passes. */
     password: pulumi.Input<string>;
@@ -246,6 +255,7 @@ export class DremioAdmin extends LakehouseResource {
             name,
             {
                 url: args.url,
+                ...(args.caCert !== undefined ? { caCert: args.caCert } : {}),
                 userName: args.userName,
                 password: pulumi.secret(args.password),
                 firstName: args.firstName ?? "Lakehouse",
@@ -302,6 +312,8 @@ export function checkDremioSourceInputs(news: Record<string, any>): Failure[] {
     const known = (k: string) => isKnown(news[k]);
     if (known("url") && !HTTP_BASE_URL.test(String(news.url)))
         failures.push({ property: "url", reason: `"${news.url}" must be Dremio's http(s) base URL, without a path` });
+    const ca = caCertProblem(news.caCert, [news.url]);
+    if (ca) failures.push({ property: "caCert", reason: ca });
     if (known("name") && !SOURCE_NAME.test(String(news.name)))
         failures.push({ property: "name", reason: `"${news.name}" must be 1-255 characters without '/', ':', '[' or ']'` });
     if (known("type") && !/^[A-Z0-9_]+$/.test(String(news.type)))
@@ -351,7 +363,7 @@ export function diffDremioSource(olds: Record<string, any>, news: Record<string,
     const o = normal(olds);
     const n = normal(news);
     const changedKeys = [
-        ...["url", "name", "type", "userName", "password", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
+        ...["url", "caCert", "name", "type", "userName", "password", "version"].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k])),
         ...["config", "secretConfig"].flatMap((group) =>
             changedEntries(normalizeSourceConfig(o[group] ?? {}), normalizeSourceConfig(n[group] ?? {})).map((key) => `${group}["${key}"]`),
         ),
@@ -373,7 +385,7 @@ export function sourceBody(inputs: Record<string, any>, existing?: Record<string
 }
 
 /** The source by path, or undefined when Dremio has none of that name. */
-function findSource(url: string, token: string, name: string): Promise<any | undefined> {
+function findSource(url: HttpTarget, token: string, name: string): Promise<any | undefined> {
     return unlessNotFound(dremioRequest(url, "GET", `/api/v3/catalog/by-path/${encodeURIComponent(name)}`, { token }));
 }
 
@@ -381,16 +393,18 @@ function findSource(url: string, token: string, name: string): Promise<any | und
 async function applySource(inputs: Record<string, any>, id?: string): Promise<{ id: string; outs: Record<string, any> }> {
     const secrets = [inputs.password, ...Object.values(inputs.secretConfig ?? {})];
     try {
-        const token = await dremioLogin(inputs.url, inputs.userName, inputs.password);
-        let existing = id ? await unlessNotFound(dremioRequest(inputs.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token })) : undefined;
-        existing ??= await findSource(inputs.url, token, inputs.name);
+        const token = await dremioLogin(dremioTarget(inputs), inputs.userName, inputs.password);
+        let existing = id
+            ? await unlessNotFound(dremioRequest(dremioTarget(inputs), "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token }))
+            : undefined;
+        existing ??= await findSource(dremioTarget(inputs), token, inputs.name);
         const saved = existing
-            ? await dremioRequest(inputs.url, "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, {
+            ? await dremioRequest(dremioTarget(inputs), "PUT", `/api/v3/catalog/${encodeURIComponent(existing.id)}`, {
                   token,
                   body: sourceBody(inputs, existing),
                   secrets,
               })
-            : await dremioRequest(inputs.url, "POST", "/api/v3/catalog", { token, body: sourceBody(inputs), secrets });
+            : await dremioRequest(dremioTarget(inputs), "POST", "/api/v3/catalog", { token, body: sourceBody(inputs), secrets });
         return {
             id: saved.id,
             // `savedTag`: the version this resource wrote; a delete leaves a source written by another since (a replacement that adopted it).
@@ -426,10 +440,10 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: any) {
-        const token = await dremioLogin(props.url, props.userName, props.password);
+        const token = await dremioLogin(dremioTarget(props), props.userName, props.password);
         let entity: any;
         try {
-            entity = await dremioRequest(props.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
+            entity = await dremioRequest(dremioTarget(props), "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
         } catch (err) {
             if (isNotFound(err)) return {};
             throw new Error(redact((err as Error).message, [props.password]));
@@ -450,12 +464,14 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async delete(id: string, props: any) {
-        const token = await dremioLogin(props.url, props.userName, props.password);
+        const token = await dremioLogin(dremioTarget(props), props.userName, props.password);
         try {
-            const entity = await dremioRequest(props.url, "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
+            const entity = await dremioRequest(dremioTarget(props), "GET", `/api/v3/catalog/${encodeURIComponent(id)}`, { token });
             // Written by another resource since this one last saved it (a replacement that adopted it): kept.
             if (props.savedTag && entity.tag !== props.savedTag) return;
-            await dremioRequest(props.url, "DELETE", `/api/v3/catalog/${encodeURIComponent(id)}?tag=${encodeURIComponent(entity.tag ?? "")}`, { token });
+            await dremioRequest(dremioTarget(props), "DELETE", `/api/v3/catalog/${encodeURIComponent(id)}?tag=${encodeURIComponent(entity.tag ?? "")}`, {
+                token,
+            });
         } catch (err) {
             if (isNotFound(err)) return;
             throw new Error(
@@ -468,6 +484,8 @@ export const dremioSourceProvider: pulumi.dynamic.ResourceProvider = {
 export interface DremioSourceArgs {
     /** Dremio base URL as the machine running Pulumi reaches it. */
     url: pulumi.Input<string>;
+    /** With an https `url`: the CA that signed Dremio's certificate, PEM (default: the system's CAs). */
+    caCert?: pulumi.Input<string>;
     /** The admin the calls log in as (a `DremioAdmin`'s user). */
     userName: pulumi.Input<string>;
     /** Marked secret here whatever the caller passes. */
@@ -493,6 +511,7 @@ export class DremioSource extends LakehouseResource {
             name,
             {
                 url: args.url,
+                ...(args.caCert !== undefined ? { caCert: args.caCert } : {}),
                 userName: args.userName,
                 password: pulumi.secret(args.password),
                 name: args.name,

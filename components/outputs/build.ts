@@ -188,5 +188,6 @@ export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): 
         postgres: { sslmode: "disable", ...cfg.source.tls },
         ...(caCert !== undefined || nessieToken ? { nessie: { auth: nessieToken ? "bearer" : "none", ...(caCert !== undefined ? { caCert } : {}) } } : {}),
         ...(cfg.external.connect?.caCert !== undefined ? { connect: { caCert: cfg.external.connect.caCert } } : {}),
+        ...(cfg.external.dremio?.caCert !== undefined ? { dremio: { caCert: cfg.external.dremio.caCert } } : {}),
     };
 }

@@ -127,6 +127,8 @@ export interface ConnectionSecurityOutput {
     nessie?: { auth: "none" | "bearer"; caCert?: string };
     /** Present only when Connect's REST URL is https with a CA the stack gives (`external.connect.caCert`), PEM. */
     connect?: { caCert: string };
+    /** Present only when Dremio's URL is https with a CA the stack gives (`external.dremio.caCert`), PEM. */
+    dremio?: { caCert: string };
 }
 
 /** A user name and its password (inside the secret output `credentials`). */

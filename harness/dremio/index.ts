@@ -21,6 +21,7 @@ function cfg(ctx: HarnessContext) {
     const d = ctx.versions.dremio;
     return {
         port: d.port as number,
+        httpsPort: d.httpsPort as number,
         adminUser: d.adminUser as string,
         adminPassword: d.adminPassword as string,
         adminFirstName: d.adminFirstName as string,
@@ -44,7 +45,7 @@ export function standinDataFile(ctx: HarnessContext): string {
 
 const dremio: ServiceDefinition = {
     name: "dremio",
-    ports: { http: loadVersions().dremio.port },
+    ports: { http: loadVersions().dremio.port, https: loadVersions().dremio.httpsPort },
     dependsOn: ["nessie"],
     startTimeoutMs: 60000,
 
@@ -69,6 +70,13 @@ const dremio: ServiceDefinition = {
                 String(cfg(ctx).port),
                 "--data-file",
                 standinDataFile(ctx),
+                // The same API over HTTPS with the harness's certificate, for the stacks that reach Dremio with a CA.
+                "--https-port",
+                String(cfg(ctx).httpsPort),
+                "--tls-cert",
+                ensureCertificates(ctx).serverCert,
+                "--tls-key",
+                ensureCertificates(ctx).serverKey,
             ],
             // It trusts the harness's CA, as an operator's Dremio trusts the company CA of the services its
             // sources reach over TLS (the TLS Nessie, nessie-tls).
@@ -99,6 +107,8 @@ const dremio: ServiceDefinition = {
             standIn: "true",
             standInOf: c.follows,
             dataFile: standinDataFile(ctx),
+            httpsUrl: `https://127.0.0.1:${c.httpsPort}`,
+            caFile: ensureCertificates(ctx).caCert,
         };
     },
 };

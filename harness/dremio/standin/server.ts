@@ -3,6 +3,7 @@
  * for them until close().
  */
 import * as http from "http";
+import * as https from "https";
 import { DEFAULT_TOKEN_TTL_MS } from "./auth";
 import { createStandinContext } from "./context";
 import { standinRouter } from "./routes";
@@ -19,12 +20,16 @@ export interface DremioStandinOptions {
     /** Bound on each request to Nessie while validating a source (default 10 s). */
     nessieTimeoutMs?: number;
     log?: (line: string) => void;
+    /** Also serve the same API over HTTPS on this port with this certificate and key (PEM text); 0 picks a free port. */
+    https?: { port: number; cert: string; key: string };
 }
 
 /** A running stand-in instance. */
 export interface DremioStandin {
     url: string;
     port: number;
+    /** With `https`: the HTTPS listener's URL. */
+    httpsUrl?: string;
     close(): Promise<void>;
 }
 
@@ -40,28 +45,36 @@ export async function createDremioStandin(opts: DremioStandinOptions): Promise<D
     });
     const router = standinRouter(ctx);
 
-    const server = http.createServer((req, res) => {
+    const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
         router.handle(req, res).catch((e) => {
             log(`response failed: ${(e as Error).message}`);
             res.destroy();
         });
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(opts.port, host, () => {
-            server.off("error", reject);
-            resolve();
+    };
+    const listen = (server: http.Server, port: number) =>
+        new Promise<number>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(port, host, () => {
+                server.off("error", reject);
+                resolve((server.address() as { port: number }).port);
+            });
         });
-    });
-    const port = (server.address() as { port: number }).port;
-    log(`Dremio REST stand-in (NOT Dremio) listening on http://${host}:${port}, data ${opts.dataFile}`);
+    const server = http.createServer(handle);
+    const port = await listen(server, opts.port);
+    const secure = opts.https ? https.createServer({ cert: opts.https.cert, key: opts.https.key }, handle) : undefined;
+    const httpsPort = secure && opts.https ? await listen(secure, opts.https.port) : undefined;
+    log(`Dremio REST stand-in (NOT Dremio) listening on http://${host}:${port}${httpsPort ? ` and https://${host}:${httpsPort}` : ""}, data ${opts.dataFile}`);
+    const close = (s: http.Server) =>
+        new Promise<void>((resolve, reject) => {
+            s.close((err) => (err ? reject(err) : resolve()));
+            s.closeAllConnections();
+        });
     return {
         url: `http://${host}:${port}`,
         port,
-        close: () =>
-            new Promise<void>((resolve, reject) => {
-                server.close((err) => (err ? reject(err) : resolve()));
-                server.closeAllConnections();
-            }),
+        ...(httpsPort ? { httpsUrl: `https://${host}:${httpsPort}` } : {}),
+        close: async () => {
+            await Promise.all([close(server), ...(secure ? [close(secure)] : [])]);
+        },
     };
 }

@@ -42,6 +42,7 @@ function stack(change: { kafka?: Record<string, unknown>; tls?: Record<string, u
     for (const key of Object.keys(source.tls)) if (source.tls[key] === undefined) delete source.tls[key];
     external.nessie.caCert = ca();
     external.connect.caCert = ca();
+    external.dremio.caCert = ca();
     // Nessie's token is the harness's own, set per machine as a secret (the file says how).
     values.nessieToken = "a-secret-value";
     values.externalCheckTimeoutSeconds = 10;

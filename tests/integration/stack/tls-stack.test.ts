@@ -1,7 +1,7 @@
 /**
  * A stack on secured services (issue 19), through the real Pulumi engine: a copy of `Pulumi.local-tls.yaml`
  * (PostgreSQL over verify-full on the harness's `postgres-tls`, Kafka over SASL_SSL with SCRAM on
- * `kafka-tls`, Connect on `connect-tls` through its HTTPS REST listener, Nessie over HTTPS with a bearer token on `nessie-tls`, the
+ * `kafka-tls`, Connect on `connect-tls` through its HTTPS REST listener, Dremio's stand-in over HTTPS, Nessie over HTTPS with a bearer token on `nessie-tls`, the
  * harness's CA given in the stack config, the token as a secret) deployed with
  * `pulumi up`: the connector and the job run, a PostgreSQL change reaches Iceberg exactly (the canary),
  * every health check passes, and nothing of the stack is on a plaintext service: no topic on the
@@ -59,6 +59,7 @@ function tlsStackConfig(): any {
     config.config["lakehouse:kafka"].security.caCert = ca;
     config.config["lakehouse:external"].nessie.caCert = ca;
     config.config["lakehouse:external"].connect.caCert = ca;
+    config.config["lakehouse:external"].dremio.caCert = ca;
     config.config["lakehouse:dremio"] = { enabled: true, sourceName: `tls_it_${id}` };
     return config;
 }
@@ -102,7 +103,9 @@ test("up: the outputs say how to connect, the credentials hold the SASL login, a
         postgres: { sslmode: "verify-full", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         nessie: { auth: "bearer", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         connect: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
+        dremio: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
     });
+    expect(outputs.dremioUrl.host).toBe(endpoints().dremio.httpsUrl);
     expect(outputs.kafkaConnectUrl.host).toBe(secured()["connect-tls"].httpsUrl);
     expect(outputs.nessieApiUri.host).toBe("https://127.0.0.1:19443/api/v2");
     expect(outputs.kafkaBootstrapServers.host).toBe(secured()["kafka-tls"].bootstrapServers);

@@ -260,3 +260,41 @@ describe("an external Connect over HTTPS with a company CA, under mocks", () => 
         ]);
     });
 });
+
+describe("an external Dremio over HTTPS with a company CA", () => {
+    const values = {
+        external: { dremio: { url: "https://dremio.corp:9443", caCert: CA } },
+        dremioAdminPassword: "dremio-admin-pw-1",
+    };
+    const config = parseConfigValues(values, { secretKeys: ["dremioAdminPassword"] });
+
+    it("gives the admin and the source the CA beside the URL", async () => {
+        const run = await runWithMocks(() => {
+            new Lakehouse("lakehouse", {
+                config,
+                credentials: { dremioAdminPassword: pulumi.secret("dremio-admin-pw-1") },
+                repoRoot,
+                checkExternalServices: false,
+            });
+            return {};
+        });
+        const ofType = (suffix: string) => run.resources.filter((r) => r.type.endsWith(suffix));
+        for (const r of [...ofType("lakehouse:DremioAdmin"), ...ofType("lakehouse:DremioSource")])
+            expect({ type: r.type, url: r.inputs.url, caCert: r.inputs.caCert }).toEqual({ type: r.type, url: "https://dremio.corp:9443", caCert: CA });
+        expect(ofType("lakehouse:DremioSource")).toHaveLength(1);
+    });
+
+    it("checks Dremio with its CA before anything is created, says it in the outputs, refuses a CA for plain http", () => {
+        const [check] = externalServiceChecks(config, {}).filter((c) => c.service === "dremio");
+        expect(check).toEqual({
+            service: "dremio",
+            kind: "http",
+            url: "https://dremio.corp:9443/apiv2/server_status",
+            access: { caCert: CA, caCertKey: "lakehouse:external.dremio.caCert" },
+        });
+        expect(connectionSecurity(config, false).dremio).toEqual({ caCert: CA });
+        expectProblemAt({ ...values, external: { dremio: { url: "http://dremio.corp:9047", caCert: CA } } }, "lakehouse:external.dremio.caCert", /plain http/, {
+            secretKeys: ["dremioAdminPassword"],
+        });
+    });
+});
