@@ -3,7 +3,11 @@
  * progress lines, redaction, the engine's detailed diff, and that a function reaching all of it
  * survives Pulumi's closure serialization (as every provider must).
  */
+import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
 import { AddressInfo } from "net";
 import { backoffDelay } from "../../../components/dynamic/toolkit/backoff";
 import { engineDiff, inputDiff, changedEntries } from "../../../components/dynamic/toolkit/diff";
@@ -12,6 +16,8 @@ import { pollUntil } from "../../../components/dynamic/toolkit/poll";
 import { redact } from "../../../components/dynamic/toolkit/redact";
 import { tcpConnectProblem } from "../../../components/dynamic/toolkit/tcp";
 import { isKnown, isUnknown } from "../../../components/dynamic/toolkit/unknown";
+import { createContext } from "../../../harness/lib/context";
+import { ensureCertificates } from "../../../harness/lib/tls";
 import { checkKafkaClientSecurity, kafkaConnectFix, kafkajsSecurity } from "../../../components/dynamic/toolkit/kafka-client";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -278,5 +284,57 @@ describe("Kafka client security (toolkit/kafka-client.ts)", () => {
         expect(kafkaConnectFix("Closed connection", { protocol: "PLAINTEXT" })).toMatch(/may want TLS \(security.protocol SSL or SASL_SSL\)/);
         expect(kafkaConnectFix("Closed connection", { protocol: "SSL" })).toMatch(/after TLS: the listener may want a SASL login/);
         expect(kafkaConnectFix("Connection timeout", sasl)).toBe("");
+    });
+});
+
+describe("HTTPS with a given CA (toolkit/http.ts)", () => {
+    // A CA and a server certificate of its own, made with the harness's certificate maker in a scratch run directory.
+    let dir: string;
+    let server: https.Server;
+    let base: string;
+    let ca: string;
+    let received: { type?: string; body: string }[];
+
+    beforeAll(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "toolkit-https-"));
+        const certs = ensureCertificates(createContext({ runDir: dir, log: () => undefined }));
+        ca = fs.readFileSync(certs.caCert, "utf8");
+        received = [];
+        server = https.createServer({ cert: fs.readFileSync(certs.serverCert), key: fs.readFileSync(certs.serverKey) }, (req, res) => {
+            let body = "";
+            req.on("data", (c) => (body += c));
+            req.on("end", () => {
+                received.push({ type: req.headers["content-type"], body });
+                res.setHeader("Content-Type", "application/json");
+                res.end(JSON.stringify({ ok: true }));
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("trusts the given CA, for JSON and for a multipart upload (a global FormData sent through undici's fetch)", async () => {
+        await expect(requestJson({ service: "S", baseUrl: { url: base, caCert: ca }, method: "POST", path: "/j", body: { a: 1 } })).resolves.toEqual({
+            ok: true,
+        });
+        const form = new FormData();
+        form.append("jarfile", new Blob([Buffer.from("PK-jar-bytes")]), "job.jar");
+        await expect(sendRequest("S", "POST", `${base}/upload`, { body: form, timeoutMs: 5000, caCert: ca })).resolves.toMatchObject({ status: 200 });
+        expect(received[0]).toEqual({ type: "application/json", body: '{"a":1}' });
+        expect(received[1].type).toMatch(/^multipart\/form-data; boundary=/);
+        expect(received[1].body).toContain('filename="job.jar"');
+        expect(received[1].body).toContain("PK-jar-bytes");
+    });
+
+    it("without the CA, the certificate is not trusted and the error says where to give it", async () => {
+        const err = await requestJson({ service: "S", baseUrl: base, path: "/j", timeoutMs: 5000 }).catch((e) => e);
+        expect(err.status).toBe(0);
+        expect(err.message).toMatch(
+            /^S GET https:\/\/127\.0\.0\.1:\d+\/j: UNABLE_TO_VERIFY_LEAF_SIGNATURE: the server's certificate is not signed by a CA this client trusts/,
+        );
     });
 });
