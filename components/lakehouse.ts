@@ -254,6 +254,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             `${name}-warehouse`,
             {
                 endpoint: this.afterExternalChecks(s3Host),
+                ...(cfg.external.minio?.caCert !== undefined ? { caCert: cfg.external.minio.caCert } : {}),
                 region: cfg.awsRegion,
                 bucket: cfg.storage.bucket,
                 accessKeyId: cfg.storage.rootUser,
@@ -607,6 +608,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     bucket: cfg.storage.bucket,
                     pathStyle: store.pathStyle,
                     accessKeyId,
+                    ...(cfg.external.minio?.caCert !== undefined ? { caCert: cfg.external.minio.caCert } : {}),
                 })),
                 s3SecretAccessKey: store.secretAccessKey,
                 namespace: `${cfg.nessie.branch}:${cfg.iceberg.namespace}`,
@@ -928,6 +930,7 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalChe
             region: cfg.awsRegion,
             accessKeyId: cfg.storage.rootUser,
             secretAccessKey: secrets.s3Secret ?? "",
+            ...(ext.minio.caCert !== undefined ? { caCert: ext.minio.caCert } : {}),
         });
     if (ext.nessie) {
         const access = {

@@ -7,6 +7,7 @@ import { PostgresTls, postgresConnectFix, postgresSsl } from "./dynamic/postgres
 import { backoffDelay, sleep } from "./dynamic/toolkit/backoff";
 import { KafkaAdminTarget, kafkaConnectFix, withKafkaAdmin } from "./dynamic/toolkit/kafka-client";
 import { httpsFix, sendRequest, serverMessage } from "./dynamic/toolkit/http";
+import { s3ConnectionCause, s3TrustOptions } from "./dynamic/toolkit/s3-trust";
 import { tcpConnectProblem } from "./dynamic/toolkit/tcp";
 
 export class PreflightError extends Error {
@@ -172,18 +173,35 @@ export async function kafkaLogin(target: KafkaAdminTarget, timeoutMs: number): P
     }
 }
 
-/** Lists buckets with the S3 client; rejected keys are fatal. */
-export async function s3Login(endpoint: string, region: string, accessKeyId: string, secretAccessKey: string, timeoutMs: number): Promise<void> {
+/** Lists buckets with the S3 client (trusting `caCert` when given); rejected keys and TLS failures are fatal. */
+export async function s3Login(
+    endpoint: string,
+    region: string,
+    accessKeyId: string,
+    secretAccessKey: string,
+    timeoutMs: number,
+    caCert?: string,
+    caCertKey = "lakehouse:external.minio.caCert",
+): Promise<void> {
     const { S3Client, ListBucketsCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-    const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    const client = new S3Client({
+        endpoint,
+        region,
+        forcePathStyle: true,
+        credentials: { accessKeyId, secretAccessKey },
+        maxAttempts: 1,
+        ...s3TrustOptions(caCert),
+    });
     try {
         await client.send(new ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
         const name = (err as Error).name;
         if (name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "AccessDenied")
             throw new CredentialsRejected(`${name}: the S3 store refused the access key`);
-        const cause = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-        throw new Error(cause ?? (err as Error).message);
+        const cause = s3ConnectionCause(err);
+        const fix = httpsFix(cause, endpoint, caCertKey);
+        if (fix) throw new CredentialsRejected(`${cause}: ${fix}`);
+        throw new Error(cause);
     } finally {
         client.destroy();
     }
@@ -195,7 +213,7 @@ export type PreflightCheck =
     | { service: string; kind: "http"; url: string; access?: HttpCheckAccess }
     | { service: string; kind: "postgres"; address: string; user: string; password: string; database: string; tls?: PostgresTls }
     | { service: string; kind: "kafka"; target: KafkaAdminTarget }
-    | { service: string; kind: "s3"; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+    | { service: string; kind: "s3"; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; caCert?: string };
 
 /** Where a check points, for messages. */
 export function describeCheck(check: PreflightCheck): string {
@@ -246,7 +264,7 @@ export async function runPreflight(checks: PreflightCheck[], timeoutMs: number):
                 case "s3":
                     return retryUntil(
                         `${what} refused the access key "${c.accessKeyId}" or is unreachable`,
-                        () => s3Login(c.endpoint, c.region, c.accessKeyId, c.secretAccessKey, perAttempt),
+                        () => s3Login(c.endpoint, c.region, c.accessKeyId, c.secretAccessKey, perAttempt, c.caCert),
                         { timeoutMs },
                         fatal,
                     );

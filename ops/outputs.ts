@@ -106,30 +106,19 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === "string")) as Record<string, string>;
         const n = isObject(c) ? c.nessie : undefined;
         const nessieOk = n === undefined || (isObject(n) && (n.auth === "none" || n.auth === "bearer"));
-        const k = isObject(c) ? c.connect : undefined;
-        const connectOk = k === undefined || (isObject(k) && isString(k.caCert));
-        const d = isObject(c) ? c.dremio : undefined;
-        const dremioOk = d === undefined || (isObject(d) && isString(d.caCert));
-        if (
-            isObject(c) &&
-            isObject(c.kafka) &&
-            isString(c.kafka.protocol) &&
-            isObject(c.postgres) &&
-            isString(c.postgres.sslmode) &&
-            nessieOk &&
-            connectOk &&
-            dremioOk
-        )
+        // The services whose entry is only the CA of their https URL, present when the stack gives one.
+        const caOnly = (["connect", "dremio", "s3"] as const).filter((key) => isObject(c) && c[key] !== undefined);
+        const caOk = caOnly.every((key) => isObject(c) && isObject(c[key]) && isString((c[key] as Record<string, unknown>).caCert));
+        if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk && caOk)
             out.connectionSecurity = {
                 kafka: strings(c.kafka) as contract.ConnectionSecurityOutput["kafka"],
                 postgres: strings(c.postgres) as contract.ConnectionSecurityOutput["postgres"],
                 ...(isObject(n) ? { nessie: strings(n) as contract.ConnectionSecurityOutput["nessie"] } : {}),
-                ...(isObject(k) ? { connect: strings(k) as contract.ConnectionSecurityOutput["connect"] } : {}),
-                ...(isObject(d) ? { dremio: strings(d) as contract.ConnectionSecurityOutput["dremio"] } : {}),
+                ...Object.fromEntries(caOnly.map((key) => [key, { caCert: String((c[key] as Record<string, unknown>).caCert) }])),
             };
         else
             problems.push(
-                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }] }',
+                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }][, s3: { caCert }] }',
             );
     }
     if (raw.endpoints !== undefined) {

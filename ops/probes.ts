@@ -32,6 +32,7 @@ import { isHttpError, requestJson, requestText } from "./http";
 import { postgresConnectFix, postgresSsl } from "../components/dynamic/postgres-client";
 import { kafkaConnectFix, kafkajsSecurity } from "../components/dynamic/toolkit/kafka-client";
 import { parseS3Uri } from "./outputs";
+import { s3TrustOptions } from "../components/dynamic/toolkit/s3-trust";
 
 const TERMINAL = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
 /** Bound of a data-file listing: pages of 1000 objects. */
@@ -228,7 +229,11 @@ function s3Client(s3: S3Target, timeoutMs: number): S3Client {
         forcePathStyle: s3.forcePathStyle,
         credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
         maxAttempts: 2,
-        requestHandler: { connectionTimeout: Math.min(timeoutMs, 10_000), requestTimeout: timeoutMs },
+        requestHandler: {
+            connectionTimeout: Math.min(timeoutMs, 10_000),
+            requestTimeout: timeoutMs,
+            ...(s3TrustOptions(s3.caCert).requestHandler ?? {}),
+        },
     });
 }
 

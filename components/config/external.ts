@@ -61,7 +61,7 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
             }
             case "minio": {
                 const u = need("endpoint", HTTP_URL, url);
-                if (u) external.minio = { endpoint: u };
+                if (u) external.minio = { endpoint: u, ...caCertOf(r, g, "minio", u) };
                 break;
             }
             case "nessie": {
@@ -88,17 +88,22 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
 }
 
 /**
- * A CA given for an external Nessie is trusted by the program's own clients and must be by the JVMs
- * that reach Nessie too: the Flink cluster (the jobs' Iceberg catalog) and Dremio (its Nessie source).
+ * A CA given for an external Nessie or S3 store is trusted by the program's own clients and must be by
+ * the JVMs that reach them too: the Flink cluster (the jobs' Iceberg catalog and S3FileIO, its
+ * checkpoints) and Dremio (its Nessie source and the tables' files).
  * The program does not yet put a CA into a Flink or Dremio it runs, so both must be existing services
  * there, whose operators install the CA (docs/security.md).
  */
 export function checkExternalTrust(r: Reader, external: ExternalServices, dremioEnabled: boolean): void {
-    if (external.nessie?.caCert === undefined) return;
+    for (const service of ["nessie", "minio"] as const) checkJvmTrust(r, service, external, dremioEnabled);
+}
+
+function checkJvmTrust(r: Reader, service: "nessie" | "minio", external: ExternalServices, dremioEnabled: boolean): void {
+    if (external[service]?.caCert === undefined) return;
     const runByProgram = [...(external.flink ? [] : ["flink"]), ...(dremioEnabled && !external.dremio ? ["dremio"] : [])];
     if (runByProgram.length)
         r.problem(
-            "external.nessie.caCert",
+            `external.${service}.caCert`,
             "(a certificate)",
             `usable only when the JVMs that reach Nessie trust the CA, and the program does not yet install a CA into the ${runByProgram.join(" and ")} it runs: ` +
                 `set ${runByProgram.map((s) => `external.${s}`).join(" and ")} to services whose JVM trusts it (docs/security.md)${runByProgram.includes("dremio") ? ", or dremio.enabled: false" : ""}, or give Nessie a certificate from a CA the JVM trusts by default and remove caCert`,

@@ -47,7 +47,7 @@ export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     postgres: ["address"],
     kafka: ["bootstrapServers"],
     connect: ["url", "caCert"],
-    minio: ["endpoint"],
+    minio: ["endpoint", "caCert"],
     nessie: ["url", "caCert"],
     flink: ["restUrl", "sqlGatewayUrl"],
     dremio: ["url", "caCert"],

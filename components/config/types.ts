@@ -129,7 +129,7 @@ export interface ExternalServices {
     /** REST URL of an existing Kafka Connect group with the Debezium PostgreSQL plugin; over https, `caCert` is the CA to trust (PEM). */
     connect?: { url: string; caCert?: string };
     /** S3 endpoint URL (MinIO or another S3-compatible store). */
-    minio?: { endpoint: string };
+    minio?: { endpoint: string; caCert?: string };
     /**
      * Nessie base URL (without /api/v2); over https, `caCert` is the CA to trust (PEM; default the
      * system's CAs). A Nessie that wants a bearer token gets the secret `lakehouse:nessieToken`.

@@ -13,6 +13,8 @@ import { DataGuard, newOwnerToken, ownsObject, refuseDataLoss } from "./data-gua
 import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { redact } from "./toolkit/redact";
 import { isKnown } from "./toolkit/unknown";
+import { caCertProblem } from "./toolkit/http";
+import { s3TrustOptions } from "./toolkit/s3-trust";
 
 /** Bumped when the provider's behaviour changes in a way existing resources must pick up. */
 export const BUCKET_PROVIDER_VERSION = 1;
@@ -51,6 +53,8 @@ export function checkBucketInputs(news: Record<string, any>): { property: string
     if (known("endpoint") && !HTTP_ENDPOINT_URL.test(String(news.endpoint))) {
         failures.push({ property: "endpoint", reason: `"${news.endpoint}" is not an http(s) URL` });
     }
+    const ca = caCertProblem(news.caCert, [news.endpoint]);
+    if (ca) failures.push({ property: "caCert", reason: ca });
     if (known("region") && !/^[a-z0-9-]+$/.test(String(news.region))) failures.push({ property: "region", reason: `"${news.region}" is not a region name` });
     for (const k of ["accessKeyId", "secretAccessKey"]) if (news[k] === undefined || news[k] === "") failures.push({ property: k, reason: "is required" });
     return failures;
@@ -62,7 +66,7 @@ export function checkBucketInputs(news: Record<string, any>): { property: string
  * a new endpoint is an update that makes sure the bucket exists there.
  */
 export function diffBucket(olds: Record<string, any>, news: Record<string, any>): InputDiff {
-    const keys = ["endpoint", "region", "bucket", "accessKeyId", "secretAccessKey", "forceDestroy", "dataGuard", "version"];
+    const keys = ["endpoint", "caCert", "region", "bucket", "accessKeyId", "secretAccessKey", "forceDestroy", "dataGuard", "version"];
     // State written before `version` or `forceDestroy` existed reads as their defaults.
     const normal = (v: Record<string, any>): Record<string, any> => ({ forceDestroy: false, version: 1, ...v });
     const o = normal(olds);
@@ -82,6 +86,7 @@ function s3Client(inputs: Record<string, any>) {
         forcePathStyle: true,
         credentials: { accessKeyId: inputs.accessKeyId, secretAccessKey: inputs.secretAccessKey },
         maxAttempts: 4,
+        ...s3TrustOptions(inputs.caCert),
     });
 }
 
@@ -241,6 +246,8 @@ export const bucketProvider: pulumi.dynamic.ResourceProvider = {
 export interface WarehouseBucketArgs {
     /** S3 endpoint URL reachable from the machine running Pulumi. */
     endpoint: pulumi.Input<string>;
+    /** With an https `endpoint`: the CA that signed the store's certificate, PEM (default: the system's CAs). How it is reached: an update. */
+    caCert?: pulumi.Input<string>;
     region: pulumi.Input<string>;
     bucket: pulumi.Input<string>;
     accessKeyId: pulumi.Input<string>;
@@ -263,6 +270,7 @@ export class WarehouseBucket extends LakehouseResource {
             name,
             {
                 endpoint: args.endpoint,
+                ...(args.caCert !== undefined ? { caCert: args.caCert } : {}),
                 region: args.region,
                 bucket: args.bucket,
                 accessKeyId: args.accessKeyId,

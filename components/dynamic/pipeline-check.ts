@@ -27,6 +27,7 @@ import { InputDiff, engineDiff, inputDiff } from "./toolkit/diff";
 import { caCertProblem, HttpError, HttpTarget, errorStatus, httpTarget, requestJson, serverMessage } from "./toolkit/http";
 import { printProgress } from "./toolkit/progress";
 import { isKnown } from "./toolkit/unknown";
+import { s3TrustOptions } from "./toolkit/s3-trust";
 
 export const PIPELINE_CHECK_PROVIDER_VERSION = 1;
 
@@ -58,6 +59,8 @@ export interface SettleWarehouse {
     bucket: string;
     pathStyle: boolean;
     accessKeyId: string;
+    /** With an https endpoint: the CA that signed the store's certificate, PEM. */
+    caCert?: string;
 }
 
 /**
@@ -295,6 +298,7 @@ async function listWarehouse(inputs: Record<string, any>): Promise<PipelineObser
         forcePathStyle: w.pathStyle !== false,
         credentials: { accessKeyId: w.accessKeyId, secretAccessKey: inputs.s3SecretAccessKey },
         maxAttempts: 2,
+        ...s3TrustOptions(w.caCert),
     });
     try {
         const page = await client.send(new ListObjectsV2Command({ Bucket: w.bucket, MaxKeys: 1 }), {

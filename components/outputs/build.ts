@@ -189,5 +189,6 @@ export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): 
         ...(caCert !== undefined || nessieToken ? { nessie: { auth: nessieToken ? "bearer" : "none", ...(caCert !== undefined ? { caCert } : {}) } } : {}),
         ...(cfg.external.connect?.caCert !== undefined ? { connect: { caCert: cfg.external.connect.caCert } } : {}),
         ...(cfg.external.dremio?.caCert !== undefined ? { dremio: { caCert: cfg.external.dremio.caCert } } : {}),
+        ...(cfg.external.minio?.caCert !== undefined ? { s3: { caCert: cfg.external.minio.caCert } } : {}),
     };
 }

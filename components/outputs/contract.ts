@@ -129,6 +129,8 @@ export interface ConnectionSecurityOutput {
     connect?: { caCert: string };
     /** Present only when Dremio's URL is https with a CA the stack gives (`external.dremio.caCert`), PEM. */
     dremio?: { caCert: string };
+    /** Present only when the S3 endpoint is https with a CA the stack gives (`external.minio.caCert`), PEM. */
+    s3?: { caCert: string };
 }
 
 /** A user name and its password (inside the secret output `credentials`). */

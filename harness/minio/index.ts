@@ -8,6 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { HarnessContext, ServiceDefinition } from "../lib/types";
+import { ensureCertificates } from "../lib/tls";
+import { sendRequest } from "../../components/dynamic/toolkit/http";
 import { binDir, downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "../pulumi/gobuild";
 
 /** The pinned build; harness/versions.json (`minio` section) overrides it. */
@@ -185,4 +187,62 @@ export const minio: ServiceDefinition = {
     endpoints: () => minioEndpoints(),
 };
 
-export const definitions: ServiceDefinition[] = [minio];
+/** minio-tls's address: the same server and credentials, HTTPS only (on demand, issue 19). */
+export const MINIO_TLS_API_PORT = 19000;
+export const MINIO_TLS_CONSOLE_PORT = 19001;
+
+/**
+ * `minio-tls` (on demand): a second MinIO that serves S3 over HTTPS only, with the harness's certificate
+ * (MinIO reads `public.crt` and `private.key` from its `--certs-dir`), its data of its own; what a
+ * company's S3 with a company CA looks like to clients.
+ */
+export const minioTls: ServiceDefinition = {
+    ...minio,
+    name: "minio-tls",
+    ports: { api: MINIO_TLS_API_PORT, console: MINIO_TLS_CONSOLE_PORT },
+    onDemand: true,
+    async prepare(ctx) {
+        const certs = ensureCertificates(ctx);
+        const dir = path.join(ctx.runDir, "minio-tls", "certs");
+        fs.mkdirSync(path.join(ctx.runDir, "minio-tls", "data"), { recursive: true });
+        fs.mkdirSync(dir, { recursive: true });
+        fs.copyFileSync(certs.serverCert, path.join(dir, "public.crt"));
+        fs.copyFileSync(certs.serverKey, path.join(dir, "private.key"));
+        fs.chmodSync(path.join(dir, "private.key"), 0o600);
+    },
+    start(ctx) {
+        const plain = minio.start(ctx);
+        return {
+            ...plain,
+            args: [
+                "server",
+                path.join(ctx.runDir, "minio-tls", "data"),
+                "--address",
+                `${MINIO_HOST}:${MINIO_TLS_API_PORT}`,
+                "--console-address",
+                `${MINIO_HOST}:${MINIO_TLS_CONSOLE_PORT}`,
+                "--certs-dir",
+                path.join(ctx.runDir, "minio-tls", "certs"),
+            ],
+        };
+    },
+    health: {
+        describe: `MinIO over HTTPS on ${MINIO_HOST}:${MINIO_TLS_API_PORT} answers 200 on /minio/health/ready to a client that trusts the harness's CA`,
+        async check(ctx) {
+            const answer = await sendRequest("MinIO", "GET", `https://${MINIO_HOST}:${MINIO_TLS_API_PORT}/minio/health/ready`, {
+                timeoutMs: 2000,
+                caCert: fs.readFileSync(ensureCertificates(ctx).caCert, "utf8"),
+            }).catch(() => undefined);
+            return answer?.status === 200;
+        },
+    },
+    endpoints: (ctx) => ({
+        ...minioEndpoints(),
+        endpoint: `https://${MINIO_HOST}:${MINIO_TLS_API_PORT}`,
+        consoleEndpoint: `https://${MINIO_HOST}:${MINIO_TLS_CONSOLE_PORT}`,
+        port: String(MINIO_TLS_API_PORT),
+        caFile: ensureCertificates(ctx).caCert,
+    }),
+};
+
+export const definitions: ServiceDefinition[] = [minio, minioTls];

@@ -127,6 +127,8 @@ export interface S3Target {
     secretAccessKey: string;
     /** Path-style requests (MinIO). */
     forcePathStyle: boolean;
+    /** With an https endpoint: the CA that signed the store's certificate, PEM (`connectionSecurity.s3.caCert`). */
+    caCert?: string;
 }
 
 /** Where and how PostgreSQL is reached. */

@@ -74,6 +74,7 @@ export function s3Target(o: StackOutputs): S3Target | string {
         accessKeyId: o.credentials.s3.accessKeyId,
         secretAccessKey: o.credentials.s3.secretAccessKey,
         forcePathStyle: s3PathStyle(o),
+        ...(o.connectionSecurity?.s3?.caCert ? { caCert: o.connectionSecurity.s3.caCert } : {}),
     };
 }
 

@@ -43,6 +43,7 @@ function stack(change: { kafka?: Record<string, unknown>; tls?: Record<string, u
     external.nessie.caCert = ca();
     external.connect.caCert = ca();
     external.dremio.caCert = ca();
+    external.minio.caCert = ca();
     // Nessie's token is the harness's own, set per machine as a secret (the file says how).
     values.nessieToken = "a-secret-value";
     values.externalCheckTimeoutSeconds = 10;
@@ -70,7 +71,7 @@ async function failure(cfg: LakehouseConfig, s: ExternalCheckSecrets = secrets()
 let otherCa: string;
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls"], { ctx });
+    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls"], { ctx });
     // A CA that signed nothing the harness serves: the harness's own certificate maker, in a scratch run directory.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
     otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir })).caCert, "utf8");

@@ -1,7 +1,8 @@
 /**
  * A stack on secured services (issue 19), through the real Pulumi engine: a copy of `Pulumi.local-tls.yaml`
  * (PostgreSQL over verify-full on the harness's `postgres-tls`, Kafka over SASL_SSL with SCRAM on
- * `kafka-tls`, Connect on `connect-tls` through its HTTPS REST listener, Dremio's stand-in over HTTPS, Nessie over HTTPS with a bearer token on `nessie-tls`, the
+ * `kafka-tls`, Connect on `connect-tls` through its HTTPS REST listener, Dremio's stand-in over HTTPS, the
+ * warehouse on `minio-tls` (S3 over HTTPS), Nessie over HTTPS with a bearer token on `nessie-tls`, the
  * harness's CA given in the stack config, the token as a secret) deployed with
  * `pulumi up`: the connector and the job run, a PostgreSQL change reaches Iceberg exactly (the canary),
  * every health check passes, and nothing of the stack is on a plaintext service: no topic on the
@@ -60,12 +61,13 @@ function tlsStackConfig(): any {
     config.config["lakehouse:external"].nessie.caCert = ca;
     config.config["lakehouse:external"].connect.caCert = ca;
     config.config["lakehouse:external"].dremio.caCert = ca;
+    config.config["lakehouse:external"].minio.caCert = ca;
     config.config["lakehouse:dremio"] = { enabled: true, sourceName: `tls_it_${id}` };
     return config;
 }
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls"], { ctx });
+    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls"], { ctx });
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-tls-state-"));
     savedBackend = process.env.PULUMI_BACKEND_URL;
     process.env.PULUMI_BACKEND_URL = `file://${stateDir}`;
@@ -104,7 +106,9 @@ test("up: the outputs say how to connect, the credentials hold the SASL login, a
         nessie: { auth: "bearer", caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         connect: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         dremio: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
+        s3: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
     });
+    expect(outputs.s3Endpoint.host).toBe(secured()["minio-tls"].endpoint);
     expect(outputs.dremioUrl.host).toBe(endpoints().dremio.httpsUrl);
     expect(outputs.kafkaConnectUrl.host).toBe(secured()["connect-tls"].httpsUrl);
     expect(outputs.nessieApiUri.host).toBe("https://127.0.0.1:19443/api/v2");
@@ -158,6 +162,9 @@ test("nothing of the stack is on a plaintext service", async () => {
     expect(await plainPgQuery("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).toEqual([]);
     const plainNessie = await fetch(`${endpoints().nessie.apiV2}/trees/main/contents/${schema}`);
     expect(plainNessie.status).toBe(404);
+    // The warehouse bucket is on the HTTPS MinIO, not the plain one.
+    const plainBucket = await fetch(`${endpoints().minio.endpoint}/tls-it-${id}/`);
+    expect(plainBucket.status).toBe(404);
     // ... and everything is on the secured ones.
     expect(await tlsPg("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).toEqual([{ "?column?": 1 }]);
     const securedConnectors = (await (await fetch(`${secured()["connect-tls"].url}/connectors`)).json()) as string[];

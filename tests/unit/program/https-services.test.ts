@@ -298,3 +298,39 @@ describe("an external Dremio over HTTPS with a company CA", () => {
         });
     });
 });
+
+describe("an external S3 store over HTTPS with a company CA", () => {
+    const flink = { restUrl: "http://flink.corp:8081", sqlGatewayUrl: "http://flink.corp:8083" };
+    const values = {
+        dremio: { enabled: false },
+        external: { minio: { endpoint: "https://s3.corp:9000", caCert: CA }, flink },
+        minioRootPassword: "minio-root-pw-1",
+    };
+    const config = parseConfigValues(values, { secretKeys: ["minioRootPassword"] });
+
+    it("gives the bucket and the settle check the CA, checks the store with it, and says it in the outputs", async () => {
+        const run = await runWithMocks(() => {
+            new Lakehouse("lakehouse", {
+                config,
+                credentials: { minioRootPassword: pulumi.secret("minio-root-pw-1") },
+                repoRoot,
+                checkExternalServices: false,
+            });
+            return {};
+        });
+        const [bucket] = run.resources.filter((r) => r.type.endsWith("lakehouse:WarehouseBucket"));
+        expect(bucket.inputs).toMatchObject({ endpoint: "https://s3.corp:9000", caCert: CA });
+        const [check] = externalServiceChecks(config, { s3Secret: "minio-root-pw-1" }).filter((c) => c.service === "minio");
+        expect(check).toMatchObject({ kind: "s3", endpoint: "https://s3.corp:9000", caCert: CA });
+        expect(connectionSecurity(config, false).s3).toEqual({ caCert: CA });
+    });
+
+    it("refuses a CA the Flink and Dremio the program runs would not trust, naming both ways out", () => {
+        expectProblemAt(
+            { ...values, external: { minio: values.external.minio } },
+            "lakehouse:external.minio.caCert",
+            /does not yet install a CA into the flink it runs: set external\.flink/,
+            { secretKeys: ["minioRootPassword"] },
+        );
+    });
+});
