@@ -113,13 +113,15 @@ export function fetchFailureCause(err: unknown): string {
  * reverse; undefined for anything else. `caCertKey` names where the stack gives the CA.
  */
 export function httpsFix(cause: string, url: string, caCertKey = "the service's caCert"): string | undefined {
+    // Node's codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE) or, from clients that keep only the message, OpenSSL's words.
     const https = /^https:/i.test(url);
-    if (/ALTNAME/.test(cause)) return "the server's certificate does not name the host in the URL: use a host name the certificate was issued for";
-    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(cause))
+    if (/ALTNAME/i.test(cause)) return "the server's certificate does not name the host in the URL: use a host name the certificate was issued for";
+    if (/CERT|SELF_SIGNED|SELF-SIGNED|UNABLE_TO_VERIFY|UNABLE TO VERIFY|UNABLE_TO_GET_ISSUER|UNABLE TO GET (LOCAL )?ISSUER/i.test(cause))
         return `the server's certificate is not signed by a CA this client trusts: give the CA's certificate (PEM) in ${caCertKey}`;
-    if (https && /PACKET_LENGTH_TOO_LONG|WRONG_VERSION_NUMBER|EPROTO/.test(cause))
+    if (https && /PACKET_LENGTH_TOO_LONG|PACKET LENGTH TOO LONG|WRONG_VERSION_NUMBER|WRONG VERSION NUMBER|EPROTO/i.test(cause))
         return "the URL says https but the server speaks plain HTTP on that port: use http://, or the server's TLS port";
-    if (!https && /UND_ERR_SOCKET|ECONNRESET/.test(cause)) return "the server closed the connection: if it speaks HTTPS on that port, use https://";
+    // A TLS port answers plain HTTP by closing the connection, or with bytes that are not HTTP.
+    if (!https && /UND_ERR_SOCKET|ECONNRESET|HPE_INVALID/.test(cause)) return "the server closed the connection or did not answer HTTP: if it speaks HTTPS on that port, use https://";
     return undefined;
 }
 

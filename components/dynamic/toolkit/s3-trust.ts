@@ -15,5 +15,6 @@ export function s3TrustOptions(caCert: string | undefined): { requestHandler?: {
 /** The code of a failed S3 call at the connection or TLS layer (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE), for the toolkit's `httpsFix`. */
 export function s3ConnectionCause(err: unknown): string {
     const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
-    return e.code ?? e.cause?.code ?? e.message ?? e.name ?? String(err);
+    // The SDK wraps a connection error as "AWS SDK error wrapper for Error: <Node's message>".
+    return e.code ?? e.cause?.code ?? e.message?.replace(/^AWS SDK error wrapper for \w+: /, "") ?? e.name ?? String(err);
 }

@@ -58,7 +58,7 @@ test("the endpoint is HTTPS only: TLS with the CA and a token answers, nothing l
     expect(config.defaultBranch).toBe("main");
     const plain = await outcome(nessieRequest(apiUrl.replace("https:", "http:"), "GET", "/config"));
     expect(plain.message).toMatch(
-        /^Nessie GET http:\/\/127\.0\.0\.1:19443\/api\/v2\/config: UND_ERR_SOCKET: the server closed the connection: if it speaks HTTPS on that port, use https:\/\//,
+        /^Nessie GET http:\/\/127\.0\.0\.1:19443\/api\/v2\/config: UND_ERR_SOCKET: the server closed the connection or did not answer HTTP: if it speaks HTTPS on that port, use https:\/\//,
     );
     expect(plain.ms).toBeLessThan(5000);
 });

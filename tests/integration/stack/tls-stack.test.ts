@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
 import { main as canaryMain } from "../../../scripts/canary";
 import { main as healthMain } from "../../../scripts/health";
@@ -163,8 +164,18 @@ test("nothing of the stack is on a plaintext service", async () => {
     const plainNessie = await fetch(`${endpoints().nessie.apiV2}/trees/main/contents/${schema}`);
     expect(plainNessie.status).toBe(404);
     // The warehouse bucket is on the HTTPS MinIO, not the plain one.
-    const plainBucket = await fetch(`${endpoints().minio.endpoint}/tls-it-${id}/`);
-    expect(plainBucket.status).toBe(404);
+    const m = endpoints().minio;
+    const plainS3 = new S3Client({
+        endpoint: m.endpoint,
+        region: m.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    });
+    try {
+        await expect(plainS3.send(new HeadBucketCommand({ Bucket: `tls-it-${id}` }))).rejects.toMatchObject({ name: "NotFound" });
+    } finally {
+        plainS3.destroy();
+    }
     // ... and everything is on the secured ones.
     expect(await tlsPg("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).toEqual([{ "?column?": 1 }]);
     const securedConnectors = (await (await fetch(`${secured()["connect-tls"].url}/connectors`)).json()) as string[];
