@@ -15,3 +15,18 @@ export const DOCKER_NESSIE_SOURCE_SETTINGS = {
     awsRootPath: "/warehouse",
     secure: false,
 };
+
+/** A DremioAdmin resource's inputs for the first admin `admin` on the Dremio (or stand-in) at `url`. */
+export function dremioAdminInputs(url: string, password: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        url,
+        userName: "admin",
+        password,
+        firstName: "Lakehouse",
+        lastName: "Admin",
+        email: "admin@lakehouse.local",
+        waitTimeoutSeconds: 30,
+        version: 1,
+        ...extra,
+    };
+}

@@ -121,7 +121,8 @@ export function httpsFix(cause: string, url: string, caCertKey = "the service's 
     if (https && /PACKET_LENGTH_TOO_LONG|PACKET LENGTH TOO LONG|WRONG_VERSION_NUMBER|WRONG VERSION NUMBER|EPROTO/i.test(cause))
         return "the URL says https but the server speaks plain HTTP on that port: use http://, or the server's TLS port";
     // A TLS port answers plain HTTP by closing the connection, or with bytes that are not HTTP.
-    if (!https && /UND_ERR_SOCKET|ECONNRESET|HPE_INVALID/.test(cause)) return "the server closed the connection or did not answer HTTP: if it speaks HTTPS on that port, use https://";
+    if (!https && /UND_ERR_SOCKET|ECONNRESET|HPE_INVALID/.test(cause))
+        return "the server closed the connection or did not answer HTTP: if it speaks HTTPS on that port, use https://";
     return undefined;
 }
 

@@ -14,7 +14,7 @@ import { endpoints } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { ensureCertificates } from "../../../harness/lib/tls";
 import { bothForms } from "../../support/dynamic";
-import { DOCKER_NESSIE_SOURCE_SETTINGS } from "../../support/dremio";
+import { DOCKER_NESSIE_SOURCE_SETTINGS, dremioAdminInputs } from "../../support/dremio";
 
 const ADMIN_PASSWORD = "first-admin-pass1";
 const ctx = createContext();
@@ -45,18 +45,7 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const adminInputs = (extra: Record<string, unknown> = {}) => ({
-        url: standin.httpsUrl,
-        caCert,
-        userName: "admin",
-        password: ADMIN_PASSWORD,
-        firstName: "Lakehouse",
-        lastName: "Admin",
-        email: "admin@lakehouse.local",
-        waitTimeoutSeconds: 30,
-        version: 1,
-        ...extra,
-    });
+    const adminInputs = (extra: Record<string, unknown> = {}) => dremioAdminInputs(standin.httpsUrl!, ADMIN_PASSWORD, { caCert, ...extra });
 
     it("makes the admin and the source through HTTPS with the CA, reads them, deletes the source", async () => {
         expect((await admin.check!({}, adminInputs())).failures).toEqual([]);

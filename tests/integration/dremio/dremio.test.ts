@@ -11,7 +11,7 @@ import { DREMIO_REDACTED, dremioAdminProvider, dremioLogin, dremioRequest, dremi
 import { createDremioStandin, DremioStandin } from "../../../harness/dremio/standin";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
-import { DOCKER_NESSIE_SOURCE_SETTINGS } from "../../support/dremio";
+import { DOCKER_NESSIE_SOURCE_SETTINGS, dremioAdminInputs } from "../../support/dremio";
 
 const ADMIN_PASSWORD = "first-admin-pass1";
 const S3_SECRET = "minio-secret-value-9";
@@ -33,17 +33,7 @@ describe.each([["provider object"], ["serialized provider"]])("Dremio admin and 
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const adminInputs = (extra: Record<string, unknown> = {}) => ({
-        url: standin.url,
-        userName: "admin",
-        password: ADMIN_PASSWORD,
-        firstName: "Lakehouse",
-        lastName: "Admin",
-        email: "admin@lakehouse.local",
-        waitTimeoutSeconds: 30,
-        version: 1,
-        ...extra,
-    });
+    const adminInputs = (extra: Record<string, unknown> = {}) => dremioAdminInputs(standin.url, ADMIN_PASSWORD, extra);
     const nessieApi = () => endpoints().nessie.apiV2 as string;
     const sourceInputs = (extra: Record<string, unknown> = {}) => ({
         url: standin.url,
