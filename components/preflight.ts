@@ -91,17 +91,27 @@ export async function httpGet(
         });
     } catch (err) {
         const reason = (err as { reason?: string }).reason ?? (err as Error).message;
-        if (httpsFix(reason, url) !== undefined) throw new CredentialsRejected(reason);
+        if (tlsWillNotChange(reason, url)) throw new CredentialsRejected(reason);
         throw new Error(reason);
     }
-    if (answer.status === 401 || answer.status === 403) {
+    // A login refused: fatal for a service the stack gives a login to (its key named in the fix).
+    if ((answer.status === 401 || answer.status === 403) && access.tokenKey !== undefined) {
         const fix = access.token
-            ? `the server refused the token: set a valid one with \`pulumi config set --secret ${access.tokenKey ?? "the token"} <token>\``
-            : `the server wants a login: give its bearer token with \`pulumi config set --secret ${access.tokenKey ?? "the token"} <token>\``;
+            ? `the server refused the token: set a valid one with \`pulumi config set --secret ${access.tokenKey} <token>\``
+            : `the server wants a login: give its bearer token with \`pulumi config set --secret ${access.tokenKey} <token>\``;
         const said = serverMessage(tryJson(answer.text), answer.text).slice(0, 300).trim();
         throw new CredentialsRejected(`HTTP ${answer.status}${said ? `: ${said}` : ""}; ${fix}`);
     }
     if (!ok(answer.status)) throw new Error(`HTTP ${answer.status}`);
+}
+
+/**
+ * True for a TLS failure retrying will not change: on an https URL, a certificate not trusted or a plain
+ * HTTP port. On a plain http URL a closed connection may be a server still starting: retried (its
+ * message still carries the fix).
+ */
+function tlsWillNotChange(cause: string, url: string): boolean {
+    return /^https:/i.test(url) && httpsFix(cause, url) !== undefined;
 }
 
 function tryJson(text: string): unknown {
@@ -200,8 +210,8 @@ export async function s3Login(
             throw new CredentialsRejected(`${name}: the S3 store refused the access key`);
         const cause = s3ConnectionCause(err);
         const fix = httpsFix(cause, endpoint, caCertKey);
-        if (fix) throw new CredentialsRejected(`${cause}: ${fix}`);
-        throw new Error(cause);
+        if (fix && tlsWillNotChange(cause, endpoint)) throw new CredentialsRejected(`${cause}: ${fix}`);
+        throw new Error(fix ? `${cause}: ${fix}` : cause);
     } finally {
         client.destroy();
     }

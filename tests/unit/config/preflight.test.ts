@@ -111,3 +111,33 @@ describe("asStackKafkaKeys", () => {
         );
     });
 });
+
+describe("an HTTP check's refused login", () => {
+    let server: http.Server;
+    let url: string;
+    beforeAll(async () => {
+        server = http.createServer((_req, res) => {
+            res.statusCode = 401;
+            res.end();
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/config`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it("is fatal, naming the key, for a service the stack gives a token to", async () => {
+        const err = await runPreflight([{ service: "nessie", kind: "http", url, access: { tokenKey: "lakehouse:nessieToken" } }], 2000).catch((e) => e);
+        expect(err).toBeInstanceOf(PreflightError);
+        expect(err.message).toContain(
+            "HTTP 401; the server wants a login: give its bearer token with `pulumi config set --secret lakehouse:nessieToken <token>`",
+        );
+        expect(err.message).not.toContain("gave up after");
+    });
+
+    it("is an answer retried within the bound, with no token advice, for a service the stack gives none", async () => {
+        const err = await runPreflight([{ service: "flink", kind: "http", url }], 1500).catch((e) => e);
+        expect(err).toBeInstanceOf(PreflightError);
+        expect(err.message).toMatch(/existing flink at .* does not answer: HTTP 401 \(gave up after \d+ attempts in 2 s\)/);
+        expect(err.message).not.toContain("token");
+    });
+});
