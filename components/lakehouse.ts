@@ -424,6 +424,7 @@ export class Lakehouse extends pulumi.ComponentResource {
                     {
                         gatewayUrl: this.afterExternalChecks(gatewayHost),
                         restUrl: flinkRestHost,
+                        ...flinkTrust(cfg),
                         name: jobName(cfg.namePrefix, table),
                         // The AWS access key id is known only once the key exists: render then.
                         statements: pulumi
@@ -481,6 +482,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             `${name}-table-maintenance`,
             {
                 restUrl,
+                ...flinkTrust(cfg),
                 name: jobNameOfStack,
                 jar: maintenanceJarBuild(args.repoRoot, maintenanceMavenProperties(versionTable(args.repoRoot) as MaintenanceVersions)),
                 entryClass: MAINTENANCE_ENTRY_CLASS,
@@ -522,6 +524,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             `${name}-periodic-savepoints`,
             {
                 restUrl,
+                ...flinkTrust(cfg),
                 name: periodicSavepointsJobName(cfg.namePrefix),
                 jar: maintenanceJarBuild(args.repoRoot, maintenanceMavenProperties(versionTable(args.repoRoot) as MaintenanceVersions)),
                 entryClass: PERIODIC_SAVEPOINTS_ENTRY_CLASS,
@@ -591,6 +594,7 @@ export class Lakehouse extends pulumi.ComponentResource {
             `${name}-pipeline-check`,
             {
                 flinkRestUrl: reach.flinkRest!,
+                ...flinkTrust(cfg),
                 connectUrl: reach.connect!,
                 ...connectTrust(cfg),
                 // The fingerprint: a job resubmitted (new id), new SQL, another connector config or bucket re-runs the check.
@@ -651,6 +655,12 @@ export function awsWarehouseArgs(cfg: LakehouseConfig): AwsWarehouseArgs {
 export function connectTrust(cfg: LakehouseConfig): { connectCaCert?: string } {
     const caCert = cfg.external.connect?.caCert;
     return caCert !== undefined ? { connectCaCert: caCert } : {};
+}
+
+/** The CA of an external Flink's https REST endpoints (JobManager and SQL Gateway), for the job resources and the settle check. */
+export function flinkTrust(cfg: LakehouseConfig): { flinkCaCert?: string } {
+    const caCert = cfg.external.flink?.caCert;
+    return caCert !== undefined ? { flinkCaCert: caCert } : {};
 }
 
 /** The CA of an external Dremio's https URL, for the admin and source resources (nothing for a plain one). */
@@ -942,8 +952,9 @@ export function externalServiceChecks(cfg: LakehouseConfig, secrets: ExternalChe
         checks.push({ service: "nessie", kind: "http", url: `${base(ext.nessie.url)}/api/v2/config`, access });
     }
     if (ext.flink) {
-        checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview` });
-        checks.push({ service: "flink-sql-gateway", kind: "http", url: `${base(ext.flink.sqlGatewayUrl)}/v1/info` });
+        const access = ext.flink.caCert !== undefined ? { access: { caCert: ext.flink.caCert, caCertKey: "lakehouse:external.flink.caCert" } } : {};
+        checks.push({ service: "flink", kind: "http", url: `${base(ext.flink.restUrl)}/overview`, ...access });
+        checks.push({ service: "flink-sql-gateway", kind: "http", url: `${base(ext.flink.sqlGatewayUrl)}/v1/info`, ...access });
     }
     if (ext.dremio && cfg.dremio.enabled)
         checks.push({

@@ -31,13 +31,18 @@ export function periodicSavepointsEnabled(cfg: Pick<LakehouseConfig, "pipeline">
 
 /**
  * The job's arguments (`--key=value`, read by PeriodicSavepointsJob): the JobManager's REST URL as the
- * TaskManagers reach it, and the table jobs by their Flink job names.
+ * TaskManagers reach it, and the table jobs by their Flink job names. With an external Flink whose REST
+ * API speaks HTTPS with a company CA (`external.flink.caCert`), the CA too, base64 of the PEM: the job's
+ * HTTP client trusts exactly it (a JVM's default trust store need not hold the CA of Flink's own REST
+ * certificate, which Flink configures apart, in `security.ssl.rest.truststore`).
  */
-export function periodicSavepointsProgramArgs(cfg: Pick<LakehouseConfig, "namePrefix" | "source" | "pipeline">, restUrl: string): string[] {
+export function periodicSavepointsProgramArgs(cfg: Pick<LakehouseConfig, "namePrefix" | "source" | "pipeline" | "external">, restUrl: string): string[] {
     const p = cfg.pipeline.periodicSavepoints;
+    const caCert = cfg.external.flink?.caCert;
     return [
         `--job-name=${periodicSavepointsJobName(cfg.namePrefix)}`,
         `--rest-url=${restUrl}`,
+        ...(caCert !== undefined ? [`--rest-ca-cert-base64=${Buffer.from(caCert, "utf8").toString("base64")}`] : []),
         ...cfg.source.tables.map((t) => `--job=${jobName(cfg.namePrefix, t)}`),
         `--interval-seconds=${p.intervalSeconds}`,
         `--kept=${p.kept}`,

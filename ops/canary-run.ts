@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
 import { closeSession, gatewayQuery, isResultTimeout, openSession } from "../components/dynamic/flink/gateway";
+import { httpTarget } from "../components/dynamic/toolkit/http";
 import { CATALOG_TEMPLATE, JOBS_DIR } from "../components/jobs";
 import {
     CanaryResult,
@@ -104,8 +105,10 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
     if (!outputs.source?.database)
         throw new Error("stack output source missing: the source database is unknown (deploy the stack with a program that exports `source`)");
     const schema = outputs.source.schema;
-    const gateway = outputs.flinkSqlGatewayUrl?.host;
-    if (!gateway) throw new Error("stack output flinkSqlGatewayUrl.host missing: the Flink SQL Gateway is not published to this machine");
+    const gatewayUrl = outputs.flinkSqlGatewayUrl?.host;
+    if (!gatewayUrl) throw new Error("stack output flinkSqlGatewayUrl.host missing: the Flink SQL Gateway is not published to this machine");
+    // Over https with the CA of connectionSecurity.flink when the stack gives one.
+    const gateway = httpTarget(gatewayUrl, outputs.connectionSecurity?.flink?.caCert);
     const s3Secret = outputs.credentials?.s3?.secretAccessKey;
     if (s3Secret === undefined) throw new Error("stack output credentials.s3 missing: read the outputs with --show-secrets");
     const nessie = outputs.nessieApiUri?.host;
@@ -158,7 +161,7 @@ export async function runCanary(outputs: StackOutputs, opts: CanaryOptions): Pro
         }
         result.marker = marker;
 
-        log(`opening a Flink SQL Gateway session at ${gateway} (batch) with the stack's Iceberg catalog`);
+        log(`opening a Flink SQL Gateway session at ${gatewayUrl} (batch) with the stack's Iceberg catalog`);
         // Every wait for a statement's rows says what it waits for in the canary's log, and stops on Ctrl-C.
         const wait = { progress: log, sleep: (ms: number) => sleep(ms, opts.signal), secrets };
         const query = (statement: string, timeoutMs: number, what: string) =>

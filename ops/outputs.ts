@@ -107,7 +107,7 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
         const n = isObject(c) ? c.nessie : undefined;
         const nessieOk = n === undefined || (isObject(n) && (n.auth === "none" || n.auth === "bearer"));
         // The services whose entry is only the CA of their https URL, present when the stack gives one.
-        const caOnly = (["connect", "dremio", "s3"] as const).filter((key) => isObject(c) && c[key] !== undefined);
+        const caOnly = (["connect", "dremio", "s3", "flink"] as const).filter((key) => isObject(c) && c[key] !== undefined);
         const caOk = caOnly.every((key) => isObject(c) && isObject(c[key]) && isString((c[key] as Record<string, unknown>).caCert));
         if (isObject(c) && isObject(c.kafka) && isString(c.kafka.protocol) && isObject(c.postgres) && isString(c.postgres.sslmode) && nessieOk && caOk)
             out.connectionSecurity = {
@@ -118,7 +118,7 @@ export function parseStackOutputs(raw: unknown): ParsedOutputs {
             };
         else
             problems.push(
-                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }][, s3: { caCert }] }',
+                'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }][, s3: { caCert }][, flink: { caCert }] }',
             );
     }
     if (raw.endpoints !== undefined) {
@@ -477,7 +477,7 @@ export function nessieAccess(outputs: StackOutputs): { caCert?: string; token?: 
 
 /**
  * Registers, for this process's requests (ops/http.ts), what the stack's secured services want beyond
- * their URLs: Nessie's CA and bearer token, Connect's and Dremio's CAs. The health check and the canary call it with the outputs.
+ * their URLs: Nessie's CA and bearer token, the CAs of Connect, Dremio and Flink (its REST API and SQL Gateway). The health check and the canary call it with the outputs.
  */
 export function useStackAccess(outputs: StackOutputs): void {
     const nessie = nessieAccess(outputs);
@@ -490,4 +490,8 @@ export function useStackAccess(outputs: StackOutputs): void {
     if (connectCa) for (const url of [outputs.kafkaConnectUrl?.host, outputs.kafkaConnectUrl?.internal]) if (url) useServiceAccess(url, { caCert: connectCa });
     const dremioCa = outputs.connectionSecurity?.dremio?.caCert;
     if (dremioCa) for (const url of [outputs.dremioUrl?.host, outputs.dremioUrl?.internal]) if (url) useServiceAccess(url, { caCert: dremioCa });
+    const flinkCa = outputs.connectionSecurity?.flink?.caCert;
+    if (flinkCa)
+        for (const pair of [outputs.flinkRestUrl, outputs.flinkSqlGatewayUrl])
+            for (const url of [pair?.host, pair?.internal]) if (url) useServiceAccess(url, { caCert: flinkCa });
 }

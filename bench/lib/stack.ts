@@ -209,9 +209,10 @@ export async function deployBenchStack(kind: string, settings: BenchStackSetting
         base.config["lakehouse:kafka"].security.caCert = ca;
         // What the secured bench measures: PostgreSQL over TLS and Kafka over SASL_SSL. The HTTP services
         // (which the local-tls stack reaches over HTTPS) stay the plain ones its probes read, as when the
-        // ratio in docs/measurements.md was measured: connect-tls's plain listener, Nessie, MinIO, Dremio.
+        // ratio in docs/measurements.md was measured: connect-tls's plain listener, Nessie, MinIO, Flink, Dremio.
         const v = loadVersions();
         Object.assign(base.config["lakehouse:external"], {
+            flink: { restUrl: `http://127.0.0.1:${v.flink.restPort}`, sqlGatewayUrl: `http://127.0.0.1:${v.flink.gatewayPort}` },
             connect: { url: `http://127.0.0.1:${v.connect.tls.port}` },
             nessie: { url: `http://127.0.0.1:${v.nessie.port}` },
             minio: { endpoint: minioEndpoints().endpoint },

@@ -74,7 +74,7 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
             case "flink": {
                 const rest = need("restUrl", HTTP_URL, url);
                 const gateway = need("sqlGatewayUrl", HTTP_URL, url);
-                if (rest && gateway) external.flink = { restUrl: rest, sqlGatewayUrl: gateway };
+                if (rest && gateway) external.flink = { restUrl: rest, sqlGatewayUrl: gateway, ...caCertOf(r, g, "flink", rest, gateway) };
                 break;
             }
             case "dremio": {
@@ -111,13 +111,13 @@ function checkJvmTrust(r: Reader, service: "nessie" | "minio", external: Externa
 }
 
 /**
- * `external.<service>.caCert`: the CA of the service's https URL, PEM (`{}` when not given). Not PEM, or
+ * `external.<service>.caCert`: the CA of the service's https URL(s), PEM (`{}` when not given). Not PEM, or
  * given for a plain http URL, is a problem naming the key and how to set it from a file.
  */
-function caCertOf(r: Reader, g: Record<string, unknown>, service: string, url: string): { caCert?: string } {
+function caCertOf(r: Reader, g: Record<string, unknown>, service: string, ...urls: string[]): { caCert?: string } {
     const caCert = g.caCert;
     if (caCert === undefined) return {};
-    const problem = typeof caCert !== "string" ? "must be PEM text" : caCertProblem(caCert, [url]);
+    const problem = typeof caCert !== "string" ? "must be PEM text" : caCertProblem(caCert, urls);
     if (problem) {
         r.problem(
             `external.${service}.caCert`,

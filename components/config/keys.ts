@@ -49,7 +49,7 @@ export const EXTERNAL_KEYS: Record<ServiceName, readonly string[]> = {
     connect: ["url", "caCert"],
     minio: ["endpoint", "caCert"],
     nessie: ["url", "caCert"],
-    flink: ["restUrl", "sqlGatewayUrl"],
+    flink: ["restUrl", "sqlGatewayUrl", "caCert"],
     dremio: ["url", "caCert"],
 };
 

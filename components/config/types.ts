@@ -135,8 +135,11 @@ export interface ExternalServices {
      * system's CAs). A Nessie that wants a bearer token gets the secret `lakehouse:nessieToken`.
      */
     nessie?: { url: string; caCert?: string };
-    /** An existing Flink session cluster: REST URL and SQL Gateway URL. */
-    flink?: { restUrl: string; sqlGatewayUrl: string };
+    /**
+     * An existing Flink session cluster: REST URL and SQL Gateway URL; over https (Flink's
+     * `security.ssl.rest.*`), `caCert` is the CA that signed both endpoints' certificates (PEM).
+     */
+    flink?: { restUrl: string; sqlGatewayUrl: string; caCert?: string };
     /** Dremio base URL. */
     dremio?: { url: string; caCert?: string };
 }

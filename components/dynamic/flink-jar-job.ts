@@ -35,6 +35,7 @@ import {
     updateLeavesJobAlone,
 } from "./flink/lifecycle";
 import { fillSecrets, secretPlaceholders } from "./flink/sql";
+import { flinkRestTarget } from "./flink/request";
 import type { FlinkJobLifecycleArgs } from "./flink-job";
 import type { RestorePoint } from "./flink/restore-points";
 
@@ -75,6 +76,7 @@ export function checkFlinkJarJobInputs(news: Record<string, any>): InputFailure[
 /** Inputs compared as they are (JSON), in the order the diff lists them. */
 const PLAIN_KEYS = [
     "restUrl",
+    "flinkCaCert",
     "name",
     "entryClass",
     "programArgs",
@@ -88,7 +90,7 @@ const PLAIN_KEYS = [
 ];
 
 /** Changes that leave the running job alone (how Pulumi reaches it, how it is waited for and ended). */
-const IN_PLACE_KEYS = ["restUrl", "deleteMode", "waitTimeoutSeconds", "savepointDirectory", "restorePointsKept"];
+const IN_PLACE_KEYS = ["restUrl", "flinkCaCert", "deleteMode", "waitTimeoutSeconds", "savepointDirectory", "restorePointsKept"];
 
 /**
  * The pure diff: exactly the changed paths. The jar is compared by its source hash and build
@@ -139,7 +141,7 @@ async function applyFlinkJarJob(inputs: Record<string, any>, previous: Record<st
     const label = `Flink job "${inputs.name}"`;
     let jobId: string;
     try {
-        jobId = await runJar(inputs.restUrl, jarPath, {
+        jobId = await runJar(flinkRestTarget(inputs), jarPath, {
             entryClass: inputs.entryClass,
             programArgs: (inputs.programArgs ?? []).map((a: string) => fillSecrets(a, secrets)),
             restorePath: restorePoint,
@@ -212,6 +214,7 @@ export class FlinkJarJob extends LakehouseResource {
             name,
             {
                 restUrl: args.restUrl,
+                ...(args.flinkCaCert !== undefined ? { flinkCaCert: args.flinkCaCert } : {}),
                 name: args.name,
                 jar: args.jar,
                 entryClass: args.entryClass,

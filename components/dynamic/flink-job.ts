@@ -42,6 +42,7 @@ import {
     updateLeavesJobAlone,
 } from "./flink/lifecycle";
 import { waitForJobRunning } from "./flink/rest";
+import { flinkRestTarget } from "./flink/request";
 import { FlinkSinkTable, countSinkRows, dropSinkTables, evolveSinkTables, typeChangeRefusal } from "./flink/schema";
 import { RestorePoint } from "./flink/restore-points";
 import { normalizeSettings, normalizeSqlStatement, secretPlaceholders, sqlHash } from "./flink/sql";
@@ -153,6 +154,7 @@ const RESUBMIT_KEYS = ["name", "statements", "settings", "secrets", "sinkTables"
 const PLAIN_KEYS = [
     "gatewayUrl",
     "restUrl",
+    "flinkCaCert",
     "name",
     "state",
     "deleteMode",
@@ -246,7 +248,7 @@ async function refuseTypeChange(
     const message = `Flink SQL job "${inputs.name}": ${refusal}`;
     if (previous?.statements && wasRunning && (previous.state ?? "RUNNING") === "RUNNING") {
         const jobId = await submitStatements(previous, restorePoint);
-        await waitForJobRunning(previous.restUrl, jobId, (previous.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
+        await waitForJobRunning(flinkRestTarget(previous), jobId, (previous.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
         throw Object.assign(new Error(`${message} (the job runs on with its previous declaration, resumed from ${restorePoint ?? "its start"})`), {
             id: previous.name,
             properties: { ...previous, jobId, jobState: "RUNNING", lastSavepoint: restorePoint ?? "", restoredFrom: restorePoint ?? "", restorePoints },
@@ -362,6 +364,12 @@ export const flinkJobProvider: pulumi.dynamic.ResourceProvider = {
 export interface FlinkJobLifecycleArgs {
     /** Flink JobManager REST URL reachable from the machine running Pulumi. */
     restUrl: pulumi.Input<string>;
+    /**
+     * With https REST URLs: the CA that signed the cluster's REST certificates (Flink's
+     * `security.ssl.rest.*`, the JobManager's and the SQL Gateway's), PEM (default: the system's CAs).
+     * How Pulumi reaches the cluster: a change is an update that leaves the running job alone.
+     */
+    flinkCaCert?: pulumi.Input<string>;
     /** The Flink job name; how the resource finds its job after a crash. */
     name: pulumi.Input<string>;
     /** Values of the `{{secret.<name>}}` placeholders (in the SQL, or the program's arguments); always stored as secrets. */
@@ -432,6 +440,7 @@ export class FlinkSqlJob extends LakehouseResource {
             {
                 gatewayUrl: args.gatewayUrl,
                 restUrl: args.restUrl,
+                ...(args.flinkCaCert !== undefined ? { flinkCaCert: args.flinkCaCert } : {}),
                 name: args.name,
                 statements: args.statements,
                 settings: args.settings ?? {},

@@ -82,6 +82,8 @@ export function checkPipelineCheckInputs(news: Record<string, any>): { property:
     }
     const ca = caCertProblem(news.connectCaCert, [news.connectUrl]);
     if (ca) failures.push({ property: "connectCaCert", reason: ca });
+    const flinkCa = caCertProblem(news.flinkCaCert, [news.flinkRestUrl]);
+    if (flinkCa) failures.push({ property: "flinkCaCert", reason: flinkCa });
     if (isKnown(news.timeoutSeconds) && !(Number.isInteger(news.timeoutSeconds) && news.timeoutSeconds >= 10 && news.timeoutSeconds <= 3600)) {
         failures.push({
             property: "timeoutSeconds",
@@ -104,6 +106,7 @@ export function checkPipelineCheckInputs(news: Record<string, any>): { property:
 /** What is compared: the fingerprint of the verified pipeline, the check's own settings, and `status`. */
 const DIFF_KEYS = [
     "flinkRestUrl",
+    "flinkCaCert",
     "connectUrl",
     "connectCaCert",
     "jobs",
@@ -320,7 +323,7 @@ export async function observePipeline(
     get: (service: string, baseUrl: HttpTarget, path: string) => Promise<HttpAnswer> = getJson,
     list: (inputs: Record<string, any>) => Promise<PipelineObservation["warehouse"]> = listWarehouse,
 ): Promise<PipelineObservation> {
-    const flink = (path: string) => get("Flink REST", String(inputs.flinkRestUrl ?? ""), path);
+    const flink = (path: string) => get("Flink REST", httpTarget(String(inputs.flinkRestUrl ?? ""), inputs.flinkCaCert), path);
     const jobs = await Promise.all(
         ((inputs.jobs ?? []) as SettleJob[])
             .filter((j) => j.required)
@@ -438,6 +441,8 @@ export const pipelineCheckProvider: pulumi.dynamic.ResourceProvider = {
 export interface PipelineSettleCheckArgs {
     /** Flink JobManager REST URL reachable from the machine running Pulumi. */
     flinkRestUrl: pulumi.Input<string>;
+    /** With an https `flinkRestUrl`: the CA that signed the cluster's REST certificate, PEM. */
+    flinkCaCert?: pulumi.Input<string>;
     /** Kafka Connect REST URL reachable from the machine running Pulumi. */
     connectUrl: pulumi.Input<string>;
     /** With an https `connectUrl`: the CA that signed Connect's certificate, PEM. */
@@ -473,6 +478,7 @@ export class PipelineSettleCheck extends LakehouseResource {
             name,
             {
                 flinkRestUrl: args.flinkRestUrl,
+                ...(args.flinkCaCert !== undefined ? { flinkCaCert: args.flinkCaCert } : {}),
                 connectUrl: args.connectUrl,
                 ...(args.connectCaCert !== undefined ? { connectCaCert: args.connectCaCert } : {}),
                 jobs: args.jobs,

@@ -178,8 +178,8 @@ export function lakehouseOutputs(lakehouse: OutputSources): LakehouseOutputs {
 
 /**
  * Output `connectionSecurity`: Kafka's and PostgreSQL's settings with their defaults, Nessie's only
- * when it is secured (a CA or a bearer token), Connect's only with the CA of its https URL, so a stack
- * without either keeps its outputs as they were.
+ * when it is secured (a CA or a bearer token), Connect's, Dremio's, S3's and Flink's only with the CA of
+ * their https URLs, so a stack without any keeps its outputs as they were.
  */
 export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): ConnectionSecurityOutput {
     const caCert = cfg.external.nessie?.caCert;
@@ -190,5 +190,6 @@ export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): 
         ...(cfg.external.connect?.caCert !== undefined ? { connect: { caCert: cfg.external.connect.caCert } } : {}),
         ...(cfg.external.dremio?.caCert !== undefined ? { dremio: { caCert: cfg.external.dremio.caCert } } : {}),
         ...(cfg.external.minio?.caCert !== undefined ? { s3: { caCert: cfg.external.minio.caCert } } : {}),
+        ...(cfg.external.flink?.caCert !== undefined ? { flink: { caCert: cfg.external.flink.caCert } } : {}),
     };
 }

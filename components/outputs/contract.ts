@@ -131,6 +131,8 @@ export interface ConnectionSecurityOutput {
     dremio?: { caCert: string };
     /** Present only when the S3 endpoint is https with a CA the stack gives (`external.minio.caCert`), PEM. */
     s3?: { caCert: string };
+    /** Present only when Flink's REST API and SQL Gateway are https with a CA the stack gives (`external.flink.caCert`), PEM. */
+    flink?: { caCert: string };
 }
 
 /** A user name and its password (inside the secret output `credentials`). */

@@ -80,9 +80,24 @@ function req<T>(value: T | undefined, what: string): T {
     return value;
 }
 
-/** Reads the `flink`, `iceberg` and `zookeeper` sections of harness/versions.json. */
-export function flinkSettings(versions: Record<string, any>): FlinkSettings {
-    const f = req(versions.flink, 'section "flink"');
+/**
+ * The REST endpoints' TLS (Flink's `security.ssl.rest.*`, all or nothing for a cluster): the JobManager's
+ * REST API and the SQL Gateway serve HTTPS with the key store's certificate, and their own REST clients
+ * (the gateway submitting to the JobManager) trust the trust store. PKCS12 stores, one password.
+ */
+export interface FlinkRestTls {
+    keyStore: string;
+    trustStore: string;
+    password: string;
+}
+
+/**
+ * Reads the `flink`, `iceberg` and `zookeeper` sections of harness/versions.json; with `tls`, the
+ * ports and HA cluster id of `flink.tls` (flink-tls, the cluster whose REST endpoints speak HTTPS).
+ */
+export function flinkSettings(versions: Record<string, any>, tls = false): FlinkSettings {
+    const base = req(versions.flink, 'section "flink"');
+    const f = tls ? { ...base, ...req(base.tls, "flink.tls"), highAvailability: { ...base.highAvailability, ...(base.tls?.highAvailability ?? {}) } } : base;
     const i = req(versions.iceberg, 'section "iceberg"');
     const z = req(versions.zookeeper, 'section "zookeeper"');
     const ha = req(f.highAvailability, "flink.highAvailability");
@@ -180,7 +195,7 @@ export function taskManagerProcessMiB(m: TaskManagerMemoryMiB): number {
  * The cluster's configuration (one file shared by JobManager, TaskManager and SQL Gateway).
  * Keys are Flink 1.20 option names; values are strings (Flink parses them).
  */
-export function flinkConfig(s: FlinkSettings, p: FlinkPaths): Record<string, string> {
+export function flinkConfig(s: FlinkSettings, p: FlinkPaths, tls?: FlinkRestTls): Record<string, string> {
     const m = s.taskManagerMemoryMiB;
     const mb = (n: number) => `${n}m`;
     return {
@@ -253,6 +268,19 @@ export function flinkConfig(s: FlinkSettings, p: FlinkPaths): Record<string, str
         "execution.target": "remote",
         // For the record (Flink's scripts read it; our start commands add the same flags directly).
         "env.java.opts.all": JAVA17_MODULE_FLAGS.join(" "),
+        ...(tls ? restTlsConfig(tls) : {}),
+    };
+}
+
+/** Flink's options for HTTPS on the REST endpoints (no client certificates: `authentication-enabled` stays off). */
+export function restTlsConfig(tls: FlinkRestTls): Record<string, string> {
+    return {
+        "security.ssl.rest.enabled": "true",
+        "security.ssl.rest.keystore": tls.keyStore,
+        "security.ssl.rest.keystore-password": tls.password,
+        "security.ssl.rest.key-password": tls.password,
+        "security.ssl.rest.truststore": tls.trustStore,
+        "security.ssl.rest.truststore-password": tls.password,
     };
 }
 

@@ -5,6 +5,10 @@
  * carries the Kafka connector, flink-json, the Iceberg Flink runtime (with its Nessie client), the
  * Iceberg AWS bundle and the Hadoop client jars; every JVM gets AWS_REGION. Configuration is built by
  * the pure functions in ./config.ts.
+ *
+ * `flink-tls` (on demand, issue 19): a second such cluster whose REST endpoints (the JobManager's and the
+ * SQL Gateway's) speak HTTPS only, with the harness's certificate (Flink's `security.ssl.rest.*`), on
+ * the ports of `flink.tls`: what an operator's Flink with a company CA looks like to the program.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,9 +19,11 @@ import { javaBin } from "../lib/java";
 import { loadVersions } from "../lib/context";
 import { logFile, readPidRecord, runCheckedAsync } from "../lib/process";
 import { httpGetJson } from "../lib/http";
-import { ensureJavaTrustStore, javaTrustStoreFlags } from "../lib/tls";
+import { JAVA_TRUST_STORE_PASSWORD, certificateFiles, ensureJavaTrustStore, ensureServerKeyStore, javaTrustStoreFlags } from "../lib/tls";
+import { sendRequest } from "../../components/dynamic/toolkit/http";
 import {
     FlinkPaths,
+    FlinkRestTls,
     FlinkRole,
     FlinkSettings,
     TASK_MANAGER_RESOURCE_ID,
@@ -33,8 +39,17 @@ import {
 /** The pom that names the classpath (kept in the repository, versions passed in from versions.json). */
 export const POM_FILE = path.join(__dirname, "pom.xml");
 
-function settings(ctx: HarnessContext): FlinkSettings {
-    return flinkSettings(ctx.versions);
+/** The plain cluster (`flink-*`) or the one whose REST endpoints speak HTTPS (`flink-tls-*`, on demand). */
+export interface FlinkFlavour {
+    /** Prefix of the three services' names and of the run directory. */
+    prefix: "flink" | "flink-tls";
+    tls: boolean;
+}
+export const PLAIN: FlinkFlavour = { prefix: "flink", tls: false };
+export const TLS: FlinkFlavour = { prefix: "flink-tls", tls: true };
+
+function settings(ctx: HarnessContext, flavour: FlinkFlavour = PLAIN): FlinkSettings {
+    return flinkSettings(ctx.versions, flavour.tls);
 }
 
 /** What one install of the classpath is made of: the pom's text and the versions passed to it. */
@@ -56,8 +71,8 @@ export function libDir(ctx: HarnessContext): string {
     return path.join(installDir(ctx), "lib");
 }
 
-export function flinkPaths(ctx: HarnessContext): FlinkPaths {
-    const base = path.join(ctx.runDir, "flink");
+export function flinkPaths(ctx: HarnessContext, flavour: FlinkFlavour = PLAIN): FlinkPaths {
+    const base = path.join(ctx.runDir, flavour.prefix);
     return {
         confDir: path.join(base, "conf"),
         checkpointDir: path.join(base, "checkpoints"),
@@ -68,12 +83,27 @@ export function flinkPaths(ctx: HarnessContext): FlinkPaths {
     };
 }
 
-export function restUrl(ctx: HarnessContext): string {
-    return `http://127.0.0.1:${settings(ctx).restPort}`;
+export function restUrl(ctx: HarnessContext, flavour: FlinkFlavour = PLAIN): string {
+    return `${flavour.tls ? "https" : "http"}://127.0.0.1:${settings(ctx, flavour).restPort}`;
 }
 
-export function gatewayUrl(ctx: HarnessContext): string {
-    return `http://127.0.0.1:${settings(ctx).gatewayPort}`;
+export function gatewayUrl(ctx: HarnessContext, flavour: FlinkFlavour = PLAIN): string {
+    return `${flavour.tls ? "https" : "http"}://127.0.0.1:${settings(ctx, flavour).gatewayPort}`;
+}
+
+/** flink-tls's REST TLS: the harness's server certificate (PKCS12) and a trust store holding its CA. */
+function restTls(ctx: HarnessContext, flavour: FlinkFlavour): FlinkRestTls | undefined {
+    if (!flavour.tls) return undefined;
+    return { keyStore: ensureServerKeyStore(ctx), trustStore: ensureJavaTrustStore(ctx, javaBin()), password: JAVA_TRUST_STORE_PASSWORD };
+}
+
+/** GET of one of the cluster's REST endpoints as JSON (over HTTPS trusting the harness's CA for flink-tls). */
+async function restGetJson(ctx: HarnessContext, flavour: FlinkFlavour, url: string): Promise<unknown> {
+    if (!flavour.tls) return httpGetJson(url, 3000);
+    const caCert = fs.readFileSync(certificateFiles(ctx.runDir).caCert, "utf8");
+    const answer = await sendRequest("Flink REST", "GET", url, { timeoutMs: 3000, caCert });
+    if (!answer.ok) throw new Error(`GET ${url} answered ${answer.status}`);
+    return JSON.parse(answer.text);
 }
 
 /** Runs maven-dependency-plugin:copy-dependencies on harness/flink/pom.xml into `outDir`. */
@@ -129,14 +159,14 @@ async function installFlink(ctx: HarnessContext): Promise<void> {
 }
 
 /** Writes config.yaml and log4j2.properties (same content for all three processes). Idempotent. */
-function writeConfig(ctx: HarnessContext): void {
-    const s = settings(ctx);
-    const p = flinkPaths(ctx);
+function writeConfig(ctx: HarnessContext, flavour: FlinkFlavour): void {
+    const s = settings(ctx, flavour);
+    const p = flinkPaths(ctx, flavour);
     for (const dir of [p.confDir, p.checkpointDir, p.savepointDir, p.tmpDir, p.pluginsDir, p.haDir]) fs.mkdirSync(dir, { recursive: true });
     for (const sub of ["web", "web-upload", "blob", "io"]) fs.mkdirSync(path.join(p.tmpDir, sub), { recursive: true });
     // Flink 1.20 prefers a legacy flink-conf.yaml over config.yaml when both exist: never leave one.
     fs.rmSync(path.join(p.confDir, "flink-conf.yaml"), { force: true });
-    writeIfChanged(path.join(p.confDir, "config.yaml"), renderConfigYaml(flinkConfig(s, p)));
+    writeIfChanged(path.join(p.confDir, "config.yaml"), renderConfigYaml(flinkConfig(s, p, restTls(ctx, flavour))));
     writeIfChanged(path.join(p.confDir, "log4j2.properties"), log4j2Properties());
 }
 
@@ -151,9 +181,9 @@ function writeIfChanged(file: string, text: string): void {
     fs.renameSync(tmp, file);
 }
 
-function startCommand(ctx: HarnessContext, role: FlinkRole, name: string) {
-    const s = settings(ctx);
-    const p = flinkPaths(ctx);
+function startCommand(ctx: HarnessContext, flavour: FlinkFlavour, role: FlinkRole, name: string) {
+    const s = settings(ctx, flavour);
+    const p = flinkPaths(ctx, flavour);
     // The cluster trusts the harness's CA, as an operator's Flink trusts the company CA of the services
     // its jobs reach over TLS (the TLS Nessie, nessie-tls: the jobs' Iceberg catalog speaks HTTPS to it).
     const trust = javaTrustStoreFlags(ensureJavaTrustStore(ctx, javaBin()));
@@ -181,12 +211,12 @@ interface TaskManagerInfo {
 }
 
 /** Same endpoints for the three services: one cluster. */
-function clusterEndpoints(ctx: HarnessContext): Record<string, string> {
-    const s = settings(ctx);
-    const p = flinkPaths(ctx);
+function clusterEndpoints(ctx: HarnessContext, flavour: FlinkFlavour): Record<string, string> {
+    const s = settings(ctx, flavour);
+    const p = flinkPaths(ctx, flavour);
     return {
-        restUrl: restUrl(ctx),
-        gatewayUrl: gatewayUrl(ctx),
+        restUrl: restUrl(ctx, flavour),
+        gatewayUrl: gatewayUrl(ctx, flavour),
         jobManagerRpc: `127.0.0.1:${s.rpcPort}`,
         checkpointDir: `file://${p.checkpointDir}`,
         savepointDir: `file://${p.savepointDir}`,
@@ -195,75 +225,74 @@ function clusterEndpoints(ctx: HarnessContext): Record<string, string> {
         haClusterId: s.highAvailability.clusterId,
         awsRegion: s.awsRegion,
         version: s.version,
+        // flink-tls: the CA that signed both REST endpoints' certificate.
+        ...(flavour.tls ? { caFile: certificateFiles(ctx.runDir).caCert } : {}),
     };
 }
 
-const v = loadVersions().flink;
-
-const jobmanager: ServiceDefinition = {
-    name: "flink-jobmanager",
-    ports: { rest: v.restPort, rpc: v.rpcPort },
-    // High availability: leader election and the job/checkpoint pointers live in ZooKeeper.
-    dependsOn: ["zookeeper"],
-    startTimeoutMs: 180000,
-    install: installFlink,
-    async prepare(ctx) {
-        writeConfig(ctx);
-    },
-    start: (ctx) => startCommand(ctx, "jobmanager", "flink-jobmanager"),
-    health: {
-        describe: `Flink JobManager REST on 127.0.0.1:${v.restPort} answers GET /overview`,
-        async check(ctx) {
-            const o = (await httpGetJson(`${restUrl(ctx)}/overview`, 3000)) as Overview;
-            return typeof o["flink-version"] === "string";
+/** The JobManager, TaskManager and SQL Gateway of one cluster. */
+function clusterDefinitions(flavour: FlinkFlavour): ServiceDefinition[] {
+    const v = flinkSettings(loadVersions(), flavour.tls);
+    const scheme = flavour.tls ? "HTTPS" : "REST";
+    const jm = `${flavour.prefix}-jobmanager`;
+    const common = {
+        startTimeoutMs: 180000,
+        install: installFlink,
+        async prepare(ctx: HarnessContext) {
+            writeConfig(ctx, flavour);
         },
-    },
-    endpoints: clusterEndpoints,
-};
-
-const taskmanager: ServiceDefinition = {
-    name: "flink-taskmanager",
-    ports: {},
-    dependsOn: ["flink-jobmanager"],
-    startTimeoutMs: 180000,
-    install: installFlink,
-    async prepare(ctx) {
-        writeConfig(ctx);
-    },
-    start: (ctx) => startCommand(ctx, "taskmanager", "flink-taskmanager"),
-    health: {
-        describe: `TaskManager '${TASK_MANAGER_RESOURCE_ID}' registered at the JobManager (GET /taskmanagers on 127.0.0.1:${v.restPort}) with its ${v.taskSlots} slots`,
-        async check(ctx) {
-            const r = (await httpGetJson(`${restUrl(ctx)}/taskmanagers`, 3000)) as { taskmanagers: TaskManagerInfo[] };
-            const tm = r.taskmanagers.find((t) => t.id === TASK_MANAGER_RESOURCE_ID);
-            if (!tm || tm.slotsNumber < 1) return false;
-            // The JobManager lists a killed TaskManager until its heartbeat times out: the one this
-            // harness started must have been heard from since it started.
-            const record = readPidRecord(ctx, "flink-taskmanager");
-            return !record || (tm.timeSinceLastHeartbeat ?? 0) >= Date.parse(record.startedAt);
+        endpoints: (ctx: HarnessContext) => clusterEndpoints(ctx, flavour),
+        ...(flavour.tls ? { onDemand: true } : {}),
+    };
+    const jobmanager: ServiceDefinition = {
+        ...common,
+        name: jm,
+        ports: { rest: v.restPort, rpc: v.rpcPort },
+        // High availability: leader election and the job/checkpoint pointers live in ZooKeeper.
+        dependsOn: ["zookeeper"],
+        start: (ctx) => startCommand(ctx, flavour, "jobmanager", jm),
+        health: {
+            describe: `Flink JobManager ${scheme} on 127.0.0.1:${v.restPort} answers GET /overview`,
+            async check(ctx) {
+                const o = (await restGetJson(ctx, flavour, `${restUrl(ctx, flavour)}/overview`)) as Overview;
+                return typeof o["flink-version"] === "string";
+            },
         },
-    },
-    endpoints: clusterEndpoints,
-};
-
-const gateway: ServiceDefinition = {
-    name: "flink-sql-gateway",
-    ports: { rest: v.gatewayPort },
-    dependsOn: ["flink-jobmanager"],
-    startTimeoutMs: 180000,
-    install: installFlink,
-    async prepare(ctx) {
-        writeConfig(ctx);
-    },
-    start: (ctx) => startCommand(ctx, "sql-gateway", "flink-sql-gateway"),
-    health: {
-        describe: `Flink SQL Gateway REST on 127.0.0.1:${v.gatewayPort} answers GET /v1/info`,
-        async check(ctx) {
-            const info = (await httpGetJson(`${gatewayUrl(ctx)}/v1/info`, 3000)) as { productName?: string; version?: string };
-            return typeof info.version === "string";
+    };
+    const taskmanager: ServiceDefinition = {
+        ...common,
+        name: `${flavour.prefix}-taskmanager`,
+        ports: {},
+        dependsOn: [jm],
+        start: (ctx) => startCommand(ctx, flavour, "taskmanager", `${flavour.prefix}-taskmanager`),
+        health: {
+            describe: `TaskManager '${TASK_MANAGER_RESOURCE_ID}' registered at the JobManager (GET /taskmanagers on 127.0.0.1:${v.restPort}) with its ${v.taskSlots} slots`,
+            async check(ctx) {
+                const r = (await restGetJson(ctx, flavour, `${restUrl(ctx, flavour)}/taskmanagers`)) as { taskmanagers: TaskManagerInfo[] };
+                const tm = r.taskmanagers.find((t) => t.id === TASK_MANAGER_RESOURCE_ID);
+                if (!tm || tm.slotsNumber < 1) return false;
+                // The JobManager lists a killed TaskManager until its heartbeat times out: the one this
+                // harness started must have been heard from since it started.
+                const record = readPidRecord(ctx, `${flavour.prefix}-taskmanager`);
+                return !record || (tm.timeSinceLastHeartbeat ?? 0) >= Date.parse(record.startedAt);
+            },
         },
-    },
-    endpoints: clusterEndpoints,
-};
+    };
+    const gateway: ServiceDefinition = {
+        ...common,
+        name: `${flavour.prefix}-sql-gateway`,
+        ports: { rest: v.gatewayPort },
+        dependsOn: [jm],
+        start: (ctx) => startCommand(ctx, flavour, "sql-gateway", `${flavour.prefix}-sql-gateway`),
+        health: {
+            describe: `Flink SQL Gateway ${scheme} on 127.0.0.1:${v.gatewayPort} answers GET /v1/info`,
+            async check(ctx) {
+                const info = (await restGetJson(ctx, flavour, `${gatewayUrl(ctx, flavour)}/v1/info`)) as { productName?: string; version?: string };
+                return typeof info.version === "string";
+            },
+        },
+    };
+    return [jobmanager, taskmanager, gateway];
+}
 
-export const definitions: ServiceDefinition[] = [jobmanager, taskmanager, gateway];
+export const definitions: ServiceDefinition[] = [...clusterDefinitions(PLAIN), ...clusterDefinitions(TLS)];

@@ -10,7 +10,7 @@
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
 import { ProgressSink } from "../toolkit/progress";
-import { errorStatus } from "../toolkit/http";
+import { HttpTarget, errorStatus } from "../toolkit/http";
 import { pollUntil } from "../toolkit/poll";
 import { redact } from "../toolkit/redact";
 import { FlinkRequestOptions, flinkRequest } from "./request";
@@ -85,12 +85,12 @@ export interface SessionSpec {
 }
 
 /** `GET /v1/info`: the product name and version (the gateway answers: it is ready). */
-export async function gatewayInfo(gateway: string, options: FlinkRequestOptions = {}): Promise<{ productName: string; version: string }> {
+export async function gatewayInfo(gateway: HttpTarget, options: FlinkRequestOptions = {}): Promise<{ productName: string; version: string }> {
     return flinkRequest(SERVICE, gateway, "GET", "/v1/info", undefined, options);
 }
 
 /** Opens a session; `properties` are session configuration (e.g. `execution.runtime-mode`). Returns its handle. */
-export async function openSession(gateway: string, spec: SessionSpec = {}, options: FlinkRequestOptions = {}): Promise<string> {
+export async function openSession(gateway: HttpTarget, spec: SessionSpec = {}, options: FlinkRequestOptions = {}): Promise<string> {
     const r = await flinkRequest(
         SERVICE,
         gateway,
@@ -108,7 +108,7 @@ function isGone(err: unknown): boolean {
 }
 
 /** Closes a session and its operations; an unknown session counts as closed. */
-export async function closeSession(gateway: string, session: string, options: FlinkRequestOptions = {}): Promise<void> {
+export async function closeSession(gateway: HttpTarget, session: string, options: FlinkRequestOptions = {}): Promise<void> {
     try {
         await flinkRequest(SERVICE, gateway, "DELETE", `/v1/sessions/${session}`, undefined, options);
     } catch (err) {
@@ -120,7 +120,12 @@ export async function closeSession(gateway: string, session: string, options: Fl
  * Opens a session, hands it to `use`, and closes it whatever happens (a failure to close never hides
  * what `use` threw). A job submitted in the session keeps running after it is closed.
  */
-export async function withSession<T>(gateway: string, spec: SessionSpec, use: (session: string) => Promise<T>, options: FlinkRequestOptions = {}): Promise<T> {
+export async function withSession<T>(
+    gateway: HttpTarget,
+    spec: SessionSpec,
+    use: (session: string) => Promise<T>,
+    options: FlinkRequestOptions = {},
+): Promise<T> {
     const session = await openSession(gateway, spec, options);
     try {
         return await use(session);
@@ -131,7 +136,7 @@ export async function withSession<T>(gateway: string, spec: SessionSpec, use: (s
 
 /** Submits one statement; returns its operation handle at once (the work runs asynchronously). */
 export async function executeStatement(
-    gateway: string,
+    gateway: HttpTarget,
     session: string,
     statement: string,
     executionConfig?: Record<string, string>,
@@ -143,7 +148,7 @@ export async function executeStatement(
 
 /** One page of an operation's results. A failed statement surfaces here, with Flink's root cause. */
 export async function fetchResultPage(
-    gateway: string,
+    gateway: HttpTarget,
     session: string,
     operation: string,
     token: number,
@@ -153,7 +158,7 @@ export async function fetchResultPage(
 }
 
 /** Releases an operation's resources (a submitted job keeps running); an unknown operation counts as closed. */
-export async function closeOperation(gateway: string, session: string, operation: string, options: FlinkRequestOptions = {}): Promise<void> {
+export async function closeOperation(gateway: HttpTarget, session: string, operation: string, options: FlinkRequestOptions = {}): Promise<void> {
     try {
         await flinkRequest(SERVICE, gateway, "DELETE", `/v1/sessions/${session}/operations/${operation}/close`, undefined, options);
     } catch (err) {
@@ -172,7 +177,7 @@ export function isResultTimeout(err: unknown): boolean {
  * of every page, and stops at EOS, or earlier at `maxRows` or once the job id is known (`untilJobId`).
  * When the bound is reached the error says what was seen last and has `timedOut: true`.
  */
-export async function fetchResults(gateway: string, session: string, operation: string, options: ResultWaitOptions): Promise<StatementResult> {
+export async function fetchResults(gateway: HttpTarget, session: string, operation: string, options: ResultWaitOptions): Promise<StatementResult> {
     const out: StatementResult = { operationHandle: operation, columns: [], rows: [], complete: false };
     let token = 0;
     const what = redact(options.what ?? `the results of operation ${operation}`, options.secrets);
@@ -211,7 +216,7 @@ export async function fetchResults(gateway: string, session: string, operation: 
  * operation. DDL, SET, SHOW, a bounded SELECT, a batch INSERT (with `table.dml-sync`), or, with
  * `untilJobId`, a streaming INSERT that returns once Flink names its job.
  */
-export async function runStatement(gateway: string, session: string, statement: string, options: RunStatementOptions): Promise<StatementResult> {
+export async function runStatement(gateway: HttpTarget, session: string, statement: string, options: RunStatementOptions): Promise<StatementResult> {
     const operation = await executeStatement(gateway, session, statement, options.executionConfig, options);
     try {
         return await fetchResults(gateway, session, operation, { ...options, what: options.what ?? `the SQL Gateway to finish ${statementLabel(statement)}` });
@@ -222,7 +227,7 @@ export async function runStatement(gateway: string, session: string, statement: 
 
 /** Runs one statement to its end and returns its rows' fields, bounded by `timeoutMs`. */
 export async function gatewayQuery(
-    gateway: string,
+    gateway: HttpTarget,
     session: string,
     statement: string,
     timeoutMs: number,

@@ -6,6 +6,7 @@
  * `require`d inside the functions that use them.
  */
 import { PROVIDER_DEFAULTS } from "../../defaults";
+import { HttpTarget } from "../toolkit/http";
 import { printProgress } from "../toolkit/progress";
 import { redact } from "../toolkit/redact";
 import { flinkRequest } from "./request";
@@ -97,7 +98,7 @@ export interface JarRun {
  * Uploads the jar, runs its entry class (Flink runs `main` on the JobManager, which submits the job),
  * and removes the upload (the running job keeps its own copy in the blob store); returns the job id.
  */
-export async function runJar(restUrl: string, jarPath: string, run: JarRun): Promise<string> {
+export async function runJar(restUrl: HttpTarget, jarPath: string, run: JarRun): Promise<string> {
     const fs = require("fs") as typeof import("fs");
     const path = require("path") as typeof import("path");
     const form = new FormData();

@@ -6,6 +6,7 @@
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
 import { PROVIDER_DEFAULTS } from "../../defaults";
+import { caCertProblem } from "../toolkit/http";
 import { redact } from "../toolkit/redact";
 import { isUnknown } from "../toolkit/unknown";
 import {
@@ -19,10 +20,13 @@ import {
     waitForJobRunning,
 } from "./rest";
 import { RestorePoint, pruneRestorePoints, recordRestorePoints } from "./restore-points";
+import { flinkRestTarget } from "./request";
 
 /** What the lifecycle functions read of a job resource's inputs or state. */
 export interface OwnedJob {
     restUrl: string;
+    /** With an https `restUrl`: the CA that signed the cluster's REST certificate, PEM. */
+    flinkCaCert?: string;
     /** The Flink job name: how the resource finds its job after a crash. */
     name: string;
     jobId?: string;
@@ -66,6 +70,11 @@ export function checkOwnedJobInputs(news: Record<string, any>): InputFailure[] {
             property: "restorePointsKept",
             reason: `${news.restorePointsKept} must be a whole number from 0 to 1000 (how many of the job's savepoints and retained checkpoints to keep; 0 keeps every one)`,
         });
+    const ca = caCertProblem(
+        news.flinkCaCert,
+        [news.restUrl, news.gatewayUrl].filter((u) => u !== undefined),
+    );
+    if (ca) failures.push({ property: "flinkCaCert", reason: ca });
     return failures;
 }
 
@@ -79,7 +88,7 @@ export async function stopOwnedJobs(
     inputs: OwnedJob,
     previous: OwnedJob | undefined,
 ): Promise<{ restorePoint?: string; stopped: number; taken: RestorePoint[] }> {
-    const restUrl = inputs.restUrl;
+    const restUrl = flinkRestTarget(inputs);
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     let restorePoint: string | undefined = previous?.lastSavepoint || undefined;
     const taken: RestorePoint[] = [];
@@ -110,7 +119,7 @@ export async function stopOwnedJobs(
 export async function keptRestorePoints(inputs: OwnedJob, history: RestorePoint[], restoredFrom: string | undefined): Promise<RestorePoint[]> {
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     const kept = inputs.restorePointsKept ?? PROVIDER_DEFAULTS.restorePointsKept;
-    return pruneRestorePoints(inputs.restUrl, inputs.name, history, kept, [restoredFrom ?? ""], timeoutMs);
+    return pruneRestorePoints(flinkRestTarget(inputs), inputs.name, history, kept, [restoredFrom ?? ""], timeoutMs);
 }
 
 /** The history of restore points once this update's are recorded (see ./restore-points.ts). */
@@ -123,7 +132,7 @@ export function restorePointHistory(previous: OwnedJob | undefined, taken: Resto
  * from the declaration), not deletion, so `up` resubmits it from its last savepoint.
  */
 export async function readOwnedJob(props: Record<string, any>): Promise<Record<string, any>> {
-    const state = props.jobId ? await jobState(props.restUrl, props.jobId) : "MISSING";
+    const state = props.jobId ? await jobState(flinkRestTarget(props), props.jobId) : "MISSING";
     const declared = props.state ?? "RUNNING";
     const live = ["RUNNING", "CREATED", "INITIALIZING", "RECONCILING"].includes(state);
     // As declared: a live job for RUNNING, no live job for STOPPED. Anything else shows as `state` drift.
@@ -140,10 +149,10 @@ export async function readOwnedJob(props: Record<string, any>): Promise<Record<s
 export async function endOwnedJob(props: OwnedJob): Promise<void> {
     const timeoutMs = (props.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
     if (!props.jobId) return;
-    const state = await jobState(props.restUrl, props.jobId);
+    const state = await jobState(flinkRestTarget(props), props.jobId);
     if (TERMINAL_JOB_STATES.includes(state) || state === "MISSING") return;
-    if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(props.restUrl, props.jobId, timeoutMs);
-    else await endJobKeepingState(props.restUrl, props.jobId, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
+    if (props.deleteMode === "cancel" || state !== "RUNNING") await cancelJob(flinkRestTarget(props), props.jobId, timeoutMs);
+    else await endJobKeepingState(flinkRestTarget(props), props.jobId, props.savepointDirectory, timeoutMs, PROVIDER_DEFAULTS.tasksSettleMs);
 }
 
 /**
@@ -161,7 +170,7 @@ export async function runningOrRecorded(
     secrets: Record<string, string> | undefined,
 ): Promise<Record<string, any>> {
     try {
-        await waitForJobRunning(inputs.restUrl, jobId, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
+        await waitForJobRunning(flinkRestTarget(inputs), jobId, (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000);
     } catch (err) {
         const message = redact((err as Error).message, secrets);
         throw Object.assign(new Error(`${label}: ${message}`), {
@@ -200,6 +209,6 @@ export async function stoppedAsDeclared(inputs: OwnedJob, base: Record<string, a
  */
 export async function updateLeavesJobAlone(olds: OwnedJob, news: OwnedJob, rerunNeeded: boolean): Promise<boolean> {
     if (rerunNeeded) return false;
-    const running = olds.jobId ? await jobState(news.restUrl, olds.jobId) : "MISSING";
+    const running = olds.jobId ? await jobState(flinkRestTarget(news), olds.jobId) : "MISSING";
     return running === "RUNNING" || (news.state ?? "RUNNING") === "STOPPED";
 }

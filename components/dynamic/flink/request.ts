@@ -9,7 +9,20 @@
  */
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { flinkRootCause } from "../job-failures";
-import { requestJson, serverMessage } from "../toolkit/http";
+import { HttpTarget, httpTarget, requestJson, serverMessage } from "../toolkit/http";
+
+/**
+ * How a Flink resource reaches the JobManager's REST API: its `restUrl`, with `flinkCaCert` when the
+ * cluster's REST endpoints (Flink's `security.ssl.rest.*`) have a company CA's certificate.
+ */
+export function flinkRestTarget(props: { restUrl?: unknown; flinkCaCert?: unknown }): HttpTarget {
+    return httpTarget(String(props.restUrl ?? ""), props.flinkCaCert);
+}
+
+/** How a Flink SQL job reaches the SQL Gateway: its `gatewayUrl`, with the cluster's `flinkCaCert`. */
+export function flinkGatewayTarget(props: { gatewayUrl?: unknown; flinkCaCert?: unknown }): HttpTarget {
+    return httpTarget(String(props.gatewayUrl ?? ""), props.flinkCaCert);
+}
 
 /** Per-call options of {@link flinkRequest}. */
 export interface FlinkRequestOptions {
@@ -31,7 +44,7 @@ export function flinkErrorMessage(json: any, text: string): string {
  */
 export async function flinkRequest(
     service: string,
-    baseUrl: string,
+    baseUrl: HttpTarget,
     method: string,
     path: string,
     body?: unknown,

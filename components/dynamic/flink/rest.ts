@@ -7,7 +7,7 @@
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
 import { JobExceptionEntry, deterministicJobFailure, flinkRootCause } from "../job-failures";
-import { isNotFound } from "../toolkit/http";
+import { HttpTarget, isNotFound } from "../toolkit/http";
 import { PollOptions, pollUntil } from "../toolkit/poll";
 import { printProgress } from "../toolkit/progress";
 import { flinkRequest } from "./request";
@@ -68,22 +68,22 @@ function ended(state: string): boolean {
 }
 
 /** The cluster's overview. */
-export async function clusterOverview(restUrl: string): Promise<ClusterOverview> {
+export async function clusterOverview(restUrl: HttpTarget): Promise<ClusterOverview> {
     return flinkRequest(SERVICE, restUrl, "GET", "/overview");
 }
 
 /** Every job the JobManager knows, ended ones included. */
-export async function jobOverviews(restUrl: string): Promise<JobOverview[]> {
+export async function jobOverviews(restUrl: HttpTarget): Promise<JobOverview[]> {
     return (await flinkRequest(SERVICE, restUrl, "GET", "/jobs/overview")).jobs ?? [];
 }
 
 /** Jobs not yet ended that carry `name` (a job the resource submitted before a crash). */
-export async function liveJobsNamed(restUrl: string, name: string): Promise<string[]> {
+export async function liveJobsNamed(restUrl: HttpTarget, name: string): Promise<string[]> {
     return (await jobOverviews(restUrl)).filter((j) => j.name === name && !TERMINAL_JOB_STATES.includes(j.state)).map((j) => j.jid);
 }
 
 /** A job's state, or "MISSING" when the cluster does not know it. */
-export async function jobState(restUrl: string, jobId: string): Promise<JobState> {
+export async function jobState(restUrl: HttpTarget, jobId: string): Promise<JobState> {
     try {
         return (await flinkRequest(SERVICE, restUrl, "GET", `/jobs/${jobId}`)).state;
     } catch (err) {
@@ -93,7 +93,7 @@ export async function jobState(restUrl: string, jobId: string): Promise<JobState
 }
 
 /** The job's exception history (newest first) and its root exception; empty when Flink has none or cannot say. */
-export async function jobExceptionHistory(restUrl: string, jobId: string): Promise<{ root: string; entries: JobExceptionEntry[] }> {
+export async function jobExceptionHistory(restUrl: HttpTarget, jobId: string): Promise<{ root: string; entries: JobExceptionEntry[] }> {
     const r = await flinkRequest(SERVICE, restUrl, "GET", `/jobs/${jobId}/exceptions?maxExceptions=20`).catch(() => ({}) as any);
     const entries: JobExceptionEntry[] = Array.isArray(r.exceptionHistory?.entries) ? r.exceptionHistory.entries : [];
     return { root: String(r["root-exception"] ?? entries[0]?.stacktrace ?? ""), entries };
@@ -107,7 +107,7 @@ function tellingException(root: string): string {
 }
 
 /** Flink's exception of a job: the root exception's telling line, or "" when there is none. */
-export async function jobException(restUrl: string, jobId: string): Promise<string> {
+export async function jobException(restUrl: HttpTarget, jobId: string): Promise<string> {
     const { root } = await jobExceptionHistory(restUrl, jobId);
     return root ? tellingException(root) : "";
 }
@@ -132,7 +132,7 @@ export function deterministicFailureFix(jobName: string | undefined, taskName: s
  * config key to fix; transient failures (a service down, a TaskManager lost) are waited for until `timeoutMs`.
  */
 export async function waitForJobRunning(
-    restUrl: string,
+    restUrl: HttpTarget,
     jobId: string,
     timeoutMs: number,
     options: WaitOptions & { steadyMs?: number; now?: () => number } = {},
@@ -192,7 +192,7 @@ export async function waitForJobRunning(
  * Waits until the job is in one of `states`; returns the state. Fails at once, with the job's
  * exception, when it ends in a state that was not asked for (or the cluster loses it).
  */
-export async function waitForJobState(restUrl: string, jobId: string, states: JobState[], timeoutMs: number, options: WaitOptions = {}): Promise<JobState> {
+export async function waitForJobState(restUrl: HttpTarget, jobId: string, states: JobState[], timeoutMs: number, options: WaitOptions = {}): Promise<JobState> {
     return pollUntil(
         `Flink job ${jobId} to be ${states.join(" or ")}`,
         timeoutMs,
@@ -210,7 +210,7 @@ export async function waitForJobState(restUrl: string, jobId: string, states: Jo
 }
 
 /** Waits until the job has ended (or the cluster no longer knows it); returns its last state. */
-async function waitForJobEnd(restUrl: string, jobId: string, what: string, timeoutMs: number, options: WaitOptions): Promise<JobState> {
+async function waitForJobEnd(restUrl: HttpTarget, jobId: string, what: string, timeoutMs: number, options: WaitOptions): Promise<JobState> {
     return pollUntil(
         what,
         timeoutMs,
@@ -223,13 +223,13 @@ async function waitForJobEnd(restUrl: string, jobId: string, what: string, timeo
 }
 
 /** The job's checkpoint statistics (`GET /jobs/<id>/checkpoints`) as Flink returns them. */
-export async function checkpointStats(restUrl: string, jobId: string): Promise<any> {
+export async function checkpointStats(restUrl: HttpTarget, jobId: string): Promise<any> {
     return flinkRequest(SERVICE, restUrl, "GET", `/jobs/${jobId}/checkpoints`);
 }
 
 /** Waits until the job has at least `count` completed checkpoints; returns the counts. */
 export async function waitForCheckpoints(
-    restUrl: string,
+    restUrl: HttpTarget,
     jobId: string,
     count: number,
     timeoutMs: number,
@@ -248,7 +248,7 @@ export async function waitForCheckpoints(
 }
 
 /** The newest retained checkpoint or savepoint of an ended job, to resume from; undefined when none. */
-export async function latestRestorePoint(restUrl: string, jobId: string): Promise<string | undefined> {
+export async function latestRestorePoint(restUrl: HttpTarget, jobId: string): Promise<string | undefined> {
     const stats = await checkpointStats(restUrl, jobId).catch(() => undefined);
     const candidates = [stats?.latest?.completed, stats?.latest?.savepoint].filter((c) => c?.external_path && !String(c.external_path).startsWith("<"));
     candidates.sort((a, b) => (b.latest_ack_timestamp ?? 0) - (a.latest_ack_timestamp ?? 0));
@@ -260,7 +260,7 @@ export async function latestRestorePoint(restUrl: string, jobId: string): Promis
  * not savepoints, not discarded by Flink, with a location. After a cancel these stay (up to
  * `state.checkpoints.num-retained`); the JobManager forgets an ended job after `jobstore.expiration-time`.
  */
-export async function retainedCheckpoints(restUrl: string, jobId: string): Promise<string[]> {
+export async function retainedCheckpoints(restUrl: HttpTarget, jobId: string): Promise<string[]> {
     const stats = await checkpointStats(restUrl, jobId).catch(() => undefined);
     const history: any[] = Array.isArray(stats?.history) ? stats.history : [];
     return history
@@ -279,7 +279,7 @@ const RESTORE_POINT_GONE = /FileNotFoundException|Cannot find checkpoint or save
  * operation. Resolves "disposed", or "gone" when Flink finds nothing at `path`; throws Flink's own
  * failure otherwise.
  */
-export async function disposeRestorePoint(restUrl: string, path: string, timeoutMs: number, options: WaitOptions = {}): Promise<"disposed" | "gone"> {
+export async function disposeRestorePoint(restUrl: HttpTarget, path: string, timeoutMs: number, options: WaitOptions = {}): Promise<"disposed" | "gone"> {
     const request = await flinkRequest(SERVICE, restUrl, "POST", "/savepoint-disposal", { "savepoint-path": path });
     const requestId = request["request-id"];
     return pollUntil(
@@ -300,7 +300,7 @@ export async function disposeRestorePoint(restUrl: string, path: string, timeout
 
 /** Stops the job with a savepoint, waits for it and for the job to end; returns the savepoint's location. */
 export async function stopWithSavepoint(
-    restUrl: string,
+    restUrl: HttpTarget,
     jobId: string,
     targetDirectory: string | undefined,
     timeoutMs: number,
@@ -339,7 +339,7 @@ export function isTasksNotRunning(err: unknown): boolean {
  * throwing, when they are not by then, when the job ended, or at once when it fails the same way on
  * every restart: a job that keeps restarting is the caller's to handle.
  */
-export async function tasksSettle(restUrl: string, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<boolean> {
+export async function tasksSettle(restUrl: HttpTarget, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<boolean> {
     try {
         return await pollUntil(
             `every task of Flink job ${jobId} to be RUNNING before its savepoint`,
@@ -372,7 +372,7 @@ export async function tasksSettle(restUrl: string, jobId: string, timeoutMs: num
  * from its newest retained checkpoint.
  */
 export async function endJobKeepingState(
-    restUrl: string,
+    restUrl: HttpTarget,
     jobId: string,
     targetDirectory: string | undefined,
     timeoutMs: number,
@@ -395,7 +395,7 @@ export async function endJobKeepingState(
 }
 
 /** Cancels the job and waits until it has ended; returns its last state (MISSING for a job the cluster does not know). */
-export async function cancelJob(restUrl: string, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<JobState> {
+export async function cancelJob(restUrl: HttpTarget, jobId: string, timeoutMs: number, options: WaitOptions = {}): Promise<JobState> {
     try {
         await flinkRequest(SERVICE, restUrl, "PATCH", `/jobs/${jobId}?mode=cancel`);
     } catch (err) {

@@ -17,6 +17,7 @@
  *
  * Serialization-safe (see ../toolkit/README.md): functions and literals only.
  */
+import { HttpTarget } from "../toolkit/http";
 import { printProgress } from "../toolkit/progress";
 import { WaitOptions, disposeRestorePoint } from "./rest";
 
@@ -66,7 +67,7 @@ export function restorePointsBeyond(history: RestorePoint[], kept: number, inUse
  * again at the next update: a cleanup failure never fails the job's update.
  */
 export async function pruneRestorePoints(
-    restUrl: string,
+    restUrl: HttpTarget,
     jobName: string,
     history: RestorePoint[],
     kept: number,

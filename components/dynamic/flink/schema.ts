@@ -8,8 +8,10 @@
 import { icebergStoredType } from "../../column-types";
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { backoffDelay, sleep } from "../toolkit/backoff";
+import { HttpTarget } from "../toolkit/http";
 import { redact } from "../toolkit/redact";
 import { gatewayQuery, isResultTimeout, withSession } from "./gateway";
+import { flinkGatewayTarget } from "./request";
 import { fillSecrets, statementLabel } from "./sql";
 
 /** An Iceberg table a job writes: `<catalog>.<database>.<table>` and its declared columns (Flink SQL types). */
@@ -35,7 +37,7 @@ type TableEvolution = { added: string[] } | { mismatch: { identifier: string; mi
  * Adds one table's missing declared columns in `session`. Declared columns whose types differ from
  * the table's are returned instead (nothing is added to such a table: it is recreated or the change refused).
  */
-async function evolveTable(gateway: string, session: string, table: FlinkSinkTable, timeoutMs: number): Promise<TableEvolution> {
+async function evolveTable(gateway: HttpTarget, session: string, table: FlinkSinkTable, timeoutMs: number): Promise<TableEvolution> {
     const path = table.identifier.split(".").map(quoteIdentifier).join(".");
     const found = new Map((await gatewayQuery(gateway, session, `DESCRIBE ${path}`, timeoutMs)).map((row) => [String(row[0]), String(row[1])]));
     const mismatches = table.columns
@@ -78,7 +80,7 @@ export function typeChangeRefusal(tables: { mismatches: string[]; rows: number }
 export async function evolveSinkTables(inputs: Record<string, any>): Promise<SinkEvolution> {
     const tables: FlinkSinkTable[] = inputs.sinkTables ?? [];
     if (!tables.length) return { added: [], mismatched: [] };
-    const gateway: string = inputs.gatewayUrl;
+    const gateway = flinkGatewayTarget(inputs);
     const secrets: Record<string, string> = inputs.secrets ?? {};
     const secretValues = Object.values(secrets);
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;
@@ -129,7 +131,7 @@ async function inCatalogSession<T>(
     use: (run: (sql: string) => Promise<unknown[][]>) => Promise<T>,
     timeoutMs: number = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000,
 ): Promise<T> {
-    const gateway: string = inputs.gatewayUrl;
+    const gateway = flinkGatewayTarget(inputs);
     const secrets: Record<string, string> = inputs.secrets ?? {};
     const setup: string[] = inputs.statements.slice(0, -1).filter((s: string) => !/^\s*CREATE\s+(TEMPORARY\s+)?TABLE/i.test(s));
     try {

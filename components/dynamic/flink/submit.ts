@@ -9,6 +9,7 @@
 import { PROVIDER_DEFAULTS } from "../../defaults";
 import { redact } from "../toolkit/redact";
 import { runStatement, withSession } from "./gateway";
+import { flinkGatewayTarget } from "./request";
 import { fillSecrets, normalizeSettings, statementLabel } from "./sql";
 
 /** The INSERT's configuration to resume from `restorePath` (1.20 reads execution.state-recovery.*; older releases execution.savepoint.*). */
@@ -25,7 +26,7 @@ export function restoreConfig(restorePath: string | undefined, allowNonRestoredS
 
 /** Runs the setup statements and submits the job in one gateway session; returns the job id. */
 export async function submitStatements(inputs: Record<string, any>, restorePath: string | undefined): Promise<string> {
-    const gateway: string = inputs.gatewayUrl;
+    const gateway = flinkGatewayTarget(inputs);
     const secrets: Record<string, string> = inputs.secrets ?? {};
     const secretValues = Object.values(secrets);
     const timeoutMs = (inputs.waitTimeoutSeconds ?? PROVIDER_DEFAULTS.waitTimeoutSeconds) * 1000;

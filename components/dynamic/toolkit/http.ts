@@ -115,6 +115,10 @@ export function fetchFailureCause(err: unknown): string {
 export function httpsFix(cause: string, url: string, caCertKey = "the service's caCert"): string | undefined {
     // Node's codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE) or, from clients that keep only the message, OpenSSL's words.
     const https = /^https:/i.test(url);
+    // A certificate check on a plain-http URL: the server redirected the request to https (Flink's REST
+    // endpoints answer plain HTTP on their TLS port so).
+    if (!https && /ALTNAME|CERT|SELF_SIGNED|SELF-SIGNED|UNABLE_TO_VERIFY|UNABLE TO VERIFY|UNABLE_TO_GET_ISSUER|UNABLE TO GET (LOCAL )?ISSUER/i.test(cause))
+        return `the server sent the request on to https: use https:// in the URL, with the CA that signed its certificate (PEM) in ${caCertKey}`;
     if (/ALTNAME/i.test(cause)) return "the server's certificate does not name the host in the URL: use a host name the certificate was issued for";
     if (/CERT|SELF_SIGNED|SELF-SIGNED|UNABLE_TO_VERIFY|UNABLE TO VERIFY|UNABLE_TO_GET_ISSUER|UNABLE TO GET (LOCAL )?ISSUER/i.test(cause))
         return `the server's certificate is not signed by a CA this client trusts: give the CA's certificate (PEM) in ${caCertKey}`;

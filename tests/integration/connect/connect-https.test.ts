@@ -7,14 +7,12 @@
  * (tests/integration/stack/tls-stack.test.ts) deploys its connector through this listener.
  */
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
-import { ensureCertificates } from "../../../harness/lib/tls";
 import { CONNECTOR_PROVIDER_VERSION, connectRequest, connectorProvider } from "../../../components/dynamic/connector";
 import { PreflightError, runPreflight } from "../../../components/preflight";
 import { bothForms } from "../../support/dynamic";
+import { anotherCaCert, timedFailure } from "../../support/tls-failures";
 
 jest.setTimeout(300_000);
 
@@ -30,19 +28,10 @@ beforeAll(async () => {
     httpsUrl = ep.httpsUrl;
     plainUrl = ep.url;
     caCert = fs.readFileSync(ep.caFile, "utf8");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
-    otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir, log: () => undefined })).caCert, "utf8");
-    fs.rmSync(dir, { recursive: true, force: true });
+    otherCa = anotherCaCert();
 });
 
-async function failure(work: Promise<unknown>): Promise<{ message: string; ms: number }> {
-    const started = Date.now();
-    const err = await work.then(
-        () => new Error("it succeeded"),
-        (e: Error) => e,
-    );
-    return { message: err.message, ms: Date.now() - started };
-}
+const failure = timedFailure;
 
 test("the REST API answers over HTTPS to a client that trusts the CA; each wrong client is told why", async () => {
     expect(httpsUrl).toBe("https://127.0.0.1:18443");

@@ -19,6 +19,7 @@ import { MaintenanceVersions, maintenanceJarBuild, maintenanceMavenProperties } 
 import { PERIODIC_SAVEPOINTS_ENTRY_CLASS } from "../../../components/periodic-savepoints";
 import { endpoints } from "../../../harness/cli";
 import { pollFor } from "../../support/iceberg-session";
+import { countingJobInputs } from "../../support/counting-job";
 
 const REPO = path.resolve(__dirname, "../../..");
 const id = Date.now().toString(36);
@@ -66,23 +67,13 @@ function jarInputs(intervalSeconds: number): Record<string, any> {
     };
 }
 
-/** A stateful Flink SQL job (a count per key of generated rows, into a blackhole), checkpointing every 2 s. */
+/** A stateful Flink SQL job on the harness's Flink (tests/support/counting-job.ts), cancelled on delete. */
 function countingJob(name: string, suffix: string, rows: { rowsPerSecond: number; keys: number }, version: number): Record<string, any> {
-    return {
-        gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl,
-        restUrl: restUrl(),
-        name,
-        statements: [
-            `CREATE TEMPORARY TABLE gen_${suffix} (k INT, v BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '${rows.rowsPerSecond}', 'fields.k.min' = '1', 'fields.k.max' = '${rows.keys}')`,
-            `CREATE TEMPORARY TABLE sink_${suffix} (k INT, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'blackhole')`,
-            `INSERT INTO sink_${suffix} SELECT k, COUNT(*) FROM gen_${suffix} GROUP BY k`,
-        ],
-        settings: { "execution.checkpointing.interval": "2 s" },
-        state: "RUNNING",
-        deleteMode: "cancel",
-        waitTimeoutSeconds: 120,
+    return countingJobInputs({ gatewayUrl: endpoints()["flink-jobmanager"].gatewayUrl, restUrl: restUrl() }, name, suffix, {
+        ...rows,
         version,
-    };
+        deleteMode: "cancel",
+    });
 }
 
 afterAll(async () => {

@@ -5,14 +5,12 @@
  * with the CA and refuse another one at once naming the stack key.
  */
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { BUCKET_PROVIDER_VERSION, bucketProvider } from "../../../components/dynamic/bucket";
 import { PreflightError, runPreflight } from "../../../components/preflight";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
-import { ensureCertificates } from "../../../harness/lib/tls";
 import { bothForms } from "../../support/dynamic";
+import { anotherCaCert } from "../../support/tls-failures";
 
 jest.setTimeout(300_000);
 
@@ -25,9 +23,7 @@ beforeAll(async () => {
     await ensureUp(["minio-tls"], { ctx });
     m = endpoints({ ctx, onDemand: true })["minio-tls"];
     caCert = fs.readFileSync(m.caFile, "utf8");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
-    otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir, log: () => undefined })).caCert, "utf8");
-    fs.rmSync(dir, { recursive: true, force: true });
+    otherCa = anotherCaCert();
 });
 
 describe.each([["provider object"], ["serialized provider"]])("the warehouse bucket on S3 over HTTPS (%s)", (form) => {

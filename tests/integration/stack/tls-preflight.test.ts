@@ -7,15 +7,13 @@
  * client without TLS. No Pulumi engine: the same function `pulumi preview` runs first.
  */
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { LakehouseConfig } from "../../../components/config";
 import { checkExternalServices, ExternalCheckSecrets } from "../../../components/lakehouse";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
-import { ensureCertificates } from "../../../harness/lib/tls";
 import { parseConfigValues } from "../../support/lakehouse-config";
 import { stackConfig } from "../../support/stack-config";
+import { anotherCaCert } from "../../support/tls-failures";
 
 jest.setTimeout(300_000);
 
@@ -44,6 +42,7 @@ function stack(change: { kafka?: Record<string, unknown>; tls?: Record<string, u
     external.connect.caCert = ca();
     external.dremio.caCert = ca();
     external.minio.caCert = ca();
+    external.flink.caCert = ca();
     // Nessie's token is the harness's own, set per machine as a secret (the file says how).
     values.nessieToken = "a-secret-value";
     values.externalCheckTimeoutSeconds = 10;
@@ -71,11 +70,14 @@ async function failure(cfg: LakehouseConfig, s: ExternalCheckSecrets = secrets()
 let otherCa: string;
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls"], { ctx });
+    await ensureUp(
+        ["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls", "flink-tls-jobmanager", "flink-tls-taskmanager", "flink-tls-sql-gateway"],
+        {
+            ctx,
+        },
+    );
     // A CA that signed nothing the harness serves: the harness's own certificate maker, in a scratch run directory.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "other-ca-"));
-    otherCa = fs.readFileSync(ensureCertificates(createContext({ runDir: dir })).caCert, "utf8");
-    fs.rmSync(dir, { recursive: true, force: true });
+    otherCa = anotherCaCert();
 });
 
 test("Pulumi.local-tls.yaml's settings pass: a SCRAM login over TLS, the admin's login over verify-full, Nessie over HTTPS with the token", async () => {

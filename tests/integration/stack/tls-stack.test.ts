@@ -2,12 +2,13 @@
  * A stack on secured services (issue 19), through the real Pulumi engine: a copy of `Pulumi.local-tls.yaml`
  * (PostgreSQL over verify-full on the harness's `postgres-tls`, Kafka over SASL_SSL with SCRAM on
  * `kafka-tls`, Connect on `connect-tls` through its HTTPS REST listener, Dremio's stand-in over HTTPS, the
- * warehouse on `minio-tls` (S3 over HTTPS), Nessie over HTTPS with a bearer token on `nessie-tls`, the
- * harness's CA given in the stack config, the token as a secret) deployed with
+ * warehouse on `minio-tls` (S3 over HTTPS), Nessie over HTTPS with a bearer token on `nessie-tls`, the jobs
+ * on `flink-tls` through its HTTPS REST API and SQL Gateway (with periodic savepoints, taken from inside
+ * the cluster over HTTPS), the harness's CA given in the stack config, the token as a secret) deployed with
  * `pulumi up`: the connector and the job run, a PostgreSQL change reaches Iceberg exactly (the canary),
  * every health check passes, and nothing of the stack is on a plaintext service: no topic on the
  * plaintext Kafka, no connector on the plaintext Connect, no schema in the plaintext PostgreSQL, no
- * namespace on the plain Nessie. The SASL password and Nessie's token are nowhere in state; the outputs
+ * namespace on the plain Nessie, no job on the plain Flink. The SASL password and Nessie's token are nowhere in state; the outputs
  * say how to connect. Destroyed at the end.
  */
 import * as fs from "fs";
@@ -23,6 +24,10 @@ import { createContext } from "../../../harness/lib/context";
 import { tlsClientOptions } from "../../../harness/kafka";
 import { nessieTlsAccess } from "../../../harness/nessie";
 import { nessieRequest } from "../../../components/dynamic/nessie";
+import { flinkRequest } from "../../../components/dynamic/flink/request";
+import { checkpointStats } from "../../../components/dynamic/flink/rest";
+import { pollFor } from "../../support/iceberg-session";
+import type { HttpTarget } from "../../../components/dynamic/toolkit/http";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { pgQuery as plainPgQuery, pulumiOn, runScriptMain, writeStackFile } from "../../support/e2e";
 import { securedPgQuery } from "../../support/secured-services";
@@ -63,12 +68,20 @@ function tlsStackConfig(): any {
     config.config["lakehouse:external"].connect.caCert = ca;
     config.config["lakehouse:external"].dremio.caCert = ca;
     config.config["lakehouse:external"].minio.caCert = ca;
+    config.config["lakehouse:external"].flink.caCert = ca;
+    // The periodic-savepoints job calls Flink's REST API over HTTPS from inside the cluster, with the stack's CA.
+    config.config["lakehouse:pipeline"].periodicSavepoints = { intervalSeconds: 60, kept: 2 };
     config.config["lakehouse:dremio"] = { enabled: true, sourceName: `tls_it_${id}` };
     return config;
 }
 
 beforeAll(async () => {
-    await ensureUp(["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls"], { ctx });
+    await ensureUp(
+        ["postgres-tls", "kafka-tls", "connect-tls", "nessie-tls", "minio-tls", "flink-tls-jobmanager", "flink-tls-taskmanager", "flink-tls-sql-gateway"],
+        {
+            ctx,
+        },
+    );
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-tls-state-"));
     savedBackend = process.env.PULUMI_BACKEND_URL;
     process.env.PULUMI_BACKEND_URL = `file://${stateDir}`;
@@ -108,7 +121,10 @@ test("up: the outputs say how to connect, the credentials hold the SASL login, a
         connect: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         dremio: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
         s3: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
+        flink: { caCert: expect.stringContaining("BEGIN CERTIFICATE") },
     });
+    expect(outputs.flinkRestUrl.host).toBe("https://127.0.0.1:18081");
+    expect(outputs.flinkSqlGatewayUrl.host).toBe("https://127.0.0.1:18084");
     expect(outputs.s3Endpoint.host).toBe(secured()["minio-tls"].endpoint);
     expect(outputs.dremioUrl.host).toBe(endpoints().dremio.httpsUrl);
     expect(outputs.kafkaConnectUrl.host).toBe(secured()["connect-tls"].httpsUrl);
@@ -183,4 +199,26 @@ test("nothing of the stack is on a plaintext service", async () => {
     const { caCert, token } = nessieTlsAccess(ctx);
     const namespace = await nessieRequest({ apiUrl: secured()["nessie-tls"].apiV2, caCert, token }, "GET", `/trees/main/contents/${schema}`);
     expect(namespace.content.type).toBe("NAMESPACE");
+    // The jobs run on the Flink whose REST API and SQL Gateway speak HTTPS, none on the plain one.
+    const jobsOn = async (target: HttpTarget) =>
+        ((await flinkRequest("Flink REST", target, "GET", "/jobs/overview")).jobs as { name: string; state: string }[]).filter((j) => j.name.includes(stack));
+    expect(await jobsOn(endpoints()["flink-jobmanager"].restUrl)).toEqual([]);
+    const flinkTls = secured()["flink-tls-jobmanager"];
+    expect(
+        (await jobsOn({ url: flinkTls.restUrl, caCert: fs.readFileSync(flinkTls.caFile, "utf8") })).filter((j) => j.state === "RUNNING").length,
+    ).toBeGreaterThan(0);
+});
+
+test("the periodic-savepoints job takes a savepoint of the table job over HTTPS, from inside the cluster", async () => {
+    const outputs = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
+    const flinkTls = secured()["flink-tls-jobmanager"];
+    const target = { url: flinkTls.restUrl, caCert: fs.readFileSync(flinkTls.caFile, "utf8") };
+    // Its first tick comes a minute after it started (pipeline.periodicSavepoints.intervalSeconds: 60).
+    const savepoint = await pollFor(
+        "a periodic savepoint of the demographics job",
+        150_000,
+        async () => (await checkpointStats(target, outputs.flinkJobs.demographics.jobId)).latest?.savepoint,
+        (s) => Boolean(s?.external_path),
+    );
+    expect(savepoint.external_path).toMatch(/savepoint-/);
 });

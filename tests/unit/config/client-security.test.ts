@@ -226,7 +226,7 @@ describe("what each client is given", () => {
 });
 
 describe("Pulumi.local-tls.yaml", () => {
-    it("is the local stack on the harness's secured services: SASL_SSL with SCRAM, verify-full, HTTPS to Connect, Nessie, S3 and Dremio, the password a secret", () => {
+    it("is the local stack on the harness's secured services: SASL_SSL with SCRAM, verify-full, HTTPS to Connect, Nessie, S3, Flink and Dremio, the password a secret", () => {
         const raw = stackConfig("local-tls");
         const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^lakehouse:/, ""), v]));
         const secretKeys = new Set(Object.keys(values).filter((k) => values[k].startsWith('{"secure":')));
@@ -239,6 +239,7 @@ describe("Pulumi.local-tls.yaml", () => {
             nessie: { url: "https://127.0.0.1:19443" },
             minio: { endpoint: "https://127.0.0.1:19000" },
             dremio: { url: "https://127.0.0.1:19047" },
+            flink: { restUrl: "https://127.0.0.1:18081", sqlGatewayUrl: "https://127.0.0.1:18084" },
         });
         expect(cfg.kafka.security).toEqual({ protocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse" });
         expect(cfg.source.tls).toEqual({ sslmode: "verify-full" });

@@ -33,6 +33,26 @@ test("harness/versions.json pins Flink 1.20 with the SQL Gateway off the Connect
     expect(settings.awsRegion).toBe("us-east-1");
 });
 
+test("flink-tls: its own ports and HA cluster id, and HTTPS on both REST endpoints with the harness's stores", () => {
+    const tls = flinkSettings(loadVersions(), true);
+    expect([tls.restPort, tls.rpcPort, tls.gatewayPort]).toEqual([18081, 16123, 18084]);
+    expect(tls.highAvailability.clusterId).toBe("lakehouse-harness-tls");
+    expect(tls.highAvailability.zookeeperQuorum).toBe(settings.highAvailability.zookeeperQuorum);
+    expect(tls.taskManagerMemoryMiB).toEqual(settings.taskManagerMemoryMiB);
+    const c = flinkConfig(tls, paths, { keyStore: "/tls/server.p12", trustStore: "/tls/trust.p12", password: "changeit" });
+    expect(c["rest.port"]).toBe("18081");
+    expect(c["sql-gateway.endpoint.rest.port"]).toBe("18084");
+    expect(Object.fromEntries(Object.entries(c).filter(([k]) => k.startsWith("security.ssl")))).toEqual({
+        "security.ssl.rest.enabled": "true",
+        "security.ssl.rest.keystore": "/tls/server.p12",
+        "security.ssl.rest.keystore-password": "changeit",
+        "security.ssl.rest.key-password": "changeit",
+        "security.ssl.rest.truststore": "/tls/trust.p12",
+        "security.ssl.rest.truststore-password": "changeit",
+    });
+    expect(Object.keys(flinkConfig(settings, paths)).filter((k) => k.startsWith("security."))).toEqual([]);
+});
+
 test("the cluster listens on loopback, checkpoints, and keeps durable checkpoint/savepoint dirs", () => {
     const c = flinkConfig(settings, paths);
     expect(c["jobmanager.rpc.address"]).toBe("127.0.0.1");

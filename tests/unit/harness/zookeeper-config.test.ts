@@ -35,5 +35,14 @@ test("the harness starts ZooKeeper before the JobManager, and stopping ZooKeeper
     const up = withDependencies(["flink-jobmanager"]).map((d) => d.name);
     expect(up).toEqual(["zookeeper", "flink-jobmanager"]);
     expect(withDependencies(["flink-sql-gateway"]).map((d) => d.name)).toEqual(["zookeeper", "flink-jobmanager", "flink-sql-gateway"]);
-    expect(withDependents(["zookeeper"]).map((d) => d.name)).toEqual(["zookeeper", "flink-jobmanager", "flink-taskmanager", "flink-sql-gateway"]);
+    // Both clusters: the plain one and flink-tls (on demand, its REST endpoints over HTTPS).
+    expect(withDependents(["zookeeper"]).map((d) => d.name)).toEqual([
+        "zookeeper",
+        "flink-jobmanager",
+        "flink-taskmanager",
+        "flink-sql-gateway",
+        "flink-tls-jobmanager",
+        "flink-tls-taskmanager",
+        "flink-tls-sql-gateway",
+    ]);
 });

@@ -799,7 +799,7 @@ describe("a stack on a secured Kafka and PostgreSQL (issue 19)", () => {
         expect(kafkaAccess(plain)).toEqual({});
         expect(postgresTls(plain)).toBeUndefined();
         expect(parseStackOutputs({ ...sampleOutputs(), connectionSecurity: { kafka: {} } }).problems).toEqual([
-            'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }][, s3: { caCert }] }',
+            'output connectionSecurity: expected { kafka: { protocol, ... }, postgres: { sslmode, ... }[, nessie: { auth: "none" | "bearer", caCert? }][, connect: { caCert }][, dremio: { caCert }][, s3: { caCert }][, flink: { caCert }] }',
         ]);
     });
 

@@ -6,7 +6,9 @@
  * is created; and, rendered under mocks, where the CA and the token go: the Nessie resources' inputs,
  * the Flink jobs' catalog (the token a `{{secret.nessieToken}}` placeholder, its value a secret), the
  * maintenance job's arguments, Dremio's source (BEARER, the token a secret field), the preflight's
- * check and the outputs. The token is never a plain string in any resource's inputs.
+ * check and the outputs. The token is never a plain string in any resource's inputs. Flink:
+ * `external.flink.caCert` reaches every Flink job resource, the settle check, the periodic-savepoints
+ * job's arguments, the preflight and the outputs.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +17,9 @@ import { connectionSecurity } from "../../../components/outputs/build";
 import { nessieCatalogAuthArgs, nessieCatalogAuthOptions } from "../../../components/secured-clients";
 import { checkNessieInputs } from "../../../components/dynamic/nessie";
 import { checkConnectorInputs } from "../../../components/dynamic/connector";
+import { checkFlinkJobInputs, diffFlinkJob, needsResubmit } from "../../../components/dynamic/flink-job";
+import { checkFlinkJarJobInputs, diffFlinkJarJob } from "../../../components/dynamic/flink-jar-job";
+import { periodicSavepointsProgramArgs } from "../../../components/periodic-savepoints";
 import { caCertProblem, httpsFix } from "../../../components/dynamic/toolkit/http";
 import { stackCatalogStatement } from "../../../ops/canary";
 import { nessieAccess, parseStackOutputs } from "../../../ops/outputs";
@@ -76,9 +81,14 @@ describe("the toolkit's HTTPS rules", () => {
             /not signed by a CA this client trusts: give the CA's certificate \(PEM\) in lakehouse:external\.nessie\.caCert/,
         );
         expect(httpsFix("ERR_SSL_PACKET_LENGTH_TOO_LONG", "https://n:1")).toMatch(/speaks plain HTTP on that port: use http:\/\//);
+        expect(httpsFix("ERR_SSL_WRONG_VERSION_NUMBER", "https://n:1")).toMatch(/speaks plain HTTP on that port: use http:\/\//);
         expect(httpsFix("UND_ERR_SOCKET", "http://n:1")).toMatch(/if it speaks HTTPS on that port, use https:\/\//);
         expect(httpsFix("ERR_TLS_CERT_ALTNAME_INVALID", "https://n:1")).toMatch(/does not name the host/);
         expect(httpsFix("ECONNREFUSED", "https://n:1")).toBeUndefined();
+        // A certificate failure on a plain-http URL: the server redirected it to https (Flink's REST endpoints do).
+        expect(httpsFix("UNABLE_TO_VERIFY_LEAF_SIGNATURE", "http://n:1", "lakehouse:external.flink.caCert")).toBe(
+            "the server sent the request on to https: use https:// in the URL, with the CA that signed its certificate (PEM) in lakehouse:external.flink.caCert",
+        );
     });
 
     it("checks a CA against its URLs; the Nessie resources take the same rule and refuse a token that is not one", () => {
@@ -332,5 +342,89 @@ describe("an external S3 store over HTTPS with a company CA", () => {
             /does not yet install a CA into the flink it runs: set external\.flink/,
             { secretKeys: ["minioRootPassword"] },
         );
+    });
+});
+
+describe("an external Flink whose REST API and SQL Gateway speak HTTPS with a company CA, under mocks", () => {
+    let resources: RecordedResource[];
+    const ofType = (suffix: string) => resources.filter((r) => r.type.endsWith(suffix));
+    const flink = { restUrl: "https://flink.corp:8443", sqlGatewayUrl: "https://flink-gateway.corp:8443", caCert: CA };
+    const values = {
+        dremio: { enabled: false },
+        external: { flink },
+        maintenance: { enabled: true },
+        pipeline: { periodicSavepoints: { intervalSeconds: 600, kept: 2 } },
+    };
+    const config = parseConfigValues(values);
+
+    beforeAll(async () => {
+        const run = await runWithMocks(() => {
+            new Lakehouse("lakehouse", { config, credentials: {}, repoRoot, checkExternalServices: false });
+            return {};
+        });
+        resources = run.resources;
+    });
+
+    it("gives every Flink job resource and the settle check the CA beside the URLs", () => {
+        const sqlJobs = ofType("lakehouse:FlinkSqlJob");
+        expect(sqlJobs.length).toBeGreaterThan(0);
+        for (const job of sqlJobs)
+            expect(job.inputs).toMatchObject({ restUrl: "https://flink.corp:8443", gatewayUrl: "https://flink-gateway.corp:8443", flinkCaCert: CA });
+        const jarJobs = ofType("lakehouse:FlinkJarJob");
+        expect(jarJobs.map((j) => String(j.inputs.name)).sort()).toEqual([
+            expect.stringMatching(/periodic-savepoints$/),
+            expect.stringMatching(/maintenance$/),
+        ]);
+        for (const job of jarJobs) expect(job.inputs).toMatchObject({ restUrl: "https://flink.corp:8443", flinkCaCert: CA });
+        const [check] = ofType("lakehouse:PipelineSettleCheck");
+        expect(check.inputs).toMatchObject({ flinkRestUrl: "https://flink.corp:8443", flinkCaCert: CA });
+    });
+
+    it("gives the periodic-savepoints job the CA, base64 of the PEM, for its calls from inside the cluster", () => {
+        const [periodic] = ofType("lakehouse:FlinkJarJob").filter((j) => String(j.inputs.name).endsWith("periodic-savepoints"));
+        expect(periodic.inputs.programArgs).toEqual(
+            expect.arrayContaining(["--rest-url=https://flink.corp:8443", `--rest-ca-cert-base64=${Buffer.from(CA).toString("base64")}`]),
+        );
+        expect(periodicSavepointsProgramArgs(parseConfigValues({ pipeline: values.pipeline }), "http://jm:8081").join(" ")).not.toContain("--rest-ca-cert");
+    });
+
+    it("checks both endpoints with the CA before anything is created, and says it in the outputs", () => {
+        const checks = externalServiceChecks(config, {}).filter((c) => c.service.startsWith("flink"));
+        const access = { caCert: CA, caCertKey: "lakehouse:external.flink.caCert" };
+        expect(checks).toEqual([
+            { service: "flink", kind: "http", url: "https://flink.corp:8443/overview", access },
+            { service: "flink-sql-gateway", kind: "http", url: "https://flink-gateway.corp:8443/v1/info", access },
+        ]);
+        expect(connectionSecurity(config, false)).toEqual({ kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" }, flink: { caCert: CA } });
+        const { outputs, problems } = parseStackOutputs({
+            connectionSecurity: { kafka: { protocol: "PLAINTEXT" }, postgres: { sslmode: "disable" }, flink: { caCert: CA } },
+        });
+        expect(problems).toEqual([]);
+        expect(outputs.connectionSecurity?.flink).toEqual({ caCert: CA });
+    });
+
+    it("refuses a CA when neither URL is https, and the resources refuse one that is not PEM", () => {
+        expectProblemAt(
+            { ...values, external: { flink: { restUrl: "http://flink.corp:8081", sqlGatewayUrl: "http://flink.corp:8083", caCert: CA } } },
+            "lakehouse:external.flink.caCert",
+            /plain http/,
+            {},
+        );
+        expect(
+            checkFlinkJobInputs({ restUrl: "https://f:8443", gatewayUrl: "https://f:8444", flinkCaCert: "ca.pem" }).filter((f) => f.property === "flinkCaCert"),
+        ).toEqual([{ property: "flinkCaCert", reason: expect.stringMatching(/must be PEM text/) }]);
+        expect(checkFlinkJarJobInputs({ restUrl: "http://f:8081", flinkCaCert: CA }).filter((f) => f.property === "flinkCaCert")).toEqual([
+            { property: "flinkCaCert", reason: expect.stringMatching(/plain http/) },
+        ]);
+    });
+
+    it("a new CA is an update of the job that leaves it running", () => {
+        const job = { gatewayUrl: flink.sqlGatewayUrl, restUrl: flink.restUrl, name: "j", statements: ["INSERT INTO t SELECT 1"] };
+        const diff = diffFlinkJob({ ...job, flinkCaCert: CA }, { ...job, flinkCaCert: `${CA}\n` });
+        expect(diff.changedKeys).toEqual(["flinkCaCert"]);
+        expect(needsResubmit(diff.changedKeys)).toBe(false);
+        expect(diffFlinkJarJob({ restUrl: flink.restUrl, name: "m" }, { restUrl: flink.restUrl, name: "m", flinkCaCert: CA }).changedKeys).toEqual([
+            "flinkCaCert",
+        ]);
     });
 });

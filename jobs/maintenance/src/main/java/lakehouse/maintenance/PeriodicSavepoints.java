@@ -40,7 +40,12 @@ public final class PeriodicSavepoints extends RichMapFunction<Long, Integer> imp
     private transient List<String> history;
 
     public PeriodicSavepoints(String restUrl, List<String> jobNames, int kept, long timeoutMs) {
-        this.rest = new FlinkRestClient(restUrl);
+        this(restUrl, null, jobNames, kept, timeoutMs);
+    }
+
+    /** With {@code restCaCertPem}: the CA of the REST API's https certificate (null: the JVM's trust store). */
+    public PeriodicSavepoints(String restUrl, String restCaCertPem, List<String> jobNames, int kept, long timeoutMs) {
+        this.rest = new FlinkRestClient(restUrl, restCaCertPem);
         this.jobNames = new ArrayList<>(jobNames);
         this.kept = kept;
         this.timeoutMs = timeoutMs;

@@ -1,5 +1,7 @@
 package lakehouse.maintenance;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -15,6 +17,8 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  * <ul>
  *   <li>{@code --job-name}: the Flink job name (how the resource finds the job).
  *   <li>{@code --rest-url}: the JobManager's REST API as the TaskManagers reach it.
+ *   <li>{@code --rest-ca-cert-base64} (optional): base64 of the PEM of the CA that signed its https
+ *       certificate; the job's client then trusts exactly it.
  *   <li>{@code --job=<name>}, repeated: the jobs to take savepoints of.
  *   <li>{@code --interval-seconds}, {@code --kept}, {@code --timeout-seconds}, {@code --checkpoint-interval-seconds}.
  * </ul>
@@ -26,6 +30,8 @@ public final class PeriodicSavepointsJob {
         Map<String, List<String>> args = TableMaintenanceJob.parse(argv);
         String jobName = TableMaintenanceJob.required(args, "job-name");
         String restUrl = TableMaintenanceJob.required(args, "rest-url");
+        List<String> caArg = args.getOrDefault("rest-ca-cert-base64", List.of());
+        String restCaCertPem = caArg.isEmpty() ? null : new String(Base64.getDecoder().decode(caArg.get(0).trim()), StandardCharsets.US_ASCII);
         List<String> jobs = args.getOrDefault("job", List.of());
         if (jobs.isEmpty()) throw new IllegalArgumentException("at least one --job=<Flink job name> is required");
         long intervalMs = TableMaintenanceJob.longValue(args, "interval-seconds", 3600) * 1000;
@@ -38,7 +44,7 @@ public final class PeriodicSavepointsJob {
         env.addSource(new Ticks(intervalMs), "savepoint-ticks")
                 .uid("savepoint-ticks")
                 .setParallelism(1)
-                .map(new PeriodicSavepoints(restUrl, jobs, kept, timeoutMs))
+                .map(new PeriodicSavepoints(restUrl, restCaCertPem, jobs, kept, timeoutMs))
                 .name("periodic-savepoints")
                 .uid("periodic-savepoints")
                 .setParallelism(1)
