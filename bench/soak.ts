@@ -4,7 +4,8 @@
  * BENCH_MAINTENANCE: every task each minute, a 5-minute time-travel window). Every `--sample-seconds`
  * it reads both Iceberg tables' data files, delete files and snapshots from their metadata files (what
  * `npm run health` reads); at the start and the end it times a full-table batch query of the upsert
- * mirror through the SQL Gateway. Each run ends with the exactness check (the changelog holds every
+ * mirror through the SQL Gateway (at the end also on a copy of the same rows compacted, then on the
+ * mirror again, each with the mirror's files then). Each run ends with the exactness check (the changelog holds every
  * change written, the mirror equals PostgreSQL). Reports the counts over time and, per run, the query
  * time end / start; then the with/without ratios.
  *
@@ -92,6 +93,15 @@ export interface SoakRun {
      * delete files' share, apart from the table's growth. Absent when the end query did not finish.
      */
     queryCompactedSeconds?: number;
+    /** The mirror's files when the end query started. */
+    endShape?: TableShape;
+    /**
+     * The same query of the mirror again, after the compacted copy's (a minute or more later, nothing
+     * written meanwhile), with the mirror's files then: beside `queryEndSeconds` it tells the table's shape
+     * (the same files, the same time) from what else ran at the end (maintenance still compacting).
+     */
+    queryEndAgainSeconds?: number;
+    againShape?: TableShape;
     verified?: Totals;
     verifyError?: string;
 }
@@ -135,6 +145,8 @@ export function summaryTable(runs: readonly SoakRun[]): string {
             "end / start",
             "same rows compacted s",
             "end / compacted",
+            "end again s",
+            "again / compacted",
             "exact",
         ],
         runs.map((r) => {
@@ -151,6 +163,10 @@ export function summaryTable(runs: readonly SoakRun[]): string {
                 `${r.queryEndFinished === false ? "> " : ""}${(r.queryEndSeconds / r.queryStartSeconds).toFixed(2)}`,
                 r.queryCompactedSeconds === undefined ? "-" : r.queryCompactedSeconds.toFixed(2),
                 r.queryCompactedSeconds === undefined ? "-" : (r.queryEndSeconds / r.queryCompactedSeconds).toFixed(2),
+                r.queryEndAgainSeconds === undefined ? "-" : r.queryEndAgainSeconds.toFixed(2),
+                r.queryEndAgainSeconds === undefined || r.queryCompactedSeconds === undefined
+                    ? "-"
+                    : (r.queryEndAgainSeconds / r.queryCompactedSeconds).toFixed(2),
                 r.verified ? "yes" : `NO: ${r.verifyError ?? "not checked"}`,
             ];
         }),
@@ -247,12 +263,19 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
                 if (Date.now() > deadline) throw new Error(`the changelog did not reach ${session.expected} changes within 600 s of the last write`);
                 await new Promise((resolve) => setTimeout(resolve, 1000));
             }
+            const endShape = await shapeOf(mirror);
             const end = await timeFullScan(session);
             const queryEndSeconds = end.seconds;
-            log(`full scan of the mirror at the end ${end.finished ? `${queryEndSeconds.toFixed(2)} s` : `did not finish within ${queryEndSeconds} s`}`);
+            log(
+                `full scan of the mirror at the end ${end.finished ? `${queryEndSeconds.toFixed(2)} s` : `did not finish within ${queryEndSeconds} s`} (${endShape.dataFiles} data, ${endShape.deleteFiles} delete files)`,
+            );
             const queryCompactedSeconds = end.finished ? await timeCompactedCopy(session) : undefined;
             if (queryCompactedSeconds !== undefined)
                 log(`the same query on the same rows compacted (a copy written at once) ${queryCompactedSeconds.toFixed(2)} s`);
+            const againShape = end.finished ? await shapeOf(mirror) : undefined;
+            const again = end.finished ? await timeFullScan(session) : undefined;
+            if (again?.finished && againShape)
+                log(`the mirror again, after the copy ${again.seconds.toFixed(2)} s (${againShape.dataFiles} data, ${againShape.deleteFiles} delete files)`);
             // The exactness check reads the whole mirror too: not tried where a full scan could not finish.
             const verification = await verifyRun(
                 session,
@@ -272,6 +295,8 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
                 queryEndSeconds,
                 queryEndFinished: end.finished,
                 ...(queryCompactedSeconds !== undefined ? { queryCompactedSeconds } : {}),
+                endShape,
+                ...(again?.finished && againShape ? { queryEndAgainSeconds: again.seconds, againShape } : {}),
                 ...verification,
             };
         } finally {
