@@ -68,9 +68,12 @@ export class Session {
         await this.lag.refreshGroups();
     }
 
-    /** Writes `n` changes and waits until the changelog holds them all (so the next run starts from a quiet pipeline). */
-    async warmUp(n = 5, timeoutMs = 240_000): Promise<number> {
-        const r = await this.writer.write({ changes: n, rate: 0, batch: 1 });
+    /**
+     * Writes `n` changes as fast as the connection allows, `batch` per transaction, and waits until the
+     * changelog holds them all (so the next run starts from a quiet pipeline).
+     */
+    async warmUp(n = 5, timeoutMs = 240_000, batch = 1): Promise<number> {
+        const r = await this.writer.write({ changes: n, rate: 0, batch });
         this.count(r.ops);
         const ms = await waitFor(
             `the warm-up's ${n} changes in ${this.changes.key} (${this.expected} rows in all)`,

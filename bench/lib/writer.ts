@@ -55,19 +55,39 @@ export class OpPlanner {
         this.state = x >>> 0;
         return this.state / 2 ** 32;
     }
-    /** 50% INSERT, 30% UPDATE, 20% DELETE of an existing row (INSERT when fewer than 10 rows are live). */
+    /** The live rows the steady mix keeps the table at (undefined: the growing mix). */
+    private steadyRows: number | undefined;
+    /**
+     * From now on, the steady mix: INSERT until `rows` rows are live, then 50% UPDATE, 25% INSERT and
+     * 25% DELETE, so the table stays about that size (a random walk of the INSERT/DELETE balance: about
+     * 700 rows either way, one standard deviation, over a million changes) rather than growing with every change written.
+     */
+    steady(rows: number): void {
+        if (!Number.isInteger(rows) || rows < 1) throw new Error(`a steady table needs a whole number of rows above 0, got ${rows}`);
+        this.steadyRows = rows;
+    }
+    /** How many rows this planner's changes have left live. */
+    get liveRows(): number {
+        return this.live.length;
+    }
+    /**
+     * The growing mix: 50% INSERT, 30% UPDATE, 20% DELETE of an existing row (INSERT when fewer than 10
+     * rows are live); or the steady mix (see {@link steady}).
+     */
     next(): { op: Op; id: number; age: number; city: string } {
         const r = this.rand();
         const age = 18 + Math.floor(this.rand() * 70);
         const city = CITIES[Math.floor(this.rand() * CITIES.length)];
-        if (this.live.length < 10 || r < 0.5) {
+        const insertBelow = this.steadyRows === undefined ? 0.5 : this.live.length < this.steadyRows ? 1 : 0.25;
+        const updateBelow = this.steadyRows === undefined ? 0.8 : 0.75;
+        if (this.live.length < 10 || r < insertBelow) {
             const id = this.nextId++;
             this.live.push(id);
             return { op: "INSERT", id, age, city };
         }
         const k = Math.floor(this.rand() * this.live.length);
         const id = this.live[k];
-        if (r < 0.8) return { op: "UPDATE", id, age, city };
+        if (r < updateBelow) return { op: "UPDATE", id, age, city };
         this.live[k] = this.live[this.live.length - 1];
         this.live.pop();
         return { op: "DELETE", id, age, city };
@@ -111,6 +131,8 @@ export async function pgClient(p: BenchEndpoints["postgres"] = harnessBenchEndpo
 /** What a bench writes through: one connection (ChangeWriter) or several (WriterPool). */
 export interface Writer {
     write(o: WriteOptions): Promise<WriteResult>;
+    /** From now on, the steady mix (OpPlanner.steady) over `rows` rows in all, split between the connections. */
+    steady(rows: number): void;
     query(sql: string): Promise<any[]>;
     close(): Promise<void>;
 }
@@ -140,6 +162,10 @@ export class ChangeWriter implements Writer {
 
     async query(sql: string): Promise<any[]> {
         return (await this.client.query(sql)).rows;
+    }
+
+    steady(rows: number): void {
+        this.planner.steady(rows);
     }
 
     async write(o: WriteOptions): Promise<WriteResult> {
@@ -254,6 +280,12 @@ export class WriterPool implements Writer {
 
     query(sql: string): Promise<any[]> {
         return this.writers[0].query(sql);
+    }
+
+    steady(rows: number): void {
+        const shares = splitEvenly(rows, this.writers.length);
+        if (shares.some((n) => n < 1)) throw new Error(`a steady table of ${rows} rows cannot be split between ${this.writers.length} writers`);
+        this.writers.forEach((w, i) => w.steady(shares[i]));
     }
 
     async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * with/without summary, from synthetic runs.
  */
 import { BENCH_MAINTENANCE, benchMaintenance } from "../../../bench/lib/stack";
-import { SOAK_USAGE, SoakRun, parseSoakArgs, peak, samplesTable, summaryTable } from "../../../bench/soak";
+import { SOAK_USAGE, SoakRun, exactCell, parseSoakArgs, peak, samplesTable, soakFailed, summaryTable } from "../../../bench/soak";
 
 const run = (maintenance: boolean, mirrorData: number[], queryEnd: number): SoakRun => ({
     maintenance,
@@ -30,9 +30,14 @@ describe("npm run bench:soak", () => {
             rate: 1000,
             "checkpoint-ms": 1000,
             "sample-seconds": 60,
+            rows: 500_000,
             runs: ["without", "with"],
             json: false,
         });
+        // --rows 0: the growing mix from an empty table, as the soaks before the steady table.
+        expect(parseSoakArgs(["--rows", "0"]).rows).toBe(0);
+        expect(() => parseSoakArgs(["--rows", "1.5"])).toThrow(/--rows must be an integer >= 0, got "1\.5"/);
+        expect(() => parseSoakArgs(["--rows=-1"])).toThrow(/--rows must be an integer >= 0, got "-1"/);
         expect(parseSoakArgs(["--minutes", "5", "--runs", "with", "--sample-seconds=30"])).toMatchObject({ minutes: 5, runs: ["with"], "sample-seconds": 30 });
         expect(() => parseSoakArgs(["--runs", "maybe"])).toThrow(/--runs: unknown value\(s\) maybe/);
         expect(() => parseSoakArgs(["--minutes", "1", "--sample-seconds", "90"])).toThrow(/--sample-seconds must be at most the run's length/);
@@ -67,7 +72,7 @@ describe("npm run bench:soak", () => {
         expect(peak(without.samples, "mirror", "dataFiles")).toBe(180);
         expect(peak(withMaintenance.samples, "mirror", "snapshots")).toBe(300);
         const samples = samplesTable(without).split("\n");
-        expect(samples[0]).toMatch(/^\s*at\s+written\s+mirror data\s+mirror deletes\s+mirror snapshots\s+changelog data\s+changelog snapshots/);
+        expect(samples[0]).toMatch(/^\s*at\s+written\s+mirror data\s+mirror deletes\s+mirror snapshots\s+changelog data\s+changelog snapshots\s+query s$/);
         expect(samples).toHaveLength(2 + 3);
         expect(samples[4]).toMatch(/^\s*3\.0 min\s+180000\s+180\s+180\s+180\s+180\s+180/);
         const summary = summaryTable([without, withMaintenance]).split("\n");
@@ -83,9 +88,38 @@ describe("npm run bench:soak", () => {
         expect(again).toMatch(/\s+3\.60\s+1\.80\s+3\.00\s+1\.20\s+3\.30\s+1\.10\s+yes$/);
     });
 
-    test("an end query that did not finish within its bound is reported as a lower bound, and the run as not checked", () => {
-        const unread: SoakRun = { ...run(false, [900, 1800], 600), queryEndFinished: false, verifyError: "the mirror could not be read within 600 s" };
+    test("a scan timed while the stream ran is shown on its reading; one that did not finish as a lower bound", () => {
+        const r = run(false, [60, 120, 180], 6);
+        r.samples[1] = { ...r.samples[1], querySeconds: 2.5, queryFinished: true };
+        r.samples[2] = { ...r.samples[2], querySeconds: 600, queryFinished: false };
+        const rows = samplesTable(r).split("\n");
+        expect(rows[2]).toMatch(/\s+60\s+60$/);
+        expect(rows[3]).toMatch(/\s+120\s+2\.50$/);
+        expect(rows[4]).toMatch(/\s+180\s+> 600\.00$/);
+        expect(parseSoakArgs([])["query-minutes"]).toBe(5);
+        expect(parseSoakArgs(["--query-minutes", "0"])["query-minutes"]).toBe(0);
+    });
+
+    test("an end query that did not finish is a lower bound; the changelog is still checked, and only a run with maintenance fails for it", () => {
+        const changelogOnly = { changelogRows: 1_800_000, expected: 1_800_000, byOperation: { INSERT: 450_000, UPDATE: 900_000, DELETE: 450_000 } };
+        const unread: SoakRun = {
+            ...run(false, [900, 1800], 600),
+            queryEndFinished: false,
+            verifyError: undefined,
+            verified: changelogOnly,
+            mirrorUnchecked: "the mirror could not be read within 600 s",
+        };
         const row = summaryTable([unread]).split("\n")[2];
-        expect(row).toMatch(/\s+2\.00\s+> 600\.00\s+> 300\.00\s+-\s+-\s+-\s+-\s+NO: the mirror could not be read within 600 s$/);
+        expect(row).toMatch(/\s+2\.00\s+> 600\.00\s+> 300\.00\s+-\s+-\s+-\s+-\s+changelog yes; mirror not checked: the mirror could not be read within 600 s$/);
+        expect(exactCell(unread)).toBe("changelog yes; mirror not checked: the mirror could not be read within 600 s");
+        // Without maintenance an unreadable mirror is the finding; with it, a failure.
+        const withMaintenance = run(true, [40, 3], 1.9);
+        expect(soakFailed([unread, withMaintenance])).toBe(false);
+        expect(soakFailed([unread, { ...withMaintenance, queryEndFinished: false, mirrorUnchecked: "the mirror could not be read within 600 s" }])).toBe(true);
+        // A changelog that does not match fails either run.
+        expect(soakFailed([{ ...unread, verified: undefined, verifyError: "INSERT: 1 changelog rows, 2 written" }])).toBe(true);
+        expect(exactCell({ ...unread, verified: undefined, verifyError: "INSERT: 1 changelog rows, 2 written" })).toBe(
+            "NO: INSERT: 1 changelog rows, 2 written",
+        );
     });
 });

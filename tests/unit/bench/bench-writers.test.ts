@@ -40,6 +40,39 @@ test("writers never touch each other's rows: each planner's ids start WRITER_ID_
     expect([...second].filter((id) => first.has(id))).toEqual([]);
 });
 
+test("the steady mix loads the table to its size, then keeps it there: half UPDATE, a quarter each INSERT and DELETE", () => {
+    const planner = new OpPlanner(1_000_000, 7);
+    planner.steady(1000);
+    const load = planner.batch(1000);
+    expect(load.every((c) => c.op === "INSERT")).toBe(true);
+    expect(planner.liveRows).toBe(1000);
+    const counts = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+    let lowest = Infinity;
+    let highest = 0;
+    for (let i = 0; i < 100_000; i++) {
+        counts[planner.next().op]++;
+        lowest = Math.min(lowest, planner.liveRows);
+        highest = Math.max(highest, planner.liveRows);
+    }
+    expect(counts.UPDATE / 100_000).toBeCloseTo(0.5, 1);
+    expect(counts.INSERT / 100_000).toBeCloseTo(0.25, 1);
+    expect(counts.DELETE / 100_000).toBeCloseTo(0.25, 1);
+    // A random walk around the size: INSERTs and DELETEs balance, so the table neither grows nor drains.
+    expect(planner.liveRows).toBe(1000 + counts.INSERT - counts.DELETE);
+    expect(lowest).toBeGreaterThan(500);
+    expect(highest).toBeLessThan(1500);
+    expect(() => planner.steady(0)).toThrow(/a steady table needs a whole number of rows above 0, got 0/);
+});
+
+test("the growing mix, without steady: half INSERT, so the table grows with the changes written", () => {
+    const planner = new OpPlanner(1_000_000, 7);
+    const counts = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+    for (let i = 0; i < 10_000; i++) counts[planner.next().op]++;
+    expect(counts.INSERT / 10_000).toBeCloseTo(0.5, 1);
+    expect(counts.UPDATE / 10_000).toBeCloseTo(0.3, 1);
+    expect(planner.liveRows).toBe(counts.INSERT - counts.DELETE);
+});
+
 test("the mirror's checksum is one query in both dialects, summed as BIGINT, each column named", () => {
     expect(mirrorChecksumSql("lake.ns.demographics", "CHAR_LENGTH")).toBe(
         "SELECT COUNT(*) AS row_count, COALESCE(SUM(CAST(MOD(id, 1000) * age AS BIGINT)), 0) AS age_sum, " +
