@@ -37,6 +37,13 @@ export interface FlinkArgs {
      * runs the table maintenance job (`lakehouse:maintenance.enabled`), which the program submits that way.
      */
     jarSubmission?: boolean;
+    /**
+     * CA certificates (PEM) every Flink JVM trusts beside its own: the company CAs of an external Nessie
+     * or S3 store (`lakehouse:external.nessie.caCert`, `external.minio.caCert`), which the jobs' Iceberg
+     * catalog, their S3FileIO and the checkpoints reach. The image's entrypoint makes a trust store of
+     * them at start (`EXTRA_CA_CERTS`). Default none.
+     */
+    extraCaCerts?: string;
 }
 
 /**
@@ -186,6 +193,8 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
         AWS_REGION: args.awsRegion,
         ...(typeof args.s3AccessKey === "string" ? { AWS_ACCESS_KEY_ID: args.s3AccessKey } : {}),
         FLINK_PROPERTIES: flinkProperties(args),
+        // Only when set: an env entry every stack had would restart every Flink process at upgrade.
+        ...(args.extraCaCerts ? { EXTRA_CA_CERTS: args.extraCaCerts } : {}),
     };
     const s3Uris = [args.flink.checkpointsUri, args.flink.savepointsUri, ...(args.highAvailability ? [args.highAvailability.storageDir] : [])];
     if (s3Uris.some((u) => /^s3a?:\/\//.test(u))) {

@@ -787,7 +787,14 @@ export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: Objec
         resources: cfg.resources.flink,
         platform,
         ...(cfg.maintenance.enabled || periodicSavepointsEnabled(cfg) ? { jarSubmission: true } : {}),
+        ...flinkExtraCaCerts(cfg),
     };
+}
+
+/** The CAs of an external Nessie and S3 store, each once, for the Flink JVMs the program runs (none when neither gives one). */
+export function flinkExtraCaCerts(cfg: LakehouseConfig): { extraCaCerts?: string } {
+    const cas = [...new Set([cfg.external.nessie?.caCert, cfg.external.minio?.caCert].filter((c): c is string => c !== undefined).map((c) => c.trim()))];
+    return cas.length ? { extraCaCerts: `${cas.join("\n")}\n` } : {};
 }
 
 /** Dremio (when `dremio.enabled`), started after Nessie and the object storage. */

@@ -90,24 +90,24 @@ export function parseExternal(r: Reader, values: Record<string, string>): Extern
 /**
  * A CA given for an external Nessie or S3 store is trusted by the program's own clients and must be by
  * the JVMs that reach them too: the Flink cluster (the jobs' Iceberg catalog and S3FileIO, its
- * checkpoints) and Dremio (its Nessie source and the tables' files).
- * The program does not yet put a CA into a Flink or Dremio it runs, so both must be existing services
- * there, whose operators install the CA (docs/security.md).
+ * checkpoints) and Dremio (its Nessie source and the tables' files). The program puts the CA into a
+ * Flink it runs (the image's `EXTRA_CA_CERTS`, components/flink.ts); an existing Flink's operator
+ * installs it (docs/security.md). It does not put one into a Dremio it runs: with such a CA, Dremio
+ * must be an existing service whose operator installs it, or off.
  */
 export function checkExternalTrust(r: Reader, external: ExternalServices, dremioEnabled: boolean): void {
     for (const service of ["nessie", "minio"] as const) checkJvmTrust(r, service, external, dremioEnabled);
 }
 
 function checkJvmTrust(r: Reader, service: "nessie" | "minio", external: ExternalServices, dremioEnabled: boolean): void {
-    if (external[service]?.caCert === undefined) return;
-    const runByProgram = [...(external.flink ? [] : ["flink"]), ...(dremioEnabled && !external.dremio ? ["dremio"] : [])];
-    if (runByProgram.length)
-        r.problem(
-            `external.${service}.caCert`,
-            "(a certificate)",
-            `usable only when the JVMs that reach Nessie trust the CA, and the program does not yet install a CA into the ${runByProgram.join(" and ")} it runs: ` +
-                `set ${runByProgram.map((s) => `external.${s}`).join(" and ")} to services whose JVM trusts it (docs/security.md)${runByProgram.includes("dremio") ? ", or dremio.enabled: false" : ""}, or give Nessie a certificate from a CA the JVM trusts by default and remove caCert`,
-        );
+    if (external[service]?.caCert === undefined || !dremioEnabled || external.dremio) return;
+    const what = service === "nessie" ? "Nessie" : "the S3 store";
+    r.problem(
+        `external.${service}.caCert`,
+        "(a certificate)",
+        `usable only when the JVMs that reach ${what} trust the CA, and the program does not install a CA into the Dremio it runs: ` +
+            `set external.dremio to a Dremio whose JVM trusts it (docs/security.md), or dremio.enabled: false, or give ${what} a certificate from a CA the JVM trusts by default and remove caCert`,
+    );
 }
 
 /**

@@ -6,6 +6,9 @@
  * SASL_SSL on 127.0.0.1:19092 (SCRAM-SHA-512 users made at format time, the harness's CA of
  * ../lib/tls.ts, client certificates accepted when given), controller on 19093: what a managed Kafka
  * looks like to its clients. Started by the tests that need it (`npm run harness -- up kafka-tls`).
+ * When this host runs a Docker engine, a second SASL_SSL listener (`CONTAINERS`, on 19094) is
+ * advertised at the engine's bridge address, so a Docker stack's containers (Connect, Flink) can use
+ * kafka-tls as their external Kafka (tests/integration/docker/secured-kafka-stack.test.ts).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -18,7 +21,7 @@ import { javaBin, jvmFlags, log4jConsoleProperties, propertiesText } from "../li
 import { runCheckedAsync } from "../lib/process";
 import { loadVersions } from "../lib/context";
 import { withTimeout } from "../lib/wait";
-import { certificateFiles, ensureCertificates } from "../lib/tls";
+import { certificateFiles, containerHostAddress, ensureCertificates } from "../lib/tls";
 
 function cfg(ctx: HarnessContext) {
     const v = ctx.versions.kafka;
@@ -148,6 +151,8 @@ function tlsCfg(ctx: HarnessContext) {
     return {
         brokerPort: t.brokerPort as number,
         controllerPort: t.controllerPort as number,
+        /** The port of the listener for containers, advertised at the Docker bridge's address. */
+        containerPort: t.containerPort as number,
         mechanism: t.mechanism as string,
         /** The user the broker itself logs in as on its own listener (inter-broker traffic). */
         broker: t.broker as { username: string; password: string },
@@ -168,20 +173,31 @@ export function scramJaas(username: string, password: string): string {
  * PLAINTEXT on loopback (a KRaft controller's own traffic, KAFKA-15513). Client certificates are
  * accepted when given (`ssl.client.auth=requested`), so mutual TLS can be tested on the same listener.
  */
-export function tlsServerProperties(ctx: HarnessContext): Record<string, string | number> {
+export function tlsServerProperties(ctx: HarnessContext, bridgeAddress: string | undefined): Record<string, string | number> {
     const t = tlsCfg(ctx);
     const certs = certificateFiles(ctx.runDir);
     const plain = serverProperties(ctx);
+    const jaas = scramJaas(t.broker.username, t.broker.password);
+    // The listener for containers: bound on every address (the bridge's may come and go with the engine), advertised at the bridge's.
+    const forContainers = bridgeAddress
+        ? {
+              listener: `,CONTAINERS://0.0.0.0:${t.containerPort}`,
+              advertised: `,CONTAINERS://${bridgeAddress}:${t.containerPort}`,
+              map: ",CONTAINERS:SASL_SSL",
+              props: { [`listener.name.containers.${t.mechanism.toLowerCase()}.sasl.jaas.config`]: jaas },
+          }
+        : { listener: "", advertised: "", map: "", props: {} };
     return {
         ...plain,
         "controller.quorum.voters": `1@127.0.0.1:${t.controllerPort}`,
-        listeners: `SASL_SSL://127.0.0.1:${t.brokerPort},CONTROLLER://127.0.0.1:${t.controllerPort}`,
-        "advertised.listeners": `SASL_SSL://127.0.0.1:${t.brokerPort}`,
+        listeners: `SASL_SSL://127.0.0.1:${t.brokerPort}${forContainers.listener},CONTROLLER://127.0.0.1:${t.controllerPort}`,
+        "advertised.listeners": `SASL_SSL://127.0.0.1:${t.brokerPort}${forContainers.advertised}`,
         "inter.broker.listener.name": "SASL_SSL",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+        "listener.security.protocol.map": `CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL${forContainers.map}`,
         "sasl.enabled.mechanisms": t.mechanism,
         "sasl.mechanism.inter.broker.protocol": t.mechanism,
-        [`listener.name.sasl_ssl.${t.mechanism.toLowerCase()}.sasl.jaas.config`]: scramJaas(t.broker.username, t.broker.password),
+        [`listener.name.sasl_ssl.${t.mechanism.toLowerCase()}.sasl.jaas.config`]: jaas,
+        ...forContainers.props,
         "ssl.keystore.type": "PEM",
         "ssl.keystore.location": certs.serverKeyAndCert,
         "ssl.truststore.type": "PEM",
@@ -255,7 +271,11 @@ const kafka: ServiceDefinition = {
 
 const kafkaTls: ServiceDefinition = {
     name: "kafka-tls",
-    ports: { broker: loadVersions().kafka.tls.brokerPort, controller: loadVersions().kafka.tls.controllerPort },
+    ports: {
+        broker: loadVersions().kafka.tls.brokerPort,
+        controller: loadVersions().kafka.tls.controllerPort,
+        containers: loadVersions().kafka.tls.containerPort,
+    },
     dependsOn: [],
     onDemand: true,
     startTimeoutMs: 180000,
@@ -266,7 +286,7 @@ const kafkaTls: ServiceDefinition = {
         ensureCertificates(ctx);
         const t = tlsCfg(ctx);
         const users = [t.broker, t.client].map((u) => `${t.mechanism}=[name=${u.username},password=${u.password}]`);
-        await prepareNode(ctx, "kafka-tls", tlsServerProperties(ctx), users);
+        await prepareNode(ctx, "kafka-tls", tlsServerProperties(ctx, containerHostAddress()), users);
     },
 
     start: (ctx) => nodeCommand(ctx, "kafka-tls"),
@@ -279,8 +299,10 @@ const kafkaTls: ServiceDefinition = {
     endpoints(ctx) {
         const t = tlsCfg(ctx);
         const certs = certificateFiles(ctx.runDir);
+        const bridge = containerHostAddress();
         return {
             bootstrapServers: `127.0.0.1:${t.brokerPort}`,
+            ...(bridge ? { containerBootstrapServers: `${bridge}:${t.containerPort}` } : {}),
             securityProtocol: "SASL_SSL",
             saslMechanism: t.mechanism,
             username: t.client.username,

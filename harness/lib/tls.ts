@@ -6,6 +6,7 @@
  * key stores and PostgreSQL read), readable by their owner only. Test infrastructure: the product never
  * makes certificates, it is given them.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { HarnessContext } from "./types";
@@ -16,7 +17,10 @@ export interface HarnessCertificates {
     dir: string;
     /** The CA's certificate: what a client trusts. */
     caCert: string;
-    /** The server certificate (CN 127.0.0.1, SANs IP 127.0.0.1 and DNS localhost), signed by the CA. */
+    /**
+     * The server certificate (CN 127.0.0.1, SANs IP 127.0.0.1, DNS localhost and, when this host has a
+     * Docker bridge, its address: see {@link serverAltNames}), signed by the CA.
+     */
     serverCert: string;
     serverKey: string;
     /** The server key and certificate in one file (Kafka's `ssl.keystore.type=PEM` location). */
@@ -43,6 +47,56 @@ export function certificateFiles(runDir: string): HarnessCertificates {
 /** The files' days of validity: long enough for a run directory that is kept for months. */
 const DAYS = 3650;
 
+let bridgeGateway: { address: string | undefined } | undefined;
+
+/**
+ * This host's address as containers see it: the gateway of the Docker engine's default network
+ * (`bridge`, 172.17.0.1 by default), asked of the engine (`docker network inspect bridge`, bounded to
+ * 10 s) once per process. A container on any of the engine's networks reaches the host there (the
+ * engine isolates networks from each other, not from the host). Undefined when no engine answers.
+ * (Not from the interface list: Node leaves out an interface that is down, as `docker0` is while no
+ * container uses it.)
+ */
+export function containerHostAddress(): string | undefined {
+    if (!bridgeGateway) {
+        let address: string | undefined;
+        try {
+            const out = execFileSync("docker", ["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"], {
+                encoding: "utf8",
+                timeout: 10_000,
+                stdio: ["ignore", "pipe", "ignore"],
+            });
+            address = bridgeGatewayOf(out);
+        } catch {
+            address = undefined;
+        }
+        bridgeGateway = { address };
+    }
+    return bridgeGateway.address;
+}
+
+/** The IPv4 gateway in `docker network inspect`'s gateways (space-separated; an IPv6 one may be there too). */
+export function bridgeGatewayOf(gateways: string): string | undefined {
+    return gateways
+        .trim()
+        .split(/\s+/)
+        .find((g) => /^\d{1,3}(\.\d{1,3}){3}$/.test(g));
+}
+
+/**
+ * The server certificate's subject alternative names: 127.0.0.1 and localhost, and the Docker bridge's
+ * address when there is one, so a container (a Docker stack's Connect worker or Flink job) can verify
+ * a harness service it reaches there (kafka-tls's container listener).
+ */
+export function serverAltNames(bridgeAddress: string | undefined): string {
+    return ["IP:127.0.0.1", "DNS:localhost", ...(bridgeAddress ? [`IP:${bridgeAddress}`] : [])].join(",");
+}
+
+/** The server certificate's extensions file (kept beside it as `server.ext`: what tells a stale certificate). */
+function serverExtensions(): string {
+    return `subjectAltName=${serverAltNames(containerHostAddress())}\nextendedKeyUsage=serverAuth,clientAuth\n`;
+}
+
 /**
  * Makes the CA and its certificates in `<runDir>/tls` unless every file is already there. Built in a
  * scratch directory and renamed into place, so a run interrupted half-way leaves nothing half-made.
@@ -50,7 +104,14 @@ const DAYS = 3650;
 export function ensureCertificates(ctx: HarnessContext): HarnessCertificates {
     const files = certificateFiles(ctx.runDir);
     const wanted = [files.caCert, files.serverCert, files.serverKey, files.serverKeyAndCert, files.clientCert, files.clientKey];
-    if (wanted.every((f) => fs.existsSync(f))) return files;
+    if (wanted.every((f) => fs.existsSync(f))) {
+        const ext = path.join(files.dir, "server.ext");
+        if (fs.existsSync(ext) && fs.readFileSync(ext, "utf8") === serverExtensions()) return files;
+        if (fs.existsSync(path.join(files.dir, "ca.key"))) {
+            resignServerCertificate(ctx, files);
+            return files;
+        }
+    }
     const scratch = `${files.dir}.tmp-${process.pid}`;
     fs.rmSync(scratch, { recursive: true, force: true });
     fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
@@ -76,34 +137,66 @@ export function ensureCertificates(ctx: HarnessContext): HarnessCertificates {
         "-addext",
         "keyUsage=critical,keyCertSign,cRLSign",
     ]);
-    const sign = (name: string, subject: string, extensions: string) => {
-        openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", at(`${name}.key`), "-out", at(`${name}.csr`), "-subj", subject]);
-        fs.writeFileSync(at(`${name}.ext`), extensions);
-        openssl([
-            "x509",
-            "-req",
-            "-in",
-            at(`${name}.csr`),
-            "-CA",
-            at("ca.pem"),
-            "-CAkey",
-            at("ca.key"),
-            "-CAcreateserial",
-            "-out",
-            at(`${name}.pem`),
-            "-days",
-            String(DAYS),
-            "-extfile",
-            at(`${name}.ext`),
-        ]);
-    };
-    sign("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
-    sign("client", "/CN=lakehouse", "extendedKeyUsage=clientAuth\n");
+    signWithCa(scratch, "server", "/CN=127.0.0.1", serverExtensions());
+    signWithCa(scratch, "client", "/CN=lakehouse", "extendedKeyUsage=clientAuth\n");
     fs.writeFileSync(at("server-key-and-cert.pem"), fs.readFileSync(at("server.key"), "utf8") + fs.readFileSync(at("server.pem"), "utf8"));
     for (const name of fs.readdirSync(scratch)) fs.chmodSync(at(name), name.endsWith(".key") || name.includes("key-and") ? 0o600 : 0o644);
     fs.rmSync(files.dir, { recursive: true, force: true });
     fs.renameSync(scratch, files.dir);
     return files;
+}
+
+/** Makes `<name>.key` and `<name>.pem` in `dir`, the certificate signed by `dir`'s CA (`ca.pem`, `ca.key`) with the extensions given. */
+function signWithCa(dir: string, name: string, subject: string, extensions: string): void {
+    const at = (file: string) => path.join(dir, file);
+    const openssl = (args: string[]) => runChecked("openssl", args, { cwd: dir, timeoutMs: 60_000 });
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", at(`${name}.key`), "-out", at(`${name}.csr`), "-subj", subject]);
+    fs.writeFileSync(at(`${name}.ext`), extensions);
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        at(`${name}.csr`),
+        "-CA",
+        at("ca.pem"),
+        "-CAkey",
+        at("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        at(`${name}.pem`),
+        "-days",
+        String(DAYS),
+        "-extfile",
+        at(`${name}.ext`),
+    ]);
+}
+
+/**
+ * A new server certificate from the same CA, when its names changed (a Docker engine started after the
+ * run directory's certificates were made): what trusts the CA goes on trusting the new one; a service
+ * that has already read the old one uses it until restarted (`npm run harness -- down <service>`, then `up`).
+ * Made beside the CA's files and renamed over the old ones.
+ */
+function resignServerCertificate(ctx: HarnessContext, files: HarnessCertificates): void {
+    ctx.log(`signing the harness's server certificate anew for ${serverAltNames(containerHostAddress())} in ${files.dir}`);
+    const scratch = `${files.dir}/server.tmp-${process.pid}`;
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
+    try {
+        for (const name of ["ca.pem", "ca.key"]) fs.copyFileSync(path.join(files.dir, name), path.join(scratch, name));
+        signWithCa(scratch, "server", "/CN=127.0.0.1", serverExtensions());
+        const at = (name: string) => path.join(scratch, name);
+        fs.writeFileSync(at("server-key-and-cert.pem"), fs.readFileSync(at("server.key"), "utf8") + fs.readFileSync(at("server.pem"), "utf8"), { mode: 0o600 });
+        fs.chmodSync(at("server.key"), 0o600);
+        fs.chmodSync(at("server.pem"), 0o644);
+        // The key before the certificate and the extensions last: an interrupted run is seen as stale again.
+        fs.renameSync(at("server.key"), files.serverKey);
+        fs.renameSync(at("server.pem"), files.serverCert);
+        fs.renameSync(at("server-key-and-cert.pem"), files.serverKeyAndCert);
+        fs.renameSync(at("server.ext"), path.join(files.dir, "server.ext"));
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
 }
 
 /** The password of the Java trust store below: not a secret (it guards integrity, and the store holds only public certificates). */

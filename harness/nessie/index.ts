@@ -6,7 +6,9 @@
  * `nessie-tls` (on demand, issue 19): the same server on 127.0.0.1:19443 serving HTTPS only (Quarkus
  * TLS with the harness's CA and server certificate; no plaintext port) and requiring a bearer token,
  * a JWT it verifies locally with the harness's public key (Nessie's authentication with Quarkus OIDC's
- * `public-key`: no OIDC server). Its RocksDB store is its own.
+ * `public-key`: no OIDC server). Its RocksDB store is its own. When this host runs a Docker engine it
+ * listens on every address, so a Docker stack's containers reach it at the Docker bridge's address
+ * (`containerUrl`; the server certificate names that address, ../lib/tls.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,7 +19,7 @@ import { ensureJava21, java21Bin, jvmFlags } from "../lib/java";
 import { loadVersions } from "../lib/context";
 import { httpGetJson } from "../lib/http";
 import { sendRequest } from "../../components/dynamic/toolkit/http";
-import { bearerToken, ensureCertificates, tokenPublicKeyBase64 } from "../lib/tls";
+import { bearerToken, containerHostAddress, ensureCertificates, tokenPublicKeyBase64 } from "../lib/tls";
 
 function cfg(ctx: HarnessContext) {
     const n = ctx.versions.nessie;
@@ -115,7 +117,8 @@ function nessieService(flavour: Flavour): ServiceDefinition {
                 args: [
                     ...jvmFlags(c.heap),
                     `-Djava.io.tmpdir=${d.tmp}`,
-                    "-Dquarkus.http.host=127.0.0.1",
+                    // nessie-tls on every address when there is a Docker engine, for a Docker stack's containers (its only port is HTTPS).
+                    `-Dquarkus.http.host=${flavour.tls && containerHostAddress() ? "0.0.0.0" : "127.0.0.1"}`,
                     // With TLS the plaintext port is disabled (insecure-requests); it still needs one of its own.
                     `-Dquarkus.http.port=${flavour.tls ? port - 1 : port}`,
                     ...(flavour.tls ? tlsFlags(ctx, port) : []),
@@ -150,8 +153,11 @@ function nessieService(flavour: Flavour): ServiceDefinition {
 
         endpoints(ctx) {
             const url = nessieUrl(ctx, flavour);
+            const bridge = flavour.tls ? containerHostAddress() : undefined;
             return {
                 url,
+                // Where a Docker stack's containers reach nessie-tls (the Docker bridge's address, in its certificate).
+                ...(bridge ? { containerUrl: `https://${bridge}:${ports(ctx, flavour).port}` } : {}),
                 apiV2: `${url}/api/v2`,
                 icebergRest: `${url}/iceberg`,
                 management: `http://127.0.0.1:${ports(ctx, flavour).managementPort}`,

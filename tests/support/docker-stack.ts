@@ -14,7 +14,7 @@ import { CATALOG_TEMPLATE, JOBS_DIR } from "../../components/jobs";
 import { IMAGE_SERVICES, projectImageOf } from "../../components/config/images";
 import { ImageName, projectImageRef } from "../../components/images";
 import { chooseCanaryTable, stackCatalogStatement } from "../../ops/canary";
-import { StackOutputs } from "../../ops/outputs";
+import { StackOutputs, parseStackOutputs } from "../../ops/outputs";
 import { createContext } from "../../harness/cli";
 import { buildImages } from "../../harness/images/build";
 import { REPO_DIR } from "../../harness/pulumi/cli";
@@ -24,6 +24,7 @@ import { createContainer, createNetwork, createVolume, engine } from "./docker-e
 import { MockNewResourceResult, ProgramRun, runWithMocks, unwrapSecrets } from "./mocks";
 import { stackConfig } from "./stack-config";
 import { IcebergSession } from "./iceberg-session";
+import { StackPipeline, stackPipeline } from "./stack-pipeline";
 
 const LETTERS_AND_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -91,7 +92,19 @@ export interface CreationLog {
  * and containers (containers waited healthy), RandomPasswords generated, dynamic resources by their
  * real providers; everything else left to the default mocks. A Docker type not handled here fails.
  */
-export function engineHook(created: CreationLog[], log: (line: string) => void = console.log) {
+export function engineHook(created: CreationLog[], log: (line: string) => void = console.log, onError: (err: unknown) => void = () => undefined) {
+    const hook = createOnEngine(created, log);
+    return async (args: pulumi.runtime.MockResourceArgs): Promise<MockNewResourceResult> => {
+        try {
+            return await hook(args);
+        } catch (err) {
+            onError(err);
+            throw err;
+        }
+    };
+}
+
+function createOnEngine(created: CreationLog[], log: (line: string) => void) {
     return async (args: pulumi.runtime.MockResourceArgs): Promise<MockNewResourceResult> => {
         const inputs = unwrapSecrets(args.inputs);
         const started = Date.now();
@@ -153,26 +166,24 @@ export function dockerStackConfig(o: DockerStackConfigOptions): Record<string, s
     };
 }
 
+/** The sizes of a test stack's containers beside the harness on one machine: smaller than the program's defaults. */
+export const TEST_STACK_RESOURCES: Record<string, { memoryMiB: number; cpus: number }> = {
+    postgres: { memoryMiB: 512, cpus: 1 },
+    kafka: { memoryMiB: 1024, cpus: 1 },
+    connect: { memoryMiB: 1024, cpus: 1 },
+    minio: { memoryMiB: 512, cpus: 1 },
+    nessie: { memoryMiB: 768, cpus: 1 },
+    flink: { memoryMiB: 1536, cpus: 2 },
+    dremio: { memoryMiB: 512, cpus: 1 },
+};
+
 /**
  * The dev stack's config (Pulumi.dev.yaml) for a run beside the harness on one machine: host ports
  * moved by 20000 (the harness owns the defaults), the Dremio stand-in, smaller sizes, 3 s checkpoints,
  * and periodic savepoints at their shortest interval (60 s), so the run sees the job take one.
  */
 export function dockerE2eConfig(): Record<string, string> {
-    const config = dockerStackConfig({
-        hostPortOffset: 20000,
-        checkpointIntervalMs: 3000,
-        dremio: { standIn: true },
-        resources: {
-            postgres: { memoryMiB: 512, cpus: 1 },
-            kafka: { memoryMiB: 1024, cpus: 1 },
-            connect: { memoryMiB: 1024, cpus: 1 },
-            minio: { memoryMiB: 512, cpus: 1 },
-            nessie: { memoryMiB: 768, cpus: 1 },
-            flink: { memoryMiB: 1536, cpus: 2 },
-            dremio: { memoryMiB: 512, cpus: 1 },
-        },
-    });
+    const config = dockerStackConfig({ hostPortOffset: 20000, checkpointIntervalMs: 3000, dremio: { standIn: true }, resources: TEST_STACK_RESOURCES });
     const pipeline = { ...JSON.parse(config["lakehouse:pipeline"] ?? "{}"), periodicSavepoints: { intervalSeconds: 60, kept: 2 } };
     return { ...config, "lakehouse:pipeline": JSON.stringify(pipeline) };
 }
@@ -208,15 +219,25 @@ export async function ensureStackImages(log: (line: string) => void = console.lo
     for (const r of results) log(`image ${r.ref}: ${r.outcome}${r.seconds !== undefined ? ` in ${r.seconds.toFixed(1)} s` : ""}`);
 }
 
-/** Runs index.ts under mocks with the engine hook; the outputs it returns (secrets in plain) and what was created. */
+/**
+ * Runs index.ts under mocks with the engine hook; the outputs it returns (secrets in plain) and what was
+ * created. `secretKeys`: the config keys given as secrets (as `pulumi config set --secret` would), default none.
+ */
 export async function runProgramOnEngine(
     stack: string,
     config: Record<string, string>,
     log: (line: string) => void = console.log,
+    secretKeys: string[] = [],
 ): Promise<ProgramRun & { created: CreationLog[]; error?: unknown }> {
     const created: CreationLog[] = [];
     let error: unknown;
-    const run = await runWithMocks(
+    // A resource that fails to be created fails the run at once: under the mocks its error does not end
+    // the program, whose outputs would wait for that resource until the test's own timeout.
+    let failed!: (err: unknown) => void;
+    const firstFailure = new Promise<ProgramRun & { created: CreationLog[]; error: unknown }>((resolve) => {
+        failed = (err) => resolve({ resources: [], outputs: {}, created, error: err });
+    });
+    const run = runWithMocks(
         async () => {
             try {
                 return await require("../../index")();
@@ -225,9 +246,43 @@ export async function runProgramOnEngine(
                 return {};
             }
         },
-        { config, stack, newResource: engineHook(created, log) },
-    );
-    return { ...run, created, ...(error ? { error } : {}) };
+        { config, secretKeys, stack, newResource: engineHook(created, log, failed) },
+    ).then((r) => ({ ...r, created, ...(error ? { error } : {}) }));
+    return Promise.race([run, firstFailure]);
+}
+
+/** A stack the program created on the engine, as its end-to-end tests use it. */
+export interface DeployedOnEngine {
+    outputs: StackOutputs;
+    /** A batch session of the stack's SQL Gateway with its Iceberg catalog (close it when done). */
+    iceberg: IcebergSession;
+    pipeline: StackPipeline;
+    /** The program's run: seconds, and each created resource's. */
+    seconds: number;
+    created: CreationLog[];
+}
+
+/**
+ * Runs the program on the engine ({@link runProgramOnEngine}) and opens what the tests read the stack
+ * with: its outputs (parsed; a problem fails), a batch session of its SQL Gateway, its pipeline. The
+ * program's error, if any, is thrown.
+ */
+export async function deployOnEngine(
+    stack: string,
+    config: Record<string, string>,
+    log: (line: string) => void = console.log,
+    secretKeys: string[] = [],
+): Promise<DeployedOnEngine> {
+    const started = Date.now();
+    const run = await runProgramOnEngine(stack, config, log, secretKeys);
+    const seconds = (Date.now() - started) / 1000;
+    log(`program on the engine: ${seconds.toFixed(0)} s`);
+    for (const c of run.created) if (c.seconds >= 1) log(`  ${c.type.split(":").pop()} ${c.name}: ${c.seconds.toFixed(1)} s`);
+    if (run.error) throw run.error;
+    const parsed = parseStackOutputs(run.outputs);
+    if (parsed.problems.length) throw new Error(`the stack's outputs do not parse: ${parsed.problems.join("; ")}`);
+    const iceberg = await stackIcebergSession(parsed.outputs);
+    return { outputs: parsed.outputs, iceberg, pipeline: stackPipeline(parsed.outputs, iceberg, log), seconds, created: run.created };
 }
 
 /**

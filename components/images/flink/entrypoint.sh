@@ -6,6 +6,8 @@
 #   bin/sql-gateway.sh start-foreground [-Dkey=value ...]   SqlGateway (any other command is exec'd as is)
 # FLINK_PROPERTIES (newline-separated `key: value`) replaces or adds keys of config.base.yaml in
 # conf/config.yaml; ENABLE_BUILT_IN_PLUGINS (`;`-separated jar names of opt/) enables plugins under plugins/.
+# EXTRA_CA_CERTS (PEM, one or more CA certificates): trusted by the JVM beside its own CAs (a company CA
+# of the stack's Nessie or S3 store, lakehouse:external.<service>.caCert), through a trust store made at start.
 # The JVMs run on the harness's classpath (lib/) with the harness's flags (harness/flink/config.ts);
 # their memory flags are derived by Flink's BashJavaUtils from the configured process sizes, as
 # Flink's own scripts do.
@@ -60,6 +62,33 @@ enable_plugins() {
     done
 }
 
+# The JVM flags that trust EXTRA_CA_CERTS (none without it), set by trust_extra_cas.
+TRUST_FLAGS=()
+
+# A PKCS12 trust store of the JVM's own CAs and each certificate of EXTRA_CA_CERTS, made anew on every start
+# (its password guards integrity only: the store holds public certificates); the JVMs get it by TRUST_FLAGS.
+trust_extra_cas() {
+    [ -n "${EXTRA_CA_CERTS:-}" ] || return 0
+    local dir=/tmp/flink/trust pass=changeit cacerts="$JAVA_HOME/lib/security/cacerts" f n=0
+    local store="$dir/truststore.p12"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    keytool -importkeystore -noprompt -srckeystore "$cacerts" -srcstorepass "$pass" -destkeystore "$store" -deststoretype PKCS12 \
+        -deststorepass "$pass" >"$dir/keytool.log" 2>&1 || { cat "$dir/keytool.log" >&2; log "EXTRA_CA_CERTS: copying the JVM's CAs from $cacerts failed"; exit 1; }
+    printf '%s\n' "$EXTRA_CA_CERTS" | awk -v dir="$dir" '
+        /-----BEGIN CERTIFICATE-----/ { n++; f = sprintf("%s/extra-%d.pem", dir, n) }
+        f { print > f }
+        /-----END CERTIFICATE-----/ { close(f); f = "" }'
+    for f in "$dir"/extra-*.pem; do
+        [ -f "$f" ] || { log "EXTRA_CA_CERTS holds no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)"; exit 2; }
+        keytool -importcert -noprompt -alias "lakehouse-$(basename "$f" .pem)" -file "$f" -keystore "$store" -storetype PKCS12 -storepass "$pass" \
+            >"$dir/keytool.log" 2>&1 || { cat "$dir/keytool.log" >&2; log "EXTRA_CA_CERTS: $(basename "$f") is not a certificate keytool reads"; exit 2; }
+        n=$((n + 1))
+    done
+    TRUST_FLAGS=("-Djavax.net.ssl.trustStore=$store" -Djavax.net.ssl.trustStoreType=PKCS12 "-Djavax.net.ssl.trustStorePassword=$pass")
+    log "trusting $n CA certificate(s) of EXTRA_CA_CERTS beside the JVM's own"
+}
+
 # The module flags of Flink's shipped config.yaml (env.java.opts.all) and the harness's start-up flags.
 JAVA17_MODULE_FLAGS=(
     -XX:+IgnoreUnrecognizedVMOptions
@@ -104,7 +133,7 @@ run_role() {
     log "$role: JVM memory $jvm"
     # shellcheck disable=SC2206 # both are space-separated flag lists Flink generated
     local -a jvm_arr=($jvm) dyn_arr=($dynamic)
-    exec java "${jvm_arr[@]}" "${FAST_START_FLAGS[@]}" "${JAVA17_MODULE_FLAGS[@]}" ${JAVA_OPTS:-} "${LOG_FLAGS[@]}" \
+    exec java "${jvm_arr[@]}" "${FAST_START_FLAGS[@]}" "${JAVA17_MODULE_FLAGS[@]}" "${TRUST_FLAGS[@]}" ${JAVA_OPTS:-} "${LOG_FLAGS[@]}" \
         -classpath "$CLASSPATH_ARG" "$main" --configDir "$FLINK_CONF_DIR" "${extra[@]}" "${args[@]}" "${dyn_arr[@]}"
 }
 
@@ -112,10 +141,11 @@ run_sql_gateway() {
     # bin/sql-gateway.sh start-foreground [-Dkey=value ...]; the gateway reads FLINK_CONF_DIR.
     [ "${1:-}" = "start-foreground" ] || { log "usage: bin/sql-gateway.sh start-foreground [-Dkey=value ...] (got: $*)"; exit 2; }
     shift
-    exec java "-Xmx${SQL_GATEWAY_HEAP:-384m}" -Xms64m "${FAST_START_FLAGS[@]}" "${JAVA17_MODULE_FLAGS[@]}" ${JAVA_OPTS:-} "${LOG_FLAGS[@]}" \
+    exec java "-Xmx${SQL_GATEWAY_HEAP:-384m}" -Xms64m "${FAST_START_FLAGS[@]}" "${JAVA17_MODULE_FLAGS[@]}" "${TRUST_FLAGS[@]}" ${JAVA_OPTS:-} "${LOG_FLAGS[@]}" \
         -classpath "$CLASSPATH_ARG" org.apache.flink.table.gateway.SqlGateway "$@"
 }
 
+trust_extra_cas
 if [ "${FLINK_ENTRYPOINT_SQL_GATEWAY:-}" = "1" ]; then
     # Started as bin/sql-gateway.sh after the entrypoint prepared the config.
     run_sql_gateway "$@"

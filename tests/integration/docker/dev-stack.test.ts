@@ -29,21 +29,12 @@ import { ImageName, projectImageRef } from "../../../components/images";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
 import { runCanary } from "../../../ops/canary-run";
-import { StackOutputs, parseStackOutputs } from "../../../ops/outputs";
+import { StackOutputs } from "../../../ops/outputs";
 import { realProbes } from "../../../ops/probes";
 import { containerLogs, engine, removeLabelled, waitHealthy } from "../../support/docker-engine";
-import {
-    DOCKER_E2E_STACK,
-    STACK_LABEL,
-    dockerE2eConfig,
-    dockerStats,
-    ensureStackImages,
-    runProgramOnEngine,
-    stackContainers,
-    stackIcebergSession,
-} from "../../support/docker-stack";
+import { DOCKER_E2E_STACK, STACK_LABEL, deployOnEngine, dockerE2eConfig, dockerStats, ensureStackImages, stackContainers } from "../../support/docker-stack";
 import { IcebergSession, pollFor } from "../../support/iceberg-session";
-import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
+import { StackPipeline } from "../../support/stack-pipeline";
 
 const stack = DOCKER_E2E_STACK;
 const prefix = `cdc-lakehouse-${stack}`;
@@ -79,17 +70,9 @@ describe("the dev stack's Docker rendering on the real engine", () => {
         await ensureStackImages(log);
         timings.push(`images ready: ${((Date.now() - imagesStarted) / 1000).toFixed(0)} s`);
         images = Object.fromEntries(Object.entries(EXPECTED_IMAGES).map(([workload, image]) => [workload, projectImageRef(image as ImageName)]));
-        const started = Date.now();
-        const run = await runProgramOnEngine(stack, dockerE2eConfig(), log);
-        const seconds = (Date.now() - started) / 1000;
-        timings.push(`program on the engine (create every resource): ${seconds.toFixed(0)} s`);
-        for (const c of run.created) if (c.seconds >= 1) log(`  ${c.type.split(":").pop()} ${c.name}: ${c.seconds.toFixed(1)} s`);
-        if (run.error) throw run.error;
-        const parsed = parseStackOutputs(run.outputs);
-        expect(parsed.problems).toEqual([]);
-        outputs = parsed.outputs;
-        iceberg = await stackIcebergSession(outputs);
-        pipeline = stackPipeline(outputs, iceberg, log);
+        const deployed = await deployOnEngine(stack, dockerE2eConfig(), log);
+        timings.push(`program on the engine (create every resource): ${deployed.seconds.toFixed(0)} s`);
+        ({ outputs, iceberg, pipeline } = deployed);
     }, 2_400_000);
 
     afterAll(async () => {

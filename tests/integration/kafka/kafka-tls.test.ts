@@ -14,6 +14,7 @@ import { Kafka, KafkaConfig, logLevel } from "kafkajs";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { tlsClientOptions, tlsServerProperties } from "../../../harness/kafka";
+import { containerHostAddress } from "../../../harness/lib/tls";
 import { kafkaTopicProvider } from "../../../components/dynamic/kafka-topic";
 import { bothForms } from "../../support/dynamic";
 
@@ -58,10 +59,14 @@ test("the endpoints give what a client needs: SASL_SSL, the mechanism, the user 
     const ep = endpoints({ ctx, onDemand: true })["kafka-tls"];
     expect(ep).toMatchObject({ bootstrapServers: "127.0.0.1:19092", securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", username: "lakehouse" });
     expect(fs.readFileSync(ep.caFile, "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    // The only listener for clients is SASL_SSL; the controller's own listener is not one a client is given.
-    const props = tlsServerProperties(ctx);
-    expect(props.listeners).toBe("SASL_SSL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
-    expect(props["advertised.listeners"]).toBe("SASL_SSL://127.0.0.1:19092");
+    // Every listener for clients is SASL_SSL (the loopback one, and the one for containers when there is a
+    // Docker engine); the controller's own listener is not one a client is given.
+    const bridge = containerHostAddress();
+    const props = tlsServerProperties(ctx, bridge);
+    expect(props.listeners).toBe(`SASL_SSL://127.0.0.1:19092${bridge ? ",CONTAINERS://0.0.0.0:19094" : ""},CONTROLLER://127.0.0.1:19093`);
+    expect(props["advertised.listeners"]).toBe(`SASL_SSL://127.0.0.1:19092${bridge ? `,CONTAINERS://${bridge}:19094` : ""}`);
+    expect(props["listener.security.protocol.map"]).toBe(`CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL${bridge ? ",CONTAINERS:SASL_SSL" : ""}`);
+    expect(ep.containerBootstrapServers).toBe(bridge ? `${bridge}:19094` : undefined);
 });
 
 test("a SCRAM user that trusts the CA creates a topic, writes and reads it back over TLS", async () => {

@@ -9,7 +9,7 @@ import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { parseLakehouseConfig } from "../../../components/config";
-import { DEFAULT_RESOURCES, FLINK_HA } from "../../../components/defaults";
+import { FLINK_HA } from "../../../components/defaults";
 import {
     FLINK_HA_RBAC_RULES,
     FlinkHighAvailability,
@@ -21,20 +21,11 @@ import {
 import { zookeeperWorkload } from "../../../components/zookeeper";
 import { KubernetesTarget, containerEnv, kubernetesApiManifests, workloadManifest } from "../../../components/platform/kubernetes-manifests";
 import { RecordedResource, dependsOn } from "../../support/mocks";
+import { flinkWorkloadArgs } from "../../support/flink-workload-args";
 import { T, containerOf, object, ofType, plainEnv, renderStack, schemaFailures, workloads } from "../../support/kubernetes";
 
 const cfg = parseLakehouseConfig({}, new Set(), { project: "cdc-lakehouse", stack: "prod" });
-const base = {
-    image: { ref: "lakehouse/flink:1.20.3-0123456789ab", pull: false },
-    zookeeperImage: { ref: "lakehouse/zookeeper:3.8.4-0123456789ab", pull: false },
-    clusterId: "cdc-lakehouse-prod-flink",
-    flink: cfg.flink,
-    awsRegion: "eu-west-1",
-    s3Endpoint: "http://minio:9000",
-    s3AccessKey: "lakehouse",
-    dependsOn: [],
-    resources: DEFAULT_RESOURCES.flink,
-};
+const base = flinkWorkloadArgs(cfg.flink);
 const k8sHa: FlinkHighAvailability = {
     type: "kubernetes",
     clusterId: "cdc-lakehouse-prod-flink",

@@ -12,7 +12,9 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Lakehouse, externalServiceChecks } from "../../../components/lakehouse";
+import { Lakehouse, externalServiceChecks, flinkExtraCaCerts } from "../../../components/lakehouse";
+import { flinkWorkloads } from "../../../components/flink";
+import { flinkWorkloadArgs } from "../../support/flink-workload-args";
 import { connectionSecurity } from "../../../components/outputs/build";
 import { nessieCatalogAuthArgs, nessieCatalogAuthOptions } from "../../../components/secured-clients";
 import { checkNessieInputs } from "../../../components/dynamic/nessie";
@@ -48,7 +50,7 @@ describe("lakehouse:external.nessie.caCert and lakehouse:nessieToken", () => {
         expect(cfg.clientSecretsSet.nessieToken).toBe(true);
     });
 
-    it("refuses a CA that is not PEM, a CA for a plain http URL, and a CA a Flink the program runs would not trust", () => {
+    it("refuses a CA that is not PEM, a CA for a plain http URL, and a CA where the program runs Dremio", () => {
         problemAt(
             { external: { ...EXTERNAL, nessie: { url: "https://nessie.corp", caCert: "/etc/ca.pem" } } },
             "lakehouse:external.nessie.caCert",
@@ -59,14 +61,15 @@ describe("lakehouse:external.nessie.caCert and lakehouse:nessieToken", () => {
             "lakehouse:external.nessie.caCert",
             /plain http \(use https:\/\//,
         );
-        problemAt(
+        // A Flink the program runs is given the CA (the image's EXTRA_CA_CERTS); a Dremio it runs is not.
+        expect(parse({ external: { nessie: EXTERNAL.nessie } }).external.nessie).toEqual({ url: "https://nessie.corp:443", caCert: CA });
+        expectProblemAt(
             { external: { nessie: EXTERNAL.nessie } },
             "lakehouse:external.nessie.caCert",
-            /does not yet install a CA into the flink it runs: set external\.flink/,
+            /does not install a CA into the Dremio it runs: set external\.dremio to a Dremio whose JVM trusts it \(docs\/security\.md\), or dremio\.enabled: false/,
+            {},
         );
-        expectProblemAt({ external: EXTERNAL }, "lakehouse:external.nessie.caCert", /flink|dremio.enabled: false/, {});
-        const both = configRejection({ external: { nessie: EXTERNAL.nessie } });
-        expect(both.message).toContain("flink and dremio");
+        expect(configRejection({ external: EXTERNAL }).message).toContain("reach Nessie trust the CA");
     });
 
     it("refuses a token in plain text, and a token without an external Nessie", () => {
@@ -335,11 +338,11 @@ describe("an external S3 store over HTTPS with a company CA", () => {
         expect(connectionSecurity(config, false).s3).toEqual({ caCert: CA });
     });
 
-    it("refuses a CA the Flink and Dremio the program runs would not trust, naming both ways out", () => {
+    it("refuses a CA the Dremio the program runs would not trust, naming the ways out", () => {
         expectProblemAt(
-            { ...values, external: { minio: values.external.minio } },
+            { ...values, dremio: { enabled: true }, external: { minio: values.external.minio } },
             "lakehouse:external.minio.caCert",
-            /does not yet install a CA into the flink it runs: set external\.flink/,
+            /when the JVMs that reach the S3 store trust the CA, and the program does not install a CA into the Dremio it runs: set external\.dremio .*, or dremio\.enabled: false/,
             { secretKeys: ["minioRootPassword"] },
         );
     });
@@ -426,5 +429,27 @@ describe("an external Flink whose REST API and SQL Gateway speak HTTPS with a co
         expect(diffFlinkJarJob({ restUrl: flink.restUrl, name: "m" }, { restUrl: flink.restUrl, name: "m", flinkCaCert: CA }).changedKeys).toEqual([
             "flinkCaCert",
         ]);
+    });
+});
+
+describe("the CAs of an external Nessie and S3 store, in a Flink the program runs", () => {
+    const OTHER_CA = "-----BEGIN CERTIFICATE-----\nMIIBCAs3ca\n-----END CERTIFICATE-----\n";
+    const minio = (caCert: string) => ({ endpoint: "https://s3.corp:9000", caCert });
+    const stack = (external: Record<string, unknown>) =>
+        parseConfigValues({ dremio: { enabled: false }, external, minioRootPassword: "minio-root-pw-1" }, { secretKeys: ["minioRootPassword"] });
+    const flinkArgsOf = (cfg: ReturnType<typeof stack>) => flinkWorkloadArgs(cfg.flink, { s3Endpoint: "https://s3.corp:9000", ...flinkExtraCaCerts(cfg) });
+
+    it("gives every Flink process both CAs through the image's EXTRA_CA_CERTS, a CA given twice once", () => {
+        const both = flinkWorkloads(flinkArgsOf(stack({ nessie: EXTERNAL.nessie, minio: minio(OTHER_CA) })));
+        expect(both.map((w) => w.name)).toEqual(["flink-jobmanager", "flink-taskmanager", "flink-sql-gateway"]);
+        for (const w of both) expect(w.env.EXTRA_CA_CERTS).toBe(`${CA.trim()}\n${OTHER_CA.trim()}\n`);
+        const same = flinkWorkloads(flinkArgsOf(stack({ nessie: EXTERNAL.nessie, minio: minio(CA) })));
+        for (const w of same) expect(w.env.EXTRA_CA_CERTS).toBe(CA);
+    });
+
+    it("adds nothing without a CA (no change to the Flink processes of other stacks)", () => {
+        const cfg = stack({ nessie: { url: "https://nessie.corp:443" } });
+        expect(flinkExtraCaCerts(cfg)).toEqual({});
+        for (const w of flinkWorkloads(flinkArgsOf(cfg))) expect(Object.keys(w.env)).not.toContain("EXTRA_CA_CERTS");
     });
 });

@@ -1,0 +1,274 @@
+/**
+ * A Docker stack on secured external services (issue 19), on the real Docker engine with the images
+ * built here: the dev stack's Docker rendering with `external.kafka` on the harness's `kafka-tls`
+ * (SASL_SSL, SCRAM-SHA-512, the harness's CA in `kafka.security.caCert`, the password a secret of the
+ * stack) and `external.nessie` on `nessie-tls` (HTTPS only, a bearer token, the same company CA in
+ * `external.nessie.caCert`), both reached by the containers at the Docker bridge's address (their
+ * listeners for containers, harness/kafka and harness/nessie). The whole program runs as in
+ * dev-stack.test.ts (tests/support/docker-stack.ts), so the Connect worker and the Flink cluster are the
+ * project's images with what the program renders: the worker's Kafka settings
+ * (components/secured-clients.ts), and the CA in every Flink JVM's trust store (the image's
+ * EXTRA_CA_CERTS, components/flink.ts) for the jobs' Iceberg catalog on Nessie. Then:
+ *
+ * 1. every container healthy, none restarted, and no Kafka or Nessie container (both are external);
+ * 2. the worker's properties hold the SASL_SSL settings and the password's reference, never the password;
+ *    the connector's stored config holds no password either;
+ * 3. Connect's internal topics and the CDC topic are on kafka-tls (and not on the harness's plaintext Kafka);
+ * 4. every Flink process trusts the CA (its entrypoint says so), and the jobs' tables are in nessie-tls;
+ * 5. the connector, its task and every Flink job RUNNING; a PostgreSQL insert, update and delete in the
+ *    Iceberg mirror, exactly;
+ * 6. `npm run health` (its library function) passes on the stack's outputs: Kafka over SASL_SSL, Nessie
+ *    over HTTPS with the token.
+ *
+ * The stack is `dockertls` (objects `cdc-lakehouse-dockertls-*`, host ports + 21000); everything labelled
+ * with it, its topics on kafka-tls and its namespace on nessie-tls are removed before and after.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { Kafka, logLevel } from "kafkajs";
+import { DEFAULTS } from "../../../components/defaults";
+import { connectRequest } from "../../../components/dynamic/connector";
+import { NessieApi, nessieRequest, withFreshHash } from "../../../components/dynamic/nessie";
+import { kafkaJaasConfig } from "../../../components/secured-clients";
+import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
+import { StackOutputs } from "../../../ops/outputs";
+import { realProbes } from "../../../ops/probes";
+import { endpoints, ensureUp, stopServices } from "../../../harness/cli";
+import { createContext } from "../../../harness/lib/context";
+import { tlsClientOptions } from "../../../harness/kafka";
+import { containerLogs, inspectContainer, removeLabelled } from "../../support/docker-engine";
+import { STACK_LABEL, TEST_STACK_RESOURCES, deployOnEngine, dockerStackConfig, ensureStackImages, stackContainers } from "../../support/docker-stack";
+import { IcebergSession } from "../../support/iceberg-session";
+import { StackPipeline } from "../../support/stack-pipeline";
+
+const stack = "dockertls";
+const prefix = `cdc-lakehouse-${stack}`;
+const topicPrefix = "dockertls";
+const ctx = createContext();
+const t0 = Date.now();
+const log = (line: string) => console.log(`[docker-secured ${((Date.now() - t0) / 1000).toFixed(0)} s] ${line}`);
+
+/** The stack's Iceberg namespace on nessie-tls, which outlives the stack's containers: its own per run. */
+const namespace = `dockertls_${Date.now().toString(36)}`;
+/** The stack's services: the dev stack's without Kafka and Nessie (external) and without Dremio (off: not what this test is about). */
+const EXPECTED = ["connect", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "minio", "postgres", "zookeeper"];
+const FLINK = ["flink-jobmanager", "flink-sql-gateway", "flink-taskmanager"];
+
+/** nessie-tls as this test uses it: its address for containers, the CA and a token. */
+function securedNessie(): { containerUrl: string; api: NessieApi & object } {
+    const ep = endpoints({ ctx, onDemand: true })["nessie-tls"];
+    if (!ep.containerUrl) throw new Error("nessie-tls has no address for containers: this host has no Docker engine; start it first");
+    return { containerUrl: ep.containerUrl, api: { apiUrl: `${ep.containerUrl}/api/v2`, caCert: fs.readFileSync(ep.caCertFile, "utf8"), token: ep.token } };
+}
+
+/** True when nessie-tls answers at its address for containers; with `orThrow`, its error instead of false. */
+async function nessieAnswersForContainers(orThrow = false): Promise<boolean> {
+    try {
+        await nessieRequest(securedNessie().api, "GET", "/config");
+        return true;
+    } catch (err) {
+        if (orThrow) throw new Error(`nessie-tls does not answer at its address for containers ${securedNessie().containerUrl}: ${(err as Error).message}`);
+        return false;
+    }
+}
+
+/** Removes the stack's namespace and what is in it from nessie-tls (one commit). */
+async function removeStackNamespace(): Promise<void> {
+    const api = securedNessie().api;
+    const entries: { name: { elements: string[] } }[] = (await nessieRequest(api, "GET", "/trees/main/entries")).entries ?? [];
+    const keys = entries.map((e) => e.name.elements).filter((elements) => elements[0] === namespace);
+    if (!keys.length) return;
+    log(`deleting ${keys.length} entr(ies) of namespace ${namespace} from nessie-tls`);
+    await withFreshHash(api, "main", (hash) =>
+        nessieRequest(api, "POST", `/trees/main@${hash}/history/commit`, {
+            commitMeta: { message: `remove the test stack's namespace ${namespace}` },
+            operations: keys.map((elements) => ({ type: "DELETE", key: { elements } })),
+        }),
+    );
+}
+
+/** kafka-tls as this test uses it: its container listener's address, the SCRAM login and the CA. */
+function securedKafka(): { containerBootstrap: string; username: string; password: string; mechanism: string; ca: string } {
+    const ep = endpoints({ ctx, onDemand: true })["kafka-tls"];
+    if (!ep.containerBootstrapServers)
+        throw new Error("kafka-tls has no listener for containers: this host has no Docker bridge (docker0); start the Docker engine first");
+    return {
+        containerBootstrap: ep.containerBootstrapServers,
+        username: ep.username,
+        password: ep.password,
+        mechanism: ep.saslMechanism,
+        ca: fs.readFileSync(ep.caFile, "utf8"),
+    };
+}
+
+/** A kafkajs admin on kafka-tls at the address given (the CA trusted, the SCRAM user). */
+function securedAdmin(broker: string) {
+    const options = tlsClientOptions(ctx);
+    return new Kafka({ clientId: "docker-tls-it", logLevel: logLevel.NOTHING, connectionTimeout: 5000, ...options, brokers: [broker] }).admin();
+}
+
+/** True when kafka-tls answers on its container listener; with `orThrow`, its error (naming the address) instead of false. */
+async function answersForContainers(orThrow = false): Promise<boolean> {
+    const admin = securedAdmin(securedKafka().containerBootstrap);
+    try {
+        await admin.connect();
+        await admin.listTopics();
+        return true;
+    } catch (err) {
+        if (orThrow)
+            throw new Error(`kafka-tls does not answer on its listener for containers ${securedKafka().containerBootstrap}: ${(err as Error).message}`);
+        return false;
+    } finally {
+        await admin.disconnect().catch(() => undefined);
+    }
+}
+
+/** The dev stack's Docker config on kafka-tls and nessie-tls: host ports + 21000, small sizes, 3 s checkpoints, no Dremio. */
+function securedServicesConfig(): Record<string, string> {
+    const k = securedKafka();
+    const config = dockerStackConfig({ hostPortOffset: 21000, checkpointIntervalMs: 3000, dremio: { enabled: false }, resources: TEST_STACK_RESOURCES });
+    return {
+        ...config,
+        "lakehouse:external": JSON.stringify({
+            kafka: { bootstrapServers: k.containerBootstrap },
+            nessie: { url: securedNessie().containerUrl, caCert: securedNessie().api.caCert },
+        }),
+        "lakehouse:kafka": JSON.stringify({ topicPrefix, security: { protocol: "SASL_SSL", saslMechanism: k.mechanism, username: k.username, caCert: k.ca } }),
+        "lakehouse:kafkaPassword": k.password,
+        "lakehouse:nessieToken": securedNessie().api.token!,
+        "lakehouse:iceberg": JSON.stringify({ namespace }),
+    };
+}
+
+/** Removes the stack's topics from kafka-tls. */
+async function removeStackTopics(): Promise<void> {
+    const admin = securedAdmin(securedKafka().containerBootstrap);
+    await admin.connect();
+    try {
+        // The CDC topics, Debezium's heartbeat topic and Connect's internal ones (`<stack>-connect-*`, the default group).
+        const ours = (t: string) => t.startsWith(`${topicPrefix}.`) || t === `__debezium-heartbeat.${topicPrefix}` || t.startsWith(`${stack}-connect-`);
+        const topics = (await admin.listTopics()).filter(ours);
+        if (topics.length) {
+            log(`deleting ${topics.length} topic(s) of the stack on kafka-tls`);
+            await admin.deleteTopics({ topics, timeout: 30_000 });
+        }
+    } finally {
+        await admin.disconnect();
+    }
+}
+
+describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with a company CA (the harness's kafka-tls, nessie-tls)", () => {
+    let outputs: StackOutputs;
+    let iceberg: IcebergSession;
+    let pipeline: StackPipeline;
+
+    beforeAll(async () => {
+        await ensureUp(["kafka-tls", "nessie-tls"], { ctx });
+        // One started before the Docker engine ran has no listener for containers: restarted once, it has.
+        if (!(await answersForContainers())) {
+            log(`kafka-tls does not answer on ${securedKafka().containerBootstrap}: restarting it with its listener for containers`);
+            await stopServices(["kafka-tls"], { ctx });
+            await ensureUp(["kafka-tls"], { ctx });
+            await answersForContainers(true);
+        }
+        if (!(await nessieAnswersForContainers())) {
+            log(`nessie-tls does not answer at ${securedNessie().containerUrl}: restarting it on every address`);
+            await stopServices(["nessie-tls"], { ctx });
+            await ensureUp(["nessie-tls"], { ctx });
+            await nessieAnswersForContainers(true);
+        }
+        await removeLabelled(STACK_LABEL, stack, log);
+        await removeStackTopics();
+        await ensureStackImages(log);
+        ({ outputs, iceberg, pipeline } = await deployOnEngine(stack, securedServicesConfig(), log, ["lakehouse:kafkaPassword", "lakehouse:nessieToken"]));
+    }, 2_400_000);
+
+    afterAll(async () => {
+        await iceberg?.close();
+        await removeLabelled(STACK_LABEL, stack, log);
+        await removeStackTopics().catch((err) => log(`removing the stack's topics failed: ${(err as Error).message}`));
+        await removeStackNamespace().catch((err) => log(`removing the stack's namespace failed: ${(err as Error).message}`));
+    }, 300_000);
+
+    it("runs every container healthy with no Kafka or Nessie of its own", async () => {
+        const containers = await stackContainers(stack);
+        expect(containers.map((c) => c.name)).toEqual(EXPECTED.map((n) => `${prefix}-${n}`));
+        for (const c of containers)
+            expect({ name: c.name, state: c.state, health: c.health, restarts: c.restarts }).toEqual({
+                name: c.name,
+                state: "running",
+                health: "healthy",
+                restarts: 0,
+            });
+        expect(outputs.kafkaBootstrapServers?.host).toBe(securedKafka().containerBootstrap);
+    });
+
+    it("gives the Connect worker the SASL_SSL settings with the password by reference, stored nowhere in plain", async () => {
+        const { password, username, mechanism } = securedKafka();
+        const security = { protocol: "SASL_SSL", saslMechanism: mechanism, username };
+        const reference = `\${${DEFAULTS.connect.passwordConfigProvider}:${DEFAULTS.connect.kafkaPasswordEnv}}`;
+        const properties = execFileSync("docker", ["exec", `${prefix}-connect`, "cat", "/opt/connect/config/connect-distributed.properties"], {
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+        for (const clientPrefix of ["", "producer.", "consumer.", "admin."]) {
+            expect(properties).toContain(`\n${clientPrefix}security.protocol=SASL_SSL\n`);
+            expect(properties).toContain(`\n${clientPrefix}sasl.mechanism=${mechanism}\n`);
+            expect(properties).toContain(`\n${clientPrefix}sasl.jaas.config=${kafkaJaasConfig(security, reference)}\n`);
+            expect(properties).toContain(`\n${clientPrefix}ssl.truststore.type=PEM\n`);
+        }
+        expect(properties).not.toContain(password);
+        const connector = outputs.connector!.name;
+        const stored = await connectRequest(outputs.kafkaConnectUrl!.host!, "GET", `/connectors/${encodeURIComponent(connector)}/config`);
+        expect(JSON.stringify(stored)).not.toContain(password);
+        // The container's own environment holds the worker's settings; the password only in the variable its config provider reads.
+        const env: string[] = (await inspectContainer(`${prefix}-connect`)).Config.Env;
+        expect(env.filter((e) => e.includes(password)).map((e) => e.split("=")[0])).toEqual([DEFAULTS.connect.kafkaPasswordEnv]);
+    });
+
+    it("keeps Connect's internal topics and the CDC topic on kafka-tls, none on the plaintext Kafka", async () => {
+        const env: string[] = (await inspectContainer(`${prefix}-connect`)).Config.Env;
+        const internal = ["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map(
+            (v) => env.find((e) => e.startsWith(`${v}=`))!.split("=")[1],
+        );
+        const admin = securedAdmin(securedKafka().containerBootstrap);
+        await admin.connect();
+        const onSecured = await admin.listTopics().finally(() => admin.disconnect());
+        const cdcTopics = onSecured.filter((t) => t.startsWith(`${topicPrefix}.`));
+        expect(cdcTopics.length).toBeGreaterThan(0);
+        expect(onSecured).toEqual(expect.arrayContaining(internal));
+        const plain = new Kafka({ clientId: "docker-tls-it-plain", logLevel: logLevel.NOTHING, brokers: [endpoints({ ctx }).kafka.bootstrapServers] }).admin();
+        await plain.connect();
+        const onPlain = await plain.listTopics().finally(() => plain.disconnect());
+        expect(onPlain.filter((t) => [...internal, ...cdcTopics].includes(t))).toEqual([]);
+    });
+
+    it("gives every Flink process the CA in its trust store, and keeps the jobs' tables in nessie-tls", async () => {
+        for (const workload of FLINK)
+            expect({
+                workload,
+                trusts: (await containerLogs(`${prefix}-${workload}`, 2000)).includes("trusting 1 CA certificate(s) of EXTRA_CA_CERTS beside the JVM's own"),
+            }).toEqual({
+                workload,
+                trusts: true,
+            });
+        const entries: { type: string; name: { elements: string[] } }[] = (await nessieRequest(securedNessie().api, "GET", "/trees/main/entries")).entries;
+        const tables = entries.filter((e) => e.type === "ICEBERG_TABLE" && e.name.elements[0] === namespace).map((e) => e.name.elements.join("."));
+        expect(tables).toEqual(expect.arrayContaining([`${namespace}.${pipeline.table.upsert.split(".").pop()}`]));
+        expect(outputs.nessieApiUri?.host).toBe(`${securedNessie().containerUrl}/api/v2`);
+    });
+
+    it("runs the connector, its task and every Flink job, and shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {
+        await pipeline.expectRunning("after the program");
+        const seconds = await pipeline.expectInsertUpdateDelete("tls");
+        log(`insert + update + delete visible in Iceberg: ${seconds.toFixed(1)} s`);
+    }, 900_000);
+
+    it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL and Nessie over HTTPS", async () => {
+        const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());
+        log(`health:\n${formatReport(report)}`);
+        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
+        expect(exitCode(report)).toBe(0);
+        expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["kafka.broker", "nessie.server"]));
+    });
+});
