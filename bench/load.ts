@@ -75,6 +75,11 @@ export const LOAD_OPTIONS = {
         description:
             "partitions of the CDC topic (lakehouse:kafka.topicPartitions), the same for every tuning; above 1 the upsert table is also checked against PostgreSQL",
     },
+    secured: {
+        type: "flag",
+        description:
+            "a copy of Pulumi.local-tls.yaml instead of local: PostgreSQL over TLS (verify-full), Kafka over SASL_SSL with SCRAM, Connect on it (the harness's postgres-tls, kafka-tls, connect-tls); the writers and the bench's Kafka reads over TLS and SASL too",
+    },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
 } as const satisfies OptionTable;
 
@@ -112,10 +117,11 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         ...TUNINGS[tuning].settings,
         ...(opts["checkpoint-ms"] !== undefined ? { checkpointIntervalMs: opts["checkpoint-ms"] } : {}),
         topicPartitions: opts.partitions,
+        ...(opts.secured ? { secured: true } : {}),
     });
     const describeTuning = (tuning: string) =>
         `${TUNINGS[tuning].describe}${opts["checkpoint-ms"] !== undefined ? ` (checkpoints every ${opts["checkpoint-ms"] / 1000} s: --checkpoint-ms)` : ""}`;
-    const stack = await deployBenchStack("load", settingsOf(tunings[0]), log);
+    const stack = await deployBenchStack(opts.secured ? "loads" : "load", settingsOf(tunings[0]), log);
     const steps: Step[] = [];
     const reconfigureMs: Record<string, number> = {};
     const { verified, verifyError } = await withSession(
@@ -177,6 +183,7 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         bench: "load",
         stack: stack.name,
         machine: "2 cores, shared with other engineers' concurrent tests",
+        secured: opts.secured === true,
         writers: opts.writers,
         topicPartitions: opts.partitions,
         checkpointIntervalMsOverride: opts["checkpoint-ms"],
@@ -193,7 +200,7 @@ async function main(opts: ParsedOptions<typeof LOAD_OPTIONS>): Promise<void> {
         `Load: PostgreSQL change rate ladder through the whole pipeline to Iceberg, ${opts["step-seconds"]} s per step (stack ${stack.name}, real services)`,
     );
     console.log(
-        `machine: 2 cores, shared with other engineers' concurrent work; ${opts.writers === 1 ? "one writer connection" : `${opts.writers} writer connections side by side`} (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction); ${opts.partitions} partition(s) per CDC topic${opts["checkpoint-ms"] !== undefined ? `; checkpoints every ${opts["checkpoint-ms"] / 1000} s in every tuning` : ""}`,
+        `machine: 2 cores, shared with other engineers' concurrent work; ${opts.secured ? "secured services (PostgreSQL over TLS, Kafka over SASL_SSL); " : ""}${opts.writers === 1 ? "one writer connection" : `${opts.writers} writer connections side by side`} (single-row: one autocommit transaction per change; batch: ${opts.batch} changes per transaction); ${opts.partitions} partition(s) per CDC topic${opts["checkpoint-ms"] !== undefined ? `; checkpoints every ${opts["checkpoint-ms"] / 1000} s in every tuning` : ""}`,
     );
     console.log("");
     console.log(

@@ -292,6 +292,10 @@ describe("npm run bench:latency / bench:load / bench:faults / bench:preview", ()
             "checkpoint-ms": 5000,
         });
         expect(parseLoadArgs([])["checkpoint-ms"]).toBeUndefined();
+        // --secured: the local-tls copy (PostgreSQL over TLS, Kafka over SASL_SSL); off by default.
+        expect(parseLoadArgs(["--secured", "--tunings", "baseline"])).toMatchObject({ secured: true, tunings: ["baseline"] });
+        expect(parseLoadArgs([]).secured).toBe(false);
+        expect(LOAD_USAGE).toContain("--secured");
         expect(parsePreviewArgs(["--runs", "3", "--json"])).toEqual({ runs: 3, json: true, once: false });
         expect(parseFaultOptions([])).toEqual(DEFAULT_OPTIONS);
         // The faults run in their canonical order, each once, whatever the order given.
