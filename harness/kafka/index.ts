@@ -8,7 +8,7 @@
  * looks like to its clients. Started by the tests that need it (`npm run harness -- up kafka-tls`).
  * When this host runs a Docker engine, a second SASL_SSL listener (`CONTAINERS`, on 19094) is
  * advertised at the engine's bridge address, so a Docker stack's containers (Connect, Flink) can use
- * kafka-tls as their external Kafka (tests/integration/docker/secured-kafka-stack.test.ts).
+ * kafka-tls as their external Kafka (tests/integration/docker/secured-services-stack.test.ts).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";

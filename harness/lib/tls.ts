@@ -139,11 +139,17 @@ export function ensureCertificates(ctx: HarnessContext): HarnessCertificates {
     ]);
     signWithCa(scratch, "server", "/CN=127.0.0.1", serverExtensions());
     signWithCa(scratch, "client", "/CN=lakehouse", "extendedKeyUsage=clientAuth\n");
-    fs.writeFileSync(at("server-key-and-cert.pem"), fs.readFileSync(at("server.key"), "utf8") + fs.readFileSync(at("server.pem"), "utf8"));
+    writeServerKeyAndCert(scratch);
     for (const name of fs.readdirSync(scratch)) fs.chmodSync(at(name), name.endsWith(".key") || name.includes("key-and") ? 0o600 : 0o644);
     fs.rmSync(files.dir, { recursive: true, force: true });
     fs.renameSync(scratch, files.dir);
     return files;
+}
+
+/** `server-key-and-cert.pem` in `dir`: the server's key, then its certificate (Kafka's PEM key store location). */
+function writeServerKeyAndCert(dir: string): void {
+    const read = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+    fs.writeFileSync(path.join(dir, "server-key-and-cert.pem"), read("server.key") + read("server.pem"), { mode: 0o600 });
 }
 
 /** Makes `<name>.key` and `<name>.pem` in `dir`, the certificate signed by `dir`'s CA (`ca.pem`, `ca.key`) with the extensions given. */
@@ -186,7 +192,7 @@ function resignServerCertificate(ctx: HarnessContext, files: HarnessCertificates
         for (const name of ["ca.pem", "ca.key"]) fs.copyFileSync(path.join(files.dir, name), path.join(scratch, name));
         signWithCa(scratch, "server", "/CN=127.0.0.1", serverExtensions());
         const at = (name: string) => path.join(scratch, name);
-        fs.writeFileSync(at("server-key-and-cert.pem"), fs.readFileSync(at("server.key"), "utf8") + fs.readFileSync(at("server.pem"), "utf8"), { mode: 0o600 });
+        writeServerKeyAndCert(scratch);
         fs.chmodSync(at("server.key"), 0o600);
         fs.chmodSync(at("server.pem"), 0o644);
         // The key before the certificate and the extensions last: an interrupted run is seen as stale again.

@@ -54,22 +54,39 @@ const namespace = `dockertls_${Date.now().toString(36)}`;
 const EXPECTED = ["connect", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "minio", "postgres", "zookeeper"];
 const FLINK = ["flink-jobmanager", "flink-sql-gateway", "flink-taskmanager"];
 
-/** nessie-tls as this test uses it: its address for containers, the CA and a token. */
-function securedNessie(): { containerUrl: string; api: NessieApi & object } {
-    const ep = endpoints({ ctx, onDemand: true })["nessie-tls"];
-    if (!ep.containerUrl) throw new Error("nessie-tls has no address for containers: this host has no Docker engine; start it first");
-    return { containerUrl: ep.containerUrl, api: { apiUrl: `${ep.containerUrl}/api/v2`, caCert: fs.readFileSync(ep.caCertFile, "utf8"), token: ep.token } };
+/** `read()`'s value, read the first time it is asked for (the harness's endpoints and the CA's file, once per run). */
+function once<T>(read: () => T): () => T {
+    let value: { v: T } | undefined;
+    return () => (value ??= { v: read() }).v;
 }
 
-/** True when nessie-tls answers at its address for containers; with `orThrow`, its error instead of false. */
-async function nessieAnswersForContainers(orThrow = false): Promise<boolean> {
-    try {
-        await nessieRequest(securedNessie().api, "GET", "/config");
-        return true;
-    } catch (err) {
-        if (orThrow) throw new Error(`nessie-tls does not answer at its address for containers ${securedNessie().containerUrl}: ${(err as Error).message}`);
-        return false;
-    }
+/** nessie-tls as this test uses it: its address for containers, the CA and a token. */
+const securedNessie = once((): { containerUrl: string; api: NessieApi & object } => {
+    const ep = endpoints({ ctx, onDemand: true })["nessie-tls"];
+    if (!ep.containerUrl) throw new Error("nessie-tls has no address for containers: no Docker engine answers on this host; start it first");
+    return { containerUrl: ep.containerUrl, api: { apiUrl: `${ep.containerUrl}/api/v2`, caCert: fs.readFileSync(ep.caCertFile, "utf8"), token: ep.token } };
+});
+
+/**
+ * Starts a harness service the stack's containers use, and restarts it once when it does not answer at
+ * its address for containers (`where`): one started before the Docker engine ran has none. `probe` throws
+ * when it does not answer; after the restart its error fails the test.
+ */
+async function upForContainers(service: string, where: string, probe: () => Promise<void>): Promise<void> {
+    await ensureUp([service], { ctx });
+    if (
+        await probe().then(
+            () => true,
+            () => false,
+        )
+    )
+        return;
+    log(`${service} does not answer at ${where}: restarting it, with its address for containers`);
+    await stopServices([service], { ctx });
+    await ensureUp([service], { ctx });
+    await probe().catch((err) => {
+        throw new Error(`${service} does not answer at its address for containers ${where}: ${(err as Error).message}`);
+    });
 }
 
 /** Removes the stack's namespace and what is in it from nessie-tls (one commit). */
@@ -88,10 +105,9 @@ async function removeStackNamespace(): Promise<void> {
 }
 
 /** kafka-tls as this test uses it: its container listener's address, the SCRAM login and the CA. */
-function securedKafka(): { containerBootstrap: string; username: string; password: string; mechanism: string; ca: string } {
+const securedKafka = once((): { containerBootstrap: string; username: string; password: string; mechanism: string; ca: string } => {
     const ep = endpoints({ ctx, onDemand: true })["kafka-tls"];
-    if (!ep.containerBootstrapServers)
-        throw new Error("kafka-tls has no listener for containers: this host has no Docker bridge (docker0); start the Docker engine first");
+    if (!ep.containerBootstrapServers) throw new Error("kafka-tls has no listener for containers: no Docker engine answers on this host; start it first");
     return {
         containerBootstrap: ep.containerBootstrapServers,
         username: ep.username,
@@ -99,7 +115,7 @@ function securedKafka(): { containerBootstrap: string; username: string; passwor
         mechanism: ep.saslMechanism,
         ca: fs.readFileSync(ep.caFile, "utf8"),
     };
-}
+});
 
 /** A kafkajs admin on kafka-tls at the address given (the CA trusted, the SCRAM user). */
 function securedAdmin(broker: string) {
@@ -107,17 +123,12 @@ function securedAdmin(broker: string) {
     return new Kafka({ clientId: "docker-tls-it", logLevel: logLevel.NOTHING, connectionTimeout: 5000, ...options, brokers: [broker] }).admin();
 }
 
-/** True when kafka-tls answers on its container listener; with `orThrow`, its error (naming the address) instead of false. */
-async function answersForContainers(orThrow = false): Promise<boolean> {
+/** Lists kafka-tls's topics at its listener for containers (throws when it does not answer there). */
+async function kafkaListsTopicsForContainers(): Promise<void> {
     const admin = securedAdmin(securedKafka().containerBootstrap);
     try {
         await admin.connect();
         await admin.listTopics();
-        return true;
-    } catch (err) {
-        if (orThrow)
-            throw new Error(`kafka-tls does not answer on its listener for containers ${securedKafka().containerBootstrap}: ${(err as Error).message}`);
-        return false;
     } finally {
         await admin.disconnect().catch(() => undefined);
     }
@@ -163,20 +174,8 @@ describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with 
     let pipeline: StackPipeline;
 
     beforeAll(async () => {
-        await ensureUp(["kafka-tls", "nessie-tls"], { ctx });
-        // One started before the Docker engine ran has no listener for containers: restarted once, it has.
-        if (!(await answersForContainers())) {
-            log(`kafka-tls does not answer on ${securedKafka().containerBootstrap}: restarting it with its listener for containers`);
-            await stopServices(["kafka-tls"], { ctx });
-            await ensureUp(["kafka-tls"], { ctx });
-            await answersForContainers(true);
-        }
-        if (!(await nessieAnswersForContainers())) {
-            log(`nessie-tls does not answer at ${securedNessie().containerUrl}: restarting it on every address`);
-            await stopServices(["nessie-tls"], { ctx });
-            await ensureUp(["nessie-tls"], { ctx });
-            await nessieAnswersForContainers(true);
-        }
+        await upForContainers("kafka-tls", securedKafka().containerBootstrap, kafkaListsTopicsForContainers);
+        await upForContainers("nessie-tls", securedNessie().containerUrl, async () => void (await nessieRequest(securedNessie().api, "GET", "/config")));
         await removeLabelled(STACK_LABEL, stack, log);
         await removeStackTopics();
         await ensureStackImages(log);
