@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { HarnessContext, ServiceDefinition } from "../lib/types";
-import { ensureCertificates } from "../lib/tls";
+import { containerHostAddress, ensureCertificates } from "../lib/tls";
 import { sendRequest } from "../../components/dynamic/toolkit/http";
 import { binDir, downloadModule, goEnv, goExecutable, isInstalled, placeBinary, run, tail, writableCopy, writeMarker } from "../pulumi/gobuild";
 
@@ -218,7 +218,8 @@ export const minioTls: ServiceDefinition = {
                 "server",
                 path.join(ctx.runDir, "minio-tls", "data"),
                 "--address",
-                `${MINIO_HOST}:${MINIO_TLS_API_PORT}`,
+                // On every address when there is a Docker engine, for a Docker stack's containers (HTTPS only; the console stays on loopback).
+                `${containerHostAddress() ? "0.0.0.0" : MINIO_HOST}:${MINIO_TLS_API_PORT}`,
                 "--console-address",
                 `${MINIO_HOST}:${MINIO_TLS_CONSOLE_PORT}`,
                 "--certs-dir",
@@ -236,13 +237,18 @@ export const minioTls: ServiceDefinition = {
             return answer?.status === 200;
         },
     },
-    endpoints: (ctx) => ({
-        ...minioEndpoints(),
-        endpoint: `https://${MINIO_HOST}:${MINIO_TLS_API_PORT}`,
-        consoleEndpoint: `https://${MINIO_HOST}:${MINIO_TLS_CONSOLE_PORT}`,
-        port: String(MINIO_TLS_API_PORT),
-        caFile: ensureCertificates(ctx).caCert,
-    }),
+    endpoints: (ctx) => {
+        const bridge = containerHostAddress();
+        return {
+            ...minioEndpoints(),
+            endpoint: `https://${MINIO_HOST}:${MINIO_TLS_API_PORT}`,
+            // Where a Docker stack's containers reach minio-tls (the Docker bridge's address, in its certificate).
+            ...(bridge ? { containerEndpoint: `https://${bridge}:${MINIO_TLS_API_PORT}` } : {}),
+            consoleEndpoint: `https://${MINIO_HOST}:${MINIO_TLS_CONSOLE_PORT}`,
+            port: String(MINIO_TLS_API_PORT),
+            caFile: ensureCertificates(ctx).caCert,
+        };
+    },
 };
 
 export const definitions: ServiceDefinition[] = [minio, minioTls];

@@ -133,9 +133,16 @@ describe("the dev stack's Docker rendering on the real engine", () => {
             (s) => s?.status === "COMPLETED",
         );
         expect(savepoint.external_path).toMatch(/^s3:\/\/warehouse\/flink\/savepoints\/savepoint-/);
-        expect(await containerLogs(`${prefix}-flink-taskmanager`, 2_000_000)).toContain(
-            `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`,
+        // The job logs the savepoint when its own poll of the operation sees it done (polls up to 5 s apart),
+        // which can be after the REST API lists it: wait for the line, bounded.
+        const line = `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`;
+        const logs = await pollFor(
+            `the periodic-savepoints job's log line for ${savepoint.external_path}`,
+            30_000,
+            () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000),
+            (text) => text.includes(line),
         );
+        expect(logs).toContain(line);
     }, 240_000);
 
     it("shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {

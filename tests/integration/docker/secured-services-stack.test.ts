@@ -3,32 +3,39 @@
  * built here: the dev stack's Docker rendering with `external.kafka` on the harness's `kafka-tls`
  * (SASL_SSL, SCRAM-SHA-512, the harness's CA in `kafka.security.caCert`, the password a secret of the
  * stack) and `external.nessie` on `nessie-tls` (HTTPS only, a bearer token, the same company CA in
- * `external.nessie.caCert`), both reached by the containers at the Docker bridge's address (their
- * listeners for containers, harness/kafka and harness/nessie). The whole program runs as in
+ * `external.nessie.caCert`), and `external.minio` on `minio-tls` (S3 over HTTPS only, the same CA in
+ * `external.minio.caCert`, the root password a secret), all reached by the containers at the Docker
+ * bridge's address (their listeners for containers, harness/kafka, harness/nessie, harness/minio). The whole program runs as in
  * dev-stack.test.ts (tests/support/docker-stack.ts), so the Connect worker and the Flink cluster are the
  * project's images with what the program renders: the worker's Kafka settings
  * (components/secured-clients.ts), and the CA in every Flink JVM's trust store (the image's
- * EXTRA_CA_CERTS, components/flink.ts) for the jobs' Iceberg catalog on Nessie. Then:
+ * EXTRA_CA_CERTS, components/flink.ts) for the jobs' Iceberg catalog on Nessie and their files,
+ * checkpoints and savepoints on S3. Then:
  *
- * 1. every container healthy, none restarted, and no Kafka or Nessie container (both are external);
+ * 1. every container healthy, none restarted, and no Kafka, Nessie or MinIO container (all external);
  * 2. the worker's properties hold the SASL_SSL settings and the password's reference, never the password;
  *    the connector's stored config holds no password either;
  * 3. Connect's internal topics and the CDC topic are on kafka-tls (and not on the harness's plaintext Kafka);
- * 4. every Flink process trusts the CA (its entrypoint says so), and the jobs' tables are in nessie-tls;
+ * 4. every Flink process trusts the CA (its entrypoint says so, once for the two services that name it),
+ *    and the jobs' tables are in nessie-tls;
  * 5. the connector, its task and every Flink job RUNNING; a PostgreSQL insert, update and delete in the
- *    Iceberg mirror, exactly;
+ *    Iceberg mirror, exactly; then the tables' data files and the jobs' checkpoints are in the stack's
+ *    bucket on minio-tls, and the outputs name it and its CA;
  * 6. `npm run health` (its library function) passes on the stack's outputs: Kafka over SASL_SSL, Nessie
- *    over HTTPS with the token.
+ *    over HTTPS with the token, the bucket over HTTPS.
  *
  * The stack is `dockertls` (objects `cdc-lakehouse-dockertls-*`, host ports + 21000); everything labelled
- * with it, its topics on kafka-tls and its namespace on nessie-tls are removed before and after.
+ * with it, its topics on kafka-tls, its namespace on nessie-tls and its bucket on minio-tls (one per run,
+ * kept by the program like every warehouse bucket) are removed before and after.
  */
+import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { Kafka, logLevel } from "kafkajs";
 import { DEFAULTS } from "../../../components/defaults";
 import { connectRequest } from "../../../components/dynamic/connector";
 import { NessieApi, nessieRequest, withFreshHash } from "../../../components/dynamic/nessie";
+import { s3TrustOptions } from "../../../components/dynamic/toolkit/s3-trust";
 import { kafkaJaasConfig } from "../../../components/secured-clients";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { StackOutputs } from "../../../ops/outputs";
@@ -48,10 +55,13 @@ const ctx = createContext();
 const t0 = Date.now();
 const log = (line: string) => console.log(`[docker-secured ${((Date.now() - t0) / 1000).toFixed(0)} s] ${line}`);
 
+const run = Date.now().toString(36);
 /** The stack's Iceberg namespace on nessie-tls, which outlives the stack's containers: its own per run. */
-const namespace = `dockertls_${Date.now().toString(36)}`;
-/** The stack's services: the dev stack's without Kafka and Nessie (external) and without Dremio (off: not what this test is about). */
-const EXPECTED = ["connect", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "minio", "postgres", "zookeeper"];
+const namespace = `dockertls_${run}`;
+/** The stack's warehouse bucket on minio-tls, which outlives the stack too (the program never deletes a bucket): its own per run. */
+const bucket = `dockertls-${run}`;
+/** The stack's services: the dev stack's without Kafka, Nessie and MinIO (external) and without Dremio (off: not what this test is about). */
+const EXPECTED = ["connect", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "postgres", "zookeeper"];
 const FLINK = ["flink-jobmanager", "flink-sql-gateway", "flink-taskmanager"];
 
 /** `read()`'s value, read the first time it is asked for (the harness's endpoints and the CA's file, once per run). */
@@ -66,6 +76,46 @@ const securedNessie = once((): { containerUrl: string; api: NessieApi & object }
     if (!ep.containerUrl) throw new Error("nessie-tls has no address for containers: no Docker engine answers on this host; start it first");
     return { containerUrl: ep.containerUrl, api: { apiUrl: `${ep.containerUrl}/api/v2`, caCert: fs.readFileSync(ep.caCertFile, "utf8"), token: ep.token } };
 });
+
+/** minio-tls as this test uses it: its address for containers, the CA, the root login and an S3 client there. */
+const securedMinio = once((): { containerEndpoint: string; ca: string; accessKeyId: string; secretAccessKey: string; s3: S3Client } => {
+    const ep = endpoints({ ctx, onDemand: true })["minio-tls"];
+    if (!ep.containerEndpoint) throw new Error("minio-tls has no address for containers: no Docker engine answers on this host; start it first");
+    const ca = fs.readFileSync(ep.caFile, "utf8");
+    const credentials = { accessKeyId: ep.accessKeyId, secretAccessKey: ep.secretAccessKey };
+    const s3 = new S3Client({ endpoint: ep.containerEndpoint, region: ep.region, forcePathStyle: true, credentials, ...s3TrustOptions(ca) });
+    return { containerEndpoint: ep.containerEndpoint, ca, ...credentials, s3 };
+});
+
+/** Every key in the stack's bucket on minio-tls (all pages); none when the bucket is not there. */
+async function bucketKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+        const page = await securedMinio()
+            .s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }))
+            .catch((err) => {
+                if ((err as Error).name === "NoSuchBucket") return undefined;
+                throw err;
+            });
+        if (!page) return keys;
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+        token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+}
+
+/** Empties and deletes the stack's bucket on minio-tls (the program keeps a warehouse bucket; the test does not). */
+async function removeStackBucket(): Promise<void> {
+    const { s3 } = securedMinio();
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+    if (!buckets.some((b) => b.Name === bucket)) return;
+    const keys = await bucketKeys();
+    log(`deleting bucket ${bucket} (${keys.length} object(s)) from minio-tls`);
+    for (let i = 0; i < keys.length; i += 1000)
+        await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
 
 /**
  * Starts a harness service the stack's containers use, and restarts it once when it does not answer at
@@ -143,7 +193,10 @@ function securedServicesConfig(): Record<string, string> {
         "lakehouse:external": JSON.stringify({
             kafka: { bootstrapServers: k.containerBootstrap },
             nessie: { url: securedNessie().containerUrl, caCert: securedNessie().api.caCert },
+            minio: { endpoint: securedMinio().containerEndpoint, caCert: securedMinio().ca },
         }),
+        "lakehouse:storage": JSON.stringify({ ...JSON.parse(config["lakehouse:storage"] ?? "{}"), bucket, rootUser: securedMinio().accessKeyId }),
+        "lakehouse:minioRootPassword": securedMinio().secretAccessKey,
         "lakehouse:kafka": JSON.stringify({ topicPrefix, security: { protocol: "SASL_SSL", saslMechanism: k.mechanism, username: k.username, caCert: k.ca } }),
         "lakehouse:kafkaPassword": k.password,
         "lakehouse:nessieToken": securedNessie().api.token!,
@@ -168,7 +221,7 @@ async function removeStackTopics(): Promise<void> {
     }
 }
 
-describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with a company CA (the harness's kafka-tls, nessie-tls)", () => {
+describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 over HTTPS with a company CA (the harness's kafka-tls, nessie-tls, minio-tls)", () => {
     let outputs: StackOutputs;
     let iceberg: IcebergSession;
     let pipeline: StackPipeline;
@@ -176,10 +229,15 @@ describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with 
     beforeAll(async () => {
         await upForContainers("kafka-tls", securedKafka().containerBootstrap, kafkaListsTopicsForContainers);
         await upForContainers("nessie-tls", securedNessie().containerUrl, async () => void (await nessieRequest(securedNessie().api, "GET", "/config")));
+        await upForContainers("minio-tls", securedMinio().containerEndpoint, async () => void (await securedMinio().s3.send(new ListBucketsCommand({}))));
         await removeLabelled(STACK_LABEL, stack, log);
         await removeStackTopics();
         await ensureStackImages(log);
-        ({ outputs, iceberg, pipeline } = await deployOnEngine(stack, securedServicesConfig(), log, ["lakehouse:kafkaPassword", "lakehouse:nessieToken"]));
+        ({ outputs, iceberg, pipeline } = await deployOnEngine(stack, securedServicesConfig(), log, [
+            "lakehouse:kafkaPassword",
+            "lakehouse:nessieToken",
+            "lakehouse:minioRootPassword",
+        ]));
     }, 2_400_000);
 
     afterAll(async () => {
@@ -187,9 +245,11 @@ describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with 
         await removeLabelled(STACK_LABEL, stack, log);
         await removeStackTopics().catch((err) => log(`removing the stack's topics failed: ${(err as Error).message}`));
         await removeStackNamespace().catch((err) => log(`removing the stack's namespace failed: ${(err as Error).message}`));
+        await removeStackBucket().catch((err) => log(`removing the stack's bucket failed: ${(err as Error).message}`));
+        securedMinio().s3.destroy();
     }, 300_000);
 
-    it("runs every container healthy with no Kafka or Nessie of its own", async () => {
+    it("runs every container healthy with no Kafka, Nessie or MinIO of its own", async () => {
         const containers = await stackContainers(stack);
         expect(containers.map((c) => c.name)).toEqual(EXPECTED.map((n) => `${prefix}-${n}`));
         for (const c of containers)
@@ -263,11 +323,22 @@ describe("a Docker stack on an external SASL_SSL Kafka and an HTTPS Nessie with 
         log(`insert + update + delete visible in Iceberg: ${seconds.toFixed(1)} s`);
     }, 900_000);
 
-    it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL and Nessie over HTTPS", async () => {
+    it("keeps the jobs' data files and checkpoints in the stack's bucket on minio-tls, reached over HTTPS", async () => {
+        const keys = await bucketKeys();
+        log(`${keys.length} object(s) in ${bucket} on minio-tls, e.g. ${keys.slice(0, 3).join(", ")}`);
+        // After the rows above: the table's Iceberg data files (Flink's S3 filesystem, through the trust store) and the jobs' checkpoints.
+        expect(keys.filter((k) => k.includes(`${namespace}/`) && k.endsWith(".parquet")).length).toBeGreaterThan(0);
+        expect(keys.filter((k) => k.includes("/checkpoints/")).length).toBeGreaterThan(0);
+        expect(outputs.s3Endpoint?.host).toBe(securedMinio().containerEndpoint);
+        expect(outputs.warehouse).toBe(`s3://${bucket}/`);
+        expect(outputs.connectionSecurity?.s3).toEqual({ caCert: securedMinio().ca });
+    });
+
+    it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL, Nessie and S3 over HTTPS", async () => {
         const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());
         log(`health:\n${formatReport(report)}`);
         expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
         expect(exitCode(report)).toBe(0);
-        expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["kafka.broker", "nessie.server"]));
+        expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["kafka.broker", "nessie.server", "s3.bucket"]));
     });
 });

@@ -176,7 +176,14 @@ test("the jar job uploads over HTTPS; the periodic-savepoints job inside the clu
     const first = await pollFor("a periodic savepoint of the job", 120_000, latestSavepoint, (s) => Boolean(s?.external_path));
     const second = await pollFor("a second periodic savepoint of the job", 60_000, latestSavepoint, (s) => Boolean(s?.external_path && s.id !== first.id));
     expect(second.external_path).toMatch(/savepoint-/);
-    expect(fs.readFileSync(log, "utf8").slice(logStart)).toContain(`periodic savepoint of Flink job ${target} (${job.jobId}): `);
+    // The job logs a savepoint once its own poll (up to 5 s apart) sees it done, which can follow the REST API's listing.
+    const logged = await pollFor(
+        "the periodic-savepoints job's log line",
+        30_000,
+        async () => fs.readFileSync(log, "utf8").slice(logStart),
+        (text) => text.includes(`periodic savepoint of Flink job ${target} (${job.jobId}): `),
+    );
+    expect(logged).toContain(`periodic savepoint of Flink job ${target} (${job.jobId}): `);
     await flinkJarJobProvider.delete!(right.name, right);
     await flinkJobProvider.delete!(target, job);
 });
