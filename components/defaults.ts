@@ -278,6 +278,9 @@ export const FLINK_HA = {
     serviceAccount: "flink",
 };
 
+/** The Flink cluster's workloads by role: their names on the stack's network (Docker aliases, Kubernetes Services). */
+export const FLINK_WORKLOADS = { jobManager: "flink-jobmanager", taskManager: "flink-taskmanager", sqlGateway: "flink-sql-gateway" } as const;
+
 /**
  * Defaults of the dynamic providers (components/dynamic/): how long one request may take and how
  * long a wait (connector RUNNING, job RUNNING, savepoint, a service answering) may last. A resource's

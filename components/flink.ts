@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FlinkConfig, PlatformKind, ResourceSize } from "./config";
-import { FLINK_HA, PORTS } from "./defaults";
+import { FLINK_HA, FLINK_WORKLOADS, PORTS } from "./defaults";
 import { MINIO_SECRETS } from "./minio";
-import { DeployedWorkload, Endpoint, ImageSpec, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe, bashTcpProbe } from "./platform";
+import { DeployedWorkload, Endpoint, ImageSpec, Platform, SecretEnvRef, WorkloadSpec, bashHttpProbe, bashTcpProbe, opensslHttpsProbe } from "./platform";
 import { ZOOKEEPER_WORKLOAD, ZooKeeper } from "./zookeeper";
 
 export interface FlinkArgs {
@@ -44,6 +44,13 @@ export interface FlinkArgs {
      * them at start (`EXTRA_CA_CERTS`). Default none.
      */
     extraCaCerts?: string;
+    /**
+     * HTTPS on the REST endpoints (`lakehouse:flink.tls`): the JobManager's REST API and the SQL Gateway
+     * serve `certificate` with the key from the secret `key` (the image's entrypoint makes their key and
+     * trust stores at start: `REST_TLS_CERT`, `REST_TLS_KEY`, `REST_TLS_CA`), and the gateway trusts `caCert`
+     * when it submits to the JobManager. Default unset: plain HTTP.
+     */
+    restTls?: { certificate: string; caCert: string; key: SecretEnvRef };
 }
 
 /**
@@ -112,7 +119,7 @@ export function flinkVersionOf(imageRef: string): string | undefined {
     return /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
 }
 
-export const FLINK_WORKLOADS = { jobManager: "flink-jobmanager", taskManager: "flink-taskmanager", sqlGateway: "flink-sql-gateway" } as const;
+export { FLINK_WORKLOADS };
 
 /**
  * Flink configuration shared by every Flink process, as `key: value` lines (sorted, so a changed
@@ -180,6 +187,12 @@ function kubernetesHaPodSettings(ha: FlinkHighAvailability | undefined): {
     };
 }
 
+/** The health probes of a REST endpoint: HTTP, or HTTPS when the endpoints serve TLS (`lakehouse:flink.tls`). */
+export function restHealthProbe(tls: boolean): (port: number, path: string) => { exec: string[]; httpGet: { path: string; port: number; scheme?: "HTTPS" } } {
+    return (port, path) =>
+        tls ? { exec: opensslHttpsProbe(port, path), httpGet: { path, port, scheme: "HTTPS" } } : { exec: bashHttpProbe(port, path), httpGet: { path, port } };
+}
+
 /** JobManager, TaskManagers and SQL Gateway: one image, one configuration, three roles. */
 export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
     const version = flinkVersionOf(args.image.ref);
@@ -195,6 +208,7 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
         FLINK_PROPERTIES: flinkProperties(args),
         // Only when set: an env entry every stack had would restart every Flink process at upgrade.
         ...(args.extraCaCerts ? { EXTRA_CA_CERTS: args.extraCaCerts } : {}),
+        ...(args.restTls ? { REST_TLS_CERT: args.restTls.certificate, REST_TLS_CA: args.restTls.caCert } : {}),
     };
     const s3Uris = [args.flink.checkpointsUri, args.flink.savepointsUri, ...(args.highAvailability ? [args.highAvailability.storageDir] : [])];
     if (s3Uris.some((u) => /^s3a?:\/\//.test(u))) {
@@ -204,7 +218,9 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
     const secretEnv: Record<string, SecretEnvRef> = {
         ...(typeof args.s3AccessKey === "string" ? {} : { AWS_ACCESS_KEY_ID: args.s3AccessKey }),
         AWS_SECRET_ACCESS_KEY: args.s3SecretKey ?? { secret: MINIO_SECRETS.rootPassword },
+        ...(args.restTls ? { REST_TLS_KEY: args.restTls.key } : {}),
     };
+    const restProbe = restHealthProbe(args.restTls !== undefined);
     const ha = kubernetesHaPodSettings(args.highAvailability);
     const common = {
         service: "flink",
@@ -230,13 +246,12 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
                 { name: "blob", port: PORTS.flinkBlob },
             ],
             health: {
-                exec: bashHttpProbe(PORTS.flinkRest, "/overview"),
-                httpGet: { path: "/overview", port: PORTS.flinkRest },
+                ...restProbe(PORTS.flinkRest, "/overview"),
                 intervalSeconds: 5,
                 timeoutSeconds: 5,
                 retries: 24,
                 startPeriodSeconds: 10,
-                describe: "Flink JobManager REST answers /overview",
+                describe: `Flink JobManager REST answers /overview${args.restTls ? " over HTTPS" : ""}`,
             },
             dependsOn: [...args.dependsOn, ...zookeeper],
             replicas: 1,
@@ -264,13 +279,12 @@ export function flinkWorkloads(args: FlinkWorkloadArgs): WorkloadSpec[] {
             command: ha.role(["bin/sql-gateway.sh", "start-foreground"], false),
             ports: [{ name: "rest", port: PORTS.flinkSqlGateway, hostPort: PORTS.flinkSqlGatewayHost }],
             health: {
-                exec: bashHttpProbe(PORTS.flinkSqlGateway, "/v1/info"),
-                httpGet: { path: "/v1/info", port: PORTS.flinkSqlGateway },
+                ...restProbe(PORTS.flinkSqlGateway, "/v1/info"),
                 intervalSeconds: 5,
                 timeoutSeconds: 5,
                 retries: 24,
                 startPeriodSeconds: 10,
-                describe: "Flink SQL Gateway answers /v1/info",
+                describe: `Flink SQL Gateway answers /v1/info${args.restTls ? " over HTTPS" : ""}`,
             },
             dependsOn: [FLINK_WORKLOADS.jobManager],
             replicas: 1,
@@ -318,8 +332,10 @@ export class Flink extends pulumi.ComponentResource {
         this.jobManager = jm;
         this.taskManagers = tm;
         this.sqlGateway = gw;
-        this.rest = jm.endpoints.rest;
-        this.sqlGatewayRest = gw.endpoints.rest;
+        // Over HTTPS with flink.tls (an external Flink's endpoints carry their scheme already).
+        const scheme = args.restTls && !external ? { scheme: "https" as const } : {};
+        this.rest = { ...jm.endpoints.rest, ...scheme };
+        this.sqlGatewayRest = { ...gw.endpoints.rest, ...scheme };
         this.registerOutputs({ rest: this.rest, sqlGatewayRest: this.sqlGatewayRest, highAvailability: this.highAvailability?.type ?? "none" });
     }
 }

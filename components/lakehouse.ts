@@ -2,7 +2,7 @@ import type * as docker from "@pulumi/docker";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_S3_SECRETS, AwsWarehouse, AwsWarehouseArgs } from "./aws-storage";
-import { ClientSecretKey, ClientSecrets, ConfiguredCredentials, CredentialKey, ImageService, LakehouseConfig } from "./config";
+import { ClientSecretKey, ClientSecrets, ConfiguredCredentials, CredentialKey, ImageService, LakehouseConfig, flinkRestCaCert } from "./config";
 import { KafkaConnect, KafkaConnectArgs } from "./connect";
 import { Credentials } from "./credentials";
 import { dataGuardFor, protectsData } from "./data-protection";
@@ -54,6 +54,7 @@ import { KubernetesPlatform } from "./platform/kubernetes";
 import { Postgres, PostgresArgs } from "./postgres";
 import { PreflightCheck, runPreflight } from "./preflight";
 import {
+    CLIENT_SECRET_NAMES,
     clientSecretRegistry,
     flinkKafkaSecurityOptions,
     kafkaJobSecrets,
@@ -657,9 +658,9 @@ export function connectTrust(cfg: LakehouseConfig): { connectCaCert?: string } {
     return caCert !== undefined ? { connectCaCert: caCert } : {};
 }
 
-/** The CA of an external Flink's https REST endpoints (JobManager and SQL Gateway), for the job resources and the settle check. */
+/** The CA of the Flink's https REST endpoints (JobManager and SQL Gateway; external, or flink.tls), for the job resources and the settle check. */
 export function flinkTrust(cfg: LakehouseConfig): { flinkCaCert?: string } {
-    const caCert = cfg.external.flink?.caCert;
+    const caCert = flinkRestCaCert(cfg);
     return caCert !== undefined ? { flinkCaCert: caCert } : {};
 }
 
@@ -788,6 +789,7 @@ export function flinkArgs(cfg: LakehouseConfig, platform: Platform, store: Objec
         platform,
         ...(cfg.maintenance.enabled || periodicSavepointsEnabled(cfg) ? { jarSubmission: true } : {}),
         ...flinkExtraCaCerts(cfg),
+        ...(cfg.flink.tls ? { restTls: { ...cfg.flink.tls, key: { secret: CLIENT_SECRET_NAMES.flinkTlsKey } } } : {}),
     };
 }
 

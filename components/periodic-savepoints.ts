@@ -6,7 +6,7 @@
  * `pipeline.periodicSavepoints.intervalSeconds`, a savepoint of each table job, the newest
  * `pipeline.periodicSavepoints.kept` per job kept, older ones disposed of. Pure builders from config.
  */
-import type { LakehouseConfig } from "./config";
+import { flinkRestCaCert, type LakehouseConfig } from "./config";
 import { jobName } from "./jobs";
 
 /** The job's main class, in the maintenance jar. */
@@ -31,14 +31,17 @@ export function periodicSavepointsEnabled(cfg: Pick<LakehouseConfig, "pipeline">
 
 /**
  * The job's arguments (`--key=value`, read by PeriodicSavepointsJob): the JobManager's REST URL as the
- * TaskManagers reach it, and the table jobs by their Flink job names. With an external Flink whose REST
- * API speaks HTTPS with a company CA (`external.flink.caCert`), the CA too, base64 of the PEM: the job's
+ * TaskManagers reach it, and the table jobs by their Flink job names. With a REST API over HTTPS with a
+ * company CA (an external Flink's `external.flink.caCert`, or `flink.tls.caCert`), the CA too, base64 of the PEM: the job's
  * HTTP client trusts exactly it (a JVM's default trust store need not hold the CA of Flink's own REST
  * certificate, which Flink configures apart, in `security.ssl.rest.truststore`).
  */
-export function periodicSavepointsProgramArgs(cfg: Pick<LakehouseConfig, "namePrefix" | "source" | "pipeline" | "external">, restUrl: string): string[] {
+export function periodicSavepointsProgramArgs(
+    cfg: Pick<LakehouseConfig, "namePrefix" | "source" | "pipeline" | "external" | "flink">,
+    restUrl: string,
+): string[] {
     const p = cfg.pipeline.periodicSavepoints;
-    const caCert = cfg.external.flink?.caCert;
+    const caCert = flinkRestCaCert(cfg);
     return [
         `--job-name=${periodicSavepointsJobName(cfg.namePrefix)}`,
         `--rest-url=${restUrl}`,

@@ -142,6 +142,7 @@ export const CLIENT_SECRET_NAMES: Record<ClientSecretKey, string> = {
     kafkaClientKey: "kafka-client-key",
     postgresClientKey: "postgres-client-key",
     nessieToken: "nessie-token",
+    flinkTlsKey: "flink-tls-key",
 };
 
 /** The stack's client secrets under their registry names. */

@@ -245,6 +245,13 @@ const NOT_SECRET_SUFFIX =
     /(name|names|ref|refs|id|ids|file|files|path|paths|arn|url|uri|endpoint|type|mode|enabled|length|user|username|policy|version|count|ttl|timeout|seconds|ms|dir|location|provider|selector|mount|hash|header|field|env|required|expiry|expiration|rotation|validation|check|checks)$/;
 /** Flags and switches named after a secret (`skipCredentialsValidation: "false"`) are not secrets. */
 const NOT_SECRET_VALUE = /^(true|false)$/i;
+/** A PEM private key is a secret under any name (`REST_TLS_KEY`, `clientKey`). */
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/** True for a value that holds a PEM private key. */
+export function holdsPrivateKey(value: string): boolean {
+    return PRIVATE_KEY_PEM.test(value);
+}
 
 /** True for a name that carries a secret: `POSTGRES_PASSWORD`, `AWS_SECRET_ACCESS_KEY`, `databasePassword`, `s3.secret-access-key`; not `AWS_ACCESS_KEY_ID`, `secretName`, `passwordFile`. */
 export function looksSecret(name: string): boolean {
@@ -265,7 +272,8 @@ export function isPlaceholder(value: string): boolean {
 }
 
 function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string | undefined {
-    if (!looksSecret(e.name) || e.unknown || e.value === undefined || e.value === "" || isPlaceholder(e.value)) return undefined;
+    if (e.unknown || e.value === undefined || e.value === "" || isPlaceholder(e.value)) return undefined;
+    if (!looksSecret(e.name) && !holdsPrivateKey(e.value)) return undefined;
     if (w.platform === "kubernetes") {
         if (e.fromRef) return undefined;
         return `${w.label}: env ${e.name} is a literal value in the pod spec, readable by anyone who can read the workload. Reference a Secret (valueFrom.secretKeyRef).`;
@@ -277,11 +285,12 @@ function plaintextEnv(w: Workload, e: EnvVar, opts: SecretRuleOptions): string |
 
 /**
  * No secret in plain text among a resource's inputs:
- * - a container env variable whose name looks like a secret (PASSWORD, SECRET, TOKEN, ...) is a
+ * - a container env variable whose name looks like a secret (PASSWORD, SECRET, TOKEN, ...), or whose value
+ *   is a PEM private key, is a
  *   Pulumi secret on Docker, and a `secretKeyRef` on Kubernetes (a literal there is plain text in the cluster);
  * - a Kubernetes Secret's `data`/`stringData` are Pulumi secrets;
- * - any other property whose name looks like a secret holds a Pulumi secret (e.g. the connector's
- *   `databasePassword`, a job's `secrets`), or a `{{secret.*}}` placeholder;
+ * - any other property whose name looks like a secret, or that holds a PEM private key, is a Pulumi
+ *   secret (e.g. the connector's `databasePassword`, a job's `secrets`), or a `{{secret.*}}` placeholder;
  * - a Flink job's SQL has no secret literal in its WITH options (`'s3.secret-access-key'` = a placeholder).
  */
 export function plaintextSecretInputs(r: ResourceView, opts: SecretRuleOptions = { secretsVisible: true }): string[] {
@@ -321,7 +330,7 @@ export function plaintextSecretInputs(r: ResourceView, opts: SecretRuleOptions =
         if (isFlinkSqlJob(r) && top === "statements") continue; // judged above, option by option
         if (workloads.length && (top === "envs" || leaf.path.includes("env"))) continue; // judged above, variable by variable
         const key = [...leaf.path].reverse().find((p): p is string => typeof p === "string");
-        if (key !== undefined && looksSecret(key)) {
+        if ((key !== undefined && looksSecret(key)) || holdsPrivateKey(leaf.value)) {
             out.push(
                 `${r.type.split(":").pop()} ${r.name}: ${formatPath(leaf.path)} is plain text in the stack's state and diffs. Make it a secret (pulumi.secret).`,
             );
@@ -386,7 +395,7 @@ export function plaintextSecretOutputs(resources: ResourceView[], opts: SecretRu
             continue;
         const output = formatPath(leaf.path);
         const key = [...leaf.path].reverse().find((p): p is string => typeof p === "string");
-        if (key !== undefined && looksSecret(key)) {
+        if ((key !== undefined && looksSecret(key)) || holdsPrivateKey(leaf.value)) {
             out.push({
                 message: `Stack output ${output} looks like a secret and is exported in plain text. Export it with pulumi.secret(...).`,
                 urn: stack.urn,

@@ -11,10 +11,13 @@
 import { checkPostgresTls, PostgresTls } from "../dynamic/postgres-client";
 import { checkKafkaClientSecurity, KafkaClientSecurity, kafkaProtocolParts } from "../dynamic/toolkit/kafka-client";
 import { Reader } from "./reader";
-import { CONFIG_NAMESPACE, ExternalServices } from "./types";
+import { CONFIG_NAMESPACE, ExternalServices, FlinkRestTls } from "./types";
 
-/** Secrets that reach secured services: set by the stack when its services need them, never generated. */
-export const CLIENT_SECRET_KEYS = ["kafkaPassword", "kafkaClientKey", "postgresClientKey", "nessieToken"] as const;
+/**
+ * Secrets of secured connections, and the key of the REST certificate of a Flink the program runs: set by
+ * the stack when its services need them, never generated.
+ */
+export const CLIENT_SECRET_KEYS = ["kafkaPassword", "kafkaClientKey", "postgresClientKey", "nessieToken", "flinkTlsKey"] as const;
 /** One of CLIENT_SECRET_KEYS. */
 export type ClientSecretKey = (typeof CLIENT_SECRET_KEYS)[number];
 
@@ -119,7 +122,7 @@ export function checkClientSecrets(
     r: Reader,
     values: Record<string, string>,
     secretKeys: ReadonlySet<string>,
-    uses: { kafka?: KafkaClientSecurity; source?: PostgresTls; external?: ExternalServices },
+    uses: { kafka?: KafkaClientSecurity; source?: PostgresTls; external?: ExternalServices; flinkTls?: FlinkRestTls },
 ): Record<ClientSecretKey, boolean> {
     const set = {} as Record<ClientSecretKey, boolean>;
     const usedBy: Record<ClientSecretKey, string | undefined> = {
@@ -127,6 +130,7 @@ export function checkClientSecrets(
         kafkaClientKey: uses.kafka?.clientCert !== undefined ? undefined : "kafka.security.clientCert",
         postgresClientKey: uses.source?.clientCert !== undefined ? undefined : "source.tls.clientCert",
         nessieToken: uses.external?.nessie !== undefined ? undefined : "external.nessie (a Nessie the program does not run)",
+        flinkTlsKey: uses.flinkTls !== undefined ? undefined : "flink.tls (the certificate of a Flink the program runs)",
     };
     for (const key of CLIENT_SECRET_KEYS) {
         set[key] = values[key] !== undefined;

@@ -2,13 +2,14 @@
  * `lakehouse:flink`: the session cluster's size, checkpoints and high availability.
  */
 import { DEFAULTS } from "../defaults";
+import { parseFlinkTls } from "./flink-tls";
 import { Reader } from "./reader";
 import { FlinkConfig } from "./types";
 
 /** A URI of durable storage Flink writes checkpoints, savepoints and HA metadata to. */
 const STORAGE_URI = /^(s3a?|file|hdfs|gs|abfss?):\/\/\S+$/;
 
-/** Reads `lakehouse:flink`; the durable URIs default to the warehouse bucket, and the parallelism must fit the slots. */
+/** Reads `lakehouse:flink`; the durable URIs default to the warehouse bucket, and the parallelism must fit the slots; `tls` by ./flink-tls.ts. */
 export function parseFlink(r: Reader, values: Record<string, string>, bucket: string): FlinkConfig {
     const f = r.object(values, "flink");
     const fd = DEFAULTS.flink;
@@ -40,6 +41,8 @@ export function parseFlink(r: Reader, values: Record<string, string>, bucket: st
             "a durable URI every JobManager reaches, such as s3://warehouse/flink/ha (job graphs and checkpoint metadata must outlive a JobManager)",
         ),
     };
+    const tls = parseFlinkTls(r, f.tls);
+    if (tls) flink.tls = tls;
     if (flink.parallelism > flink.taskManagers * flink.slotsPerTaskManager) {
         r.problem(
             "flink.parallelism",

@@ -6,9 +6,9 @@
  * before it registers any resource.
  *
  * Files: `types.ts` (LakehouseConfig and its sections), `parse.ts` (the outline), one parser per
- * section (`source.ts`, `kafka.ts`, ...), `reader.ts` (typed reads that collect problems, and the
- * error), `keys.ts` (every known key), `patterns.ts` (patterns shared with components/dynamic/),
- * `load.ts` (the `pulumi.Config` reader).
+ * section (`source.ts`, `kafka.ts`, ...; `flink-tls.ts`: the REST certificate of a Flink the program
+ * runs), `reader.ts` (typed reads that collect problems, and the error), `keys.ts` (every known key),
+ * `patterns.ts` (patterns shared with components/dynamic/), `load.ts` (the `pulumi.Config` reader).
  */
 export type {
     ConnectConfig,
@@ -16,6 +16,7 @@ export type {
     DremioConfig,
     ExternalServices,
     FlinkConfig,
+    FlinkRestTls,
     IcebergConfig,
     KafkaConfig,
     KubernetesAccess,
@@ -42,4 +43,5 @@ export { parseLakehouseConfig } from "./parse";
 export type { ClientSecrets, ConfiguredCredentials } from "./load";
 export type { ClientSecretKey } from "./client-security";
 export { CLIENT_SECRET_KEYS } from "./client-security";
+export { flinkRestCaCert } from "./flink-tls";
 export { loadLakehouseConfig } from "./load";

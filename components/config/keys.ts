@@ -33,7 +33,7 @@ export const OBJECT_KEYS: Record<string, readonly string[]> = {
     storage: Object.keys(DEFAULTS.storage),
     nessie: Object.keys(DEFAULTS.nessie),
     iceberg: Object.keys(DEFAULTS.iceberg),
-    flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri", "highAvailabilityStorageUri"],
+    flink: [...Object.keys(DEFAULTS.flink), "checkpointsUri", "savepointsUri", "highAvailabilityStorageUri", "tls"],
     dremio: Object.keys(DEFAULTS.dremio),
     pipeline: Object.keys(DEFAULTS.pipeline),
     maintenance: Object.keys(DEFAULTS.maintenance),

@@ -9,6 +9,7 @@ import { parseCredentialsSet } from "./credentials";
 import { parseDremio } from "./dremio";
 import { checkExternalCoverage, checkExternalStorage, checkExternalTrust, parseExternal } from "./external";
 import { parseFlink } from "./flink";
+import { checkFlinkRestTls, flinkRestTlsHosts } from "./flink-tls";
 import { parseIceberg } from "./iceberg";
 import { parseImages } from "./images";
 import { parseKafka } from "./kafka";
@@ -75,12 +76,13 @@ export function parseLakehouseConfig(
     const maintenance = parseMaintenance(r, values);
     const resources = parseResources(r, values);
     const credentialsSet = parseCredentialsSet(r, values, secretKeys);
-    const clientSecretsSet = checkClientSecrets(r, values, secretKeys, { kafka: kafka.security, source: source.tls, external });
+    const clientSecretsSet = checkClientSecrets(r, values, secretKeys, { kafka: kafka.security, source: source.tls, external, flinkTls: flink.tls });
 
     checkExternalStorage(r, storage, external);
     checkExternalTrust(r, external, dremio.enabled);
     checkExternalCoverage(r, platform, external, { dremio: dremio.enabled, minio: storage.provider === "minio" }, credentialsSet);
     const kubernetes = parseKubernetes(r, values, { platform, external, brokers: kafka.brokers, defaultNamespace: namePrefix });
+    checkFlinkRestTls(r, flink.tls, secrets.values.flinkTlsKey, external, flinkRestTlsHosts(platform, topLevel.exposePorts, kubernetes));
 
     if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
 

@@ -114,6 +114,20 @@ export interface FlinkConfig {
     highAvailability: boolean;
     /** Durable HA storage: job graphs and completed-checkpoint metadata (default: the warehouse bucket). */
     highAvailabilityStorageUri: string;
+    /**
+     * HTTPS on the REST endpoints of the Flink the program runs (JobManager REST API, SQL Gateway), with
+     * the stack's own certificate; its private key is the secret `lakehouse:flinkTlsKey`. Default unset:
+     * plain HTTP on the stack's network and published ports.
+     */
+    tls?: FlinkRestTls;
+}
+
+/** `lakehouse:flink.tls`: the REST endpoints' server certificate and the CA their clients trust (both PEM). */
+export interface FlinkRestTls {
+    /** The server certificate (and any intermediates), naming the hosts its clients use. */
+    certificate: string;
+    /** The CA that signed it: the program's clients, the gateway and the periodic-savepoints job trust it. */
+    caCert: string;
 }
 
 /**

@@ -11,7 +11,7 @@ import { PERIODIC_SAVEPOINT_TIMEOUT_SECONDS, periodicSavepointsJobName } from ".
 import { cdcTopicNames, connectorName, dremioTablePaths, icebergTableIdentifiers, pipelineTables, replicationSlotName } from "../pipeline";
 import type { Endpoint } from "../platform";
 import { FLINK_WORKLOADS } from "../flink";
-import type { LakehouseConfig } from "../config";
+import { flinkRestCaCert, type LakehouseConfig } from "../config";
 import type {
     ConnectionSecurityOutput,
     ConnectorOutput,
@@ -190,6 +190,6 @@ export function connectionSecurity(cfg: LakehouseConfig, nessieToken: boolean): 
         ...(cfg.external.connect?.caCert !== undefined ? { connect: { caCert: cfg.external.connect.caCert } } : {}),
         ...(cfg.external.dremio?.caCert !== undefined ? { dremio: { caCert: cfg.external.dremio.caCert } } : {}),
         ...(cfg.external.minio?.caCert !== undefined ? { s3: { caCert: cfg.external.minio.caCert } } : {}),
-        ...(cfg.external.flink?.caCert !== undefined ? { flink: { caCert: cfg.external.flink.caCert } } : {}),
+        ...(flinkRestCaCert(cfg) !== undefined ? { flink: { caCert: flinkRestCaCert(cfg)! } } : {}),
     };
 }

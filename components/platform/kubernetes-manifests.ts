@@ -141,7 +141,7 @@ export function execCommand(exec: string[]): string[] {
 
 /** The probe's check: the spec's HTTP check when it has one, then TCP, then its health command. */
 export function probeHandler(health: HealthSpec): Pick<Probe, "httpGet" | "tcpSocket" | "exec"> {
-    if (health.httpGet) return { httpGet: { path: health.httpGet.path, port: health.httpGet.port, scheme: "HTTP" } };
+    if (health.httpGet) return { httpGet: { path: health.httpGet.path, port: health.httpGet.port, scheme: health.httpGet.scheme ?? "HTTP" } };
     if (health.tcpSocket) return { tcpSocket: { port: health.tcpSocket.port } };
     return { exec: { command: execCommand(health.exec) } };
 }

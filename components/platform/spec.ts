@@ -50,8 +50,8 @@ export interface SecretEnvRef {
 export interface HealthSpec {
     /** Command run inside the workload; exit 0 = healthy. Used by Docker, and by Kubernetes when no httpGet. */
     exec: string[];
-    /** HTTP probe Kubernetes prefers when the service has one. */
-    httpGet?: { path: string; port: number };
+    /** HTTP probe Kubernetes prefers when the service has one; `scheme` HTTPS for a TLS endpoint (the kubelet does not verify its certificate). */
+    httpGet?: { path: string; port: number; scheme?: "HTTP" | "HTTPS" };
     /** TCP probe Kubernetes prefers for services without an HTTP endpoint. */
     tcpSocket?: { port: number };
     intervalSeconds: number;
@@ -116,6 +116,23 @@ export function bashHttpProbe(port: number, path: string): string[] {
         throw new Error(`bashHttpProbe: path ${JSON.stringify(path)} must start with / and hold only URL-safe characters`);
     const request = `GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n`;
     return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && printf '${request}' >&3 && head -n 1 <&3 | grep -Eq '^HTTP/1\\.[01] 2[0-9][0-9]'`];
+}
+
+/**
+ * The HTTPS twin of `bashHttpProbe`, for images with openssl: the same GET through `openssl s_client` on
+ * loopback, succeeding on a 2xx status line. Like the kubelet's HTTPS probe it does not verify the
+ * certificate (it checks the process answers; the clients verify it, against the stack's CA).
+ */
+export function opensslHttpsProbe(port: number, path: string): string[] {
+    const [cmd, shell, flag] = bashHttpProbe(port, path);
+    const request = `GET ${path} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n`;
+    // -quiet: no session details, and keep reading after the request is sent (the server closes the connection).
+    return [
+        cmd,
+        shell,
+        flag,
+        `printf '${request}' | openssl s_client -quiet -connect 127.0.0.1:${port} 2>/dev/null | head -n 1 | grep -Eq '^HTTP/1\\.[01] 2[0-9][0-9]'`,
+    ];
 }
 
 /** A health command that succeeds when something accepts TCP connections on the port (bash's /dev/tcp). */

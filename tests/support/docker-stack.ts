@@ -10,6 +10,7 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { closeSession, gatewayQuery, openSession } from "../../components/dynamic/flink/gateway";
+import { httpTarget } from "../../components/dynamic/toolkit/http";
 import { CATALOG_TEMPLATE, JOBS_DIR } from "../../components/jobs";
 import { IMAGE_SERVICES, projectImageOf } from "../../components/config/images";
 import { ImageName, projectImageRef } from "../../components/images";
@@ -290,8 +291,10 @@ export async function deployOnEngine(
  * catalog, rendered from jobs/catalog.sql with the stack's outputs exactly as the canary does.
  */
 export async function stackIcebergSession(outputs: StackOutputs): Promise<IcebergSession> {
-    const gateway = outputs.flinkSqlGatewayUrl?.host;
-    if (!gateway) throw new Error("the stack exports no flinkSqlGatewayUrl.host");
+    const gatewayUrl = outputs.flinkSqlGatewayUrl?.host;
+    if (!gatewayUrl) throw new Error("the stack exports no flinkSqlGatewayUrl.host");
+    // Over https with the CA of the stack's Flink REST certificate when it has one (lakehouse:flink.tls).
+    const gateway = httpTarget(gatewayUrl, outputs.connectionSecurity?.flink?.caCert);
     const s3Secret = outputs.credentials?.s3?.secretAccessKey ?? "";
     const tp = chooseCanaryTable(outputs);
     const template = fs.readFileSync(path.join(REPO_DIR, JOBS_DIR, CATALOG_TEMPLATE), "utf8");

@@ -7,6 +7,7 @@
 import { Client } from "pg";
 import { connectRequest } from "../../components/dynamic/connector";
 import { flinkRequest } from "../../components/dynamic/flink-job";
+import { httpTarget } from "../../components/dynamic/toolkit/http";
 import { flinkIdent } from "../../ops/canary";
 import { StackOutputs, parseHostPort } from "../../ops/outputs";
 import { IcebergSession, pollFor } from "./iceberg-session";
@@ -131,7 +132,8 @@ export function stackPipeline(outputs: StackOutputs, iceberg: IcebergSession, lo
         };
     };
     const jobStates = async () => {
-        const overview = await flinkRequest("Flink REST", outputs.flinkRestUrl!.host!, "GET", "/jobs/overview").catch((e: Error) => ({ error: e.message }));
+        const rest = httpTarget(outputs.flinkRestUrl!.host!, outputs.connectionSecurity?.flink?.caCert);
+        const overview = await flinkRequest("Flink REST", rest, "GET", "/jobs/overview").catch((e: Error) => ({ error: e.message }));
         const names = Object.values(outputs.flinkJobs ?? {}).map((j) => j.name);
         return names.map((name) => ({ name, states: (overview.jobs ?? []).filter((j: any) => j.name === name).map((j: any) => j.state) as string[] }));
     };

@@ -8,6 +8,8 @@
 # conf/config.yaml; ENABLE_BUILT_IN_PLUGINS (`;`-separated jar names of opt/) enables plugins under plugins/.
 # EXTRA_CA_CERTS (PEM, one or more CA certificates): trusted by the JVM beside its own CAs (a company CA
 # of the stack's Nessie or S3 store, lakehouse:external.<service>.caCert), through a trust store made at start.
+# REST_TLS_CERT, REST_TLS_KEY, REST_TLS_CA (PEM; lakehouse:flink.tls): the REST API and the SQL Gateway serve
+# HTTPS with that certificate and key, and trust that CA as REST clients (the gateway submitting to the JobManager).
 # The JVMs run on the harness's classpath (lib/) with the harness's flags (harness/flink/config.ts);
 # their memory flags are derived by Flink's BashJavaUtils from the configured process sizes, as
 # Flink's own scripts do.
@@ -89,6 +91,51 @@ trust_extra_cas() {
     log "trusting $n CA certificate(s) of EXTRA_CA_CERTS beside the JVM's own"
 }
 
+# HTTPS on the REST endpoints (REST_TLS_CERT, REST_TLS_KEY, REST_TLS_CA): a PKCS12 key store of the certificate
+# and its key and a trust store of the CA, made anew on every start under a password of this start's own, and
+# Flink's security.ssl.rest.* settings for them added to FLINK_PROPERTIES. The key is written nowhere else and
+# leaves the environment of the JVMs.
+# Flink's default cipher suite (TLS_RSA_WITH_AES_128_CBC_SHA) is disabled in the JRE (jdk.tls.disabledAlgorithms
+# TLS_RSA_*): its REST client (the gateway submitting a job) could not build a TLS handler. ECDHE with AES-GCM, for
+# RSA and EC keys.
+REST_TLS_CIPHERS=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+
+rest_tls() {
+    [ -n "${REST_TLS_CERT:-}" ] || return 0
+    [ -n "${REST_TLS_KEY:-}" ] || { log "REST_TLS_CERT is set without REST_TLS_KEY (the certificate's private key)"; exit 2; }
+    [ -n "${REST_TLS_CA:-}" ] || { log "REST_TLS_CERT is set without REST_TLS_CA (the CA the REST clients trust)"; exit 2; }
+    local dir=/tmp/flink/rest-tls subject
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    REST_TLS_PASS="$(openssl rand -hex 24)"
+    export REST_TLS_PASS
+    (umask 077 && printf '%s\n' "$REST_TLS_KEY" >"$dir/key.pem")
+    printf '%s\n' "$REST_TLS_CERT" >"$dir/cert.pem"
+    printf '%s\n' "$REST_TLS_CA" >"$dir/ca.pem"
+    if ! openssl pkcs12 -export -in "$dir/cert.pem" -inkey "$dir/key.pem" -name flink-rest -out "$dir/keystore.p12" -passout env:REST_TLS_PASS >"$dir/openssl.log" 2>&1; then
+        rm -f "$dir/key.pem"
+        cat "$dir/openssl.log" >&2
+        log "REST_TLS_CERT and REST_TLS_KEY: making the key store failed (are they a certificate and its private key?)"
+        exit 2
+    fi
+    rm -f "$dir/key.pem"
+    keytool -importcert -noprompt -alias flink-rest-ca -file "$dir/ca.pem" -keystore "$dir/truststore.p12" -storetype PKCS12 -storepass:env REST_TLS_PASS \
+        >"$dir/keytool.log" 2>&1 || { cat "$dir/keytool.log" >&2; log "REST_TLS_CA is not a certificate keytool reads"; exit 2; }
+    FLINK_PROPERTIES="${FLINK_PROPERTIES:-}
+security.ssl.rest.enabled: true
+security.ssl.rest.keystore: $dir/keystore.p12
+security.ssl.rest.keystore-password: $REST_TLS_PASS
+security.ssl.rest.key-password: $REST_TLS_PASS
+security.ssl.rest.truststore: $dir/truststore.p12
+security.ssl.rest.truststore-password: $REST_TLS_PASS
+security.ssl.algorithms: $REST_TLS_CIPHERS"
+    export FLINK_PROPERTIES
+    unset REST_TLS_KEY REST_TLS_PASS
+    subject="$(openssl x509 -in "$dir/cert.pem" -noout -subject 2>/dev/null | sed 's/^subject=//')"
+    log "REST endpoints over HTTPS with the certificate of REST_TLS_CERT ($subject), trusting REST_TLS_CA"
+}
+
 # The module flags of Flink's shipped config.yaml (env.java.opts.all) and the harness's start-up flags.
 JAVA17_MODULE_FLAGS=(
     -XX:+IgnoreUnrecognizedVMOptions
@@ -151,6 +198,7 @@ if [ "${FLINK_ENTRYPOINT_SQL_GATEWAY:-}" = "1" ]; then
     run_sql_gateway "$@"
 fi
 
+rest_tls
 write_config
 enable_plugins
 cmd="${1:-}"

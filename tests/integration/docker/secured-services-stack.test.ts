@@ -21,8 +21,12 @@
  * 5. the connector, its task and every Flink job RUNNING; a PostgreSQL insert, update and delete in the
  *    Iceberg mirror, exactly; then the tables' data files and the jobs' checkpoints are in the stack's
  *    bucket on minio-tls, and the outputs name it and its CA;
- * 6. `npm run health` (its library function) passes on the stack's outputs: Kafka over SASL_SSL, Nessie
- *    over HTTPS with the token, the bucket over HTTPS.
+ * 6. the stack's own Flink serves its REST API and SQL Gateway over HTTPS only (`flink.tls`: a certificate
+ *    of the test's own PKI, the key a secret), which the program's clients reached with the CA; the key is
+ *    in no file and not in the JVM's environment; the periodic-savepoints job takes a savepoint over HTTPS
+ *    from inside the cluster;
+ * 7. `npm run health` (its library function) passes on the stack's outputs: Kafka over SASL_SSL, Nessie
+ *    over HTTPS with the token, the bucket and Flink over HTTPS.
  *
  * The stack is `dockertls` (objects `cdc-lakehouse-dockertls-*`, host ports + 21000); everything labelled
  * with it, its topics on kafka-tls, its namespace on nessie-tls and its bucket on minio-tls (one per run,
@@ -36,6 +40,8 @@ import { DEFAULTS } from "../../../components/defaults";
 import { connectRequest } from "../../../components/dynamic/connector";
 import { NessieApi, nessieRequest, withFreshHash } from "../../../components/dynamic/nessie";
 import { s3TrustOptions } from "../../../components/dynamic/toolkit/s3-trust";
+import { httpTarget, sendRequest } from "../../../components/dynamic/toolkit/http";
+import { flinkRequest } from "../../../components/dynamic/flink/request";
 import { kafkaJaasConfig } from "../../../components/secured-clients";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { StackOutputs } from "../../../ops/outputs";
@@ -45,7 +51,8 @@ import { createContext } from "../../../harness/lib/context";
 import { tlsClientOptions } from "../../../harness/kafka";
 import { containerLogs, inspectContainer, removeLabelled } from "../../support/docker-engine";
 import { STACK_LABEL, TEST_STACK_RESOURCES, deployOnEngine, dockerStackConfig, ensureStackImages, stackContainers } from "../../support/docker-stack";
-import { IcebergSession } from "../../support/iceberg-session";
+import { IcebergSession, pollFor } from "../../support/iceberg-session";
+import { makeTestPki } from "../../support/test-pki";
 import { StackPipeline } from "../../support/stack-pipeline";
 
 const stack = "dockertls";
@@ -63,6 +70,11 @@ const bucket = `dockertls-${run}`;
 /** The stack's services: the dev stack's without Kafka, Nessie and MinIO (external) and without Dremio (off: not what this test is about). */
 const EXPECTED = ["connect", "flink-jobmanager", "flink-sql-gateway", "flink-taskmanager", "postgres", "zookeeper"];
 const FLINK = ["flink-jobmanager", "flink-sql-gateway", "flink-taskmanager"];
+/** The stack's own PKI for its Flink REST endpoints (lakehouse:flink.tls): a CA apart from the harness's, a certificate for the names its clients use. */
+const flinkPki = makeTestPki(["flink-jobmanager", "flink-sql-gateway", "localhost"]);
+/** Where the program reaches the stack's Flink REST API and SQL Gateway: the published ports + 21000. */
+const FLINK_REST = "https://localhost:29081";
+const FLINK_GATEWAY = "https://localhost:29084";
 
 /** `read()`'s value, read the first time it is asked for (the harness's endpoints and the CA's file, once per run). */
 function once<T>(read: () => T): () => T {
@@ -188,8 +200,14 @@ async function kafkaListsTopicsForContainers(): Promise<void> {
 function securedServicesConfig(): Record<string, string> {
     const k = securedKafka();
     const config = dockerStackConfig({ hostPortOffset: 21000, checkpointIntervalMs: 3000, dremio: { enabled: false }, resources: TEST_STACK_RESOURCES });
+    const flink = { ...JSON.parse(config["lakehouse:flink"]), tls: { certificate: flinkPki.certificate, caCert: flinkPki.caCert } };
+    // Periodic savepoints at their shortest interval: the job calls the REST API over HTTPS from inside the cluster.
+    const pipeline = { ...JSON.parse(config["lakehouse:pipeline"] ?? "{}"), periodicSavepoints: { intervalSeconds: 60, kept: 2 } };
     return {
         ...config,
+        "lakehouse:flink": JSON.stringify(flink),
+        "lakehouse:flinkTlsKey": flinkPki.key,
+        "lakehouse:pipeline": JSON.stringify(pipeline),
         "lakehouse:external": JSON.stringify({
             kafka: { bootstrapServers: k.containerBootstrap },
             nessie: { url: securedNessie().containerUrl, caCert: securedNessie().api.caCert },
@@ -237,6 +255,7 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
             "lakehouse:kafkaPassword",
             "lakehouse:nessieToken",
             "lakehouse:minioRootPassword",
+            "lakehouse:flinkTlsKey",
         ]));
     }, 2_400_000);
 
@@ -333,6 +352,55 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
         expect(outputs.warehouse).toBe(`s3://${bucket}/`);
         expect(outputs.connectionSecurity?.s3).toEqual({ caCert: securedMinio().ca });
     });
+
+    it("serves the Flink REST API and SQL Gateway over HTTPS only, with the stack's certificate, to clients that trust its CA", async () => {
+        expect(outputs.flinkRestUrl?.host).toBe(FLINK_REST);
+        expect(outputs.flinkSqlGatewayUrl?.host).toBe(FLINK_GATEWAY);
+        expect(outputs.connectionSecurity?.flink).toEqual({ caCert: flinkPki.caCert });
+        const get = (url: string, caCert?: string) => sendRequest("Flink REST", "GET", url, { timeoutMs: 10_000, ...(caCert ? { caCert } : {}) });
+        expect((await get(`${FLINK_REST}/overview`, flinkPki.caCert)).status).toBe(200);
+        expect((await get(`${FLINK_GATEWAY}/v1/info`, flinkPki.caCert)).status).toBe(200);
+        // Without the CA the certificate is refused; plain HTTP gets no answer.
+        await expect(get(`${FLINK_REST}/overview`)).rejects.toThrow(/certificate/i);
+        await expect(get(`${FLINK_REST.replace("https:", "http:")}/overview`)).rejects.toThrow(/Flink REST GET http:\/\/localhost:29081\/overview: /);
+        for (const workload of ["flink-jobmanager", "flink-sql-gateway"]) {
+            expect(await containerLogs(`${prefix}-${workload}`, 5000)).toContain("REST endpoints over HTTPS with the certificate of REST_TLS_CERT");
+            // The key is in no file and not in the JVM's environment: only in the key store the entrypoint made.
+            const look = (command: string) =>
+                execFileSync("docker", ["exec", `${prefix}-${workload}`, "bash", "-c", command], { encoding: "utf8", timeout: 30_000 });
+            expect(look("tr '\\0' '\\n' < /proc/1/environ | cut -d= -f1 | grep -c '^REST_TLS_KEY$' || true").trim()).toBe("0");
+            expect(look("ls -1 /tmp/flink/rest-tls").trim().split("\n").sort()).toEqual([
+                "ca.pem",
+                "cert.pem",
+                "keystore.p12",
+                "keytool.log",
+                "openssl.log",
+                "truststore.p12",
+            ]);
+            expect(look("cat /opt/flink/conf/config.yaml")).not.toContain(flinkPki.key.split("\n")[1]);
+        }
+    });
+
+    it("takes periodic savepoints from inside the cluster, its REST client trusting the stack's CA", async () => {
+        const job = Object.values(outputs.flinkJobs!)[0];
+        const rest = httpTarget(FLINK_REST, flinkPki.caCert);
+        // The first comes one interval (60 s) after the periodic-savepoints job started.
+        const savepoint = await pollFor(
+            `a periodic savepoint of ${job.name}`,
+            180_000,
+            async () => (await flinkRequest("Flink REST", rest, "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.savepoint ?? null,
+            (sp) => sp?.status === "COMPLETED",
+        );
+        expect(savepoint.external_path).toMatch(new RegExp(`^s3://${bucket}/flink/savepoints/savepoint-`));
+        const line = `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`;
+        const logs = await pollFor(
+            "the periodic-savepoints job's log line",
+            30_000,
+            () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000),
+            (t) => t.includes(line),
+        );
+        expect(logs).toContain(line);
+    }, 240_000);
 
     it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL, Nessie and S3 over HTTPS", async () => {
         const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());

@@ -45,7 +45,7 @@ describe("lakehouse:kafka.security", () => {
     it("takes SASL_SSL with SCRAM, a CA and the password as a secret", () => {
         const cfg = parse({ external: EXTERNAL, kafka: { security: SASL_SSL }, kafkaPassword: "s3cret-pw" }, ["kafkaPassword"]);
         expect(cfg.kafka.security).toEqual(SASL_SSL);
-        expect(cfg.clientSecretsSet).toEqual({ kafkaPassword: true, kafkaClientKey: false, postgresClientKey: false, nessieToken: false });
+        expect(cfg.clientSecretsSet).toEqual({ kafkaPassword: true, kafkaClientKey: false, postgresClientKey: false, nessieToken: false, flinkTlsKey: false });
     });
 
     it("names each wrong key and its fix", () => {

@@ -22,6 +22,7 @@ import {
     looksSecret,
     nessiePersistentVersionStore,
     plaintextSecretInputs,
+    holdsPrivateKey,
     plaintextSecretOutputs,
     replicationSlotCleanup,
 } from "../../../policy/rules";
@@ -376,6 +377,20 @@ describe("policy rules on the program's own stacks", () => {
             const messages = plaintextSecretInputs(pg);
             expect(messages).toEqual([expect.stringContaining("container cdc-lakehouse-dev-postgres: env POSTGRES_PASSWORD is plain text")]);
             expect(messages.join("\n")).not.toContain("generated-lakehouse-credentials-postgresPassword");
+        });
+
+        it("fires for a PEM private key in plain text under any name: an env entry, a resource's input", () => {
+            const key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n";
+            expect(holdsPrivateKey(key)).toBe(true);
+            expect(holdsPrivateKey("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")).toBe(false);
+            const jm = copy(one(dev, CONTAINER, "cdc-lakehouse-dev-flink-jobmanager"));
+            jm.props.envs = [...(jm.props.envs as unknown[]), `REST_TLS_KEY=${key}`];
+            const messages = plaintextSecretInputs(jm);
+            expect(messages).toEqual([expect.stringContaining("container cdc-lakehouse-dev-flink-jobmanager: env REST_TLS_KEY is plain text")]);
+            expect(messages.join("\n")).not.toContain("MIGHAgEA");
+            const connector = copy(one(dev, CONNECTOR, "lakehouse-connector"));
+            connector.props.sslMaterial = key;
+            expect(plaintextSecretInputs(connector)).toEqual([expect.stringContaining("DebeziumConnector lakehouse-connector: sslMaterial is plain text")]);
         });
 
         it("fires for a Kubernetes env secret given as a literal value (even a Pulumi secret one)", () => {
