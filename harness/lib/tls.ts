@@ -152,8 +152,8 @@ function writeServerKeyAndCert(dir: string): void {
     fs.writeFileSync(path.join(dir, "server-key-and-cert.pem"), read("server.key") + read("server.pem"), { mode: 0o600 });
 }
 
-/** Makes `<name>.key` and `<name>.pem` in `dir`, the certificate signed by `dir`'s CA (`ca.pem`, `ca.key`) with the extensions given. */
-function signWithCa(dir: string, name: string, subject: string, extensions: string): void {
+/** Makes `<name>.key` and `<name>.pem` in `dir`, the certificate signed by `dir`'s CA (`ca.pem`, `ca.key`) with the extensions given, valid `days`. */
+export function signWithCa(dir: string, name: string, subject: string, extensions: string, days = DAYS): void {
     const at = (file: string) => path.join(dir, file);
     const openssl = (args: string[]) => runChecked("openssl", args, { cwd: dir, timeoutMs: 60_000 });
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", at(`${name}.key`), "-out", at(`${name}.csr`), "-subj", subject]);
@@ -171,7 +171,7 @@ function signWithCa(dir: string, name: string, subject: string, extensions: stri
         "-out",
         at(`${name}.pem`),
         "-days",
-        String(DAYS),
+        String(days),
         "-extfile",
         at(`${name}.ext`),
     ]);
