@@ -53,6 +53,11 @@ export const SOAK_OPTIONS = {
         description:
             "a lakehouse:maintenance setting over the bench's (bench/lib/stack.ts), dotted for nested keys, comma-separated for several, e.g. rewriteDataFiles.commitCount=5,lockCheckDelaySeconds=5",
     },
+    secured: {
+        type: "flag",
+        description:
+            "a copy of Pulumi.local-tls.yaml instead of local: PostgreSQL over TLS (verify-full), Kafka over SASL_SSL with SCRAM, Connect on it (as bench:load --secured); the writer over TLS too",
+    },
     out: { type: "strings", default: [], value: "file", description: "also write the JSON result to this file (the tables still go to stdout)" },
 } as const satisfies OptionTable;
 
@@ -95,6 +100,8 @@ export interface SoakSample {
 /** What one run measured. */
 export interface SoakRun {
     maintenance: boolean;
+    /** On the secured services (`--secured`); absent in results from before the option. */
+    secured?: boolean;
     /** The rows loaded first and kept by the steady mix; 0 (or absent, in results from before it) for the growing mix. */
     rows?: number;
     /** How long the load took until the changelog held it, seconds. */
@@ -279,8 +286,12 @@ async function timeFullScan(session: Session, table = mirrorTable(session)): Pro
 export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log): Promise<SoakRun> {
     const maintenanceSettings = maintenance ? benchMaintenance(opts.maintenance) : undefined;
     const stack = await deployBenchStack(
-        maintenance ? "soakm" : "soak",
-        { checkpointIntervalMs: opts["checkpoint-ms"], ...(maintenanceSettings ? { maintenance: maintenanceSettings } : {}) },
+        `${maintenance ? "soakm" : "soak"}${opts.secured ? "s" : ""}`,
+        {
+            checkpointIntervalMs: opts["checkpoint-ms"],
+            ...(maintenanceSettings ? { maintenance: maintenanceSettings } : {}),
+            ...(opts.secured ? { secured: true } : {}),
+        },
         log,
     );
     if (maintenanceSettings) log(`table maintenance: ${JSON.stringify(maintenanceSettings)}`);
@@ -382,6 +393,7 @@ export async function runSoak(opts: SoakOptions, maintenance: boolean, log: Log)
             const mirrorUnchecked = end.finished ? undefined : `the mirror could not be read within ${queryEndSeconds} s`;
             return {
                 maintenance,
+                ...(opts.secured ? { secured: true } : {}),
                 rows: opts.rows,
                 ...(loadSeconds !== undefined ? { loadSeconds } : {}),
                 ...(maintenanceSettings ? { maintenanceSettings } : {}),
@@ -415,7 +427,7 @@ async function main(opts: SoakOptions): Promise<void> {
     if (emitJsonResult({ bench: "soak", runs }, opts, failed)) return;
     for (const r of runs)
         console.log(
-            `\n${r.maintenance ? "With" : "Without"} table maintenance (${r.stack}, ${r.rows ? `a steady table of ${fmtNumber(r.rows)} rows` : "a growing table"}, checkpoints every ${r.checkpointIntervalMs} ms${r.maintenanceSettings ? `; ${JSON.stringify(r.maintenanceSettings)}` : ""}):\n${samplesTable(r)}`,
+            `\n${r.maintenance ? "With" : "Without"} table maintenance (${r.stack}${r.secured ? ", secured services: PostgreSQL over TLS, Kafka over SASL_SSL" : ""}, ${r.rows ? `a steady table of ${fmtNumber(r.rows)} rows` : "a growing table"}, checkpoints every ${r.checkpointIntervalMs} ms${r.maintenanceSettings ? `; ${JSON.stringify(r.maintenanceSettings)}` : ""}):\n${samplesTable(r)}`,
         );
     console.log(`\n${summaryTable(runs)}`);
     if (failed) process.exitCode = 1;

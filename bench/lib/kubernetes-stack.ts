@@ -114,9 +114,15 @@ export async function removeThrowawayNamespace(ctx: HarnessContext, l: ClusterLa
 
 /**
  * Writes `Pulumi.<name>.yaml` with `config`, creates the stack on a temporary file backend, sets the
- * passwords (made for the run) as secrets and runs `pulumi up`. On failure it tears down what it made.
+ * passwords as secrets (`secrets`, by config key, as given; each of PASSWORD_KEYS not given, made for the
+ * run) and runs `pulumi up`. On failure it tears down what it made.
  */
-export async function deployKubernetesStack(name: string, config: Record<string, unknown>, log: Log): Promise<KubernetesStackRun & { upMs: number }> {
+export async function deployKubernetesStack(
+    name: string,
+    config: Record<string, unknown>,
+    log: Log,
+    secrets: Record<string, string> = {},
+): Promise<KubernetesStackRun & { upMs: number }> {
     const ctx = createContext({ log });
     const l = layout(ctx);
     const kubeconfig = clusterPaths(l).kubeconfig("admin");
@@ -171,8 +177,8 @@ export async function deployKubernetesStack(name: string, config: Record<string,
         fs.writeFileSync(file, yaml.dump({ config }));
         await pulumi(["stack", "init", name]);
         deployed = true;
-        for (const key of PASSWORD_KEYS)
-            await pulumi(["config", "set", "--secret", "-s", name, `lakehouse:${key}`], { input: crypto.randomBytes(18).toString("base64url") });
+        const made = Object.fromEntries(PASSWORD_KEYS.map((key) => [`lakehouse:${key}`, crypto.randomBytes(18).toString("base64url")]));
+        for (const [key, value] of Object.entries({ ...made, ...secrets })) await pulumi(["config", "set", "--secret", "-s", name, key], { input: value });
         const upMs = await up();
         return {
             name,

@@ -3,9 +3,10 @@
  * warehouse and a topic of its own for the change events; removed again afterwards with what the job
  * left (its Iceberg tables and namespace, the bucket's objects, the topic).
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
 import { endpoints } from "../../harness/cli";
+import { emptyAndDeleteBucket } from "./s3-bucket";
 
 export interface JobFixture {
     s3: S3Client;
@@ -34,13 +35,7 @@ export async function jobFixture(bucket: string, topic: string, clientId: string
         kafka,
         tearDown: async (dropTables) => {
             if (dropTables) await dropTables().catch(() => undefined);
-            for (;;) {
-                const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-                const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-                if (!keys.length) break;
-                await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-            }
-            await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+            await emptyAndDeleteBucket(s3, bucket);
             s3.destroy();
             const cleanup = kafka.admin();
             await cleanup.connect();

@@ -5,13 +5,15 @@
  * its workloads, pods, claims and volumes. The stack itself is deployed by the same helper the
  * Kubernetes bench uses (bench/lib/kubernetes-stack.ts): the real engine, the real provider.
  */
+import * as fs from "fs";
 import { PASSWORD_KEYS } from "../../bench/lib/kubernetes-stack";
 import { IMAGE_NAMES, ImageName, projectImageRef } from "../../components/images";
-import { ensureUp, expandGroups } from "../../harness/cli";
-import { ClusterLayout } from "../../harness/kubernetes/config";
+import { ensureUp, expandGroups, status, stopServices } from "../../harness/cli";
+import { ClusterLayout, clusterPaths } from "../../harness/kubernetes/config";
 import { importFromDocker } from "../../harness/kubernetes/images";
 import { CLUSTER_GROUP } from "../../harness/kubernetes/index";
 import { kubectlItems } from "../../harness/kubernetes/kubectl";
+import { currentMountsBelow } from "../../harness/lib/mounts";
 import { HarnessContext } from "../../harness/lib/types";
 import { buildAndInstallKubernetesPlugin } from "../../harness/pulumi/kubernetes-plugin";
 import { ensureStackImages } from "./docker-stack";
@@ -60,6 +62,30 @@ export async function prepareCluster(ctx: HarnessContext, l: ClusterLayout, log:
     const images = IMAGE_NAMES.filter((n) => n !== "jre").map((n) => projectImageRef(n as ImageName));
     await step("the images imported into the node", () => importFromDocker(l, images, log));
     return timings;
+}
+
+/** True when every service of the harness's cluster is up and healthy (a test that finds it so leaves it up). */
+export async function clusterIsUp(ctx: HarnessContext): Promise<boolean> {
+    return (await status(expandGroups([CLUSTER_GROUP]), { ctx })).every((s) => s.healthy);
+}
+
+/**
+ * Stops the harness's cluster and returns what it left behind, which must be nothing: processes still
+ * on the node's containerd socket (a pod's container under a containerd-shim) and mounts under the
+ * cluster's directory (a later `reset` would refuse to delete through a mount).
+ */
+export async function stopCluster(ctx: HarnessContext, l: ClusterLayout): Promise<{ processesOnTheNodesSocket: string[]; mounts: string[] }> {
+    await stopServices(expandGroups([CLUSTER_GROUP]), { ctx });
+    const socket = clusterPaths(l).containerdSocket;
+    const onSocket = (pid: string) => {
+        try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(socket);
+        } catch {
+            return false;
+        }
+    };
+    const processes = fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && onSocket(pid));
+    return { processesOnTheNodesSocket: processes, mounts: currentMountsBelow(l.base) };
 }
 
 /** A workload of the stack as its controller reports it. */

@@ -39,6 +39,14 @@ export interface StackPipeline {
      * source exactly, with the update and the delete applied; returns the seconds until it did.
      */
     expectInsertUpdateDelete(label: string): Promise<number>;
+    /**
+     * Waits (bounded, 180 s) for a COMPLETED periodic savepoint of the stack's first job (the first comes
+     * one interval after the periodic-savepoints job started), expects it under `s3://<bucket>/flink/savepoints/`,
+     * then waits (bounded, 30 s) for the periodic-savepoints job's line naming it in `readLogs()` (the
+     * TaskManagers' logs): the job logs it when its own poll of the operation sees it done, up to 5 s
+     * after the REST API lists it. Returns the savepoint's path.
+     */
+    expectPeriodicSavepoint(bucket: string, readLogs: () => Promise<string>): Promise<string>;
 }
 
 /** The pipeline of a stack with these outputs, read through `iceberg` (a session of the stack's own SQL Gateway). */
@@ -178,6 +186,23 @@ export function stackPipeline(outputs: StackOutputs, iceberg: IcebergSession, lo
             expect(rows.find((r) => Number(r[0]) === ids[1])).toEqual([ids[1], `${label}-1`, 99, "Porto"]);
             expect(rows.some((r) => Number(r[0]) === ids[2])).toBe(false);
             return seconds;
+        },
+        async expectPeriodicSavepoint(bucket, readLogs) {
+            const job = Object.values(outputs.flinkJobs!)[0];
+            const rest = httpTarget(outputs.flinkRestUrl!.host!, outputs.connectionSecurity?.flink?.caCert);
+            const savepoint = await pollFor(
+                `a periodic savepoint of ${job.name}`,
+                180_000,
+                async () => (await flinkRequest("Flink REST", rest, "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.savepoint ?? null,
+                (sp) => sp?.status === "COMPLETED",
+            );
+            expect(savepoint.external_path).toMatch(new RegExp(`^s3://${bucket}/flink/savepoints/savepoint-`));
+            const line = `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`;
+            const logs = await pollFor(`the periodic-savepoints job's log line for ${savepoint.external_path}`, 30_000, readLogs, (text) =>
+                text.includes(line),
+            );
+            expect(logs).toContain(line);
+            return savepoint.external_path as string;
         },
     };
 }

@@ -24,7 +24,6 @@
  * the harness's services. Everything labelled with the stack is removed before and after.
  */
 import { connectRequest } from "../../../components/dynamic/connector";
-import { flinkRequest } from "../../../components/dynamic/flink/request";
 import { ImageName, projectImageRef } from "../../../components/images";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
@@ -124,25 +123,7 @@ describe("the dev stack's Docker rendering on the real engine", () => {
     });
 
     it("takes periodic savepoints of the table job from inside the cluster (pipeline.periodicSavepoints)", async () => {
-        const job = Object.values(outputs.flinkJobs!)[0];
-        // The first comes one interval (60 s) after the periodic-savepoints job started.
-        const savepoint = await pollFor(
-            `a periodic savepoint of ${job.name}`,
-            180_000,
-            async () => (await flinkRequest("Flink REST", outputs.flinkRestUrl!.host!, "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.savepoint ?? null,
-            (s) => s?.status === "COMPLETED",
-        );
-        expect(savepoint.external_path).toMatch(/^s3:\/\/warehouse\/flink\/savepoints\/savepoint-/);
-        // The job logs the savepoint when its own poll of the operation sees it done (polls up to 5 s apart),
-        // which can be after the REST API lists it: wait for the line, bounded.
-        const line = `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`;
-        const logs = await pollFor(
-            `the periodic-savepoints job's log line for ${savepoint.external_path}`,
-            30_000,
-            () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000),
-            (text) => text.includes(line),
-        );
-        expect(logs).toContain(line);
+        await pipeline.expectPeriodicSavepoint("warehouse", () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000));
     }, 240_000);
 
     it("shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {

@@ -32,26 +32,21 @@
  * with it, its topics on kafka-tls, its namespace on nessie-tls and its bucket on minio-tls (one per run,
  * kept by the program like every warehouse bucket) are removed before and after.
  */
-import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "child_process";
-import * as fs from "fs";
 import { Kafka, logLevel } from "kafkajs";
 import { DEFAULTS } from "../../../components/defaults";
 import { connectRequest } from "../../../components/dynamic/connector";
-import { NessieApi, nessieRequest, withFreshHash } from "../../../components/dynamic/nessie";
-import { s3TrustOptions } from "../../../components/dynamic/toolkit/s3-trust";
-import { httpTarget, sendRequest } from "../../../components/dynamic/toolkit/http";
-import { flinkRequest } from "../../../components/dynamic/flink/request";
+import { sendRequest } from "../../../components/dynamic/toolkit/http";
 import { kafkaJaasConfig } from "../../../components/secured-clients";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { StackOutputs } from "../../../ops/outputs";
 import { realProbes } from "../../../ops/probes";
-import { endpoints, ensureUp, stopServices } from "../../../harness/cli";
+import { endpoints } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
-import { tlsClientOptions } from "../../../harness/kafka";
 import { containerLogs, inspectContainer, removeLabelled } from "../../support/docker-engine";
 import { STACK_LABEL, TEST_STACK_RESOURCES, deployOnEngine, dockerStackConfig, ensureStackImages, stackContainers } from "../../support/docker-stack";
-import { IcebergSession, pollFor } from "../../support/iceberg-session";
+import { IcebergSession } from "../../support/iceberg-session";
+import { SECURED_STACK_SECRET_KEYS, securedStackServices } from "../../support/secured-stack-services";
 import { makeTestPki } from "../../support/test-pki";
 import { StackPipeline } from "../../support/stack-pipeline";
 
@@ -76,167 +71,25 @@ const flinkPki = makeTestPki(["flink-jobmanager", "flink-sql-gateway", "localhos
 const FLINK_REST = "https://localhost:29081";
 const FLINK_GATEWAY = "https://localhost:29084";
 
-/** `read()`'s value, read the first time it is asked for (the harness's endpoints and the CA's file, once per run). */
-function once<T>(read: () => T): () => T {
-    let value: { v: T } | undefined;
-    return () => (value ??= { v: read() }).v;
-}
-
-/** nessie-tls as this test uses it: its address for containers, the CA and a token. */
-const securedNessie = once((): { containerUrl: string; api: NessieApi & object } => {
-    const ep = endpoints({ ctx, onDemand: true })["nessie-tls"];
-    if (!ep.containerUrl) throw new Error("nessie-tls has no address for containers: no Docker engine answers on this host; start it first");
-    return { containerUrl: ep.containerUrl, api: { apiUrl: `${ep.containerUrl}/api/v2`, caCert: fs.readFileSync(ep.caCertFile, "utf8"), token: ep.token } };
-});
-
-/** minio-tls as this test uses it: its address for containers, the CA, the root login and an S3 client there. */
-const securedMinio = once((): { containerEndpoint: string; ca: string; accessKeyId: string; secretAccessKey: string; s3: S3Client } => {
-    const ep = endpoints({ ctx, onDemand: true })["minio-tls"];
-    if (!ep.containerEndpoint) throw new Error("minio-tls has no address for containers: no Docker engine answers on this host; start it first");
-    const ca = fs.readFileSync(ep.caFile, "utf8");
-    const credentials = { accessKeyId: ep.accessKeyId, secretAccessKey: ep.secretAccessKey };
-    const s3 = new S3Client({ endpoint: ep.containerEndpoint, region: ep.region, forcePathStyle: true, credentials, ...s3TrustOptions(ca) });
-    return { containerEndpoint: ep.containerEndpoint, ca, ...credentials, s3 };
-});
-
-/** Every key in the stack's bucket on minio-tls (all pages); none when the bucket is not there. */
-async function bucketKeys(): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-        const page = await securedMinio()
-            .s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }))
-            .catch((err) => {
-                if ((err as Error).name === "NoSuchBucket") return undefined;
-                throw err;
-            });
-        if (!page) return keys;
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.NextContinuationToken;
-    } while (token);
-    return keys;
-}
-
-/** Empties and deletes the stack's bucket on minio-tls (the program keeps a warehouse bucket; the test does not). */
-async function removeStackBucket(): Promise<void> {
-    const { s3 } = securedMinio();
-    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
-    if (!buckets.some((b) => b.Name === bucket)) return;
-    const keys = await bucketKeys();
-    log(`deleting bucket ${bucket} (${keys.length} object(s)) from minio-tls`);
-    for (let i = 0; i < keys.length; i += 1000)
-        await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-}
-
-/**
- * Starts a harness service the stack's containers use, and restarts it once when it does not answer at
- * its address for containers (`where`): one started before the Docker engine ran has none. `probe` throws
- * when it does not answer; after the restart its error fails the test.
- */
-async function upForContainers(service: string, where: string, probe: () => Promise<void>): Promise<void> {
-    await ensureUp([service], { ctx });
-    if (
-        await probe().then(
-            () => true,
-            () => false,
-        )
-    )
-        return;
-    log(`${service} does not answer at ${where}: restarting it, with its address for containers`);
-    await stopServices([service], { ctx });
-    await ensureUp([service], { ctx });
-    await probe().catch((err) => {
-        throw new Error(`${service} does not answer at its address for containers ${where}: ${(err as Error).message}`);
-    });
-}
-
-/** Removes the stack's namespace and what is in it from nessie-tls (one commit). */
-async function removeStackNamespace(): Promise<void> {
-    const api = securedNessie().api;
-    const entries: { name: { elements: string[] } }[] = (await nessieRequest(api, "GET", "/trees/main/entries")).entries ?? [];
-    const keys = entries.map((e) => e.name.elements).filter((elements) => elements[0] === namespace);
-    if (!keys.length) return;
-    log(`deleting ${keys.length} entr(ies) of namespace ${namespace} from nessie-tls`);
-    await withFreshHash(api, "main", (hash) =>
-        nessieRequest(api, "POST", `/trees/main@${hash}/history/commit`, {
-            commitMeta: { message: `remove the test stack's namespace ${namespace}` },
-            operations: keys.map((elements) => ({ type: "DELETE", key: { elements } })),
-        }),
-    );
-}
-
-/** kafka-tls as this test uses it: its container listener's address, the SCRAM login and the CA. */
-const securedKafka = once((): { containerBootstrap: string; username: string; password: string; mechanism: string; ca: string } => {
-    const ep = endpoints({ ctx, onDemand: true })["kafka-tls"];
-    if (!ep.containerBootstrapServers) throw new Error("kafka-tls has no listener for containers: no Docker engine answers on this host; start it first");
-    return {
-        containerBootstrap: ep.containerBootstrapServers,
-        username: ep.username,
-        password: ep.password,
-        mechanism: ep.saslMechanism,
-        ca: fs.readFileSync(ep.caFile, "utf8"),
-    };
-});
-
-/** A kafkajs admin on kafka-tls at the address given (the CA trusted, the SCRAM user). */
-function securedAdmin(broker: string) {
-    const options = tlsClientOptions(ctx);
-    return new Kafka({ clientId: "docker-tls-it", logLevel: logLevel.NOTHING, connectionTimeout: 5000, ...options, brokers: [broker] }).admin();
-}
-
-/** Lists kafka-tls's topics at its listener for containers (throws when it does not answer there). */
-async function kafkaListsTopicsForContainers(): Promise<void> {
-    const admin = securedAdmin(securedKafka().containerBootstrap);
-    try {
-        await admin.connect();
-        await admin.listTopics();
-    } finally {
-        await admin.disconnect().catch(() => undefined);
-    }
-}
+const services = securedStackServices(ctx, { stack, topicPrefix, namespace, bucket }, log);
 
 /** The dev stack's Docker config on kafka-tls and nessie-tls: host ports + 21000, small sizes, 3 s checkpoints, no Dremio. */
 function securedServicesConfig(): Record<string, string> {
-    const k = securedKafka();
     const config = dockerStackConfig({ hostPortOffset: 21000, checkpointIntervalMs: 3000, dremio: { enabled: false }, resources: TEST_STACK_RESOURCES });
     const flink = { ...JSON.parse(config["lakehouse:flink"]), tls: { certificate: flinkPki.certificate, caCert: flinkPki.caCert } };
     // Periodic savepoints at their shortest interval: the job calls the REST API over HTTPS from inside the cluster.
     const pipeline = { ...JSON.parse(config["lakehouse:pipeline"] ?? "{}"), periodicSavepoints: { intervalSeconds: 60, kept: 2 } };
+    const storage = { ...JSON.parse(config["lakehouse:storage"] ?? "{}"), bucket, rootUser: services.minio().accessKeyId };
+    const secured = Object.fromEntries(Object.entries(services.config()).map(([key, value]) => [key, JSON.stringify(value)]));
     return {
         ...config,
+        ...secured,
         "lakehouse:flink": JSON.stringify(flink),
         "lakehouse:flinkTlsKey": flinkPki.key,
         "lakehouse:pipeline": JSON.stringify(pipeline),
-        "lakehouse:external": JSON.stringify({
-            kafka: { bootstrapServers: k.containerBootstrap },
-            nessie: { url: securedNessie().containerUrl, caCert: securedNessie().api.caCert },
-            minio: { endpoint: securedMinio().containerEndpoint, caCert: securedMinio().ca },
-        }),
-        "lakehouse:storage": JSON.stringify({ ...JSON.parse(config["lakehouse:storage"] ?? "{}"), bucket, rootUser: securedMinio().accessKeyId }),
-        "lakehouse:minioRootPassword": securedMinio().secretAccessKey,
-        "lakehouse:kafka": JSON.stringify({ topicPrefix, security: { protocol: "SASL_SSL", saslMechanism: k.mechanism, username: k.username, caCert: k.ca } }),
-        "lakehouse:kafkaPassword": k.password,
-        "lakehouse:nessieToken": securedNessie().api.token!,
-        "lakehouse:iceberg": JSON.stringify({ namespace }),
+        "lakehouse:storage": JSON.stringify(storage),
+        ...services.secrets(),
     };
-}
-
-/** Removes the stack's topics from kafka-tls. */
-async function removeStackTopics(): Promise<void> {
-    const admin = securedAdmin(securedKafka().containerBootstrap);
-    await admin.connect();
-    try {
-        // The CDC topics, Debezium's heartbeat topic and Connect's internal ones (`<stack>-connect-*`, the default group).
-        const ours = (t: string) => t.startsWith(`${topicPrefix}.`) || t === `__debezium-heartbeat.${topicPrefix}` || t.startsWith(`${stack}-connect-`);
-        const topics = (await admin.listTopics()).filter(ours);
-        if (topics.length) {
-            log(`deleting ${topics.length} topic(s) of the stack on kafka-tls`);
-            await admin.deleteTopics({ topics, timeout: 30_000 });
-        }
-    } finally {
-        await admin.disconnect();
-    }
 }
 
 describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 over HTTPS with a company CA (the harness's kafka-tls, nessie-tls, minio-tls)", () => {
@@ -245,27 +98,17 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
     let pipeline: StackPipeline;
 
     beforeAll(async () => {
-        await upForContainers("kafka-tls", securedKafka().containerBootstrap, kafkaListsTopicsForContainers);
-        await upForContainers("nessie-tls", securedNessie().containerUrl, async () => void (await nessieRequest(securedNessie().api, "GET", "/config")));
-        await upForContainers("minio-tls", securedMinio().containerEndpoint, async () => void (await securedMinio().s3.send(new ListBucketsCommand({}))));
+        await services.start();
         await removeLabelled(STACK_LABEL, stack, log);
-        await removeStackTopics();
+        await services.removeTopics();
         await ensureStackImages(log);
-        ({ outputs, iceberg, pipeline } = await deployOnEngine(stack, securedServicesConfig(), log, [
-            "lakehouse:kafkaPassword",
-            "lakehouse:nessieToken",
-            "lakehouse:minioRootPassword",
-            "lakehouse:flinkTlsKey",
-        ]));
+        ({ outputs, iceberg, pipeline } = await deployOnEngine(stack, securedServicesConfig(), log, [...SECURED_STACK_SECRET_KEYS, "lakehouse:flinkTlsKey"]));
     }, 2_400_000);
 
     afterAll(async () => {
         await iceberg?.close();
         await removeLabelled(STACK_LABEL, stack, log);
-        await removeStackTopics().catch((err) => log(`removing the stack's topics failed: ${(err as Error).message}`));
-        await removeStackNamespace().catch((err) => log(`removing the stack's namespace failed: ${(err as Error).message}`));
-        await removeStackBucket().catch((err) => log(`removing the stack's bucket failed: ${(err as Error).message}`));
-        securedMinio().s3.destroy();
+        await services.removeAll();
     }, 300_000);
 
     it("runs every container healthy with no Kafka, Nessie or MinIO of its own", async () => {
@@ -278,11 +121,11 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
                 health: "healthy",
                 restarts: 0,
             });
-        expect(outputs.kafkaBootstrapServers?.host).toBe(securedKafka().containerBootstrap);
+        expect(outputs.kafkaBootstrapServers?.host).toBe(services.kafka().containerBootstrap);
     });
 
     it("gives the Connect worker the SASL_SSL settings with the password by reference, stored nowhere in plain", async () => {
-        const { password, username, mechanism } = securedKafka();
+        const { password, username, mechanism } = services.kafka();
         const security = { protocol: "SASL_SSL", saslMechanism: mechanism, username };
         const reference = `\${${DEFAULTS.connect.passwordConfigProvider}:${DEFAULTS.connect.kafkaPasswordEnv}}`;
         const properties = execFileSync("docker", ["exec", `${prefix}-connect`, "cat", "/opt/connect/config/connect-distributed.properties"], {
@@ -309,9 +152,7 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
         const internal = ["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map(
             (v) => env.find((e) => e.startsWith(`${v}=`))!.split("=")[1],
         );
-        const admin = securedAdmin(securedKafka().containerBootstrap);
-        await admin.connect();
-        const onSecured = await admin.listTopics().finally(() => admin.disconnect());
+        const onSecured = await services.topics();
         const cdcTopics = onSecured.filter((t) => t.startsWith(`${topicPrefix}.`));
         expect(cdcTopics.length).toBeGreaterThan(0);
         expect(onSecured).toEqual(expect.arrayContaining(internal));
@@ -330,10 +171,8 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
                 workload,
                 trusts: true,
             });
-        const entries: { type: string; name: { elements: string[] } }[] = (await nessieRequest(securedNessie().api, "GET", "/trees/main/entries")).entries;
-        const tables = entries.filter((e) => e.type === "ICEBERG_TABLE" && e.name.elements[0] === namespace).map((e) => e.name.elements.join("."));
-        expect(tables).toEqual(expect.arrayContaining([`${namespace}.${pipeline.table.upsert.split(".").pop()}`]));
-        expect(outputs.nessieApiUri?.host).toBe(`${securedNessie().containerUrl}/api/v2`);
+        expect(await services.tables()).toEqual(expect.arrayContaining([`${namespace}.${pipeline.table.upsert.split(".").pop()}`]));
+        expect(outputs.nessieApiUri?.host).toBe(`${services.nessie().containerUrl}/api/v2`);
     });
 
     it("runs the connector, its task and every Flink job, and shows a PostgreSQL insert, update and delete in Iceberg, exactly", async () => {
@@ -343,14 +182,14 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
     }, 900_000);
 
     it("keeps the jobs' data files and checkpoints in the stack's bucket on minio-tls, reached over HTTPS", async () => {
-        const keys = await bucketKeys();
+        const keys = await services.bucketKeys();
         log(`${keys.length} object(s) in ${bucket} on minio-tls, e.g. ${keys.slice(0, 3).join(", ")}`);
         // After the rows above: the table's Iceberg data files (Flink's S3 filesystem, through the trust store) and the jobs' checkpoints.
         expect(keys.filter((k) => k.includes(`${namespace}/`) && k.endsWith(".parquet")).length).toBeGreaterThan(0);
         expect(keys.filter((k) => k.includes("/checkpoints/")).length).toBeGreaterThan(0);
-        expect(outputs.s3Endpoint?.host).toBe(securedMinio().containerEndpoint);
+        expect(outputs.s3Endpoint?.host).toBe(services.minio().containerEndpoint);
         expect(outputs.warehouse).toBe(`s3://${bucket}/`);
-        expect(outputs.connectionSecurity?.s3).toEqual({ caCert: securedMinio().ca });
+        expect(outputs.connectionSecurity?.s3).toEqual({ caCert: services.minio().ca });
     });
 
     it("serves the Flink REST API and SQL Gateway over HTTPS only, with the stack's certificate, to clients that trust its CA", async () => {
@@ -368,7 +207,8 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
             // The key is in no file and not in the JVM's environment: only in the key store the entrypoint made.
             const look = (command: string) =>
                 execFileSync("docker", ["exec", `${prefix}-${workload}`, "bash", "-c", command], { encoding: "utf8", timeout: 30_000 });
-            expect(look("tr '\\0' '\\n' < /proc/1/environ | cut -d= -f1 | grep -c '^REST_TLS_KEY$' || true").trim()).toBe("0");
+            const jvmEnv = look("tr '\\0' '\\n' < /proc/1/environ | cut -d= -f1").trim().split("\n");
+            expect({ workload, cert: jvmEnv.includes("REST_TLS_CERT"), key: jvmEnv.includes("REST_TLS_KEY") }).toEqual({ workload, cert: true, key: false });
             expect(look("ls -1 /tmp/flink/rest-tls").trim().split("\n").sort()).toEqual([
                 "ca.pem",
                 "cert.pem",
@@ -382,24 +222,8 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
     });
 
     it("takes periodic savepoints from inside the cluster, its REST client trusting the stack's CA", async () => {
-        const job = Object.values(outputs.flinkJobs!)[0];
-        const rest = httpTarget(FLINK_REST, flinkPki.caCert);
-        // The first comes one interval (60 s) after the periodic-savepoints job started.
-        const savepoint = await pollFor(
-            `a periodic savepoint of ${job.name}`,
-            180_000,
-            async () => (await flinkRequest("Flink REST", rest, "GET", `/jobs/${job.jobId}/checkpoints`)).latest?.savepoint ?? null,
-            (sp) => sp?.status === "COMPLETED",
-        );
-        expect(savepoint.external_path).toMatch(new RegExp(`^s3://${bucket}/flink/savepoints/savepoint-`));
-        const line = `periodic savepoint of Flink job ${job.name} (${job.jobId}): ${savepoint.external_path}`;
-        const logs = await pollFor(
-            "the periodic-savepoints job's log line",
-            30_000,
-            () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000),
-            (t) => t.includes(line),
-        );
-        expect(logs).toContain(line);
+        // The stack's outputs give the REST URL and the CA the test's client uses; the job in the cluster uses the same CA.
+        await pipeline.expectPeriodicSavepoint(bucket, () => containerLogs(`${prefix}-flink-taskmanager`, 2_000_000));
     }, 240_000);
 
     it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL, Nessie and S3 over HTTPS", async () => {

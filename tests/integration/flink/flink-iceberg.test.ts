@@ -8,11 +8,12 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { endpoints, ensureUp } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { SqlGatewayClient } from "../../../harness/flink/gateway-client";
 import { FlinkRestClient, TERMINAL_JOB_STATES } from "../../../harness/flink/rest-client";
+import { emptyAndDeleteBucket } from "../../support/s3-bucket";
 
 jest.setTimeout(600000);
 
@@ -125,14 +126,7 @@ afterAll(async () => {
         await attempt("close session", () => gateway.closeSession(session!));
     }
     if (bucketCreated) {
-        await attempt(`empty and delete bucket ${BUCKET}`, async () => {
-            for (;;) {
-                const keys = await listKeys("");
-                if (!keys.length) break;
-                await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.slice(0, 1000).map((Key) => ({ Key })) } }));
-            }
-            await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-        });
+        await attempt(`empty and delete bucket ${BUCKET}`, () => emptyAndDeleteBucket(s3, BUCKET));
     }
     s3.destroy();
     if (problems.length) throw new Error(`cleanup problems:\n  ${problems.join("\n  ")}`);

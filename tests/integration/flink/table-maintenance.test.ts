@@ -8,15 +8,7 @@
  */
 import * as crypto from "crypto";
 import * as path from "path";
-import {
-    CreateBucketCommand,
-    DeleteBucketCommand,
-    DeleteObjectsCommand,
-    HeadObjectCommand,
-    ListObjectsV2Command,
-    PutObjectCommand,
-    S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { MaintenanceConfig } from "../../../components/config";
 import { DEFAULTS } from "../../../components/defaults";
 import { flinkJarJobProvider } from "../../../components/dynamic/flink-jar-job";
@@ -34,6 +26,7 @@ import { tableLocation } from "../../../ops/health";
 import { nessieTable, tableFiles } from "../../../ops/probes";
 import { bothForms } from "../../support/dynamic";
 import { IcebergSession, icebergSession, pollFor } from "../../support/iceberg-session";
+import { emptyAndDeleteBucket } from "../../support/s3-bucket";
 
 const RUN = crypto.randomBytes(4).toString("hex");
 const BUCKET = `maint-it-${RUN}`;
@@ -157,13 +150,7 @@ afterAll(async () => {
         await lake.close();
     }
     if (s3) {
-        for (;;) {
-            const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-            const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-            if (!keys.length) break;
-            await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
-        }
-        await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
+        await emptyAndDeleteBucket(s3, BUCKET);
         s3.destroy();
     }
 });

@@ -29,12 +29,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { KubernetesStackRun, deployKubernetesStack, removeThrowawayNamespace } from "../../../bench/lib/kubernetes-stack";
-import { expandGroups, status, stopServices } from "../../../harness/cli";
-import { ClusterLayout, clusterPaths } from "../../../harness/kubernetes/config";
-import { CLUSTER_GROUP, layout } from "../../../harness/kubernetes/index";
+import { ClusterLayout } from "../../../harness/kubernetes/config";
+import { layout } from "../../../harness/kubernetes/index";
 import { kubectl, kubectlItems } from "../../../harness/kubernetes/kubectl";
 import { createContext } from "../../../harness/lib/context";
-import { currentMountsBelow } from "../../../harness/lib/mounts";
 import { HarnessContext } from "../../../harness/lib/types";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
@@ -48,10 +46,12 @@ import {
     KUBERNETES_E2E_STACK,
     allReady,
     claimStates,
+    clusterIsUp,
     kubernetesE2eConfig,
     podStates,
     prepareCluster,
     previewPlan,
+    stopCluster,
     workloadStates,
 } from "../../support/kubernetes-stack";
 import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
@@ -116,7 +116,7 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
     beforeAll(async () => {
         ctx = createContext({ log });
         l = layout(ctx);
-        clusterWasUp = (await status(expandGroups([CLUSTER_GROUP]), { ctx })).every((s) => s.healthy);
+        clusterWasUp = await clusterIsUp(ctx);
         timings.push(...(await prepareCluster(ctx, l, log)));
         await removeLeftovers();
         const memoryBefore = memoryInUseMiB();
@@ -135,23 +135,8 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
         await iceberg?.close();
         if (run) await run.teardown();
         else await removeLeftovers().catch((e) => log(`leftovers not removed: ${(e as Error).message}`));
-        if (ctx && !clusterWasUp) {
-            await stopServices(expandGroups([CLUSTER_GROUP]), { ctx });
-            // Stopped means stopped: no pod's container left under a containerd-shim, nothing mounted under
-            // the cluster's directory (a later `reset` would refuse to delete through a mount).
-            const socket = clusterPaths(l).containerdSocket;
-            const shims = fs
-                .readdirSync("/proc")
-                .filter((pid) => /^\d+$/.test(pid))
-                .filter((pid) => {
-                    try {
-                        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(socket);
-                    } catch {
-                        return false;
-                    }
-                });
-            expect({ processesOnTheNodesSocket: shims, mounts: currentMountsBelow(l.base) }).toEqual({ processesOnTheNodesSocket: [], mounts: [] });
-        }
+        // Stopped means stopped: no pod's container left, nothing mounted under the cluster's directory.
+        if (ctx && !clusterWasUp) expect(await stopCluster(ctx, l)).toEqual({ processesOnTheNodesSocket: [], mounts: [] });
         log(`timings:\n  ${timings.join("\n  ")}`);
     }, 900_000);
 

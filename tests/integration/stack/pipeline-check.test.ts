@@ -12,12 +12,13 @@
  *     before its source reads the bad record, the pipeline check that follows the jobs fails so instead.
  * The connector part of the check runs on the real engine (tests/integration/stack/pipeline-e2e.test.ts).
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
 import { flinkJobProvider, flinkRequest } from "../../../components/dynamic/flink-job";
 import { diffPipelineCheck, pipelineCheckProvider } from "../../../components/dynamic/pipeline-check";
 import { endpoints } from "../../../harness/cli";
 import { bothForms } from "../../support/dynamic";
+import { emptyAndDeleteBucket } from "../../support/s3-bucket";
 
 const id = Date.now().toString(36);
 const bucket = `pipeline-check-${id}`;
@@ -39,13 +40,7 @@ function s3(): S3Client {
 async function deleteBucket(name: string): Promise<void> {
     const client = s3();
     try {
-        for (;;) {
-            const page = await client.send(new ListObjectsV2Command({ Bucket: name }));
-            const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-            if (!keys.length) break;
-            await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
-        }
-        await client.send(new DeleteBucketCommand({ Bucket: name }));
+        await emptyAndDeleteBucket(client, name);
     } finally {
         client.destroy();
     }

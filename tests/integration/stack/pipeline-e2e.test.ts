@@ -17,11 +17,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { flinkRequest } from "../../../components/dynamic/flink-job";
 import { endpoints } from "../../../harness/cli";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { pgQuery, pulumiOn } from "../../support/e2e";
+import { emptyAndDeleteBucket } from "../../support/s3-bucket";
 
 /** Empties and deletes a bucket of the harness's MinIO (out of band). */
 async function deleteBucket(name: string): Promise<void> {
@@ -33,13 +34,7 @@ async function deleteBucket(name: string): Promise<void> {
         credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
     });
     try {
-        for (;;) {
-            const page = await client.send(new ListObjectsV2Command({ Bucket: name }));
-            const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-            if (!keys.length) break;
-            await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: keys, Quiet: true } }));
-        }
-        await client.send(new DeleteBucketCommand({ Bucket: name }));
+        await emptyAndDeleteBucket(client, name);
     } finally {
         client.destroy();
     }

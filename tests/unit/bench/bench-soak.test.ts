@@ -33,7 +33,11 @@ describe("npm run bench:soak", () => {
             rows: 500_000,
             runs: ["without", "with"],
             json: false,
+            secured: false,
         });
+        // --secured: the local-tls copy (PostgreSQL over TLS, Kafka over SASL_SSL), as bench:load --secured.
+        expect(parseSoakArgs(["--secured"]).secured).toBe(true);
+        expect(SOAK_USAGE).toContain("--secured");
         // --rows 0: the growing mix from an empty table, as the soaks before the steady table.
         expect(parseSoakArgs(["--rows", "0"]).rows).toBe(0);
         expect(() => parseSoakArgs(["--rows", "1.5"])).toThrow(/--rows must be an integer >= 0, got "1\.5"/);
