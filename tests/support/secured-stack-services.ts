@@ -213,6 +213,25 @@ export function securedStackServices(ctx: HarnessContext, names: SecuredStackNam
         /** Every key in the stack's bucket on minio-tls; none when it is not there. */
         bucketKeys: async () => ((await bucketThere()) ? listAllKeys(minio().s3, names.bucket) : []),
 
+        /**
+         * Expects the stack's CDC topics and Connect's internal topics (`internal`, as the worker's env names
+         * them) on kafka-tls, and none of them on the harness's plaintext Kafka.
+         */
+        async expectTopicsOnSecuredKafkaOnly(internal: string[]): Promise<void> {
+            const onSecured = await topics();
+            const cdcTopics = onSecured.filter((t) => t.startsWith(`${names.topicPrefix}.`));
+            expect(cdcTopics.length).toBeGreaterThan(0);
+            expect(onSecured).toEqual(expect.arrayContaining(internal));
+            const plain = new Kafka({
+                clientId: `${names.stack}-it-plain`,
+                logLevel: logLevel.NOTHING,
+                brokers: [endpoints({ ctx }).kafka.bootstrapServers],
+            }).admin();
+            await plain.connect();
+            const onPlain = await plain.listTopics().finally(() => plain.disconnect());
+            expect(onPlain.filter((t) => [...internal, ...cdcTopics].includes(t))).toEqual([]);
+        },
+
         /** Removes the stack's topics only (before a run: a bucket or namespace of a new run's name is not there yet). */
         removeTopics,
 

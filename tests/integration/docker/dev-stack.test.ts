@@ -25,14 +25,13 @@
  */
 import { connectRequest } from "../../../components/dynamic/connector";
 import { ImageName, projectImageRef } from "../../../components/images";
-import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
 import { runCanary } from "../../../ops/canary-run";
 import { StackOutputs } from "../../../ops/outputs";
-import { realProbes } from "../../../ops/probes";
 import { containerLogs, engine, removeLabelled, waitHealthy } from "../../support/docker-engine";
 import { DOCKER_E2E_STACK, STACK_LABEL, deployOnEngine, dockerE2eConfig, dockerStats, ensureStackImages, stackContainers } from "../../support/docker-stack";
 import { IcebergSession, pollFor } from "../../support/iceberg-session";
+import { expectStackHealthy } from "../../support/stack-health";
 import { StackPipeline } from "../../support/stack-pipeline";
 
 const stack = DOCKER_E2E_STACK;
@@ -133,11 +132,7 @@ describe("the dev stack's Docker rendering on the real engine", () => {
 
     it("passes npm run health and npm run canary against the running containers", async () => {
         const started = Date.now();
-        const checks = await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes);
-        const report = buildReport(stack, checks, new Date());
-        log(`health:\n${formatReport(report)}`);
-        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
-        expect(exitCode(report)).toBe(0);
+        const report = await expectStackHealthy(stack, outputs, log);
         // Periodic savepoints are on: the table job's line shows its newest, and the periodic job has a line of its own.
         expect(outputs.periodicSavepoints).toMatchObject({
             job: { state: "RUNNING" },
@@ -188,9 +183,6 @@ describe("the dev stack's Docker rendering on the real engine", () => {
     }
 
     it("passes npm run health again after the four kills", async () => {
-        const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());
-        log(`health after the kills:\n${formatReport(report)}`);
-        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
-        expect(exitCode(report)).toBe(0);
+        await expectStackHealthy(stack, outputs, log, "health after the kills");
     });
 });

@@ -33,21 +33,18 @@
  * kept by the program like every warehouse bucket) are removed before and after.
  */
 import { execFileSync } from "child_process";
-import { Kafka, logLevel } from "kafkajs";
 import { DEFAULTS } from "../../../components/defaults";
 import { connectRequest } from "../../../components/dynamic/connector";
 import { sendRequest } from "../../../components/dynamic/toolkit/http";
 import { kafkaJaasConfig } from "../../../components/secured-clients";
-import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { StackOutputs } from "../../../ops/outputs";
-import { realProbes } from "../../../ops/probes";
-import { endpoints } from "../../../harness/cli";
 import { createContext } from "../../../harness/lib/context";
 import { containerLogs, inspectContainer, removeLabelled } from "../../support/docker-engine";
 import { STACK_LABEL, TEST_STACK_RESOURCES, deployOnEngine, dockerStackConfig, ensureStackImages, stackContainers } from "../../support/docker-stack";
 import { IcebergSession } from "../../support/iceberg-session";
 import { SECURED_STACK_SECRET_KEYS, securedStackServices } from "../../support/secured-stack-services";
 import { makeTestPki } from "../../support/test-pki";
+import { expectStackHealthy } from "../../support/stack-health";
 import { StackPipeline } from "../../support/stack-pipeline";
 
 const stack = "dockertls";
@@ -152,14 +149,7 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
         const internal = ["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map(
             (v) => env.find((e) => e.startsWith(`${v}=`))!.split("=")[1],
         );
-        const onSecured = await services.topics();
-        const cdcTopics = onSecured.filter((t) => t.startsWith(`${topicPrefix}.`));
-        expect(cdcTopics.length).toBeGreaterThan(0);
-        expect(onSecured).toEqual(expect.arrayContaining(internal));
-        const plain = new Kafka({ clientId: "docker-tls-it-plain", logLevel: logLevel.NOTHING, brokers: [endpoints({ ctx }).kafka.bootstrapServers] }).admin();
-        await plain.connect();
-        const onPlain = await plain.listTopics().finally(() => plain.disconnect());
-        expect(onPlain.filter((t) => [...internal, ...cdcTopics].includes(t))).toEqual([]);
+        await services.expectTopicsOnSecuredKafkaOnly(internal);
     });
 
     it("gives every Flink process the CA in its trust store, and keeps the jobs' tables in nessie-tls", async () => {
@@ -227,10 +217,7 @@ describe("a Docker stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 o
     }, 240_000);
 
     it("passes npm run health on the stack's outputs, Kafka checked over SASL_SSL, Nessie and S3 over HTTPS", async () => {
-        const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());
-        log(`health:\n${formatReport(report)}`);
-        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
-        expect(exitCode(report)).toBe(0);
+        const report = await expectStackHealthy(stack, outputs, log);
         expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["kafka.broker", "nessie.server", "s3.bucket"]));
     });
 });

@@ -28,26 +28,23 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { Kafka, logLevel } from "kafkajs";
 import { KubernetesStackRun, deployKubernetesStack, removeThrowawayNamespace } from "../../../bench/lib/kubernetes-stack";
 import { DEFAULTS } from "../../../components/defaults";
 import { connectRequest } from "../../../components/dynamic/connector";
 import { sendRequest } from "../../../components/dynamic/toolkit/http";
 import { kafkaJaasConfig } from "../../../components/secured-clients";
-import { endpoints } from "../../../harness/cli";
 import { ClusterLayout } from "../../../harness/kubernetes/config";
 import { layout } from "../../../harness/kubernetes/index";
 import { kubectl, kubectlItems } from "../../../harness/kubernetes/kubectl";
 import { createContext } from "../../../harness/lib/context";
 import { HarnessContext } from "../../../harness/lib/types";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { StackOutputs, parseStackOutputs } from "../../../ops/outputs";
-import { realProbes } from "../../../ops/probes";
 import { stackIcebergSession } from "../../support/docker-stack";
 import { IcebergSession, pollFor } from "../../support/iceberg-session";
 import { allReady, clusterIsUp, kubernetesE2eConfig, podStates, prepareCluster, stopCluster, workloadStates } from "../../support/kubernetes-stack";
 import { SecuredStackServices, securedStackServices } from "../../support/secured-stack-services";
+import { expectStackHealthy } from "../../support/stack-health";
 import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
 import { makeTestPki } from "../../support/test-pki";
 
@@ -181,14 +178,7 @@ describe("the k8s stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 ov
     it("keeps Connect's internal topics and the CDC topic on kafka-tls, none on the plaintext Kafka", async () => {
         const env: any[] = (await podsOf("connect"))[0].spec.containers[0].env;
         const internal = ["CONFIG_STORAGE_TOPIC", "OFFSET_STORAGE_TOPIC", "STATUS_STORAGE_TOPIC"].map((v) => env.find((e) => e.name === v)?.value as string);
-        const onSecured = await services.topics();
-        const cdcTopics = onSecured.filter((t) => t.startsWith(`${stack}.`));
-        expect(cdcTopics.length).toBeGreaterThan(0);
-        expect(onSecured).toEqual(expect.arrayContaining(internal));
-        const plain = new Kafka({ clientId: "k8s-tls-it-plain", logLevel: logLevel.NOTHING, brokers: [endpoints({ ctx }).kafka.bootstrapServers] }).admin();
-        await plain.connect();
-        const onPlain = await plain.listTopics().finally(() => plain.disconnect());
-        expect(onPlain.filter((t) => [...internal, ...cdcTopics].includes(t))).toEqual([]);
+        await services.expectTopicsOnSecuredKafkaOnly(internal);
     });
 
     it("gives every Flink pod the CA in its trust store, and keeps the jobs' tables in nessie-tls", async () => {
@@ -238,10 +228,7 @@ describe("the k8s stack on an external SASL_SSL Kafka, an HTTPS Nessie and S3 ov
     }, 300_000);
 
     it("passes npm run health on the stack's outputs: Kafka over SASL_SSL, Nessie, S3 and Flink over HTTPS", async () => {
-        const report = buildReport(stack, await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes), new Date());
-        log(`health:\n${formatReport(report)}`);
-        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
-        expect(exitCode(report)).toBe(0);
+        const report = await expectStackHealthy(stack, outputs, log);
         expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["kafka.broker", "nessie.server", "s3.bucket"]));
     });
 });

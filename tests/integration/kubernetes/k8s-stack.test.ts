@@ -35,11 +35,9 @@ import { kubectl, kubectlItems } from "../../../harness/kubernetes/kubectl";
 import { createContext } from "../../../harness/lib/context";
 import { HarnessContext } from "../../../harness/lib/types";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
-import { buildReport, exitCode, formatReport, parseHealthArgs, runHealthChecks } from "../../../ops/health";
 import { formatCanary } from "../../../ops/canary";
 import { runCanary } from "../../../ops/canary-run";
 import { StackOutputs, parseStackOutputs } from "../../../ops/outputs";
-import { realProbes } from "../../../ops/probes";
 import { stackIcebergSession } from "../../support/docker-stack";
 import { IcebergSession, pollFor } from "../../support/iceberg-session";
 import {
@@ -54,6 +52,7 @@ import {
     stopCluster,
     workloadStates,
 } from "../../support/kubernetes-stack";
+import { expectStackHealthy } from "../../support/stack-health";
 import { StackPipeline, stackPipeline } from "../../support/stack-pipeline";
 
 const stack = KUBERNETES_E2E_STACK;
@@ -161,11 +160,7 @@ describe("the k8s stack on a real Kubernetes cluster, through the real engine an
     });
 
     it("passes npm run health and npm run canary against the pods", async () => {
-        const checks = await runHealthChecks(outputs, [], parseHealthArgs(["--stack", stack]).thresholds, realProbes);
-        const report = buildReport(stack, checks, new Date());
-        log(`health:\n${formatReport(report)}`);
-        expect(report.checks.filter((c) => c.status === "FAIL")).toEqual([]);
-        expect(exitCode(report)).toBe(0);
+        await expectStackHealthy(stack, outputs, log);
         const canary = await runCanary(outputs, { stack, timeoutSeconds: 180, log });
         log(`canary: ${formatCanary(canary)}`);
         expect(canary.ok).toBe(true);
