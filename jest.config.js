@@ -1,7 +1,7 @@
 // Two kinds of tests: `unit` (pure functions and Pulumi mocks, seconds) and `integration`
 // (real PostgreSQL, Kafka, Connect, Flink, Nessie, MinIO and Pulumi CLI started by the harness).
 // `npm test` runs both; `npm run test:unit` is the inner loop.
-const tsJest = ["ts-jest", { isolatedModules: true, diagnostics: false }];
+const tsJest = ["ts-jest", { diagnostics: false }];
 
 /** @type {import('jest').Config} */
 module.exports = {

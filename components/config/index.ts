@@ -38,7 +38,8 @@ export { CONFIG_NAMESPACE, CREDENTIAL_KEYS, KUBERNETES_ACCESS, NESSIE_VERSION_ST
 export type { ConfigProblem } from "./reader";
 export { ConfigValidationError } from "./reader";
 export { CONNECTOR_OWNED_KEYS, isOwnedConnectorKey } from "./connector-owned-keys";
-export { IMAGE_SERVICES, ImageService, isPinnedImage } from "./images";
+export { IMAGE_SERVICES, isPinnedImage } from "./images";
+export type { ImageService } from "./images";
 export { parseLakehouseConfig } from "./parse";
 export type { ClientSecrets, ConfiguredCredentials } from "./load";
 export type { ClientSecretKey } from "./client-security";

@@ -55,13 +55,15 @@ let bridgeGateway: { address: string | undefined } | undefined;
  * 10 s) once per process. A container on any of the engine's networks reaches the host there (the
  * engine isolates networks from each other, not from the host). Undefined when no engine answers.
  * (Not from the interface list: Node leaves out an interface that is down, as `docker0` is while no
- * container uses it.)
+ * container uses it.) On an engine's first start the bridge's IPAM config has its subnet but no gateway
+ * (moby/moby#26799, until the engine restarts; seen on a new machine's dockerd 20.10.24): then the
+ * subnet's first host address, the one the engine gives the bridge when none is configured.
  */
 export function containerHostAddress(): string | undefined {
     if (!bridgeGateway) {
         let address: string | undefined;
         try {
-            const out = execFileSync("docker", ["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}"], {
+            const out = execFileSync("docker", ["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}}|{{.Subnet}} {{end}}"], {
                 encoding: "utf8",
                 timeout: 10_000,
                 stdio: ["ignore", "pipe", "ignore"],
@@ -75,12 +77,35 @@ export function containerHostAddress(): string | undefined {
     return bridgeGateway.address;
 }
 
-/** The IPv4 gateway in `docker network inspect`'s gateways (space-separated; an IPv6 one may be there too). */
-export function bridgeGatewayOf(gateways: string): string | undefined {
-    return gateways
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * The IPv4 gateway in `docker network inspect`'s IPAM configs (`gateway|subnet`, space-separated; an
+ * IPv6 one may be there too), or, where a config has no gateway, its IPv4 subnet's first host address.
+ */
+export function bridgeGatewayOf(configs: string): string | undefined {
+    const entries = configs
         .trim()
         .split(/\s+/)
-        .find((g) => /^\d{1,3}(\.\d{1,3}){3}$/.test(g));
+        .filter((e) => e !== "")
+        .map((e) => {
+            const [gateway = "", subnet = ""] = e.split("|");
+            return { gateway, subnet };
+        });
+    return entries.find((e) => IPV4.test(e.gateway))?.gateway ?? entries.map((e) => firstHostAddress(e.subnet)).find((a) => a !== undefined);
+}
+
+/** An IPv4 subnet's (`a.b.c.d/len`, len 0-30) first host address: its network address plus one. */
+export function firstHostAddress(subnet: string): string | undefined {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(subnet);
+    if (!m) return undefined;
+    const octets = m[1].split(".").map(Number);
+    const bits = Number(m[2]);
+    if (octets.some((o) => o > 255) || bits > 30) return undefined;
+    const address = octets.reduce((a, o) => a * 256 + o, 0);
+    const size = 2 ** (32 - bits);
+    const host = Math.floor(address / size) * size + 1;
+    return [24, 16, 8, 0].map((shift) => Math.floor(host / 2 ** shift) % 256).join(".");
 }
 
 /**

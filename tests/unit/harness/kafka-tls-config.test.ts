@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadVersions } from "../../../harness/lib/context";
 import { HarnessContext } from "../../../harness/lib/types";
-import { bridgeGatewayOf, containerHostAddress, ensureCertificates, serverAltNames } from "../../../harness/lib/tls";
+import { bridgeGatewayOf, containerHostAddress, firstHostAddress, ensureCertificates, serverAltNames } from "../../../harness/lib/tls";
 import { tlsServerProperties } from "../../../harness/kafka";
 
 let runDir: string;
@@ -22,9 +22,24 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
 
 test("the host's address for containers is the IPv4 gateway of the engine's bridge network, none without one", () => {
-    expect(bridgeGatewayOf("172.17.0.1 \n")).toBe("172.17.0.1");
-    expect(bridgeGatewayOf("fd00::1 172.18.0.1 ")).toBe("172.18.0.1");
+    expect(bridgeGatewayOf("172.17.0.1|172.17.0.0/16 \n")).toBe("172.17.0.1");
+    expect(bridgeGatewayOf("fd00::1|fd00::/64 172.18.0.1|172.18.0.0/16 ")).toBe("172.18.0.1");
     expect(bridgeGatewayOf(" \n")).toBeUndefined();
+    expect(bridgeGatewayOf("|fd00::/64 ")).toBeUndefined();
+});
+
+test("on an engine's first start (its bridge's IPAM config without a gateway, moby/moby#26799) it is the subnet's first host address", () => {
+    // What dockerd 20.10.24 printed on a new machine's first start: the subnet only.
+    expect(bridgeGatewayOf("|172.17.0.0/16 \n")).toBe("172.17.0.1");
+    expect(bridgeGatewayOf("|fd00::/64 |192.168.5.0/24 ")).toBe("192.168.5.1");
+    // A gateway given anywhere wins over a subnet's first address.
+    expect(bridgeGatewayOf("|10.1.0.0/16 10.2.0.9|10.2.0.0/16 ")).toBe("10.2.0.9");
+    expect(firstHostAddress("172.17.0.0/16")).toBe("172.17.0.1");
+    expect(firstHostAddress("172.17.3.4/16")).toBe("172.17.0.1");
+    expect(firstHostAddress("10.200.0.64/26")).toBe("10.200.0.65");
+    expect(firstHostAddress("255.255.255.0/24")).toBe("255.255.255.1");
+    expect(firstHostAddress("0.0.0.0/0")).toBe("0.0.0.1");
+    for (const bad of ["", "172.17.0.0", "172.17.0.0/31", "300.1.1.0/24", "fd00::/64"]) expect(firstHostAddress(bad)).toBeUndefined();
 });
 
 test("the server certificate names 127.0.0.1 and localhost, and the bridge's address when there is one", () => {
