@@ -9,12 +9,13 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { dremioLogin, dremioRequest } from "../../../components/dynamic/dremio";
-import { flinkRequest, jobState } from "../../../components/dynamic/flink-job";
+import { jobState } from "../../../components/dynamic/flink-job";
 import { nessieRequest } from "../../../components/dynamic/nessie";
 import { endpoints } from "../../../harness/cli";
 import { minioEndpoints } from "../../../harness/minio";
 import { REPO_DIR } from "../../../harness/pulumi/cli";
 import { pgQuery, pulumiOn } from "../../support/e2e";
+import { icebergSession, pollFor } from "../../support/iceberg-session";
 
 const NESSIE_API = "http://127.0.0.1:19120/api/v2";
 
@@ -44,48 +45,28 @@ async function flinkJobState(jobId: string): Promise<string> {
     return jobState(endpoints()["flink-jobmanager"].restUrl, jobId);
 }
 
-/** Polls (bounded) a batch SELECT of an Iceberg table through the real SQL Gateway until it has `n` rows. */
-async function waitForIcebergRows(bucket: string, namespace: string, table: string, n: number, timeoutMs: number): Promise<unknown[][]> {
-    const ep = endpoints();
-    const gateway = ep["flink-jobmanager"].gatewayUrl;
-    const catalog = `CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-impl' = 'org.apache.iceberg.nessie.NessieCatalog', 'uri' = '${ep.nessie.apiV2}', 'ref' = 'main',
-        'warehouse' = 's3://${bucket}/', 'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint' = '${ep.minio.endpoint}', 's3.path-style-access' = 'true',
-        's3.access-key-id' = '${ep.minio.accessKeyId}', 's3.secret-access-key' = '${ep.minio.secretAccessKey}', 'client.region' = '${ep.minio.region}')`;
-    const run = async (session: string, statement: string) => {
-        const op = (await flinkRequest("gateway", gateway, "POST", `/v1/sessions/${session}/statements`, { statement })).operationHandle;
-        const rows: unknown[][] = [];
-        for (let token = 0, tries = 0; tries < 600; tries++) {
-            const page = await flinkRequest("gateway", gateway, "GET", `/v2/sessions/${session}/operations/${op}/result/${token}?rowFormat=JSON`);
-            if (page.resultType === "EOS") return rows;
-            if (page.resultType === "PAYLOAD") {
-                rows.push(...(page.results?.data ?? []).map((r: any) => r.fields));
-                token++;
-            } else await new Promise((resolve) => setTimeout(resolve, 300));
-        }
-        throw new Error(`no result for ${statement}`);
-    };
-    const session = (await flinkRequest("gateway", gateway, "POST", "/v1/sessions", { properties: { "execution.runtime-mode": "batch" } })).sessionHandle;
+/**
+ * The Iceberg table's rows without the id, in id order, once they are `expected` (bounded, backing off):
+ * not merely that many rows, since a checkpoint between an insert and a later update commits the insert's
+ * rows first. Read through the harness's real SQL Gateway, as an independent reader.
+ */
+async function waitForIcebergRows(bucket: string, namespace: string, table: string, expected: unknown[][], timeoutMs: number): Promise<unknown[][]> {
+    const lake = await icebergSession(bucket);
     try {
-        await run(session, catalog);
-        const deadline = Date.now() + timeoutMs;
-        let rows: unknown[][] = [];
-        let delay = 1000;
-        let lastError = "";
-        for (;;) {
-            rows = await run(session, `SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).catch((err: Error) => {
-                lastError = err.message;
-                return [];
-            });
-            if (rows.length >= n) return rows;
-            if (Date.now() + delay > deadline)
-                throw new Error(
-                    `Iceberg table ${namespace}.${table} has ${rows.length} of ${n} rows after ${timeoutMs / 1000} s${lastError ? ` (last query error: ${lastError})` : ""}`,
-                );
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 5000);
-        }
+        // A failed query is polled again; its error is what the timeout reports as last seen.
+        const seen = await pollFor(
+            `Iceberg ${namespace}.${table} to hold ${JSON.stringify(expected)}`,
+            timeoutMs,
+            () =>
+                lake.query(`SELECT id, name, age, city FROM lake.${namespace}.${table} ORDER BY id`).then(
+                    (rows) => ({ rows: rows.map((r) => r.slice(1)) }),
+                    (err: Error) => ({ rows: [] as unknown[][], queryError: err.message }),
+                ),
+            (last) => JSON.stringify(last.rows) === JSON.stringify(expected),
+        );
+        return seen.rows;
     } finally {
-        await flinkRequest("gateway", gateway, "DELETE", `/v1/sessions/${session}`).catch(() => undefined);
+        await lake.close();
     }
 }
 
@@ -160,11 +141,11 @@ describe("pulumi up -s local (real engine, real services)", () => {
             // Debezium, Kafka and the Flink job the stack submitted.
             await pgQuery(`INSERT INTO ${schema}.demographics (name, age, city) VALUES ('ada', 36, 'London'), ('grace', 45, 'Arlington')`);
             await pgQuery(`UPDATE ${schema}.demographics SET city = 'New York' WHERE name = 'grace'`);
-            const rows = await waitForIcebergRows(bucket, namespace, "demographics", 2, 180_000);
-            expect(rows.map((r) => r.slice(1))).toEqual([
+            const expected = [
                 ["ada", 36, "London"],
                 ["grace", 45, "New York"],
-            ]);
+            ];
+            expect(await waitForIcebergRows(bucket, namespace, "demographics", expected, 180_000)).toEqual(expected);
 
             const outputs = JSON.parse((await pulumi(["stack", "output", "-s", stack, "--json"])).stdout);
             expect(outputs).toMatchObject({
